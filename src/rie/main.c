@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "rie.h"
+#include "util.h"
+
+static const char *arg_listen = "0.0.0.0:8080";
+static const char *arg_runtime_api = "127.0.0.1:9001";
+
+static void help(void)
+{
+        printf("NAME\n"
+               "    lambda-rie - Lambda Runtime Interface Emulator for lambdad function containers\n"
+               "\n"
+               "SYNOPSIS\n"
+               "    lambda-rie [OPTIONS...] [BOOTSTRAP [ARGS...]]\n"
+               "\n"
+               "DESCRIPTION\n"
+               "    Runs a Lambda function's bootstrap and serves it the Lambda Runtime API on\n"
+               "    127.0.0.1:9001, while accepting invocations on :8080 at\n"
+               "    POST /2015-03-31/functions/function/invocations, one at a time.\n"
+               "    Without BOOTSTRAP it runs the first executable of /var/task/bootstrap,\n"
+               "    /opt/bootstrap and /var/runtime/bootstrap. The bootstrap starts on the first\n"
+               "    invocation (or at once with --eager-init), is restarted after a crash or a\n"
+               "    timeout, and writes its output to lambda-rie's standard output together with\n"
+               "    START, END and REPORT lines.\n"
+               "\n"
+               "    Answers: 200 with the function's result; 200 with X-Amz-Function-Error: Unhandled\n"
+               "    for function errors and timeouts (errorType Sandbox.Timedout); 502 when the\n"
+               "    runtime exits during an invocation; 429 when an invocation is already running;\n"
+               "    413 for payloads over 6 MB; 202 for X-Amz-Invocation-Type: Event, 204 for DryRun.\n"
+               "    X-Amz-Log-Type: Tail returns the invocation's last 4 KB of log in X-Amz-Log-Result.\n"
+               "    GET /healthz answers 200 once the emulator listens.\n"
+               "\n"
+               "OPTIONS\n"
+               "    -l, --listen=ADDR        invoke endpoint address (default 0.0.0.0:8080)\n"
+               "        --runtime-api=ADDR   Runtime API address (default 127.0.0.1:9001)\n"
+               "    -t, --timeout=SEC        function timeout, 1-900 (default: AWS_LAMBDA_FUNCTION_TIMEOUT or 300)\n"
+               "        --handler=HANDLER    value of _HANDLER for the bootstrap (default: from the environment)\n"
+               "        --eager-init         start the bootstrap at once, not on the first invocation\n"
+               "        --log-level=LEVEL    emerg..debug (default info)\n"
+               "    -h, --help               show this help\n"
+               "        --version            show the version\n"
+               "\n"
+               "ENVIRONMENT\n"
+               "    AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_VERSION, AWS_LAMBDA_FUNCTION_MEMORY_SIZE,\n"
+               "    AWS_LAMBDA_FUNCTION_TIMEOUT, AWS_REGION, LAMBDA_RIE_EAGER_INIT=1. Everything else is\n"
+               "    passed on to the bootstrap, with the Lambda variables a runtime needs added.\n"
+               "\n"
+               "EXIT STATUS\n"
+               "    0 after SIGTERM or SIGINT, 1 on a setup error.\n");
+}
+
+static int parse_argv(int argc, char *argv[], RieConfig *config)
+{
+        enum {
+                ARG_RUNTIME_API = 0x100,
+                ARG_HANDLER,
+                ARG_EAGER_INIT,
+                ARG_LOG_LEVEL,
+                ARG_VERSION,
+        };
+        static const struct option options[] = {
+                { "listen", required_argument, NULL, 'l' },
+                { "runtime-api", required_argument, NULL, ARG_RUNTIME_API },
+                { "timeout", required_argument, NULL, 't' },
+                { "handler", required_argument, NULL, ARG_HANDLER },
+                { "eager-init", no_argument, NULL, ARG_EAGER_INIT },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        int c, r;
+
+        /* "+": options end at the bootstrap, whose own arguments may look like options. */
+        while ((c = getopt_long(argc, argv, "+l:t:h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'l':
+                        arg_listen = optarg;
+                        break;
+                case ARG_RUNTIME_API:
+                        arg_runtime_api = optarg;
+                        break;
+                case 't':
+                        r = parse_unsigned(optarg, 1, 900, &config->settings.timeout_sec);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid --timeout '%s': expected 1-900 seconds.", optarg);
+                        break;
+                case ARG_HANDLER:
+                        free(config->settings.handler);
+                        config->settings.handler = strdup(optarg);
+                        if (!config->settings.handler)
+                                return log_oom();
+                        break;
+                case ARG_EAGER_INIT:
+                        config->settings.eager_init = true;
+                        break;
+                case ARG_LOG_LEVEL:
+                        r = log_level_from_string(optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid --log-level '%s'.", optarg);
+                        log_set_max_level(r);
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("lambda-rie " PACKAGE_VERSION "\n");
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        }
+
+        config->invoke_address = arg_listen;
+        config->runtime_address = arg_runtime_api;
+        config->bootstrap_argv = optind < argc ? argv + optind : NULL;
+        return 1;
+}
+
+int main(int argc, char *argv[])
+{
+        _cleanup_(rie_freep) Rie *rie = NULL;
+        RieConfig config = {};
+        const char *bad = NULL;
+        int r;
+
+        log_open();
+        log_set_prefix("lambda-rie: ");
+
+        r = rie_settings_from_env(&config.settings, environ, &bad);
+        if (r == -EINVAL) {
+                log_error("Invalid value of %s in the environment.", bad);
+                rie_settings_done(&config.settings);
+                return EXIT_FAILURE;
+        }
+        if (r < 0) {
+                log_oom();
+                rie_settings_done(&config.settings);
+                return EXIT_FAILURE;
+        }
+
+        r = parse_argv(argc, argv, &config);
+        if (r <= 0) {
+                rie_settings_done(&config.settings);
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
+
+        /* rie_new() takes over config.settings, also when it fails. */
+        r = rie_new(&rie, &config);
+        if (r < 0)
+                return EXIT_FAILURE;
+
+        r = rie_run(rie);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

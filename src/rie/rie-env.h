@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * rie-env.h: the settings lambda-rie takes from its command line and environment, and the
+ * environment it builds for the function's bootstrap: everything a Lambda runtime (the AWS runtime
+ * interface clients included) expects to find, with the container's own variables kept.
+ */
+
+#include <stdbool.h>
+
+#include "strv.h"
+
+typedef struct RieSettings {
+        char *function_name;
+        char *function_version;
+        char *region;
+        char *handler;       /* NULL: keep _HANDLER from the environment */
+        unsigned memory_mb;
+        unsigned timeout_sec;
+        bool eager_init;
+} RieSettings;
+
+/* Fills settings from the environment (AWS_LAMBDA_FUNCTION_NAME, ..._TIMEOUT, ...), with AWS's
+ * defaults for what is unset. -EINVAL with *ret_bad naming the variable when one is malformed. */
+int rie_settings_from_env(RieSettings *s, char *const *env, const char **ret_bad);
+void rie_settings_done(RieSettings *s);
+
+/* The bootstrap's environment: the parent's, plus the Lambda variables. log_stream is the value of
+ * AWS_LAMBDA_LOG_STREAM_NAME to use when the parent has none. */
+int rie_env_build(char *const *parent, const RieSettings *s, const char *runtime_api, const char *log_stream,
+                  char ***ret);
+
+/* The function's ARN as the runtime sees it. */
+int rie_function_arn(const RieSettings *s, char **ret);

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * rie.h: lambda-rie's server. It accepts invocations on the invoke endpoint, runs the function's
+ * bootstrap as a child, serves it the Lambda Runtime API, and turns what the runtime does (respond,
+ * fail, crash, overrun its timeout) into the answer the invoker gets, one invocation at a time.
+ */
+
+#include <stdbool.h>
+
+#include "rie-env.h"
+
+typedef struct RieConfig {
+        const char *invoke_address;  /* "0.0.0.0:8080" */
+        const char *runtime_address; /* "127.0.0.1:9001" */
+        char *const *bootstrap_argv; /* NULL: search the standard bootstrap paths */
+        RieSettings settings;
+} RieConfig;
+
+typedef struct Rie Rie;
+
+/* Takes over config->settings, also on failure. */
+int rie_new(Rie **ret, RieConfig *config);
+Rie *rie_free(Rie *rie);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Rie *, rie_free);
+
+/* Runs until SIGTERM or SIGINT. */
+int rie_run(Rie *rie);

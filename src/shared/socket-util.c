@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macro.h"
+#include "socket-util.h"
+#include "util.h"
+
+int socket_address_parse(const char *s, SocketAddress *ret)
+{
+        char host[INET6_ADDRSTRLEN + 1] = "";
+        const char *port_str;
+        unsigned port;
+        SocketAddress a = {};
+
+        if (!s || !*s)
+                return -EINVAL;
+
+        if (s[0] == '[') {
+                const char *e = strchr(s, ']');
+
+                if (!e || e[1] != ':' || (size_t) (e - s - 1) >= sizeof(host))
+                        return -EINVAL;
+                memcpy(host, s + 1, (size_t) (e - s - 1));
+                host[e - s - 1] = 0;
+                port_str = e + 2;
+        } else {
+                const char *c = strrchr(s, ':');
+
+                if (c) {
+                        if ((size_t) (c - s) >= sizeof(host))
+                                return -EINVAL;
+                        memcpy(host, s, (size_t) (c - s));
+                        host[c - s] = 0;
+                        port_str = c + 1;
+                } else
+                        port_str = s;
+        }
+
+        if (parse_unsigned(port_str, 1, 65535, &port) < 0)
+                return -EINVAL;
+
+        /* IPv6 addresses need brackets: "::1:80" is ambiguous. */
+        if (s[0] != '[' && strchr(host, ':'))
+                return -EINVAL;
+
+        if (strchr(host, ':')) {
+                struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &a.sa;
+
+                in6->sin6_family = AF_INET6;
+                in6->sin6_port = htons((uint16_t) port);
+                if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
+                        return -EINVAL;
+                a.len = sizeof(*in6);
+        } else {
+                struct sockaddr_in *in = (struct sockaddr_in *) &a.sa;
+
+                in->sin_family = AF_INET;
+                in->sin_port = htons((uint16_t) port);
+                if (!host[0])
+                        in->sin_addr.s_addr = htonl(INADDR_ANY);
+                else if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
+                        return -EINVAL;
+                a.len = sizeof(*in);
+        }
+
+        *ret = a;
+        return 0;
+}
+
+int socket_listen(const SocketAddress *a, int backlog)
+{
+        _cleanup_close_ int fd = -EBADF;
+        int one = 1;
+
+        fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+                return -errno;
+        if (bind(fd, (const struct sockaddr *) &a->sa, a->len) < 0)
+                return -errno;
+        if (listen(fd, backlog) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+const char *socket_address_format(const SocketAddress *a, char *buf, size_t size)
+{
+        char host[INET6_ADDRSTRLEN] = "?";
+        unsigned port = 0;
+
+        if (a->sa.ss_family == AF_INET) {
+                const struct sockaddr_in *in = (const struct sockaddr_in *) &a->sa;
+
+                (void) inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+                port = ntohs(in->sin_port);
+                (void) snprintf(buf, size, "%s:%u", host, port);
+        } else {
+                const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) &a->sa;
+
+                (void) inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+                port = ntohs(in6->sin6_port);
+                (void) snprintf(buf, size, "[%s]:%u", host, port);
+        }
+        return buf;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * socket-util.h: numeric socket addresses ("127.0.0.1:9001", "[::1]:8080", ":8080") and the
+ * listening sockets made from them. Numeric only: no resolver, so it works in static binaries.
+ */
+
+#include <sys/socket.h>
+
+typedef struct SocketAddress {
+        struct sockaddr_storage sa;
+        socklen_t len;
+} SocketAddress;
+
+/* Parses "HOST:PORT", "[V6]:PORT", ":PORT" (all IPv4 addresses) or "PORT". -EINVAL when malformed. */
+int socket_address_parse(const char *s, SocketAddress *ret);
+
+/* A non-blocking, close-on-exec listening TCP socket bound to the address. Returns the fd or -errno. */
+int socket_listen(const SocketAddress *a, int backlog);
+
+/* Formats as "HOST:PORT" into buf. */
+const char *socket_address_format(const SocketAddress *a, char *buf, size_t size);

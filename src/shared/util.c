@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "util.h"
+
+uint64_t now_usec(clockid_t clock)
+{
+        struct timespec ts;
+
+        (void) clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static int random_bytes(uint8_t *p, size_t n)
+{
+        while (n > 0) {
+                ssize_t k = getrandom(p, n, 0);
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+int random_uuid(char ret[static UUID_STRING_MAX])
+{
+        uint8_t b[16];
+        int r;
+
+        r = random_bytes(b, sizeof(b));
+        if (r < 0)
+                return r;
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+
+        (void) snprintf(ret, UUID_STRING_MAX,
+                        "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                        b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                        b[15]);
+        return 0;
+}
+
+int random_hex(char *ret, size_t n)
+{
+        static const char hex[] = "0123456789abcdef";
+        uint8_t b[64];
+        int r;
+
+        if (n > sizeof(b))
+                return -EINVAL;
+        r = random_bytes(b, n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                ret[2 * i] = hex[b[i] >> 4];
+                ret[2 * i + 1] = hex[b[i] & 15];
+        }
+        ret[2 * n] = 0;
+        return 0;
+}
+
+int parse_uint64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
+{
+        unsigned long long v;
+        char *end;
+
+        if (!s || !isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno == ERANGE)
+                return -ERANGE;
+        if (errno != 0 || *end)
+                return -EINVAL;
+        if (v < min || v > max)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
+{
+        uint64_t v;
+        int r;
+
+        r = parse_uint64(s, min, max, &v);
+        if (r < 0)
+                return r;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+int parse_boolean(const char *s)
+{
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+        for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+                if (strcasecmp(s, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(s, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
+}

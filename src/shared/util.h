@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * util.h: small helpers with no better home: clocks in microseconds, random request ids, strict
+ * number parsing for command lines, environment and config values.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define USEC_PER_SEC  ((uint64_t) 1000000)
+#define USEC_PER_MSEC ((uint64_t) 1000)
+
+uint64_t now_usec(clockid_t clock);
+
+/* A random RFC 4122 version 4 UUID in its 36-character text form. */
+#define UUID_STRING_MAX 37
+int random_uuid(char ret[static UUID_STRING_MAX]);
+
+/* Lower-case hex of n random bytes into ret (2n+1 bytes). */
+int random_hex(char *ret, size_t n);
+
+/* Parses a whole decimal unsigned number in [min, max]; -EINVAL or -ERANGE otherwise. */
+int parse_uint64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret);
+
+/* Parses "1", "yes", "true", "on" and their negatives. */
+int parse_boolean(const char *s);

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# shellcheck disable=SC2016,SC2119,SC2317  # eval strings, optional args, functions run via check
+#
+# selftest.sh: proves the test harness (lib.sh) keeps its promises, above all that whatever a test
+# starts is gone after it exits, whether it passes, fails or is killed. The scenarios that end a
+# test run as child scripts, so this script can look at what they leave behind.
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+lib_init lib-selftest
+
+LIB=$_LIB_DIR/lib.sh
+
+# child NAME BODY: write a test script that sources lib.sh and runs BODY; prints its path.
+child() {
+        local f=$TEST_TMP/$1.sh
+        printf 'source %q\nlib_init %q\n%s\n' "$LIB" "selftest-$1" "$2" >"$f"
+        echo "$f"
+}
+
+# run_child NAME BODY: run it; its stdout+stderr in $OUT, exit status in $RC.
+run_child() {
+        RC=0
+        OUT=$(bash "$(child "$1" "$2")" 2>&1) || RC=$?
+}
+
+# gone FILE: the pid in FILE is no longer running (a zombie counts as gone).
+gone() {
+        local pid
+        pid=$(cat "$1")
+        ! _lib_alive "$pid" || {
+                echo "FAIL: pid $pid from $1 still runs: $(ps -o pid,stat,args -p "$pid" | tail -n 1)" >&2
+                return 1
+        }
+}
+
+tmp_gone() {
+        [[ ! -e $1 ]] || {
+                echo "FAIL: $1 still exists" >&2
+                return 1
+        }
+}
+
+# --- Life cycle -------------------------------------------------------------------------------
+
+marks=$TEST_TMP/marks
+run_child order "
+        echo \"\$TEST_TMP\" >$marks.tmp
+        lib_cleanup 'echo first >>$marks'
+        lib_cleanup false
+        lib_cleanup echo second \">>\" $marks
+        x=\$(lib_cleanup 'echo from-subshell >>$marks'; echo y)
+        lib_cleanup exit 3
+        lib_cleanup 'echo third >>$marks'
+        lib_fail 'on purpose'
+"
+check "lib_fail exits 1" assert_eq 1 "$RC" "exit status"
+check "lib_fail prints FAIL:" assert_contains "$OUT" "FAIL: on purpose" "output"
+# 'exit 3' in a cleanup must not stop the others; the ">>" registered as an argument stays literal.
+check "cleanups run in reverse order, failures ignored" \
+        assert_eq "third from-subshell first" "$(tr '\n' ' ' <"$marks" | sed 's/ $//')" "cleanup order"
+check "a cleanup given as arguments is not re-parsed" assert_contains "$OUT" "second >> $marks" "output"
+check "TEST_TMP removed after failure" tmp_gone "$(cat "$marks.tmp")"
+
+run_child skip 'lib_skip "no frobnicator"; echo not reached'
+check "lib_skip exits 77" assert_eq 77 "$RC" "exit status"
+check "lib_skip says why" assert_eq "SKIP: no frobnicator" "$OUT" "output"
+
+run_child tap '
+        check "true passes" true
+        check "false fails" false
+        ok "plain ok"
+        lib_done
+'
+check "lib_done exits 1 when a check failed" assert_eq 1 "$RC" "exit status"
+check "TAP lines" assert_contains "$OUT" $'ok 1 - true passes\nnot ok 2 - false fails' "output"
+check "TAP plan" assert_contains "$OUT" $'ok 3 - plain ok\n1..3' "output"
+
+run_child tap-pass 'check "one" true; lib_done'
+check "lib_done exits 0 when all passed" assert_eq 0 "$RC" "exit status"
+
+run_child asserts '
+        assert_eq a a "same" && assert_contains "haystack" "yst" "inside" && echo fine
+        assert_eq a b "letters"
+        echo not reached
+'
+check "asserts pass quietly" assert_contains "$OUT" "fine" "output"
+check "failed assert_eq ends the test" assert_eq 1 "$RC" "exit status"
+check "failed assert_eq says what" assert_contains "$OUT" "FAIL: letters: expected 'a', got 'b'" "output"
+check "failed assert_eq stops the script" eval '[[ $OUT != *"not reached"* ]]'
+
+# A test killed by meson's timeout (SIGTERM) still cleans up what it started, grandchildren too.
+f=$(child killed "
+        start_bg sleeper sleep 1000
+        start_bg family bash -c 'sleep 1000 & echo \$! >$TEST_TMP/grandchild.pid; wait'
+        lib_cleanup 'echo cleaned >$marks.killed'
+        echo \"\$TEST_TMP\" >$marks.killed-tmp
+        cp \"\$TEST_TMP/sleeper.pid\" $TEST_TMP/sleeper.pid
+        echo ready >$marks.ready
+        sleep 1000
+")
+bash "$f" >"$TEST_TMP/killed.log" 2>&1 &
+killed=$!
+for ((i = 0; i < 100; i++)); do
+        [[ -e $marks.ready && -s $TEST_TMP/grandchild.pid ]] && break
+        sleep 0.05
+done
+rc=0
+kill -TERM "$killed"
+wait "$killed" || rc=$?
+check "SIGTERM: exit status 143" assert_eq 143 "$rc" "exit status"
+check "SIGTERM: cleanup ran" test -e "$marks.killed"
+check "SIGTERM: background process gone" gone "$TEST_TMP/sleeper.pid"
+check "SIGTERM: its child gone too" gone "$TEST_TMP/grandchild.pid"
+check "SIGTERM: TEST_TMP removed" tmp_gone "$(cat "$marks.killed-tmp")"
+
+# --- Private system bus and socket activation ---------------------------------------------------
+
+require_cmd busctl systemd
+
+run_child dbus "
+        cat >\"\$TEST_TMP/dbus-services/org.lambdad.SelfTest.service\" <<EOF
+[D-BUS Service]
+Name=org.lambdad.SelfTest
+Exec=/bin/sh -c 'echo activated >$marks.activated'
+EOF
+        dbus_start_private
+        echo \$DBUS_PID >$TEST_TMP/dbus.pid
+        case \$DBUS_SYSTEM_BUS_ADDRESS in unix:path=\$TEST_TMP/*) ;; *) lib_fail \"address \$DBUS_SYSTEM_BUS_ADDRESS\" ;; esac
+        busctl list --no-pager | grep -q '^org.freedesktop.DBus ' || lib_fail 'busctl list'
+        busctl --address=\"\$DBUS_SYSTEM_BUS_ADDRESS\" status org.freedesktop.DBus >/dev/null || lib_fail 'busctl --address'
+        # Activation execs the file's Exec=; it exits without taking the name, so the call fails.
+        ! busctl call --timeout=5 org.lambdad.SelfTest / org.lambdad.SelfTest Ping 2>/dev/null
+        test -e $marks.activated || lib_fail 'activation did not run Exec='
+        dbus_reload || lib_fail 'ReloadConfig'
+        echo dbus-ok
+"
+check "dbus_start_private: busctl list, activation, reload" assert_contains "$OUT" "dbus-ok" "output"
+check "dbus_start_private: dbus-daemon gone afterwards" gone "$TEST_TMP/dbus.pid"
+
+run_child dbus-strict "
+        cat >\"\$TEST_TMP/dbus-policy/selftest.conf\" <<EOF
+<busconfig><policy user=\"root\"><allow own=\"org.lambdad.Allowed\"/></policy></busconfig>
+EOF
+        dbus_start_private --strict
+        dbus_reload || lib_fail 'ReloadConfig in --strict'
+        busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus RequestName su org.lambdad.Allowed 0 || lib_fail 'policy file not applied'
+        busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus RequestName su org.lambdad.Other 0 2>&1 | grep -q AccessDenied || lib_fail 'strict policy lets root own anything'
+        echo strict-ok
+"
+check "dbus_start_private --strict: policy dir applies, root owns only what it allows" \
+        assert_contains "$OUT" "strict-ok" "output"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$TEST_TMP/fd3-server.py" <<'EOF'
+# Serves on the socket systemd passes as fd 3, like the gateway will.
+import os, socket
+assert os.environ["LISTEN_FDS"] == "1" and os.environ["LISTEN_PID"] == str(os.getpid())
+s = socket.socket(fileno=3)
+while True:
+    c, _ = s.accept()
+    c.recv(65536)
+    body = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", "unset").encode()
+    c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    c.close()
+EOF
+run_child socket "
+        export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent-test-value
+        socket_activate 127.0.0.1:$port python3 $TEST_TMP/fd3-server.py
+        echo \$SOCKET_ACTIVATE_PID >$TEST_TMP/socket.pid
+        wait_for_http --ok http://127.0.0.1:$port/ 5
+        curl -s http://127.0.0.1:$port/
+        echo
+        mkdir \"\$TEST_TMP/www\" && echo inetd-ok >\"\$TEST_TMP/www/index.html\"
+        socket_activate \"\$TEST_TMP/http.sock\" --accept --inetd -- busybox httpd -i -h \"\$TEST_TMP/www\"
+        curl -s --unix-socket \"\$TEST_TMP/http.sock\" http://x/index.html
+"
+check "socket_activate: LISTEN_FDS server answers, bus address passed" \
+        assert_contains "$OUT" "unix:path=/nonexistent-test-value" "output"
+check "socket_activate: options before --, unix socket" assert_contains "$OUT" "inetd-ok" "output"
+check "socket_activate: process gone afterwards" gone "$TEST_TMP/socket.pid"
+
+# --- Docker -------------------------------------------------------------------------------------
+
+ensure_dockerd
+image=$(docker_image_busybox)
+
+cid=$(docker_run_tracked -p 127.0.0.1::8080 "$image" httpd -f -p 8080 -h /)
+check "docker_run_tracked labels the container" assert_eq "lib-selftest" \
+        "$(docker inspect -f '{{index .Config.Labels "org.lambdad.test"}}' "$cid")" "label"
+hport=$(container_port "$cid")
+check "container_port gives a port" eval '[[ $hport =~ ^[0-9]+$ ]]'
+check "wait_for_port on the container" wait_for_port 127.0.0.1 "$hport" 10
+check "wait_for_http on the container" wait_for_http "http://127.0.0.1:$hport/" 10
+check "wait_for_http --ok times out on a 404" eval "! wait_for_http --ok http://127.0.0.1:$hport/nope 1"
+
+# A failing test removes its containers, even one that was created but could not start.
+run_child docker "
+        ensure_dockerd
+        docker_run_tracked $image httpd -f -p 8080 -h / >/dev/null
+        docker_run_tracked --name lambdad-selftest-\$\$ $image /no/such/binary >/dev/null || echo start-failed
+        docker ps -aq --filter label=org.lambdad.test=selftest-docker | wc -l
+        lib_fail 'on purpose'
+"
+check "docker: both containers existed" assert_contains "$OUT" $'start-failed\n2' "output"
+check "docker: none left after a failed test" \
+        assert_eq 0 "$(docker ps -aq --filter label=org.lambdad.test=selftest-docker | wc -l)" "containers left"
+
+lib_done

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rie-env.h"
+
+static void test_defaults(void **state)
+{
+        char *env[] = { NULL };
+        RieSettings s;
+        const char *bad = NULL;
+        _cleanup_free_ char *arn = NULL;
+
+        assert_int_equal(rie_settings_from_env(&s, env, &bad), 0);
+        assert_string_equal(s.function_name, "function");
+        assert_string_equal(s.function_version, "$LATEST");
+        assert_string_equal(s.region, "us-east-1");
+        assert_int_equal(s.timeout_sec, 300);
+        assert_int_equal(s.memory_mb, 3008);
+        assert_false(s.eager_init);
+        assert_int_equal(rie_function_arn(&s, &arn), 0);
+        assert_string_equal(arn, "arn:aws:lambda:us-east-1:012345678912:function:function");
+        rie_settings_done(&s);
+}
+
+static void test_from_env(void **state)
+{
+        char *env[] = { (char *) "AWS_LAMBDA_FUNCTION_NAME=hello", (char *) "AWS_LAMBDA_FUNCTION_TIMEOUT=3",
+                        (char *) "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256", (char *) "AWS_REGION=eu-west-1",
+                        (char *) "LAMBDA_RIE_EAGER_INIT=yes", NULL };
+        RieSettings s;
+        const char *bad = NULL;
+
+        assert_int_equal(rie_settings_from_env(&s, env, &bad), 0);
+        assert_string_equal(s.function_name, "hello");
+        assert_string_equal(s.region, "eu-west-1");
+        assert_int_equal(s.timeout_sec, 3);
+        assert_int_equal(s.memory_mb, 256);
+        assert_true(s.eager_init);
+        rie_settings_done(&s);
+}
+
+static void expect_bad(const char *var, const char *name)
+{
+        char *env[] = { (char *) var, NULL };
+        RieSettings s;
+        const char *bad = NULL;
+
+        assert_int_equal(rie_settings_from_env(&s, env, &bad), -EINVAL);
+        assert_string_equal(bad, name);
+        rie_settings_done(&s);
+}
+
+static void test_invalid(void **state)
+{
+        expect_bad("AWS_LAMBDA_FUNCTION_TIMEOUT=0", "AWS_LAMBDA_FUNCTION_TIMEOUT");
+        expect_bad("AWS_LAMBDA_FUNCTION_TIMEOUT=901", "AWS_LAMBDA_FUNCTION_TIMEOUT");
+        expect_bad("AWS_LAMBDA_FUNCTION_TIMEOUT=3s", "AWS_LAMBDA_FUNCTION_TIMEOUT");
+        expect_bad("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=64", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+        expect_bad("LAMBDA_RIE_EAGER_INIT=perhaps", "LAMBDA_RIE_EAGER_INIT");
+}
+
+static void test_build(void **state)
+{
+        char *parent[] = { (char *) "PATH=/custom/bin", (char *) "_HANDLER=app.handler",
+                           (char *) "AWS_LAMBDA_RUNTIME_API=evil:1", (char *) "MY_VAR=kept", NULL };
+        char *none[] = { NULL };
+        _cleanup_strv_free_ char **env = NULL;
+        RieSettings s;
+        const char *bad;
+
+        assert_int_equal(rie_settings_from_env(&s, none, &bad), 0);
+        assert_int_equal(rie_env_build(parent, &s, "127.0.0.1:9001", "2026/01/01/[$LATEST]abc", &env), 0);
+
+        /* The image's own variables survive; what the emulator decides is forced. */
+        assert_string_equal(env_get(env, "PATH"), "/custom/bin");
+        assert_string_equal(env_get(env, "MY_VAR"), "kept");
+        assert_string_equal(env_get(env, "_HANDLER"), "app.handler");
+        assert_string_equal(env_get(env, "AWS_LAMBDA_RUNTIME_API"), "127.0.0.1:9001");
+
+        /* Everything the runtime interface clients need is there. */
+        assert_string_equal(env_get(env, "AWS_LAMBDA_FUNCTION_NAME"), "function");
+        assert_string_equal(env_get(env, "AWS_LAMBDA_FUNCTION_VERSION"), "$LATEST");
+        assert_string_equal(env_get(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), "3008");
+        assert_string_equal(env_get(env, "AWS_LAMBDA_LOG_GROUP_NAME"), "/aws/lambda/function");
+        assert_string_equal(env_get(env, "AWS_LAMBDA_LOG_STREAM_NAME"), "2026/01/01/[$LATEST]abc");
+        assert_string_equal(env_get(env, "LAMBDA_TASK_ROOT"), "/var/task");
+        assert_string_equal(env_get(env, "AWS_REGION"), "us-east-1");
+        assert_non_null(env_get(env, "LAMBDA_RUNTIME_DIR"));
+        assert_non_null(env_get(env, "TZ"));
+
+        /* --handler overrides the image's _HANDLER. */
+        strv_free(env);
+        s.handler = strdup("other.handler");
+        assert_int_equal(rie_env_build(parent, &s, "127.0.0.1:9001", "x", &env), 0);
+        assert_string_equal(env_get(env, "_HANDLER"), "other.handler");
+        rie_settings_done(&s);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_from_env),
+                cmocka_unit_test(test_invalid),
+                cmocka_unit_test(test_build),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <unistd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "socket-util.h"
+
+static void check(const char *in, const char *out)
+{
+        SocketAddress a;
+        char b[64];
+
+        assert_int_equal(socket_address_parse(in, &a), 0);
+        assert_string_equal(socket_address_format(&a, b, sizeof(b)), out);
+}
+
+static void test_parse(void **state)
+{
+        check("127.0.0.1:9001", "127.0.0.1:9001");
+        check(":8080", "0.0.0.0:8080");
+        check("8080", "0.0.0.0:8080");
+        check("[::1]:80", "[::1]:80");
+        check("[::]:65535", "[::]:65535");
+}
+
+static void test_invalid(void **state)
+{
+        static const char *const bad[] = { "", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
+                                           "localhost:80", "[::1]80", "[::1", "1.2.3.4:80x", "::1:80",
+                                           "999.1.1.1:80", "1.2.3.4:-1" };
+        SocketAddress a;
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                assert_int_equal(socket_address_parse(bad[i], &a), -EINVAL);
+}
+
+static void test_listen(void **state)
+{
+        struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(sin);
+        SocketAddress a;
+        char spec[32];
+        int taken, fd;
+
+        /* Take an ephemeral port, then ask for the same one: the error comes back as -errno. */
+        taken = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(taken >= 0);
+        assert_int_equal(bind(taken, (struct sockaddr *) &sin, sizeof(sin)), 0);
+        assert_int_equal(listen(taken, 1), 0);
+        assert_int_equal(getsockname(taken, (struct sockaddr *) &sin, &len), 0);
+        snprintf(spec, sizeof(spec), "127.0.0.1:%u", ntohs(sin.sin_port));
+        assert_int_equal(socket_address_parse(spec, &a), 0);
+        assert_int_equal(socket_listen(&a, 1), -EADDRINUSE);
+        close(taken);
+
+        fd = socket_listen(&a, 1);
+        assert_true(fd >= 0);
+        assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+        assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+        close(fd);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_parse),
+                cmocka_unit_test(test_invalid),
+                cmocka_unit_test(test_listen),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
