@@ -129,7 +129,7 @@ static void invocation_log_append(Rie *rie, const char *p, size_t n)
 {
         Buf *log = &rie->inv.log;
 
-        if (rie->rt.phase == INVOKE_NONE)
+        if (rie->inv.start_usec == 0) /* between invocations */
                 return;
         if (n >= LOG_TAIL_MAX) {
                 p += n - LOG_TAIL_MAX;
@@ -202,12 +202,68 @@ static int on_function_output(LoopSource *s, int fd, uint32_t revents, void *use
         return 0;
 }
 
-/* Peak resident memory of the function in MB: the bootstrap's own high-water mark, or that of the
- * largest descendant already reaped, whichever is larger. */
+static uint64_t read_number_file(const char *path)
+{
+        unsigned long long v = 0;
+        FILE *f = fopen(path, "re");
+
+        if (!f)
+                return 0;
+        if (fscanf(f, "%llu", &v) != 1)
+                v = 0;
+        fclose(f);
+        return v;
+}
+
+/* The peak memory of our memory cgroup in bytes; 0 when there is none or it is the host's root. */
+static uint64_t cgroup_memory_peak(void)
+{
+        char line[512], path[640];
+        uint64_t peak = 0;
+        FILE *f;
+
+        f = fopen("/proc/self/cgroup", "re");
+        if (!f)
+                return 0;
+        while (peak == 0 && fgets(line, sizeof(line), f)) {
+                char *controllers = strchr(line, ':'), *cg;
+
+                if (!controllers)
+                        continue;
+                controllers++;
+                cg = strchr(controllers, ':');
+                if (!cg)
+                        continue;
+                *cg++ = 0;
+                cg[strcspn(cg, "\n")] = 0;
+
+                if (controllers[0] == 0) {
+                        /* cgroup v2: the root cgroup has no memory.peak, so any value is a real one. */
+                        (void) snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.peak",
+                                        strcmp(cg, "/") == 0 ? "" : cg);
+                        peak = read_number_file(path);
+                } else if (strstr(controllers, "memory") && strcmp(cg, "/") != 0) {
+                        /* cgroup v1: a container sees its own cgroup at the mount's root. */
+                        (void) snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s/memory.max_usage_in_bytes", cg);
+                        peak = read_number_file(path);
+                        if (peak == 0)
+                                peak = read_number_file("/sys/fs/cgroup/memory/memory.max_usage_in_bytes");
+                }
+        }
+        fclose(f);
+        return peak;
+}
+
+/* Peak memory of the function in MB, as Lambda reports it for the sandbox. As PID 1 of a container,
+ * the cgroup is the sandbox's: its peak counts. Otherwise (run by hand, in some session's cgroup) the
+ * bootstrap's own high-water mark, or that of the largest descendant already reaped. */
 static unsigned long long max_memory_used_mb(Rie *rie)
 {
-        unsigned long long kb = 0;
+        unsigned long long kb = getpid() == 1 ? cgroup_memory_peak() / 1024 : 0;
         struct rusage ru;
+
+        if (kb > 0)
+                return (kb + 1023) / 1024;
 
         if (rie->pid > 0) {
                 char path[64], line[256];
