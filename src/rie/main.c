@@ -41,15 +41,18 @@ static void help(void)
                "OPTIONS\n"
                "    -l, --listen=ADDR        invoke endpoint address (default 0.0.0.0:8080)\n"
                "        --runtime-api=ADDR   Runtime API address (default 127.0.0.1:9001)\n"
-               "    -t, --timeout=SEC        function timeout, 1-900 (default: AWS_LAMBDA_FUNCTION_TIMEOUT or 300)\n"
-               "        --handler=HANDLER    value of _HANDLER for the bootstrap (default: from the environment)\n"
+               "    -t, --timeout=SEC        function timeout, 1-900 (default: AWS_LAMBDA_FUNCTION_TIMEOUT "
+               "or 300)\n"
+               "        --handler=HANDLER    value of _HANDLER for the bootstrap (default: from the "
+               "environment)\n"
                "        --eager-init         start the bootstrap at once, not on the first invocation\n"
                "        --log-level=LEVEL    emerg..debug (default info)\n"
                "    -h, --help               show this help\n"
                "        --version            show the version\n"
                "\n"
                "ENVIRONMENT\n"
-               "    AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_VERSION, AWS_LAMBDA_FUNCTION_MEMORY_SIZE,\n"
+               "    AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_VERSION, "
+               "AWS_LAMBDA_FUNCTION_MEMORY_SIZE,\n"
                "    AWS_LAMBDA_FUNCTION_TIMEOUT, AWS_REGION, LAMBDA_RIE_EAGER_INIT=1. Everything else is\n"
                "    passed on to the bootstrap, with the Lambda variables a runtime needs added.\n"
                "\n"
@@ -91,7 +94,8 @@ static int parse_argv(int argc, char *argv[], RieConfig *config)
                 case 't':
                         r = parse_unsigned(optarg, 1, 900, &config->settings.timeout_sec);
                         if (r < 0)
-                                return log_error_errno(r, "Invalid --timeout '%s': expected 1-900 seconds.", optarg);
+                                return log_error_errno(r, "Invalid --timeout '%s': expected 1-900 seconds.",
+                                                       optarg);
                         break;
                 case ARG_HANDLER:
                         free(config->settings.handler);

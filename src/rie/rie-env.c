@@ -26,7 +26,8 @@ int rie_settings_from_env(RieSettings *s, char *const *env, const char **ret_bad
 
         if (dup_or(&s->function_name, env_get(env, "AWS_LAMBDA_FUNCTION_NAME"), "function") < 0 ||
             dup_or(&s->function_version, env_get(env, "AWS_LAMBDA_FUNCTION_VERSION"), "$LATEST") < 0 ||
-            dup_or(&s->region, env_get(env, "AWS_REGION") ?: env_get(env, "AWS_DEFAULT_REGION"), "us-east-1") < 0)
+            dup_or(&s->region, env_get(env, "AWS_REGION") ?: env_get(env, "AWS_DEFAULT_REGION"),
+                   "us-east-1") < 0)
                 return -ENOMEM;
 
         v = env_get(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
@@ -68,7 +69,8 @@ void rie_settings_done(RieSettings *s)
 
 int rie_function_arn(const RieSettings *s, char **ret)
 {
-        if (asprintf(ret, "arn:aws:lambda:%s:" RIE_ACCOUNT_ID ":function:%s", s->region, s->function_name) < 0)
+        if (asprintf(ret, "arn:aws:lambda:%s:" RIE_ACCOUNT_ID ":function:%s", s->region, s->function_name) <
+            0)
                 return -ENOMEM;
         return 0;
 }
@@ -110,7 +112,10 @@ int rie_env_build(char *const *parent, const RieSettings *s, const char *runtime
                 { "LAMBDA_TASK_ROOT", "/var/task", false },
                 { "LAMBDA_RUNTIME_DIR", "/var/runtime", false },
                 { "PATH", "/usr/local/bin:/usr/bin:/bin:/opt/bin", false },
-                { "LD_LIBRARY_PATH", "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib", false },
+                { "LD_LIBRARY_PATH",
+                  "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/"
+                  "opt/lib",
+                  false },
                 { "LANG", "en_US.UTF-8", false },
                 { "TZ", ":UTC", false },
         };

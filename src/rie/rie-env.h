@@ -15,7 +15,7 @@ typedef struct RieSettings {
         char *function_name;
         char *function_version;
         char *region;
-        char *handler;       /* NULL: keep _HANDLER from the environment */
+        char *handler; /* NULL: keep _HANDLER from the environment */
         unsigned memory_mb;
         unsigned timeout_sec;
         bool eager_init;

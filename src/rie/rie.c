@@ -29,9 +29,9 @@
 #include "util.h"
 
 /* The invoker is normally the gateway, with a connection or two; bound it anyway. */
-#define CONNECTIONS_MAX  64
-#define READ_CHUNK       (64 * 1024)
-#define LOG_TAIL_MAX     4096
+#define CONNECTIONS_MAX    64
+#define READ_CHUNK         (64 * 1024)
+#define LOG_TAIL_MAX       4096
 #define CLIENT_CONTEXT_MAX 3583
 /* A bootstrap that dies sooner than this after starting is not restarted eagerly (crash loop). */
 #define EAGER_RESPAWN_MIN_USEC (1 * USEC_PER_SEC)
@@ -54,8 +54,8 @@ struct Conn {
         int fd;
         LoopSource *source;
         HttpRequest req;
-        Buf in;  /* bytes read past the request being answered (pipelining) */
-        Buf out; /* response bytes not yet written */
+        Buf in;           /* bytes read past the request being answered (pipelining) */
+        Buf out;          /* response bytes not yet written */
         bool busy;        /* a request is being answered, maybe later */
         bool close_after; /* close once the answer is written */
         bool processing;  /* conn_process() is on the stack: it frees the connection, not others */
@@ -244,7 +244,8 @@ static uint64_t cgroup_memory_peak(void)
                         peak = read_number_file(path);
                 } else if (strstr(controllers, "memory") && strcmp(cg, "/") != 0) {
                         /* cgroup v1: a container sees its own cgroup at the mount's root. */
-                        (void) snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s/memory.max_usage_in_bytes", cg);
+                        (void) snprintf(path, sizeof(path),
+                                        "/sys/fs/cgroup/memory%s/memory.max_usage_in_bytes", cg);
                         peak = read_number_file(path);
                         if (peak == 0)
                                 peak = read_number_file("/sys/fs/cgroup/memory/memory.max_usage_in_bytes");
@@ -294,11 +295,12 @@ static void log_report(Rie *rie)
                 rie->init_duration_usec = 0;
         }
         function_log(rie, "END RequestId: %s", rie->inv.id);
-        function_log(rie,
-                     "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %llu ms\tMemory Size: %u MB\t"
-                     "Max Memory Used: %llu MB%s",
-                     rie->inv.id, (double) d / 1000.0, (unsigned long long) ((d + 999) / 1000),
-                     rie->settings.memory_mb, max_memory_used_mb(rie), init);
+        function_log(
+                rie,
+                "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %llu ms\tMemory Size: %u MB\t"
+                "Max Memory Used: %llu MB%s",
+                rie->inv.id, (double) d / 1000.0, (unsigned long long) ((d + 999) / 1000),
+                rie->settings.memory_mb, max_memory_used_mb(rie), init);
 }
 
 /* ---- answering ---- */
@@ -344,7 +346,8 @@ static void conn_reply_json(Conn *c, int status, const char *error_type, const B
 }
 
 /* Service errors of the invoke endpoint, in the Invoke API's shape. */
-static void invoke_reply_error(Conn *c, int status, const char *type, const char *message, const char *reason)
+static void invoke_reply_error(Conn *c, int status, const char *type, const char *message,
+                               const char *reason)
 {
         Buf b = {};
 
@@ -550,9 +553,10 @@ static void start_or_fail(Rie *rie)
                 log_error("No bootstrap: none given and none of /var/task/bootstrap, /opt/bootstrap, "
                           "/var/runtime/bootstrap is executable.");
                 if (rie->rt.phase != INVOKE_NONE)
-                        invocation_fail(rie, 502, "Runtime.InvalidEntrypoint",
-                                        "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap "
-                                        "/var/runtime/bootstrap]");
+                        invocation_fail(
+                                rie, 502, "Runtime.InvalidEntrypoint",
+                                "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap "
+                                "/var/runtime/bootstrap]");
                 return;
         }
         log_error_errno(r, "Failed to start the bootstrap: %m");
@@ -591,8 +595,8 @@ static void on_bootstrap_exit(Rie *rie, int status)
                 char m[160];
 
                 log_warning("Runtime exited during invocation %s (%s).", rie->inv.id, why);
-                (void) snprintf(m, sizeof(m), "RequestId: %s Error: Runtime exited with error: %s", rie->inv.id,
-                                why);
+                (void) snprintf(m, sizeof(m), "RequestId: %s Error: Runtime exited with error: %s",
+                                rie->inv.id, why);
                 invocation_fail(rie, 502, "Runtime.ExitError", m);
         } else if (!killed)
                 log_info("Runtime exited (%s).", why);
@@ -713,17 +717,20 @@ static void handle_invoke(Conn *c)
         event = strcmp(type, "Event") == 0;
         if (!event && strcmp(type, "RequestResponse") != 0)
                 return invoke_reply_error(c, 400, "InvalidParameterValueException",
-                                          "X-Amz-Invocation-Type must be RequestResponse, Event or DryRun.", NULL);
+                                          "X-Amz-Invocation-Type must be RequestResponse, Event or DryRun.",
+                                          NULL);
         if (strcmp(log_type, "None") != 0 && strcmp(log_type, "Tail") != 0)
                 return invoke_reply_error(c, 400, "InvalidParameterValueException",
                                           "X-Amz-Log-Type must be None or Tail.", NULL);
         if (context) {
-                if (strlen(context) > CLIENT_CONTEXT_MAX || base64_decode(&decoded, context, strlen(context)) < 0 ||
-                    strlen(decoded.data ?: "") != decoded.len || !http_header_value_is_valid(decoded.data ?: "")) {
+                if (strlen(context) > CLIENT_CONTEXT_MAX ||
+                    base64_decode(&decoded, context, strlen(context)) < 0 ||
+                    strlen(decoded.data ?: "") != decoded.len ||
+                    !http_header_value_is_valid(decoded.data ?: "")) {
                         buf_done(&decoded);
-                        return invoke_reply_error(c, 400, "InvalidRequestContentException",
-                                                  "X-Amz-Client-Context must be base64 of at most 3583 bytes.",
-                                                  NULL);
+                        return invoke_reply_error(
+                                c, 400, "InvalidRequestContentException",
+                                "X-Amz-Client-Context must be base64 of at most 3583 bytes.", NULL);
                 }
         }
 
@@ -731,15 +738,17 @@ static void handle_invoke(Conn *c)
                 strcpy(id, given_id);
         else if (random_uuid(id) < 0) {
                 buf_done(&decoded);
-                return invoke_reply_error(c, 500, "ServiceException", "No randomness for a request id.", NULL);
+                return invoke_reply_error(c, 500, "ServiceException", "No randomness for a request id.",
+                                          NULL);
         }
 
         action = runtime_submit(&rie->rt, id);
         if (action == -EBUSY) {
                 buf_done(&decoded);
-                return invoke_reply_error(c, 429, "TooManyRequestsException",
-                                          "This instance runs one invocation at a time; another is in progress.",
-                                          "ConcurrentInvocationLimitExceeded");
+                return invoke_reply_error(
+                        c, 429, "TooManyRequestsException",
+                        "This instance runs one invocation at a time; another is in progress.",
+                        "ConcurrentInvocationLimitExceeded");
         }
         assert(action >= 0);
 
@@ -748,7 +757,8 @@ static void handle_invoke(Conn *c)
                 .client_context = decoded.len > 0 ? buf_steal(&decoded, NULL) : NULL,
                 .log_tail = strcmp(log_type, "Tail") == 0,
                 .start_usec = now_usec(CLOCK_MONOTONIC),
-                .deadline_ms = (now_usec(CLOCK_REALTIME) + rie->settings.timeout_sec * USEC_PER_SEC) / USEC_PER_MSEC,
+                .deadline_ms = (now_usec(CLOCK_REALTIME) + rie->settings.timeout_sec * USEC_PER_SEC) /
+                               USEC_PER_MSEC,
         };
         buf_done(&decoded);
         strcpy(inv->id, id);
@@ -796,10 +806,12 @@ static void handle_invoke_request(Conn *c)
                 return invoke_reply_error(c, 404, "ResourceNotFoundException", "Unknown path.", NULL);
         name = url + STRLEN(prefix);
         rest = strchr(name, '/');
-        if (!rest || rest == name || (strcmp(rest, "/invocations") != 0 && strncmp(rest, "/invocations?", 13) != 0))
+        if (!rest || rest == name ||
+            (strcmp(rest, "/invocations") != 0 && strncmp(rest, "/invocations?", 13) != 0))
                 return invoke_reply_error(c, 404, "ResourceNotFoundException", "Unknown path.", NULL);
         if (!http_request_is_method(&c->req, HTTP_POST))
-                return invoke_reply_error(c, 405, "MethodNotAllowedException", "Invocations take POST.", NULL);
+                return invoke_reply_error(c, 405, "MethodNotAllowedException", "Invocations take POST.",
+                                          NULL);
 
         handle_invoke(c);
 }
@@ -829,10 +841,12 @@ static void handle_finish(Conn *c, const char *id, bool error)
 
         /* Answer the invoker first: replying to the runtime lets its next request reuse c->req. */
         if (error)
-                invocation_complete_error(rie, http_request_header(&c->req, "Lambda-Runtime-Function-Error-Type"),
+                invocation_complete_error(rie,
+                                          http_request_header(&c->req, "Lambda-Runtime-Function-Error-Type"),
                                           c->req.body.data ?: "", c->req.body.len);
         else {
-                const char *trailer_error = http_request_header(&c->req, "Lambda-Runtime-Function-Error-Type");
+                const char *trailer_error =
+                        http_request_header(&c->req, "Lambda-Runtime-Function-Error-Type");
 
                 if (trailer_error && c->req.chunked)
                         invocation_fail(rie, 200, trailer_error, "The function's streamed response failed.");
@@ -857,7 +871,8 @@ static void handle_init_error(Conn *c)
                 /* The invocation that triggered the init sees the init error, as in Lambda. */
                 rie->init_duration_usec = now_usec(CLOCK_MONOTONIC) - rie->spawn_usec;
                 rie->initializing = false;
-                invocation_complete_error(rie, http_request_header(&c->req, "Lambda-Runtime-Function-Error-Type"),
+                invocation_complete_error(rie,
+                                          http_request_header(&c->req, "Lambda-Runtime-Function-Error-Type"),
                                           c->req.body.data ?: "", c->req.body.len);
         }
         /* The runtime is expected to exit now; make sure it does, the next invoke initialises afresh. */
@@ -924,11 +939,13 @@ static void handle_parse_error(Conn *c)
                 const char *url = http_request_url(&c->req);
                 char expect[128];
 
-                (void) snprintf(expect, sizeof(expect), "/2018-06-01/runtime/invocation/%s/response", rie->inv.id);
+                (void) snprintf(expect, sizeof(expect), "/2018-06-01/runtime/invocation/%s/response",
+                                rie->inv.id);
                 if (strcmp(url, expect) == 0 && runtime_finish(&rie->rt, rie->inv.id) >= 0)
-                        invocation_fail(rie, 200, "Function.ResponseSizeTooLarge",
-                                        "Response payload size exceeded maximum allowed payload size (6291556 "
-                                        "bytes).");
+                        invocation_fail(
+                                rie, 200, "Function.ResponseSizeTooLarge",
+                                "Response payload size exceeded maximum allowed payload size (6291556 "
+                                "bytes).");
         }
         if (status == 413)
                 return runtime_reply_error(c, 413, "RequestEntityTooLarge",

@@ -27,8 +27,8 @@ typedef enum RuntimePhase {
 typedef struct Runtime {
         RuntimeProcess process;
         RuntimePhase phase;
-        bool next_parked;      /* a /next request waits for an invocation */
-        bool init_failed;      /* the runtime posted /init/error */
+        bool next_parked;              /* a /next request waits for an invocation */
+        bool init_failed;              /* the runtime posted /init/error */
         char id[UUID_STRING_MAX];      /* the queued or running invocation */
         char done_id[UUID_STRING_MAX]; /* the invocation that finished last */
 } Runtime;

@@ -19,10 +19,10 @@
 #define HTTP_MAX_HEADERS 64
 
 typedef struct HttpLimits {
-        size_t max_url;      /* 414 past it */
-        size_t max_head;     /* request line + headers; 431 past it */
-        size_t max_headers;  /* header count (at most HTTP_MAX_HEADERS); 431 past it */
-        uint64_t max_body;   /* 413 past it, decided from Content-Length before any body byte */
+        size_t max_url;     /* 414 past it */
+        size_t max_head;    /* request line + headers; 431 past it */
+        size_t max_headers; /* header count (at most HTTP_MAX_HEADERS); 431 past it */
+        uint64_t max_body;  /* 413 past it, decided from Content-Length before any body byte */
 } HttpLimits;
 
 extern const HttpLimits http_limits_default;

@@ -24,7 +24,8 @@ static int add_string(json_object *o, const char *key, const char *value)
 
 static int append_json(Buf *out, json_object *o)
 {
-        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *s =
+                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
         return s ? buf_append_str(out, s) : -ENOMEM;
 }

@@ -12,14 +12,15 @@
 #include "buf.h"
 
 /* Lambda's payload limit for synchronous invocations and function responses. */
-#define LAMBDA_PAYLOAD_MAX        ((uint64_t) 6 * 1024 * 1024)
+#define LAMBDA_PAYLOAD_MAX ((uint64_t) 6 * 1024 * 1024)
 /* The Runtime API accepts a little more than the payload limit for the response envelope. */
 #define LAMBDA_RUNTIME_RESPONSE_MAX ((uint64_t) 6291556)
 
 /* {"errorMessage":MESSAGE,"errorType":TYPE} */
 int lambda_function_error_json(Buf *out, const char *type, const char *message);
 
-/* {"errorType":"Sandbox.Timedout","errorMessage":"RequestId: ID Error: Task timed out after N.00 seconds"} */
+/* {"errorType":"Sandbox.Timedout","errorMessage":"RequestId: ID Error: Task timed out after N.00 seconds"}
+ */
 int lambda_timeout_error_json(Buf *out, const char *request_id, unsigned timeout_sec);
 
 /* {"Type":"User","message":MESSAGE} plus "Reason" when given. */

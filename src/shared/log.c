@@ -70,7 +70,7 @@ int log_internal(int level, int error, const char *format, ...)
 
 int log_level_from_string(const char *s)
 {
-        static const char *const names[] = { "emerg", "alert", "crit",   "err",
+        static const char *const names[] = { "emerg",   "alert",  "crit", "err",
                                              "warning", "notice", "info", "debug" };
         char *end;
         long l;

@@ -26,12 +26,9 @@ int log_internal(int level, int error, const char *format, ...) _printf_(3, 4);
 
 #define log_debug(...)   log_full(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...)    log_full(LOG_INFO, __VA_ARGS__)
-#define log_notice(...)  log_full(LOG_NOTICE, __VA_ARGS__)
 #define log_warning(...) log_full(LOG_WARNING, __VA_ARGS__)
 #define log_error(...)   log_full(LOG_ERR, __VA_ARGS__)
 
-#define log_debug_errno(error, ...)   log_full_errno(LOG_DEBUG, (error), __VA_ARGS__)
-#define log_info_errno(error, ...)    log_full_errno(LOG_INFO, (error), __VA_ARGS__)
 #define log_warning_errno(error, ...) log_full_errno(LOG_WARNING, (error), __VA_ARGS__)
 #define log_error_errno(error, ...)   log_full_errno(LOG_ERR, (error), __VA_ARGS__)
 

@@ -10,37 +10,34 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_     __attribute__((unused))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _noreturn_   __attribute__((noreturn))
-#define _likely_(x)   __builtin_expect(!!(x), 1)
-#define _unlikely_(x) __builtin_expect(!!(x), 0)
+#define _noreturn_     __attribute__((noreturn))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
 /* Returns the pointer and leaves NULL behind, so a cleanup attribute no longer frees it. */
-#define TAKE_PTR(p)                                \
-        ({                                         \
-                __typeof__(p) _taken_ = (p);       \
-                (p) = NULL;                        \
-                _taken_;                           \
+#define TAKE_PTR(p)                          \
+        ({                                   \
+                __typeof__(p) _taken_ = (p); \
+                (p) = NULL;                  \
+                _taken_;                     \
         })
 
 /* Same for file descriptors. */
-#define TAKE_FD(fd)                                \
-        ({                                         \
-                int _taken_fd_ = (fd);             \
-                (fd) = -EBADF;                     \
-                _taken_fd_;                        \
+#define TAKE_FD(fd)                    \
+        ({                             \
+                int _taken_fd_ = (fd); \
+                (fd) = -EBADF;         \
+                _taken_fd_;            \
         })
 
 /* Defines NAMEp(T *p) calling NAME(*p) when *p is set: the cleanup function for a T local. */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)    \
-        static inline void func##p(type *p)        \
-        {                                          \
-                if (*p)                            \
-                        func(*p);                  \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+        static inline void func##p(type *p)     \
+        {                                       \
+                if (*p)                         \
+                        func(*p);               \
         }
 
 static inline void freep(void *p)
@@ -69,6 +66,3 @@ static inline void closep(int *fd)
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 #define STRLEN(s) (sizeof(s) - 1)
-
-/* Like strerror, for a negative errno. */
-#define ERRNO_VALUE(r) ((r) < 0 ? -(r) : (r))
