@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "pool.h"
+
+void pool_actions_done(PoolActions *out)
+{
+        free(out->a);
+        *out = (PoolActions){};
+}
+
+static int reserve(PoolActions *out, size_t extra)
+{
+        PoolAction *a;
+        size_t cap;
+
+        if (out->n + extra <= out->cap)
+                return 0;
+        cap = MAX(out->n + extra, out->cap * 2);
+        a = realloc(out->a, cap * sizeof(PoolAction));
+        if (!a)
+                return -ENOMEM;
+        out->a = a;
+        out->cap = cap;
+        return 0;
+}
+
+/* Never fails: every caller reserved room first. */
+static void push(PoolActions *out, PoolActionType type, PoolInstance *i, void *waiter, int error)
+{
+        out->a[out->n++] = (PoolAction){ .type = type, .instance = i, .waiter = waiter, .error = error };
+}
+
+void pool_init(Pool *p, const PoolLimits *limits)
+{
+        *p = (Pool){ .limits = *limits };
+}
+
+static void waiter_free(PoolWaiter *w)
+{
+        free(w->owner);
+        free(w);
+}
+
+static void instance_unlink(Pool *p, PoolInstance *i)
+{
+        if (i->prev)
+                i->prev->next = i->next;
+        else
+                p->instances = i->next;
+        if (i->next)
+                i->next->prev = i->prev;
+        p->n_instances--;
+        free(i->owner);
+        free(i);
+}
+
+void pool_done(Pool *p)
+{
+        while (p->instances)
+                instance_unlink(p, p->instances);
+        while (p->waiters) {
+                PoolWaiter *w = p->waiters;
+                p->waiters = w->next;
+                waiter_free(w);
+        }
+        p->waiters_tail = NULL;
+        p->n_waiters = 0;
+}
+
+unsigned pool_count(const Pool *p, InstanceState state)
+{
+        unsigned n = 0;
+
+        for (PoolInstance *i = p->instances; i; i = i->next)
+                if (i->state == state)
+                        n++;
+        return n;
+}
+
+static PoolInstance *instance_new(Pool *p)
+{
+        PoolInstance *i = calloc(1, sizeof(PoolInstance));
+
+        if (!i)
+                return NULL;
+        i->state = INSTANCE_STARTING;
+        i->next = p->instances;
+        if (p->instances)
+                p->instances->prev = i;
+        p->instances = i;
+        p->n_instances++;
+        return i;
+}
+
+static PoolWaiter *waiter_pop(Pool *p)
+{
+        PoolWaiter *w = p->waiters;
+
+        if (!w)
+                return NULL;
+        p->waiters = w->next;
+        if (!p->waiters)
+                p->waiters_tail = NULL;
+        p->n_waiters--;
+        return w;
+}
+
+static void waiter_remove(Pool *p, PoolWaiter *w, PoolWaiter *prev)
+{
+        if (prev)
+                prev->next = w->next;
+        else
+                p->waiters = w->next;
+        if (p->waiters_tail == w)
+                p->waiters_tail = prev;
+        p->n_waiters--;
+        waiter_free(w);
+}
+
+static void stop(PoolInstance *i, PoolActions *out)
+{
+        i->state = INSTANCE_STOPPING;
+        free(i->owner);
+        i->owner = NULL;
+        push(out, POOL_ACTION_STOP, i, NULL, 0);
+}
+
+/* Hands a usable instance to the oldest waiter, or lets it idle. */
+static void grant_or_idle(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
+{
+        PoolWaiter *w;
+
+        free(i->owner);
+        i->owner = NULL;
+
+        w = waiter_pop(p);
+        if (!w) {
+                i->state = INSTANCE_IDLE;
+                i->idle_since = now;
+                return;
+        }
+        i->state = INSTANCE_LEASED;
+        i->owner = TAKE_PTR(w->owner);
+        push(out, POOL_ACTION_GRANT, i, w->userdata, 0);
+        waiter_free(w);
+}
+
+/* Starts one more instance when a waiter has none coming and the limit allows it. */
+static void start_if_needed(Pool *p, PoolActions *out)
+{
+        PoolInstance *i;
+
+        if (p->n_waiters <= pool_count(p, INSTANCE_STARTING) || p->n_instances >= p->limits.max_instances)
+                return;
+        i = instance_new(p);
+        if (i)
+                push(out, POOL_ACTION_START, i, NULL, 0);
+        /* Without memory for it, the waiter is served by a release or fails at its deadline. */
+}
+
+int pool_acquire(Pool *p, const char *owner, void *waiter, uint64_t now, PoolActions *out)
+{
+        _cleanup_free_ char *o = NULL;
+        PoolInstance *best = NULL;
+        PoolWaiter *w;
+
+        if (reserve(out, 2) < 0)
+                return -ENOMEM;
+        o = strdup(owner);
+        if (!o)
+                return -ENOMEM;
+
+        /* The instance idle the shortest: the others can reach their keep-alive and stop. */
+        for (PoolInstance *i = p->instances; i; i = i->next)
+                if (i->state == INSTANCE_IDLE && (!best || i->idle_since > best->idle_since))
+                        best = i;
+        if (best) {
+                best->state = INSTANCE_LEASED;
+                best->owner = TAKE_PTR(o);
+                push(out, POOL_ACTION_GRANT, best, waiter, 0);
+                return 0;
+        }
+
+        if (p->n_waiters >= p->limits.max_waiters) {
+                push(out, POOL_ACTION_FAIL, NULL, waiter, -EBUSY);
+                return 0;
+        }
+
+        w = calloc(1, sizeof(PoolWaiter));
+        if (!w)
+                return -ENOMEM;
+        *w = (PoolWaiter){ .owner = TAKE_PTR(o),
+                           .deadline = now + p->limits.wait_timeout_usec,
+                           .userdata = waiter };
+        if (p->waiters_tail)
+                p->waiters_tail->next = w;
+        else
+                p->waiters = w;
+        p->waiters_tail = w;
+        p->n_waiters++;
+
+        start_if_needed(p, out);
+        return 0;
+}
+
+int pool_instance_ready(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
+{
+        if (reserve(out, 1) < 0)
+                return -ENOMEM;
+        if (i->doomed)
+                stop(i, out);
+        else
+                grant_or_idle(p, i, now, out);
+        return 0;
+}
+
+int pool_instance_failed(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
+{
+        unsigned starting;
+
+        if (reserve(out, p->n_waiters) < 0)
+                return -ENOMEM;
+        instance_unlink(p, i);
+
+        /* The waiters the remaining starts will serve keep waiting; the rest learn at once that
+         * starting failed, rather than triggering start after failing start. */
+        starting = pool_count(p, INSTANCE_STARTING);
+        while (p->n_waiters > starting) {
+                PoolWaiter *w = waiter_pop(p);
+
+                push(out, POOL_ACTION_FAIL, NULL, w->userdata, -EIO);
+                waiter_free(w);
+        }
+        return 0;
+}
+
+int pool_release(Pool *p, PoolInstance *i, bool healthy, uint64_t now, PoolActions *out)
+{
+        if (reserve(out, 1) < 0)
+                return -ENOMEM;
+        if (!healthy || i->doomed)
+                stop(i, out);
+        else
+                grant_or_idle(p, i, now, out);
+        return 0;
+}
+
+int pool_instance_gone(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
+{
+        if (reserve(out, 1) < 0)
+                return -ENOMEM;
+        instance_unlink(p, i);
+        start_if_needed(p, out);
+        return 0;
+}
+
+int pool_owner_gone(Pool *p, const char *owner, uint64_t now, PoolActions *out)
+{
+        PoolWaiter *prev = NULL;
+
+        if (reserve(out, p->n_instances + p->n_waiters) < 0)
+                return -ENOMEM;
+
+        for (PoolInstance *i = p->instances; i; i = i->next)
+                if (i->state == INSTANCE_LEASED && i->owner && strcmp(i->owner, owner) == 0)
+                        stop(i, out);
+
+        for (PoolWaiter *w = p->waiters, *next; w; w = next) {
+                next = w->next;
+                if (strcmp(w->owner, owner) == 0) {
+                        push(out, POOL_ACTION_FAIL, NULL, w->userdata, -ECONNRESET);
+                        waiter_remove(p, w, prev);
+                } else
+                        prev = w;
+        }
+        return 0;
+}
+
+static unsigned live_instances(const Pool *p)
+{
+        return p->n_instances - pool_count(p, INSTANCE_STOPPING);
+}
+
+int pool_tick(Pool *p, uint64_t now, PoolActions *out)
+{
+        PoolWaiter *prev = NULL;
+
+        if (reserve(out, p->n_waiters + p->n_instances + p->limits.min_instances) < 0)
+                return -ENOMEM;
+
+        for (PoolWaiter *w = p->waiters, *next; w; w = next) {
+                next = w->next;
+                if (w->deadline <= now) {
+                        push(out, POOL_ACTION_FAIL, NULL, w->userdata, -EBUSY);
+                        waiter_remove(p, w, prev);
+                } else
+                        prev = w;
+        }
+
+        for (PoolInstance *i = p->instances; i; i = i->next)
+                if (i->state == INSTANCE_IDLE && i->idle_since + p->limits.idle_timeout_usec <= now &&
+                    live_instances(p) > p->limits.min_instances)
+                        stop(i, out);
+
+        while (live_instances(p) < p->limits.min_instances && p->n_instances < p->limits.max_instances) {
+                PoolInstance *i = instance_new(p);
+
+                if (!i)
+                        break;
+                push(out, POOL_ACTION_START, i, NULL, 0);
+        }
+        return 0;
+}
+
+int pool_prewarm(Pool *p, unsigned count, PoolActions *out)
+{
+        unsigned warm, started = 0;
+
+        if (reserve(out, count) < 0)
+                return -ENOMEM;
+        warm = pool_count(p, INSTANCE_IDLE) + pool_count(p, INSTANCE_STARTING);
+        while (warm + started < count && p->n_instances < p->limits.max_instances) {
+                PoolInstance *i = instance_new(p);
+
+                if (!i)
+                        break;
+                push(out, POOL_ACTION_START, i, NULL, 0);
+                started++;
+        }
+        return (int) started;
+}
+
+int pool_stop_all(Pool *p, PoolActions *out)
+{
+        if (reserve(out, p->n_instances + p->n_waiters) < 0)
+                return -ENOMEM;
+
+        while (p->n_waiters > 0) {
+                PoolWaiter *w = waiter_pop(p);
+
+                push(out, POOL_ACTION_FAIL, NULL, w->userdata, -ECANCELED);
+                waiter_free(w);
+        }
+        for (PoolInstance *i = p->instances; i; i = i->next) {
+                if (i->state == INSTANCE_IDLE)
+                        stop(i, out);
+                else if (i->state != INSTANCE_STOPPING)
+                        i->doomed = true;
+        }
+        return 0;
+}
+
+uint64_t pool_next_deadline(const Pool *p)
+{
+        uint64_t d = UINT64_MAX;
+
+        for (PoolWaiter *w = p->waiters; w; w = w->next)
+                d = MIN(d, w->deadline);
+        /* At min_instances idle ones stay: no wake-up for them, or the tick would spin. */
+        if (live_instances(p) > p->limits.min_instances)
+                for (PoolInstance *i = p->instances; i; i = i->next)
+                        if (i->state == INSTANCE_IDLE)
+                                d = MIN(d, i->idle_since + p->limits.idle_timeout_usec);
+        if (live_instances(p) < p->limits.min_instances && p->n_instances < p->limits.max_instances)
+                d = 0;
+        return d;
+}
+
+const char *instance_state_to_string(InstanceState s)
+{
+        switch (s) {
+        case INSTANCE_STARTING:
+                return "starting";
+        case INSTANCE_IDLE:
+                return "idle";
+        case INSTANCE_LEASED:
+                return "leased";
+        case INSTANCE_STOPPING:
+                return "stopping";
+        }
+        return "unknown";
+}

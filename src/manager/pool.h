@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * pool.h: the instance pool of one function, as pure logic over a caller-supplied clock. It decides
+ * which Acquire gets which instance, when a container must be started (never more than the
+ * function's limit: concurrent cold calls are coalesced onto the starts in flight), when an idle
+ * instance is stopped, and when a waiting caller gives up. It does no I/O: every decision comes
+ * back as a PoolAction for the manager to carry out, so all of it is unit-tested with a fake clock.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum InstanceState {
+        INSTANCE_STARTING, /* container being created, started, or not answering yet */
+        INSTANCE_IDLE,
+        INSTANCE_LEASED,
+        INSTANCE_STOPPING,
+} InstanceState;
+
+typedef struct PoolInstance PoolInstance;
+struct PoolInstance {
+        InstanceState state;
+        uint64_t idle_since;
+        char *owner;    /* the lease holder's bus name while LEASED */
+        bool doomed;    /* stop instead of idling when released or ready (StopFunction) */
+        void *userdata; /* the manager's instance */
+        PoolInstance *prev, *next;
+};
+
+typedef struct PoolWaiter PoolWaiter;
+struct PoolWaiter {
+        char *owner;
+        uint64_t deadline;
+        void *userdata; /* the manager's pending call */
+        PoolWaiter *next;
+};
+
+typedef struct PoolLimits {
+        unsigned min_instances;
+        unsigned max_instances;
+        uint64_t idle_timeout_usec; /* idle instances above min_instances stop after this */
+        uint64_t wait_timeout_usec; /* how long an Acquire waits for an instance at the limit */
+        unsigned max_waiters;       /* queued Acquires; past it callers are refused at once */
+} PoolLimits;
+
+typedef enum PoolActionType {
+        POOL_ACTION_START, /* start a container for .instance */
+        POOL_ACTION_STOP,  /* stop and remove .instance's container, then call pool_instance_gone() */
+        POOL_ACTION_GRANT, /* answer .waiter with .instance, now leased to it */
+        POOL_ACTION_FAIL,  /* answer .waiter with the error .error (-EBUSY: limit, -EIO: start failed) */
+} PoolActionType;
+
+typedef struct PoolAction {
+        PoolActionType type;
+        PoolInstance *instance;
+        void *waiter; /* the PoolWaiter's userdata */
+        int error;
+} PoolAction;
+
+/* What one call decided, in order. Calls reserve room before they change anything, so a call that
+ * fails with -ENOMEM changed nothing. */
+typedef struct PoolActions {
+        PoolAction *a;
+        size_t n, cap;
+} PoolActions;
+
+void pool_actions_done(PoolActions *out);
+
+typedef struct Pool {
+        PoolLimits limits;
+        PoolInstance *instances;
+        unsigned n_instances; /* all states: what counts against max_instances */
+        PoolWaiter *waiters, *waiters_tail;
+        unsigned n_waiters;
+} Pool;
+
+void pool_init(Pool *p, const PoolLimits *limits);
+/* Frees instances and waiters without producing actions; their userdata are the caller's. */
+void pool_done(Pool *p);
+
+/*
+ * An Acquire from owner. Produces GRANT (an idle instance), or queues the caller and possibly a
+ * START, or FAIL with -EBUSY when the queue is full. -ENOMEM on allocation failure.
+ */
+int pool_acquire(Pool *p, const char *owner, void *waiter, uint64_t now, PoolActions *out);
+
+/* The container of a STARTING instance answers: grant it to the oldest waiter, or keep it idle. */
+int pool_instance_ready(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out);
+
+/* A START failed (the instance is gone): waiters that nothing else will serve are failed (-EIO). */
+int pool_instance_failed(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out);
+
+/* The lease ends. Unhealthy instances are stopped; healthy ones go to a waiter or idle. */
+int pool_release(Pool *p, PoolInstance *i, bool healthy, uint64_t now, PoolActions *out);
+
+/* The instance's container died or was removed: forget it, and start a replacement if waiters or
+ * min_instances need one. */
+int pool_instance_gone(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out);
+
+/* A bus name vanished: its leases end as unhealthy (an invocation may still run in them), its
+ * waiting calls are dropped without an answer. */
+int pool_owner_gone(Pool *p, const char *owner, uint64_t now, PoolActions *out);
+
+/* Time passes: waiters past their deadline fail (-EBUSY), idle instances past their keep-alive stop
+ * (down to min_instances), and instances are started up to min_instances. */
+int pool_tick(Pool *p, uint64_t now, PoolActions *out);
+
+/* Starts instances so that count more callers would find one warm (Prewarm), within the limit.
+ * Returns how many starts it produced. */
+int pool_prewarm(Pool *p, unsigned count, PoolActions *out);
+
+/* Stops every instance that is not leased; leased and starting ones stop when released or ready.
+ * Fails all waiters (-ECANCELED). */
+int pool_stop_all(Pool *p, PoolActions *out);
+
+/* When pool_tick() next has something to do (a deadline or a keep-alive end); UINT64_MAX if never. */
+uint64_t pool_next_deadline(const Pool *p);
+
+unsigned pool_count(const Pool *p, InstanceState state);
+
+const char *instance_state_to_string(InstanceState s);

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pool.h"
+
+#define SEC 1000000ULL
+
+static const PoolLimits limits = {
+        .min_instances = 0,
+        .max_instances = 3,
+        .idle_timeout_usec = 60 * SEC,
+        .wait_timeout_usec = 5 * SEC,
+        .max_waiters = 100,
+};
+
+/* Waiter tokens: the address of an int in this array stands for a pending call. */
+static int callers[128];
+
+static size_t count(const PoolActions *a, PoolActionType t)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < a->n; i++)
+                n += a->a[i].type == t;
+        return n;
+}
+
+static PoolInstance *started(const PoolActions *a, size_t k)
+{
+        for (size_t i = 0; i < a->n; i++)
+                if (a->a[i].type == POOL_ACTION_START && k-- == 0)
+                        return a->a[i].instance;
+        return NULL;
+}
+
+static void test_cold_start_coalesced(void **state)
+{
+        PoolActions a = {};
+        Pool p;
+        PoolInstance *s[3];
+
+        pool_init(&p, &limits);
+        /* 50 concurrent cold Acquires: exactly max_instances starts. */
+        for (int k = 0; k < 50; k++)
+                assert_int_equal(pool_acquire(&p, ":1.1", &callers[k], 0, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_START), 3);
+        assert_int_equal(count(&a, POOL_ACTION_GRANT), 0);
+        assert_int_equal(p.n_waiters, 50);
+        for (int k = 0; k < 3; k++)
+                s[k] = started(&a, (size_t) k);
+
+        /* Each ready instance goes to the oldest waiter, in order. */
+        a.n = 0;
+        assert_int_equal(pool_instance_ready(&p, s[0], 1, &a), 0);
+        assert_int_equal(a.n, 1);
+        assert_int_equal(a.a[0].type, POOL_ACTION_GRANT);
+        assert_ptr_equal(a.a[0].waiter, &callers[0]);
+        assert_int_equal(s[0]->state, INSTANCE_LEASED);
+        assert_string_equal(s[0]->owner, ":1.1");
+
+        /* A release serves the next waiter without a new start. */
+        a.n = 0;
+        assert_int_equal(pool_release(&p, s[0], true, 2, &a), 0);
+        assert_int_equal(a.n, 1);
+        assert_ptr_equal(a.a[0].waiter, &callers[1]);
+
+        /* Those still waiting at their deadline get -EBUSY (LimitExceeded); every caller is answered. */
+        a.n = 0;
+        assert_int_equal(pool_instance_ready(&p, s[1], 3, &a), 0);
+        assert_int_equal(pool_instance_ready(&p, s[2], 3, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_GRANT), 2);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 5 * SEC, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_FAIL), 46);
+        for (size_t i = 0; i < a.n; i++)
+                assert_int_equal(a.a[i].error, -EBUSY);
+        assert_int_equal(p.n_waiters, 0);
+        assert_int_equal(p.n_instances, 3);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_warm_reuse_and_idle_reaping(void **state)
+{
+        PoolActions a = {};
+        Pool p;
+        PoolInstance *i;
+
+        pool_init(&p, &limits);
+        assert_int_equal(pool_acquire(&p, ":1.1", &callers[0], 0, &a), 0);
+        i = started(&a, 0);
+        assert_int_equal(pool_instance_ready(&p, i, 1 * SEC, &a), 0);
+        assert_int_equal(pool_release(&p, i, true, 2 * SEC, &a), 0);
+        assert_int_equal(i->state, INSTANCE_IDLE);
+        assert_null(i->owner);
+
+        /* Warm: granted at once, no start. */
+        a.n = 0;
+        assert_int_equal(pool_acquire(&p, ":1.2", &callers[1], 3 * SEC, &a), 0);
+        assert_int_equal(a.n, 1);
+        assert_int_equal(a.a[0].type, POOL_ACTION_GRANT);
+        assert_ptr_equal(a.a[0].instance, i);
+        assert_int_equal(pool_release(&p, i, true, 10 * SEC, &a), 0);
+
+        /* Keep-alive: nothing before it ends, a stop when it has. */
+        assert_int_equal(pool_next_deadline(&p), 70 * SEC);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 69 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_int_equal(pool_tick(&p, 70 * SEC, &a), 0);
+        assert_int_equal(a.n, 1);
+        assert_int_equal(a.a[0].type, POOL_ACTION_STOP);
+        assert_int_equal(i->state, INSTANCE_STOPPING);
+        assert_int_equal(pool_instance_gone(&p, i, 71 * SEC, &a), 0);
+        assert_int_equal(p.n_instances, 0);
+        assert_int_equal(pool_next_deadline(&p), UINT64_MAX);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_min_instances(void **state)
+{
+        PoolLimits l = limits;
+        PoolActions a = {};
+        Pool p;
+
+        l.min_instances = 2;
+        pool_init(&p, &l);
+        assert_int_equal(pool_next_deadline(&p), 0);
+        assert_int_equal(pool_tick(&p, 0, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_START), 2);
+        assert_int_equal(pool_instance_ready(&p, started(&a, 0), 1, &a), 0);
+        assert_int_equal(pool_instance_ready(&p, started(&a, 1), 1, &a), 0);
+
+        /* Idle past their keep-alive, they stay: min_instances, and no wake-up is asked for. */
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 1000 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_int_equal(pool_next_deadline(&p), UINT64_MAX);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_unhealthy_and_replacement(void **state)
+{
+        PoolLimits l = limits;
+        PoolActions a = {};
+        Pool p;
+        PoolInstance *i, *j;
+
+        l.max_instances = 1;
+        pool_init(&p, &l);
+        assert_int_equal(pool_acquire(&p, ":1.1", &callers[0], 0, &a), 0);
+        i = started(&a, 0);
+        assert_int_equal(pool_instance_ready(&p, i, 0, &a), 0);
+        /* A second caller waits: the limit is reached. */
+        a.n = 0;
+        assert_int_equal(pool_acquire(&p, ":1.2", &callers[1], 0, &a), 0);
+        assert_int_equal(a.n, 0);
+
+        /* Released unhealthy: stopped, and once gone a replacement starts for the waiter. */
+        assert_int_equal(pool_release(&p, i, false, 1, &a), 0);
+        assert_int_equal(a.a[0].type, POOL_ACTION_STOP);
+        a.n = 0;
+        assert_int_equal(pool_instance_gone(&p, i, 2, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_START), 1);
+        j = started(&a, 0);
+        a.n = 0;
+        assert_int_equal(pool_instance_ready(&p, j, 3, &a), 0);
+        assert_ptr_equal(a.a[0].waiter, &callers[1]);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_start_failure(void **state)
+{
+        PoolActions a = {};
+        Pool p;
+        PoolInstance *s[3];
+
+        pool_init(&p, &limits);
+        for (int k = 0; k < 10; k++)
+                assert_int_equal(pool_acquire(&p, ":1.1", &callers[k], 0, &a), 0);
+        for (int k = 0; k < 3; k++)
+                s[k] = started(&a, (size_t) k);
+
+        /* One start fails: two starts remain for two waiters; the other eight learn now. */
+        a.n = 0;
+        assert_int_equal(pool_instance_failed(&p, s[0], 1, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_FAIL), 8);
+        assert_int_equal(a.a[0].error, -EIO);
+        assert_int_equal(p.n_waiters, 2);
+        a.n = 0;
+        assert_int_equal(pool_instance_failed(&p, s[1], 1, &a), 0);
+        assert_int_equal(pool_instance_failed(&p, s[2], 1, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_FAIL), 2);
+        assert_int_equal(p.n_instances, 0);
+        assert_int_equal(p.n_waiters, 0);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_owner_gone(void **state)
+{
+        PoolLimits l = limits;
+        PoolActions a = {};
+        Pool p;
+        PoolInstance *i;
+
+        l.max_instances = 1;
+        pool_init(&p, &l);
+        assert_int_equal(pool_acquire(&p, ":1.1", &callers[0], 0, &a), 0);
+        i = started(&a, 0);
+        assert_int_equal(pool_instance_ready(&p, i, 0, &a), 0);
+        assert_int_equal(pool_acquire(&p, ":1.2", &callers[1], 0, &a), 0);
+        assert_int_equal(pool_acquire(&p, ":1.1", &callers[2], 0, &a), 0);
+
+        /* :1.1 disconnects: its lease ends unhealthy, its waiting call is dropped, :1.2 keeps waiting. */
+        a.n = 0;
+        assert_int_equal(pool_owner_gone(&p, ":1.1", 1, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_STOP), 1);
+        assert_int_equal(count(&a, POOL_ACTION_FAIL), 1);
+        assert_ptr_equal(a.a[1].waiter, &callers[2]);
+        assert_int_equal(a.a[1].error, -ECONNRESET);
+        assert_int_equal(p.n_waiters, 1);
+        assert_string_equal(p.waiters->owner, ":1.2");
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_queue_limit(void **state)
+{
+        PoolLimits l = limits;
+        PoolActions a = {};
+        Pool p;
+
+        l.max_waiters = 2;
+        pool_init(&p, &l);
+        for (int k = 0; k < 3; k++)
+                assert_int_equal(pool_acquire(&p, ":1.1", &callers[k], 0, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_FAIL), 1);
+        assert_int_equal(a.a[a.n - 1].error, -EBUSY);
+        assert_ptr_equal(a.a[a.n - 1].waiter, &callers[2]);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_stop_all_and_prewarm(void **state)
+{
+        PoolActions a = {};
+        Pool p;
+        PoolInstance *i, *j;
+
+        pool_init(&p, &limits);
+        assert_int_equal(pool_prewarm(&p, 2, &a), 2);
+        assert_int_equal(pool_prewarm(&p, 2, &a), 0);
+        i = started(&a, 0);
+        j = started(&a, 1);
+        assert_int_equal(pool_instance_ready(&p, i, 0, &a), 0);
+        assert_int_equal(pool_acquire(&p, ":1.1", &callers[0], 0, &a), 0);
+        assert_int_equal(i->state, INSTANCE_LEASED);
+        assert_int_equal(pool_acquire(&p, ":1.1", &callers[1], 0, &a), 0);
+
+        /* The idle one would be stopped, the leased and the starting one when they come back. */
+        a.n = 0;
+        assert_int_equal(pool_stop_all(&p, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_FAIL), 1);
+        assert_int_equal(a.a[0].error, -ECANCELED);
+        a.n = 0;
+        assert_int_equal(pool_release(&p, i, true, 1, &a), 0);
+        assert_int_equal(a.a[0].type, POOL_ACTION_STOP);
+        a.n = 0;
+        assert_int_equal(pool_instance_ready(&p, j, 1, &a), 0);
+        assert_int_equal(a.a[0].type, POOL_ACTION_STOP);
+        assert_string_equal(instance_state_to_string(j->state), "stopping");
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_cold_start_coalesced),
+                cmocka_unit_test(test_warm_reuse_and_idle_reaping),
+                cmocka_unit_test(test_min_instances),
+                cmocka_unit_test(test_unhealthy_and_replacement),
+                cmocka_unit_test(test_start_failure),
+                cmocka_unit_test(test_owner_gone),
+                cmocka_unit_test(test_queue_limit),
+                cmocka_unit_test(test_stop_all_and_prewarm),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
