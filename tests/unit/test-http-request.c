@@ -129,11 +129,12 @@ static void test_malformed(void **state)
         expect_error("POST / HTTP/1.1\r\nContent-Length : 1\r\n\r\nx", NULL, 400);
         expect_error("GET / HTTP/1.1\nHost: x\n\n", NULL, 400);
         /* Request smuggling shapes. */
-        expect_error("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", NULL,
-                     400);
+        expect_error("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                     NULL, 400);
         expect_error("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", NULL, 400);
         expect_error("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", NULL, 400);
-        expect_error("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n", NULL, 400);
+        expect_error("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n", NULL,
+                     400);
         expect_error("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked, x\r\n\r\n", NULL, 400);
 }
 
@@ -150,8 +151,8 @@ static void test_limits(void **state)
         expect_error(big, &tiny, 431);
         /* Refused from Content-Length alone, before any body byte. */
         expect_error("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", &tiny, 413);
-        expect_error("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\nabcdef\r\n", &tiny,
-                     413);
+        expect_error("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\nabcdef\r\n",
+                     &tiny, 413);
 }
 
 static void test_limit_exact(void **state)
@@ -173,8 +174,9 @@ static void test_expect_continue(void **state)
         size_t n;
 
         http_request_init(&r, NULL);
-        assert_int_equal(feed_all(&r, "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n", &n),
-                         HTTP_FEED_MORE);
+        assert_int_equal(
+                feed_all(&r, "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n", &n),
+                HTTP_FEED_MORE);
         assert_true(r.headers_complete);
         assert_true(http_request_expects_continue(&r));
         assert_int_equal(feed_all(&r, "ab", &n), HTTP_FEED_COMPLETE);

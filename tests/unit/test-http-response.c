@@ -31,7 +31,8 @@ static void test_close(void **state)
 
         assert_int_equal(http_response_begin(&b, 413), 0);
         assert_int_equal(http_response_end(&b, NULL, 0, false), 0);
-        assert_string_equal(b.data, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        assert_string_equal(
+                b.data, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         buf_done(&b);
 }
 

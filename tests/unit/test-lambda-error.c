@@ -45,7 +45,8 @@ static void test_timeout_shape(void **state)
         o = json_tokener_parse(b.data);
         assert_non_null(o);
         assert_string_equal(field(o, "errorType"), "Sandbox.Timedout");
-        assert_string_equal(field(o, "errorMessage"), "RequestId: abc-123 Error: Task timed out after 3.00 seconds");
+        assert_string_equal(field(o, "errorMessage"),
+                            "RequestId: abc-123 Error: Task timed out after 3.00 seconds");
         json_object_put(o);
         buf_done(&b);
 }
@@ -55,7 +56,8 @@ static void test_service_error(void **state)
         Buf b = {};
         json_object *o;
 
-        assert_int_equal(lambda_service_error_json(&b, "Rate exceeded", "ConcurrentInvocationLimitExceeded"), 0);
+        assert_int_equal(lambda_service_error_json(&b, "Rate exceeded", "ConcurrentInvocationLimitExceeded"),
+                         0);
         o = json_tokener_parse(b.data);
         assert_non_null(o);
         assert_string_equal(field(o, "Type"), "User");

@@ -33,9 +33,11 @@ static void test_defaults(void **state)
 
 static void test_from_env(void **state)
 {
-        char *env[] = { (char *) "AWS_LAMBDA_FUNCTION_NAME=hello", (char *) "AWS_LAMBDA_FUNCTION_TIMEOUT=3",
-                        (char *) "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256", (char *) "AWS_REGION=eu-west-1",
-                        (char *) "LAMBDA_RIE_EAGER_INIT=yes", NULL };
+        char *env[] = {
+                (char *) "AWS_LAMBDA_FUNCTION_NAME=hello",      (char *) "AWS_LAMBDA_FUNCTION_TIMEOUT=3",
+                (char *) "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256", (char *) "AWS_REGION=eu-west-1",
+                (char *) "LAMBDA_RIE_EAGER_INIT=yes",           NULL
+        };
         RieSettings s;
         const char *bad = NULL;
 

@@ -153,11 +153,13 @@ static void test_routes(void **state)
         char id[UUID_STRING_MAX];
 
         assert_int_equal(runtime_route_parse("/2018-06-01/runtime/invocation/next", id), RUNTIME_ROUTE_NEXT);
-        assert_int_equal(runtime_route_parse("/2018-06-01/runtime/init/error", id), RUNTIME_ROUTE_INIT_ERROR);
+        assert_int_equal(runtime_route_parse("/2018-06-01/runtime/init/error", id),
+                         RUNTIME_ROUTE_INIT_ERROR);
         assert_int_equal(runtime_route_parse("/2018-06-01/runtime/invocation/abc-1/response", id),
                          RUNTIME_ROUTE_RESPONSE);
         assert_string_equal(id, "abc-1");
-        assert_int_equal(runtime_route_parse("/2018-06-01/runtime/invocation/abc-2/error", id), RUNTIME_ROUTE_ERROR);
+        assert_int_equal(runtime_route_parse("/2018-06-01/runtime/invocation/abc-2/error", id),
+                         RUNTIME_ROUTE_ERROR);
         assert_string_equal(id, "abc-2");
         assert_string_equal(runtime_route_method(RUNTIME_ROUTE_NEXT), "GET");
         assert_string_equal(runtime_route_method(RUNTIME_ROUTE_ERROR), "POST");
@@ -177,10 +179,14 @@ static void test_routes(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_cold_invoke),     cmocka_unit_test(test_warm_invoke),
-                cmocka_unit_test(test_one_at_a_time),   cmocka_unit_test(test_ids),
-                cmocka_unit_test(test_double_next),     cmocka_unit_test(test_init_error),
-                cmocka_unit_test(test_crash_and_timeout), cmocka_unit_test(test_process_names),
+                cmocka_unit_test(test_cold_invoke),
+                cmocka_unit_test(test_warm_invoke),
+                cmocka_unit_test(test_one_at_a_time),
+                cmocka_unit_test(test_ids),
+                cmocka_unit_test(test_double_next),
+                cmocka_unit_test(test_init_error),
+                cmocka_unit_test(test_crash_and_timeout),
+                cmocka_unit_test(test_process_names),
                 cmocka_unit_test(test_routes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,9 +36,10 @@ static void test_parse(void **state)
 
 static void test_invalid(void **state)
 {
-        static const char *const bad[] = { "", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
-                                           "localhost:80", "[::1]80", "[::1", "1.2.3.4:80x", "::1:80",
-                                           "999.1.1.1:80", "1.2.3.4:-1" };
+        static const char *const bad[] = {
+                "",        "127.0.0.1", "127.0.0.1:",  "127.0.0.1:0", "127.0.0.1:65536", "localhost:80",
+                "[::1]80", "[::1",      "1.2.3.4:80x", "::1:80",      "999.1.1.1:80",    "1.2.3.4:-1"
+        };
         SocketAddress a;
 
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * docker-json.h: the JSON bodies and URL pieces lambda-manager sends to the Docker Engine API v1.41, and
+ * strict parsers for what the engine answers. Pure functions over buffers: every byte from the engine is
+ * treated as untrusted, so types, lengths and id formats are checked and nothing is asserted on input.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+#define DOCKER_API_PREFIX "/v1.41"
+
+#define LABEL_MANAGED_BY "org.lambdad.managed-by"
+#define LABEL_FUNCTION   "org.lambdad.function"
+#define LABEL_LIFETIME   "org.lambdad.lifetime"
+
+#define LABEL_MANAGED_BY_VALUE "lambda-manager"
+
+/* The port lambda-rie serves invocations on inside the container. */
+#define DOCKER_FUNCTION_PORT "8080/tcp"
+
+/* Documents from the engine larger than this are refused (-EMSGSIZE) before parsing. */
+#define DOCKER_JSON_MAX ((size_t) 8 * 1024 * 1024)
+
+/* Error messages handed to callers are cut to this many bytes, so they fit a log line or a bus error. */
+#define DOCKER_ERROR_MESSAGE_MAX 512
+
+typedef struct DockerCreateParams {
+        const char *image;
+        const char *function;  /* label value */
+        const char *lifetime;  /* label value */
+        char *const *env;      /* "KEY=VALUE", may be NULL */
+        uint64_t memory_bytes; /* 0: no limit; else Memory and MemorySwap (no swap) */
+        uint64_t nano_cpus;    /* 0: no limit */
+        bool publish_loopback; /* publish 8080/tcp on 127.0.0.1 with a dynamic host port */
+} DockerCreateParams;
+
+/*
+ * The body of POST /containers/create. The sandboxing in HostConfig is fixed: no capabilities, no new
+ * privileges, a read-only root with a tmpfs /tmp, a pids limit, and no init (lambda-rie is PID 1 on
+ * purpose). -EINVAL for a missing image/label value, an env entry that is not NAME=VALUE, or strings
+ * that are not UTF-8 (the engine would mangle them, and a mangled label no longer matches our filters);
+ * -ERANGE for limits the engine cannot represent.
+ */
+int docker_create_body(const DockerCreateParams *p, char **ret);
+
+/* A name the engine accepts for a container: [a-zA-Z0-9][a-zA-Z0-9_.-]{1,127}. */
+bool docker_name_is_valid(const char *name);
+/* A container id as the engine reports it: 12..64 lowercase hex. */
+bool docker_id_is_valid(const char *id);
+
+/*
+ * The query value of filters= selecting a label: {"label":["KEY=VALUE"]}, or {"label":["KEY"]} when
+ * value is NULL, percent-encoded. -EINVAL for an empty key or one containing '='.
+ */
+int docker_label_filter(const char *key, const char *value, char **ret);
+
+/* The answer to POST /containers/create: the id of the new container, validated. */
+int docker_parse_create(const char *json, size_t len, char **ret_id);
+
+/*
+ * An error body {"message":"..."} -> the message. Anything else falls back to the raw body. Either way
+ * the result is cut to DOCKER_ERROR_MESSAGE_MAX bytes, valid UTF-8 and free of control characters, so
+ * it can go into a log or a D-Bus error as is. Fails only with -ENOMEM.
+ */
+int docker_parse_error(const char *json, size_t len, char **ret_message);
+
+typedef struct DockerContainer {
+        char *id;
+        char *function; /* LABEL_FUNCTION or NULL */
+        char *lifetime; /* LABEL_LIFETIME or NULL */
+        bool managed;   /* LABEL_MANAGED_BY == LABEL_MANAGED_BY_VALUE */
+        char *state;    /* "running", "exited", ... or NULL */
+} DockerContainer;
+
+void docker_container_done(DockerContainer *c);
+void docker_container_array_free(DockerContainer *a, size_t n);
+
+/*
+ * The answer to GET /containers/json. An entry without a valid Id is skipped; a field of the wrong type
+ * reads as absent, so an entry we cannot read is never mistaken for one of ours. -EBADMSG when the
+ * document is not an array.
+ */
+int docker_parse_container_list(const char *json, size_t len, DockerContainer **ret, size_t *ret_n);
+
+typedef struct DockerInspect {
+        char *id;
+        bool running;
+        char *status; /* State.Status */
+        int exit_code;
+        char *ip_address;   /* NetworkSettings.IPAddress, NULL if empty */
+        uint16_t host_port; /* NetworkSettings.Ports["8080/tcp"][0].HostPort, 0 if not published */
+        char *host_ip;      /* ...HostIp, NULL if none */
+        char *function;     /* Config.Labels[LABEL_FUNCTION] */
+        char *lifetime;     /* Config.Labels[LABEL_LIFETIME] */
+} DockerInspect;
+
+void docker_inspect_done(DockerInspect *i);
+
+/*
+ * The answer to GET /containers/{id}/json. Absent or null fields read as unset; present ones of the
+ * wrong type, an invalid Id, an address that is not an IP literal or a port outside 1..65535 are
+ * -EBADMSG.
+ */
+int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret);
+
+/*
+ * The answer to GET /images/{name}/json -> the image's LABEL_FUNCTION label: returns 1 and the value
+ * when the image carries it, 0 and NULL when it does not.
+ */
+int docker_parse_image_labels(const char *json, size_t len, char **ret_function_label);
+
+typedef struct DockerEvent {
+        char *type;   /* "container", "image", "network", ... */
+        char *action; /* "die", "destroy", "remove" (podman), "oom", ... */
+        char *id; /* Actor.ID: always a valid container id for "container" events, else NULL if not one */
+        char *function; /* Actor.Attributes[LABEL_FUNCTION] */
+        char *lifetime; /* Actor.Attributes[LABEL_LIFETIME] */
+} DockerEvent;
+
+void docker_event_done(DockerEvent *e);
+
+/* One line of GET /events (newline-delimited JSON; the trailing newline may be included). */
+int docker_parse_event(const char *line, size_t len, DockerEvent *ret);

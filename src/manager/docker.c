@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "curl-glue.h"
+#include "docker.h"
+
+#include "docker-json.h"
+/* Container lists of a busy host stay far below this; anything larger is not a sane answer. */
+#define BODY_MAX (8U * 1024 * 1024)
+/* One event of the /events stream. */
+#define LINE_MAX_BYTES (1024U * 1024)
+
+struct DockerCall {
+        DockerClient *client;
+        CURL *easy;
+        struct curl_slist *headers;
+        char *body;
+        Buf answer;
+        docker_callback_t cb;
+        docker_line_t on_line; /* streaming calls: each complete line, as it arrives */
+        void *userdata;
+        DockerCall *prev, *next;
+};
+
+struct DockerClient {
+        CurlGlue *glue;
+        char *socket_path;
+        DockerCall *calls;
+        unsigned n_calls;
+};
+
+static void call_free(DockerCall *c)
+{
+        DockerClient *d;
+
+        if (!c)
+                return;
+        d = c->client;
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                d->calls = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        d->n_calls--;
+
+        if (c->easy) {
+                curl_glue_remove(d->glue, c->easy);
+                curl_easy_cleanup(c->easy);
+        }
+        curl_slist_free_all(c->headers);
+        free(c->body);
+        buf_done(&c->answer);
+        free(c);
+}
+
+static int error_from_curl(CURLcode r)
+{
+        switch (r) {
+        case CURLE_OK:
+                return 0;
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_COULDNT_RESOLVE_HOST:
+                return -ECONNREFUSED;
+        case CURLE_OPERATION_TIMEDOUT:
+                return -ETIMEDOUT;
+        case CURLE_WRITE_ERROR:
+                return -EMSGSIZE;
+        default:
+                return -EIO;
+        }
+}
+
+static void on_done(CurlGlue *g, CURL *easy, CURLcode result, void *userdata)
+{
+        DockerCall *c = NULL;
+        long status = 0;
+        int error;
+
+        if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &c) != CURLE_OK || !c)
+                return;
+
+        error = error_from_curl(result);
+        if (error == 0)
+                (void) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+
+        /* The callback may start new calls or free the client: finish with this one first. */
+        docker_callback_t cb = c->cb;
+        void *ud = c->userdata;
+        DockerClient *d = c->client;
+        Buf answer = c->answer;
+
+        c->answer = (Buf){};
+        call_free(c);
+        cb(d, error, status, answer.data ?: "", answer.len, ud);
+        buf_done(&answer);
+}
+
+static size_t on_write(char *p, size_t size, size_t n, void *userdata)
+{
+        DockerCall *c = userdata;
+        char *nl;
+
+        if (buf_append(&c->answer, p, size * n) < 0)
+                return 0; /* over the cap or out of memory: curl ends the transfer */
+
+        if (c->on_line)
+                while ((nl = memchr(c->answer.data, '\n', c->answer.len))) {
+                        size_t len = (size_t) (nl - c->answer.data);
+
+                        *nl = 0;
+                        c->on_line(c->client, c->answer.data, len, c->userdata);
+                        buf_consume(&c->answer, len + 1);
+                }
+        return size * n;
+}
+
+int docker_client_new(DockerClient **ret, sd_event *event, const char *socket_path)
+{
+        DockerClient *d;
+        int r;
+
+        d = calloc(1, sizeof(DockerClient));
+        if (!d)
+                return -ENOMEM;
+        d->socket_path = strdup(socket_path);
+        if (!d->socket_path) {
+                free(d);
+                return -ENOMEM;
+        }
+        r = curl_glue_new(&d->glue, event, on_done, d);
+        if (r < 0) {
+                free(d->socket_path);
+                free(d);
+                return r;
+        }
+        *ret = d;
+        return 0;
+}
+
+DockerClient *docker_client_free(DockerClient *d)
+{
+        if (!d)
+                return NULL;
+        while (d->calls)
+                call_free(d->calls);
+        curl_glue_free(d->glue);
+        free(d->socket_path);
+        free(d);
+        return NULL;
+}
+
+static int call_start(DockerClient *d, bool engine, const char *method, const char *url, const char *body,
+                      uint64_t timeout_usec, docker_callback_t cb, docker_line_t on_line, void *userdata,
+                      DockerCall **ret_call)
+{
+        DockerCall *c;
+        bool ok;
+
+        c = calloc(1, sizeof(DockerCall));
+        if (!c)
+                return -ENOMEM;
+        *c = (DockerCall){
+                .client = d,
+                .cb = cb,
+                .on_line = on_line,
+                .userdata = userdata,
+                .answer = BUF_INIT_MAX(on_line ? LINE_MAX_BYTES : BODY_MAX),
+        };
+        c->next = d->calls;
+        if (d->calls)
+                d->calls->prev = c;
+        d->calls = c;
+        d->n_calls++;
+
+        c->easy = curl_easy_init();
+        if (!c->easy) {
+                call_free(c);
+                return -ENOMEM;
+        }
+        if (body) {
+                c->body = strdup(body);
+                c->headers = curl_slist_append(NULL, "Content-Type: application/json");
+                if (!c->body || !c->headers) {
+                        call_free(c);
+                        return -ENOMEM;
+                }
+        }
+
+        ok = curl_easy_setopt(c->easy, CURLOPT_URL, url) == CURLE_OK &&
+             curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK &&
+             curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c) == CURLE_OK &&
+             curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_write) == CURLE_OK &&
+             curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c) == CURLE_OK &&
+             curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+             curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http") == CURLE_OK &&
+             /* A missing or dead engine must show within a second, not after the call's timeout. */
+             curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS, 1000L) == CURLE_OK &&
+             curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, (long) (timeout_usec / 1000)) == CURLE_OK;
+        if (ok && engine)
+                ok = curl_easy_setopt(c->easy, CURLOPT_UNIX_SOCKET_PATH, d->socket_path) == CURLE_OK;
+        if (ok && body)
+                ok = curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->body) == CURLE_OK &&
+                     curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers) == CURLE_OK;
+        else if (ok && strcmp(method, "POST") == 0)
+                /* Docker wants a Content-Length on body-less POSTs (start, kill). */
+                ok = curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, "") == CURLE_OK;
+        if (!ok) {
+                call_free(c);
+                return -EIO;
+        }
+
+        if (curl_glue_add(d->glue, c->easy) < 0) {
+                call_free(c);
+                return -EIO;
+        }
+        if (ret_call)
+                *ret_call = c;
+        return 0;
+}
+
+int docker_call(DockerClient *d, const char *method, const char *path, const char *body,
+                uint64_t timeout_usec, docker_callback_t cb, void *userdata, DockerCall **ret_call)
+{
+        _cleanup_free_ char *url = NULL;
+
+        if (asprintf(&url, "http://docker" DOCKER_API_PREFIX "%s", path) < 0)
+                return -ENOMEM;
+        return call_start(d, true, method, url, body, timeout_usec, cb, NULL, userdata, ret_call);
+}
+
+int docker_stream(DockerClient *d, const char *path, docker_line_t on_line, docker_callback_t cb,
+                  void *userdata, DockerCall **ret_call)
+{
+        _cleanup_free_ char *url = NULL;
+
+        if (asprintf(&url, "http://docker" DOCKER_API_PREFIX "%s", path) < 0)
+                return -ENOMEM;
+        return call_start(d, true, "GET", url, NULL, 0, cb, on_line, userdata, ret_call);
+}
+
+int http_probe(DockerClient *d, const char *url, uint64_t timeout_usec, docker_callback_t cb, void *userdata,
+               DockerCall **ret_call)
+{
+        return call_start(d, false, "GET", url, NULL, timeout_usec, cb, NULL, userdata, ret_call);
+}
+
+void docker_call_cancel(DockerCall *c)
+{
+        call_free(c);
+}
+
+unsigned docker_client_pending(const DockerClient *d)
+{
+        return d->n_calls;
+}

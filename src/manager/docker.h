@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * docker.h: asynchronous calls to the Docker Engine API over its unix socket, on the manager's
+ * event loop (libcurl multi through curl-glue), plus the readiness probes of instances. Each call
+ * ends in exactly one callback with the transport error or the HTTP status and the (bounded) body;
+ * nothing here blocks. A callback must not free the client.
+ */
+
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+
+typedef struct DockerClient DockerClient;
+typedef struct DockerCall DockerCall;
+
+/*
+ * error: 0 when the engine answered (see status), else -ECONNREFUSED (nothing listens on the
+ * socket, or it is missing), -ETIMEDOUT, -EMSGSIZE (answer over the size limit), -EIO.
+ */
+typedef void (*docker_callback_t)(DockerClient *d, int error, long status, const char *body, size_t len,
+                                  void *userdata);
+
+/* Streaming calls: one complete line of the answer (NUL-terminated in place). */
+typedef void (*docker_line_t)(DockerClient *d, const char *line, size_t len, void *userdata);
+
+int docker_client_new(DockerClient **ret, sd_event *event, const char *socket_path);
+/* Cancels every call in flight without calling back. */
+DockerClient *docker_client_free(DockerClient *d);
+DEFINE_TRIVIAL_CLEANUP_FUNC(DockerClient *, docker_client_free);
+
+/* METHOD on DOCKER_API_PREFIX + path (with its query), with an optional JSON body. */
+int docker_call(DockerClient *d, const char *method, const char *path, const char *body,
+                uint64_t timeout_usec, docker_callback_t cb, void *userdata, DockerCall **ret_call);
+
+/* A long-lived GET (the /events stream): on_line for each line, then cb once when it ends. */
+int docker_stream(DockerClient *d, const char *path, docker_line_t on_line, docker_callback_t cb,
+                  void *userdata, DockerCall **ret_call);
+
+/* A plain HTTP GET over TCP (an instance's readiness probe), with the same callback contract. */
+int http_probe(DockerClient *d, const char *url, uint64_t timeout_usec, docker_callback_t cb, void *userdata,
+               DockerCall **ret_call);
+
+/* Cancels one call: its callback will not run. When a callback runs, its call is already gone. */
+void docker_call_cancel(DockerCall *c);
+
+/* How many calls are in flight. */
+unsigned docker_client_pending(const DockerClient *d);

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+#include "util.h"
+
+static ManagerConfig arg_config = {
+        .docker_socket = DOCKER_SOCKET_PATH,
+        .functions_dir = SYSCONFDIR "/lambdad/functions.d",
+        .implicit_functions = true,
+        .publish_loopback = true,
+        .start_timeout_usec = 30 * USEC_PER_SEC,
+        .wait_timeout_usec = 10 * USEC_PER_SEC,
+        .exit_idle_usec = 60 * USEC_PER_SEC,
+};
+static bool arg_cleanup = false;
+
+static void help(void)
+{
+        printf("NAME\n"
+               "    lambda-manager - the D-Bus service that runs lambdad's function containers\n"
+               "\n"
+               "SYNOPSIS\n"
+               "    lambda-manager [OPTIONS...]\n"
+               "    lambda-manager --cleanup [--docker-socket=PATH]\n"
+               "\n"
+               "DESCRIPTION\n"
+               "    Serves org.lambdad.Manager1 at /org/lambdad/Manager1 on the system bus\n"
+               "    (DBUS_SYSTEM_BUS_ADDRESS is honoured) and owns every function container through\n"
+               "    the Docker Engine API: Acquire leases a ready instance of a function, starting one\n"
+               "    within the function's instance limit (concurrent cold calls share the starts),\n"
+               "    Release gives it back, EnsureContainer makes sure one runs. Idle instances stop\n"
+               "    after their keep-alive; the manager exits when it has had no instances and no\n"
+               "    calls for a while, and D-Bus activation starts it again.\n"
+               "\n"
+               "    Functions are declared in DIR/NAME.json (see --functions-dir). Unless\n"
+               "    --no-implicit-functions, a call for an undeclared NAME runs the local image\n"
+               "    NAME:latest if, and only if, it carries the label org.lambdad.function=NAME.\n"
+               "    Images are never pulled unless a declaration says \"pull\": true.\n"
+               "\n"
+               "    Containers carry the labels org.lambdad.managed-by=lambda-manager,\n"
+               "    org.lambdad.function=NAME and org.lambdad.lifetime=ID. At start the manager\n"
+               "    removes every container so labelled (earlier lifetimes); containers of other\n"
+               "    software are never touched.\n"
+               "\n"
+               "OPTIONS\n"
+               "        --cleanup              remove every container labelled as lambdad's, then exit\n"
+               "                               (for ExecStartPre=)\n"
+               "        --docker-socket=PATH   Docker Engine API socket (default " DOCKER_SOCKET_PATH ")\n"
+               "        --functions-dir=DIR    function declarations (default " SYSCONFDIR
+               "/lambdad/functions.d)\n"
+               "        --no-implicit-functions  serve declared functions only\n"
+               "        --publish=MODE         reach instances on a port published on 127.0.0.1\n"
+               "                               (loopback, default) or at the container's address (bridge)\n"
+               "        --start-timeout=SEC    create to first answer of an instance (default 30)\n"
+               "        --wait-timeout=SEC     how long Acquire waits at the instance limit (default 10)\n"
+               "        --exit-idle=SEC        exit after this long without instances or calls;\n"
+               "                               0 never (default 60)\n"
+               "        --keep-instances       leave containers running on SIGTERM\n"
+               "        --log-level=LEVEL      emerg..debug (default info)\n"
+               "    -h, --help                 show this help\n"
+               "        --version              show the version\n"
+               "\n"
+               "SIGNALS\n"
+               "    SIGHUP reloads the declarations (instances of unchanged functions stay warm);\n"
+               "    SIGTERM removes the instances (unless --keep-instances) and exits.\n"
+               "\n"
+               "EXIT STATUS\n"
+               "    0 on a clean exit, 1 on failure.\n");
+}
+
+static int parse_seconds(const char *name, const char *s, uint64_t min, uint64_t *ret)
+{
+        uint64_t v;
+        int r;
+
+        r = parse_uint64(s, min, 86400, &v);
+        if (r < 0)
+                return log_error_errno(r, "Invalid --%s '%s': expected %llu-86400 seconds.", name, s,
+                                       (unsigned long long) min);
+        *ret = v * USEC_PER_SEC;
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[])
+{
+        enum {
+                ARG_CLEANUP = 0x100,
+                ARG_DOCKER_SOCKET,
+                ARG_FUNCTIONS_DIR,
+                ARG_NO_IMPLICIT,
+                ARG_PUBLISH,
+                ARG_START_TIMEOUT,
+                ARG_WAIT_TIMEOUT,
+                ARG_EXIT_IDLE,
+                ARG_KEEP,
+                ARG_LOG_LEVEL,
+                ARG_VERSION,
+        };
+        static const struct option options[] = {
+                { "cleanup", no_argument, NULL, ARG_CLEANUP },
+                { "docker-socket", required_argument, NULL, ARG_DOCKER_SOCKET },
+                { "functions-dir", required_argument, NULL, ARG_FUNCTIONS_DIR },
+                { "no-implicit-functions", no_argument, NULL, ARG_NO_IMPLICIT },
+                { "publish", required_argument, NULL, ARG_PUBLISH },
+                { "start-timeout", required_argument, NULL, ARG_START_TIMEOUT },
+                { "wait-timeout", required_argument, NULL, ARG_WAIT_TIMEOUT },
+                { "exit-idle", required_argument, NULL, ARG_EXIT_IDLE },
+                { "keep-instances", no_argument, NULL, ARG_KEEP },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                switch (c) {
+                case ARG_CLEANUP:
+                        arg_cleanup = true;
+                        break;
+                case ARG_DOCKER_SOCKET:
+                        arg_config.docker_socket = optarg;
+                        break;
+                case ARG_FUNCTIONS_DIR:
+                        arg_config.functions_dir = optarg;
+                        break;
+                case ARG_NO_IMPLICIT:
+                        arg_config.implicit_functions = false;
+                        break;
+                case ARG_PUBLISH:
+                        if (strcmp(optarg, "loopback") == 0)
+                                arg_config.publish_loopback = true;
+                        else if (strcmp(optarg, "bridge") == 0)
+                                arg_config.publish_loopback = false;
+                        else
+                                return log_error_errno(
+                                        -EINVAL, "Invalid --publish '%s': loopback or bridge.", optarg);
+                        break;
+                case ARG_START_TIMEOUT:
+                        r = parse_seconds("start-timeout", optarg, 1, &arg_config.start_timeout_usec);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_WAIT_TIMEOUT:
+                        r = parse_seconds("wait-timeout", optarg, 0, &arg_config.wait_timeout_usec);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_EXIT_IDLE:
+                        r = parse_seconds("exit-idle", optarg, 0, &arg_config.exit_idle_usec);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_KEEP:
+                        arg_config.keep_instances = true;
+                        break;
+                case ARG_LOG_LEVEL:
+                        r = log_level_from_string(optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid --log-level '%s'.", optarg);
+                        log_set_max_level(r);
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("lambda-manager " PACKAGE_VERSION "\n");
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc)
+                return log_error_errno(-EINVAL, "Unexpected argument '%s'.", argv[optind]);
+        return 1;
+}
+
+int main(int argc, char *argv[])
+{
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        log_open();
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        r = manager_new(&m, &arg_config);
+        if (r < 0)
+                return EXIT_FAILURE;
+
+        if (arg_cleanup) {
+                r = manager_cleanup_sync(m, true);
+                if (r < 0) {
+                        log_error_errno(r, "Cleanup failed: %m");
+                        return EXIT_FAILURE;
+                }
+                log_info("Removed %i lambdad containers.", r);
+                return EXIT_SUCCESS;
+        }
+
+        r = manager_run(m);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json.h>
+
+#include "registry.h"
+#include "strv.h"
+#include "util.h"
+
+#define FUNCTION_NAME_MAX   64U
+#define IMAGE_REFERENCE_MAX 255U
+
+#define MEMORY_MB_MIN            128U
+#define MEMORY_MB_MAX            10240U
+#define MEMORY_MB_DEFAULT        128U
+#define TIMEOUT_SEC_MIN          1U
+#define TIMEOUT_SEC_MAX          900U
+#define TIMEOUT_SEC_DEFAULT      3U
+#define INSTANCES_MAX            1000U
+#define MAX_INSTANCES_DEFAULT    4U
+#define IDLE_TIMEOUT_SEC_MIN     1U
+#define IDLE_TIMEOUT_SEC_MAX     86400U
+#define IDLE_TIMEOUT_SEC_DEFAULT 300U
+
+/* AWS's limit on the size of a function's environment, counted as the names plus the values. */
+#define ENVIRONMENT_SIZE_MAX 4096U
+
+/* A config is an object holding at most one more object; anything deeper is a mistake, and the limit
+ * keeps hostile nesting cheap. */
+#define JSON_DEPTH_MAX 4
+
+/* Enough of a value in an error message to recognise it, without quoting a whole file into the log. */
+#define DESCRIBE_MAX  64U
+#define DESCRIBE_SIZE (DESCRIBE_MAX + STRLEN("...") + 1)
+
+#define KEYS_EXPECTED                                                                      \
+        "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
+        "idle_timeout_sec, pull"
+#define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
+#define IMAGE_EXPECTED                                                                                      \
+        "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
+        "not starting with '-')"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+
+/* What the runtime inside the container learns from lambdad itself; an operator's value would lie to
+ * the function about its own limits, or point it at a Runtime API that is not there. */
+static const char *const reserved_env[] = {
+        "AWS_LAMBDA_RUNTIME_API",      "AWS_LAMBDA_FUNCTION_NAME",    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_LAMBDA_FUNCTION_VERSION", "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+};
+
+static bool streq(const char *a, const char *b)
+{
+        return strcmp(a, b) == 0;
+}
+
+/* For configs a caller assembled by hand, which may lack a name or an image. */
+static bool streq_ptr(const char *a, const char *b)
+{
+        return a && b ? streq(a, b) : a == b;
+}
+
+static bool char_is_alnum(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool function_name_is_valid(const char *name)
+{
+        size_t n;
+
+        if (!name)
+                return false;
+        n = strlen(name);
+        if (n < 1 || n > FUNCTION_NAME_MAX)
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!char_is_alnum(*p) && *p != '_' && *p != '-')
+                        return false;
+        return true;
+}
+
+bool image_reference_is_valid(const char *image)
+{
+        size_t n;
+
+        if (!image)
+                return false;
+        n = strlen(image);
+        /* A leading '-' would read as an option to anything that passes the reference on a command line. */
+        if (n < 1 || n > IMAGE_REFERENCE_MAX || image[0] == '-')
+                return false;
+        for (const char *p = image; *p; p++)
+                if (!char_is_alnum(*p) && !strchr("._/:@-", *p))
+                        return false;
+        return true;
+}
+
+static int config_error(char **ret_error, const char *format, ...) _printf_(2, 3);
+static int config_error(char **ret_error, const char *format, ...)
+{
+        char *s;
+        va_list ap;
+        int r;
+
+        if (!ret_error)
+                return -EINVAL;
+
+        va_start(ap, format);
+        r = vasprintf(&s, format, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+
+        *ret_error = s;
+        return -EINVAL;
+}
+
+/* Cuts s to DESCRIBE_MAX bytes, on a UTF-8 character boundary, marking the cut. */
+static const char *truncate_for_message(const char *s, char buf[static DESCRIBE_SIZE])
+{
+        size_t n = strlen(s);
+
+        if (n <= DESCRIBE_MAX)
+                return s;
+        n = DESCRIBE_MAX;
+        while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
+                n--;
+        memcpy(buf, s, n);
+        memcpy(buf + n, "...", STRLEN("...") + 1);
+        return buf;
+}
+
+/* A JSON value as the operator wrote it (JSON text, so control characters stay escaped). */
+static const char *describe_value(json_object *v, char buf[static DESCRIBE_SIZE])
+{
+        const char *s =
+                json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+        return truncate_for_message(s ?: "?", buf);
+}
+
+/* A name taken from a file name or a JSON key, quoted, with anything but printable ASCII escaped so it
+ * cannot forge log lines. */
+static const char *describe_name(const char *name, char buf[static DESCRIBE_SIZE])
+{
+        /* Room left for the closing quote, "..." and the NUL. */
+        const size_t limit = DESCRIBE_SIZE - STRLEN("\"...") - 1;
+        const char *p;
+        size_t n = 0;
+
+        buf[n++] = '"';
+        for (p = name; *p; p++) {
+                unsigned char c = (unsigned char) *p;
+                bool escape = c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
+
+                if (n + (escape ? STRLEN("\\xff") : 1) > limit)
+                        break;
+                if (escape)
+                        n += (size_t) snprintf(buf + n, DESCRIBE_SIZE - n, "\\x%02x", c);
+                else
+                        buf[n++] = (char) c;
+        }
+        buf[n++] = '"';
+        if (*p) {
+                memcpy(buf + n, "...", STRLEN("..."));
+                n += STRLEN("...");
+        }
+        buf[n] = 0;
+        return buf;
+}
+
+/* A string without embedded NULs: C code downstream would silently cut it short. */
+static bool json_get_string(json_object *v, const char **ret)
+{
+        const char *s;
+
+        if (!json_object_is_type(v, json_type_string))
+                return false;
+        s = json_object_get_string(v);
+        if (strlen(s) != (size_t) json_object_get_string_len(v))
+                return false;
+        *ret = s;
+        return true;
+}
+
+static int parse_integer(const char *key, json_object *v, unsigned min, unsigned max, unsigned *ret,
+                         char **ret_error)
+{
+        char got[DESCRIBE_SIZE];
+
+        /* Only a JSON integer: json-c would happily turn "128", 128.5 or true into a number. A uint64
+         * beyond INT64_MAX reads as INT64_MAX, which is out of range all the same. */
+        if (json_object_is_type(v, json_type_int)) {
+                int64_t i = json_object_get_int64(v);
+
+                if (i >= (int64_t) min && i <= (int64_t) max) {
+                        *ret = (unsigned) i;
+                        return 0;
+                }
+        }
+        return config_error(ret_error, "%s: expected an integer from %u to %u, got %s", key, min, max,
+                            describe_value(v, got));
+}
+
+static int parse_cpus(json_object *v, uint64_t *ret, char **ret_error)
+{
+        char got[DESCRIBE_SIZE];
+
+        if (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) {
+                double d = json_object_get_double(v);
+
+                /* Written so that NaN fails too. */
+                if (d >= 0.01 && d <= 64) {
+                        *ret = (uint64_t) (d * 1e9 + 0.5);
+                        return 0;
+                }
+        }
+        return config_error(ret_error, "cpus: expected a number from 0.01 to 64, got %s",
+                            describe_value(v, got));
+}
+
+static int parse_boolean_field(const char *key, json_object *v, bool *ret, char **ret_error)
+{
+        char got[DESCRIBE_SIZE];
+
+        if (!json_object_is_type(v, json_type_boolean))
+                return config_error(ret_error, "%s: expected true or false, got %s", key,
+                                    describe_value(v, got));
+        *ret = json_object_get_boolean(v);
+        return 0;
+}
+
+static int parse_image(json_object *v, char **ret, char **ret_error)
+{
+        char got[DESCRIBE_SIZE];
+        const char *s;
+        char *image;
+
+        if (!json_get_string(v, &s) || !image_reference_is_valid(s))
+                return config_error(ret_error, "image: expected " IMAGE_EXPECTED ", got %s",
+                                    describe_value(v, got));
+        image = strdup(s);
+        if (!image)
+                return -ENOMEM;
+        *ret = image;
+        return 0;
+}
+
+static bool env_name_is_reserved(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(reserved_env); i++)
+                if (streq(name, reserved_env[i]))
+                        return true;
+        return false;
+}
+
+/* Orders "KEY=VALUE" entries by KEY alone: comparing whole entries would put "A0=" before "A=". */
+static int env_entry_compare(const void *a, const void *b)
+{
+        const char *x = *(const char *const *) a, *y = *(const char *const *) b;
+        size_t nx = strcspn(x, "="), ny = strcspn(y, "=");
+        int c = memcmp(x, y, MIN(nx, ny));
+
+        if (c != 0)
+                return c;
+        return (nx > ny) - (nx < ny);
+}
+
+static int parse_environment(json_object *v, char ***ret, char **ret_error)
+{
+        _cleanup_strv_free_ char **env = NULL;
+        char got[DESCRIBE_SIZE];
+        size_t n = 0, total = 0;
+
+        if (!json_object_is_type(v, json_type_object))
+                return config_error(ret_error, "environment: expected an object of strings, got %s",
+                                    describe_value(v, got));
+
+        env = calloc((size_t) json_object_object_length(v) + 1, sizeof(char *));
+        if (!env)
+                return -ENOMEM;
+
+        for (struct json_object_iterator i = json_object_iter_begin(v), end = json_object_iter_end(v);
+             !json_object_iter_equal(&i, &end); json_object_iter_next(&i)) {
+                const char *key = json_object_iter_peek_name(&i), *value;
+
+                if (!env_name_is_valid(key))
+                        return config_error(ret_error,
+                                            "environment: expected variable names of A-Z, a-z, 0-9 and '_' "
+                                            "not starting with a digit, got %s",
+                                            describe_name(key, got));
+                if (env_name_is_reserved(key))
+                        return config_error(ret_error, "environment: %s is reserved, lambdad sets it itself",
+                                            key);
+                if (!json_get_string(json_object_iter_peek_value(&i), &value))
+                        return config_error(ret_error, "environment.%s: expected a string, got %s", key,
+                                            describe_value(json_object_iter_peek_value(&i), got));
+
+                total += strlen(key) + strlen(value);
+                if (asprintf(&env[n], "%s=%s", key, value) < 0) {
+                        env[n] = NULL;
+                        return -ENOMEM;
+                }
+                n++;
+        }
+
+        if (total > ENVIRONMENT_SIZE_MAX)
+                return config_error(ret_error,
+                                    "environment: expected at most %u bytes of names and values in total, "
+                                    "got %zu",
+                                    ENVIRONMENT_SIZE_MAX, total);
+
+        qsort(env, n, sizeof(char *), env_entry_compare);
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
+FunctionConfig *function_config_free(FunctionConfig *f)
+{
+        if (!f)
+                return NULL;
+        free(f->name);
+        free(f->image);
+        strv_free(f->env);
+        free(f);
+        return NULL;
+}
+
+/* A config holding the defaults and no image yet. */
+static int function_config_new(const char *name, FunctionConfig **ret)
+{
+        _cleanup_(function_config_freep) FunctionConfig *f = NULL;
+
+        f = calloc(1, sizeof(FunctionConfig));
+        if (!f)
+                return -ENOMEM;
+        *f = (FunctionConfig){
+                .memory_mb = MEMORY_MB_DEFAULT,
+                .timeout_sec = TIMEOUT_SEC_DEFAULT,
+                .max_instances = MAX_INSTANCES_DEFAULT,
+                .idle_timeout_usec = IDLE_TIMEOUT_SEC_DEFAULT * USEC_PER_SEC,
+        };
+        f->name = strdup(name);
+        f->env = calloc(1, sizeof(char *));
+        if (!f->name || !f->env)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(f);
+        return 0;
+}
+
+static void offset_to_position(const char *s, size_t offset, unsigned *ret_line, unsigned *ret_column)
+{
+        unsigned line = 1, column = 1;
+
+        for (size_t i = 0; i < offset; i++)
+                if (s[i] == '\n') {
+                        line++;
+                        column = 1;
+                } else
+                        column++;
+        *ret_line = line;
+        *ret_column = column;
+}
+
+static int parse_json_object(const char *json, size_t len, json_object **ret, char **ret_error)
+{
+        _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        enum json_tokener_error e;
+        unsigned line, column;
+        char got[DESCRIBE_SIZE];
+        size_t end;
+
+        if (len > FUNCTION_CONFIG_SIZE_MAX)
+                return config_error(ret_error, "expected at most %u bytes of JSON, got %zu",
+                                    FUNCTION_CONFIG_SIZE_MAX, len);
+        if (len == 0)
+                return config_error(ret_error, "expected a JSON object, got an empty file");
+        /* json-c stops at a NUL and reports success for what came before. */
+        if (memchr(json, 0, len)) {
+                offset_to_position(json, (size_t) ((const char *) memchr(json, 0, len) - json), &line,
+                                   &column);
+                return config_error(ret_error, "invalid JSON at line %u, column %u: NUL byte", line, column);
+        }
+
+        tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+        if (!tok)
+                return -ENOMEM;
+        /* Strict: no comments, trailing commas or trailing data; and valid UTF-8, as logs and Docker
+         * expect. */
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+
+        o = json_tokener_parse_ex(tok, json, (int) len);
+        e = json_tokener_get_error(tok);
+        end = json_tokener_get_parse_end(tok);
+        if (e == json_tokener_continue) {
+                /* All input was taken; a NUL tells json-c it is over, which completes a bare top-level
+                 * value ("null", "42") and turns an unfinished one into an error. */
+                o = json_tokener_parse_ex(tok, "", 1);
+                e = json_tokener_get_error(tok);
+                end = len;
+        }
+        offset_to_position(json, MIN(end, len), &line, &column);
+        if (e == json_tokener_error_parse_eof)
+                return config_error(ret_error, "invalid JSON at line %u, column %u: unexpected end of file",
+                                    line, column);
+        if (e != json_tokener_success)
+                return config_error(ret_error, "invalid JSON at line %u, column %u: %s", line, column,
+                                    json_tokener_error_desc(e));
+        if (end != len)
+                return config_error(ret_error, "invalid JSON at line %u, column %u: trailing data", line,
+                                    column);
+        if (!json_object_is_type(o, json_type_object))
+                return config_error(ret_error, "expected a JSON object, got %s", describe_value(o, got));
+
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+int function_config_parse(const char *name, const char *json, size_t len, FunctionConfig **ret,
+                          char **ret_error)
+{
+        _cleanup_(function_config_freep) FunctionConfig *f = NULL;
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        char buf[DESCRIBE_SIZE];
+        int r;
+
+        if (!function_name_is_valid(name))
+                return config_error(ret_error, "invalid function name %s: expected " NAME_EXPECTED,
+                                    describe_name(name ?: "", buf));
+
+        r = parse_json_object(json, len, &o, ret_error);
+        if (r < 0)
+                return r;
+
+        r = function_config_new(name, &f);
+        if (r < 0)
+                return r;
+
+        for (struct json_object_iterator i = json_object_iter_begin(o), end = json_object_iter_end(o);
+             !json_object_iter_equal(&i, &end); json_object_iter_next(&i)) {
+                const char *key = json_object_iter_peek_name(&i);
+                json_object *v = json_object_iter_peek_value(&i);
+                unsigned idle_sec;
+
+                if (streq(key, "image"))
+                        r = parse_image(v, &f->image, ret_error);
+                else if (streq(key, "environment")) {
+                        char **env = NULL;
+
+                        r = parse_environment(v, &env, ret_error);
+                        if (r >= 0) {
+                                strv_free(f->env);
+                                f->env = env;
+                        }
+                } else if (streq(key, "memory_mb"))
+                        r = parse_integer(key, v, MEMORY_MB_MIN, MEMORY_MB_MAX, &f->memory_mb, ret_error);
+                else if (streq(key, "timeout_sec"))
+                        r = parse_integer(key, v, TIMEOUT_SEC_MIN, TIMEOUT_SEC_MAX, &f->timeout_sec,
+                                          ret_error);
+                else if (streq(key, "cpus"))
+                        r = parse_cpus(v, &f->nano_cpus, ret_error);
+                else if (streq(key, "min_instances"))
+                        /* Checked against max_instances below, once both are known. */
+                        r = parse_integer(key, v, 0, INSTANCES_MAX, &f->min_instances, ret_error);
+                else if (streq(key, "max_instances"))
+                        r = parse_integer(key, v, 1, INSTANCES_MAX, &f->max_instances, ret_error);
+                else if (streq(key, "idle_timeout_sec")) {
+                        r = parse_integer(key, v, IDLE_TIMEOUT_SEC_MIN, IDLE_TIMEOUT_SEC_MAX, &idle_sec,
+                                          ret_error);
+                        if (r >= 0)
+                                f->idle_timeout_usec = idle_sec * USEC_PER_SEC;
+                } else if (streq(key, "pull"))
+                        r = parse_boolean_field(key, v, &f->pull, ret_error);
+                else
+                        r = config_error(ret_error, "%s: unknown key, expected one of " KEYS_EXPECTED,
+                                         describe_name(key, buf));
+                if (r < 0)
+                        return r;
+        }
+
+        if (!f->image)
+                return config_error(ret_error, "image: missing, expected " IMAGE_EXPECTED);
+        if (f->min_instances > f->max_instances)
+                return config_error(
+                        ret_error, "min_instances: expected an integer from 0 to max_instances (%u), got %u",
+                        f->max_instances, f->min_instances);
+
+        *ret = TAKE_PTR(f);
+        return 0;
+}
+
+int function_config_new_implicit(const char *name, FunctionConfig **ret)
+{
+        _cleanup_(function_config_freep) FunctionConfig *f = NULL;
+        int r;
+
+        if (!function_name_is_valid(name))
+                return -EINVAL;
+
+        r = function_config_new(name, &f);
+        if (r < 0)
+                return r;
+        if (asprintf(&f->image, "%s:latest", name) < 0) {
+                f->image = NULL;
+                return -ENOMEM;
+        }
+        /* A valid function name may still start with '-', which no image reference may. */
+        if (!image_reference_is_valid(f->image))
+                return -EINVAL;
+        f->implicit = true;
+
+        *ret = TAKE_PTR(f);
+        return 0;
+}
+
+static bool strv_equal(char *const *a, char *const *b)
+{
+        size_t n = strv_length(a);
+
+        if (n != strv_length(b))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return true;
+}
+
+bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
+{
+        if (a == b)
+                return true;
+        if (!a || !b)
+                return false;
+        return streq_ptr(a->name, b->name) && streq_ptr(a->image, b->image) && strv_equal(a->env, b->env) &&
+               a->memory_mb == b->memory_mb && a->timeout_sec == b->timeout_sec &&
+               a->nano_cpus == b->nano_cpus && a->min_instances == b->min_instances &&
+               a->max_instances == b->max_instances && a->idle_timeout_usec == b->idle_timeout_usec &&
+               a->pull == b->pull;
+}
+
+Registry *registry_free(Registry *r)
+{
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < r->n_functions; i++)
+                function_config_free(r->functions[i]);
+        free(r->functions);
+        free(r);
+        return NULL;
+}
+
+/* Reads a config file into a NUL-terminated buffer. -EINVAL with *ret_error for what the operator must
+ * fix; -ENOMEM. */
+static int read_config_file(int dir_fd, const char *filename, char **ret_data, size_t *ret_len,
+                            char **ret_error)
+{
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *data = NULL;
+        struct stat st;
+        size_t len = 0;
+
+        /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever. */
+        fd = openat(dir_fd, filename, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0) {
+                if (errno == ENOMEM)
+                        return -ENOMEM;
+                if (errno == ELOOP)
+                        return config_error(ret_error, "is a symbolic link, refusing to follow it");
+                return config_error(ret_error, "failed to open: %m");
+        }
+        if (fstat(fd, &st) < 0)
+                return config_error(ret_error, "failed to stat: %m");
+        if (!S_ISREG(st.st_mode))
+                return config_error(ret_error, "not a regular file");
+        if (st.st_size > (off_t) FUNCTION_CONFIG_SIZE_MAX)
+                return config_error(ret_error, "expected at most %u bytes of JSON, got %jd",
+                                    FUNCTION_CONFIG_SIZE_MAX, (intmax_t) st.st_size);
+
+        /* One byte more than allowed, to notice a file that grew since fstat(). */
+        data = malloc(FUNCTION_CONFIG_SIZE_MAX + 2);
+        if (!data)
+                return -ENOMEM;
+        while (len <= FUNCTION_CONFIG_SIZE_MAX) {
+                ssize_t n = read(fd, data + len, FUNCTION_CONFIG_SIZE_MAX + 1 - len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return config_error(ret_error, "failed to read: %m");
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        if (len > FUNCTION_CONFIG_SIZE_MAX)
+                return config_error(ret_error, "expected at most %u bytes of JSON, got more",
+                                    FUNCTION_CONFIG_SIZE_MAX);
+        data[len] = 0;
+
+        *ret_data = TAKE_PTR(data);
+        *ret_len = len;
+        return 0;
+}
+
+static int load_one(int dir_fd, const char *filename, FunctionConfig **ret, char **ret_error)
+{
+        _cleanup_free_ char *name = NULL, *data = NULL;
+        size_t len = 0;
+        int r;
+
+        name = strndup(filename, strlen(filename) - STRLEN(".json"));
+        if (!name)
+                return -ENOMEM;
+        r = read_config_file(dir_fd, filename, &data, &len, ret_error);
+        if (r < 0)
+                return r;
+        return function_config_parse(name, data, len, ret, ret_error);
+}
+
+static bool filename_is_config(const char *filename)
+{
+        size_t n = strlen(filename);
+
+        /* Hidden files are editors' lock and swap files (".#hello.json" is even a dangling symlink). */
+        if (filename[0] == '.')
+                return false;
+        return n > STRLEN(".json") && streq(filename + n - STRLEN(".json"), ".json");
+}
+
+static int function_config_compare(const void *a, const void *b)
+{
+        const FunctionConfig *x = *(const FunctionConfig *const *) a,
+                             *y = *(const FunctionConfig *const *) b;
+
+        return strcmp(x->name, y->name);
+}
+
+int registry_load(const char *dir, registry_error_handler_t on_error, void *userdata, Registry **ret)
+{
+        _cleanup_(registry_freep) Registry *reg = NULL;
+        _cleanup_(closedirp) DIR *d = NULL;
+        int r;
+
+        reg = calloc(1, sizeof(Registry));
+        if (!reg)
+                return -ENOMEM;
+
+        d = opendir(dir);
+        if (!d) {
+                if (errno != ENOENT)
+                        return -errno;
+                *ret = TAKE_PTR(reg);
+                return 0;
+        }
+
+        for (;;) {
+                _cleanup_(function_config_freep) FunctionConfig *f = NULL;
+                _cleanup_free_ char *error = NULL, *path = NULL;
+                FunctionConfig **functions;
+                struct dirent *de;
+
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        if (errno != 0)
+                                return -errno;
+                        break;
+                }
+                if (!filename_is_config(de->d_name))
+                        continue;
+
+                r = load_one(dirfd(d), de->d_name, &f, &error);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        if (on_error) {
+                                if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
+                                        path = NULL;
+                                        return -ENOMEM;
+                                }
+                                on_error(path, error ?: strerror(-r), userdata);
+                        }
+                        continue;
+                }
+
+                functions = realloc(reg->functions, (reg->n_functions + 1) * sizeof(FunctionConfig *));
+                if (!functions)
+                        return -ENOMEM;
+                reg->functions = functions;
+                reg->functions[reg->n_functions++] = TAKE_PTR(f);
+        }
+
+        if (reg->n_functions > 0)
+                qsort(reg->functions, reg->n_functions, sizeof(FunctionConfig *), function_config_compare);
+
+        *ret = TAKE_PTR(reg);
+        return 0;
+}
+
+static int name_compare(const void *key, const void *member)
+{
+        const FunctionConfig *f = *(const FunctionConfig *const *) member;
+
+        return strcmp(key, f->name);
+}
+
+const FunctionConfig *registry_find(const Registry *r, const char *name)
+{
+        FunctionConfig **f;
+
+        if (!r || !name || r->n_functions == 0)
+                return NULL;
+        f = bsearch(name, r->functions, r->n_functions, sizeof(FunctionConfig *), name_compare);
+        return f ? *f : NULL;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * registry.h: the functions lambda-manager may run, as the operator declared them, one JSON file per
+ * function. Parsing and validation are pure so they can be tested and fuzzed; only registry_load()
+ * touches the file system.
+ *
+ * Format: DIR/NAME.json (DIR is /etc/lambdad/functions.d by default). NAME is the file name without
+ * ".json" and must be a valid AWS function name: 1 to 64 characters of [A-Za-z0-9_-]. Files not ending
+ * in ".json" (editor backups, a README) and hidden files (editor lock files) are ignored; everything
+ * else must be a regular file (symbolic links are refused) of at most 64 KiB holding one strict JSON
+ * object (no comments, no trailing commas or data, valid UTF-8):
+ *
+ *   {
+ *     "image": "hello:latest",         required: a Docker image reference, 1 to 255 characters of
+ *                                      [A-Za-z0-9._/:@-], not starting with '-'
+ *     "environment": {"KEY": "VALUE"}, strings; names [A-Za-z_][A-Za-z0-9_]*, at most 4 KiB of names and
+ *                                      values in total (as AWS); the variables lambdad sets itself
+ *                                      (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_FUNCTION_NAME, ..._MEMORY_SIZE,
+ *                                      ..._TIMEOUT, ..._VERSION, LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR)
+ *                                      are refused
+ *     "memory_mb": 128,                integer 128..10240, default 128
+ *     "timeout_sec": 3,                integer 1..900, default 3
+ *     "cpus": 1.0,                     number 0.01..64; omitted: no CPU limit
+ *     "min_instances": 0,              integer 0..max_instances, default 0
+ *     "max_instances": 4,              integer 1..1000, default 4
+ *     "idle_timeout_sec": 300,         integer 1..86400, default 300: keep-alive of idle instances
+ *     "pull": false                    boolean, default false: the image is pulled only when true
+ *   }
+ *
+ * Unknown keys and values of the wrong JSON type are errors, so a typo never passes silently. Each
+ * error message names the field and what was expected.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+/* Larger files are refused before parsing: a config is a handful of lines. */
+#define FUNCTION_CONFIG_SIZE_MAX (64U * 1024U)
+
+typedef struct FunctionConfig {
+        char *name;
+        char *image;
+        char **env; /* "KEY=VALUE" strv, sorted by key, never NULL (empty strv) */
+        unsigned memory_mb;
+        unsigned timeout_sec;
+        uint64_t nano_cpus; /* 0: no CPU limit */
+        unsigned min_instances;
+        unsigned max_instances;
+        uint64_t idle_timeout_usec;
+        bool pull;
+        bool implicit; /* made by the NAME -> NAME:latest convention, not declared in a file */
+} FunctionConfig;
+
+bool function_name_is_valid(const char *name);
+bool image_reference_is_valid(const char *image);
+
+FunctionConfig *function_config_free(FunctionConfig *f);
+DEFINE_TRIVIAL_CLEANUP_FUNC(FunctionConfig *, function_config_free);
+
+/* Parses the len bytes of json as the config of function name. -EINVAL with *ret_error (malloc'd, the
+ * caller frees and logs it with the file name) describing the problem, when ret_error is not NULL;
+ * -ENOMEM. */
+int function_config_parse(const char *name, const char *json, size_t len, FunctionConfig **ret,
+                          char **ret_error);
+
+/* The defaults with image "NAME:latest" and implicit set. -EINVAL when name, or the image made from
+ * it, is invalid. */
+int function_config_new_implicit(const char *name, FunctionConfig **ret);
+
+/* Whether a and b describe the same function with the same settings, so that instances started for
+ * one serve the other: on reload, warm instances of unchanged functions are kept. The implicit flag is
+ * not compared: it says where the settings came from, not what they are. */
+bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b);
+
+typedef struct Registry {
+        FunctionConfig **functions; /* sorted by name */
+        size_t n_functions;
+} Registry;
+
+Registry *registry_free(Registry *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Registry *, registry_free);
+
+typedef void (*registry_error_handler_t)(const char *path, const char *message, void *userdata);
+
+/* Loads every DIR/NAME.json. A bad file does not stop the others: on_error (may be NULL) is called
+ * with its path and what is wrong, and the file is skipped. A missing DIR gives an empty registry.
+ * -errno only when DIR itself cannot be read (other than ENOENT), or -ENOMEM. */
+int registry_load(const char *dir, registry_error_handler_t on_error, void *userdata, Registry **ret);
+
+const FunctionConfig *registry_find(const Registry *r, const char *name);
