@@ -26,8 +26,10 @@
 # Where this file lives; used to find the source tree and the default build dir.
 _LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# The Docker Engine socket the tests and ensure_dockerd talk to.
+# The Docker Engine socket the tests and ensure_dockerd talk to, and the pid file dockerd writes
+# (both overridable so that selftest.sh can stand a fake dockerd in for the real one).
 LIB_DOCKER_SOCK=${LIB_DOCKER_SOCK:-/var/run/docker.sock}
+LIB_DOCKER_PIDFILE=${LIB_DOCKER_PIDFILE:-/var/run/docker.pid}
 
 # ---------------------------------------------------------------------------------------------
 # Life cycle: lib_init, lib_cleanup, lib_skip, lib_fail
@@ -45,6 +47,10 @@ lib_init() {
         _LIB_MAIN_PID=$BASHPID
         _LIB_CLEANUPS="$TEST_TMP/.cleanups"
         : >"$_LIB_CLEANUPS"
+        _lib_owner >"$TEST_TMP/.owner"
+        _lib_sweep_tmp
+        # Where a test puts D-Bus activation and policy files before dbus_start_private.
+        mkdir "$TEST_TMP/dbus-services" "$TEST_TMP/dbus-policy"
         _LIB_NCHECKS=0
         _LIB_NFAILED=0
 
@@ -68,9 +74,15 @@ lib_cleanup() {
         printf '%s\0' "$cmd" >>"$_LIB_CLEANUPS"
 }
 
-# lib_skip REASON: the test cannot run here (a prerequisite truly missing); exit 77.
+# lib_skip REASON: the test cannot run here (a prerequisite truly missing); exit 77. Inside
+# $(...) the reason goes to stderr, as stdout is captured there (the 77 still ends the test
+# through `set -e`).
 lib_skip() {
-        echo "SKIP: $*"
+        if [[ ${_LIB_MAIN_PID:-$BASHPID} == "$BASHPID" ]]; then
+                echo "SKIP: $*"
+        else
+                echo "SKIP: $*" >&2
+        fi
         exit 77
 }
 
@@ -81,8 +93,8 @@ lib_fail() {
 }
 
 _lib_on_exit() {
-        local rc=$? i cmd
-        local -a cleanups=()
+        local rc=$?
+        local -a pids=()
 
         # Subshells do not inherit the trap in bash, but stay safe if one ever does.
         [[ ${_LIB_MAIN_PID:-} == "$BASHPID" ]] || return "$rc"
@@ -97,30 +109,51 @@ _lib_on_exit() {
         if ((rc != 0 && rc != 77)); then
                 _lib_dump_logs >&2
         fi
+        [[ -f $TEST_TMP/.pids ]] && mapfile -t pids <"$TEST_TMP/.pids"
 
-        if [[ -f $_LIB_CLEANUPS ]]; then
-                mapfile -d '' cleanups <"$_LIB_CLEANUPS"
+        if ((rc > 128)); then
+                # Killed by a signal: meson follows its SIGTERM with a SIGKILL to the test's whole
+                # process group 0.5 s later. Clean up in a job with a process group of its own
+                # (set -m), which that SIGKILL does not reach.
+                set -m
+                _lib_run_cleanups &
+                wait "$!"
+        else
+                _lib_run_cleanups
         fi
+
+        # Collect the exit status of the processes the cleanups stopped: they are this shell's
+        # children, and a zombie handed to PID 1 may stay forever where PID 1 is no real init.
+        local pid
+        for pid in "${pids[@]}"; do
+                _lib_alive "$pid" || wait "$pid" 2>/dev/null
+        done
+        exit "$rc"
+}
+
+# Run the registered cleanups, last registered first, then remove $TEST_TMP.
+_lib_run_cleanups() {
+        local i cmd
+        local -a cleanups=()
+        [[ -f $_LIB_CLEANUPS ]] && mapfile -d '' cleanups <"$_LIB_CLEANUPS"
         for ((i = ${#cleanups[@]} - 1; i >= 0; i--)); do
                 cmd=${cleanups[i]}
                 # A subshell, so that not even an `exit` in one cleanup skips the others; stdout
                 # to stderr, as the test's stdout may be a TAP stream.
                 (eval "$cmd") >&2 || echo "# cleanup failed (ignored): $cmd" >&2
         done
-        _lib_reap
-
         [[ -n ${TEST_TMP:-} && -d $TEST_TMP ]] && rm -rf "$TEST_TMP"
-        exit "$rc"
 }
 
-# Collect the exit status of the processes the cleanups stopped: they are this shell's children,
-# and a zombie handed to PID 1 may stay forever on machines whose PID 1 is no real init.
-_lib_reap() {
-        local pid
-        [[ -f $TEST_TMP/.pids ]] || return 0
-        while read -r pid; do
-                _lib_alive "$pid" || wait "$pid" 2>/dev/null
-        done <"$TEST_TMP/.pids"
+# Remove what is left of the $TEST_TMP of tests that died without cleaning up (SIGKILL).
+_lib_sweep_tmp() {
+        local f owner ns
+        ns=$(readlink /proc/self/ns/pid)
+        for f in /tmp/lambdad-*/.owner; do
+                owner=$(cat "$f" 2>/dev/null) || continue
+                [[ ${owner%:*} == "$ns" ]] || continue
+                _lib_alive "${owner##*:}" || rm -rf "${f%/.owner}"
+        done
 }
 
 _lib_dump_logs() {
@@ -255,6 +288,7 @@ _lib_any_alive() {
 
 _lib_alive() {
         local state
+        [[ $1 =~ ^[0-9]+$ ]] || return 1
         state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
         # A zombie is as good as gone (and PID 1 here may never reap it).
         [[ -n $state && $state != Z ]]
@@ -491,9 +525,9 @@ _lib_start_dockerd() {
         if ! _lib_docker_ping; then
                 # A pid file left by a dead engine makes dockerd refuse to start; a live one means
                 # it is still starting, so wait for it instead of starting another.
-                pid=$(cat /var/run/docker.pid 2>/dev/null) || pid=
+                pid=$(cat "$LIB_DOCKER_PIDFILE" 2>/dev/null) || pid=
                 if [[ -z $pid ]] || ! _lib_alive "$pid"; then
-                        rm -f /var/run/docker.pid
+                        rm -f "$LIB_DOCKER_PIDFILE"
                         echo "# starting dockerd (log: $log)" >&2
                         # setsid+nohup: the engine outlives this test and its process group
                         # (meson kills the group on timeout). It must not hold the lock, nor
@@ -516,8 +550,7 @@ _lib_start_dockerd() {
 }
 
 # ensure_dockerd: a Docker engine answers, starting dockerd if needed (it is left running).
-# Also removes containers left by an earlier run of this same test (one killed too hard to
-# clean up after itself).
+# Also removes the containers of tests that died too hard to clean up after themselves.
 ensure_dockerd() {
         local rc=0
         _lib_start_dockerd || rc=$?
@@ -526,30 +559,48 @@ ensure_dockerd() {
         2) lib_skip "dockerd not installed (apt-get install docker.io)" ;;
         *) lib_fail "could not start dockerd" ;;
         esac
-        [[ -n ${TEST_NAME:-} ]] && docker_sweep "org.lambdad.test=$TEST_NAME"
-        return 0
+        docker_sweep_orphans
 }
 
-# docker_sweep LABEL[=VALUE]: remove every container carrying that label; how many is left in
-# $DOCKER_SWEPT.
-docker_sweep() {
-        local -a ids
-        mapfile -t ids < <(docker ps -aq --filter "label=$1" 2>/dev/null)
-        if ((${#ids[@]} > 0)); then
-                docker rm -f "${ids[@]}" >/dev/null 2>&1 || true
+# Who owns a tracked container: the test shell's pid, qualified by its pid namespace (a test
+# may run inside systemd-nspawn against the same engine).
+_lib_owner() {
+        echo "$(readlink /proc/self/ns/pid):$$"
+}
+
+# docker_sweep_orphans: remove the containers docker_run_tracked made for tests whose shell is
+# gone (killed by SIGKILL, say: meson kills a timed-out test 0.5 s after SIGTERM). Containers of
+# tests still running, here or in another checkout sharing the engine, are left alone. The number
+# removed is left in $DOCKER_SWEPT.
+docker_sweep_orphans() {
+        local id owner ns pid
+        local -a orphans=()
+        ns=$(readlink /proc/self/ns/pid)
+        while read -r id owner; do
+                [[ -n $id ]] || continue
+                pid=${owner##*:}
+                # Another pid namespace's test: its pids mean nothing here.
+                [[ -z $owner || ${owner%:*} == "$ns" ]] || continue
+                _lib_alive "$pid" || orphans+=("$id")
+        done < <(docker ps -a --filter label=org.lambdad.test \
+                --format '{{.ID}} {{.Label "org.lambdad.test.owner"}}' 2>/dev/null)
+        if ((${#orphans[@]} > 0)); then
+                docker rm -f "${orphans[@]}" >/dev/null 2>&1 || true
         fi
         # shellcheck disable=SC2034  # read by callers
-        DOCKER_SWEPT=${#ids[@]}
+        DOCKER_SWEPT=${#orphans[@]}
 }
 
-# docker_run_tracked ARGS...: `docker run -d ARGS...` labelled org.lambdad.test=$TEST_NAME,
-# removed (docker rm -f) when the test exits; echoes the container id.
+# docker_run_tracked ARGS...: `docker run -d ARGS...` labelled org.lambdad.test=$TEST_NAME (and
+# with its owner, for docker_sweep_orphans), removed (docker rm -f) when the test exits; echoes
+# the container id.
 docker_run_tracked() {
         local cidfile
         cidfile=$(mktemp -u "$TEST_TMP/cid.XXXXXX")
         # Registered before the run: a container that is created but fails to start still counts.
         lib_cleanup _lib_docker_rm_cidfile "$cidfile"
-        docker run -d --cidfile "$cidfile" --label "org.lambdad.test=$TEST_NAME" "$@" >/dev/null || return
+        docker run -d --cidfile "$cidfile" --label "org.lambdad.test=$TEST_NAME" \
+                --label "org.lambdad.test.owner=$(_lib_owner)" "$@" >/dev/null || return
         cat "$cidfile"
 }
 
