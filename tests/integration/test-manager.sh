@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# lambda-manager for real: a private system bus with the project's policy and D-Bus activation, a
+# real dockerd, real lambda-rie images. EnsureContainer/Acquire/Release, coalesced cold starts at
+# the instance limit, leases ending with their holder, idle reaping, cleanup of earlier lifetimes
+# (--cleanup and activation), safety (no container for undeclared or unlabelled images), the
+# engine going away and coming back, malformed arguments, exit on idle, and the interface XML.
+
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+lib_init manager
+require_cmd busctl systemd
+require_cmd curl
+require_cmd python3
+ensure_dockerd
+
+SRC=$(source_dir)
+BUILD=$(build_dir)
+MANAGER=$BUILD/src/manager/lambda-manager
+BUS_ACQUIRE=${BUS_ACQUIRE:-$BUILD/tests/integration/bus-acquire}
+PREFIX=lambdad-test-
+"$SRC/examples/build-images.sh" --rie "$BUILD/src/rie/lambda-rie" --tag-prefix "$PREFIX" hello >&2
+
+# An image that opts in under its own name, for the NAME -> NAME:latest convention.
+IMPLICIT=lambdadtestimplicit
+ctx=$TEST_TMP/implicit-image
+mkdir "$ctx"
+printf 'FROM %shello:latest\nLABEL org.lambdad.function=%s\n' "$PREFIX" "$IMPLICIT" >"$ctx/Dockerfile"
+DOCKER_BUILDKIT=0 docker build -q -t "$IMPLICIT:latest" "$ctx" >/dev/null 2>&1
+lib_cleanup "docker rmi -f $IMPLICIT:latest >/dev/null"
+# And one that does not (a tag without the label, as anybody's image would be).
+docker tag "${PREFIX}hello:latest" lambdadtestunlabelled:latest
+lib_cleanup "docker rmi -f lambdadtestunlabelled:latest >/dev/null"
+
+# The engine as the manager sees it: a socket we can take away and give back.
+ENGINE=$TEST_TMP/engine.sock
+cat >"$TEST_TMP/proxy.py" <<'EOF'
+import asyncio, os, sys
+listen, target = sys.argv[1], sys.argv[2]
+async def pipe(r, w):
+    try:
+        while data := await r.read(65536):
+            w.write(data)
+            await w.drain()
+    finally:
+        w.close()
+async def handle(cr, cw):
+    tr, tw = await asyncio.open_unix_connection(target)
+    await asyncio.gather(pipe(cr, tw), pipe(tr, cw), return_exceptions=True)
+async def main():
+    if os.path.exists(listen):
+        os.unlink(listen)
+    server = await asyncio.start_unix_server(handle, path=listen)
+    async with server:
+        await server.serve_forever()
+asyncio.run(main())
+EOF
+start_proxy() {
+        start_bg engine-proxy python3 "$TEST_TMP/proxy.py" "$ENGINE" "$LIB_DOCKER_SOCK"
+        PROXY_PID=$BG_PID
+        for _ in $(seq 50); do [[ -S $ENGINE ]] && return 0; sleep 0.1; done
+        lib_fail "engine proxy did not start"
+}
+stop_proxy() {
+        kill "$PROXY_PID" && wait "$PROXY_PID" 2>/dev/null || true
+        rm -f "$ENGINE"
+}
+start_proxy
+
+# Declared functions.
+FN=$TEST_TMP/functions.d
+mkdir "$FN"
+cat >"$FN/hello.json" <<EOF
+{ "image": "${PREFIX}hello:latest", "idle_timeout_sec": 3, "timeout_sec": 5 }
+EOF
+cat >"$FN/capped.json" <<EOF
+{ "image": "${PREFIX}hello:latest", "max_instances": 3, "idle_timeout_sec": 60 }
+EOF
+printf '{ "image": "x", "memory_mb": 64 }' >"$FN/broken.json"
+
+# The bus: the project's own policy, and activation of the manager through a service file.
+ADDRESS=unix:path=$TEST_TMP/system_bus_socket
+cp "$SRC/dbus/org.lambdad.Manager1.conf" "$TEST_TMP/dbus-policy/"
+cat >"$TEST_TMP/dbus-services/org.lambdad.Manager1.service" <<EOF
+[D-BUS Service]
+Name=org.lambdad.Manager1
+Exec=/usr/bin/env DBUS_SYSTEM_BUS_ADDRESS=$ADDRESS $MANAGER --functions-dir=$FN --docker-socket=$ENGINE --exit-idle=4 --wait-timeout=2 --start-timeout=20 --log-level=debug
+EOF
+dbus_start_private --strict
+export DBUS_SYSTEM_BUS_ADDRESS=$ADDRESS
+# Whatever the test leaves, the manager's own containers go with it.
+lib_cleanup "'$MANAGER' --cleanup --docker-socket='$LIB_DOCKER_SOCK' >/dev/null 2>&1"
+
+# call METHOD SIGNATURE ARGS...: the answer, or busctl's error text (errors are what we test).
+call() {
+        busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 "$@" 2>&1 || true
+}
+manager_pid() {
+        pgrep -f "^$MANAGER --functions-dir=$FN" || true
+}
+ours() {
+        docker ps -aq --filter "label=org.lambdad.managed-by=lambda-manager" --filter "label=org.lambdad.function=$1" | wc -l
+}
+none_of() {
+        [[ $(ours "$1") -eq 0 ]]
+}
+manager_gone() {
+        [[ -z $(manager_pid) ]]
+}
+wait_until() {
+        local what=$1 i
+        shift
+        for i in $(seq 100); do "$@" && return 0; sleep 0.2; done
+        echo "FAIL: timed out waiting for $what" >&2
+        return 1
+}
+
+# ---- zombies of an earlier lifetime, and a container that is not ours
+zombie=$(docker_run_tracked --label org.lambdad.managed-by=lambda-manager --label org.lambdad.function=hello \
+        --label org.lambdad.lifetime=00000000000000000000000000000000 --entrypoint /bin/busybox \
+        "${PREFIX}hello:latest" sleep 300)
+bystander=$(docker_run_tracked --name "lambdad-hello-bystander$$" --label org.lambdad.function=hello \
+        --entrypoint /bin/busybox "${PREFIX}hello:latest" sleep 300)
+
+# ---- activation: the first call starts the manager, which first removes the zombie
+check "no manager runs before the first call" test -z "$(manager_pid)"
+out=$(call EnsureContainer s hello)
+check "EnsureContainer activates the manager and answers host and port" \
+        grep -Eqx 'sq "127\.0\.0\.1" [0-9]+' <<<"$out"
+port=${out##* }
+check "the instance's RIE answers an invocation" assert_contains \
+        "$(curl -sS --max-time 20 "http://127.0.0.1:$port/2015-03-31/functions/function/invocations" -d '{"via":"manager"}')" \
+        '"via":"manager"' "invocation"
+check "activation removed the zombie of an earlier lifetime" bash -c "! docker inspect '$zombie' >/dev/null 2>&1"
+check "activation left the container that is not ours" docker inspect "$bystander"
+check "a broken declaration does not stop the others, and is logged with file and field" bash -c \
+        "grep -q 'broken.json: memory_mb' '$TEST_TMP/dbus.log' || journalctl -q 2>/dev/null | grep -q 'broken.json: memory_mb'"
+
+# ---- the interface as the service introspects it is the one documented in dbus/
+strip_xml() {
+        python3 - "$1" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+m = re.search(r'<interface name="org.lambdad.Manager1">.*?</interface>', text, flags=re.S)
+print(re.sub(r"\s+", " ", m.group(0)) if m else "missing")
+EOF
+}
+busctl introspect --xml-interface org.lambdad.Manager1 /org/lambdad/Manager1 >"$TEST_TMP/live.xml"
+check "dbus/org.lambdad.Manager1.xml matches the running service" assert_eq \
+        "$(strip_xml "$SRC/dbus/org.lambdad.Manager1.xml")" "$(strip_xml "$TEST_TMP/live.xml")" "interface"
+check "busctl introspect shows named arguments" bash -c \
+        "busctl introspect org.lambdad.Manager1 /org/lambdad/Manager1 | grep -q '^.Acquire *method *s *ssq'"
+
+# ---- implicit functions: only for images that opt in
+out=$(call EnsureContainer s "$IMPLICIT")
+check "an image labelled org.lambdad.function=NAME runs as NAME" assert_contains "$out" "sq " "answer"
+out=$(call Acquire s lambdadtestunlabelled)
+check "an unlabelled image: FunctionNotFound" assert_contains "$out" "Function not found" "error"
+check "an unlabelled image: no container created" assert_eq 0 "$(ours lambdadtestunlabelled)" "containers"
+out=$(call Acquire s nosuchfunction)
+check "an unknown function: FunctionNotFound" assert_contains "$out" "Function not found" "error"
+
+# ---- malformed arguments
+check "an invalid function name: InvalidArgs" assert_contains "$(call Acquire s 'bad name!')" "Invalid function name" "error"
+check "an over-long function name: InvalidArgs" assert_contains "$(call Acquire s "$(printf 'x%.0s' $(seq 65))")" "Invalid function name" "error"
+check "an invalid instance id: InvalidArgs" assert_contains "$(call Release sb 'not-an-id' true)" "Invalid instance id" "error"
+check "the wrong signature: refused" bash -c "busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 Acquire u 5 2>&1 | grep -qi 'invalid'"
+check "Release of an instance not leased to the caller" assert_contains \
+        "$(call Release sb 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef true)" "No instance" "error"
+
+# ---- coalescing: 50 concurrent cold Acquires of a function limited to 3
+"$BUS_ACQUIRE" capped 50 6 >"$TEST_TMP/acquire.out" &
+holder=$!
+wait_until "50 answers" bash -c "[[ \$(wc -l <'$TEST_TMP/acquire.out') -ge 50 ]]"
+check "50 concurrent Acquires: 50 answers" assert_eq 50 "$(wc -l <"$TEST_TMP/acquire.out")" "answers"
+check "50 concurrent Acquires: exactly 3 leases (the limit)" assert_eq 3 "$(grep -c '^ok ' "$TEST_TMP/acquire.out")" "leases"
+check "the others: LimitExceeded" assert_eq 47 "$(grep -c '^error org.lambdad.Error.LimitExceeded' "$TEST_TMP/acquire.out")" "errors"
+check "exactly 3 containers started" assert_eq 3 "$(ours capped)" "containers"
+check "ListInstances shows the leases" bash -c "[[ \$(busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -o '\"leased\"' | wc -l) -eq 3 ]]"
+# ---- leases end with their holder
+wait "$holder"
+check "leases end when the holder disconnects (instances removed)" wait_until "capped containers gone" none_of capped
+
+# ---- Release gives the instance back warm; it is reused
+"$BUS_ACQUIRE" capped 1 0 --release >"$TEST_TMP/first.out"
+"$BUS_ACQUIRE" capped 1 0 --release >"$TEST_TMP/second.out"
+check "a released instance is reused warm" assert_eq "$(cut -d' ' -f2 "$TEST_TMP/first.out")" \
+        "$(cut -d' ' -f2 "$TEST_TMP/second.out")" "instance id"
+check "no release failed" bash -c "! grep -q release-failed '$TEST_TMP/first.out' '$TEST_TMP/second.out'"
+
+# ---- idle reaping: hello's keep-alive is 3 s
+check "idle instances are reaped after their keep-alive" wait_until "hello reaped" none_of hello
+
+# ---- CleanupZombies counts only other lifetimes
+docker_run_tracked --label org.lambdad.managed-by=lambda-manager --label org.lambdad.function=hello \
+        --label org.lambdad.lifetime=11111111111111111111111111111111 --entrypoint /bin/busybox \
+        "${PREFIX}hello:latest" sleep 300 >/dev/null
+check "CleanupZombies removes one zombie, not the live instances" assert_eq "u 1" "$(call CleanupZombies)" "count"
+
+# ---- the engine goes away and comes back
+stop_proxy
+start=$(date +%s%N)
+out=$(call Acquire s hello)
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+check "engine down: BackendUnavailable" assert_contains "$out" "unreachable" "error"
+check "engine down: answered within a second (${elapsed_ms} ms)" test "$elapsed_ms" -lt 1000
+start_proxy
+check "engine back: the next call works" bash -c "[[ \$(busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 EnsureContainer s hello) == sq* ]]"
+
+# ---- exit on idle, re-activation, and --cleanup
+call StopFunction s hello >/dev/null
+call StopFunction s "$IMPLICIT" >/dev/null
+call StopFunction s capped >/dev/null
+check "with no instances and no calls the manager exits" wait_until "manager exit" manager_gone
+check "no lambdad container left after it exits" assert_eq 0 "$(docker ps -aq --filter label=org.lambdad.managed-by=lambda-manager | wc -l)" "containers"
+check "the next call activates it again" bash -c "[[ \$(busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListFunctions) == a\(ssbuuuu\)* ]]"
+
+docker_run_tracked --label org.lambdad.managed-by=lambda-manager --label org.lambdad.lifetime=22222222222222222222222222222222 \
+        --entrypoint /bin/busybox "${PREFIX}hello:latest" sleep 300 >/dev/null
+"$MANAGER" --cleanup --docker-socket="$LIB_DOCKER_SOCK" >&2
+check "--cleanup removes every lambdad container" assert_eq 0 "$(docker ps -aq --filter label=org.lambdad.managed-by=lambda-manager | wc -l)" "containers"
+check "--cleanup leaves the others" docker inspect "$bystander"
+
+lib_done
