@@ -99,6 +99,12 @@ struct Manager {
         const char *fail_error;
         char *fail_message;
 
+        DockerCall *events;
+        sd_event_source *events_retry;
+        /* Containers the event stream reported dead, handled outside curl's callbacks. */
+        char **dead;
+        sd_event_source *dead_event;
+
         bool exiting;
         int cleanup_result;
         bool cleanup_done;
@@ -1391,6 +1397,87 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+/* ---- engine events: containers that die under us ---- */
+
+static void events_start(Manager *m);
+
+static int on_dead(sd_event_source *s, void *userdata)
+{
+        Manager *m = userdata;
+        _cleanup_strv_free_ char **dead = TAKE_PTR(m->dead);
+
+        for (char **id = dead; id && *id; id++) {
+                Instance *i = instance_find(m, *id);
+
+                /* Starting instances fail their probe by themselves; stopping ones are on their way. */
+                if (i && (i->slot->state == INSTANCE_IDLE || i->slot->state == INSTANCE_LEASED)) {
+                        log_warning("Instance %.12s of '%s' died.", i->id, i->function->name);
+                        instance_stop(i, "died");
+                }
+        }
+        return 0;
+}
+
+/* Runs inside curl's write callback, where no new transfer may start: note the id for on_dead(). */
+static void on_event_line(DockerClient *d, const char *line, size_t len, void *userdata)
+{
+        Manager *m = userdata;
+        DockerEvent e = {};
+
+        if (len == 0 || docker_parse_event(line, len, &e) < 0)
+                return;
+        if (e.type && strcmp(e.type, "container") == 0 && e.action && e.id &&
+            (strcmp(e.action, "die") == 0 || strcmp(e.action, "destroy") == 0 ||
+             strcmp(e.action, "remove") == 0) &&
+            instance_find(m, e.id)) {
+                if (strv_extend(&m->dead, e.id) < 0)
+                        log_oom();
+                (void) sd_event_source_set_enabled(m->dead_event, SD_EVENT_ONESHOT);
+        }
+        docker_event_done(&e);
+}
+
+static int on_events_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+
+        m->events_retry = sd_event_source_disable_unref(m->events_retry);
+        events_start(m);
+        return 0;
+}
+
+static void on_events_end(DockerClient *d, int error, long status, const char *body, size_t len,
+                          void *userdata)
+{
+        Manager *m = userdata;
+
+        m->events = NULL;
+        if (m->exiting)
+                return;
+        /* The engine went away or restarted: watch again once it may be back. */
+        log_debug("The engine's event stream ended (%s), reconnecting.",
+                  error < 0 ? strerror(-error) : "closed");
+        if (sd_event_add_time_relative(m->event, &m->events_retry, CLOCK_MONOTONIC, USEC_PER_SEC, 0,
+                                       on_events_retry, m) < 0)
+                log_warning("Failed to schedule watching the engine's events; dead containers are noticed "
+                            "on use.");
+}
+
+static void events_start(Manager *m)
+{
+        _cleanup_free_ char *filter = NULL, *path = NULL;
+        int r;
+
+        r = docker_label_filter(LABEL_LIFETIME, m->lifetime, &filter);
+        if (r >= 0 && asprintf(&path, "/events?filters=%s", filter) < 0)
+                r = -ENOMEM;
+        if (r >= 0)
+                r = docker_stream(m->docker, path, on_event_line, on_events_end, m, &m->events);
+        if (r < 0)
+                log_warning_errno(
+                        r, "Failed to watch the engine's events; dead containers are noticed on use: %m");
+}
+
 /* ---- lifecycle ---- */
 
 static int on_stop_grace(sd_event_source *s, uint64_t usec, void *userdata)
@@ -1433,6 +1520,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
         log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
         m->exiting = true;
+        docker_call_cancel(m->events);
+        m->events = NULL;
         (void) sd_notify(false, "STOPPING=1");
         if (m->config.keep_instances || m->n_instances == 0)
                 return sd_event_exit(m->event, 0);
@@ -1472,11 +1561,14 @@ int manager_new(Manager **ret, const ManagerConfig *config)
                 r = sd_event_add_time(m->event, &m->idle_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_idle, m);
         if (r >= 0)
                 r = sd_event_add_defer(m->event, &m->gc_event, on_gc, m);
+        if (r >= 0)
+                r = sd_event_add_defer(m->event, &m->dead_event, on_dead, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to create timers: %m");
         (void) sd_event_source_set_enabled(m->tick_timer, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(m->idle_timer, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(m->gc_event, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(m->dead_event, SD_EVENT_OFF);
         (void) sd_event_source_set_description(m->tick_timer, "pool-tick");
         (void) sd_event_source_set_description(m->idle_timer, "exit-on-idle");
         (void) sd_event_source_set_description(m->gc_event, "function-gc");
@@ -1498,6 +1590,9 @@ Manager *manager_free(Manager *m)
         sd_event_source_disable_unref(m->tick_timer);
         sd_event_source_disable_unref(m->idle_timer);
         sd_event_source_disable_unref(m->gc_event);
+        sd_event_source_disable_unref(m->events_retry);
+        sd_event_source_disable_unref(m->dead_event);
+        strv_free(m->dead);
         docker_client_free(m->docker);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
@@ -1545,6 +1640,7 @@ int manager_run(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
 
+        events_start(m);
         manager_update_timers(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=Serving %s, lifetime %s", MANAGER_BUS_NAME, m->lifetime);
         log_info("Serving %s (lifetime %s, engine at %s).", MANAGER_BUS_NAME, m->lifetime,

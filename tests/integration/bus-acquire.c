@@ -5,6 +5,7 @@
  * function on one system bus connection, prints one line per answer ("ok ID HOST PORT" or
  * "error NAME"), holds the leases for HOLD seconds (or releases them with --release), then exits,
  * which ends any lease still held. busctl cannot do this: it answers one call and disconnects.
+ * "bus-acquire --watch SECONDS" prints the InstanceStopped signals instead.
  */
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-bus.h>
@@ -41,6 +43,51 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         return 0;
 }
 
+static int on_stopped(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        const char *id, *function, *reason;
+
+        if (sd_bus_message_read(m, "sss", &id, &function, &reason) >= 0)
+                printf("stopped %s %s %s\n", id, function, reason);
+        fflush(stdout);
+        return 0;
+}
+
+/* --watch SECONDS: print InstanceStopped signals for that long. */
+static int watch(unsigned seconds)
+{
+        sd_bus *bus = NULL;
+        uint64_t deadline;
+        struct timespec ts;
+        int r;
+
+        if (sd_bus_open_system(&bus) < 0)
+                return 1;
+        r = sd_bus_match_signal(bus, NULL, "org.lambdad.Manager1", "/org/lambdad/Manager1",
+                                "org.lambdad.Manager1", "InstanceStopped", on_stopped, NULL);
+        if (r < 0)
+                return 1;
+        printf("watching\n");
+        fflush(stdout);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        deadline = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) seconds * 1000000;
+        for (;;) {
+                uint64_t now;
+
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                now = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+                if (now >= deadline)
+                        break;
+                r = sd_bus_process(bus, NULL);
+                if (r == 0)
+                        r = sd_bus_wait(bus, deadline - now);
+                if (r < 0)
+                        return 1;
+        }
+        sd_bus_flush_close_unref(bus);
+        return 0;
+}
+
 int main(int argc, char *argv[])
 {
         sd_bus *bus = NULL;
@@ -48,6 +95,8 @@ int main(int argc, char *argv[])
         bool release;
         int r;
 
+        if (argc == 3 && strcmp(argv[1], "--watch") == 0)
+                return watch((unsigned) atoi(argv[2]));
         if (argc < 4) {
                 fprintf(stderr, "usage: bus-acquire FUNCTION N HOLD_SECONDS [--release]\n");
                 return 2;

@@ -192,13 +192,45 @@ check "no release failed" bash -c "! grep -q release-failed '$TEST_TMP/first.out
 # ---- idle reaping: hello's keep-alive is 3 s
 check "idle instances are reaped after their keep-alive" wait_until "hello reaped" none_of hello
 
+# ---- an instance whose container dies is dropped (and its lease holders told by signal)
+out=$(call EnsureContainer s hello)
+victim=$(docker ps -q --no-trunc --filter label=org.lambdad.managed-by=lambda-manager --filter label=org.lambdad.function=hello | head -n 1)
+"$BUS_ACQUIRE" --watch 30 >"$TEST_TMP/signals.log" 2>&1 &
+monitor=$!
+lib_cleanup "kill $monitor 2>/dev/null || true"
+wait_until "signal watcher" grep -q watching "$TEST_TMP/signals.log"
+docker kill "$victim" >/dev/null
+check "a dead instance's container is removed" wait_until "victim removed" bash -c "! docker inspect '$victim' >/dev/null 2>&1"
+check "a dead instance is no longer listed" bash -c "! busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -q '$victim'"
+check "InstanceStopped says it died" wait_until "signal" grep -q "^stopped $victim hello died" "$TEST_TMP/signals.log"
+out=$(call EnsureContainer s hello)
+check "the next call gets a fresh instance" assert_contains "$out" "sq " "answer"
+
+# ---- a start the engine refuses: StartFailed with the engine's words, nothing left behind
+cat >"$FN/missing.json" <<EOF
+{ "image": "lambdadtest-no-such-image:latest" }
+EOF
+call Reload >/dev/null
+out=$(call Acquire s missing)
+check "an image that does not exist: StartFailed" assert_contains "$out" "No such image" "error"
+check "a failed start leaves no container" assert_eq 0 "$(ours missing)" "containers"
+
+# ---- Reload keeps warm instances of unchanged functions
+before=$(busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -o '"[0-9a-f]\{64\}" "hello"' || true)
+kill -HUP "$(manager_pid)"
+sleep 1
+after=$(busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -o '"[0-9a-f]\{64\}" "hello"' || true)
+check "SIGHUP reload keeps the warm instance of an unchanged function" bash -c "[[ -n '$before' && '$before' == '$after' ]]"
+
 # ---- CleanupZombies counts only other lifetimes
 docker_run_tracked --label org.lambdad.managed-by=lambda-manager --label org.lambdad.function=hello \
         --label org.lambdad.lifetime=11111111111111111111111111111111 --entrypoint /bin/busybox \
         "${PREFIX}hello:latest" sleep 300 >/dev/null
 check "CleanupZombies removes one zombie, not the live instances" assert_eq "u 1" "$(call CleanupZombies)" "count"
 
-# ---- the engine goes away and comes back
+# ---- the engine goes away and comes back (no warm instance may hide it)
+call StopFunction s hello >/dev/null
+wait_until "hello stopped" none_of hello
 stop_proxy
 start=$(date +%s%N)
 out=$(call Acquire s hello)
