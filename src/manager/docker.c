@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "curl-glue.h"
 #include "docker.h"
+#include "list.h"
 
 #include "docker-json.h"
 /* Container lists of a busy host stay far below this; anything larger is not a sane answer. */
@@ -42,12 +43,7 @@ static void call_free(DockerCall *c)
         if (!c)
                 return;
         d = c->client;
-        if (c->prev)
-                c->prev->next = c->next;
-        else
-                d->calls = c->next;
-        if (c->next)
-                c->next->prev = c->prev;
+        LIST_REMOVE(d->calls, c);
         d->n_calls--;
 
         if (c->easy) {
@@ -173,10 +169,7 @@ static int call_start(DockerClient *d, bool engine, const char *method, const ch
                 .userdata = userdata,
                 .answer = BUF_INIT_MAX(on_line ? LINE_MAX_BYTES : BODY_MAX),
         };
-        c->next = d->calls;
-        if (d->calls)
-                d->calls->prev = c;
-        d->calls = c;
+        LIST_PREPEND(d->calls, c);
         d->n_calls++;
 
         c->easy = curl_easy_init();

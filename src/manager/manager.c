@@ -10,6 +10,7 @@
 
 #include "docker-json.h"
 #include "docker.h"
+#include "list.h"
 #include "log.h"
 #include "manager.h"
 #include "pool.h"
@@ -161,12 +162,7 @@ static OwnerTrack *owner_track_free(OwnerTrack *t)
         if (!t)
                 return NULL;
         m = t->manager;
-        if (t->prev)
-                t->prev->next = t->next;
-        else
-                m->tracks = t->next;
-        if (t->next)
-                t->next->prev = t->prev;
+        LIST_REMOVE(m->tracks, t);
         sd_bus_track_unref(t->track);
         free(t->owner);
         free(t);
@@ -223,10 +219,7 @@ static int owner_track(Manager *m, sd_bus_message *message)
                 free(t);
                 return r;
         }
-        t->next = m->tracks;
-        if (m->tracks)
-                m->tracks->prev = t;
-        m->tracks = t;
+        LIST_PREPEND(m->tracks, t);
         return 0;
 }
 
@@ -250,12 +243,7 @@ static Function *function_free(Function *f)
         if (!f)
                 return NULL;
         m = f->manager;
-        if (f->prev)
-                f->prev->next = f->next;
-        else
-                m->functions = f->next;
-        if (f->next)
-                f->next->prev = f->prev;
+        LIST_REMOVE(m->functions, f);
 
         docker_call_cancel(f->resolve_call);
         while (f->resolving) {
@@ -296,10 +284,7 @@ static int function_new(Manager *m, const char *name, FunctionConfig *config, Fu
         pool_init(&f->pool, &(PoolLimits){ .max_waiters = MAX_WAITERS });
         if (config)
                 f->pool.limits = function_limits(m, config);
-        f->next = m->functions;
-        if (m->functions)
-                m->functions->prev = f;
-        m->functions = f;
+        LIST_PREPEND(m->functions, f);
         *ret = f;
         return 0;
 }
@@ -332,12 +317,7 @@ static Instance *instance_free(Instance *i)
         if (!i)
                 return NULL;
         m = i->manager;
-        if (i->prev)
-                i->prev->next = i->next;
-        else
-                m->instances = i->next;
-        if (i->next)
-                i->next->prev = i->prev;
+        LIST_REMOVE(m->instances, i);
         m->n_instances--;
 
         docker_call_cancel(i->call);
@@ -736,10 +716,7 @@ static void manager_apply(Manager *m, Function *f, PoolActions *a, const char *s
                         }
                         *i = (Instance){ .manager = m, .function = f, .slot = act->instance };
                         act->instance->userdata = i;
-                        i->next = m->instances;
-                        if (m->instances)
-                                m->instances->prev = i;
-                        m->instances = i;
+                        LIST_PREPEND(m->instances, i);
                         m->n_instances++;
                         instance_start(i);
                         break;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "list.h"
 #include "macro.h"
 #include "pool.h"
 
@@ -48,12 +49,7 @@ static void waiter_free(PoolWaiter *w)
 
 static void instance_unlink(Pool *p, PoolInstance *i)
 {
-        if (i->prev)
-                i->prev->next = i->next;
-        else
-                p->instances = i->next;
-        if (i->next)
-                i->next->prev = i->prev;
+        LIST_REMOVE(p->instances, i);
         p->n_instances--;
         free(i->owner);
         free(i);
@@ -89,10 +85,7 @@ static PoolInstance *instance_new(Pool *p)
         if (!i)
                 return NULL;
         i->state = INSTANCE_STARTING;
-        i->next = p->instances;
-        if (p->instances)
-                p->instances->prev = i;
-        p->instances = i;
+        LIST_PREPEND(p->instances, i);
         p->n_instances++;
         return i;
 }

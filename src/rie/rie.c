@@ -21,6 +21,7 @@
 #include "http-request.h"
 #include "http-response.h"
 #include "lambda-error.h"
+#include "list.h"
 #include "log.h"
 #include "loop.h"
 #include "rie.h"
@@ -980,12 +981,7 @@ static void conn_free(Conn *c)
         if (rie->inv.client == c)
                 rie->inv.client = NULL;
 
-        if (c->prev)
-                c->prev->next = c->next;
-        else
-                rie->conns = c->next;
-        if (c->next)
-                c->next->prev = c->prev;
+        LIST_REMOVE(rie->conns, c);
         rie->n_conns--;
 
         loop_source_free(c->source);
@@ -1153,10 +1149,7 @@ static int on_accept(LoopSource *s, int fd, uint32_t revents, void *userdata)
                         free(c);
                         return log_error_errno(r, "Failed to watch a connection: %m");
                 }
-                c->next = rie->conns;
-                if (rie->conns)
-                        rie->conns->prev = c;
-                rie->conns = c;
+                LIST_PREPEND(rie->conns, c);
                 rie->n_conns++;
         }
 }
