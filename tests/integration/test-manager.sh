@@ -201,7 +201,10 @@ lib_cleanup "kill $monitor 2>/dev/null || true"
 wait_until "signal watcher" grep -q watching "$TEST_TMP/signals.log"
 docker kill "$victim" >/dev/null
 check "a dead instance's container is removed" wait_until "victim removed" bash -c "! docker inspect '$victim' >/dev/null 2>&1"
-check "a dead instance is no longer listed" bash -c "! busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -q '$victim'"
+not_listed() {
+        ! busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -q "$1"
+}
+check "a dead instance is no longer listed" wait_until "victim unlisted" not_listed "$victim"
 check "InstanceStopped says it died" wait_until "signal" grep -q "^stopped $victim hello died" "$TEST_TMP/signals.log"
 out=$(call EnsureContainer s hello)
 check "the next call gets a fresh instance" assert_contains "$out" "sq " "answer"
