@@ -667,6 +667,34 @@ int docker_parse_error(const char *json, size_t len, char **ret_message)
         return 0;
 }
 
+int docker_parse_pull_result(const char *body, size_t len, char **ret_error)
+{
+        const char *p = body ?: "", *end = p + (body ? len : 0);
+
+        /* The answer streams progress, one JSON object a line; a failure is a line with "error",
+         * sent after the status 200 was. */
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t n = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                _cleanup_(json_object_putp) json_object *o = NULL;
+                json_object *e;
+
+                if (parse_document(p, n, &o) >= 0 && (e = get(o, "error")) &&
+                    json_object_is_type(e, json_type_string)) {
+                        char *s = sanitize(json_object_get_string(e), (size_t) json_object_get_string_len(e),
+                                           DOCKER_ERROR_MESSAGE_MAX);
+
+                        if (!s)
+                                return -ENOMEM;
+                        *ret_error = s;
+                        return 1;
+                }
+                p += n + 1;
+        }
+        *ret_error = NULL;
+        return 0;
+}
+
 void docker_container_done(DockerContainer *c)
 {
         if (!c)

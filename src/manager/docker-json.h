@@ -70,6 +70,10 @@ int docker_parse_create(const char *json, size_t len, char **ret_id);
  */
 int docker_parse_error(const char *json, size_t len, char **ret_message);
 
+/* POST /images/create (a pull) answers 200 and streams progress; returns 1 with the message when a
+ * line reports an error, 0 when none does. */
+int docker_parse_pull_result(const char *body, size_t len, char **ret_error);
+
 typedef struct DockerContainer {
         char *id;
         char *function; /* LABEL_FUNCTION or NULL */

@@ -55,6 +55,7 @@ struct Instance {
         DockerCall *call;
         sd_event_source *probe_timer;
         uint64_t start_deadline;
+        bool pulled;
         const char *stop_reason;
         Instance *prev, *next;
 };
@@ -519,6 +520,23 @@ static void on_started(DockerClient *d, int error, long status, const char *body
                 instance_fail(i, ERROR_START_FAILED, "Failed to inspect the container: %s", strerror(-r));
 }
 
+static void instance_create(Instance *i);
+
+static void on_pulled(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
+{
+        Instance *i = userdata;
+        _cleanup_free_ char *message = NULL;
+
+        i->call = NULL;
+        if (error < 0 || status != 200)
+                return instance_fail_call(i, "Pulling the image", error, status, body, len);
+        if (docker_parse_pull_result(body, len, &message) != 0)
+                return instance_fail(i, ERROR_START_FAILED, "Pulling %s failed: %s",
+                                     i->function->config->image, message ?: "out of memory");
+        log_info("Pulled %s.", i->function->config->image);
+        instance_create(i);
+}
+
 static void on_created(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
 {
         Instance *i = userdata;
@@ -526,6 +544,17 @@ static void on_created(DockerClient *d, int error, long status, const char *body
         int r;
 
         i->call = NULL;
+        if (error == 0 && status == 404 && i->function->config->pull && !i->pulled) {
+                /* Only the declaration's "pull": true lets an image come from a registry. */
+                i->pulled = true;
+                if (asprintf(&path, "/images/create?fromImage=%s", i->function->config->image) < 0)
+                        return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+                log_info("Pulling %s for '%s'.", i->function->config->image, i->function->name);
+                r = docker_call(d, "POST", path, NULL, 10 * 60 * USEC_PER_SEC, on_pulled, i, &i->call);
+                if (r < 0)
+                        instance_fail(i, ERROR_START_FAILED, "Failed to pull the image: %s", strerror(-r));
+                return;
+        }
         if (error < 0 || status != 201)
                 return instance_fail_call(i, "Creating the container", error, status, body, len);
         r = docker_parse_create(body, len, &i->id);
@@ -564,7 +593,7 @@ static int instance_env(Instance *i, char ***ret)
         return 0;
 }
 
-static void instance_start(Instance *i)
+static void instance_create(Instance *i)
 {
         Manager *m = i->manager;
         const FunctionConfig *c = i->function->config;
@@ -573,8 +602,8 @@ static void instance_start(Instance *i)
         char suffix[9];
         int r;
 
-        i->start_deadline = now_usec(CLOCK_MONOTONIC) + m->config.start_timeout_usec;
-
+        free(i->name);
+        i->name = NULL;
         if (random_hex(suffix, 4) < 0 || asprintf(&i->name, "lambdad-%s-%s", c->name, suffix) < 0 ||
             instance_env(i, &env) < 0)
                 return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
@@ -600,6 +629,12 @@ static void instance_start(Instance *i)
         r = docker_call(m->docker, "POST", path, body, CALL_TIMEOUT_USEC, on_created, i, &i->call);
         if (r < 0)
                 instance_fail(i, ERROR_START_FAILED, "Failed to create the container: %s", strerror(-r));
+}
+
+static void instance_start(Instance *i)
+{
+        i->start_deadline = now_usec(CLOCK_MONOTONIC) + i->manager->config.start_timeout_usec;
+        instance_create(i);
 }
 
 static void on_instance_removed(DockerClient *d, int error, long status, const char *body, size_t len,

@@ -217,6 +217,15 @@ call Reload >/dev/null
 out=$(call Acquire s missing)
 check "an image that does not exist: StartFailed" assert_contains "$out" "No such image" "error"
 check "a failed start leaves no container" assert_eq 0 "$(ours missing)" "containers"
+check "without \"pull\": true nothing is pulled" bash -c "! grep -q 'Pulling lambdadtest-no-such-image' '$TEST_TMP/dbus.log'"
+# A registry on loopback that refuses: the pull is tried, fails, and says so (no traffic leaves).
+cat >"$FN/pulled.json" <<EOF
+{ "image": "127.0.0.1:1/lambdadtest/none:latest", "pull": true }
+EOF
+call Reload >/dev/null
+out=$(call Acquire s pulled)
+check "with \"pull\": true a missing image is pulled, and a failed pull is StartFailed" assert_contains "$out" "Pulling" "error"
+check "a failed pull leaves no container" assert_eq 0 "$(ours pulled)" "containers"
 
 # ---- Reload keeps warm instances of unchanged functions
 before=$(busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -o '"[0-9a-f]\{64\}" "hello"' || true)
@@ -250,6 +259,13 @@ call StopFunction s capped >/dev/null
 check "with no instances and no calls the manager exits" wait_until "manager exit" manager_gone
 check "no lambdad container left after it exits" assert_eq 0 "$(docker ps -aq --filter label=org.lambdad.managed-by=lambda-manager | wc -l)" "containers"
 check "the next call activates it again" bash -c "[[ \$(busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListFunctions) == a\(ssbuuuu\)* ]]"
+
+# ---- SIGTERM removes the instances before the manager goes
+call EnsureContainer s hello >/dev/null
+check "an instance runs before SIGTERM" test "$(ours hello)" -eq 1
+kill -TERM "$(manager_pid)"
+check "SIGTERM: the manager exits" wait_until "manager exit" manager_gone
+check "SIGTERM: its instances are removed" assert_eq 0 "$(ours hello)" "containers"
 
 docker_run_tracked --label org.lambdad.managed-by=lambda-manager --label org.lambdad.lifetime=22222222222222222222222222222222 \
         --entrypoint /bin/busybox "${PREFIX}hello:latest" sleep 300 >/dev/null

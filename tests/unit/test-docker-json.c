@@ -883,15 +883,31 @@ static void test_parse_event(void **state)
         check_truncations(parse_event, event_die);
 }
 
+static void test_pull_result(void **state)
+{
+        static const char ok[] = "{\"status\":\"Pulling from x\"}\n{\"status\":\"Done\"}\n";
+        static const char failed[] = "{\"status\":\"a\"}\n{\"error\":\"denied\\nhere\"}\n";
+        char *e = NULL;
+
+        assert_int_equal(docker_parse_pull_result(ok, strlen(ok), &e), 0);
+        assert_null(e);
+        assert_int_equal(docker_parse_pull_result(failed, strlen(failed), &e), 1);
+        assert_string_equal(e, "denied here");
+        free(e);
+        assert_int_equal(docker_parse_pull_result("garbage\n\n", 9, &e), 0);
+        assert_int_equal(docker_parse_pull_result(NULL, 0, &e), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_create_body_roundtrip), cmocka_unit_test(test_create_body_minimal),
-                cmocka_unit_test(test_create_body_invalid),   cmocka_unit_test(test_name_is_valid),
-                cmocka_unit_test(test_id_is_valid),           cmocka_unit_test(test_label_filter),
-                cmocka_unit_test(test_parse_create),          cmocka_unit_test(test_parse_error),
-                cmocka_unit_test(test_parse_container_list),  cmocka_unit_test(test_parse_inspect),
-                cmocka_unit_test(test_parse_image_labels),    cmocka_unit_test(test_parse_event),
+                cmocka_unit_test(test_pull_result),         cmocka_unit_test(test_create_body_roundtrip),
+                cmocka_unit_test(test_create_body_minimal), cmocka_unit_test(test_create_body_invalid),
+                cmocka_unit_test(test_name_is_valid),       cmocka_unit_test(test_id_is_valid),
+                cmocka_unit_test(test_label_filter),        cmocka_unit_test(test_parse_create),
+                cmocka_unit_test(test_parse_error),         cmocka_unit_test(test_parse_container_list),
+                cmocka_unit_test(test_parse_inspect),       cmocka_unit_test(test_parse_image_labels),
+                cmocka_unit_test(test_parse_event),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
