@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "base64.h"
+#include "http-conn.h"
 #include "http-request.h"
 #include "http-response.h"
 #include "lambda-error.h"
@@ -52,14 +53,8 @@ typedef struct Conn Conn;
 struct Conn {
         Rie *rie;
         ConnKind kind;
-        int fd;
         LoopSource *source;
-        HttpRequest req;
-        Buf in;           /* bytes read past the request being answered (pipelining) */
-        Buf out;          /* response bytes not yet written */
-        bool busy;        /* a request is being answered, maybe later */
-        bool close_after; /* close once the answer is written */
-        bool processing;  /* conn_process() is on the stack: it frees the connection, not others */
+        HttpConn *http;
         Conn *prev, *next;
 };
 
@@ -119,10 +114,6 @@ static const HttpLimits runtime_limits = {
         .max_headers = HTTP_MAX_HEADERS,
         .max_body = LAMBDA_RUNTIME_RESPONSE_MAX,
 };
-
-static void conn_free(Conn *c);
-static int conn_flush(Conn *c);
-static void conn_process(Conn *c);
 
 /* ---- logging of the function: START/END/REPORT and the bootstrap's output ---- */
 
@@ -306,44 +297,15 @@ static void log_report(Rie *rie)
 
 /* ---- answering ---- */
 
-static void conn_begin(Conn *c, int status)
-{
-        buf_clear(&c->out);
-        (void) http_response_begin(&c->out, status);
-}
-
-static void conn_header(Conn *c, const char *name, const char *value)
-{
-        (void) http_response_header(&c->out, name, value);
-}
-
-static void conn_end(Conn *c, const void *body, size_t len)
-{
-        bool keep_alive = c->req.keep_alive && !c->close_after && c->req.complete;
-        int r;
-
-        r = http_response_end(&c->out, body, len, keep_alive);
-        if (r < 0) {
-                /* Out of memory for the answer: nothing sensible left to say on this connection. */
-                log_error_errno(r, "Failed to compose a response: %m");
-                conn_free(c);
-                return;
-        }
-        if (!keep_alive)
-                c->close_after = true;
-        c->busy = false;
-        (void) conn_flush(c);
-}
-
 static void conn_reply_json(Conn *c, int status, const char *error_type, const Buf *json)
 {
-        conn_begin(c, status);
-        conn_header(c, "Content-Type", "application/json");
+        http_conn_begin(c->http, status);
+        http_conn_header(c->http, "Content-Type", "application/json");
         if (error_type)
-                conn_header(c, "x-amzn-ErrorType", error_type);
+                http_conn_header(c->http, "x-amzn-ErrorType", error_type);
         if (status == 429)
-                conn_header(c, "Retry-After", "1");
-        conn_end(c, json->data ?: "", json->len);
+                http_conn_header(c->http, "Retry-After", "1");
+        http_conn_end(c->http, json->data ?: "", json->len);
 }
 
 /* Service errors of the invoke endpoint, in the Invoke API's shape. */
@@ -374,7 +336,7 @@ static void add_log_result(Rie *rie, Conn *c)
         if (!rie->inv.log_tail)
                 return;
         if (base64_encode(&b, rie->inv.log.data ?: "", rie->inv.log.len) >= 0)
-                conn_header(c, "X-Amz-Log-Result", b.data);
+                http_conn_header(c->http, "X-Amz-Log-Result", b.data);
         buf_done(&b);
 }
 
@@ -389,13 +351,13 @@ static void invocation_complete(Rie *rie, int status, bool function_error, const
         log_report(rie);
 
         if (c) {
-                conn_begin(c, status);
-                conn_header(c, "Content-Type", "application/json");
-                conn_header(c, "X-Amzn-RequestId", inv->id);
+                http_conn_begin(c->http, status);
+                http_conn_header(c->http, "Content-Type", "application/json");
+                http_conn_header(c->http, "X-Amzn-RequestId", inv->id);
                 if (status == 200)
-                        conn_header(c, "X-Amz-Executed-Version", rie->settings.function_version);
+                        http_conn_header(c->http, "X-Amz-Executed-Version", rie->settings.function_version);
                 if (function_error)
-                        conn_header(c, "X-Amz-Function-Error", "Unhandled");
+                        http_conn_header(c->http, "X-Amz-Function-Error", "Unhandled");
                 add_log_result(rie, c);
         }
 
@@ -407,7 +369,7 @@ static void invocation_complete(Rie *rie, int status, bool function_error, const
         *inv = (Invocation){};
 
         if (c)
-                conn_end(c, body, len);
+                http_conn_end(c->http, body, len);
 }
 
 static void invocation_fail(Rie *rie, int status, const char *type, const char *message)
@@ -536,7 +498,8 @@ static void kill_bootstrap(Rie *rie)
                 return;
         rie->killing = true;
         /* Nothing may be delivered to the dying process. */
-        conn_free(rie->next_conn);
+        if (rie->next_conn)
+                http_conn_close(rie->next_conn->http);
         (void) kill(-rie->pid, SIGKILL);
         (void) kill(rie->pid, SIGKILL);
 }
@@ -580,7 +543,8 @@ static void on_bootstrap_exit(Rie *rie, int status)
         rie->pid = 0;
         rie->killing = false;
         /* A /next parked by the dead process will never be read. */
-        conn_free(rie->next_conn);
+        if (rie->next_conn)
+                http_conn_close(rie->next_conn->http);
         drain_function_output(rie);
         phase = runtime_exited(&rie->rt);
 
@@ -673,15 +637,15 @@ static void deliver(Rie *rie)
         (void) snprintf(trace, sizeof(trace), "Root=1-%08llx-%s;Parent=%s;Sampled=0",
                         (unsigned long long) (inv->deadline_ms / 1000), root, parent);
 
-        conn_begin(c, 200);
-        conn_header(c, "Content-Type", "application/json");
-        conn_header(c, "Lambda-Runtime-Aws-Request-Id", inv->id);
-        conn_header(c, "Lambda-Runtime-Deadline-Ms", deadline);
-        conn_header(c, "Lambda-Runtime-Invoked-Function-Arn", rie->arn);
-        conn_header(c, "Lambda-Runtime-Trace-Id", trace);
+        http_conn_begin(c->http, 200);
+        http_conn_header(c->http, "Content-Type", "application/json");
+        http_conn_header(c->http, "Lambda-Runtime-Aws-Request-Id", inv->id);
+        http_conn_header(c->http, "Lambda-Runtime-Deadline-Ms", deadline);
+        http_conn_header(c->http, "Lambda-Runtime-Invoked-Function-Arn", rie->arn);
+        http_conn_header(c->http, "Lambda-Runtime-Trace-Id", trace);
         if (inv->client_context)
-                conn_header(c, "Lambda-Runtime-Client-Context", inv->client_context);
-        conn_end(c, inv->payload ?: "", inv->payload_len);
+                http_conn_header(c->http, "Lambda-Runtime-Client-Context", inv->client_context);
+        http_conn_end(c->http, inv->payload ?: "", inv->payload_len);
 }
 
 static bool request_id_is_valid(const char *s)
@@ -701,18 +665,18 @@ static void handle_invoke(Conn *c)
 {
         Rie *rie = c->rie;
         Invocation *inv = &rie->inv;
-        const char *type = http_request_header(&c->req, "X-Amz-Invocation-Type") ?: "RequestResponse";
-        const char *log_type = http_request_header(&c->req, "X-Amz-Log-Type") ?: "None";
-        const char *context = http_request_header(&c->req, "X-Amz-Client-Context");
-        const char *given_id = http_request_header(&c->req, "X-Amzn-RequestId");
+        const char *type = http_request_header(&c->http->req, "X-Amz-Invocation-Type") ?: "RequestResponse";
+        const char *log_type = http_request_header(&c->http->req, "X-Amz-Log-Type") ?: "None";
+        const char *context = http_request_header(&c->http->req, "X-Amz-Client-Context");
+        const char *given_id = http_request_header(&c->http->req, "X-Amzn-RequestId");
         char id[UUID_STRING_MAX];
         Buf decoded = {};
         bool event;
         int action, r;
 
         if (strcmp(type, "DryRun") == 0) {
-                conn_begin(c, 204);
-                conn_end(c, NULL, 0);
+                http_conn_begin(c->http, 204);
+                http_conn_end(c->http, NULL, 0);
                 return;
         }
         event = strcmp(type, "Event") == 0;
@@ -763,7 +727,7 @@ static void handle_invoke(Conn *c)
         };
         buf_done(&decoded);
         strcpy(inv->id, id);
-        inv->payload = buf_steal(&c->req.body, &inv->payload_len);
+        inv->payload = buf_steal(&c->http->req.body, &inv->payload_len);
 
         function_log(rie, "START RequestId: %s Version: %s", id, rie->settings.function_version);
 
@@ -772,9 +736,9 @@ static void handle_invoke(Conn *c)
                 log_warning_errno(r, "Failed to arm the invocation timeout, it runs unbounded: %m");
 
         if (event) {
-                conn_begin(c, 202);
-                conn_header(c, "X-Amzn-RequestId", id);
-                conn_end(c, NULL, 0);
+                http_conn_begin(c->http, 202);
+                http_conn_header(c->http, "X-Amzn-RequestId", id);
+                http_conn_end(c->http, NULL, 0);
         }
 
         if (action & RUNTIME_ACTION_SPAWN)
@@ -785,20 +749,20 @@ static void handle_invoke(Conn *c)
 
 static void handle_invoke_request(Conn *c)
 {
-        const char *url = http_request_url(&c->req);
+        const char *url = http_request_url(&c->http->req);
         static const char prefix[] = "/2015-03-31/functions/";
         const char *name, *rest;
 
         if (strcmp(url, "/healthz") == 0) {
                 char body[96];
 
-                if (!http_request_is_method(&c->req, HTTP_GET))
+                if (!http_request_is_method(&c->http->req, HTTP_GET))
                         return invoke_reply_error(c, 405, "MethodNotAllowedException", "Use GET.", NULL);
                 (void) snprintf(body, sizeof(body), "{\"status\":\"ok\",\"runtime\":\"%s\"}",
                                 runtime_process_to_string(c->rie->rt.process));
-                conn_begin(c, 200);
-                conn_header(c, "Content-Type", "application/json");
-                conn_end(c, body, strlen(body));
+                http_conn_begin(c->http, 200);
+                http_conn_header(c->http, "Content-Type", "application/json");
+                http_conn_end(c->http, body, strlen(body));
                 return;
         }
 
@@ -810,7 +774,7 @@ static void handle_invoke_request(Conn *c)
         if (!rest || rest == name ||
             (strcmp(rest, "/invocations") != 0 && strncmp(rest, "/invocations?", 13) != 0))
                 return invoke_reply_error(c, 404, "ResourceNotFoundException", "Unknown path.", NULL);
-        if (!http_request_is_method(&c->req, HTTP_POST))
+        if (!http_request_is_method(&c->http->req, HTTP_POST))
                 return invoke_reply_error(c, 405, "MethodNotAllowedException", "Invocations take POST.",
                                           NULL);
 
@@ -823,9 +787,9 @@ static void runtime_reply_accepted(Conn *c)
 {
         static const char body[] = "{\"status\":\"OK\"}";
 
-        conn_begin(c, 202);
-        conn_header(c, "Content-Type", "application/json");
-        conn_end(c, body, STRLEN(body));
+        http_conn_begin(c->http, 202);
+        http_conn_header(c->http, "Content-Type", "application/json");
+        http_conn_end(c->http, body, STRLEN(body));
 }
 
 static void handle_finish(Conn *c, const char *id, bool error)
@@ -840,19 +804,20 @@ static void handle_finish(Conn *c, const char *id, bool error)
         if (r < 0)
                 return runtime_reply_error(c, 400, "InvalidRequestID", "Invalid request ID");
 
-        /* Answer the invoker first: replying to the runtime lets its next request reuse c->req. */
+        /* Answer the invoker first: replying to the runtime lets its next request reuse c->http->req. */
         if (error)
-                invocation_complete_error(rie,
-                                          http_request_header(&c->req, "Lambda-Runtime-Function-Error-Type"),
-                                          c->req.body.data ?: "", c->req.body.len);
+                invocation_complete_error(
+                        rie, http_request_header(&c->http->req, "Lambda-Runtime-Function-Error-Type"),
+                        c->http->req.body.data ?: "", c->http->req.body.len);
         else {
                 const char *trailer_error =
-                        http_request_header(&c->req, "Lambda-Runtime-Function-Error-Type");
+                        http_request_header(&c->http->req, "Lambda-Runtime-Function-Error-Type");
 
-                if (trailer_error && c->req.chunked)
+                if (trailer_error && c->http->req.chunked)
                         invocation_fail(rie, 200, trailer_error, "The function's streamed response failed.");
                 else
-                        invocation_complete(rie, 200, false, c->req.body.data ?: "", c->req.body.len);
+                        invocation_complete(rie, 200, false, c->http->req.body.data ?: "",
+                                            c->http->req.body.len);
         }
         runtime_reply_accepted(c);
 }
@@ -872,9 +837,9 @@ static void handle_init_error(Conn *c)
                 /* The invocation that triggered the init sees the init error, as in Lambda. */
                 rie->init_duration_usec = now_usec(CLOCK_MONOTONIC) - rie->spawn_usec;
                 rie->initializing = false;
-                invocation_complete_error(rie,
-                                          http_request_header(&c->req, "Lambda-Runtime-Function-Error-Type"),
-                                          c->req.body.data ?: "", c->req.body.len);
+                invocation_complete_error(
+                        rie, http_request_header(&c->http->req, "Lambda-Runtime-Function-Error-Type"),
+                        c->http->req.body.data ?: "", c->http->req.body.len);
         }
         /* The runtime is expected to exit now; make sure it does, the next invoke initialises afresh. */
         kill_bootstrap(rie);
@@ -887,12 +852,12 @@ static void handle_runtime_request(Conn *c)
         char id[UUID_STRING_MAX];
         int route, action;
 
-        route = runtime_route_parse(http_request_url(&c->req), id);
+        route = runtime_route_parse(http_request_url(&c->http->req), id);
         if (route == -EMSGSIZE)
                 return runtime_reply_error(c, 400, "InvalidRequestID", "Invalid request ID");
         if (route < 0)
                 return runtime_reply_error(c, 404, "NotFound", "Unknown Runtime API path.");
-        if (strcmp(http_request_method(&c->req), runtime_route_method(route)) != 0)
+        if (strcmp(http_request_method(&c->http->req), runtime_route_method(route)) != 0)
                 return runtime_reply_error(c, 405, "MethodNotAllowed", "Method not allowed for this path.");
 
         switch (route) {
@@ -918,13 +883,11 @@ static void handle_runtime_request(Conn *c)
 
 /* A body over the limit: refuse it without reading it, and if it was the current invocation's
  * response, tell the invoker what happened. */
-static void handle_parse_error(Conn *c)
+static void on_bad_request(HttpConn *h)
 {
+        Conn *c = h->userdata;
         Rie *rie = c->rie;
-        int status = c->req.error_status;
-
-        c->close_after = true;
-        c->busy = true;
+        int status = h->req.error_status;
 
         if (c->kind == CONN_INVOKE) {
                 if (status == 413)
@@ -933,11 +896,11 @@ static void handle_parse_error(Conn *c)
                                                   "InvokeFunction operation",
                                                   NULL);
                 return invoke_reply_error(c, status, "InvalidRequestContentException",
-                                          c->req.error_reason ?: "Malformed HTTP request.", NULL);
+                                          c->http->req.error_reason ?: "Malformed HTTP request.", NULL);
         }
 
         if (status == 413 && rie->rt.phase == INVOKE_RUNNING) {
-                const char *url = http_request_url(&c->req);
+                const char *url = http_request_url(&c->http->req);
                 char expect[128];
 
                 (void) snprintf(expect, sizeof(expect), "/2018-06-01/runtime/invocation/%s/response",
@@ -951,166 +914,58 @@ static void handle_parse_error(Conn *c)
         if (status == 413)
                 return runtime_reply_error(c, 413, "RequestEntityTooLarge",
                                            "Exceeded maximum allowed payload size (6291556 bytes).");
-        runtime_reply_error(c, status, "InvalidRequest", c->req.error_reason ?: "Malformed HTTP request.");
+        runtime_reply_error(c, status, "InvalidRequest",
+                            c->http->req.error_reason ?: "Malformed HTTP request.");
 }
 
 /* ---- connections ---- */
 
-static void conn_update_events(Conn *c)
+static void on_request(HttpConn *h)
 {
-        uint32_t events = 0;
+        Conn *c = h->userdata;
 
-        if (!c->busy && !c->close_after)
-                events |= EPOLLIN;
-        if (!buf_empty(&c->out))
-                events |= EPOLLOUT;
+        if (c->kind == CONN_INVOKE)
+                handle_invoke_request(c);
+        else
+                handle_runtime_request(c);
+}
+
+static void on_watch(HttpConn *h, uint32_t events)
+{
+        Conn *c = h->userdata;
+
         (void) loop_source_set_events(c->source, events);
 }
 
-static void conn_free(Conn *c)
+static void on_closing(HttpConn *h)
 {
-        Rie *rie;
+        Conn *c = h->userdata;
+        Rie *rie = c->rie;
 
-        if (!c)
-                return;
-        rie = c->rie;
         if (rie->next_conn == c) {
                 rie->next_conn = NULL;
                 rie->rt.next_parked = false;
         }
         if (rie->inv.client == c)
                 rie->inv.client = NULL;
-
         LIST_REMOVE(rie->conns, c);
         rie->n_conns--;
-
         loop_source_free(c->source);
-        safe_close(c->fd);
-        http_request_done(&c->req);
-        buf_done(&c->in);
-        buf_done(&c->out);
         free(c);
 }
 
-/* Closes now, or, while conn_process() runs for it, as soon as that returns. */
-static void conn_close(Conn *c)
-{
-        if (c->processing) {
-                c->close_after = true;
-                c->busy = false;
-                buf_clear(&c->out);
-                return;
-        }
-        conn_free(c);
-}
-
-static int conn_flush(Conn *c)
-{
-        while (!buf_empty(&c->out)) {
-                ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN) {
-                                conn_update_events(c);
-                                return 0;
-                        }
-                        conn_close(c);
-                        return 0;
-                }
-                buf_consume(&c->out, (size_t) n);
-        }
-
-        if (c->busy) {
-                conn_update_events(c);
-                return 0;
-        }
-        if (c->close_after) {
-                conn_close(c);
-                return 0;
-        }
-
-        /* Answered: go on with a pipelined request, or wait for the next one. */
-        http_request_next(&c->req);
-        if (!c->processing)
-                conn_process(c);
-        return 0;
-}
-
-/* Parses what was read; dispatches one complete request at a time. */
-static void conn_process(Conn *c)
-{
-        c->processing = true;
-        while (!c->busy && !c->close_after) {
-                size_t consumed = 0;
-                int r;
-
-                if (buf_empty(&c->in) && !c->req.complete)
-                        break;
-
-                r = http_request_feed(&c->req, c->in.data ?: "", c->in.len, &consumed);
-                buf_consume(&c->in, consumed);
-                if (r < 0) {
-                        handle_parse_error(c);
-                        continue;
-                }
-                if (r == HTTP_FEED_MORE) {
-                        if (c->req.headers_complete && http_request_expects_continue(&c->req) &&
-                            c->req.body.len == 0 && buf_empty(&c->out)) {
-                                static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-
-                                (void) send(c->fd, cont, STRLEN(cont), MSG_NOSIGNAL);
-                        }
-                        break;
-                }
-
-                c->busy = true;
-                if (c->kind == CONN_INVOKE)
-                        handle_invoke_request(c);
-                else
-                        handle_runtime_request(c);
-        }
-        c->processing = false;
-
-        if (c->close_after && !c->busy && buf_empty(&c->out)) {
-                conn_free(c);
-                return;
-        }
-        conn_update_events(c);
-}
+static const HttpConnOps conn_ops = {
+        .request = on_request,
+        .bad_request = on_bad_request,
+        .watch = on_watch,
+        .closing = on_closing,
+};
 
 static int on_conn_io(LoopSource *s, int fd, uint32_t revents, void *userdata)
 {
         Conn *c = userdata;
 
-        if (revents & (EPOLLERR | EPOLLHUP)) {
-                conn_free(c);
-                return 0;
-        }
-        if (revents & EPOLLOUT)
-                return conn_flush(c);
-
-        if ((revents & EPOLLIN) && !c->busy && !c->close_after) {
-                char b[READ_CHUNK];
-                ssize_t n = recv(fd, b, sizeof(b), 0);
-
-                if (n < 0) {
-                        if (errno == EAGAIN || errno == EINTR)
-                                return 0;
-                        conn_free(c);
-                        return 0;
-                }
-                if (n == 0) {
-                        conn_free(c);
-                        return 0;
-                }
-                if (buf_append(&c->in, b, (size_t) n) < 0) {
-                        conn_free(c);
-                        return 0;
-                }
-                conn_process(c);
-        }
+        http_conn_on_io(c->http, revents);
         return 0;
 }
 
@@ -1140,14 +995,21 @@ static int on_accept(LoopSource *s, int fd, uint32_t revents, void *userdata)
                         safe_close(cfd);
                         return log_oom();
                 }
-                *c = (Conn){ .rie = rie, .kind = kind, .fd = cfd };
-                http_request_init(&c->req, kind == CONN_INVOKE ? &invoke_limits : &runtime_limits);
-                r = loop_add_io(rie->loop, &c->source, cfd, EPOLLIN, on_conn_io, c);
+                *c = (Conn){ .rie = rie, .kind = kind };
+                r = http_conn_new(&c->http, cfd, kind == CONN_INVOKE ? &invoke_limits : &runtime_limits,
+                                  &conn_ops, c);
                 if (r < 0) {
-                        http_request_done(&c->req);
                         safe_close(cfd);
                         free(c);
-                        return log_error_errno(r, "Failed to watch a connection: %m");
+                        return log_oom();
+                }
+                r = loop_add_io(rie->loop, &c->source, cfd, EPOLLIN, on_conn_io, c);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to watch a connection: %m");
+                        LIST_PREPEND(rie->conns, c);
+                        rie->n_conns++;
+                        http_conn_free(c->http);
+                        return r;
                 }
                 LIST_PREPEND(rie->conns, c);
                 rie->n_conns++;
@@ -1245,7 +1107,7 @@ Rie *rie_free(Rie *rie)
                 return NULL;
 
         while (rie->conns)
-                conn_free(rie->conns);
+                http_conn_free(rie->conns->http);
         if (rie->pid > 0) {
                 kill_bootstrap(rie);
                 (void) waitpid(rie->pid, NULL, 0);

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "http-conn.h"
+#include "http-response.h"
+#include "log.h"
+
+#define READ_CHUNK (64 * 1024)
+
+static void http_conn_process(HttpConn *c);
+
+int http_conn_new(HttpConn **ret, int fd, const HttpLimits *limits, const HttpConnOps *ops, void *userdata)
+{
+        HttpConn *c = calloc(1, sizeof(HttpConn));
+
+        if (!c)
+                return -ENOMEM;
+        *c = (HttpConn){ .fd = fd, .ops = ops, .userdata = userdata };
+        http_request_init(&c->req, limits);
+        *ret = c;
+        return 0;
+}
+
+void http_conn_free(HttpConn *c)
+{
+        if (!c)
+                return;
+        c->ops->closing(c);
+        safe_close(c->fd);
+        http_request_done(&c->req);
+        buf_done(&c->in);
+        buf_done(&c->out);
+        free(c);
+}
+
+void http_conn_close(HttpConn *c)
+{
+        if (c->processing) {
+                c->close_after = true;
+                c->busy = false;
+                buf_clear(&c->out);
+                return;
+        }
+        http_conn_free(c);
+}
+
+static void update_watch(HttpConn *c)
+{
+        uint32_t events = 0;
+
+        if (!c->busy && !c->close_after)
+                events |= EPOLLIN;
+        if (!buf_empty(&c->out))
+                events |= EPOLLOUT;
+        c->ops->watch(c, events);
+}
+
+static void flush(HttpConn *c)
+{
+        while (!buf_empty(&c->out)) {
+                ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN) {
+                                update_watch(c);
+                                return;
+                        }
+                        return http_conn_close(c);
+                }
+                buf_consume(&c->out, (size_t) n);
+        }
+
+        if (c->busy)
+                return update_watch(c);
+        if (c->close_after)
+                return http_conn_close(c);
+
+        /* Answered: go on with a pipelined request, or wait for the next one. */
+        http_request_next(&c->req);
+        if (!c->processing)
+                http_conn_process(c);
+}
+
+/* Parses what was read; hands out one complete request at a time. */
+static void http_conn_process(HttpConn *c)
+{
+        c->processing = true;
+        while (!c->busy && !c->close_after) {
+                size_t consumed = 0;
+                int r;
+
+                if (buf_empty(&c->in) && !c->req.complete)
+                        break;
+
+                r = http_request_feed(&c->req, c->in.data ?: "", c->in.len, &consumed);
+                buf_consume(&c->in, consumed);
+                if (r < 0) {
+                        c->busy = true;
+                        c->close_after = true;
+                        c->ops->bad_request(c);
+                        continue;
+                }
+                if (r == HTTP_FEED_MORE) {
+                        if (c->req.headers_complete && http_request_expects_continue(&c->req) &&
+                            c->req.body.len == 0 && buf_empty(&c->out)) {
+                                static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+                                (void) send(c->fd, cont, STRLEN(cont), MSG_NOSIGNAL);
+                        }
+                        break;
+                }
+
+                c->busy = true;
+                c->ops->request(c);
+        }
+        c->processing = false;
+
+        if (c->close_after && !c->busy && buf_empty(&c->out))
+                return http_conn_free(c);
+        update_watch(c);
+}
+
+void http_conn_on_io(HttpConn *c, uint32_t revents)
+{
+        char b[READ_CHUNK];
+        ssize_t n;
+
+        if (revents & (EPOLLERR | EPOLLHUP))
+                return http_conn_free(c);
+        if (revents & EPOLLOUT)
+                return flush(c);
+        if (!(revents & EPOLLIN) || c->busy || c->close_after)
+                return;
+
+        n = recv(c->fd, b, sizeof(b), 0);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        if (n <= 0 || buf_append(&c->in, b, (size_t) n) < 0)
+                return http_conn_free(c);
+        http_conn_process(c);
+}
+
+void http_conn_begin(HttpConn *c, int status)
+{
+        buf_clear(&c->out);
+        (void) http_response_begin(&c->out, status);
+}
+
+void http_conn_header(HttpConn *c, const char *name, const char *value)
+{
+        (void) http_response_header(&c->out, name, value);
+}
+
+void http_conn_end(HttpConn *c, const void *body, size_t len)
+{
+        bool keep_alive = c->req.keep_alive && !c->close_after && c->req.complete;
+        int r;
+
+        r = http_response_end(&c->out, body, len, keep_alive);
+        if (r < 0) {
+                /* Out of memory for the answer: nothing sensible is left to say on this connection. */
+                log_error_errno(r, "Failed to compose a response: %m");
+                c->busy = false;
+                return http_conn_close(c);
+        }
+        if (!keep_alive)
+                c->close_after = true;
+        c->busy = false;
+        flush(c);
+}

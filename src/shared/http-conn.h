@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * http-conn.h: one server-side HTTP/1.1 connection, independent of the event loop that drives it:
+ * it reads, parses one request at a time (pipelined ones wait their turn), lets its owner answer
+ * now or later, writes the answer, and keeps the connection alive or closes it. The owner tells it
+ * when the socket is ready (http_conn_on_io) and is told which events to wait for (ops->watch).
+ * lambda-rie drives it from its epoll loop, lambda-gateway from sd-event.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "http-request.h"
+
+typedef struct HttpConn HttpConn;
+
+typedef struct HttpConnOps {
+        /* A complete request is in c->req: answer it, now or later, with http_conn_begin()...end(). */
+        void (*request)(HttpConn *c);
+        /* The request is malformed or too large (c->req.error_status): answer; the connection closes. */
+        void (*bad_request)(HttpConn *c);
+        /* Wait for these events (EPOLLIN, EPOLLOUT; 0: none) on c->fd. */
+        void (*watch)(HttpConn *c, uint32_t events);
+        /* The connection is about to be freed: drop every reference to it. */
+        void (*closing)(HttpConn *c);
+} HttpConnOps;
+
+struct HttpConn {
+        int fd;
+        HttpRequest req;
+        Buf in;           /* bytes read past the request being answered (pipelining) */
+        Buf out;          /* answer bytes not yet written */
+        bool busy;        /* a request is being answered, maybe later */
+        bool close_after; /* close once the answer is written */
+        bool processing;  /* the parse loop is on the stack: it frees the connection, not others */
+        const HttpConnOps *ops;
+        void *userdata;
+};
+
+/* Takes over fd (non-blocking). */
+int http_conn_new(HttpConn **ret, int fd, const HttpLimits *limits, const HttpConnOps *ops, void *userdata);
+/* Closes now (ops->closing first). Safe from the owner's callbacks only through http_conn_close(). */
+void http_conn_free(HttpConn *c);
+/* Closes now, or as soon as the parse loop running for it returns. */
+void http_conn_close(HttpConn *c);
+
+/* The socket is ready: revents as epoll reports them. */
+void http_conn_on_io(HttpConn *c, uint32_t revents);
+
+/* Composing the answer to the current request. end() sends it, with Content-Length, and with
+ * "Connection: close" when the connection will close. */
+void http_conn_begin(HttpConn *c, int status);
+void http_conn_header(HttpConn *c, const char *name, const char *value);
+void http_conn_end(HttpConn *c, const void *body, size_t len);
