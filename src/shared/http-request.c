@@ -62,6 +62,12 @@ static int head_append(HttpRequest *r, const char *at, size_t n, HttpParsePart p
         return 0;
 }
 
+static int on_message_begin(llhttp_t *p)
+{
+        request_of(p)->started = true;
+        return 0;
+}
+
 static int on_url(llhttp_t *p, const char *at, size_t n)
 {
         return head_append(request_of(p), at, n, HTTP_PART_URL);
@@ -127,6 +133,7 @@ static int on_message_complete(llhttp_t *p)
 }
 
 static const llhttp_settings_t settings = {
+        .on_message_begin = on_message_begin,
         .on_url = on_url,
         .on_header_field = on_header_field,
         .on_header_value = on_header_value,
@@ -143,6 +150,7 @@ static void request_clear(HttpRequest *r)
         r->n_headers = 0;
         r->part = HTTP_PART_NONE;
         r->content_length = UINT64_MAX;
+        r->started = false;
         r->headers_complete = false;
         r->complete = false;
         r->keep_alive = false;

@@ -51,6 +51,7 @@ typedef struct HttpRequest {
         Buf body;
         uint64_t content_length; /* UINT64_MAX when not announced */
 
+        bool started; /* a byte of this message arrived */
         bool headers_complete;
         bool complete;
         bool keep_alive;

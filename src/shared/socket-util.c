@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +88,17 @@ int socket_listen(const SocketAddress *a, int backlog)
         if (listen(fd, backlog) < 0)
                 return -errno;
         return TAKE_FD(fd);
+}
+
+int fd_set_nonblock(int fd)
+{
+        int flags = fcntl(fd, F_GETFL);
+
+        if (flags < 0)
+                return -errno;
+        if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+                return -errno;
+        return 0;
 }
 
 const char *socket_address_format(const SocketAddress *a, char *buf, size_t size)

@@ -19,5 +19,8 @@ int socket_address_parse(const char *s, SocketAddress *ret);
 /* A non-blocking, close-on-exec listening TCP socket bound to the address. Returns the fd or -errno. */
 int socket_listen(const SocketAddress *a, int backlog);
 
+/* Sets O_NONBLOCK (sockets passed by systemd come blocking). */
+int fd_set_nonblock(int fd);
+
 /* Formats as "HOST:PORT" into buf. */
 const char *socket_address_format(const SocketAddress *a, char *buf, size_t size);

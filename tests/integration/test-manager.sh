@@ -8,18 +8,17 @@
 # engine going away and coming back, malformed arguments, exit on idle, and the interface XML.
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
 lib_init manager
 require_cmd busctl systemd
 require_cmd curl
 require_cmd python3
 ensure_dockerd
 
-SRC=$(source_dir)
-BUILD=$(build_dir)
-MANAGER=$BUILD/src/manager/lambda-manager
-BUS_ACQUIRE=${BUS_ACQUIRE:-$BUILD/tests/integration/bus-acquire}
-PREFIX=lambdad-test-
-"$SRC/examples/build-images.sh" --rie "$BUILD/src/rie/lambda-rie" --tag-prefix "$PREFIX" hello >&2
+lambdad_init
+SRC=$LAMBDAD_SRC
+PREFIX=$IMAGE_PREFIX
+lambdad_images hello
 
 # An image that opts in under its own name, for the NAME -> NAME:latest convention.
 IMPLICIT=lambdadtestimplicit
@@ -68,8 +67,6 @@ stop_proxy() {
 start_proxy
 
 # Declared functions.
-FN=$TEST_TMP/functions.d
-mkdir "$FN"
 cat >"$FN/hello.json" <<EOF
 { "image": "${PREFIX}hello:latest", "idle_timeout_sec": 3, "timeout_sec": 5 }
 EOF
@@ -79,40 +76,14 @@ EOF
 printf '{ "image": "x", "memory_mb": 64 }' >"$FN/broken.json"
 
 # The bus: the project's own policy, and activation of the manager through a service file.
-ADDRESS=unix:path=$TEST_TMP/system_bus_socket
-cp "$SRC/dbus/org.lambdad.Manager1.conf" "$TEST_TMP/dbus-policy/"
-cat >"$TEST_TMP/dbus-services/org.lambdad.Manager1.service" <<EOF
-[D-BUS Service]
-Name=org.lambdad.Manager1
-Exec=/usr/bin/env DBUS_SYSTEM_BUS_ADDRESS=$ADDRESS $MANAGER --functions-dir=$FN --docker-socket=$ENGINE --exit-idle=4 --wait-timeout=2 --start-timeout=20 --log-level=debug
-EOF
-dbus_start_private --strict
-export DBUS_SYSTEM_BUS_ADDRESS=$ADDRESS
-# Whatever the test leaves, the manager's own containers go with it.
-lib_cleanup "'$MANAGER' --cleanup --docker-socket='$LIB_DOCKER_SOCK' >/dev/null 2>&1"
+lambdad_bus --docker-socket="$ENGINE" --exit-idle=4 --wait-timeout=2 --start-timeout=20 --log-level=debug
 
 # call METHOD SIGNATURE ARGS...: the answer, or busctl's error text (errors are what we test).
 call() {
         busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 "$@" 2>&1 || true
 }
-manager_pid() {
-        pgrep -f "^$MANAGER --functions-dir=$FN" || true
-}
-ours() {
-        docker ps -aq --filter "label=org.lambdad.managed-by=lambda-manager" --filter "label=org.lambdad.function=$1" | wc -l
-}
-none_of() {
-        [[ $(ours "$1") -eq 0 ]]
-}
-manager_gone() {
-        [[ -z $(manager_pid) ]]
-}
-wait_until() {
-        local what=$1 i
-        shift
-        for i in $(seq 100); do "$@" && return 0; sleep 0.2; done
-        echo "FAIL: timed out waiting for $what" >&2
-        return 1
+not_listed() {
+        ! busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -q "$1"
 }
 
 # ---- zombies of an earlier lifetime, and a container that is not ours
@@ -201,9 +172,6 @@ lib_cleanup "kill $monitor 2>/dev/null || true"
 wait_until "signal watcher" grep -q watching "$TEST_TMP/signals.log"
 docker kill "$victim" >/dev/null
 check "a dead instance's container is removed" wait_until "victim removed" bash -c "! docker inspect '$victim' >/dev/null 2>&1"
-not_listed() {
-        ! busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -q "$1"
-}
 check "a dead instance is no longer listed" wait_until "victim unlisted" not_listed "$victim"
 check "InstanceStopped says it died" wait_until "signal" grep -q "^stopped $victim hello died" "$TEST_TMP/signals.log"
 out=$(call EnsureContainer s hello)

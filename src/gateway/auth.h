@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * auth.h: who may call the gateway, and which functions each caller may invoke. Parses the two
+ * credentials files (pure, over buffers; only auth_load() reads files) and checks a request's
+ * "Authorization: Bearer KEY" or AWS Signature Version 4 against them.
+ *
+ * Both files are owned by root, mode 0640, group lambda-gateway; one entry a line, fields separated by
+ * spaces or tabs, '#' starting a comment line, blank lines ignored:
+ *
+ *   /etc/lambdad/api-keys     NAME SHA256HEX FUNCTIONS
+ *       NAME       a label for logs, 1 to 64 characters of [A-Za-z0-9_.-]
+ *       SHA256HEX  the SHA-256 of the key the client sends as "Authorization: Bearer KEY", 64 lower-case
+ *                  hex digits (e.g. printf %s "$KEY" | sha256sum), so the file holds no usable key
+ *   /etc/lambdad/credentials  ACCESS_KEY_ID SECRET FUNCTIONS
+ *       ACCESS_KEY_ID  the key id clients sign with, 16 to 128 characters of [A-Z0-9]
+ *       SECRET         its secret access key, 16 to 128 printable ASCII characters without spaces
+ *
+ *   FUNCTIONS  '*' for every function, or a comma-separated list of function names (no spaces)
+ *
+ * One bad line makes the whole file an error, and so does a name, key id or key given twice: a
+ * half-loaded credentials file would lock out or let in the wrong callers. Messages name the file and
+ * the line, and never quote a secret.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http-request.h"
+#include "macro.h"
+
+/* Past this a file is refused before parsing: a credentials file is a few lines per caller. */
+#define AUTH_FILE_SIZE_MAX (1024U * 1024U)
+
+typedef struct AuthEntry {
+        char *name;             /* label or access key id */
+        char *secret;           /* SigV4 secret, NULL for api keys */
+        uint8_t key_sha256[32]; /* api keys */
+        char **functions;       /* NULL-terminated; "*" = all */
+} AuthEntry;
+
+typedef struct Auth {
+        AuthEntry *api_keys;
+        size_t n_api_keys;
+        AuthEntry *credentials;
+        size_t n_credentials;
+} Auth;
+
+Auth *auth_free(Auth *a);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Auth *, auth_free);
+
+/*
+ * Parses the len bytes of text (a file's contents; filename only names it in messages) and adds its
+ * entries to a. All or nothing: on error a is unchanged. -EINVAL with *ret_error (malloc'd, one line
+ * "FILE:LINE: what is wrong") when ret_error is not NULL; -ENOMEM.
+ */
+int auth_parse_api_keys(Auth *a, const char *text, size_t len, const char *filename, char **ret_error);
+int auth_parse_credentials(Auth *a, const char *text, size_t len, const char *filename, char **ret_error);
+
+/*
+ * Reads both files (either path may be NULL: not used). A missing file gives no entries; a file that
+ * others may read, write or execute, or that is not a regular file, is refused. Negative errno with
+ * *ret_error saying which file and why (when ret_error is not NULL), -ENOMEM.
+ */
+int auth_load(const char *api_keys_path, const char *credentials_path, Auth **ret, char **ret_error);
+
+/* The secret of a SigV4 access key id, for sigv4_verify(); userdata is the Auth. */
+const char *auth_secret_lookup(const char *access_key_id, void *userdata);
+
+typedef enum AuthResult {
+        AUTH_OK,
+        AUTH_MISSING,            /* 401/403: no Authorization header, or a scheme we do not speak */
+        AUTH_DENIED,             /* 403: bad key, unknown key id, bad or expired signature */
+        AUTH_FORBIDDEN_FUNCTION, /* 403 AccessDeniedException */
+        AUTH_BAD_REQUEST,        /* 400: the body does not match its signed x-amz-content-sha256 */
+} AuthResult;
+
+/*
+ * Checks req for function (the bare function name, as the caller resolved it from a name, a
+ * "name:qualifier" or an ARN; NULL for routes that touch no function, such as list-functions, which
+ * any known caller may use): a Bearer api key (hashed, compared in constant time with every entry),
+ * else SigV4 with at most SIGV4_MAX_SKEW_SEC between its signing time and now_sec. On AUTH_OK
+ * *ret_principal (malloc'd) is the api key's NAME or the ACCESS_KEY_ID; for the other results
+ * *ret_message is a static human message (NULL on AUTH_OK). a may be NULL: nobody is known. Either ret_
+ * pointer may be NULL. Returns an AuthResult, or -ENOMEM.
+ */
+int auth_check(const Auth *a, const HttpRequest *req, const char *function, uint64_t now_sec,
+               char **ret_principal, const char **ret_message);

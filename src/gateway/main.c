@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "gateway.h"
+#include "log.h"
+#include "strv.h"
+#include "util.h"
+
+static char **arg_listen = NULL;
+static GatewayConfig arg_config = {
+        .api_keys_path = SYSCONFDIR "/lambdad/api-keys",
+        .credentials_path = SYSCONFDIR "/lambdad/credentials",
+        .auth = true,
+        .region = "us-east-1",
+        .manager_timeout_usec = 1500 * USEC_PER_MSEC,
+        .acquire_timeout_usec = 40 * USEC_PER_SEC,
+        .request_timeout_usec = 30 * USEC_PER_SEC,
+        .idle_exit_usec = 60 * USEC_PER_SEC,
+        .lease_idle_usec = 10 * USEC_PER_SEC,
+        .queue_timeout_usec = 2 * USEC_PER_SEC,
+        .upstream_timeout_usec = 910 * USEC_PER_SEC,
+        .max_connections = 1024,
+        .max_events = 100,
+};
+
+static void help(void)
+{
+        printf("NAME\n"
+               "    lambda-gateway - the HTTP front of lambdad, speaking the AWS Lambda Invoke API\n"
+               "\n"
+               "SYNOPSIS\n"
+               "    lambda-gateway [OPTIONS...]\n"
+               "\n"
+               "DESCRIPTION\n"
+               "    Serves HTTP/1.1 on the sockets systemd passes (lambda-gateway.socket), or on the\n"
+               "    --listen addresses when started by hand. Routes:\n"
+               "      POST /2015-03-31/functions/NAME/invocations[?Qualifier=Q]   AWS Invoke API\n"
+               "      POST /functions/NAME/invocations                           the same, simpler\n"
+               "      GET  /2015-03-31/functions/                                ListFunctions\n"
+               "      GET  /healthz, GET /metrics (Prometheus text)\n"
+               "    NAME may be percent-encoded, NAME:QUALIFIER or an ARN. Each invocation runs on an\n"
+               "    instance leased from org.lambdad.Manager1 over the system bus, one at a time per\n"
+               "    instance; leases are reused while warm. Answers follow AWS Lambda: 200 with\n"
+               "    X-Amz-Function-Error for function errors and timeouts, 202 for Event, 204 for DryRun,\n"
+               "    404 ResourceNotFoundException, 413 over 6 MB, 429 TooManyRequestsException at the\n"
+               "    function's instance limit, 503 with Retry-After when the manager cannot be reached.\n"
+               "    Authentication: API keys (Authorization: Bearer KEY) from the api-keys file, or AWS\n"
+               "    Signature Version 4 with the secrets in the credentials file. The gateway exits\n"
+               "    after an idle period; systemd keeps the socket, so no connection is lost.\n"
+               "\n"
+               "OPTIONS\n"
+               "    -l, --listen=ADDR          listen here when systemd passes no socket (repeatable;\n"
+               "                               HOST:PORT, [V6]:PORT or :PORT)\n"
+               "        --api-keys=PATH        API keys file (default " SYSCONFDIR "/lambdad/api-keys)\n"
+               "        --credentials=PATH     SigV4 credentials file (default " SYSCONFDIR
+               "/lambdad/credentials)\n"
+               "        --no-auth              serve without authentication (development only)\n"
+               "        --region=REGION        region shown in ARNs (default us-east-1)\n"
+               "        --manager-timeout=SEC  bound on reaching the manager (default 1.5)\n"
+               "        --request-timeout=SEC  a request must arrive whole within this (default 30)\n"
+               "        --exit-idle=SEC        exit with no connections for this long; 0 never (default "
+               "60)\n"
+               "        --lease-idle=SEC       give back instances unused for this long (default 10)\n"
+               "        --max-connections=N    default 1024\n"
+               "        --log-level=LEVEL      emerg..debug (default info)\n"
+               "    -h, --help                 show this help\n"
+               "        --version              show the version\n"
+               "\n"
+               "EXIT STATUS\n"
+               "    0 after SIGTERM (connections drained) or on idle, 1 on failure.\n");
+}
+
+static int parse_seconds(const char *name, const char *s, uint64_t min, uint64_t *ret)
+{
+        uint64_t v;
+        int r;
+
+        r = parse_uint64(s, min, 86400, &v);
+        if (r < 0)
+                return log_error_errno(r, "Invalid --%s '%s': expected %llu-86400 seconds.", name, s,
+                                       (unsigned long long) min);
+        *ret = v * USEC_PER_SEC;
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[])
+{
+        enum {
+                ARG_API_KEYS = 0x100,
+                ARG_CREDENTIALS,
+                ARG_NO_AUTH,
+                ARG_REGION,
+                ARG_MANAGER_TIMEOUT,
+                ARG_REQUEST_TIMEOUT,
+                ARG_EXIT_IDLE,
+                ARG_LEASE_IDLE,
+                ARG_MAX_CONNECTIONS,
+                ARG_LOG_LEVEL,
+                ARG_VERSION,
+        };
+        static const struct option options[] = {
+                { "listen", required_argument, NULL, 'l' },
+                { "api-keys", required_argument, NULL, ARG_API_KEYS },
+                { "credentials", required_argument, NULL, ARG_CREDENTIALS },
+                { "no-auth", no_argument, NULL, ARG_NO_AUTH },
+                { "region", required_argument, NULL, ARG_REGION },
+                { "manager-timeout", required_argument, NULL, ARG_MANAGER_TIMEOUT },
+                { "request-timeout", required_argument, NULL, ARG_REQUEST_TIMEOUT },
+                { "exit-idle", required_argument, NULL, ARG_EXIT_IDLE },
+                { "lease-idle", required_argument, NULL, ARG_LEASE_IDLE },
+                { "max-connections", required_argument, NULL, ARG_MAX_CONNECTIONS },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "l:h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'l':
+                        if (strv_extend(&arg_listen, optarg) < 0)
+                                return log_oom();
+                        break;
+                case ARG_API_KEYS:
+                        arg_config.api_keys_path = optarg;
+                        break;
+                case ARG_CREDENTIALS:
+                        arg_config.credentials_path = optarg;
+                        break;
+                case ARG_NO_AUTH:
+                        arg_config.auth = false;
+                        break;
+                case ARG_REGION:
+                        arg_config.region = optarg;
+                        break;
+                case ARG_MANAGER_TIMEOUT:
+                        r = parse_seconds("manager-timeout", optarg, 1, &arg_config.manager_timeout_usec);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_REQUEST_TIMEOUT:
+                        r = parse_seconds("request-timeout", optarg, 1, &arg_config.request_timeout_usec);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_EXIT_IDLE:
+                        r = parse_seconds("exit-idle", optarg, 0, &arg_config.idle_exit_usec);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_LEASE_IDLE:
+                        r = parse_seconds("lease-idle", optarg, 1, &arg_config.lease_idle_usec);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_MAX_CONNECTIONS:
+                        r = parse_unsigned(optarg, 1, 1000000, &arg_config.max_connections);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid --max-connections '%s'.", optarg);
+                        break;
+                case ARG_LOG_LEVEL:
+                        r = log_level_from_string(optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid --log-level '%s'.", optarg);
+                        log_set_max_level(r);
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("lambda-gateway " PACKAGE_VERSION "\n");
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc)
+                return log_error_errno(-EINVAL, "Unexpected argument '%s'.", argv[optind]);
+        arg_config.listen = arg_listen;
+        return 1;
+}
+
+int main(int argc, char *argv[])
+{
+        _cleanup_(gateway_freep) Gateway *g = NULL;
+        int r;
+
+        log_open();
+        r = parse_argv(argc, argv);
+        if (r <= 0) {
+                strv_free(arg_listen);
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
+
+        r = gateway_new(&g, &arg_config);
+        if (r >= 0)
+                r = gateway_run(g);
+        g = gateway_free(TAKE_PTR(g));
+        strv_free(arg_listen);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

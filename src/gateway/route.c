@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "macro.h"
+#include "route.h"
+#include "util.h"
+
+/* A span of the target: nothing here is NUL-terminated until it is decoded. */
+typedef struct Span {
+        const char *p;
+        size_t n;
+} Span;
+
+typedef enum PathKind {
+        PATH_UNKNOWN,
+        PATH_INVOKE_AWS,
+        PATH_INVOKE_SIMPLE,
+        PATH_LIST_FUNCTIONS,
+        PATH_HEALTHZ,
+        PATH_METRICS,
+} PathKind;
+
+typedef struct RouteError {
+        int status;
+        const char *message;
+} RouteError;
+
+static const char msg_unknown[] = "Unknown operation.";
+static const char msg_post_only[] = "Method not allowed: this resource takes POST.";
+static const char msg_get_only[] = "Method not allowed: this resource takes GET.";
+static const char msg_name_encoding[] = "Function name is not validly percent-encoded.";
+static const char msg_name_long[] = "Function name is too long: at most 170 characters.";
+static const char msg_name_form[] =
+        "Function name is invalid: expected NAME, NAME:QUALIFIER, ACCOUNT:function:NAME[:QUALIFIER] or "
+        "arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER].";
+static const char msg_name_chars[] =
+        "Function name is invalid: NAME must be 1 to 64 characters of [a-zA-Z0-9-_].";
+static const char msg_simple_name[] =
+        "Function name is invalid: /functions/NAME/invocations takes a bare name and no qualifier; "
+        "use /2015-03-31/functions/NAME/invocations for qualifiers and ARNs.";
+static const char msg_arn_partition[] =
+        "Function ARN is invalid: the partition must be aws, aws-cn or aws-us-gov.";
+static const char msg_arn_region[] = "Function ARN is invalid: malformed region.";
+static const char msg_account[] = "Function name is invalid: the account ID must be 12 digits.";
+static const char msg_qualifier[] =
+        "Qualifier is invalid: expected $LATEST or 1 to 128 characters of [a-zA-Z0-9-_].";
+static const char msg_qualifier_encoding[] = "Qualifier is not validly percent-encoded.";
+static const char msg_qualifier_twice[] = "Qualifier is given more than once.";
+static const char msg_qualifier_mismatch[] =
+        "The derived qualifier from the function name does not match the specified qualifier.";
+static const char msg_marker[] =
+        "Marker is invalid: expected at most 1024 validly percent-encoded characters.";
+static const char msg_marker_twice[] = "Marker is given more than once.";
+static const char msg_max_items[] = "MaxItems is invalid: expected an integer from 1 to 10000.";
+static const char msg_max_items_twice[] = "MaxItems is given more than once.";
+
+static RouteError route_error(int status, const char *message)
+{
+        return (RouteError){ .status = status, .message = message };
+}
+
+static int unhex(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+int percent_decode(const char *in, size_t len, char *out, size_t out_size)
+{
+        bool invalid = false, overflow = out_size == 0; /* not even the NUL fits */
+        size_t n = 0;
+
+        /* Keeps scanning past an overflow, so a bad escape is reported as such whatever the buffer. */
+        for (size_t i = 0; i < len; i++) {
+                int c = (unsigned char) in[i];
+
+                if (c == '%') {
+                        int hi, lo;
+
+                        if (len - i < 3 || (hi = unhex(in[i + 1])) < 0 || (lo = unhex(in[i + 2])) < 0) {
+                                invalid = true;
+                                break;
+                        }
+                        c = hi << 4 | lo;
+                        i += 2;
+                }
+                if (c == 0) {
+                        invalid = true;
+                        break;
+                }
+                if (n + 1 >= out_size)
+                        overflow = true;
+                else
+                        out[n++] = (char) c;
+        }
+
+        if (invalid || overflow) {
+                if (out_size > 0)
+                        out[0] = 0;
+                return invalid ? -EINVAL : -ENOBUFS;
+        }
+        out[n] = 0;
+        return 0;
+}
+
+static bool span_eq(Span s, const char *literal)
+{
+        size_t n = strlen(literal);
+
+        return s.n == n && memcmp(s.p, literal, n) == 0;
+}
+
+static bool span_startswith(Span s, const char *prefix)
+{
+        size_t n = strlen(prefix);
+
+        return s.n >= n && memcmp(s.p, prefix, n) == 0;
+}
+
+static bool char_is_name(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_';
+}
+
+static bool span_is_name_chars(Span s, size_t max)
+{
+        if (s.n < 1 || s.n > max)
+                return false;
+        for (size_t i = 0; i < s.n; i++)
+                if (!char_is_name(s.p[i]))
+                        return false;
+        return true;
+}
+
+static bool name_is_valid(Span s)
+{
+        return span_is_name_chars(s, ROUTE_FUNCTION_NAME_MAX);
+}
+
+static bool qualifier_is_valid(Span s)
+{
+        return span_eq(s, "$LATEST") || span_is_name_chars(s, ROUTE_QUALIFIER_MAX);
+}
+
+static bool account_is_valid(Span s)
+{
+        if (s.n != 12)
+                return false;
+        for (size_t i = 0; i < s.n; i++)
+                if (s.p[i] < '0' || s.p[i] > '9')
+                        return false;
+        return true;
+}
+
+static bool is_lower(char c)
+{
+        return c >= 'a' && c <= 'z';
+}
+
+/* "-[a-z]+-[0-9]" and nothing more: the end of a region name. */
+static bool region_tail_is_valid(const char *p, size_t n)
+{
+        size_t i = 1;
+
+        if (n < 4 || p[0] != '-')
+                return false;
+        while (i < n && is_lower(p[i]))
+                i++;
+        return i > 1 && n - i == 2 && p[i] == '-' && p[i + 1] >= '0' && p[i + 1] <= '9';
+}
+
+/* Lambda's pattern for regions, [a-z]{2}(-gov)?-[a-z]+-\d: "us-east-1", "us-gov-west-1". */
+static bool region_is_valid(Span s)
+{
+        if (s.n < 2 || !is_lower(s.p[0]) || !is_lower(s.p[1]))
+                return false;
+        if (region_tail_is_valid(s.p + 2, s.n - 2))
+                return true;
+        return s.n > 6 && memcmp(s.p + 2, "-gov", 4) == 0 && region_tail_is_valid(s.p + 6, s.n - 6);
+}
+
+static bool partition_is_valid(Span s)
+{
+        return span_eq(s, "aws") || span_eq(s, "aws-cn") || span_eq(s, "aws-us-gov");
+}
+
+static void span_copy(char *dest, Span s)
+{
+        memcpy(dest, s.p, s.n);
+        dest[s.n] = 0;
+}
+
+/*
+ * Splits the decoded FunctionName into its forms by the number of ':'-separated parts: NAME (1),
+ * NAME:QUALIFIER (2), ACCOUNT:function:NAME (3, 4 with a qualifier), arn:...:function:NAME (7, 8).
+ * Region and account are checked but not kept: lambdad serves one account in one region.
+ */
+static int parse_function_name(const char *s, bool simple, Route *route, RouteError *ret_error)
+{
+        Span parts[9];
+        size_t n = 0;
+        Span name, qualifier = {};
+
+        for (const char *p = s;;) {
+                const char *colon = strchr(p, ':');
+                size_t len = colon ? (size_t) (colon - p) : strlen(p);
+
+                if (n == ELEMENTSOF(parts)) {
+                        *ret_error = route_error(400, msg_name_form);
+                        return -EINVAL;
+                }
+                parts[n++] = (Span){ p, len };
+                if (!colon)
+                        break;
+                p = colon + 1;
+        }
+
+        if (simple && n != 1) {
+                *ret_error = route_error(400, msg_simple_name);
+                return -EINVAL;
+        }
+
+        switch (n) {
+        case 1:
+        case 2:
+                name = parts[0];
+                if (n == 2)
+                        qualifier = parts[1];
+                break;
+        case 3:
+        case 4:
+                if (!span_eq(parts[1], "function")) {
+                        *ret_error = route_error(400, msg_name_form);
+                        return -EINVAL;
+                }
+                if (!account_is_valid(parts[0])) {
+                        *ret_error = route_error(400, msg_account);
+                        return -EINVAL;
+                }
+                name = parts[2];
+                if (n == 4)
+                        qualifier = parts[3];
+                break;
+        case 7:
+        case 8:
+                if (!span_eq(parts[0], "arn") || !span_eq(parts[2], "lambda") ||
+                    !span_eq(parts[5], "function")) {
+                        *ret_error = route_error(400, msg_name_form);
+                        return -EINVAL;
+                }
+                if (!partition_is_valid(parts[1])) {
+                        *ret_error = route_error(400, msg_arn_partition);
+                        return -EINVAL;
+                }
+                if (!region_is_valid(parts[3])) {
+                        *ret_error = route_error(400, msg_arn_region);
+                        return -EINVAL;
+                }
+                if (!account_is_valid(parts[4])) {
+                        *ret_error = route_error(400, msg_account);
+                        return -EINVAL;
+                }
+                name = parts[6];
+                if (n == 8)
+                        qualifier = parts[7];
+                break;
+        default:
+                *ret_error = route_error(400, msg_name_form);
+                return -EINVAL;
+        }
+
+        if (!name_is_valid(name)) {
+                *ret_error = route_error(400, msg_name_chars);
+                return -EINVAL;
+        }
+        /* "NAME:" is a qualifier that is there but empty, not an absent one. */
+        if (qualifier.p && !qualifier_is_valid(qualifier)) {
+                *ret_error = route_error(400, msg_qualifier);
+                return -EINVAL;
+        }
+
+        span_copy(route->function, name);
+        if (qualifier.p)
+                span_copy(route->qualifier, qualifier);
+        return 0;
+}
+
+/* Splits off the path and the query of a target in origin-form ("/p?q") or absolute-form
+ * ("http://host/p?q", which servers must accept too). The fragment, if any, is dropped. */
+static void split_target(const char *target, Span *ret_path, Span *ret_query)
+{
+        const char *p = target, *end;
+
+        if (strncasecmp(p, "http://", 7) == 0)
+                p += 7;
+        else if (strncasecmp(p, "https://", 8) == 0)
+                p += 8;
+        if (p != target)
+                p += strcspn(p, "/?#");
+
+        end = p + strcspn(p, "?#");
+        *ret_path = (Span){ p, (size_t) (end - p) };
+        if (*end == '?') {
+                const char *q = end + 1;
+
+                *ret_query = (Span){ q, strcspn(q, "#") };
+        } else
+                *ret_query = (Span){ end, 0 };
+}
+
+/* Classifies the path by shape alone; for invoke paths *ret_name is the still-encoded name segment. */
+static PathKind classify_path(Span path, Span *ret_name)
+{
+        static const char aws_prefix[] = "/2015-03-31/functions/", simple_prefix[] = "/functions/";
+        Span rest;
+        PathKind kind;
+        const char *slash;
+
+        if (span_eq(path, "/healthz"))
+                return PATH_HEALTHZ;
+        if (span_eq(path, "/metrics"))
+                return PATH_METRICS;
+        /* The AWS CLI lists with a trailing slash, other SDKs without. */
+        if (span_eq(path, "/2015-03-31/functions") || span_eq(path, aws_prefix))
+                return PATH_LIST_FUNCTIONS;
+
+        if (span_startswith(path, aws_prefix)) {
+                rest = (Span){ path.p + STRLEN(aws_prefix), path.n - STRLEN(aws_prefix) };
+                kind = PATH_INVOKE_AWS;
+        } else if (span_startswith(path, simple_prefix)) {
+                rest = (Span){ path.p + STRLEN(simple_prefix), path.n - STRLEN(simple_prefix) };
+                kind = PATH_INVOKE_SIMPLE;
+        } else
+                return PATH_UNKNOWN;
+
+        /* The name is one segment: an encoded "/" (%2F) stays inside it and is refused later. */
+        slash = memchr(rest.p, '/', rest.n);
+        if (!slash || !span_eq((Span){ slash, rest.n - (size_t) (slash - rest.p) }, "/invocations"))
+                return PATH_UNKNOWN;
+        *ret_name = (Span){ rest.p, (size_t) (slash - rest.p) };
+        return kind;
+}
+
+static const char *path_method(PathKind kind)
+{
+        switch (kind) {
+        case PATH_INVOKE_AWS:
+        case PATH_INVOKE_SIMPLE:
+                return "POST";
+        case PATH_LIST_FUNCTIONS:
+        case PATH_HEALTHZ:
+        case PATH_METRICS:
+                return "GET";
+        case PATH_UNKNOWN:
+                break;
+        }
+        return NULL;
+}
+
+/* Takes the next "key=value" pair off *query; false at the end. Empty pairs ("a=1&&b=2") are skipped. */
+static bool query_next(Span *query, Span *ret_key, Span *ret_value)
+{
+        while (query->n > 0) {
+                const char *amp = memchr(query->p, '&', query->n);
+                size_t len = amp ? (size_t) (amp - query->p) : query->n;
+                Span pair = { query->p, len };
+                const char *eq;
+
+                query->p += amp ? len + 1 : len;
+                query->n -= amp ? len + 1 : len;
+                if (len == 0)
+                        continue;
+
+                eq = memchr(pair.p, '=', pair.n);
+                if (eq) {
+                        *ret_key = (Span){ pair.p, (size_t) (eq - pair.p) };
+                        *ret_value = (Span){ eq + 1, pair.n - (size_t) (eq - pair.p) - 1 };
+                } else {
+                        *ret_key = pair;
+                        *ret_value = (Span){ pair.p + pair.n, 0 };
+                }
+                return true;
+        }
+        return false;
+}
+
+/* Keys are matched after decoding; one that does not decode, or is longer than any we know, is
+ * nobody's parameter and so ignored like any other unknown one. */
+static bool query_key_is(Span key, const char *name)
+{
+        char buf[16];
+
+        if (percent_decode(key.p, key.n, buf, sizeof(buf)) < 0)
+                return false;
+        return strcmp(buf, name) == 0;
+}
+
+static int parse_invoke_query(Span query, bool simple, Route *route, RouteError *ret_error)
+{
+        char qualifier[ROUTE_QUALIFIER_MAX + 1];
+        bool seen = false;
+        Span key, value;
+        int r;
+
+        while (query_next(&query, &key, &value)) {
+                if (!query_key_is(key, "Qualifier"))
+                        continue;
+                if (simple) {
+                        *ret_error = route_error(400, msg_simple_name);
+                        return -EINVAL;
+                }
+                if (seen) {
+                        *ret_error = route_error(400, msg_qualifier_twice);
+                        return -EINVAL;
+                }
+                seen = true;
+
+                r = percent_decode(value.p, value.n, qualifier, sizeof(qualifier));
+                if (r == -ENOBUFS) {
+                        *ret_error = route_error(400, msg_qualifier);
+                        return -EINVAL;
+                }
+                if (r < 0) {
+                        *ret_error = route_error(400, msg_qualifier_encoding);
+                        return -EINVAL;
+                }
+                if (!qualifier[0])
+                        continue;
+                if (!qualifier_is_valid((Span){ qualifier, strlen(qualifier) })) {
+                        *ret_error = route_error(400, msg_qualifier);
+                        return -EINVAL;
+                }
+                if (route->qualifier[0] && strcmp(route->qualifier, qualifier) != 0) {
+                        *ret_error = route_error(400, msg_qualifier_mismatch);
+                        return -EINVAL;
+                }
+                strcpy(route->qualifier, qualifier);
+        }
+        return 0;
+}
+
+static int parse_list_query(Span query, Route *route, RouteError *ret_error)
+{
+        bool seen_marker = false, seen_max_items = false;
+        Span key, value;
+        int r;
+
+        while (query_next(&query, &key, &value)) {
+                if (query_key_is(key, "Marker")) {
+                        if (seen_marker) {
+                                *ret_error = route_error(400, msg_marker_twice);
+                                return -EINVAL;
+                        }
+                        seen_marker = true;
+                        /* Opaque: any bytes but NUL. The caller made it, and compares it, no more. */
+                        r = percent_decode(value.p, value.n, route->marker, sizeof(route->marker));
+                        if (r < 0) {
+                                *ret_error = route_error(400, msg_marker);
+                                return -EINVAL;
+                        }
+                } else if (query_key_is(key, "MaxItems")) {
+                        char buf[16];
+
+                        if (seen_max_items) {
+                                *ret_error = route_error(400, msg_max_items_twice);
+                                return -EINVAL;
+                        }
+                        seen_max_items = true;
+                        if (percent_decode(value.p, value.n, buf, sizeof(buf)) < 0 ||
+                            parse_unsigned(buf, 1, ROUTE_MAX_ITEMS_MAX, &route->max_items) < 0) {
+                                *ret_error = route_error(400, msg_max_items);
+                                return -EINVAL;
+                        }
+                }
+        }
+        return 0;
+}
+
+static int route_parse_internal(const char *method, const char *target, Route *route, RouteError *ret_error)
+{
+        char decoded[ROUTE_FUNCTION_ARG_MAX + 1];
+        Span path, query, name = {};
+        PathKind kind;
+        const char *allow;
+        int r;
+
+        split_target(target, &path, &query);
+        kind = classify_path(path, &name);
+        allow = path_method(kind);
+        if (!allow) {
+                *ret_error = route_error(404, msg_unknown);
+                return -ENOENT;
+        }
+        if (strcmp(method, allow) != 0) {
+                *ret_error = route_error(405, strcmp(allow, "POST") == 0 ? msg_post_only : msg_get_only);
+                return -EOPNOTSUPP;
+        }
+
+        switch (kind) {
+        case PATH_HEALTHZ:
+                route->type = ROUTE_HEALTHZ;
+                return 0;
+        case PATH_METRICS:
+                route->type = ROUTE_METRICS;
+                return 0;
+        case PATH_LIST_FUNCTIONS:
+                route->type = ROUTE_LIST_FUNCTIONS;
+                route->aws_api = true;
+                return parse_list_query(query, route, ret_error);
+        case PATH_INVOKE_AWS:
+        case PATH_INVOKE_SIMPLE:
+                route->type = ROUTE_INVOKE;
+                route->aws_api = kind == PATH_INVOKE_AWS;
+
+                /* Decoded exactly once: a "%25" in the name becomes "%", which is then just invalid. */
+                r = percent_decode(name.p, name.n, decoded, sizeof(decoded));
+                if (r == -ENOBUFS) {
+                        *ret_error = route_error(400, msg_name_long);
+                        return -EINVAL;
+                }
+                if (r < 0) {
+                        *ret_error = route_error(400, msg_name_encoding);
+                        return -EINVAL;
+                }
+                r = parse_function_name(decoded, !route->aws_api, route, ret_error);
+                if (r < 0)
+                        return r;
+                return parse_invoke_query(query, !route->aws_api, route, ret_error);
+        case PATH_UNKNOWN:
+                break;
+        }
+        *ret_error = route_error(404, msg_unknown);
+        return -ENOENT;
+}
+
+int route_parse(const char *method, const char *target, Route *ret, int *ret_status,
+                const char **ret_message)
+{
+        RouteError error = {};
+        Route route = {};
+        int r;
+
+        r = route_parse_internal(method ?: "", target ?: "", &route, &error);
+        if (r < 0) {
+                if (ret_status)
+                        *ret_status = error.status;
+                if (ret_message)
+                        *ret_message = error.message;
+                return r;
+        }
+        *ret = route;
+        return 0;
+}
+
+const char *route_allow(const char *target)
+{
+        Span path, query, name;
+
+        split_target(target ?: "", &path, &query);
+        return path_method(classify_path(path, &name));
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * route.h: maps lambda-gateway's request lines (method + raw request target) to what they ask for, as
+ * a pure function: the AWS Invoke and ListFunctions paths, lambdad's own simple invoke path, /healthz
+ * and /metrics. Function names arrive percent-encoded and in any of Lambda's name/ARN forms; this is
+ * the one place that decodes and validates them.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ROUTE_FUNCTION_NAME_MAX 64   /* a bare name */
+#define ROUTE_QUALIFIER_MAX     128  /* a version or alias */
+#define ROUTE_FUNCTION_ARG_MAX  170  /* a whole FunctionName (ARN, qualifier and all), decoded */
+#define ROUTE_MARKER_MAX        1024 /* ListFunctions' opaque Marker, decoded */
+#define ROUTE_MAX_ITEMS_MAX     10000
+
+typedef enum RouteType {
+        ROUTE_INVOKE,
+        ROUTE_LIST_FUNCTIONS,
+        ROUTE_HEALTHZ,
+        ROUTE_METRICS,
+} RouteType;
+
+typedef struct Route {
+        RouteType type;
+        char function[ROUTE_FUNCTION_NAME_MAX + 1]; /* the bare name, decoded */
+        char qualifier[ROUTE_QUALIFIER_MAX + 1];    /* "" when none; "$LATEST" when given so */
+        bool aws_api;                               /* the /2015-03-31 form: AWS error shapes */
+        char marker[ROUTE_MARKER_MAX + 1];          /* ListFunctions; "" when none */
+        unsigned max_items;                         /* 0 = not given */
+} Route;
+
+/*
+ * Routes a request. Returns 0 and fills *ret, or a negative errno and sets *ret_status and
+ * *ret_message (a static string, never echoing the input; either pointer may be NULL):
+ *   -ENOENT      404: no such path (answer as UnknownOperationException);
+ *   -EOPNOTSUPP  405: the path exists but takes another method (see route_allow());
+ *   -EINVAL      400: malformed function name, qualifier, percent-encoding or query parameter (answer
+ *                as InvalidParameterValueException with the message).
+ * *ret is written only on success, the status and message only on failure. Methods are matched
+ * case-sensitively and without HEAD for GET. The target may be in origin-form or absolute-form.
+ * Query parameters other than the route's own are ignored; the route's own may appear once. Query
+ * values are percent-decoded ("+" stays "+"); an empty Qualifier or Marker counts as not given.
+ * Never allocates.
+ */
+int route_parse(const char *method, const char *target, Route *ret, int *ret_status,
+                const char **ret_message);
+
+/* The method the target's path takes ("GET" or "POST"), for the Allow header of a 405; NULL when the
+ * path is unknown. */
+const char *route_allow(const char *target);
+
+/*
+ * Strict percent-decoding of len bytes: "%" must be followed by two hex digits, and neither a raw nor
+ * a decoded byte may be NUL. Writes a NUL-terminated result to out. Returns 0, -EINVAL on a bad escape
+ * or NUL (reported even when the output would not fit), -ENOBUFS when the result and its NUL exceed
+ * out_size. On failure out holds "" (if out_size > 0).
+ */
+int percent_decode(const char *in, size_t len, char *out, size_t out_size);

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Fuzzes lambda-gateway's routing with request lines "METHOD TARGET" as a client may send them, and
+ * checks that whatever it accepts is a route the gateway can act on without checking again, that
+ * whatever it refuses comes with a status and a one-line message, and that percent-decoding agrees
+ * with a plain re-encoding of its output. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "macro.h"
+#include "route.h"
+
+static bool is_name_chars(const char *s, size_t max)
+{
+        size_t n = strlen(s);
+
+        if (n < 1 || n > max)
+                return false;
+        return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n;
+}
+
+static void check_route(const char *method, const char *target, const Route *r)
+{
+        const char *allow = route_allow(target);
+
+        if (!allow || strcmp(allow, method) != 0)
+                abort();
+        if (strnlen(r->marker, sizeof(r->marker)) >= sizeof(r->marker) || r->max_items > ROUTE_MAX_ITEMS_MAX)
+                abort();
+
+        switch (r->type) {
+        case ROUTE_INVOKE:
+                if (strcmp(method, "POST") != 0 || !is_name_chars(r->function, ROUTE_FUNCTION_NAME_MAX))
+                        abort();
+                if (r->qualifier[0] && strcmp(r->qualifier, "$LATEST") != 0 &&
+                    !is_name_chars(r->qualifier, ROUTE_QUALIFIER_MAX))
+                        abort();
+                if (!r->aws_api && r->qualifier[0])
+                        abort();
+                if (r->marker[0] || r->max_items != 0)
+                        abort();
+                break;
+        case ROUTE_LIST_FUNCTIONS:
+                if (strcmp(method, "GET") != 0 || !r->aws_api || r->function[0] || r->qualifier[0])
+                        abort();
+                break;
+        case ROUTE_HEALTHZ:
+        case ROUTE_METRICS:
+                if (strcmp(method, "GET") != 0 || r->aws_api || r->function[0] || r->qualifier[0] ||
+                    r->marker[0] || r->max_items != 0)
+                        abort();
+                break;
+        default:
+                abort();
+        }
+}
+
+static void check_refusal(const char *target, int k, int status, const char *message)
+{
+        if (!message || !*message)
+                abort();
+        for (const char *p = message; *p; p++)
+                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
+                        abort();
+        switch (status) {
+        case 400:
+                if (k != -EINVAL || !route_allow(target))
+                        abort();
+                break;
+        case 404:
+                if (k != -ENOENT || route_allow(target))
+                        abort();
+                break;
+        case 405:
+                if (k != -EOPNOTSUPP || !route_allow(target))
+                        abort();
+                break;
+        default:
+                abort();
+        }
+}
+
+static bool route_equal(const Route *a, const Route *b)
+{
+        return a->type == b->type && a->aws_api == b->aws_api && a->max_items == b->max_items &&
+               strcmp(a->function, b->function) == 0 && strcmp(a->qualifier, b->qualifier) == 0 &&
+               strcmp(a->marker, b->marker) == 0;
+}
+
+/* Decodes with a buffer of every size from 0 up, and checks the result against re-encoding it. */
+static void check_percent_decode(const char *in, size_t len)
+{
+        static const char hex[] = "0123456789ABCDEF";
+        char out[64], again[64], encoded[3 * 64];
+        int full;
+
+        full = percent_decode(in, len, out, sizeof(out));
+        if (full == 0) {
+                size_t n = strlen(out), m = 0;
+
+                /* Decoding never grows, and never yields a NUL. */
+                if (n > len || memchr(out, 0, n))
+                        abort();
+                for (size_t i = 0; i < n; i++) {
+                        encoded[m++] = '%';
+                        encoded[m++] = hex[(unsigned char) out[i] >> 4];
+                        encoded[m++] = hex[(unsigned char) out[i] & 15];
+                }
+                if (percent_decode(encoded, m, again, sizeof(again)) != 0 || strcmp(out, again) != 0)
+                        abort();
+        } else if (full != -EINVAL && full != -ENOBUFS)
+                abort();
+
+        for (size_t size = 0; size <= sizeof(again); size++) {
+                int k = percent_decode(in, len, again, size);
+
+                /* A bad escape is bad at any size; a good one fits exactly from strlen + 1 on. */
+                if ((full == -EINVAL || full == -ENOBUFS) && k != full)
+                        abort();
+                if (full == 0 && (k == 0) != (size > strlen(out)))
+                        abort();
+                if (full == 0 && k == 0 && strcmp(again, out) != 0)
+                        abort();
+                if (k != 0 && k != -EINVAL && k != -ENOBUFS)
+                        abort();
+                if (k < 0 && size > 0 && again[0] != 0)
+                        abort();
+        }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        _cleanup_free_ char *line = NULL;
+        const char *message, *target;
+        char *space;
+        int status, k, k2;
+        Route r, r2;
+
+        /* A C string, like the HTTP parser's request line: an embedded NUL ends it. */
+        line = strndup((const char *) data, size);
+        if (!line)
+                return 0;
+        space = strchr(line, ' ');
+        if (space) {
+                *space = 0;
+                target = space + 1;
+        } else
+                target = line;
+
+        check_percent_decode((const char *) data, MIN(size, (size_t) 64));
+
+        k = route_parse(space ? line : "GET", target, &r, &status, &message);
+        if (k == 0)
+                check_route(space ? line : "GET", target, &r);
+        else
+                check_refusal(target, k, status, message);
+
+        /* Routing is a function of its input alone. */
+        k2 = route_parse(space ? line : "GET", target, &r2, &status, &message);
+        if (k2 != k || (k == 0 && !route_equal(&r, &r2)))
+                abort();
+        return 0;
+}

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+#
+# lambdad.sh: lambdad's own pieces for the tests that run them together, on top of lib.sh: a
+# private system bus with the project's D-Bus policy on which lambda-manager is D-Bus-activated,
+# the example images, and lambda-gateway. Source after lib.sh, then call lambdad_init.
+
+# lambdad_init: paths of the build, the manager binary, the example images' tag prefix.
+lambdad_init() {
+        LAMBDAD_SRC=$(source_dir)
+        LAMBDAD_BUILD=$(build_dir)
+        MANAGER=$LAMBDAD_BUILD/src/manager/lambda-manager
+        GATEWAY=$LAMBDAD_BUILD/src/gateway/lambda-gateway
+        BUS_ACQUIRE=${BUS_ACQUIRE:-$LAMBDAD_BUILD/tests/integration/bus-acquire}
+        IMAGE_PREFIX=lambdad-test-
+        FN=$TEST_TMP/functions.d
+        mkdir -p "$FN"
+        # Whatever a test leaves, the manager's containers go with it.
+        lib_cleanup "'$MANAGER' --cleanup --docker-socket='$LIB_DOCKER_SOCK' >/dev/null 2>&1"
+}
+
+# lambdad_images NAME...: build example images (tagged $IMAGE_PREFIX$NAME:latest).
+lambdad_images() {
+        "$LAMBDAD_SRC/examples/build-images.sh" --rie "$LAMBDAD_BUILD/src/rie/lambda-rie" \
+                --tag-prefix "$IMAGE_PREFIX" "$@" >&2
+}
+
+# lambdad_bus MANAGER-ARGS...: a private system bus with the project's policy, on which the
+# manager is activated with these arguments (and --functions-dir=$FN). Exports
+# DBUS_SYSTEM_BUS_ADDRESS.
+lambdad_bus() {
+        local address=unix:path=$TEST_TMP/system_bus_socket
+        cp "$LAMBDAD_SRC/dbus/org.lambdad.Manager1.conf" "$TEST_TMP/dbus-policy/"
+        cat >"$TEST_TMP/dbus-services/org.lambdad.Manager1.service" <<EOF
+[D-BUS Service]
+Name=org.lambdad.Manager1
+Exec=/usr/bin/env DBUS_SYSTEM_BUS_ADDRESS=$address $MANAGER --functions-dir=$FN $*
+EOF
+        dbus_start_private --strict
+        export DBUS_SYSTEM_BUS_ADDRESS=$address
+}
+
+# manager_pid: the activated manager's pid, or nothing.
+manager_pid() {
+        pgrep -f "^$MANAGER --functions-dir=$FN" || true
+}
+
+manager_gone() {
+        [[ -z $(manager_pid) ]]
+}
+
+# ours FUNCTION: how many containers the manager runs for the function.
+ours() {
+        docker ps -aq --filter "label=org.lambdad.managed-by=lambda-manager" --filter "label=org.lambdad.function=$1" | wc -l
+}
+
+none_of() {
+        [[ $(ours "$1") -eq 0 ]]
+}
+
+# wait_until WHAT CMD...: until CMD succeeds (20 s at most).
+wait_until() {
+        local what=$1 i
+        shift
+        for i in $(seq 100); do "$@" && return 0; sleep 0.2; done
+        echo "FAIL: timed out waiting for $what" >&2
+        return 1
+}
+
+# free_port: a TCP port nothing listens on now.
+free_port() {
+        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
