@@ -1541,6 +1541,7 @@ int gateway_run(Gateway *g)
         r = sd_bus_attach_event(g->bus, g->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus: %m");
+        (void) sd_bus_set_exit_on_disconnect(g->bus, true);
 
         r = open_listeners(g);
         if (r < 0)

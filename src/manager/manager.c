@@ -1651,6 +1651,8 @@ int manager_run(Manager *m)
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        /* Without the bus nobody can reach us: exit; the next lifetime cleans up our containers. */
+        (void) sd_bus_set_exit_on_disconnect(m->bus, true);
 
         events_start(m);
         manager_update_timers(m);

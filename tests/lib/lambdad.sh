@@ -15,8 +15,10 @@ lambdad_init() {
         IMAGE_PREFIX=lambdad-test-
         FN=$TEST_TMP/functions.d
         mkdir -p "$FN"
-        # Whatever a test leaves, the manager's containers go with it.
+        # Whatever a test leaves, the manager (activated by the bus, so not a child of the test)
+        # and its containers go with it.
         lib_cleanup "'$MANAGER' --cleanup --docker-socket='$LIB_DOCKER_SOCK' >/dev/null 2>&1"
+        lib_cleanup "pkill -KILL -f '^$MANAGER --functions-dir=$FN' || true"
 }
 
 # lambdad_images NAME...: build example images (tagged $IMAGE_PREFIX$NAME:latest).
