@@ -7,6 +7,10 @@
 
 # lambdad_init: paths of the build, the manager binary, the example images' tag prefix.
 lambdad_init() {
+        # A manager removes every lambdad container of other lifetimes when it starts: tests that
+        # run one take turns (the lock is held until the test exits).
+        exec {_LAMBDAD_LOCK}>/run/lambdad-test-manager.lock
+        flock "$_LAMBDAD_LOCK"
         LAMBDAD_SRC=$(source_dir)
         LAMBDAD_BUILD=$(build_dir)
         MANAGER=$LAMBDAD_BUILD/src/manager/lambda-manager
