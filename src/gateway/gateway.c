@@ -800,8 +800,16 @@ static void on_upstream_done(CurlGlue *glue, CURL *easy, CURLcode result, void *
                 return job_queue(j);
         }
         if (result != CURLE_OK) {
-                /* It may have run: never twice. */
+                bool lost = result == CURLE_COULDNT_CONNECT || result == CURLE_GOT_NOTHING ||
+                            result == CURLE_RECV_ERROR || result == CURLE_SEND_ERROR;
+
+                /* It may have run: never twice on our own. An instance that went away under it
+                 * (its manager restarting, its container killed) is a passing fault of the service:
+                 * 503, the client may try again. */
                 lease_done(l, false);
+                if (lost)
+                        return job_fail(j, 503, "ServiceException",
+                                        "The instance went away during the invocation; retry shortly.", NULL);
                 return job_fail(j, result == CURLE_OPERATION_TIMEDOUT ? 504 : 502, "ServiceException",
                                 curl_easy_strerror(result), NULL);
         }

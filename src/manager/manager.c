@@ -952,6 +952,8 @@ static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd
         if (!function_name_is_valid(name))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Invalid function name '%s': 1-64 of [A-Za-z0-9_-].", name);
+        if (m->exiting)
+                return sd_bus_error_setf(error, ERROR_BACKEND_UNAVAILABLE, "lambda-manager is stopping.");
 
         r = pending_new(m, NULL, message, kind, &pc);
         if (r < 0)

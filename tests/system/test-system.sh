@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# lambdad as an operator runs it: a real systemd as PID 1 (systemd-nspawn booting the host's own
+# tree), the installed units, D-Bus files and sysusers, the host's dockerd socket bound in. The
+# gateway is socket-activated, the manager D-Bus-activated (its ExecStartPre cleanup runs), the
+# policy holds, both exit when idle and come back, a manager restart under load gives only 503s
+# or successes, and stopping everything leaves no container behind.
+
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
+lib_init system
+require_cmd systemd-nspawn systemd-container
+require_cmd curl
+require_cmd python3
+[[ -x /usr/bin/aws ]] || lib_skip "AWS CLI v2 missing (apt-get install awscli)"
+ensure_dockerd
+lambdad_init
+lambdad_images hello echo
+
+# Install the build like a package would, under /opt/lambdad, into a staging tree.
+STAGE=$TEST_TMP/stage
+PREFIX=/opt/lambdad
+INSTALL_BUILD=$TEST_TMP/build
+meson setup --prefix="$PREFIX" --sysconfdir=/etc "$INSTALL_BUILD" "$LAMBDAD_SRC" -Dintegration-tests=false \
+        -Dsystem-tests=false >"$TEST_TMP/setup.log" 2>&1 || lib_fail "meson setup failed: $(tail -5 "$TEST_TMP/setup.log")"
+meson compile -C "$INSTALL_BUILD" >"$TEST_TMP/compile.log" 2>&1 || lib_fail "build failed: $(tail -5 "$TEST_TMP/compile.log")"
+DESTDIR=$STAGE meson install -C "$INSTALL_BUILD" --no-rebuild >"$TEST_TMP/install.log" 2>&1 ||
+        lib_fail "install failed: $(tail -5 "$TEST_TMP/install.log")"
+ROOT=$STAGE$PREFIX
+
+# What an operator puts in /etc: here files bound into the container's empty /etc.
+ETC=$TEST_TMP/etc
+mkdir -p "$ETC/systemd/system" "$ETC/dbus-1/system.d" "$ETC/sysusers.d" "$ETC/lambdad/functions.d"
+cp "$ROOT"/lib/systemd/system/lambda-* "$ETC/systemd/system/"
+ln -s lambda-manager.service "$ETC/systemd/system/dbus-org.lambdad.Manager1.service"
+cp "$ROOT/share/dbus-1/system.d/org.lambdad.Manager1.conf" "$ETC/dbus-1/system.d/"
+# The activation file lives under the prefix; tell the bus where.
+cat >"$ETC/dbus-1/system.d/lambdad-services.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><servicedir>$PREFIX/share/dbus-1/system-services</servicedir></busconfig>
+EOF
+cp "$ROOT/lib/sysusers.d/lambdad.conf" "$ETC/sysusers.d/"
+# The engine's socket belongs to the host's docker group: the same gid inside.
+printf 'g docker %s\n' "$(stat -c %g "$LIB_DOCKER_SOCK")" >"$ETC/sysusers.d/00-docker.conf"
+# Short idle periods, so that the test sees the daemons exit.
+mkdir -p "$ETC/systemd/system/lambda-gateway.service.d" "$ETC/systemd/system/lambda-manager.service.d" \
+        "$ETC/systemd/system/lambda-gateway.socket.d"
+PORT=$(free_port)
+printf '[Socket]\nListenStream=\nListenStream=127.0.0.1:%s\n' "$PORT" >"$ETC/systemd/system/lambda-gateway.socket.d/test.conf"
+printf '[Service]\nExecStart=\nExecStart=%s/libexec/lambda-gateway --exit-idle=6 --lease-idle=2\n' "$PREFIX" \
+        >"$ETC/systemd/system/lambda-gateway.service.d/test.conf"
+printf '[Service]\nExecStart=\nExecStart=%s/libexec/lambda-manager --exit-idle=6 --wait-timeout=2\n' "$PREFIX" \
+        >"$ETC/systemd/system/lambda-manager.service.d/test.conf"
+printf '{ "image": "%shello:latest", "idle_timeout_sec": 3 }\n' "$IMAGE_PREFIX" >"$ETC/lambdad/functions.d/hello.json"
+printf '{ "image": "%secho:latest", "idle_timeout_sec": 3, "max_instances": 4 }\n' "$IMAGE_PREFIX" >"$ETC/lambdad/functions.d/echo.json"
+KEY=system-test-key-0123
+AKID=AKIDSYSTEMTEST000001
+SECRET=systemTestSecret0123456789abcdef
+printf 'tests %s *\n' "$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)" >"$ETC/lambdad/api-keys"
+printf '%s %s *\n' "$AKID" "$SECRET" >"$ETC/lambdad/credentials"
+
+# ---- boot
+MACHINE=lambdad-test-$$
+systemd-nspawn -D / --volatile=yes --register=no --keep-unit -M "$MACHINE" \
+        --bind="$LIB_DOCKER_SOCK:/run/docker.sock" --bind-ro="$ROOT:$PREFIX" \
+        --bind="$ETC/systemd/system:/etc/systemd/system" --bind="$ETC/dbus-1/system.d:/etc/dbus-1/system.d" \
+        --bind-ro="$ETC/sysusers.d:/etc/sysusers.d" --bind="$ETC/lambdad:/etc/lambdad" \
+        -b systemd.condition-first-boot=false >"$TEST_TMP/nspawn.log" 2>&1 &
+NSPAWN=$!
+lib_cleanup "kill -TERM $NSPAWN 2>/dev/null; for i in \$(seq 50); do kill -0 $NSPAWN 2>/dev/null || break; sleep 0.2; done; kill -KILL $NSPAWN 2>/dev/null || true"
+PID1=
+for _ in $(seq 100); do
+        PID1=$(pgrep -P "$NSPAWN" -x systemd || true)
+        [[ -n $PID1 ]] && break
+        sleep 0.1
+done
+[[ -n $PID1 ]] || lib_fail "no systemd came up in the container: $(tail -5 "$TEST_TMP/nspawn.log")"
+inside() {
+        nsenter -t "$PID1" -a env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+state=
+for _ in $(seq 150); do
+        state=$(inside systemctl is-system-running 2>/dev/null || true)
+        [[ $state == running || $state == degraded ]] && break
+        sleep 0.2
+done
+check "systemd booted in the container ($state)" bash -c "[[ '$state' == running || '$state' == degraded ]]"
+inside chgrp lambda-gateway /etc/lambdad/api-keys /etc/lambdad/credentials
+inside chmod 0640 /etc/lambdad/api-keys /etc/lambdad/credentials
+
+gateway_running() { inside systemctl is-active -q lambda-gateway.service; }
+manager_running() { inside systemctl is-active -q lambda-manager.service; }
+no_gateway() { ! gateway_running; }
+no_manager() { ! manager_running; }
+idle_and_reaped() { no_gateway && no_manager && all_ours_gone; }
+all_ours_gone() { [[ $(docker ps -aq --filter label=org.lambdad.managed-by=lambda-manager | wc -l) -eq 0 ]]; }
+as_user() {
+        local user=$1 group=$2
+        shift 2
+        inside setpriv --reuid="$user" --regid="$group" --clear-groups busctl call org.lambdad.Manager1 \
+                /org/lambdad/Manager1 org.lambdad.Manager1 "$@" 2>&1 || true
+}
+
+# ---- 1. the socket, and nothing running yet
+zombie=$(docker_run_tracked --label org.lambdad.managed-by=lambda-manager --label org.lambdad.lifetime=33333333333333333333333333333333 \
+        --label org.lambdad.function=hello --entrypoint /bin/busybox "${IMAGE_PREFIX}hello:latest" sleep 300)
+inside systemctl start lambda-gateway.socket
+check "lambda-gateway.socket listens" inside systemctl is-active -q lambda-gateway.socket
+check "no gateway runs before the first connection" no_gateway
+check "no manager runs before the first call" no_manager
+
+# ---- 2. curl and the AWS CLI against the socket
+out=$(curl -sS --max-time 60 -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/functions/hello/invocations" -d '{"via":"systemd"}')
+check "curl: hello answers through the socket-activated gateway" assert_contains "$out" '"event":{"via":"systemd"}' "answer"
+check "the gateway was socket-activated" gateway_running
+check "the manager was D-Bus-activated" manager_running
+check "ExecStartPre cleanup removed the planted zombie" bash -c "! docker inspect '$zombie' >/dev/null 2>&1"
+check "aws lambda invoke through the socket" env AWS_ACCESS_KEY_ID=$AKID AWS_SECRET_ACCESS_KEY=$SECRET AWS_DEFAULT_REGION=us-east-1 \
+        AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null /usr/bin/aws --endpoint-url "http://127.0.0.1:$PORT" \
+        lambda invoke --function-name hello --cli-binary-format raw-in-base64-out --payload '{"via":"aws"}' "$TEST_TMP/aws.json"
+check "aws lambda invoke: the answer" assert_contains "$(cat "$TEST_TMP/aws.json" 2>/dev/null)" '"via":"aws"' "answer"
+
+# ---- 3. busctl as root, and the policy for the gateway's user
+check "busctl ListInstances shows the instance" assert_contains \
+        "$(inside busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances)" '"hello"' "instances"
+check "the gateway's user may not call StopFunction" assert_contains "$(as_user lambda-gateway lambda-gateway StopFunction s hello)" \
+        "denied" "error"
+check "the gateway's user may call EnsureContainer" assert_contains "$(as_user lambda-gateway lambda-gateway EnsureContainer s hello)" \
+        "sq " "answer"
+check "nobody else may call anything" assert_contains "$(as_user nobody nogroup ListFunctions)" "denied" "error"
+
+# ---- 4. idle: both daemons exit, containers are reaped, and everything comes back
+check "idle: both daemons exit and the instances are reaped" wait_until "idle exit" idle_and_reaped
+out=$(curl -sS --max-time 60 -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/functions/hello/invocations" -d '{"again":1}')
+check "idle: the next invocation re-activates everything" assert_contains "$out" '"again":1' "answer"
+
+# ---- 5. systemctl restart lambda-manager under a bounded load
+cat >"$TEST_TMP/load.py" <<'EOF'
+import sys, time, threading, urllib.request, urllib.error
+url, key, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+results, lock = [], threading.Lock()
+def worker():
+    end = time.time() + seconds
+    while time.time() < end:
+        start = time.time()
+        req = urllib.request.Request(url, data=b'{"load":1}', headers={"Authorization": "Bearer " + key})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                code, retry = r.status, None
+        except urllib.error.HTTPError as e:
+            code, retry = e.code, e.headers.get("Retry-After")
+        except Exception:
+            code, retry = 0, None
+        with lock:
+            results.append((code, retry, time.time() - start))
+threads = [threading.Thread(target=worker) for _ in range(3)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+bad = [r for r in results if r[0] not in (200, 503) or (r[0] == 503 and r[1] != "1") or r[2] > 20]
+print(len(results), sum(r[0] == 200 for r in results), sum(r[0] == 503 for r in results), len(bad),
+      sorted(set(r[0] for r in bad)))
+EOF
+python3 "$TEST_TMP/load.py" "http://127.0.0.1:$PORT/functions/echo/invocations" "$KEY" 8 >"$TEST_TMP/load.out" &
+loader=$!
+sleep 2
+inside systemctl restart lambda-manager
+wait "$loader"
+read -r total ok n503 bad others <"$TEST_TMP/load.out"
+check "restart under load: only 200s and 503s with Retry-After, none hanging ($total requests, $ok ok, $n503 503, others $others)" test "$bad" -eq 0
+check "restart under load: success right after" assert_contains \
+        "$(curl -sS --max-time 60 -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/functions/echo/invocations" -d '{"after":1}')" '{"after":1}' "answer"
+
+# ---- 6. stopping everything leaves no container
+inside systemctl stop lambda-gateway.socket lambda-gateway.service lambda-manager.service
+check "systemctl stop leaves no lambdad container" wait_until "containers gone" all_ours_gone
+
+lib_done
