@@ -809,7 +809,8 @@ static void on_upstream_done(CurlGlue *glue, CURL *easy, CURLcode result, void *
                 lease_done(l, false);
                 if (lost)
                         return job_fail(j, 503, "ServiceException",
-                                        "The instance went away during the invocation; retry shortly.", NULL);
+                                        "The instance went away during the invocation; retry shortly.",
+                                        NULL);
                 return job_fail(j, result == CURLE_OPERATION_TIMEDOUT ? 504 : 502, "ServiceException",
                                 curl_easy_strerror(result), NULL);
         }
