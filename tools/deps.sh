@@ -14,6 +14,9 @@ packages=(
         libsystemd-dev libcurl4-openssl-dev libjson-c-dev libcmocka-dev libssl-dev
         node-llhttp   # llhttp's C sources, compiled at build time
         clang         # fuzzers
+        clang-format  # the style test
+        # packaging: the .deb build and lintian, the RPM spec check
+        debhelper dpkg-dev fakeroot lintian rpm
         # integration and system tests
         docker.io systemd-container dbus iproute2 curl jq file python3
         awscli        # a real Lambda client

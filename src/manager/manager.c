@@ -877,14 +877,15 @@ static void on_image_inspected(DockerClient *d, int error, long status, const ch
                                void *userdata)
 {
         Function *f = userdata;
-        _cleanup_free_ char *label = NULL, *message = NULL;
+        _cleanup_free_ char *label = NULL;
         FunctionConfig *config = NULL;
+        char message[512];
 
         f->resolve_call = NULL;
         if (error < 0) {
-                (void) asprintf(&message, "Container engine unreachable: %s", strerror(-error));
-                return resolve_finish(f, ERROR_BACKEND_UNAVAILABLE,
-                                      message ?: "Container engine unreachable.");
+                (void) snprintf(message, sizeof(message), "Container engine unreachable: %s",
+                                strerror(-error));
+                return resolve_finish(f, ERROR_BACKEND_UNAVAILABLE, message);
         }
         if (status == 200 && docker_parse_image_labels(body, len, &label) >= 0 && label &&
             strcmp(label, f->name) == 0 && function_config_new_implicit(f->name, &config) >= 0) {
@@ -894,12 +895,12 @@ static void on_image_inspected(DockerClient *d, int error, long status, const ch
                          config->image, f->name);
                 return resolve_finish(f, NULL, NULL);
         }
-        (void) asprintf(
-                &message,
+        (void) snprintf(
+                message, sizeof(message),
                 "Function not found: '%s' is not declared, and no local image %s:latest carries the label "
                 "org.lambdad.function=%s.",
                 f->name, f->name, f->name);
-        resolve_finish(f, ERROR_FUNCTION_NOT_FOUND, message ?: "Function not found.");
+        resolve_finish(f, ERROR_FUNCTION_NOT_FOUND, message);
 }
 
 /* Finds the function for a call, or starts checking an implicit one (*ret = NULL: the call waits). */

@@ -429,8 +429,8 @@ static _noreturn_ void exec_bootstrap(char **argv, char **envp, int log_fd)
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
         if (dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
                 _exit(127);
-        if (task_root)
-                (void) chdir(task_root);
+        if (task_root && chdir(task_root) < 0)
+                fprintf(stderr, "lambda-rie: cannot enter LAMBDA_TASK_ROOT '%s': %m\n", task_root);
         execve(argv[0], argv, envp);
         fprintf(stderr, "lambda-rie: failed to execute bootstrap '%s': %m\n", argv[0]);
         _exit(127);

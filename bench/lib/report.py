@@ -1,0 +1,517 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""report.py RAW OUT: turn bench/run's raw measurements into OUT/latest.json, OUT/latest.md and
+OUT/*.png (gnuplot), and print the headline ratios.
+
+A section whose raw files are missing is left out (its keys are null) and named under "missing".
+"""
+import glob
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+RAW, OUT = sys.argv[1], sys.argv[2]
+missing = []
+
+
+def load(name, default=None):
+    try:
+        with open(os.path.join(RAW, name)) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return default
+
+
+def numbers(name):
+    try:
+        with open(os.path.join(RAW, name)) as f:
+            return [float(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def rows(name):
+    try:
+        with open(os.path.join(RAW, name)) as f:
+            return [[float(x) for x in line.split()] for line in f if line.strip()]
+    except OSError:
+        return []
+
+
+def pct(values, p):
+    """Percentile with linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        return None
+    v = sorted(values)
+    k = (len(v) - 1) * p / 100.0
+    lo, hi = int(k), min(int(k) + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+def rnd(x, n=3):
+    return None if x is None else round(x, n)
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b <= 0 else a / b
+
+
+def rps(run):
+    return run["requests"] / (run["duration_us"] / 1e6)
+
+
+meta = load("meta.json", {})
+config = load("config.json", {})
+result = {"machine": meta, "quick": meta.get("quick"), "config": config}
+
+# ---- §1 latency
+lat = {}
+for v in ("direct", "nginx", "gateway"):
+    runs = [load(os.path.basename(f)) for f in sorted(glob.glob(os.path.join(RAW, "lat-%s-*.json" % v)))]
+    runs = [r for r in runs if r]
+    if not runs:
+        continue
+    lat[v] = {
+        "rounds": len(runs),
+        "requests": sum(r["requests"] for r in runs),
+        # The median over rounds of each round's percentile (wrk's histogram, microseconds).
+        "p50_ms": statistics.median(r["latency_us"]["p50"] for r in runs) / 1000,
+        "p90_ms": statistics.median(r["latency_us"]["p90"] for r in runs) / 1000,
+        "p99_ms": statistics.median(r["latency_us"]["p99"] for r in runs) / 1000,
+        "mean_ms": statistics.median(r["latency_us"]["mean"] for r in runs) / 1000,
+        "requests_per_s": statistics.median(rps(r) for r in runs),
+        "per_round_p50_ms": [r["latency_us"]["p50"] / 1000 for r in runs],
+        "per_round_p99_ms": [r["latency_us"]["p99"] / 1000 for r in runs],
+    }
+if len(lat) == 3:
+    d, n, g = lat["direct"], lat["nginx"], lat["gateway"]
+    lat["added_ms"] = {
+        "nginx_p50": n["p50_ms"] - d["p50_ms"], "gateway_p50": g["p50_ms"] - d["p50_ms"],
+        "nginx_p99": n["p99_ms"] - d["p99_ms"], "gateway_p99": g["p99_ms"] - d["p99_ms"],
+    }
+    a = lat["added_ms"]
+    lat["gateway_vs_nginx_added_ratio_p50"] = ratio(a["gateway_p50"], a["nginx_p50"])
+    lat["gateway_vs_nginx_added_ratio_p99"] = ratio(a["gateway_p99"], a["nginx_p99"])
+else:
+    missing.append("latency")
+result["latency"] = lat
+
+# ---- §2 scaling
+scale = {}
+ns = config.get("scale_ns", [1, 2, 4, 8])
+for mode in ("sleep", "zero"):
+    per_n = {}
+    for n in ns:
+        gw = load("scale-%s-%d-gateway.json" % (mode, n))
+        direct = [load(os.path.basename(f)) for f in glob.glob(os.path.join(RAW, "scale-%s-%d-direct-*.json" % (mode, n)))]
+        direct = [r for r in direct if r]
+        if not gw or len(direct) != n:
+            continue
+        per_n[str(n)] = {
+            "gateway_rps": rps(gw),
+            "gateway_p50_ms": gw["latency_us"]["p50"] / 1000,
+            "gateway_p99_ms": gw["latency_us"]["p99"] / 1000,
+            "direct_aggregate_rps": sum(rps(r) for r in direct),
+            "direct_per_instance_rps": [rps(r) for r in direct],
+        }
+    if "1" in per_n:
+        r1 = per_n["1"]["direct_aggregate_rps"]
+        for n, e in per_n.items():
+            e["ideal_rps"] = int(n) * r1
+            e["ratio_vs_ideal"] = ratio(e["gateway_rps"], e["ideal_rps"])
+            e["ratio_vs_direct_aggregate"] = ratio(e["gateway_rps"], e["direct_aggregate_rps"])
+            e["direct_ratio_vs_ideal"] = ratio(e["direct_aggregate_rps"], e["ideal_rps"])
+        scale[mode] = {"single_instance_direct_rps": r1, "n": per_n}
+if len(scale) != 2 or any(str(n) not in scale[m]["n"] for m in scale for n in ns):
+    missing.append("scaling")
+result["scaling"] = scale
+largest = str(ns[-1]) if ns else None
+
+
+def scale_get(mode, key):
+    try:
+        return scale[mode]["n"][largest][key]
+    except (KeyError, TypeError):
+        return None
+
+
+# ---- §3 cold start
+gw_cold = numbers("cold-gateway.txt")
+bare = rows("cold-bare.txt")
+bare_total = [r[0] for r in bare]
+cold = {}
+if gw_cold and bare_total:
+    cold = {
+        "runs": len(gw_cold),
+        "gateway_ms": {"p50": pct(gw_cold, 50), "p90": pct(gw_cold, 90), "min": min(gw_cold), "max": max(gw_cold),
+                       "runs": gw_cold},
+        "bare_engine_ms": {"p50": pct(bare_total, 50), "p90": pct(bare_total, 90), "min": min(bare_total),
+                           "max": max(bare_total), "runs": bare_total,
+                           "p50_create": pct([r[1] for r in bare], 50), "p50_start": pct([r[2] for r in bare], 50),
+                           "p50_inspect": pct([r[3] for r in bare], 50),
+                           "p50_start_to_first_200": pct([r[4] for r in bare], 50),
+                           "p50_polls": pct([r[5] for r in bare], 50)},
+    }
+    cold["ratio_p50"] = ratio(cold["gateway_ms"]["p50"], cold["bare_engine_ms"]["p50"])
+    cold["ratio_p90"] = ratio(cold["gateway_ms"]["p90"], cold["bare_engine_ms"]["p90"])
+    cold["added_p50_ms"] = cold["gateway_ms"]["p50"] - cold["bare_engine_ms"]["p50"]
+else:
+    missing.append("cold-start")
+result["cold_start"] = cold
+
+# ---- §4 burst
+b = load("burst.json")
+bc = load("burst-containers.json")
+burst = {}
+if b and bc:
+    burst = dict(b)
+    burst.update(bc)
+    burst["within_limit"] = bc["containers_started"] <= bc["max_instances"]
+else:
+    missing.append("burst")
+result["burst"] = burst
+
+# ---- §5 activation
+first = numbers("act-first.txt")
+warm = numbers("act-warm.txt")
+idle_rows = rows("act-idle.txt")
+act = {}
+if first and warm:
+    act = {
+        "runs": len(first),
+        "first_after_idle_ms": {"p50": pct(first, 50), "max": max(first), "runs": first},
+        "warm_ms": {"p50": pct(warm, 50), "p90": pct(warm, 90), "n": len(warm)},
+        "exit_idle_s": config.get("exit_idle"),
+        "wait_for_both_exited_ms": [r[0] for r in idle_rows],
+        "lambdad_processes_after_idle": int(idle_rows[-1][1]) if idle_rows else None,
+        "function_containers_after_idle": int(idle_rows[-1][2]) if idle_rows else None,
+    }
+    act["ratio_p50"] = ratio(act["first_after_idle_ms"]["p50"], act["warm_ms"]["p50"])
+    if cold:
+        act["minus_cold_start_p50_ms"] = act["first_after_idle_ms"]["p50"] - cold["gateway_ms"]["p50"]
+    try:
+        with open(os.path.join(RAW, "act-gateway-starts.txt")) as f:
+            act["gateway_activations"] = int(f.read().strip() or 0)
+    except (OSError, ValueError):
+        pass
+else:
+    missing.append("activation")
+result["activation"] = act
+
+# ---- §6 footprint
+fp = {}
+for phase in ("idle", "load", "after"):
+    s = load("footprint-%s.json" % phase)
+    if s:
+        fp[phase] = s
+if len(fp) < 3:
+    missing.append("footprint")
+fp["lambdad_processes_after_idle"] = act.get("lambdad_processes_after_idle")
+result["footprint"] = fp
+
+# ---- §7 payloads
+pl = {}
+for size in (1, 6):
+    e = {}
+    for v in ("direct", "nginx", "gateway"):
+        r = load("payload-%d-%s.json" % (size, v))
+        if r:
+            e[v] = {"p50_ms": r["latency_us"]["p50"] / 1000, "p99_ms": r["latency_us"]["p99"] / 1000,
+                    "requests_per_s": rps(r), "mib_per_s": rps(r) * size, "requests": r["requests"]}
+    if len(e) == 3:
+        e["gateway_added_p50_ms"] = e["gateway"]["p50_ms"] - e["direct"]["p50_ms"]
+        e["nginx_added_p50_ms"] = e["nginx"]["p50_ms"] - e["direct"]["p50_ms"]
+        e["gateway_vs_direct_p50_ratio"] = ratio(e["gateway"]["p50_ms"], e["direct"]["p50_ms"])
+    pl["%dMiB" % size] = e
+hb, ha = load("payload-hwm-before.json"), load("payload-hwm-after.json")
+if hb and ha and hb["gateway"].get("alive") and ha["gateway"].get("alive"):
+    pl["gateway_vmhwm_kib_before"] = hb["gateway"]["hwm_kib"]
+    pl["gateway_vmhwm_kib_after"] = ha["gateway"]["hwm_kib"]
+    pl["gateway_rss_kib_after"] = ha["gateway"]["rss_kib"]
+if any(len(pl.get(k, {})) < 3 for k in ("1MiB", "6MiB")) or "gateway_vmhwm_kib_after" not in pl:
+    missing.append("payloads")
+result["payloads"] = pl
+
+# ---- headline
+result["gateway_vs_nginx_added_latency_ratio"] = rnd(lat.get("gateway_vs_nginx_added_ratio_p50"))
+result["cold_start_ratio"] = rnd(cold.get("ratio_p50"))
+result["throughput_scaling_ratio"] = rnd(scale_get("sleep", "ratio_vs_ideal"))
+result["throughput_scaling_ratio_zero_work"] = rnd(scale_get("zero", "ratio_vs_ideal"))
+result["throughput_scaling_ratio_zero_work_vs_direct_aggregate"] = rnd(scale_get("zero", "ratio_vs_direct_aggregate"))
+result["burst_containers_started"] = burst.get("containers_started")
+result["goals"] = {
+    "gateway_adds_no_more_than_nginx": None if result["gateway_vs_nginx_added_latency_ratio"] is None
+    else result["gateway_vs_nginx_added_latency_ratio"] <= 1.0,
+    "throughput_scaling_at_least_0.8": None if result["throughput_scaling_ratio"] is None
+    else result["throughput_scaling_ratio"] >= 0.8,
+    "cold_start_ratio_at_most_1.15": None if result["cold_start_ratio"] is None else result["cold_start_ratio"] <= 1.15,
+    "burst_within_max_instances_all_answered": None if not burst
+    else bool(burst["within_limit"] and burst["all_answered"]),
+    "no_lambdad_processes_after_idle": None if act.get("lambdad_processes_after_idle") is None
+    else act["lambdad_processes_after_idle"] == 0,
+}
+result["missing"] = missing + [m for m in config.get("failed", []) if m not in missing]
+
+os.makedirs(OUT, exist_ok=True)
+with open(os.path.join(OUT, "latest.json"), "w") as f:
+    json.dump(result, f, indent=1, sort_keys=False)
+    f.write("\n")
+
+
+# ---- markdown
+def f(x, n=2, unit=""):
+    if x is None:
+        return "—"
+    if isinstance(x, float):
+        return ("%." + str(n) + "f%s") % (x, unit)
+    return "%s%s" % (x, unit)
+
+
+def mib(kib):
+    return None if kib is None else kib / 1024
+
+
+md = []
+m = meta
+md.append("# lambdad benchmarks%s\n" % (" (--quick: short runs, not for comparison)" if m.get("quick") else ""))
+md.append("%s, %s cores (%s), %s MiB, kernel %s, %s; Docker %s, nginx %s, wrk %s; lambdad %s%s. "
+          "Run took %s s; load average %.2f at the start, %.2f at the end.\n" % (
+              m.get("date"), m.get("nproc"), m.get("cpu_model"), m.get("memory_mib"), m.get("kernel"), m.get("os"),
+              m.get("docker"), m.get("nginx"), m.get("wrk"), m.get("git_commit"),
+              " (with local changes)" if m.get("git_dirty") else "", m.get("seconds"),
+              m.get("load_average_start") or 0, m.get("load_average_end") or 0))
+md.append("Everything on loopback, each figure against its baseline measured in the same run. The gateway runs "
+          "with `--no-auth` (no API key or SigV4 check) and `--lease-idle=1`; the function is `bench/echo-c`, "
+          "a C runtime that echoes its event (a few µs of work), in a `FROM scratch` image with lambda-rie. "
+          "Produced by `bench/run%s`.\n" % (" --quick" if m.get("quick") else ""))
+
+md.append("## Headline\n")
+md.append("| figure | value | goal | met |")
+md.append("|---|---|---|---|")
+g = result["goals"]
+
+
+def met(x):
+    return "—" if x is None else ("yes" if x else "**no**")
+
+
+md.append("| `gateway_vs_nginx_added_latency_ratio` (§1, p50 added over direct: gateway / nginx) | %s | ≤ 1 | %s |"
+          % (f(result["gateway_vs_nginx_added_latency_ratio"]), met(g["gateway_adds_no_more_than_nginx"])))
+md.append("| `throughput_scaling_ratio` (§2, N = %s, %s ms function: gateway / (N × one instance direct)) | %s | ≥ 0.8 | %s |"
+          % (largest, config.get("sleep_ms"), f(result["throughput_scaling_ratio"]), met(g["throughput_scaling_at_least_0.8"])))
+md.append("| `cold_start_ratio` (§3, p50: gateway / bare Engine API) | %s | ≤ 1.15 | %s |"
+          % (f(result["cold_start_ratio"]), met(g["cold_start_ratio_at_most_1.15"])))
+md.append("| `burst_containers_started` (§4, %s requests, max_instances %s) | %s | ≤ %s, all answered | %s |"
+          % (config.get("burst_n"), config.get("burst_max"), f(result["burst_containers_started"]),
+             config.get("burst_max"), met(g["burst_within_max_instances_all_answered"])))
+md.append("| lambdad processes after the idle period (§5/§6) | %s | 0 | %s |"
+          % (f(act.get("lambdad_processes_after_idle")), met(g["no_lambdad_processes_after_idle"])))
+if result["missing"]:
+    md.append("\n**Not measured:** %s\n" % ", ".join(result["missing"]))
+md.append("")
+
+md.append("## 1. Warm invoke latency, concurrency 1\n")
+md.append("wrk, one connection (keep-alive), %s round(s) of %s s per path, rotating the order; figures are the median "
+          "over rounds. Same warm instance for all three paths.\n" % (config.get("rounds1"), config.get("d1")))
+md.append("| path | p50 ms | p90 ms | p99 ms | req/s | added p50 ms | added p99 ms |")
+md.append("|---|---|---|---|---|---|---|")
+for v, label in (("direct", "direct to lambda-rie (baseline)"), ("nginx", "nginx `proxy_pass`, keep-alive upstream"),
+                 ("gateway", "lambda-gateway")):
+    e = lat.get(v)
+    if not e:
+        continue
+    a = lat.get("added_ms", {})
+    md.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+        label, f(e["p50_ms"], 3), f(e["p90_ms"], 3), f(e["p99_ms"], 3), f(e["requests_per_s"], 0),
+        "—" if v == "direct" else f(a.get(v + "_p50"), 3), "—" if v == "direct" else f(a.get(v + "_p99"), 3)))
+md.append("\nAdded latency, gateway / nginx: p50 **%s**, p99 %s.\n" % (
+    f(lat.get("gateway_vs_nginx_added_ratio_p50")), f(lat.get("gateway_vs_nginx_added_ratio_p99"))))
+
+md.append("## 2. Throughput scaling, concurrency N over N warm instances\n")
+md.append("%s s per run. Ideal = N × the rate of one instance driven directly at concurrency 1; direct aggregate = N "
+          "instances driven directly at once (one wrk each), i.e. what the machine gives without lambdad.\n"
+          % config.get("d2"))
+for mode, title in (("sleep", "function sleeping %s ms per invocation (I/O-like; headline)" % config.get("sleep_ms")),
+                    ("zero", "function doing no work (CPU-bound on %s cores)" % m.get("nproc"))):
+    s = scale.get(mode)
+    if not s:
+        continue
+    md.append("**%s** — one instance direct: %s req/s\n" % (title, f(s["single_instance_direct_rps"], 0)))
+    md.append("| N | gateway req/s | ideal req/s | gateway / ideal | direct aggregate req/s | gateway / direct aggregate | gateway p99 ms |")
+    md.append("|---|---|---|---|---|---|---|")
+    for n in ns:
+        e = s["n"].get(str(n))
+        if e:
+            md.append("| %d | %s | %s | %s | %s | %s | %s |" % (
+                n, f(e["gateway_rps"], 0), f(e["ideal_rps"], 0), f(e["ratio_vs_ideal"]),
+                f(e["direct_aggregate_rps"], 0), f(e["ratio_vs_direct_aggregate"]), f(e["gateway_p99_ms"], 2)))
+    md.append("")
+
+md.append("## 3. Cold start\n")
+if cold:
+    bm = cold["bare_engine_ms"]
+    md.append("%d runs each, alternating (plus one of each not counted). Gateway: first invocation of a function with "
+              "no instance (the manager creates, starts and probes the container). Bare engine: curl on the Engine "
+              "API with the manager's container settings — create, start, inspect, then the invocation POST every "
+              "10 ms until 200.\n" % cold["runs"])
+    md.append("| path | p50 ms | p90 ms | min ms | max ms |")
+    md.append("|---|---|---|---|---|")
+    md.append("| gateway (socket-activated gateway → D-Bus → manager → Docker) | %s | %s | %s | %s |" % (
+        f(cold["gateway_ms"]["p50"], 1), f(cold["gateway_ms"]["p90"], 1), f(cold["gateway_ms"]["min"], 1),
+        f(cold["gateway_ms"]["max"], 1)))
+    md.append("| bare Engine API (baseline) | %s | %s | %s | %s |" % (
+        f(bm["p50"], 1), f(bm["p90"], 1), f(bm["min"], 1), f(bm["max"], 1)))
+    md.append("\nRatio p50 **%s**, p90 %s (gateway adds %s ms at p50). Bare engine p50 breakdown: create %s ms, "
+              "start %s ms, inspect %s ms, start → first 200 %s ms (%s tries).\n" % (
+                  f(cold["ratio_p50"]), f(cold["ratio_p90"]), f(cold["added_p50_ms"], 1), f(bm["p50_create"], 1),
+                  f(bm["p50_start"], 1), f(bm["p50_inspect"], 1), f(bm["p50_start_to_first_200"], 1),
+                  f(bm["p50_polls"], 0)))
+
+md.append("## 4. Burst\n")
+if burst:
+    md.append("| requests | max_instances | containers started | answered (200 + typed 429) | 200 | typed 429 | other | first answer s | last answer s |")
+    md.append("|---|---|---|---|---|---|---|---|---|")
+    other = burst["requests"] - burst["answered"]
+    md.append("| %d | %d | **%d** | %d | %d | %d | %d | %s | %s |\n" % (
+        burst["requests"], burst["max_instances"], burst["containers_started"], burst["answered"], burst["ok"],
+        burst["typed_429"], other, f(burst["first_answer_s"], 3), f(burst["last_answer_s"], 3)))
+    md.append("All simultaneous first requests on connections opened beforehand; containers counted from the "
+              "engine's `start` events for the function.\n")
+
+md.append("## 5. Activation\n")
+if act:
+    md.append("Gateway and manager both with `--exit-idle=%s`; the gateway behind a socket holder that starts it at "
+              "the next connection (as systemd's socket unit does); the manager D-Bus-activated. %d run(s).\n"
+              % (act["exit_idle_s"], act["runs"]))
+    md.append("| request | p50 ms |")
+    md.append("|---|---|")
+    md.append("| first after both daemons exited (socket + bus activation + cold start) | %s |"
+              % f(act["first_after_idle_ms"]["p50"], 1))
+    md.append("| warm, new connection each (baseline) | %s |" % f(act["warm_ms"]["p50"], 2))
+    md.append("| cold start through a running gateway and manager (§3, for reference) | %s |"
+              % f(cold.get("gateway_ms", {}).get("p50"), 1))
+    md.append("\nRatio first / warm: %s; activation adds %s ms over a cold start with both daemons running. Time "
+              "from the last request until both daemons had exited: %s ms; lambdad processes then: %s.\n" % (
+                  f(act["ratio_p50"], 0), f(act.get("minus_cold_start_p50_ms"), 1),
+                  ", ".join(f(x, 0) for x in act["wait_for_both_exited_ms"]), act["lambdad_processes_after_idle"]))
+
+md.append("## 6. Footprint\n")
+md.append("| process | phase | RSS MiB | fds |")
+md.append("|---|---|---|---|")
+for phase, label in (("idle", "idle (one warm instance, before any load)"),
+                     ("load", "under load (§2, N = %s, zero-work; max of samples)" % largest),
+                     ("after", "after the burst (§4)")):
+    s = fp.get(phase)
+    if not s:
+        continue
+    for proc in ("gateway", "manager"):
+        e = s.get(proc, {})
+        if not e.get("alive"):
+            md.append("| %s | %s | (not running) | |" % (proc, label))
+            continue
+        md.append("| %s | %s | %s | %s |" % (proc, label, f(mib(e.get("rss_kib_max")), 1), e.get("fds_max")))
+md.append("\nlambdad processes after the idle period: **%s** (goal 0).\n" % f(fp.get("lambdad_processes_after_idle")))
+
+md.append("## 7. Big payloads\n")
+md.append("JSON string bodies echoed back whole; one connection, %s s per path.\n" % config.get("d7"))
+md.append("| body | path | p50 ms | p99 ms | MiB/s in | added p50 ms |")
+md.append("|---|---|---|---|---|---|")
+for size in ("1MiB", "6MiB"):
+    e = pl.get(size, {})
+    for v in ("direct", "nginx", "gateway"):
+        if v in e:
+            added = "—" if v == "direct" else f(e.get(v + "_added_p50_ms"), 2)
+            md.append("| %s | %s | %s | %s | %s | %s |" % (size.replace("MiB", " MiB"), v, f(e[v]["p50_ms"], 2),
+                                                          f(e[v]["p99_ms"], 2), f(e[v]["mib_per_s"], 0), added))
+md.append("\nGateway peak RSS (VmHWM): %s MiB before the big payloads, %s MiB after (RSS after: %s MiB).\n" % (
+    f(mib(pl.get("gateway_vmhwm_kib_before")), 1), f(mib(pl.get("gateway_vmhwm_kib_after")), 1),
+    f(mib(pl.get("gateway_rss_kib_after")), 1)))
+
+md.append("## Plots\n")
+md.append("![latency](latency.png) ![scaling](scaling.png) ![cold start](coldstart.png) ![payloads](payloads.png)\n")
+with open(os.path.join(OUT, "latest.md"), "w") as fh:
+    fh.write("\n".join(md))
+
+# ---- plots
+plots_ok = True
+if shutil.which("gnuplot"):
+    dat = os.path.join(OUT, ".plotdata")
+    os.makedirs(dat, exist_ok=True)
+    script = ["set terminal pngcairo size 900,540 font 'sans,10'", "set grid ytics", "set key top left"]
+    if len(lat) >= 3:
+        with open(os.path.join(dat, "latency.dat"), "w") as fh:
+            for v in ("direct", "nginx", "gateway"):
+                fh.write("%s %f %f %f\n" % (v, lat[v]["p50_ms"], lat[v]["p90_ms"], lat[v]["p99_ms"]))
+        script += [
+            "set output '%s/latency.png'" % OUT,
+            "set title 'Warm invoke latency, concurrency 1 (lower is better)'",
+            "set ylabel 'ms'", "set style data histogram", "set style histogram clustered gap 1",
+            "set style fill solid 0.8 border -1", "set boxwidth 0.9", "set yrange [0:*]",
+            "plot '%s/latency.dat' using 2:xtic(1) title 'p50', '' using 3 title 'p90', '' using 4 title 'p99'" % dat,
+            "unset style", "set style data linespoints", "unset boxwidth",
+        ]
+    if scale:
+        for mode in scale:
+            with open(os.path.join(dat, "scale-%s.dat" % mode), "w") as fh:
+                for n in ns:
+                    e = scale[mode]["n"].get(str(n))
+                    if e:
+                        fh.write("%d %f %f %f\n" % (n, e["gateway_rps"], e["ideal_rps"], e["direct_aggregate_rps"]))
+        script += ["set output '%s/scaling.png'" % OUT, "set terminal pngcairo size 1200,500 font 'sans,10'",
+                   "set multiplot layout 1,2", "set xlabel 'N (instances = concurrency)'", "set ylabel 'requests/s'",
+                   "set xtics (1,2,4,8)", "set logscale x 2", "set yrange [0:*]", "set key top left"]
+        for mode, title in (("sleep", "%s ms function" % config.get("sleep_ms")), ("zero", "zero-work function")):
+            if mode in scale:
+                script += ["set title 'Throughput, %s'" % title,
+                           "plot '%s/scale-%s.dat' using 1:3 with linespoints title 'ideal: N x one instance direct', "
+                           "'' using 1:4 with linespoints title 'direct, N instances at once', "
+                           "'' using 1:2 with linespoints lw 2 title 'through lambda-gateway'" % (dat, mode)]
+        script += ["unset multiplot", "unset logscale x", "set xtics autofreq", "unset xlabel",
+                   "set terminal pngcairo size 900,540 font 'sans,10'"]
+    if cold:
+        with open(os.path.join(dat, "cold.dat"), "w") as fh:
+            g_s, b_s = sorted(cold["gateway_ms"]["runs"]), sorted(cold["bare_engine_ms"]["runs"])
+            for i in range(max(len(g_s), len(b_s))):
+                fh.write("%d %s %s\n" % (i + 1, g_s[i] if i < len(g_s) else "NaN", b_s[i] if i < len(b_s) else "NaN"))
+        script += ["set output '%s/coldstart.png'" % OUT,
+                   "set title 'Cold start, runs sorted (p50: gateway %.0f ms, bare engine %.0f ms)'" % (
+                       cold["gateway_ms"]["p50"], cold["bare_engine_ms"]["p50"]),
+                   "set xlabel 'run (sorted)'", "set ylabel 'ms to the first 200'", "set yrange [0:*]",
+                   "plot '%s/cold.dat' using 1:2 with linespoints lw 2 title 'through lambda-gateway', "
+                   "'' using 1:3 with linespoints title 'bare Engine API (curl)'" % dat, "unset xlabel"]
+    if all(len(pl.get(k, {})) >= 3 for k in ("1MiB", "6MiB")):
+        with open(os.path.join(dat, "payloads.dat"), "w") as fh:
+            for v in ("direct", "nginx", "gateway"):
+                fh.write("%s %f %f\n" % (v, pl["1MiB"][v]["p50_ms"], pl["6MiB"][v]["p50_ms"]))
+        script += ["set output '%s/payloads.png'" % OUT, "set title 'Big payloads echoed, p50 (lower is better)'",
+                   "set ylabel 'ms'", "set style data histogram", "set style histogram clustered gap 1",
+                   "set style fill solid 0.8 border -1", "set boxwidth 0.9", "set yrange [0:*]",
+                   "plot '%s/payloads.dat' using 2:xtic(1) title '1 MiB', '' using 3 title '6 MiB'" % dat]
+    p = subprocess.run(["gnuplot"], input="\n".join(script) + "\n", text=True, capture_output=True)
+    if p.returncode != 0:
+        plots_ok = False
+        sys.stderr.write("gnuplot failed: %s\n" % p.stderr)
+    shutil.rmtree(dat, ignore_errors=True)
+else:
+    plots_ok = False
+    sys.stderr.write("gnuplot not installed: no plots\n")
+
+# ---- the end: the ratios
+print("")
+print("lambdad benchmarks%s — %s" % (" (--quick)" if meta.get("quick") else "", meta.get("date")))
+print("  gateway_vs_nginx_added_latency_ratio  %s   (goal <= 1)" % f(result["gateway_vs_nginx_added_latency_ratio"]))
+print("  throughput_scaling_ratio              %s   (goal >= 0.8; zero-work: %s, vs direct aggregate %s)" % (
+    f(result["throughput_scaling_ratio"]), f(result["throughput_scaling_ratio_zero_work"]),
+    f(result["throughput_scaling_ratio_zero_work_vs_direct_aggregate"])))
+print("  cold_start_ratio                      %s   (goal <= 1.15)" % f(result["cold_start_ratio"]))
+print("  burst_containers_started              %s   (max_instances %s; all answered: %s)" % (
+    f(result["burst_containers_started"]), config.get("burst_max"), burst.get("all_answered")))
+print("  activation first/warm                 %s   (lambdad processes after idle: %s)" % (
+    f(act.get("ratio_p50"), 0), act.get("lambdad_processes_after_idle")))
+print("  results: %s/latest.json, latest.md, *.png" % OUT)
+if result["missing"]:
+    print("  NOT MEASURED: %s" % ", ".join(result["missing"]))
+sys.exit(1 if result["missing"] or not plots_ok else 0)
