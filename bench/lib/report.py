@@ -66,6 +66,8 @@ def rps(run):
 meta = load("meta.json", {})
 config = load("config.json", {})
 result = {"machine": meta, "quick": meta.get("quick"), "config": config}
+result["section_seconds"] = {os.path.basename(p)[8:-5]: (load(os.path.basename(p)) or {}).get("seconds")
+                             for p in sorted(glob.glob(os.path.join(RAW, "section-*.json")))}
 
 # ---- §1 latency
 lat = {}
@@ -462,14 +464,14 @@ if shutil.which("gnuplot"):
                         fh.write("%d %f %f %f\n" % (n, e["gateway_rps"], e["ideal_rps"], e["direct_aggregate_rps"]))
         script += ["set output '%s/scaling.png'" % OUT, "set terminal pngcairo size 1200,500 font 'sans,10'",
                    "set multiplot layout 1,2", "set xlabel 'N (instances = concurrency)'", "set ylabel 'requests/s'",
-                   "set xtics (1,2,4,8)", "set logscale x 2", "set yrange [0:*]", "set key top left"]
+                   "set xtics (1,2,4,8)", "set logscale x 2", "set xrange [0.8:10]", "set yrange [0:*]", "set key top left"]
         for mode, title in (("sleep", "%s ms function" % config.get("sleep_ms")), ("zero", "zero-work function")):
             if mode in scale:
                 script += ["set title 'Throughput, %s'" % title,
                            "plot '%s/scale-%s.dat' using 1:3 with linespoints title 'ideal: N x one instance direct', "
                            "'' using 1:4 with linespoints title 'direct, N instances at once', "
                            "'' using 1:2 with linespoints lw 2 title 'through lambda-gateway'" % (dat, mode)]
-        script += ["unset multiplot", "unset logscale x", "set xtics autofreq", "unset xlabel",
+        script += ["unset multiplot", "unset logscale x", "set xtics autofreq", "set xrange [*:*]", "unset xlabel",
                    "set terminal pngcairo size 900,540 font 'sans,10'"]
     if cold:
         with open(os.path.join(dat, "cold.dat"), "w") as fh:
@@ -479,7 +481,7 @@ if shutil.which("gnuplot"):
         script += ["set output '%s/coldstart.png'" % OUT,
                    "set title 'Cold start, runs sorted (p50: gateway %.0f ms, bare engine %.0f ms)'" % (
                        cold["gateway_ms"]["p50"], cold["bare_engine_ms"]["p50"]),
-                   "set xlabel 'run (sorted)'", "set ylabel 'ms to the first 200'", "set yrange [0:*]",
+                   "set xlabel 'run (sorted)'", "set xtics 1", "set ylabel 'ms to the first 200'", "set yrange [0:*]",
                    "plot '%s/cold.dat' using 1:2 with linespoints lw 2 title 'through lambda-gateway', "
                    "'' using 1:3 with linespoints title 'bare Engine API (curl)'" % dat, "unset xlabel"]
     if all(len(pl.get(k, {})) >= 3 for k in ("1MiB", "6MiB")):

@@ -42,15 +42,26 @@ def stop(signum, frame):
 signal.signal(signal.SIGTERM, stop)
 signal.signal(signal.SIGINT, stop)
 log("listening %s" % addr)
+failures = 0
 while True:
     select.select([listener], [], [])
+    started = time.monotonic()
     child = os.fork()
     if child == 0:
-        os.dup2(listener.fileno(), 3, inheritable=True)
+        # Python's sockets are close-on-exec: fd 3 must be inheritable, whichever number it had.
+        if listener.fileno() == 3:
+            os.set_inheritable(3, True)
+        else:
+            os.dup2(listener.fileno(), 3, inheritable=True)
         os.environ["LISTEN_FDS"] = "1"
         os.environ["LISTEN_PID"] = str(os.getpid())
         os.execvp(cmd[0], cmd)
     log("start %d" % child)
     _, status = os.waitpid(child, 0)
-    log("exit %d %d" % (child, os.waitstatus_to_exitcode(status)))
+    code = os.waitstatus_to_exitcode(status)
+    log("exit %d %d" % (child, code))
     child = None
+    failures = failures + 1 if code != 0 and time.monotonic() - started < 2 else 0
+    if failures >= 5:
+        log("failing too fast, giving up")
+        sys.exit(1)

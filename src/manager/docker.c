@@ -83,6 +83,13 @@ static void on_done(CurlGlue *g, CURL *easy, CURLcode result, void *userdata)
                 return;
 
         error = error_from_curl(result);
+        if (result == CURLE_COULDNT_CONNECT) {
+                long os_errno = 0;
+
+                /* EACCES (not in the docker group) and ENOENT (no engine) deserve their own words. */
+                if (curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno > 0)
+                        error = -(int) os_errno;
+        }
         if (error == 0)
                 (void) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # lambdad as an operator runs it: a real systemd as PID 1 (systemd-nspawn booting the host's own
-# tree), the installed units, D-Bus files and sysusers, the host's dockerd socket bound in. The
+# tree under an overlay), the Debian package built from this tree installed with dpkg -i, the
+# host's dockerd socket bound in. The
 # gateway is socket-activated, the manager D-Bus-activated (its ExecStartPre cleanup runs), the
 # policy holds, both exit when idle and come back, a manager restart under load gives only 503s
 # or successes, and stopping everything leaves no container behind.
@@ -18,55 +19,49 @@ ensure_dockerd
 lambdad_init
 lambdad_images hello echo
 
-# Install the build like a package would, under /opt/lambdad, into a staging tree.
-STAGE=$TEST_TMP/stage
-PREFIX=/opt/lambdad
-INSTALL_BUILD=$TEST_TMP/build
-meson setup --prefix="$PREFIX" --sysconfdir=/etc "$INSTALL_BUILD" "$LAMBDAD_SRC" -Dintegration-tests=false \
-        -Dsystem-tests=false >"$TEST_TMP/setup.log" 2>&1 || lib_fail "meson setup failed: $(tail -5 "$TEST_TMP/setup.log")"
-meson compile -C "$INSTALL_BUILD" >"$TEST_TMP/compile.log" 2>&1 || lib_fail "build failed: $(tail -5 "$TEST_TMP/compile.log")"
-DESTDIR=$STAGE meson install -C "$INSTALL_BUILD" --no-rebuild >"$TEST_TMP/install.log" 2>&1 ||
-        lib_fail "install failed: $(tail -5 "$TEST_TMP/install.log")"
-ROOT=$STAGE$PREFIX
+# The package, built offline from this tree and checked by lintian.
+DEB=$("$LAMBDAD_SRC/packaging/build-deb.sh" "$TEST_TMP/deb") || lib_fail "building the .deb failed"
+check "the .deb builds offline and is lintian-clean at the error level" test -f "$DEB"
+check "the RPM spec parses" bash -c "! command -v rpmspec >/dev/null || rpmspec -P '$LAMBDAD_SRC/packaging/rpm/lambdad.spec' >/dev/null"
 
-# What an operator puts in /etc: here files bound into the container's empty /etc.
+# What the operator writes before installing: short idle periods so that the test sees the
+# daemons exit, the socket on a free port, functions and credentials.
 ETC=$TEST_TMP/etc
-mkdir -p "$ETC/systemd/system" "$ETC/dbus-1/system.d" "$ETC/sysusers.d" "$ETC/lambdad/functions.d"
-cp "$ROOT"/lib/systemd/system/lambda-* "$ETC/systemd/system/"
-ln -s lambda-manager.service "$ETC/systemd/system/dbus-org.lambdad.Manager1.service"
-cp "$ROOT/share/dbus-1/system.d/org.lambdad.Manager1.conf" "$ETC/dbus-1/system.d/"
-# The activation file lives under the prefix; tell the bus where.
-cat >"$ETC/dbus-1/system.d/lambdad-services.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><servicedir>$PREFIX/share/dbus-1/system-services</servicedir></busconfig>
-EOF
-cp "$ROOT/lib/sysusers.d/lambdad.conf" "$ETC/sysusers.d/"
-# The engine's socket belongs to the host's docker group: the same gid inside.
-printf 'g docker %s\n' "$(stat -c %g "$LIB_DOCKER_SOCK")" >"$ETC/sysusers.d/00-docker.conf"
-# Short idle periods, so that the test sees the daemons exit.
-mkdir -p "$ETC/systemd/system/lambda-gateway.service.d" "$ETC/systemd/system/lambda-manager.service.d" \
-        "$ETC/systemd/system/lambda-gateway.socket.d"
+mkdir -p "$ETC/lambda-gateway.socket.d" "$ETC/lambda-gateway.service.d" "$ETC/lambda-manager.service.d" "$ETC/functions.d"
 PORT=$(free_port)
-printf '[Socket]\nListenStream=\nListenStream=127.0.0.1:%s\n' "$PORT" >"$ETC/systemd/system/lambda-gateway.socket.d/test.conf"
-printf '[Service]\nExecStart=\nExecStart=%s/libexec/lambda-gateway --exit-idle=6 --lease-idle=2\n' "$PREFIX" \
-        >"$ETC/systemd/system/lambda-gateway.service.d/test.conf"
-printf '[Service]\nExecStart=\nExecStart=%s/libexec/lambda-manager --exit-idle=6 --wait-timeout=2\n' "$PREFIX" \
-        >"$ETC/systemd/system/lambda-manager.service.d/test.conf"
-printf '{ "image": "%shello:latest", "idle_timeout_sec": 3 }\n' "$IMAGE_PREFIX" >"$ETC/lambdad/functions.d/hello.json"
-printf '{ "image": "%secho:latest", "idle_timeout_sec": 3, "max_instances": 4 }\n' "$IMAGE_PREFIX" >"$ETC/lambdad/functions.d/echo.json"
+printf '[Socket]\nListenStream=\nListenStream=127.0.0.1:%s\n' "$PORT" >"$ETC/lambda-gateway.socket.d/test.conf"
+printf '[Service]\nExecStart=\nExecStart=/usr/libexec/lambda-gateway --exit-idle=6 --lease-idle=2\n' \
+        >"$ETC/lambda-gateway.service.d/test.conf"
+printf '[Service]\nExecStart=\nExecStart=/usr/libexec/lambda-manager --exit-idle=6 --wait-timeout=2\n' \
+        >"$ETC/lambda-manager.service.d/test.conf"
+printf '{ "image": "%shello:latest", "idle_timeout_sec": 3 }\n' "$IMAGE_PREFIX" >"$ETC/functions.d/hello.json"
+printf '{ "image": "%secho:latest", "idle_timeout_sec": 3, "max_instances": 4 }\n' "$IMAGE_PREFIX" >"$ETC/functions.d/echo.json"
 KEY=system-test-key-0123
 AKID=AKIDSYSTEMTEST000001
 SECRET=systemTestSecret0123456789abcdef
-printf 'tests %s *\n' "$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)" >"$ETC/lambdad/api-keys"
-printf '%s %s *\n' "$AKID" "$SECRET" >"$ETC/lambdad/credentials"
+printf 'tests %s *\n' "$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)" >"$ETC/api-keys"
+printf '%s %s *\n' "$AKID" "$SECRET" >"$ETC/credentials"
 
-# ---- boot
+# The package's files over the host's /usr (read-only, as nspawn gives it), and its maintainer
+# scripts: what dpkg -i would do, on a tree that nspawn cannot let us write.
+STAGE=$TEST_TMP/stage
+dpkg-deb -x "$DEB" "$STAGE"
+dpkg-deb -e "$DEB" "$TEST_TMP/control"
+if [[ -d $STAGE/lib ]]; then
+        mkdir -p "$STAGE/usr/lib"
+        cp -a "$STAGE/lib/." "$STAGE/usr/lib/"
+        rm -rf "$STAGE/lib"
+fi
+# The engine's socket belongs to the host's docker group: the same gid inside, from the first boot
+# (as on a host where docker.io is installed before lambdad).
+printf 'g docker %s\n' "$(stat -c %g "$LIB_DOCKER_SOCK")" >"$ETC/00-docker.conf"
+
+# ---- boot the host's tree
 MACHINE=lambdad-test-$$
 systemd-nspawn -D / --volatile=yes --register=no --keep-unit -M "$MACHINE" \
-        --bind="$LIB_DOCKER_SOCK:/run/docker.sock" --bind-ro="$ROOT:$PREFIX" \
-        --bind="$ETC/systemd/system:/etc/systemd/system" --bind="$ETC/dbus-1/system.d:/etc/dbus-1/system.d" \
-        --bind-ro="$ETC/sysusers.d:/etc/sysusers.d" --bind="$ETC/lambdad:/etc/lambdad" \
+        --overlay-ro="/usr:$STAGE/usr:/usr" \
+        --bind="$LIB_DOCKER_SOCK:/run/docker.sock" --bind-ro="$TEST_TMP/control:/mnt/control" --bind-ro="$ETC:/mnt/etc" \
+        --bind-ro="$ETC/00-docker.conf:/etc/sysusers.d/00-docker.conf" \
         -b systemd.condition-first-boot=false >"$TEST_TMP/nspawn.log" 2>&1 &
 NSPAWN=$!
 lib_cleanup "kill -TERM $NSPAWN 2>/dev/null; for i in \$(seq 50); do kill -0 $NSPAWN 2>/dev/null || break; sleep 0.2; done; kill -KILL $NSPAWN 2>/dev/null || true"
@@ -87,6 +82,20 @@ for _ in $(seq 150); do
         sleep 0.2
 done
 check "systemd booted in the container ($state)" bash -c "[[ '$state' == running || '$state' == degraded ]]"
+
+# ---- install the package inside, as an operator would
+inside sh -c 'mkdir -p /etc/systemd/system /etc/lambdad /etc/sysusers.d &&
+        cp -r /mnt/etc/lambda-gateway.socket.d /mnt/etc/lambda-gateway.service.d /mnt/etc/lambda-manager.service.d /etc/systemd/system/ &&
+        cp -r /mnt/etc/functions.d /mnt/etc/api-keys /mnt/etc/credentials /etc/lambdad/ &&
+        systemctl daemon-reload'
+# A zombie of an "earlier lifetime", for the cleanup to find.
+zombie=$(docker_run_tracked --label org.lambdad.managed-by=lambda-manager --label org.lambdad.lifetime=33333333333333333333333333333333 \
+        --label org.lambdad.function=hello --entrypoint /bin/busybox "${IMAGE_PREFIX}hello:latest" sleep 300)
+inside env DPKG_MAINTSCRIPT_PACKAGE=lambdad DPKG_MAINTSCRIPT_NAME=postinst DPKG_MAINTSCRIPT_ARCH=amd64 /mnt/control/postinst configure >"$TEST_TMP/postinst.log" 2>&1 || lib_fail "postinst failed: $(tail -5 "$TEST_TMP/postinst.log")"
+# dpkg's trigger for /usr/share/dbus-1/system.d (the dbus package's) reloads the bus once the
+# package is configured, so that the policy sees the new users.
+inside systemctl reload dbus
+check "the package's postinst creates the system users" bash -c "$(declare -f inside); PID1=$PID1; inside getent passwd lambda-gateway >/dev/null && inside getent passwd lambda-manager >/dev/null"
 inside chgrp lambda-gateway /etc/lambdad/api-keys /etc/lambdad/credentials
 inside chmod 0640 /etc/lambdad/api-keys /etc/lambdad/credentials
 
@@ -104,8 +113,6 @@ as_user() {
 }
 
 # ---- 1. the socket, and nothing running yet
-zombie=$(docker_run_tracked --label org.lambdad.managed-by=lambda-manager --label org.lambdad.lifetime=33333333333333333333333333333333 \
-        --label org.lambdad.function=hello --entrypoint /bin/busybox "${IMAGE_PREFIX}hello:latest" sleep 300)
 inside systemctl start lambda-gateway.socket
 check "lambda-gateway.socket listens" inside systemctl is-active -q lambda-gateway.socket
 check "no gateway runs before the first connection" no_gateway
@@ -175,5 +182,9 @@ check "restart under load: success right after" assert_contains \
 # ---- 6. stopping everything leaves no container
 inside systemctl stop lambda-gateway.socket lambda-gateway.service lambda-manager.service
 check "systemctl stop leaves no lambdad container" wait_until "containers gone" all_ours_gone
+
+# On failure, what systemd saw (lib.sh shows the ends of these logs).
+inside ls -lR /etc/systemd/system >"$TEST_TMP/units.log" 2>&1 || true
+inside journalctl -q --no-pager -u lambda-manager -u lambda-gateway -u dbus -n 60 >"$TEST_TMP/journal.log" 2>&1 || true
 
 lib_done
