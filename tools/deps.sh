@@ -17,6 +17,8 @@ packages=(
         clang-format  # the style test
         # packaging: the .deb build and lintian, the RPM spec check
         debhelper dpkg-dev fakeroot lintian rpm
+        # benchmarks: load generator, the reverse proxy to compare with, plots
+        wrk nginx-light gnuplot-nox
         # integration and system tests
         docker.io systemd-container dbus iproute2 curl jq file python3
         awscli        # a real Lambda client

@@ -63,6 +63,11 @@ def rps(run):
     return run["requests"] / (run["duration_us"] / 1e6)
 
 
+def errors(run_or_runs):
+    runs = run_or_runs if isinstance(run_or_runs, list) else [run_or_runs]
+    return sum(sum(r["errors"].values()) for r in runs)
+
+
 meta = load("meta.json", {})
 config = load("config.json", {})
 result = {"machine": meta, "quick": meta.get("quick"), "config": config}
@@ -85,6 +90,7 @@ for v in ("direct", "nginx", "gateway"):
         "p99_ms": statistics.median(r["latency_us"]["p99"] for r in runs) / 1000,
         "mean_ms": statistics.median(r["latency_us"]["mean"] for r in runs) / 1000,
         "requests_per_s": statistics.median(rps(r) for r in runs),
+        "errors": errors(runs),
         "per_round_p50_ms": [r["latency_us"]["p50"] / 1000 for r in runs],
         "per_round_p99_ms": [r["latency_us"]["p99"] / 1000 for r in runs],
     }
@@ -116,6 +122,7 @@ for mode in ("sleep", "zero"):
             "gateway_rps": rps(gw),
             "gateway_p50_ms": gw["latency_us"]["p50"] / 1000,
             "gateway_p99_ms": gw["latency_us"]["p99"] / 1000,
+            "gateway_errors": errors(gw), "direct_errors": errors(direct),
             "direct_aggregate_rps": sum(rps(r) for r in direct),
             "direct_per_instance_rps": [rps(r) for r in direct],
         }
@@ -141,21 +148,24 @@ def scale_get(mode, key):
 
 
 # ---- §3 cold start
-gw_cold = numbers("cold-gateway.txt")
+gw_rows = rows("cold-gateway.txt")
+gw_cold = [r[0] for r in gw_rows]
 bare = rows("cold-bare.txt")
 bare_total = [r[0] for r in bare]
 cold = {}
 if gw_cold and bare_total:
     cold = {
         "runs": len(gw_cold),
+        "timing": "curl's own time_total per call (process start-up excluded); wall_p50 includes it",
         "gateway_ms": {"p50": pct(gw_cold, 50), "p90": pct(gw_cold, 90), "min": min(gw_cold), "max": max(gw_cold),
-                       "runs": gw_cold},
+                       "runs": gw_cold, "wall_p50": pct([r[1] for r in gw_rows], 50)},
         "bare_engine_ms": {"p50": pct(bare_total, 50), "p90": pct(bare_total, 90), "min": min(bare_total),
                            "max": max(bare_total), "runs": bare_total,
                            "p50_create": pct([r[1] for r in bare], 50), "p50_start": pct([r[2] for r in bare], 50),
                            "p50_inspect": pct([r[3] for r in bare], 50),
                            "p50_start_to_first_200": pct([r[4] for r in bare], 50),
-                           "p50_polls": pct([r[5] for r in bare], 50)},
+                           "p50_tries": pct([r[5] for r in bare], 50),
+                           "wall_p50": pct([r[6] for r in bare], 50)},
     }
     cold["ratio_p50"] = ratio(cold["gateway_ms"]["p50"], cold["bare_engine_ms"]["p50"])
     cold["ratio_p90"] = ratio(cold["gateway_ms"]["p90"], cold["bare_engine_ms"]["p90"])
@@ -177,8 +187,8 @@ else:
 result["burst"] = burst
 
 # ---- §5 activation
-first = numbers("act-first.txt")
-warm = numbers("act-warm.txt")
+first = [r[0] for r in rows("act-first.txt")]
+warm = [r[0] for r in rows("act-warm.txt")]
 idle_rows = rows("act-idle.txt")
 act = {}
 if first and warm:
@@ -222,7 +232,8 @@ for size in (1, 6):
         r = load("payload-%d-%s.json" % (size, v))
         if r:
             e[v] = {"p50_ms": r["latency_us"]["p50"] / 1000, "p99_ms": r["latency_us"]["p99"] / 1000,
-                    "requests_per_s": rps(r), "mib_per_s": rps(r) * size, "requests": r["requests"]}
+                    "requests_per_s": rps(r), "mib_per_s": rps(r) * size, "requests": r["requests"],
+                    "errors": errors(r)}
     if len(e) == 3:
         e["gateway_added_p50_ms"] = e["gateway"]["p50_ms"] - e["direct"]["p50_ms"]
         e["nginx_added_p50_ms"] = e["nginx"]["p50_ms"] - e["direct"]["p50_ms"]
@@ -236,6 +247,28 @@ if hb and ha and hb["gateway"].get("alive") and ha["gateway"].get("alive"):
 if any(len(pl.get(k, {})) < 3 for k in ("1MiB", "6MiB")) or "gateway_vmhwm_kib_after" not in pl:
     missing.append("payloads")
 result["payloads"] = pl
+
+# ---- the gateway's own counters over §1-§4
+counters = {}
+try:
+    with open(os.path.join(RAW, "gateway-metrics.txt")) as fh:
+        for line in fh:
+            k, _, v = line.strip().rpartition(" ")
+            if k:
+                counters[k] = float(v)
+except OSError:
+    pass
+classes = {}
+for k, v in counters.items():
+    if k.startswith("lambdad_requests_total{") and 'code="' in k:
+        c = k.split('code="', 1)[1].split('"', 1)[0]
+        classes[c] = classes.get(c, 0) + int(v)
+result["gateway_counters"] = {"requests_by_status_class": classes,
+                              "function_errors": int(sum(v for k, v in counters.items() if k.startswith("lambdad_function_errors_total"))),
+                              "cold_starts": int(sum(v for k, v in counters.items() if k.startswith("lambdad_cold_starts_total"))),
+                              "manager_errors": int(counters.get("lambdad_manager_errors_total", 0)),
+                              "connections": int(counters.get("lambdad_connections_total", 0))}
+
 
 # ---- headline
 result["gateway_vs_nginx_added_latency_ratio"] = rnd(lat.get("gateway_vs_nginx_added_ratio_p50"))
@@ -318,17 +351,18 @@ md.append("")
 md.append("## 1. Warm invoke latency, concurrency 1\n")
 md.append("wrk, one connection (keep-alive), %s round(s) of %s s per path, rotating the order; figures are the median "
           "over rounds. Same warm instance for all three paths.\n" % (config.get("rounds1"), config.get("d1")))
-md.append("| path | p50 ms | p90 ms | p99 ms | req/s | added p50 ms | added p99 ms |")
-md.append("|---|---|---|---|---|---|---|")
+md.append("| path | p50 ms | p90 ms | p99 ms | req/s | added p50 ms | added p99 ms | requests (errors) |")
+md.append("|---|---|---|---|---|---|---|---|")
 for v, label in (("direct", "direct to lambda-rie (baseline)"), ("nginx", "nginx `proxy_pass`, keep-alive upstream"),
                  ("gateway", "lambda-gateway")):
     e = lat.get(v)
     if not e:
         continue
     a = lat.get("added_ms", {})
-    md.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+    md.append("| %s | %s | %s | %s | %s | %s | %s | %d (%d) |" % (
         label, f(e["p50_ms"], 3), f(e["p90_ms"], 3), f(e["p99_ms"], 3), f(e["requests_per_s"], 0),
-        "—" if v == "direct" else f(a.get(v + "_p50"), 3), "—" if v == "direct" else f(a.get(v + "_p99"), 3)))
+        "—" if v == "direct" else f(a.get(v + "_p50"), 3), "—" if v == "direct" else f(a.get(v + "_p99"), 3),
+        e["requests"], e["errors"]))
 md.append("\nAdded latency, gateway / nginx: p50 **%s**, p99 %s.\n" % (
     f(lat.get("gateway_vs_nginx_added_ratio_p50")), f(lat.get("gateway_vs_nginx_added_ratio_p99"))))
 
@@ -370,7 +404,10 @@ if cold:
               "start %s ms, inspect %s ms, start → first 200 %s ms (%s tries).\n" % (
                   f(cold["ratio_p50"]), f(cold["ratio_p90"]), f(cold["added_p50_ms"], 1), f(bm["p50_create"], 1),
                   f(bm["p50_start"], 1), f(bm["p50_inspect"], 1), f(bm["p50_start_to_first_200"], 1),
-                  f(bm["p50_polls"], 0)))
+                  f(bm["p50_tries"], 0)))
+    md.append("Times are curl's own (`time_total`, its process start-up excluded) summed over the calls of a run; "
+              "with the start-ups of the shell's curl processes (wall clock) the p50s are %s ms (gateway) and %s ms "
+              "(bare engine).\n" % (f(cold["gateway_ms"]["wall_p50"], 1), f(bm["wall_p50"], 1)))
 
 md.append("## 4. Burst\n")
 if burst:
@@ -419,18 +456,27 @@ md.append("\nlambdad processes after the idle period: **%s** (goal 0).\n" % f(fp
 
 md.append("## 7. Big payloads\n")
 md.append("JSON string bodies echoed back whole; one connection, %s s per path.\n" % config.get("d7"))
-md.append("| body | path | p50 ms | p99 ms | MiB/s in | added p50 ms |")
-md.append("|---|---|---|---|---|---|")
+md.append("| body | path | p50 ms | p99 ms | MiB/s in | added p50 ms | requests (errors) |")
+md.append("|---|---|---|---|---|---|---|")
 for size in ("1MiB", "6MiB"):
     e = pl.get(size, {})
     for v in ("direct", "nginx", "gateway"):
         if v in e:
             added = "—" if v == "direct" else f(e.get(v + "_added_p50_ms"), 2)
-            md.append("| %s | %s | %s | %s | %s | %s |" % (size.replace("MiB", " MiB"), v, f(e[v]["p50_ms"], 2),
-                                                          f(e[v]["p99_ms"], 2), f(e[v]["mib_per_s"], 0), added))
+            md.append("| %s | %s | %s | %s | %s | %s | %d (%d) |" % (
+                size.replace("MiB", " MiB"), v, f(e[v]["p50_ms"], 2), f(e[v]["p99_ms"], 2), f(e[v]["mib_per_s"], 0),
+                added, e[v]["requests"], e[v]["errors"]))
 md.append("\nGateway peak RSS (VmHWM): %s MiB before the big payloads, %s MiB after (RSS after: %s MiB).\n" % (
     f(mib(pl.get("gateway_vmhwm_kib_before")), 1), f(mib(pl.get("gateway_vmhwm_kib_after")), 1),
     f(mib(pl.get("gateway_rss_kib_after")), 1)))
+
+gc = result["gateway_counters"]
+if gc["requests_by_status_class"]:
+    md.append("## The gateway's own counters\n")
+    md.append("From its `/metrics` at the end of §1–§4: answers by status class %s; function errors %d, cold starts "
+              "%d, manager errors %d, connections %d.\n" % (
+                  ", ".join("%s %d" % kv for kv in sorted(gc["requests_by_status_class"].items())),
+                  gc["function_errors"], gc["cold_starts"], gc["manager_errors"], gc["connections"]))
 
 md.append("## Plots\n")
 md.append("![latency](latency.png) ![scaling](scaling.png) ![cold start](coldstart.png) ![payloads](payloads.png)\n")

@@ -815,7 +815,8 @@ static void on_upstream_done(CurlGlue *glue, CURL *easy, CURLcode result, void *
                                 curl_easy_strerror(result), NULL);
         }
 
-        lease_done(l, status != 429 && status < 500 ? true : status == 502);
+        /* Any HTTP answer means lambda-rie is alive: it recovers from a crashed runtime by itself. */
+        lease_done(l, true);
         job_reply(j, status);
         job_free(j);
 }

@@ -1018,7 +1018,7 @@ static int method_release(sd_bus_message *message, void *userdata, sd_bus_error 
         r = pool_release(&i->function->pool, i->slot, healthy, now_usec(CLOCK_MONOTONIC), &a);
         if (r < 0)
                 return r;
-        manager_apply(m, i->function, &a, "released unhealthy");
+        manager_apply(m, i->function, &a, healthy ? "stopped" : "released unhealthy");
         pool_actions_done(&a);
         return sd_bus_reply_method_return(message, NULL);
 }
