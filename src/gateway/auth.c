@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "sigv4.h"
 #include "strv.h"
+#include "util.h"
 
 #define NAME_MAX_LEN          64U
 #define FUNCTION_NAME_MAX_LEN 64U
@@ -194,26 +195,6 @@ Auth *auth_free(Auth *a)
         return NULL;
 }
 
-static int file_error(char **ret_error, const char *format, ...) _printf_(2, 3);
-static int file_error(char **ret_error, const char *format, ...)
-{
-        char *s;
-        va_list ap;
-        int r;
-
-        if (!ret_error)
-                return -EINVAL;
-
-        va_start(ap, format);
-        r = vasprintf(&s, format, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-
-        *ret_error = s;
-        return -EINVAL;
-}
-
 /* The entries a file adds, kept apart until the whole file has parsed. */
 typedef struct Batch {
         AuthEntry *entries;
@@ -257,29 +238,29 @@ static int parse_line(FileKind kind, char *fields[static FIELDS_MAX], const Auth
 
         if (kind == FILE_API_KEYS) {
                 if (!name_is_valid(fields[0]))
-                        return file_error(ret_error, "%s:%u: invalid name, expected " NAME_EXPECTED,
-                                          filename, line);
+                        return set_error(ret_error, "%s:%u: invalid name, expected " NAME_EXPECTED, filename,
+                                         line);
                 /* Not quoted: an operator who mixed up the columns would find the key in the log. */
                 if (!parse_sha256_hex(fields[1], e.key_sha256))
-                        return file_error(ret_error, "%s:%u: invalid key hash, expected " HASH_EXPECTED,
-                                          filename, line);
+                        return set_error(ret_error, "%s:%u: invalid key hash, expected " HASH_EXPECTED,
+                                         filename, line);
         } else {
                 /* Not quoted either: a line missing its key id has the secret in this column. */
                 if (!access_key_id_is_valid(fields[0]))
-                        return file_error(ret_error,
-                                          "%s:%u: invalid access key id, expected " KEY_ID_EXPECTED,
-                                          filename, line);
+                        return set_error(ret_error,
+                                         "%s:%u: invalid access key id, expected " KEY_ID_EXPECTED, filename,
+                                         line);
                 if (!secret_is_valid(fields[1]))
-                        return file_error(ret_error, "%s:%u: invalid secret, expected " SECRET_EXPECTED,
-                                          filename, line);
+                        return set_error(ret_error, "%s:%u: invalid secret, expected " SECRET_EXPECTED,
+                                         filename, line);
                 e.secret = strdup(fields[1]);
                 if (!e.secret)
                         return -ENOMEM;
         }
         r = parse_functions(fields[2], &e.functions);
         if (r == -EINVAL)
-                return file_error(ret_error, "%s:%u: invalid function list, expected " FUNCTION_EXPECTED,
-                                  filename, line);
+                return set_error(ret_error, "%s:%u: invalid function list, expected " FUNCTION_EXPECTED,
+                                 filename, line);
         if (r < 0)
                 return r;
 
@@ -287,22 +268,22 @@ static int parse_line(FileKind kind, char *fields[static FIELDS_MAX], const Auth
          * would make the log name the wrong caller. */
         for (size_t i = 0; i < b->n; i++) {
                 if (strcmp(b->entries[i].name, fields[0]) == 0)
-                        return file_error(ret_error, "%s:%u: duplicate %s \"%s\", first on line %u",
-                                          filename, line, kind == FILE_API_KEYS ? "name" : "access key id",
-                                          fields[0], b->lines[i]);
+                        return set_error(ret_error, "%s:%u: duplicate %s \"%s\", first on line %u", filename,
+                                         line, kind == FILE_API_KEYS ? "name" : "access key id", fields[0],
+                                         b->lines[i]);
                 if (kind == FILE_API_KEYS &&
                     CRYPTO_memcmp(b->entries[i].key_sha256, e.key_sha256, sizeof(e.key_sha256)) == 0)
-                        return file_error(ret_error, "%s:%u: the same key as \"%s\" on line %u", filename,
-                                          line, b->entries[i].name, b->lines[i]);
+                        return set_error(ret_error, "%s:%u: the same key as \"%s\" on line %u", filename,
+                                         line, b->entries[i].name, b->lines[i]);
         }
         for (size_t i = 0; i < n_existing; i++) {
                 if (strcmp(existing[i].name, fields[0]) == 0)
-                        return file_error(ret_error, "%s:%u: %s \"%s\" is already defined", filename, line,
-                                          kind == FILE_API_KEYS ? "name" : "access key id", fields[0]);
+                        return set_error(ret_error, "%s:%u: %s \"%s\" is already defined", filename, line,
+                                         kind == FILE_API_KEYS ? "name" : "access key id", fields[0]);
                 if (kind == FILE_API_KEYS &&
                     CRYPTO_memcmp(existing[i].key_sha256, e.key_sha256, sizeof(e.key_sha256)) == 0)
-                        return file_error(ret_error, "%s:%u: the same key as \"%s\"", filename, line,
-                                          existing[i].name);
+                        return set_error(ret_error, "%s:%u: the same key as \"%s\"", filename, line,
+                                         existing[i].name);
         }
 
         e.name = strdup(fields[0]);
@@ -341,7 +322,7 @@ static int parse_file(Auth *a, FileKind kind, const char *text, size_t len, cons
                 line++;
 
                 if (memchr(start, 0, n))
-                        return file_error(ret_error, "%s:%u: contains a NUL byte", filename, line);
+                        return set_error(ret_error, "%s:%u: contains a NUL byte", filename, line);
                 copy = strndup(start, n);
                 if (!copy)
                         return -ENOMEM;
@@ -362,12 +343,12 @@ static int parse_file(Auth *a, FileKind kind, const char *text, size_t len, cons
                                 *p++ = 0;
                 }
                 if (n_fields != FIELDS_MAX)
-                        return file_error(ret_error, "%s:%u: expected 3 fields, %s FUNCTIONS, found %s",
-                                          filename, line,
-                                          kind == FILE_API_KEYS ? "NAME SHA256HEX" : "ACCESS_KEY_ID SECRET",
-                                          n_fields > FIELDS_MAX ? "more"
-                                          : n_fields == 2       ? "2"
-                                                                : "1");
+                        return set_error(ret_error, "%s:%u: expected 3 fields, %s FUNCTIONS, found %s",
+                                         filename, line,
+                                         kind == FILE_API_KEYS ? "NAME SHA256HEX" : "ACCESS_KEY_ID SECRET",
+                                         n_fields > FIELDS_MAX ? "more"
+                                         : n_fields == 2       ? "2"
+                                                               : "1");
 
                 r = parse_line(kind, fields, a, &b, filename, line, &e, ret_error);
                 if (r < 0)
@@ -420,25 +401,24 @@ static int read_auth_file(const char *path, char **ret_data, size_t *ret_len, ch
                 r = -errno;
                 if (r == -ENOMEM)
                         return r;
-                (void) file_error(ret_error, "%s: failed to open: %s", path, strerror(-r));
+                (void) set_error(ret_error, "%s: failed to open: %s", path, strerror(-r));
                 return r;
         }
         if (fstat(fd, &st) < 0) {
                 r = -errno;
-                (void) file_error(ret_error, "%s: failed to stat: %s", path, strerror(-r));
+                (void) set_error(ret_error, "%s: failed to stat: %s", path, strerror(-r));
                 return r;
         }
         if (!S_ISREG(st.st_mode))
-                return file_error(ret_error, "%s: not a regular file", path);
+                return set_error(ret_error, "%s: not a regular file", path);
         /* Whoever may read it holds every caller's secret; whoever may write it can let himself in. */
         if (st.st_mode & S_IRWXO) {
-                (void) file_error(ret_error,
-                                  "%s: others may access it (mode %04o), refusing it: chmod o= %s", path,
-                                  (unsigned) (st.st_mode & 07777), path);
+                (void) set_error(ret_error, "%s: others may access it (mode %04o), refusing it: chmod o= %s",
+                                 path, (unsigned) (st.st_mode & 07777), path);
                 return -EPERM;
         }
         if (st.st_size > (off_t) AUTH_FILE_SIZE_MAX)
-                return file_error(ret_error, "%s: larger than %u bytes", path, AUTH_FILE_SIZE_MAX);
+                return set_error(ret_error, "%s: larger than %u bytes", path, AUTH_FILE_SIZE_MAX);
 
         /* One byte more than allowed, to notice a file that grew since fstat(). */
         data = malloc(AUTH_FILE_SIZE_MAX + 2);
@@ -451,7 +431,7 @@ static int read_auth_file(const char *path, char **ret_data, size_t *ret_len, ch
                         if (errno == EINTR)
                                 continue;
                         r = -errno;
-                        (void) file_error(ret_error, "%s: failed to read: %s", path, strerror(-r));
+                        (void) set_error(ret_error, "%s: failed to read: %s", path, strerror(-r));
                         return r;
                 }
                 if (n == 0)
@@ -459,7 +439,7 @@ static int read_auth_file(const char *path, char **ret_data, size_t *ret_len, ch
                 len += (size_t) n;
         }
         if (len > AUTH_FILE_SIZE_MAX)
-                return file_error(ret_error, "%s: larger than %u bytes", path, AUTH_FILE_SIZE_MAX);
+                return set_error(ret_error, "%s: larger than %u bytes", path, AUTH_FILE_SIZE_MAX);
         data[len] = 0;
 
         *ret_data = TAKE_PTR(data);

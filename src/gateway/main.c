@@ -8,6 +8,7 @@
 #include "config.h"
 #include "gateway.h"
 #include "log.h"
+#include "options.h"
 #include "strv.h"
 #include "util.h"
 
@@ -75,19 +76,6 @@ static void help(void)
                "    0 after SIGTERM (connections drained) or on idle, 1 on failure.\n");
 }
 
-static int parse_seconds(const char *name, const char *s, uint64_t min, uint64_t *ret)
-{
-        uint64_t v;
-        int r;
-
-        r = parse_uint64(s, min, 86400, &v);
-        if (r < 0)
-                return log_error_errno(r, "Invalid --%s '%s': expected %llu-86400 seconds.", name, s,
-                                       (unsigned long long) min);
-        *ret = v * USEC_PER_SEC;
-        return 0;
-}
-
 static int parse_argv(int argc, char *argv[])
 {
         enum {
@@ -140,22 +128,24 @@ static int parse_argv(int argc, char *argv[])
                         arg_config.region = optarg;
                         break;
                 case ARG_MANAGER_TIMEOUT:
-                        r = parse_seconds("manager-timeout", optarg, 1, &arg_config.manager_timeout_usec);
+                        r = parse_seconds_option("manager-timeout", optarg, 1,
+                                                 &arg_config.manager_timeout_usec);
                         if (r < 0)
                                 return r;
                         break;
                 case ARG_REQUEST_TIMEOUT:
-                        r = parse_seconds("request-timeout", optarg, 1, &arg_config.request_timeout_usec);
+                        r = parse_seconds_option("request-timeout", optarg, 1,
+                                                 &arg_config.request_timeout_usec);
                         if (r < 0)
                                 return r;
                         break;
                 case ARG_EXIT_IDLE:
-                        r = parse_seconds("exit-idle", optarg, 0, &arg_config.idle_exit_usec);
+                        r = parse_seconds_option("exit-idle", optarg, 0, &arg_config.idle_exit_usec);
                         if (r < 0)
                                 return r;
                         break;
                 case ARG_LEASE_IDLE:
-                        r = parse_seconds("lease-idle", optarg, 1, &arg_config.lease_idle_usec);
+                        r = parse_seconds_option("lease-idle", optarg, 1, &arg_config.lease_idle_usec);
                         if (r < 0)
                                 return r;
                         break;
@@ -165,10 +155,9 @@ static int parse_argv(int argc, char *argv[])
                                 return log_error_errno(r, "Invalid --max-connections '%s'.", optarg);
                         break;
                 case ARG_LOG_LEVEL:
-                        r = log_level_from_string(optarg);
+                        r = parse_log_level_option(optarg);
                         if (r < 0)
-                                return log_error_errno(r, "Invalid --log-level '%s'.", optarg);
-                        log_set_max_level(r);
+                                return r;
                         break;
                 case 'h':
                         help();

@@ -62,17 +62,6 @@ static RouteError route_error(int status, const char *message)
         return (RouteError){ .status = status, .message = message };
 }
 
-static int unhex(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 int percent_decode(const char *in, size_t len, char *out, size_t out_size)
 {
         bool invalid = false, overflow = out_size == 0; /* not even the NUL fits */
@@ -85,7 +74,8 @@ int percent_decode(const char *in, size_t len, char *out, size_t out_size)
                 if (c == '%') {
                         int hi, lo;
 
-                        if (len - i < 3 || (hi = unhex(in[i + 1])) < 0 || (lo = unhex(in[i + 2])) < 0) {
+                        if (len - i < 3 || (hi = unhexchar(in[i + 1])) < 0 ||
+                            (lo = unhexchar(in[i + 2])) < 0) {
                                 invalid = true;
                                 break;
                         }

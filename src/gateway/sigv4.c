@@ -13,6 +13,7 @@
 #include <openssl/hmac.h>
 
 #include "sigv4.h"
+#include "util.h"
 
 #define ALGORITHM  "AWS4-HMAC-SHA256"
 #define SERVICE    "lambda"
@@ -89,17 +90,6 @@ static bool is_unreserved(char c)
 static bool is_lower_tchar(char c)
 {
         return (c >= 'a' && c <= 'z') || is_digit(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-static int hex_value(char c)
-{
-        if (is_digit(c))
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
 }
 
 static void hex_encode(const uint8_t *p, size_t n, char *out)
@@ -248,7 +238,7 @@ static int reencode(const char *p, size_t n, char **ret)
                 if (c == '%') {
                         int hi, lo;
 
-                        if (n - i < 3 || (hi = hex_value(p[i + 1])) < 0 || (lo = hex_value(p[i + 2])) < 0) {
+                        if (n - i < 3 || (hi = unhexchar(p[i + 1])) < 0 || (lo = unhexchar(p[i + 2])) < 0) {
                                 buf_done(&b);
                                 return -EINVAL;
                         }

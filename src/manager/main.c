@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "options.h"
 #include "manager.h"
 #include "util.h"
 
@@ -75,19 +76,6 @@ static void help(void)
                "    0 on a clean exit, 1 on failure.\n");
 }
 
-static int parse_seconds(const char *name, const char *s, uint64_t min, uint64_t *ret)
-{
-        uint64_t v;
-        int r;
-
-        r = parse_uint64(s, min, 86400, &v);
-        if (r < 0)
-                return log_error_errno(r, "Invalid --%s '%s': expected %llu-86400 seconds.", name, s,
-                                       (unsigned long long) min);
-        *ret = v * USEC_PER_SEC;
-        return 0;
-}
-
 static int parse_argv(int argc, char *argv[])
 {
         enum {
@@ -144,17 +132,17 @@ static int parse_argv(int argc, char *argv[])
                                         -EINVAL, "Invalid --publish '%s': loopback or bridge.", optarg);
                         break;
                 case ARG_START_TIMEOUT:
-                        r = parse_seconds("start-timeout", optarg, 1, &arg_config.start_timeout_usec);
+                        r = parse_seconds_option("start-timeout", optarg, 1, &arg_config.start_timeout_usec);
                         if (r < 0)
                                 return r;
                         break;
                 case ARG_WAIT_TIMEOUT:
-                        r = parse_seconds("wait-timeout", optarg, 0, &arg_config.wait_timeout_usec);
+                        r = parse_seconds_option("wait-timeout", optarg, 0, &arg_config.wait_timeout_usec);
                         if (r < 0)
                                 return r;
                         break;
                 case ARG_EXIT_IDLE:
-                        r = parse_seconds("exit-idle", optarg, 0, &arg_config.exit_idle_usec);
+                        r = parse_seconds_option("exit-idle", optarg, 0, &arg_config.exit_idle_usec);
                         if (r < 0)
                                 return r;
                         break;
@@ -162,10 +150,9 @@ static int parse_argv(int argc, char *argv[])
                         arg_config.keep_instances = true;
                         break;
                 case ARG_LOG_LEVEL:
-                        r = log_level_from_string(optarg);
+                        r = parse_log_level_option(optarg);
                         if (r < 0)
-                                return log_error_errno(r, "Invalid --log-level '%s'.", optarg);
-                        log_set_max_level(r);
+                                return r;
                         break;
                 case 'h':
                         help();

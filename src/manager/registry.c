@@ -109,26 +109,6 @@ bool image_reference_is_valid(const char *image)
         return true;
 }
 
-static int config_error(char **ret_error, const char *format, ...) _printf_(2, 3);
-static int config_error(char **ret_error, const char *format, ...)
-{
-        char *s;
-        va_list ap;
-        int r;
-
-        if (!ret_error)
-                return -EINVAL;
-
-        va_start(ap, format);
-        r = vasprintf(&s, format, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-
-        *ret_error = s;
-        return -EINVAL;
-}
-
 /* Cuts s to DESCRIBE_MAX bytes, on a UTF-8 character boundary, marking the cut. */
 static const char *truncate_for_message(const char *s, char buf[static DESCRIBE_SIZE])
 {
@@ -212,8 +192,8 @@ static int parse_integer(const char *key, json_object *v, unsigned min, unsigned
                         return 0;
                 }
         }
-        return config_error(ret_error, "%s: expected an integer from %u to %u, got %s", key, min, max,
-                            describe_value(v, got));
+        return set_error(ret_error, "%s: expected an integer from %u to %u, got %s", key, min, max,
+                         describe_value(v, got));
 }
 
 static int parse_cpus(json_object *v, uint64_t *ret, char **ret_error)
@@ -229,8 +209,8 @@ static int parse_cpus(json_object *v, uint64_t *ret, char **ret_error)
                         return 0;
                 }
         }
-        return config_error(ret_error, "cpus: expected a number from 0.01 to 64, got %s",
-                            describe_value(v, got));
+        return set_error(ret_error, "cpus: expected a number from 0.01 to 64, got %s",
+                         describe_value(v, got));
 }
 
 static int parse_boolean_field(const char *key, json_object *v, bool *ret, char **ret_error)
@@ -238,8 +218,8 @@ static int parse_boolean_field(const char *key, json_object *v, bool *ret, char 
         char got[DESCRIBE_SIZE];
 
         if (!json_object_is_type(v, json_type_boolean))
-                return config_error(ret_error, "%s: expected true or false, got %s", key,
-                                    describe_value(v, got));
+                return set_error(ret_error, "%s: expected true or false, got %s", key,
+                                 describe_value(v, got));
         *ret = json_object_get_boolean(v);
         return 0;
 }
@@ -251,8 +231,8 @@ static int parse_image(json_object *v, char **ret, char **ret_error)
         char *image;
 
         if (!json_get_string(v, &s) || !image_reference_is_valid(s))
-                return config_error(ret_error, "image: expected " IMAGE_EXPECTED ", got %s",
-                                    describe_value(v, got));
+                return set_error(ret_error, "image: expected " IMAGE_EXPECTED ", got %s",
+                                 describe_value(v, got));
         image = strdup(s);
         if (!image)
                 return -ENOMEM;
@@ -287,8 +267,8 @@ static int parse_environment(json_object *v, char ***ret, char **ret_error)
         size_t n = 0, total = 0;
 
         if (!json_object_is_type(v, json_type_object))
-                return config_error(ret_error, "environment: expected an object of strings, got %s",
-                                    describe_value(v, got));
+                return set_error(ret_error, "environment: expected an object of strings, got %s",
+                                 describe_value(v, got));
 
         env = calloc((size_t) json_object_object_length(v) + 1, sizeof(char *));
         if (!env)
@@ -299,16 +279,16 @@ static int parse_environment(json_object *v, char ***ret, char **ret_error)
                 const char *key = json_object_iter_peek_name(&i), *value;
 
                 if (!env_name_is_valid(key))
-                        return config_error(ret_error,
-                                            "environment: expected variable names of A-Z, a-z, 0-9 and '_' "
-                                            "not starting with a digit, got %s",
-                                            describe_name(key, got));
+                        return set_error(ret_error,
+                                         "environment: expected variable names of A-Z, a-z, 0-9 and '_' "
+                                         "not starting with a digit, got %s",
+                                         describe_name(key, got));
                 if (env_name_is_reserved(key))
-                        return config_error(ret_error, "environment: %s is reserved, lambdad sets it itself",
-                                            key);
+                        return set_error(ret_error, "environment: %s is reserved, lambdad sets it itself",
+                                         key);
                 if (!json_get_string(json_object_iter_peek_value(&i), &value))
-                        return config_error(ret_error, "environment.%s: expected a string, got %s", key,
-                                            describe_value(json_object_iter_peek_value(&i), got));
+                        return set_error(ret_error, "environment.%s: expected a string, got %s", key,
+                                         describe_value(json_object_iter_peek_value(&i), got));
 
                 total += strlen(key) + strlen(value);
                 if (asprintf(&env[n], "%s=%s", key, value) < 0) {
@@ -319,10 +299,10 @@ static int parse_environment(json_object *v, char ***ret, char **ret_error)
         }
 
         if (total > ENVIRONMENT_SIZE_MAX)
-                return config_error(ret_error,
-                                    "environment: expected at most %u bytes of names and values in total, "
-                                    "got %zu",
-                                    ENVIRONMENT_SIZE_MAX, total);
+                return set_error(ret_error,
+                                 "environment: expected at most %u bytes of names and values in total, "
+                                 "got %zu",
+                                 ENVIRONMENT_SIZE_MAX, total);
 
         qsort(env, n, sizeof(char *), env_entry_compare);
         *ret = TAKE_PTR(env);
@@ -387,15 +367,15 @@ static int parse_json_object(const char *json, size_t len, json_object **ret, ch
         size_t end;
 
         if (len > FUNCTION_CONFIG_SIZE_MAX)
-                return config_error(ret_error, "expected at most %u bytes of JSON, got %zu",
-                                    FUNCTION_CONFIG_SIZE_MAX, len);
+                return set_error(ret_error, "expected at most %u bytes of JSON, got %zu",
+                                 FUNCTION_CONFIG_SIZE_MAX, len);
         if (len == 0)
-                return config_error(ret_error, "expected a JSON object, got an empty file");
+                return set_error(ret_error, "expected a JSON object, got an empty file");
         /* json-c stops at a NUL and reports success for what came before. */
         if (memchr(json, 0, len)) {
                 offset_to_position(json, (size_t) ((const char *) memchr(json, 0, len) - json), &line,
                                    &column);
-                return config_error(ret_error, "invalid JSON at line %u, column %u: NUL byte", line, column);
+                return set_error(ret_error, "invalid JSON at line %u, column %u: NUL byte", line, column);
         }
 
         tok = json_tokener_new_ex(JSON_DEPTH_MAX);
@@ -417,16 +397,16 @@ static int parse_json_object(const char *json, size_t len, json_object **ret, ch
         }
         offset_to_position(json, MIN(end, len), &line, &column);
         if (e == json_tokener_error_parse_eof)
-                return config_error(ret_error, "invalid JSON at line %u, column %u: unexpected end of file",
-                                    line, column);
+                return set_error(ret_error, "invalid JSON at line %u, column %u: unexpected end of file",
+                                 line, column);
         if (e != json_tokener_success)
-                return config_error(ret_error, "invalid JSON at line %u, column %u: %s", line, column,
-                                    json_tokener_error_desc(e));
+                return set_error(ret_error, "invalid JSON at line %u, column %u: %s", line, column,
+                                 json_tokener_error_desc(e));
         if (end != len)
-                return config_error(ret_error, "invalid JSON at line %u, column %u: trailing data", line,
-                                    column);
+                return set_error(ret_error, "invalid JSON at line %u, column %u: trailing data", line,
+                                 column);
         if (!json_object_is_type(o, json_type_object))
-                return config_error(ret_error, "expected a JSON object, got %s", describe_value(o, got));
+                return set_error(ret_error, "expected a JSON object, got %s", describe_value(o, got));
 
         *ret = TAKE_PTR(o);
         return 0;
@@ -441,8 +421,8 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
         int r;
 
         if (!function_name_is_valid(name))
-                return config_error(ret_error, "invalid function name %s: expected " NAME_EXPECTED,
-                                    describe_name(name ?: "", buf));
+                return set_error(ret_error, "invalid function name %s: expected " NAME_EXPECTED,
+                                 describe_name(name ?: "", buf));
 
         r = parse_json_object(json, len, &o, ret_error);
         if (r < 0)
@@ -488,18 +468,18 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                 } else if (streq(key, "pull"))
                         r = parse_boolean_field(key, v, &f->pull, ret_error);
                 else
-                        r = config_error(ret_error, "%s: unknown key, expected one of " KEYS_EXPECTED,
-                                         describe_name(key, buf));
+                        r = set_error(ret_error, "%s: unknown key, expected one of " KEYS_EXPECTED,
+                                      describe_name(key, buf));
                 if (r < 0)
                         return r;
         }
 
         if (!f->image)
-                return config_error(ret_error, "image: missing, expected " IMAGE_EXPECTED);
+                return set_error(ret_error, "image: missing, expected " IMAGE_EXPECTED);
         if (f->min_instances > f->max_instances)
-                return config_error(
-                        ret_error, "min_instances: expected an integer from 0 to max_instances (%u), got %u",
-                        f->max_instances, f->min_instances);
+                return set_error(ret_error,
+                                 "min_instances: expected an integer from 0 to max_instances (%u), got %u",
+                                 f->max_instances, f->min_instances);
 
         *ret = TAKE_PTR(f);
         return 0;
@@ -581,16 +561,16 @@ static int read_config_file(int dir_fd, const char *filename, char **ret_data, s
                 if (errno == ENOMEM)
                         return -ENOMEM;
                 if (errno == ELOOP)
-                        return config_error(ret_error, "is a symbolic link, refusing to follow it");
-                return config_error(ret_error, "failed to open: %m");
+                        return set_error(ret_error, "is a symbolic link, refusing to follow it");
+                return set_error(ret_error, "failed to open: %m");
         }
         if (fstat(fd, &st) < 0)
-                return config_error(ret_error, "failed to stat: %m");
+                return set_error(ret_error, "failed to stat: %m");
         if (!S_ISREG(st.st_mode))
-                return config_error(ret_error, "not a regular file");
+                return set_error(ret_error, "not a regular file");
         if (st.st_size > (off_t) FUNCTION_CONFIG_SIZE_MAX)
-                return config_error(ret_error, "expected at most %u bytes of JSON, got %jd",
-                                    FUNCTION_CONFIG_SIZE_MAX, (intmax_t) st.st_size);
+                return set_error(ret_error, "expected at most %u bytes of JSON, got %jd",
+                                 FUNCTION_CONFIG_SIZE_MAX, (intmax_t) st.st_size);
 
         /* One byte more than allowed, to notice a file that grew since fstat(). */
         data = malloc(FUNCTION_CONFIG_SIZE_MAX + 2);
@@ -602,15 +582,15 @@ static int read_config_file(int dir_fd, const char *filename, char **ret_data, s
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return config_error(ret_error, "failed to read: %m");
+                        return set_error(ret_error, "failed to read: %m");
                 }
                 if (n == 0)
                         break;
                 len += (size_t) n;
         }
         if (len > FUNCTION_CONFIG_SIZE_MAX)
-                return config_error(ret_error, "expected at most %u bytes of JSON, got more",
-                                    FUNCTION_CONFIG_SIZE_MAX);
+                return set_error(ret_error, "expected at most %u bytes of JSON, got more",
+                                 FUNCTION_CONFIG_SIZE_MAX);
         data[len] = 0;
 
         *ret_data = TAKE_PTR(data);

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "options.h"
 #include "rie.h"
 #include "util.h"
 
@@ -107,10 +108,9 @@ static int parse_argv(int argc, char *argv[], RieConfig *config)
                         config->settings.eager_init = true;
                         break;
                 case ARG_LOG_LEVEL:
-                        r = log_level_from_string(optarg);
+                        r = parse_log_level_option(optarg);
                         if (r < 0)
-                                return log_error_errno(r, "Invalid --log-level '%s'.", optarg);
-                        log_set_max_level(r);
+                                return r;
                         break;
                 case 'h':
                         help();

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,34 @@ int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
                 return r;
         *ret = (unsigned) v;
         return 0;
+}
+
+int unhexchar(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -EINVAL;
+}
+
+int set_error(char **ret_error, const char *format, ...)
+{
+        va_list ap;
+        char *s;
+        int r;
+
+        if (!ret_error)
+                return -EINVAL;
+        va_start(ap, format);
+        r = vasprintf(&s, format, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        *ret_error = s;
+        return -EINVAL;
 }
 
 int parse_boolean(const char *s)

@@ -26,5 +26,12 @@ int random_hex(char *ret, size_t n);
 int parse_uint64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret);
 
+/* The value of a hex digit, or -EINVAL. */
+int unhexchar(char c);
+
+/* For parsers that explain what is wrong: sets *ret_error (when asked for) to the formatted
+ * message and returns -EINVAL, or -ENOMEM. */
+int set_error(char **ret_error, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
 /* Parses "1", "yes", "true", "on" and their negatives. */
 int parse_boolean(const char *s);

@@ -144,32 +144,7 @@ out=$(curl -sS --max-time 60 -H "Authorization: Bearer $KEY" "http://127.0.0.1:$
 check "idle: the next invocation re-activates everything" assert_contains "$out" '"again":1' "answer"
 
 # ---- 5. systemctl restart lambda-manager under a bounded load
-cat >"$TEST_TMP/load.py" <<'EOF'
-import sys, time, threading, urllib.request, urllib.error
-url, key, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-results, lock = [], threading.Lock()
-def worker():
-    end = time.time() + seconds
-    while time.time() < end:
-        start = time.time()
-        req = urllib.request.Request(url, data=b'{"load":1}', headers={"Authorization": "Bearer " + key})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                code, retry = r.status, None
-        except urllib.error.HTTPError as e:
-            code, retry = e.code, e.headers.get("Retry-After")
-        except Exception:
-            code, retry = 0, None
-        with lock:
-            results.append((code, retry, time.time() - start))
-threads = [threading.Thread(target=worker) for _ in range(3)]
-[t.start() for t in threads]
-[t.join() for t in threads]
-bad = [r for r in results if r[0] not in (200, 503) or (r[0] == 503 and r[1] != "1") or r[2] > 20]
-print(len(results), sum(r[0] == 200 for r in results), sum(r[0] == 503 for r in results), len(bad),
-      sorted(set(r[0] for r in bad)))
-EOF
-python3 "$TEST_TMP/load.py" "http://127.0.0.1:$PORT/functions/echo/invocations" "$KEY" 8 >"$TEST_TMP/load.out" &
+python3 "$LAMBDAD_SRC/tests/lib/load.py" "http://127.0.0.1:$PORT/functions/echo/invocations" "$KEY" 8 3 20 >"$TEST_TMP/load.out" &
 loader=$!
 sleep 2
 inside systemctl restart lambda-manager
