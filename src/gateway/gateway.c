@@ -185,6 +185,9 @@ static void reply_error(Conn *c, const char *function, const char *request_id, i
         http_conn_header(c->http, "x-amzn-ErrorType", type ?: status_class_error(status));
         if (status == 429 || status == 503)
                 http_conn_header(c->http, "Retry-After", "1");
+        if (status == 405)
+                http_conn_header(c->http, "Allow",
+                                 route_allow(http_request_url(&c->http->req)) ?: "GET, POST");
         metrics_observe(&g->metrics, function, status, false, false, 0);
         http_conn_end(c->http, b.data ?: "", b.len);
         buf_done(&b);
@@ -1050,8 +1053,6 @@ static void on_request(HttpConn *h)
 
         r = route_parse(http_request_method(&h->req), http_request_url(&h->req), &route, &status, &message);
         if (r < 0) {
-                if (status == 405)
-                        http_conn_header(h, "Allow", route_allow(http_request_url(&h->req)) ?: "GET, POST");
                 return reply_error(c, NULL, NULL, status, NULL, message ?: "Bad request.", NULL);
         }
 

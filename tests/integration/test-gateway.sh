@@ -65,6 +65,8 @@ check "a wrong key: 403" assert_eq 403 "$(status_of -H 'Authorization: Bearer no
 check "a key limited to other functions: 403" assert_eq 403 \
         "$(status_of -H 'Authorization: Bearer limited-key' "$URL/functions/hello/invocations" -d '{}')" "status"
 check "healthz needs no key" assert_eq 200 "$(status_of "$URL/healthz")" "status"
+check "wrong method: 405 with Allow: POST" bash -c \
+        "curl -s -D - -o /dev/null -X GET '$URL/functions/hello/invocations' | tr -d '\r' | grep -qx 'Allow: POST'"
 
 # ---- the AWS CLI v2, signing with SigV4
 check "aws lambda invoke: exit 0" aws lambda invoke --function-name hello --cli-binary-format raw-in-base64-out \
