@@ -10,6 +10,7 @@
 
 #include "docker-json.h"
 #include "docker.h"
+#include "launch.h"
 #include "list.h"
 #include "log.h"
 #include "manager.h"
@@ -42,6 +43,7 @@ struct PendingCall {
         Function *function;
         sd_bus_message *message;
         CallKind kind;
+        uint64_t since;    /* CLOCK_MONOTONIC when the call came */
         PendingCall *next; /* while the function's image is being checked */
 };
 
@@ -56,6 +58,8 @@ struct Instance {
         DockerCall *call;
         sd_event_source *probe_timer;
         uint64_t start_deadline;
+        int exit_code; /* of a container that exited while starting */
+        bool exited;   /* its logs are being read for the error */
         bool pulled;
         const char *stop_reason;
         Instance *prev, *next;
@@ -66,7 +70,11 @@ struct Function {
         char *name;
         FunctionConfig *config; /* NULL while an implicit function's image is being checked */
         Pool pool;
-        bool removed;           /* gone from the registry: freed once its instances are */
+        bool removed; /* gone from the registry: freed once its instances are */
+        /* The last failed start, for callers that wait through it and then give up. */
+        const char *start_error;
+        char *start_message;
+        uint64_t start_failed_usec;
         PendingCall *resolving; /* calls waiting for the image check */
         DockerCall *resolve_call;
         Function *prev, *next;
@@ -82,6 +90,8 @@ struct OwnerTrack {
 struct Manager {
         ManagerConfig config;
         char lifetime[33];
+        /* What the engine runs, asked once before the first start: images for others are refused. */
+        char *engine_os, *engine_arch;
 
         sd_event *event;
         sd_bus *bus;
@@ -135,7 +145,11 @@ static int pending_new(Manager *m, Function *f, sd_bus_message *message, CallKin
         if (!pc)
                 return -ENOMEM;
         *pc = (PendingCall){
-                .manager = m, .function = f, .message = sd_bus_message_ref(message), .kind = kind
+                .manager = m,
+                .function = f,
+                .message = sd_bus_message_ref(message),
+                .kind = kind,
+                .since = now_usec(CLOCK_MONOTONIC),
         };
         m->n_pending++;
         *ret = pc;
@@ -146,7 +160,8 @@ static void reply_error(PendingCall *pc, const char *name, const char *format, .
 static void reply_error(PendingCall *pc, const char *name, const char *format, ...)
 {
         va_list ap;
-        char text[512];
+        /* Room for a start failure that quotes the container's last output. */
+        char text[1024];
 
         va_start(ap, format);
         (void) vsnprintf(text, sizeof(text), format, ap);
@@ -256,6 +271,7 @@ static Function *function_free(Function *f)
         }
         pool_done(&f->pool);
         function_config_free(f->config);
+        free(f->start_message);
         free(f->name);
         free(f);
         return NULL;
@@ -385,6 +401,10 @@ static void instance_fail(Instance *i, const char *error_name, const char *forma
         va_end(ap);
         m->fail_error = error_name;
         log_warning("Starting an instance of '%s' failed: %s", f->name, m->fail_message ?: "?");
+        free(f->start_message);
+        f->start_message = m->fail_message ? strdup(m->fail_message) : NULL;
+        f->start_error = error_name;
+        f->start_failed_usec = now_usec(CLOCK_MONOTONIC);
 
         if (i->id)
                 remove_container(m, i->id);
@@ -469,6 +489,40 @@ static void instance_probe(Instance *i)
                 instance_fail(i, ERROR_START_FAILED, "Failed to probe the instance: %s", strerror(-r));
 }
 
+static void on_logs(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
+{
+        Instance *i = userdata;
+        _cleanup_free_ char *output = NULL;
+
+        i->call = NULL;
+        if (error == 0 && status == 200 && docker_parse_logs(body, len, &output) >= 0 && output[0])
+                return instance_fail(
+                        i, ERROR_START_FAILED,
+                        "The container of '%s' exited at once (exit code %i). Its last output:\n%s",
+                        i->function->name, i->exit_code, output);
+        instance_fail(i, ERROR_START_FAILED, "The container of '%s' exited at once (exit code %i)%s.",
+                      i->function->name, i->exit_code,
+                      error == 0 && status == 200 ? " without any output"
+                                                  : "; its output could not be read");
+}
+
+/* The container stopped before it answered: say why, with its exit code and last words. */
+static void instance_exited(Instance *i, int exit_code)
+{
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        i->exit_code = exit_code;
+        i->exited = true;
+        if (asprintf(&path, "/containers/%s/logs?stdout=1&stderr=1&tail=%u", i->id, DOCKER_LOG_TAIL_LINES) <
+            0)
+                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+        r = docker_call(i->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_logs, i, &i->call);
+        if (r < 0)
+                instance_fail(i, ERROR_START_FAILED, "The container of '%s' exited at once (exit code %i).",
+                              i->function->name, exit_code);
+}
+
 static void on_inspected(DockerClient *d, int error, long status, const char *body, size_t len,
                          void *userdata)
 {
@@ -484,11 +538,14 @@ static void on_inspected(DockerClient *d, int error, long status, const char *bo
                 return instance_fail(i, ERROR_START_FAILED,
                                      "The engine's description of the container is invalid.");
         if (!info.running) {
-                instance_fail(i, ERROR_START_FAILED,
-                              "The container exited at once (status %s, exit code %i).", info.status ?: "?",
-                              info.exit_code);
+                instance_exited(i, info.exit_code);
                 docker_inspect_done(&info);
                 return;
+        }
+        /* Inspected again after the engine said it died while it was being probed. */
+        if (i->host) {
+                docker_inspect_done(&info);
+                return instance_probe(i);
         }
 
         if (i->manager->config.publish_loopback) {
@@ -504,38 +561,28 @@ static void on_inspected(DockerClient *d, int error, long status, const char *bo
         instance_probe(i);
 }
 
+static int instance_inspect(Instance *i)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "/containers/%s/json", i->id) < 0)
+                return -ENOMEM;
+        return docker_call(i->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_inspected, i,
+                           &i->call);
+}
+
 static void on_started(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
 {
         Instance *i = userdata;
-        _cleanup_free_ char *path = NULL;
         int r;
 
         i->call = NULL;
         if (error < 0 || (status != 204 && status != 304))
                 return instance_fail_call(i, "Starting the container", error, status, body, len);
 
-        if (asprintf(&path, "/containers/%s/json", i->id) < 0)
-                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
-        r = docker_call(d, "GET", path, NULL, CALL_TIMEOUT_USEC, on_inspected, i, &i->call);
+        r = instance_inspect(i);
         if (r < 0)
                 instance_fail(i, ERROR_START_FAILED, "Failed to inspect the container: %s", strerror(-r));
-}
-
-static void instance_create(Instance *i);
-
-static void on_pulled(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
-{
-        Instance *i = userdata;
-        _cleanup_free_ char *message = NULL;
-
-        i->call = NULL;
-        if (error < 0 || status != 200)
-                return instance_fail_call(i, "Pulling the image", error, status, body, len);
-        if (docker_parse_pull_result(body, len, &message) != 0)
-                return instance_fail(i, ERROR_START_FAILED, "Pulling %s failed: %s",
-                                     i->function->config->image, message ?: "out of memory");
-        log_info("Pulled %s.", i->function->config->image);
-        instance_create(i);
 }
 
 static void on_created(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
@@ -545,17 +592,6 @@ static void on_created(DockerClient *d, int error, long status, const char *body
         int r;
 
         i->call = NULL;
-        if (error == 0 && status == 404 && i->function->config->pull && !i->pulled) {
-                /* Only the declaration's "pull": true lets an image come from a registry. */
-                i->pulled = true;
-                if (asprintf(&path, "/images/create?fromImage=%s", i->function->config->image) < 0)
-                        return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
-                log_info("Pulling %s for '%s'.", i->function->config->image, i->function->name);
-                r = docker_call(d, "POST", path, NULL, 10 * 60 * USEC_PER_SEC, on_pulled, i, &i->call);
-                if (r < 0)
-                        instance_fail(i, ERROR_START_FAILED, "Failed to pull the image: %s", strerror(-r));
-                return;
-        }
         if (error < 0 || status != 201)
                 return instance_fail_call(i, "Creating the container", error, status, body, len);
         r = docker_parse_create(body, len, &i->id);
@@ -594,14 +630,24 @@ static int instance_env(Instance *i, char ***ret)
         return 0;
 }
 
-static void instance_create(Instance *i)
+static void instance_create(Instance *i, const DockerImage *image)
 {
         Manager *m = i->manager;
         const FunctionConfig *c = i->function->config;
+        _cleanup_(launch_plan_done) LaunchPlan plan = {};
         _cleanup_strv_free_ char **env = NULL;
         _cleanup_free_ char *body = NULL, *path = NULL;
         char suffix[9];
         int r;
+
+        if (launch_plan(c->entrypoint, c->command, image->entrypoint, image->cmd, &plan) < 0)
+                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+        if (plan.lend_rie && !m->config.rie_path && !m->config.rie_volume)
+                return instance_fail(
+                        i, ERROR_START_FAILED,
+                        "Image %s does not run lambda-rie, and lambda-manager has none to lend it "
+                        "(--rie-path, --rie-volume).",
+                        c->image);
 
         free(i->name);
         i->name = NULL;
@@ -618,6 +664,14 @@ static void instance_create(Instance *i)
                         .memory_bytes = (uint64_t) c->memory_mb * 1024 * 1024,
                         .nano_cpus = c->nano_cpus,
                         .publish_loopback = m->config.publish_loopback,
+                        .user = c->user ?: CONTAINER_USER_DEFAULT,
+                        .entrypoint = plan.entrypoint,
+                        .cmd = plan.cmd,
+                        .working_dir = c->working_directory,
+                        .rie = !plan.lend_rie         ? DOCKER_RIE_NONE
+                               : m->config.rie_volume ? DOCKER_RIE_VOLUME
+                                                      : DOCKER_RIE_BIND,
+                        .rie_source = m->config.rie_volume ?: m->config.rie_path,
                 },
                 &body);
         if (r < 0)
@@ -626,16 +680,112 @@ static void instance_create(Instance *i)
         if (asprintf(&path, "/containers/create?name=%s", i->name) < 0)
                 return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
 
-        log_debug("Creating container %s from %s.", i->name, c->image);
+        log_debug("Creating container %s from %s%s.", i->name, c->image,
+                  plan.lend_rie ? " with lambda-rie lent" : "");
         r = docker_call(m->docker, "POST", path, body, CALL_TIMEOUT_USEC, on_created, i, &i->call);
         if (r < 0)
                 instance_fail(i, ERROR_START_FAILED, "Failed to create the container: %s", strerror(-r));
 }
 
+static void instance_inspect_image(Instance *i);
+
+static void on_pulled(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
+{
+        Instance *i = userdata;
+        _cleanup_free_ char *message = NULL;
+
+        i->call = NULL;
+        if (error < 0 || status != 200)
+                return instance_fail_call(i, "Pulling the image", error, status, body, len);
+        if (docker_parse_pull_result(body, len, &message) != 0)
+                return instance_fail(i, ERROR_START_FAILED, "Pulling %s failed: %s",
+                                     i->function->config->image, message ?: "out of memory");
+        log_info("Pulled %s.", i->function->config->image);
+        instance_inspect_image(i);
+}
+
+static void instance_pull(Instance *i)
+{
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        /* Only the declaration's "pull": true lets an image come from a registry. */
+        i->pulled = true;
+        if (asprintf(&path, "/images/create?fromImage=%s", i->function->config->image) < 0)
+                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+        log_info("Pulling %s for '%s'.", i->function->config->image, i->function->name);
+        r = docker_call(i->manager->docker, "POST", path, NULL, 10 * 60 * USEC_PER_SEC, on_pulled, i,
+                        &i->call);
+        if (r < 0)
+                instance_fail(i, ERROR_START_FAILED, "Failed to pull the image: %s", strerror(-r));
+}
+
+static void on_image(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
+{
+        Instance *i = userdata;
+        Manager *m = i->manager;
+        const FunctionConfig *c = i->function->config;
+        _cleanup_(docker_image_done) DockerImage image = {};
+
+        i->call = NULL;
+        if (error == 0 && status == 404 && c->pull && !i->pulled)
+                return instance_pull(i);
+        if (error < 0 || status != 200)
+                return instance_fail_call(i, "Inspecting the image", error, status, body, len);
+        if (docker_parse_image(body, len, &image) < 0)
+                return instance_fail(i, ERROR_START_FAILED,
+                                     "The engine's description of image %s is invalid.", c->image);
+        /* Go's names on both sides; an image that says nothing is taken to fit, as the engine does. */
+        if ((image.os && strcmp(image.os, m->engine_os) != 0) ||
+            (image.architecture && strcmp(image.architecture, m->engine_arch) != 0))
+                return instance_fail(i, ERROR_START_FAILED,
+                                     "Image %s is built for %s/%s, but this engine runs %s/%s containers.",
+                                     c->image, image.os ?: m->engine_os,
+                                     image.architecture ?: m->engine_arch, m->engine_os, m->engine_arch);
+        instance_create(i, &image);
+}
+
+static void instance_inspect_image(Instance *i)
+{
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        /* Every start reads the image afresh: a tag may have moved since the last one. */
+        if (asprintf(&path, "/images/%s/json", i->function->config->image) < 0)
+                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+        r = docker_call(i->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_image, i, &i->call);
+        if (r < 0)
+                instance_fail(i, ERROR_START_FAILED, "Failed to inspect the image: %s", strerror(-r));
+}
+
+static void on_version(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
+{
+        Instance *i = userdata;
+        Manager *m = i->manager;
+
+        i->call = NULL;
+        if (error < 0 || status != 200)
+                return instance_fail_call(i, "Asking the engine's version", error, status, body, len);
+        if (!m->engine_arch) {
+                if (docker_parse_version(body, len, &m->engine_os, &m->engine_arch) < 0)
+                        return instance_fail(i, ERROR_START_FAILED,
+                                             "The engine's version answer is invalid.");
+                log_debug("The engine runs %s/%s containers.", m->engine_os, m->engine_arch);
+        }
+        instance_inspect_image(i);
+}
+
 static void instance_start(Instance *i)
 {
+        int r;
+
         i->start_deadline = now_usec(CLOCK_MONOTONIC) + i->manager->config.start_timeout_usec;
-        instance_create(i);
+        if (i->manager->engine_arch)
+                return instance_inspect_image(i);
+        r = docker_call(i->manager->docker, "GET", "/version", NULL, CALL_TIMEOUT_USEC, on_version, i,
+                        &i->call);
+        if (r < 0)
+                instance_fail(i, ERROR_START_FAILED, "Failed to ask the engine's version: %s", strerror(-r));
 }
 
 static void on_instance_removed(DockerClient *d, int error, long status, const char *body, size_t len,
@@ -714,12 +864,22 @@ static void reply_grant(Manager *m, PendingCall *pc, PoolInstance *slot)
 
 static void reply_fail(Manager *m, PendingCall *pc, int error)
 {
+        Function *f = pc->function;
+
         switch (error) {
         case -EBUSY:
+                /* Gave up waiting: say why, a start that failed meanwhile being the likelier cause. */
+                if (f->start_message && f->start_failed_usec >= pc->since)
+                        return reply_error(
+                                pc, f->start_error,
+                                "No instance of '%s' became free in time; its last start failed: %s",
+                                f->name, f->start_message);
                 return reply_error(
                         pc, ERROR_LIMIT_EXCEEDED,
-                        "Function '%s' is at its limit of %u instances and none became free in time.",
-                        pc->function->name, pc->function->pool.limits.max_instances);
+                        "Function '%s' is at its limit of %u instances (%u busy, %u starting) and "
+                        "none became free in time.",
+                        f->name, f->pool.limits.max_instances, pool_count(&f->pool, INSTANCE_LEASED),
+                        pool_count(&f->pool, INSTANCE_STARTING));
         case -EIO:
                 return reply_error(pc, m->fail_error ?: ERROR_START_FAILED, "%s",
                                    m->fail_message ?: "Starting an instance failed.");
@@ -878,7 +1038,7 @@ static void on_image_inspected(DockerClient *d, int error, long status, const ch
                                void *userdata)
 {
         Function *f = userdata;
-        _cleanup_free_ char *label = NULL;
+        _cleanup_(docker_image_done) DockerImage image = {};
         FunctionConfig *config = NULL;
         char message[512];
 
@@ -888,8 +1048,8 @@ static void on_image_inspected(DockerClient *d, int error, long status, const ch
                                 strerror(-error));
                 return resolve_finish(f, ERROR_BACKEND_UNAVAILABLE, message);
         }
-        if (status == 200 && docker_parse_image_labels(body, len, &label) >= 0 && label &&
-            strcmp(label, f->name) == 0 && function_config_new_implicit(f->name, &config) >= 0) {
+        if (status == 200 && docker_parse_image(body, len, &image) >= 0 && image.function &&
+            strcmp(image.function, f->name) == 0 && function_config_new_implicit(f->name, &config) >= 0) {
                 f->config = config;
                 f->pool.limits = function_limits(f->manager, config);
                 log_info("Function '%s' runs image %s (labelled org.lambdad.function=%s).", f->name,
@@ -1425,10 +1585,21 @@ static int on_dead(sd_event_source *s, void *userdata)
         for (char **id = dead; id && *id; id++) {
                 Instance *i = instance_find(m, *id);
 
-                /* Starting instances fail their probe by themselves; stopping ones are on their way. */
-                if (i && (i->slot->state == INSTANCE_IDLE || i->slot->state == INSTANCE_LEASED)) {
+                if (!i)
+                        continue;
+                if (i->slot->state == INSTANCE_IDLE || i->slot->state == INSTANCE_LEASED) {
                         log_warning("Instance %.12s of '%s' died.", i->id, i->function->name);
                         instance_stop(i, "died");
+                } else if (i->slot->state == INSTANCE_STARTING && i->host && !i->exited) {
+                        /* Being probed: rather than probing a dead container until the start times out,
+                         * learn how it ended. Earlier steps see that it does not run by themselves. */
+                        docker_call_cancel(i->call);
+                        i->call = NULL;
+                        i->probe_timer = sd_event_source_disable_unref(i->probe_timer);
+                        if (instance_inspect(i) < 0)
+                                instance_fail(i, ERROR_START_FAILED,
+                                              "The container of '%s' died while starting.",
+                                              i->function->name);
                 }
         }
         return 0;
@@ -1613,6 +1784,8 @@ Manager *manager_free(Manager *m)
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         free(m->fail_message);
+        free(m->engine_os);
+        free(m->engine_arch);
         free(m);
         return NULL;
 }

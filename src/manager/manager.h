@@ -35,6 +35,8 @@ typedef struct ManagerConfig {
         uint64_t wait_timeout_usec;  /* how long Acquire waits at the instance limit */
         uint64_t exit_idle_usec;     /* exit after this long with no instances and no calls; 0: never */
         bool keep_instances;         /* leave containers running on SIGTERM */
+        const char *rie_path;        /* lambda-rie on the engine's host, lent to images without one */
+        const char *rie_volume;      /* or: a volume holding lambda-rie (wins over rie_path) */
 } ManagerConfig;
 
 typedef struct Manager Manager;

@@ -419,35 +419,47 @@ static int resolve_bootstrap(Rie *rie, char ***ret)
         return -ENOENT;
 }
 
-static _noreturn_ void exec_bootstrap(char **argv, char **envp, int log_fd)
+static _noreturn_ void exec_bootstrap(char **argv, char **envp, bool enter_task_root, int log_fd,
+                                      int error_fd)
 {
         const char *task_root = env_get(envp, "LAMBDA_TASK_ROOT");
         sigset_t none;
+        int e;
 
         (void) setpgid(0, 0);
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
         if (dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
                 _exit(127);
-        if (task_root && chdir(task_root) < 0)
+        /* A bootstrap found in the standard places runs in the task root, as AWS's emulator does; one
+         * named on the command line runs where the container's working directory is (the image's). */
+        if (enter_task_root && task_root && chdir(task_root) < 0)
                 fprintf(stderr, "lambda-rie: cannot enter LAMBDA_TASK_ROOT '%s': %m\n", task_root);
         execve(argv[0], argv, envp);
-        fprintf(stderr, "lambda-rie: failed to execute bootstrap '%s': %m\n", argv[0]);
+        /* The parent learns why through error_fd, which a successful execve() closes. */
+        e = errno;
+        (void) !write(error_fd, &e, sizeof(e));
         _exit(127);
 }
 
-static int spawn_bootstrap(Rie *rie)
+/* Starts the bootstrap. -errno; when the bootstrap itself could not be executed, *ret_exec_failed is set
+ * and the error is execve()'s (-ENOENT also when no standard bootstrap exists). */
+static int spawn_bootstrap(Rie *rie, bool *ret_exec_failed)
 {
         _cleanup_strv_free_ char **argv = NULL, **envp = NULL;
-        _cleanup_close_ int out_r = -EBADF, out_w = -EBADF;
+        _cleanup_close_ int out_r = -EBADF, out_w = -EBADF, err_r = -EBADF, err_w = -EBADF;
         char stream[96], hex[33], date[16];
         time_t t = time(NULL);
         struct tm tm;
-        int pipe_fds[2];
+        int pipe_fds[2], exec_errno;
+        ssize_t n;
         pid_t pid;
         int r;
 
+        *ret_exec_failed = false;
         r = resolve_bootstrap(rie, &argv);
+        if (r == -ENOENT)
+                *ret_exec_failed = true;
         if (r < 0)
                 return r;
 
@@ -465,15 +477,32 @@ static int spawn_bootstrap(Rie *rie)
                 return -errno;
         out_r = pipe_fds[0];
         out_w = pipe_fds[1];
+        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+                return -errno;
+        err_r = pipe_fds[0];
+        err_w = pipe_fds[1];
 
         pid = fork();
         if (pid < 0)
                 return -errno;
         if (pid == 0)
-                exec_bootstrap(argv, envp, out_w);
+                exec_bootstrap(argv, envp, !rie->bootstrap_argv, out_w, err_w);
 
         /* Also in the parent, so a kill of the group never races the child's own setpgid(). */
         (void) setpgid(pid, pid);
+
+        /* Returns at once: EOF when the child has executed the bootstrap, else the child's errno. */
+        err_w = safe_close(err_w);
+        do
+                n = read(err_r, &exec_errno, sizeof(exec_errno));
+        while (n < 0 && errno == EINTR);
+        if (n == (ssize_t) sizeof(exec_errno)) {
+                (void) waitpid(pid, NULL, 0);
+                log_error("Cannot execute the bootstrap %s as uid %u: %s", argv[0], (unsigned) getuid(),
+                          strerror(exec_errno));
+                *ret_exec_failed = true;
+                return exec_errno > 0 ? -exec_errno : -EIO;
+        }
 
         rie->log_source = loop_source_free(rie->log_source);
         safe_close(rie->log_fd);
@@ -504,16 +533,20 @@ static void kill_bootstrap(Rie *rie)
         (void) kill(rie->pid, SIGKILL);
 }
 
-static void start_or_fail(Rie *rie)
+/* Starts the bootstrap, or answers the waiting invocation with why it cannot run. Returns the exit
+ * status for a container that can never work (127: no bootstrap, 126: it cannot be executed), or 0. */
+static int start_or_fail(Rie *rie)
 {
+        bool exec_failed;
+        char m[256], why[128];
         int r;
 
-        r = spawn_bootstrap(rie);
+        r = spawn_bootstrap(rie, &exec_failed);
         if (r >= 0)
-                return;
+                return 0;
 
         (void) runtime_exited(&rie->rt);
-        if (r == -ENOENT) {
+        if (exec_failed && !rie->bootstrap_argv) {
                 log_error("No bootstrap: none given and none of /var/task/bootstrap, /opt/bootstrap, "
                           "/var/runtime/bootstrap is executable.");
                 if (rie->rt.phase != INVOKE_NONE)
@@ -521,11 +554,23 @@ static void start_or_fail(Rie *rie)
                                 rie, 502, "Runtime.InvalidEntrypoint",
                                 "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap "
                                 "/var/runtime/bootstrap]");
-                return;
+                return 127;
+        }
+        if (exec_failed) {
+                /* Lambda's words for it, which have the error in Go's lower case. */
+                (void) snprintf(why, sizeof(why), "%s", strerror(-r));
+                if (why[0] >= 'A' && why[0] <= 'Z')
+                        why[0] = (char) (why[0] - 'A' + 'a');
+                (void) snprintf(m, sizeof(m), "RequestId: %s Error: fork/exec %s: %s", rie->inv.id,
+                                rie->bootstrap_argv[0], why);
+                if (rie->rt.phase != INVOKE_NONE)
+                        invocation_fail(rie, 502, "Runtime.InvalidEntrypoint", m);
+                return r == -ENOENT ? 127 : 126;
         }
         log_error_errno(r, "Failed to start the bootstrap: %m");
         if (rie->rt.phase != INVOKE_NONE)
                 invocation_fail(rie, 502, "Runtime.StartFailed", "The runtime could not be started.");
+        return 0;
 }
 
 static void on_bootstrap_exit(Rie *rie, int status)
@@ -552,7 +597,7 @@ static void on_bootstrap_exit(Rie *rie, int status)
                 /* We killed the previous process (timeout, init error); the queued invocation gets a
                  * fresh one. */
                 if (runtime_start(&rie->rt))
-                        start_or_fail(rie);
+                        (void) start_or_fail(rie);
                 return;
         }
 
@@ -567,7 +612,7 @@ static void on_bootstrap_exit(Rie *rie, int status)
                 log_info("Runtime exited (%s).", why);
 
         if (rie->settings.eager_init && (killed || lived) && runtime_start(&rie->rt))
-                start_or_fail(rie);
+                (void) start_or_fail(rie);
 }
 
 static int on_signal(LoopSource *s, int fd, uint32_t revents, void *userdata)
@@ -742,7 +787,7 @@ static void handle_invoke(Conn *c)
         }
 
         if (action & RUNTIME_ACTION_SPAWN)
-                start_or_fail(rie);
+                (void) start_or_fail(rie);
         if (action & RUNTIME_ACTION_DELIVER)
                 deliver(rie);
 }
@@ -1137,7 +1182,13 @@ int rie_run(Rie *rie)
 {
         log_info("Listening for invocations, Runtime API on %s, timeout %us.", rie->runtime_api,
                  rie->settings.timeout_sec);
-        if (rie->settings.eager_init && runtime_start(&rie->rt))
-                start_or_fail(rie);
+        if (rie->settings.eager_init && runtime_start(&rie->rt)) {
+                int status = start_or_fail(rie);
+
+                /* A bootstrap that cannot be executed never will be: the container fails at once, with
+                 * the reason in its output, as a container whose entry point is missing does. */
+                if (status > 0)
+                        return status;
+        }
         return loop_run(rie->loop);
 }
