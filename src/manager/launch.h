@@ -5,7 +5,8 @@
  * launch.h: what a function's container runs. The image's ENTRYPOINT and CMD, with the declaration's
  * ImageConfig overrides, become the container's command; when that command does not start lambda-rie
  * (an AWS base image, a runtime interface client, a custom runtime), lambda-rie is lent to the
- * container and runs in front of it, the image's command becoming its bootstrap. Pure logic, no I/O.
+ * container and runs in front of it, the image's command becoming its bootstrap (AWS's own emulator,
+ * which images made to be tried locally put first, left out). Pure logic, no I/O.
  */
 
 #include <stdbool.h>

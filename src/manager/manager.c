@@ -1300,6 +1300,7 @@ static int method_prewarm(sd_bus_message *message, void *userdata, sd_bus_error 
 typedef struct Cleanup {
         Manager *manager;
         bool all;
+        bool background; /* at start, beside serving: only the outcome is logged */
         unsigned removing;
         unsigned removed;
         int error;
@@ -1320,6 +1321,12 @@ static void cleanup_finish(Cleanup *c)
                 else
                         (void) sd_bus_reply_method_return(c->reply_to, "u", (uint32_t) c->removed);
                 sd_bus_message_unref(c->reply_to);
+        } else if (c->background) {
+                if (c->error < 0)
+                        log_warning_errno(c->error,
+                                          "Removing the containers of earlier lifetimes failed: %m");
+                else if (c->removed > 0)
+                        log_info("Removed %u containers of earlier lifetimes.", c->removed);
         } else {
                 m->cleanup_result = c->error < 0 ? c->error : (int) c->removed;
                 m->cleanup_done = true;
@@ -1382,7 +1389,7 @@ static void on_zombies_listed(DockerClient *d, int error, long status, const cha
         cleanup_finish(c);
 }
 
-static int cleanup_start(Manager *m, bool all, sd_bus_message *reply_to)
+static int cleanup_start(Manager *m, bool all, bool background, sd_bus_message *reply_to)
 {
         _cleanup_free_ char *filter = NULL, *path = NULL;
         Cleanup *c;
@@ -1397,7 +1404,9 @@ static int cleanup_start(Manager *m, bool all, sd_bus_message *reply_to)
         c = calloc(1, sizeof(Cleanup));
         if (!c)
                 return -ENOMEM;
-        *c = (Cleanup){ .manager = m, .all = all, .reply_to = sd_bus_message_ref(reply_to) };
+        *c = (Cleanup){
+                .manager = m, .all = all, .background = background, .reply_to = sd_bus_message_ref(reply_to)
+        };
         m->n_pending++;
         r = docker_call(m->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_zombies_listed, c, NULL);
         if (r < 0) {
@@ -1413,7 +1422,7 @@ static int method_cleanup_zombies(sd_bus_message *message, void *userdata, sd_bu
 {
         int r;
 
-        r = cleanup_start(userdata, false, message);
+        r = cleanup_start(userdata, false, false, message);
         if (r < 0)
                 return r;
         return 1;
@@ -1424,7 +1433,7 @@ int manager_cleanup_sync(Manager *m, bool all)
         int r;
 
         m->cleanup_done = false;
-        r = cleanup_start(m, all, NULL);
+        r = cleanup_start(m, all, false, NULL);
         if (r < 0)
                 return r;
         while (!m->cleanup_done) {
@@ -1809,13 +1818,6 @@ int manager_run(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
 
-        /* Containers of earlier lifetimes first: nothing of them may be handed out. */
-        r = manager_cleanup_sync(m, true);
-        if (r < 0)
-                log_warning_errno(r, "Cleaning up earlier containers failed, going on: %m");
-        else if (r > 0)
-                log_info("Removed %i containers of earlier lifetimes.", r);
-
         r = sd_bus_open_system(&m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
@@ -1831,6 +1833,12 @@ int manager_run(Manager *m)
         /* Without the bus nobody can reach us: exit; the next lifetime cleans up our containers. */
         (void) sd_bus_set_exit_on_disconnect(m->bus, true);
 
+        /* Containers of earlier lifetimes go beside serving: they carry another lifetime label, so
+         * none of them is ever handed out, and an engine slow to remove them (seconds per container
+         * after it restarted) must not keep callers waiting for the bus name. */
+        r = cleanup_start(m, false, true, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to start removing the containers of earlier lifetimes: %m");
         events_start(m);
         manager_update_timers(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=Serving %s, lifetime %s", MANAGER_BUS_NAME, m->lifetime);

@@ -64,6 +64,8 @@ declare_fn awsbase-missing "{ \"image\": \"${P}awsbase:latest\", \"command\": [\
 declare_fn ric "{ \"image\": \"${P}node-ric:latest\" }"
 declare_fn custom "{ \"image\": \"${P}custom-sh:latest\" }"
 declare_fn custom-root "{ \"image\": \"${P}custom-sh:latest\", \"user\": \"0:0\" }"
+declare_fn secret "{ \"image\": \"${P}custom-sh:latest\", \"command\": [\"secret.handler\"] }"
+declare_fn secret-root "{ \"image\": \"${P}custom-sh:latest\", \"command\": [\"secret.handler\"], \"user\": \"0\" }"
 declare_fn overrides "{ \"image\": \"${P}custom-sh:latest\", \"entrypoint\": [\"/var/task/bootstrap\"],
         \"command\": [\"function.handler\"] }"
 declare_fn workdir "{ \"image\": \"${P}custom-sh:latest\", \"working_directory\": \"/tmp\" }"
@@ -151,6 +153,16 @@ check "custom runtime: _HANDLER comes from CMD" assert_eq whoami.handler "$(json
 check "custom runtime: runs as 993:990" assert_eq "993 990" "$(json "$out" 'str(d["uid"]) + " " + str(d["gid"])')" "uid"
 out=$(invoke custom-root '{}')
 check "a declaration's \"user\" overrides it" assert_eq "0 0" "$(json "$out" 'str(d["uid"]) + " " + str(d["gid"])')" "uid"
+
+# ---- files only root may read: the function fails as it would on Lambda, saying why
+out=$(curl -sS --max-time 60 -D "$TEST_TMP/secret.h" -H 'X-Amz-Log-Type: Tail' \
+        "$URL/2015-03-31/functions/secret/invocations" -d '{}')
+check "a handler file only root may read: 200 + Unhandled" assert_eq "200 Unhandled" \
+        "$(status secret) $(header secret X-Amz-Function-Error)" "status"
+check "a handler file only root may read: Runtime.ExitError" assert_eq Runtime.ExitError "$(json "$out" 'd["errorType"]')" "errorType"
+check "a handler file only root may read: the log says Permission denied" assert_contains \
+        "$(header secret X-Amz-Log-Result | base64 -d)" "can't open '/var/task/secret.sh': Permission denied" "log"
+check "with \"user\": \"0\" the same file is read" assert_eq '{"secret":true}' "$(invoke secret-root '{}')" "answer"
 
 # ---- an image that exits at once: 502 with the exit code and the output
 out=$(invoke broken '{}')

@@ -83,6 +83,12 @@ static void test_images_that_do_not(void **state)
         /* A custom runtime: only a CMD, or nothing at all (lambda-rie looks for a bootstrap). */
         check(NONE, NONE, NONE, L("/var/task/bootstrap"), true, RIE_MOUNT_PATH, "-- /var/task/bootstrap");
         check(NONE, NONE, NONE, NONE, true, RIE_MOUNT_PATH, "");
+        /* AWS's emulator in front of the runtime: lambda-rie takes its place. */
+        check(NONE, NONE, L("/usr/local/bin/aws-lambda-rie", "/usr/bin/npx", "aws-lambda-ric"),
+              L("app.handler"), true, RIE_MOUNT_PATH, "-- /usr/bin/npx aws-lambda-ric app.handler");
+        check(NONE, NONE, L("/usr/local/bin/aws-lambda-rie"), NONE, true, RIE_MOUNT_PATH, "");
+        check(NONE, NONE, L("/bin/sh", "aws-lambda-rie"), NONE, true, RIE_MOUNT_PATH,
+              "-- /bin/sh aws-lambda-rie");
         /* An option-like bootstrap stays the bootstrap. */
         check(NONE, NONE, L("--weird"), NONE, true, RIE_MOUNT_PATH, "-- --weird");
 
