@@ -21,6 +21,7 @@ packages=(
         wrk nginx-light gnuplot-nox
         # integration and system tests
         docker.io systemd-container dbus iproute2 curl jq file python3
+        podman netavark  # the second engine the manager is tested on; netavark: its network stack as tested
         awscli        # a real Lambda client
         busybox-static
         # building aws-lambda-ric (the Node example) from npm
