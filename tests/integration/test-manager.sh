@@ -5,8 +5,8 @@
 # real engine, real lambda-rie images. EnsureContainer/Acquire/Release, coalesced cold starts at
 # the instance limit, leases ending with their holder, idle reaping, cleanup of earlier lifetimes
 # (--cleanup and activation), safety (no container for undeclared or unlabelled images), the
-# engine going away and coming back, malformed arguments, the gateway in front of it with the AWS
-# CLI, --publish=bridge, exit on idle, and the interface XML.
+# engine going away and coming back, malformed arguments, memory/CPU/pids limits, the gateway in
+# front of it with the AWS CLI, --publish=bridge, exit on idle, and the interface XML.
 #
 # The engine is $LAMBDAD_ENGINE (tests/lib/lib.sh, ensure_engine): dockerd (test-manager), or a
 # Podman service that the test starts for itself (test-manager-podman). The `docker` client
@@ -77,7 +77,7 @@ cat >"$FN/hello.json" <<EOF
 { "image": "${PREFIX}hello:latest", "idle_timeout_sec": 3, "timeout_sec": 5 }
 EOF
 cat >"$FN/capped.json" <<EOF
-{ "image": "${PREFIX}hello:latest", "max_instances": 3, "idle_timeout_sec": 60 }
+{ "image": "${PREFIX}hello:latest", "max_instances": 3, "idle_timeout_sec": 60, "memory_mb": 256, "cpus": 0.5 }
 EOF
 printf '{ "image": "x", "memory_mb": 64 }' >"$FN/broken.json"
 
@@ -157,6 +157,16 @@ check "50 concurrent Acquires: 50 answers" assert_eq 50 "$(wc -l <"$TEST_TMP/acq
 check "50 concurrent Acquires: exactly 3 leases (the limit)" assert_eq 3 "$(grep -c '^ok ' "$TEST_TMP/acquire.out")" "leases"
 check "the others: LimitExceeded" assert_eq 47 "$(grep -c '^error org.lambdad.Error.LimitExceeded' "$TEST_TMP/acquire.out")" "errors"
 check "exactly 3 containers started" assert_eq 3 "$(ours capped)" "containers"
+# The limits as the kernel enforces them, read inside one of them: memory, CPU quota and period,
+# pids (cgroup v1 files, else v2's, which print the same numbers in the same order).
+limits_in() {
+        docker exec "$1" cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us \
+                /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/pids/pids.max 2>/dev/null ||
+                docker exec "$1" cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max /sys/fs/cgroup/pids.max
+}
+one=$(docker ps -q --filter label=org.lambdad.managed-by=lambda-manager --filter label=org.lambdad.function=capped | head -n 1)
+check "limits: 256 MB, half a CPU and 1024 processes in the container's cgroups" assert_eq \
+        "268435456 50000 100000 1024" "$(limits_in "$one" | tr -s ' \n' ' ' | sed 's/ $//')" "limits"
 check "ListInstances shows the leases" bash -c "[[ \$(busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -o '\"leased\"' | wc -l) -eq 3 ]]"
 # ---- leases end with their holder
 wait "$holder"

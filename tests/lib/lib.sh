@@ -598,11 +598,15 @@ podman_start_private() {
 }
 
 # _lib_podman_remove DIR: remove the containers of the private Podman in DIR (their conmon
-# processes outlive the service), then what is mounted under it, then its storage.
+# processes outlive the service), stop what still runs from it (the conmon of an exec session
+# lingers for minutes), then unmount what is mounted under it, and remove its storage.
 _lib_podman_remove() {
-        local dir=$1 m
+        local dir=$1 m p
         CONTAINERS_CONF=$dir/containers.conf CONTAINERS_STORAGE_CONF=$dir/storage.conf \
                 podman rm --all --force --time 0 >/dev/null 2>&1
+        for p in $(pgrep -f -- "$dir/"); do
+                _lib_kill_tree "$p"
+        done
         for m in $(findmnt -rn -o TARGET | grep -F "$dir/" | sort -r); do
                 umount -l "$m" 2>/dev/null
         done
