@@ -570,7 +570,7 @@ ensure_engine() {
 podman_start_private() {
         local dir=$TEST_TMP/podman i
         command -v podman >/dev/null 2>&1 ||
-                lib_skip "podman is not installed and cannot be here (apt-get install podman)"
+                lib_skip "podman is not installed (apt-get install podman; tools/deps.sh installs it)"
         mkdir -p "$dir/tmp"
         printf '%s\n' '[containers]' \
                 'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]' '' \
