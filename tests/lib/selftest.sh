@@ -312,6 +312,21 @@ if command -v podman >/dev/null 2>&1; then
         check "podman_start_private: nothing mounted under it left" \
                 eval "! findmnt -rn -o TARGET | grep -qF '$pdir/'"
         check "podman_start_private: its storage removed" test ! -e "$pdir"
+
+        # A test killed by SIGKILL cleans nothing up: the next lib_init stops its Podman and
+        # removes its containers and storage.
+        f=$(child podman-orphan "
+                LAMBDAD_ENGINE=podman ensure_engine
+                echo \"\$TEST_TMP/podman\" >'$TEST_TMP/podman-orphan.dir'
+                docker run -d \"\$(docker_image_busybox lambdad-selftest-busybox:latest)\" sleep 300 >/dev/null
+                kill -KILL \$\$
+        ")
+        bash -c 'bash "$1" >/dev/null 2>&1; exit 0' _ "$f" 2>/dev/null
+        pdir=$(cat "$TEST_TMP/podman-orphan.dir")
+        check "SIGKILL: its Podman's container is left behind" eval "[[ -n \$(pgrep -f -- 'conmon.*$pdir/') ]]"
+        run_child next 'true'
+        check "the next lib_init stops what ran from its Podman" eval "[[ -z \$(pgrep -f -- '$pdir/') ]]"
+        check "the next lib_init removes its Podman's storage" test ! -e "$pdir"
 else
         ok "# SKIP podman is not installed (apt-get install podman)"
 fi
