@@ -32,6 +32,7 @@
 #define ACCOUNT_ID        "000000000000"
 #define RESPONSE_MAX      (LAMBDA_RUNTIME_RESPONSE_MAX + 64 * 1024)
 #define DRAIN_USEC        (30 * USEC_PER_SEC)
+#define BUS_RETRY_USEC    (1 * USEC_PER_SEC)
 
 static const HttpLimits gateway_limits = {
         .max_url = 8192,
@@ -134,6 +135,8 @@ struct Gateway {
         sd_event_source *lease_timer;
         sd_event_source *idle_timer;
         bool draining;
+
+        sd_event_source *bus_retry; /* while the system bus cannot be reached (a container started first) */
 };
 
 static void job_start_upstream(Job *j);
@@ -1082,6 +1085,19 @@ static void on_request(HttpConn *h)
         }
 
         switch (route.type) {
+        case ROUTE_LIST_FUNCTIONS:
+        case ROUTE_INVOKE:
+                /* Until the bus is there (see on_bus_retry), nothing can reach the manager. */
+                if (!g->bus)
+                        return reply_error(c, route.type == ROUTE_INVOKE ? route.function : NULL, NULL, 503,
+                                           "ServiceException",
+                                           "The system bus is not reachable yet; retry shortly.", NULL);
+                break;
+        default:
+                break;
+        }
+
+        switch (route.type) {
         case ROUTE_METRICS: {
                 Buf b = {};
 
@@ -1464,9 +1480,13 @@ int gateway_new(Gateway **ret, const GatewayConfig *config)
 
         if (config->auth) {
                 r = auth_load(config->api_keys_path, config->credentials_path, &g->auth, &error);
+                if (r >= 0 && config->api_key)
+                        r = auth_add_api_key(g->auth, "LAMBDAD_API_KEY", config->api_key, &error);
                 if (r < 0)
                         return log_error_errno(r, "Refusing to start without valid credentials: %s",
                                                error ?: "?");
+                if (config->api_key)
+                        log_info("LAMBDAD_API_KEY is a Bearer key for every function.");
                 if (g->auth->n_api_keys == 0 && g->auth->n_credentials == 0)
                         log_warning(
                                 "No API keys in %s and no credentials in %s: every request will be refused "
@@ -1513,6 +1533,7 @@ Gateway *gateway_free(Gateway *g)
         free(g->listeners);
         sd_event_source_disable_unref(g->lease_timer);
         sd_event_source_disable_unref(g->idle_timer);
+        sd_event_source_disable_unref(g->bus_retry);
         curl_glue_free(g->glue);
         sd_bus_flush_close_unref(g->bus);
         sd_event_unref(g->event);
@@ -1520,6 +1541,51 @@ Gateway *gateway_free(Gateway *g)
         metrics_done(&g->metrics);
         free(g);
         return NULL;
+}
+
+/* Connects to the system bus and follows the manager's comings and goings on it. Once connected, a
+ * lost bus ends the gateway (as the system bus only goes away with the system). */
+static int gateway_connect_bus(Gateway *g)
+{
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = sd_bus_open_system(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_match_async(
+                bus, NULL,
+                "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+                "member='NameOwnerChanged',arg0='" MANAGER_BUS_NAME "'",
+                on_manager_owner_changed, NULL, g);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(bus, NULL, MANAGER_BUS_NAME, MANAGER_OBJECT, MANAGER_INTERFACE,
+                                              "InstanceStopped", on_instance_stopped, NULL, g);
+        if (r < 0)
+                return log_error_errno(r, "Failed to subscribe to the manager's signals: %m");
+        r = sd_bus_attach_event(bus, g->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus: %m");
+        (void) sd_bus_set_exit_on_disconnect(bus, true);
+        g->bus = TAKE_PTR(bus);
+        return 0;
+}
+
+static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Gateway *g = userdata;
+        int r;
+
+        r = gateway_connect_bus(g);
+        if (r >= 0) {
+                log_info("Connected to the system bus.");
+                g->bus_retry = sd_event_source_disable_unref(g->bus_retry);
+                return 0;
+        }
+        log_full_errno(LOG_DEBUG, r, "The system bus is still not reachable: %m");
+        (void) sd_event_source_set_time_relative(s, BUS_RETRY_USEC);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
 }
 
 int gateway_run(Gateway *g)
@@ -1535,24 +1601,19 @@ int gateway_run(Gateway *g)
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
 
-        r = sd_bus_open_system(&g->bus);
-        if (r < 0)
-                return log_error_errno(r, "Failed to connect to the system bus: %m");
-        r = sd_bus_add_match_async(
-                g->bus, NULL,
-                "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
-                "member='NameOwnerChanged',arg0='" MANAGER_BUS_NAME "'",
-                on_manager_owner_changed, NULL, g);
-        if (r >= 0)
-                r = sd_bus_match_signal_async(g->bus, NULL, MANAGER_BUS_NAME, MANAGER_OBJECT,
-                                              MANAGER_INTERFACE, "InstanceStopped", on_instance_stopped,
-                                              NULL, g);
-        if (r < 0)
-                return log_error_errno(r, "Failed to subscribe to the manager's signals: %m");
-        r = sd_bus_attach_event(g->bus, g->event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0)
-                return log_error_errno(r, "Failed to attach the bus: %m");
-        (void) sd_bus_set_exit_on_disconnect(g->bus, true);
+        r = gateway_connect_bus(g);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                log_warning_errno(r,
+                                  "The system bus is not reachable (%m); retrying every second, answering "
+                                  "503 meanwhile.");
+                r = sd_event_add_time_relative(g->event, &g->bus_retry, CLOCK_MONOTONIC, BUS_RETRY_USEC, 0,
+                                               on_bus_retry, g);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to arm the bus retry timer: %m");
+                (void) sd_event_source_set_description(g->bus_retry, "bus-retry");
+        }
 
         r = open_listeners(g);
         if (r < 0)

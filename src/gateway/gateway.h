@@ -28,6 +28,7 @@ typedef struct GatewayConfig {
         uint64_t upstream_timeout_usec; /* safety net over the function's own timeout */
         unsigned max_connections;
         unsigned max_events; /* queued Event invocations */
+        const char *api_key; /* from LAMBDAD_API_KEY: a Bearer key for every function, or NULL */
 } GatewayConfig;
 
 typedef struct Gateway Gateway;

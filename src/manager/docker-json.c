@@ -216,6 +216,8 @@ static int build_labels(const DockerCreateParams *p, json_object **ret)
                 r = add_string(labels, LABEL_FUNCTION, p->function);
         if (r >= 0)
                 r = add_string(labels, LABEL_LIFETIME, p->lifetime);
+        if (r >= 0 && p->network)
+                r = add_string(labels, LABEL_NETWORK, p->network);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(labels);
@@ -268,6 +270,8 @@ static int build_host_config(const DockerCreateParams *p, json_object **ret)
                 r = add_string_array(hc, "SecurityOpt", "no-new-privileges");
         if (r >= 0)
                 r = add_int64(hc, "PidsLimit", 1024);
+        if (r >= 0 && p->network)
+                r = add_string(hc, "NetworkMode", p->network);
         if (r >= 0)
                 r = add_bool(hc, "ReadonlyRootfs", true);
         if (r < 0)
@@ -305,7 +309,8 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
         assert(ret);
 
         if (!string_is_valid(p->image) || !p->image[0] || !string_is_valid(p->function) || !p->function[0] ||
-            !string_is_valid(p->lifetime) || !p->lifetime[0])
+            !string_is_valid(p->lifetime) || !p->lifetime[0] ||
+            (p->network && !docker_name_is_valid(p->network)))
                 return -EINVAL;
         if (p->memory_bytes > INT64_MAX || p->nano_cpus > INT64_MAX)
                 return -ERANGE;
@@ -821,6 +826,7 @@ void docker_inspect_done(DockerInspect *i)
         free(i->host_ip);
         free(i->function);
         free(i->lifetime);
+        strv_free(i->networks);
         *i = (DockerInspect){};
 }
 
@@ -893,7 +899,7 @@ static int parse_inspect_address(json_object *ns, DockerInspect *i)
         int r;
 
         r = dup_ip_address(ns, "IPAddress", &i->ip_address);
-        if (r < 0 || i->ip_address)
+        if (r < 0)
                 return r;
 
         /* Containers on a user-defined network have no top-level address, only one per network. */
@@ -902,12 +908,19 @@ static int parse_inspect_address(json_object *ns, DockerInspect *i)
                 return r;
         json_object_object_foreach(networks, name, net)
         {
-                (void) name;
                 if (!json_object_is_type(net, json_type_object))
                         return -EBADMSG;
-                r = dup_ip_address(net, "IPAddress", &i->ip_address);
-                if (r < 0 || i->ip_address)
-                        return r;
+                /* A name we could not hand back to the engine is of no use to us. */
+                if (docker_name_is_valid(name)) {
+                        r = strv_extend(&i->networks, name);
+                        if (r < 0)
+                                return r;
+                }
+                if (!i->ip_address) {
+                        r = dup_ip_address(net, "IPAddress", &i->ip_address);
+                        if (r < 0)
+                                return r;
+                }
         }
         return 0;
 }

@@ -18,6 +18,8 @@
 #define LABEL_MANAGED_BY "org.lambdad.managed-by"
 #define LABEL_FUNCTION   "org.lambdad.function"
 #define LABEL_LIFETIME   "org.lambdad.lifetime"
+/* The network the instance was attached to (--network): a manager cleans up only its network's. */
+#define LABEL_NETWORK "org.lambdad.network"
 
 #define LABEL_MANAGED_BY_VALUE "lambda-manager"
 
@@ -38,14 +40,15 @@ typedef struct DockerCreateParams {
         uint64_t memory_bytes; /* 0: no limit; else Memory and MemorySwap (no swap) */
         uint64_t nano_cpus;    /* 0: no limit */
         bool publish_loopback; /* publish 8080/tcp on 127.0.0.1 with a dynamic host port */
+        const char *network;   /* NULL: the engine's default; else NetworkMode and the LABEL_NETWORK label */
 } DockerCreateParams;
 
 /*
  * The body of POST /containers/create. The sandboxing in HostConfig is fixed: no capabilities, no new
  * privileges, a read-only root with a tmpfs /tmp, a pids limit, and no init (lambda-rie is PID 1 on
- * purpose). -EINVAL for a missing image/label value, an env entry that is not NAME=VALUE, or strings
- * that are not UTF-8 (the engine would mangle them, and a mangled label no longer matches our filters);
- * -ERANGE for limits the engine cannot represent.
+ * purpose). -EINVAL for a missing image/label value, a network name the engine would refuse, an env
+ * entry that is not NAME=VALUE, or strings that are not UTF-8 (the engine would mangle them, and a
+ * mangled label no longer matches our filters); -ERANGE for limits the engine cannot represent.
  */
 int docker_create_body(const DockerCreateParams *p, char **ret);
 
@@ -102,6 +105,7 @@ typedef struct DockerInspect {
         char *host_ip;      /* ...HostIp, NULL if none */
         char *function;     /* Config.Labels[LABEL_FUNCTION] */
         char *lifetime;     /* Config.Labels[LABEL_LIFETIME] */
+        char **networks;    /* the names of NetworkSettings.Networks, NULL if none */
 } DockerInspect;
 
 void docker_inspect_done(DockerInspect *i);

@@ -15,6 +15,7 @@
 #include "manager.h"
 #include "pool.h"
 #include "registry.h"
+#include "self.h"
 #include "strv.h"
 #include "util.h"
 
@@ -111,6 +112,8 @@ struct Manager {
         bool exiting;
         int cleanup_result;
         bool cleanup_done;
+
+        char *network; /* --network, resolved; NULL: the engine's default */
 };
 
 static void manager_apply(Manager *m, Function *f, PoolActions *a, const char *stop_reason);
@@ -618,6 +621,7 @@ static void instance_create(Instance *i)
                         .memory_bytes = (uint64_t) c->memory_mb * 1024 * 1024,
                         .nano_cpus = c->nano_cpus,
                         .publish_loopback = m->config.publish_loopback,
+                        .network = m->network,
                 },
                 &body);
         if (r < 0)
@@ -1228,7 +1232,12 @@ static int cleanup_start(Manager *m, bool all, sd_bus_message *reply_to)
         Cleanup *c;
         int r;
 
-        r = docker_label_filter(LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, &filter);
+        /* On a network of its own, the manager owns only the containers on it: other deployments on
+         * the same engine keep theirs (each container is still checked for our managed-by label). */
+        if (m->network)
+                r = docker_label_filter(LABEL_NETWORK, m->network, &filter);
+        else
+                r = docker_label_filter(LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, &filter);
         if (r < 0)
                 return r;
         if (asprintf(&path, "/containers/json?all=1&filters=%s", filter) < 0)
@@ -1552,6 +1561,30 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+/* --require-engine and --network: what a manager in a container must know before anything else. */
+static int manager_check_surroundings(Manager *m)
+{
+        _cleanup_free_ char *message = NULL;
+        int r;
+
+        if (m->config.require_engine) {
+                r = self_check_engine_socket(m->config.docker_socket, &message);
+                if (r < 0)
+                        return log_error_errno(r, "%s", message ?: "Out of memory.");
+        }
+        if (!m->config.network)
+                return 0;
+        if (strcmp(m->config.network, "auto") != 0) {
+                m->network = strdup(m->config.network);
+                return m->network ? 0 : log_oom();
+        }
+        r = self_network(m->docker, m->event, &m->network, &message);
+        if (r < 0)
+                return log_error_errno(r, "%s", message ?: "Out of memory.");
+        log_info("Instances join network %s (the network of this container).", m->network);
+        return 0;
+}
+
 int manager_new(Manager **ret, const ManagerConfig *config)
 {
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -1571,6 +1604,9 @@ int manager_new(Manager **ret, const ManagerConfig *config)
         r = docker_client_new(&m->docker, m->event, config->docker_socket);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Docker client: %m");
+        r = manager_check_surroundings(m);
+        if (r < 0)
+                return r;
 
         r = sd_event_add_time(m->event, &m->tick_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_tick, m);
         if (r >= 0)
@@ -1613,6 +1649,7 @@ Manager *manager_free(Manager *m)
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         free(m->fail_message);
+        free(m->network);
         free(m);
         return NULL;
 }

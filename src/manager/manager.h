@@ -35,6 +35,8 @@ typedef struct ManagerConfig {
         uint64_t wait_timeout_usec;  /* how long Acquire waits at the instance limit */
         uint64_t exit_idle_usec;     /* exit after this long with no instances and no calls; 0: never */
         bool keep_instances;         /* leave containers running on SIGTERM */
+        const char *network;         /* instances join it, reached at their address there; "auto": ours */
+        bool require_engine;         /* exit at start when the engine socket cannot be used */
 } ManagerConfig;
 
 typedef struct Manager Manager;

@@ -225,8 +225,22 @@ static void test_create_body_minimal(void **state)
         assert_member_int(hc, "MemorySwap", 0);
         assert_member_int(hc, "NanoCpus", 0);
         assert_false(json_object_object_get_ex(hc, "PortBindings", NULL));
+        assert_false(json_object_object_get_ex(hc, "NetworkMode", NULL));
+        assert_false(json_object_object_get_ex(member(o, "Labels"), LABEL_NETWORK, NULL));
         json_object_put(o);
         free(body);
+
+        /* On a network: NetworkMode, and the label the manager's cleanup selects by. */
+        p.network = "proj_default";
+        assert_int_equal(docker_create_body(&p, &body), 0);
+        o = json_tokener_parse(body);
+        assert_non_null(o);
+        assert_string_equal(member_string(member(o, "HostConfig"), "NetworkMode"), "proj_default");
+        assert_string_equal(member_string(member(o, "Labels"), LABEL_NETWORK), "proj_default");
+        json_object_put(o);
+        free(body);
+        p.network = "x y";
+        assert_int_equal(docker_create_body(&p, &body), -EINVAL);
 }
 
 static void test_create_body_invalid(void **state)
@@ -680,6 +694,10 @@ static void test_parse_inspect(void **state)
                                  "\"a\":{\"IPAddress\":\"\"},\"lambdad\":{\"IPAddress\":\"fd00::2\"}}}}"),
                          0);
         assert_string_equal(i.ip_address, "fd00::2");
+        /* Network names the engine would not take back ("a" is too short) are left out. */
+        assert_non_null(i.networks);
+        assert_string_equal(i.networks[0], "lambdad");
+        assert_null(i.networks[1]);
         docker_inspect_done(&i);
         assert_int_equal(INSPECT("{\"Id\":\"" ID "\",\"State\":null,\"Config\":null,\"NetworkSettings\":{"
                                  "\"Ports\":{\"8080/tcp\":[]}}}"),

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * self.h: what lambda-manager checks about its own surroundings at start when it runs in a container
+ * (docker-compose, Swarm): whether the engine socket is usable by this process, and which network its
+ * own container is on, so that instances join that network and are reached at their address there.
+ */
+
+#include <systemd/sd-event.h>
+
+#include "docker.h"
+
+/*
+ * 0 when path is a socket this process may read and write. Otherwise negative errno and *ret_message
+ * (malloc'd) says what is wrong in words an operator can act on: the socket is missing, is not a
+ * socket, or needs a group this process lacks (naming the group). Fails with -ENOMEM alone.
+ */
+int self_check_engine_socket(const char *path, char **ret_message);
+
+/*
+ * The one network of the container this process runs in, asked of the engine (the container is found
+ * by the host name, which the engine sets to the container's id). Runs the event loop until the engine
+ * answers. Negative errno with *ret_message (malloc'd) when the engine does not know this container,
+ * or the container is on no network or on several.
+ */
+int self_network(DockerClient *d, sd_event *event, char **ret_network, char **ret_message);
