@@ -1532,10 +1532,19 @@ static void stop_everything(Manager *m)
         }
 }
 
+static int manager_begin_exit(Manager *m);
+
+/* The bus went away (a container deployment stops the bus with everything else): nobody can reach
+ * us any more, and no next lifetime may come to clean up, so remove the instances before exiting. */
+static int on_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *ret_error)
+{
+        log_info("The system bus went away, exiting.");
+        return manager_begin_exit(userdata);
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         Manager *m = userdata;
-        int r;
 
         if (si->ssi_signo == SIGHUP) {
                 log_info("Reloading the function declarations.");
@@ -1544,6 +1553,16 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         }
 
         log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
+        return manager_begin_exit(m);
+}
+
+/* Stops taking calls, removes the instances (unless --keep-instances), and exits once they are gone. */
+static int manager_begin_exit(Manager *m)
+{
+        int r;
+
+        if (m->exiting)
+                return 0;
         m->exiting = true;
         docker_call_cancel(m->events);
         m->events = NULL;
@@ -1692,8 +1711,12 @@ int manager_run(Manager *m)
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-        /* Without the bus nobody can reach us: exit; the next lifetime cleans up our containers. */
-        (void) sd_bus_set_exit_on_disconnect(m->bus, true);
+        /* Without the bus nobody can reach us: exit, removing the instances first. */
+        r = sd_bus_match_signal_async(m->bus, NULL, "org.freedesktop.DBus.Local",
+                                      "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+                                      "Disconnected", on_bus_disconnected, NULL, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the bus connection: %m");
 
         events_start(m);
         manager_update_timers(m);

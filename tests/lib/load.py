@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# load.py URL KEY SECONDS THREADS BOUND [--keep-alive] [--expect TEXT] [--log FILE]: a bounded load
+# load.py URL KEY SECONDS THREADS BOUND [OPTIONS]: a bounded load
 # of invocations (THREADS clients for SECONDS, Bearer KEY) while a test breaks something. Prints one
 # line: requests, 200s, 503s, bad (anything but a 200 or a 503 with Retry-After: 1, or an answer
 # slower than BOUND seconds), and the statuses of the bad ones (0: no answer: a reset, a refused
@@ -10,10 +10,12 @@
 #               the server closed it after a complete answer), as the AWS SDKs do
 # --expect TEXT a 200 must carry TEXT in its body, else it is bad (shown as status 2000)
 # --log FILE    one line per request: start and end (epoch seconds), status, Retry-After or -
+# --backoff S   after a 503, wait S seconds before the next request, as the AWS SDKs back off (from
+#               100 ms) instead of spinning
 import http.client, sys, threading, time, urllib.parse
 
 url, key, seconds, threads, bound = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-keep_alive, expect, log = False, None, None
+keep_alive, expect, log, backoff = False, None, None, 0.0
 args = sys.argv[6:]
 while args:
     opt = args.pop(0)
@@ -23,6 +25,8 @@ while args:
         expect = args.pop(0)
     elif opt == "--log":
         log = args.pop(0)
+    elif opt == "--backoff":
+        backoff = float(args.pop(0))
     else:
         sys.exit("load.py: unknown option " + opt)
 
@@ -59,6 +63,8 @@ def worker():
             conn = None
         with lock:
             results.append((code, retry, time.time() - start, start, time.time()))
+        if code == 503 and backoff > 0:
+            time.sleep(backoff)
     if conn is not None:
         conn.close()
 
