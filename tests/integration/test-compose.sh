@@ -7,7 +7,8 @@
 # compose network at the address EnsureContainer gives, the hardening of each service,
 # `docker-compose restart manager` under keep-alive load (only 200s and 503s with Retry-After),
 # zombies of a killed manager removed while other containers stay, a gateway started before the
-# bus, a manager without a usable engine socket, and `down` leaving nothing behind.
+# bus, a manager without a usable engine socket, a gateway without credentials, and `down` leaving
+# nothing behind.
 # Time bound: about 2 minutes here (meson timeout 420 s).
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
@@ -164,7 +165,15 @@ mlog=$(dc logs --no-color manager 2>&1 | tail -n 3)
 check "missing engine socket: the manager names it" assert_contains "$mlog" "engine socket /run/docker.sock is not a socket" "log"
 dc up -d --no-deps manager >&2
 check "with the socket back: hello answers" wait_for_answer hello '"message"' 60
-docker logs "$gw" 2>&1 | grep -q "No API keys" && not_ok "gateway warned about missing credentials although it has some" || ok "gateway has credentials (no warning)"
+
+# ---- no credentials at all: nothing is served that needs them, and the gateway's log says so
+mkdir -m 0755 "$TEST_TMP/no-secrets"
+LAMBDAD_API_KEY= LAMBDAD_SECRETS_DIR=$TEST_TMP/no-secrets dc up -d --no-deps gateway >&2
+wait_for_http "$URL/healthz" 20
+check "no credentials: an invocation with the former key gets 403" assert_eq 403 \
+        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $KEY" "$URL/functions/hello/invocations" -d '{}')" "status"
+check "no credentials: the gateway's log says every request will be refused" \
+        bash -c "docker logs '$(dc ps -q gateway)' 2>&1 | grep -q 'every request will be refused'"
 
 # ---- down leaves nothing
 dc down -v -t 20 >&2
