@@ -95,13 +95,11 @@ static void on_self_inspected(DockerClient *d, int error, long status, const cha
         c->len = len;
 }
 
-/* The first network that is not one of the engine's own (a container on "bridge" or "host" is not
- * in a deployment with a network of its own). */
-static int pick_network(char **networks, char **ret_network, char **ret_message)
+int self_pick_network(char *const *networks, char **ret_network, char **ret_message)
 {
         const char *found = NULL;
 
-        for (char **n = networks; n && *n; n++) {
+        for (char *const *n = networks; n && *n; n++) {
                 if (strcmp(*n, "bridge") == 0 || strcmp(*n, "host") == 0 || strcmp(*n, "none") == 0 ||
                     strcmp(*n, "ingress") == 0)
                         continue;
@@ -164,5 +162,5 @@ int self_network(DockerClient *d, sd_event *event, char **ret_network, char **re
         if (r < 0)
                 return message_errno(ret_message, r,
                                      "--network=auto: the engine's description of '%s' is invalid.", host);
-        return pick_network(info.networks, ret_network, ret_message);
+        return self_pick_network(info.networks, ret_network, ret_message);
 }

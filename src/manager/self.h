@@ -19,6 +19,13 @@
 int self_check_engine_socket(const char *path, char **ret_message);
 
 /*
+ * Of a container's networks, the one that is not the engine's own ("bridge", "host", "none",
+ * "ingress": a container only there is in no deployment with a network of its own). -ENONET when
+ * there is none, -ENOTUNIQ when there are several, with *ret_message (malloc'd) saying so; -ENOMEM.
+ */
+int self_pick_network(char *const *networks, char **ret_network, char **ret_message);
+
+/*
  * The one network of the container this process runs in, asked of the engine (the container is found
  * by the host name, which the engine sets to the container's id). Runs the event loop until the engine
  * answers. Negative errno with *ret_message (malloc'd) when the engine does not know this container,
