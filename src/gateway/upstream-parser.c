@@ -183,16 +183,19 @@ int upstream_parser_feed(UpstreamParser *p, const char *data, size_t len)
 
         if (p->error < 0)
                 return p->error;
-        if (p->complete)
-                return len > 0 ? (p->error = -EBADMSG) : 1;
+        if (p->complete) {
+                /* An instance sends nothing unasked: the answer stands, the connection is not reused. */
+                if (len > 0)
+                        p->head.keep_alive = false;
+                return 1;
+        }
 
         e = llhttp_execute(&p->parser, data, len);
         if (e == HPE_OK)
                 return 0;
         if (e == HPE_PAUSED) {
-                /* Nothing may follow the answer to the one request in flight. */
                 if ((size_t) (llhttp_get_error_pos(&p->parser) - data) < len)
-                        return (p->error = -EBADMSG);
+                        p->head.keep_alive = false;
                 return 1;
         }
         if (p->error == 0)

@@ -58,10 +58,10 @@ void upstream_parser_init(UpstreamParser *p, uint64_t max_body, const UpstreamPa
 void upstream_parser_done(UpstreamParser *p);
 
 /*
- * Feeds bytes. Returns 1 once the whole answer is parsed (bytes after it are an error: an instance
- * sends nothing unasked), 0 when more is needed, or -EBADMSG (malformed), -EMSGSIZE (over a limit),
- * or a callback's error. The body of an answer without a length ends at the connection's close:
- * then call upstream_parser_eof().
+ * Feeds bytes. Returns 1 once the whole answer is parsed (bytes after it leave it whole but clear
+ * keep_alive: an instance sends nothing unasked, so the connection is not to be trusted again), 0
+ * when more is needed, or -EBADMSG (malformed), -EMSGSIZE (over a limit), or a callback's error. The body of
+ * an answer without a length ends at the connection's close: then call upstream_parser_eof().
  */
 int upstream_parser_feed(UpstreamParser *p, const char *data, size_t len);
 

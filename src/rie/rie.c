@@ -31,10 +31,9 @@
 #include "util.h"
 
 /* The invoker is normally the gateway, with a connection or two; bound it anyway. */
-#define CONNECTIONS_MAX    64
-#define READ_CHUNK         (64 * 1024)
-#define LOG_TAIL_MAX       4096
-#define CLIENT_CONTEXT_MAX 3583
+#define CONNECTIONS_MAX 64
+#define READ_CHUNK      (64 * 1024)
+#define LOG_TAIL_MAX    4096
 /* A bootstrap that dies sooner than this after starting is not restarted eagerly (crash loop). */
 #define EAGER_RESPAWN_MIN_USEC (1 * USEC_PER_SEC)
 
@@ -710,38 +709,26 @@ static void handle_invoke(Conn *c)
 {
         Rie *rie = c->rie;
         Invocation *inv = &rie->inv;
-        const char *type = http_request_header(&c->http->req, "X-Amz-Invocation-Type") ?: "RequestResponse";
-        const char *log_type = http_request_header(&c->http->req, "X-Amz-Log-Type") ?: "None";
-        const char *context = http_request_header(&c->http->req, "X-Amz-Client-Context");
         const char *given_id = http_request_header(&c->http->req, "X-Amzn-RequestId");
+        const char *error_type, *message;
+        LambdaInvokeHeaders h;
         char id[UUID_STRING_MAX];
         Buf decoded = {};
         bool event;
         int action, r;
 
-        if (strcmp(type, "DryRun") == 0) {
+        if (lambda_invoke_headers_parse(&c->http->req, &h, &error_type, &message) < 0)
+                return invoke_reply_error(c, 400, error_type, message, NULL);
+        if (h.type == LAMBDA_INVOKE_DRY_RUN) {
                 http_conn_begin(c->http, 204);
                 http_conn_end(c->http, NULL, 0);
                 return;
         }
-        event = strcmp(type, "Event") == 0;
-        if (!event && strcmp(type, "RequestResponse") != 0)
-                return invoke_reply_error(c, 400, "InvalidParameterValueException",
-                                          "X-Amz-Invocation-Type must be RequestResponse, Event or DryRun.",
-                                          NULL);
-        if (strcmp(log_type, "None") != 0 && strcmp(log_type, "Tail") != 0)
-                return invoke_reply_error(c, 400, "InvalidParameterValueException",
-                                          "X-Amz-Log-Type must be None or Tail.", NULL);
-        if (context) {
-                if (strlen(context) > CLIENT_CONTEXT_MAX ||
-                    base64_decode(&decoded, context, strlen(context)) < 0 ||
-                    strlen(decoded.data ?: "") != decoded.len ||
-                    !http_header_value_is_valid(decoded.data ?: "")) {
-                        buf_done(&decoded);
-                        return invoke_reply_error(
-                                c, 400, "InvalidRequestContentException",
-                                "X-Amz-Client-Context must be base64 of at most 3583 bytes.", NULL);
-                }
+        event = h.type == LAMBDA_INVOKE_EVENT;
+        /* Checked above: it decodes. */
+        if (h.client_context && base64_decode(&decoded, h.client_context, strlen(h.client_context)) < 0) {
+                buf_done(&decoded);
+                return invoke_reply_error(c, 500, "ServiceException", "Out of memory.", NULL);
         }
 
         if (given_id && request_id_is_valid(given_id))
@@ -765,7 +752,7 @@ static void handle_invoke(Conn *c)
         *inv = (Invocation){
                 .client = event ? NULL : c,
                 .client_context = decoded.len > 0 ? buf_steal(&decoded, NULL) : NULL,
-                .log_tail = strcmp(log_type, "Tail") == 0,
+                .log_tail = h.log_tail,
                 .start_usec = now_usec(CLOCK_MONOTONIC),
                 .deadline_ms = (now_usec(CLOCK_REALTIME) + rie->settings.timeout_sec * USEC_PER_SEC) /
                                USEC_PER_MSEC,
