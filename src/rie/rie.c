@@ -48,18 +48,18 @@ typedef enum ConnKind {
         CONN_RUNTIME,
 } ConnKind;
 
-typedef struct Conn Conn;
-struct Conn {
+typedef struct RieConn RieConn;
+struct RieConn {
         Rie *rie;
         ConnKind kind;
         LoopSource *source;
         HttpConn *http;
-        Conn *prev, *next;
+        RieConn *prev, *next;
 };
 
 typedef struct Invocation {
         char id[UUID_STRING_MAX];
-        Conn *client; /* NULL when nobody waits for the answer (Event, or the client left) */
+        RieConn *client; /* NULL when nobody waits for the answer (Event, or the client left) */
         char *payload;
         size_t payload_len;
         char *client_context;
@@ -93,10 +93,10 @@ struct Rie {
         int log_fd;
         LoopSource *log_source;
 
-        Conn *next_conn; /* the runtime's parked /next */
-        Invocation inv;  /* valid while rt.phase != INVOKE_NONE */
+        RieConn *next_conn; /* the runtime's parked /next */
+        Invocation inv;     /* valid while rt.phase != INVOKE_NONE */
 
-        Conn *conns;
+        RieConn *conns;
         unsigned n_conns;
 };
 
@@ -296,7 +296,7 @@ static void log_report(Rie *rie)
 
 /* ---- answering ---- */
 
-static void conn_reply_json(Conn *c, int status, const char *error_type, const Buf *json)
+static void conn_reply_json(RieConn *c, int status, const char *error_type, const Buf *json)
 {
         http_conn_begin(c->http, status);
         http_conn_header(c->http, "Content-Type", "application/json");
@@ -308,7 +308,7 @@ static void conn_reply_json(Conn *c, int status, const char *error_type, const B
 }
 
 /* Service errors of the invoke endpoint, in the Invoke API's shape. */
-static void invoke_reply_error(Conn *c, int status, const char *type, const char *message,
+static void invoke_reply_error(RieConn *c, int status, const char *type, const char *message,
                                const char *reason)
 {
         Buf b = {};
@@ -319,7 +319,7 @@ static void invoke_reply_error(Conn *c, int status, const char *type, const char
 }
 
 /* Errors of the Runtime API, in its {"errorMessage","errorType"} shape. */
-static void runtime_reply_error(Conn *c, int status, const char *type, const char *message)
+static void runtime_reply_error(RieConn *c, int status, const char *type, const char *message)
 {
         Buf b = {};
 
@@ -328,7 +328,7 @@ static void runtime_reply_error(Conn *c, int status, const char *type, const cha
         buf_done(&b);
 }
 
-static void add_log_result(Rie *rie, Conn *c)
+static void add_log_result(Rie *rie, RieConn *c)
 {
         Buf b = {};
 
@@ -343,7 +343,7 @@ static void add_log_result(Rie *rie, Conn *c)
 static void invocation_complete(Rie *rie, int status, bool function_error, const char *body, size_t len)
 {
         Invocation *inv = &rie->inv;
-        Conn *c = inv->client;
+        RieConn *c = inv->client;
 
         (void) loop_timer_set(rie->timeout_source, 0);
         drain_function_output(rie);
@@ -662,7 +662,7 @@ static int on_timeout(LoopSource *s, void *userdata)
 
 static void deliver(Rie *rie)
 {
-        Conn *c = rie->next_conn;
+        RieConn *c = rie->next_conn;
         Invocation *inv = &rie->inv;
         char deadline[32], trace[128], root[25], parent[17];
 
@@ -705,7 +705,7 @@ static bool request_id_is_valid(const char *s)
         return true;
 }
 
-static void handle_invoke(Conn *c)
+static void handle_invoke(RieConn *c)
 {
         Rie *rie = c->rie;
         Invocation *inv = &rie->inv;
@@ -779,7 +779,7 @@ static void handle_invoke(Conn *c)
                 deliver(rie);
 }
 
-static void handle_invoke_request(Conn *c)
+static void handle_invoke_request(RieConn *c)
 {
         const char *url = http_request_url(&c->http->req);
         static const char prefix[] = "/2015-03-31/functions/";
@@ -815,7 +815,7 @@ static void handle_invoke_request(Conn *c)
 
 /* ---- the Runtime API ---- */
 
-static void runtime_reply_accepted(Conn *c)
+static void runtime_reply_accepted(RieConn *c)
 {
         static const char body[] = "{\"status\":\"OK\"}";
 
@@ -824,7 +824,7 @@ static void runtime_reply_accepted(Conn *c)
         http_conn_end(c->http, body, STRLEN(body));
 }
 
-static void handle_finish(Conn *c, const char *id, bool error)
+static void handle_finish(RieConn *c, const char *id, bool error)
 {
         Rie *rie = c->rie;
         int r;
@@ -854,7 +854,7 @@ static void handle_finish(Conn *c, const char *id, bool error)
         runtime_reply_accepted(c);
 }
 
-static void handle_init_error(Conn *c)
+static void handle_init_error(RieConn *c)
 {
         Rie *rie = c->rie;
         int r;
@@ -878,7 +878,7 @@ static void handle_init_error(Conn *c)
         runtime_reply_accepted(c);
 }
 
-static void handle_runtime_request(Conn *c)
+static void handle_runtime_request(RieConn *c)
 {
         Rie *rie = c->rie;
         char id[UUID_STRING_MAX];
@@ -917,7 +917,7 @@ static void handle_runtime_request(Conn *c)
  * response, tell the invoker what happened. */
 static void on_bad_request(HttpConn *h)
 {
-        Conn *c = h->userdata;
+        RieConn *c = h->userdata;
         Rie *rie = c->rie;
         int status = h->req.error_status;
 
@@ -954,7 +954,7 @@ static void on_bad_request(HttpConn *h)
 
 static void on_request(HttpConn *h)
 {
-        Conn *c = h->userdata;
+        RieConn *c = h->userdata;
 
         if (c->kind == CONN_INVOKE)
                 handle_invoke_request(c);
@@ -964,14 +964,14 @@ static void on_request(HttpConn *h)
 
 static void on_watch(HttpConn *h, uint32_t events)
 {
-        Conn *c = h->userdata;
+        RieConn *c = h->userdata;
 
         (void) loop_source_set_events(c->source, events);
 }
 
 static void on_closing(HttpConn *h)
 {
-        Conn *c = h->userdata;
+        RieConn *c = h->userdata;
         Rie *rie = c->rie;
 
         if (rie->next_conn == c) {
@@ -995,7 +995,7 @@ static const HttpConnOps conn_ops = {
 
 static int on_conn_io(LoopSource *s, int fd, uint32_t revents, void *userdata)
 {
-        Conn *c = userdata;
+        RieConn *c = userdata;
 
         http_conn_on_io(c->http, revents);
         return 0;
@@ -1008,7 +1008,7 @@ static int on_accept(LoopSource *s, int fd, uint32_t revents, void *userdata)
 
         for (;;) {
                 int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                Conn *c;
+                RieConn *c;
                 int r;
 
                 if (cfd < 0) {
@@ -1022,12 +1022,12 @@ static int on_accept(LoopSource *s, int fd, uint32_t revents, void *userdata)
                         continue;
                 }
 
-                c = calloc(1, sizeof(Conn));
+                c = calloc(1, sizeof(RieConn));
                 if (!c) {
                         safe_close(cfd);
                         return log_oom();
                 }
-                *c = (Conn){ .rie = rie, .kind = kind };
+                *c = (RieConn){ .rie = rie, .kind = kind };
                 r = http_conn_new(&c->http, cfd, kind == CONN_INVOKE ? &invoke_limits : &runtime_limits,
                                   &conn_ops, c);
                 if (r < 0) {

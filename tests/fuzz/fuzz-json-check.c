@@ -3,8 +3,8 @@
 /*
  * The one-pass JSON validator against json-c as the oracle: what it accepts, json-c parses (strict,
  * UTF-8 checked, the same depth); what json-c parses, it accepts too, except json-c's own leniencies
- * (NaN and Infinity, "1." without fraction digits, leading zeros, raw control characters inside
- * strings, UTF-16 surrogates encoded in UTF-8).
+ * (NaN and Infinity, "1." or "-.5" without digits around the point, leading zeros, raw control characters
+ * inside strings, UTF-16 surrogates encoded in UTF-8).
  */
 
 #include <stdlib.h>
@@ -48,7 +48,8 @@ static bool has_json_c_leniency(const char *s, size_t len)
 
                 if (c < 0x20 || c == 'N' || c == 'I' || c == 'n' || c == 'i')
                         return true;
-                if (c == '.' && (i + 1 == len || s[i + 1] < '0' || s[i + 1] > '9'))
+                if (c == '.' && (i == 0 || i + 1 == len || s[i - 1] < '0' || s[i - 1] > '9' ||
+                                 s[i + 1] < '0' || s[i + 1] > '9'))
                         return true;
                 if (c == 0xed && i + 1 < len && (unsigned char) s[i + 1] >= 0xa0)
                         return true;
