@@ -1,18 +1,29 @@
 #!/bin/bash
 # Build lambdad's example function images, fully offline.
 #
-# Every image is FROM scratch: lambda-rie (statically linked) as the entry
-# point, the function's bootstrap and handler under /var/task, and the host
-# binaries the function needs together with exactly the shared libraries
-# `ldd` lists for them (and the dynamic loader).  Each image carries the
-# opt-in label org.lambdad.function=NAME.
+# Every image is FROM scratch: the function's bootstrap and handler, and the
+# host binaries the function needs together with exactly the shared
+# libraries `ldd` lists for them (and the dynamic loader).  lambdad's own
+# layout has lambda-rie (statically linked) as the entry point; the "plain"
+# layout is any other Lambda image (AWS's base-image layout, a runtime
+# interface client as the entry point, a custom runtime), without lambda-rie,
+# which lambda-manager then lends to the container.  Each image carries the
+# opt-in label org.lambdad.function=TAG-NAME unless it says otherwise.
 #
-# Each image is described by examples/NAME/image.conf; every other file in
-# examples/NAME/ is copied into /var/task.  image.conf lines:
-#   runtime shell|node   shell: /bin/busybox (busybox-static) + /usr/bin/curl
-#                        node:  /usr/bin/node + node_modules/aws-lambda-ric
-#   env KEY=VALUE        baked in as ENV (repeatable)
-#   cmd [JSON array]     baked in as CMD (the bootstrap lambda-rie runs)
+# Each image is described by examples/NAME/image.conf; the folder rootfs/ in
+# examples/NAME/ is copied to /, every other file into the working directory.
+# image.conf lines:
+#   runtime shell|node ...  shell: /bin/busybox (busybox-static) + /usr/bin/curl
+#                           node:  /usr/bin/node + node_modules/aws-lambda-ric
+#   layout lambdad|plain    lambdad (default): ENTRYPOINT lambda-rie; plain: none
+#   entrypoint [JSON array] baked in as ENTRYPOINT (plain layout only)
+#   cmd [JSON array]        baked in as CMD (with lambda-rie: the bootstrap it runs)
+#   workdir DIR             WORKDIR and where the files go (default /var/task)
+#   modules-dir DIR         where node_modules goes (default: the workdir)
+#   env KEY=VALUE           baked in as ENV (repeatable)
+#   chmod MODE PATH         change a file's mode in the image (repeatable)
+#   opt-in yes|no           carry the opt-in label (default yes)
+#   include NAME            also copy the files of examples/NAME (first, so ours win)
 set -euo pipefail
 
 PROG=${0##*/}
@@ -162,11 +173,13 @@ add_binary() {
 }
 
 make_base_rootfs() {
-        local rootfs=$1
+        local rootfs=$1 layout=$2
         mkdir -p -- "$rootfs"/{bin,tmp,var/task,etc}
         chmod 1777 -- "$rootfs/tmp"
-        cp --preserve=mode -- "$RIE" "$rootfs/lambda-rie"
-        chmod 0755 -- "$rootfs/lambda-rie"
+        if [[ $layout == lambdad ]]; then
+                cp --preserve=mode -- "$RIE" "$rootfs/lambda-rie"
+                chmod 0755 -- "$rootfs/lambda-rie"
+        fi
         # Enough of /etc for tools that look up users or hosts.
         printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
         printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
@@ -225,14 +238,15 @@ ensure_ric_cache() {
 }
 
 add_node_runtime() {
-        local rootfs=$1 addon
+        local rootfs=$1 modules_dir=$2 addon
         ensure_ric_cache
         add_binary "$NODE" "$rootfs"
-        cp -a -- "$RIC_CACHE/node_modules" "$rootfs/var/task/node_modules"
+        mkdir -p -- "$rootfs$modules_dir"
+        cp -a -- "$RIC_CACHE/node_modules" "$rootfs$modules_dir/node_modules"
         # Native addons are loaded by node: their libraries too.
         while IFS= read -r -d '' addon; do
                 copy_ldd_libs "$addon" "$rootfs"
-        done < <(find "$rootfs/var/task/node_modules" -name '*.node' -type f -print0)
+        done < <(find "$rootfs$modules_dir/node_modules" -name '*.node' -type f -print0)
 }
 
 # --- one image --------------------------------------------------------------
@@ -244,42 +258,82 @@ elapsed() {
 
 build_image() {
         local name=$1 dir=$EXAMPLES_DIR/$1 tag=$TAG_PREFIX$1:latest
-        local start=$EPOCHREALTIME ctx rootfs key value runtime="" cmd="" old_id new_id size f
-        local envs=()
+        local start=$EPOCHREALTIME ctx rootfs key value runtime="" cmd="" entrypoint="" old_id new_id size f
+        local layout=lambdad workdir=/var/task modules_dir="" opt_in=yes part mode path
+        local envs=() modes=() includes=()
 
         while read -r key value; do
                 case $key in
                 "" | "#"*) ;;
                 runtime) runtime=$value ;;
+                layout)
+                        [[ $value == lambdad || $value == plain ]] || die "$dir/image.conf: layout must be 'lambdad' or 'plain'"
+                        layout=$value
+                        ;;
                 env)
                         [[ $value =~ ^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_./:@,+-]*$ ]] ||
                                 die "$dir/image.conf: bad env line: $value"
                         envs+=("$value")
                         ;;
-                cmd)
-                        [[ $value == \[*\] ]] || die "$dir/image.conf: cmd must be a JSON array: $value"
-                        cmd=$value
+                cmd | entrypoint)
+                        [[ $value == \[*\] ]] || die "$dir/image.conf: $key must be a JSON array: $value"
+                        if [[ $key == cmd ]]; then cmd=$value; else entrypoint=$value; fi
+                        ;;
+                workdir | modules-dir)
+                        [[ $value =~ ^/[A-Za-z0-9_./-]*$ ]] || die "$dir/image.conf: $key must be an absolute path: $value"
+                        if [[ $key == workdir ]]; then workdir=$value; else modules_dir=$value; fi
+                        ;;
+                chmod)
+                        [[ $value =~ ^[0-7]{3,4}\ /[A-Za-z0-9_./-]+$ ]] || die "$dir/image.conf: chmod MODE /PATH: $value"
+                        modes+=("$value")
+                        ;;
+                opt-in)
+                        [[ $value == yes || $value == no ]] || die "$dir/image.conf: opt-in must be 'yes' or 'no'"
+                        opt_in=$value
+                        ;;
+                include)
+                        [[ $value =~ ^[a-z0-9][a-z0-9_.-]*$ && -d $EXAMPLES_DIR/$value ]] ||
+                                die "$dir/image.conf: include of an unknown example: $value"
+                        includes+=("$EXAMPLES_DIR/$value")
                         ;;
                 *) die "$dir/image.conf: unknown key '$key'" ;;
                 esac
         done <"$dir/image.conf"
+        [[ -z $entrypoint || $layout == plain ]] || die "$dir/image.conf: entrypoint needs layout plain (lambdad's is lambda-rie)"
 
         ctx=$(mktemp -d "${TMPDIR:-/tmp}/lambdad-image-$name.XXXXXX")
         TMP_PATHS+=("$ctx")
         rootfs=$ctx/rootfs
-        make_base_rootfs "$rootfs"
+        make_base_rootfs "$rootfs" "$layout"
+        mkdir -p -- "$rootfs$workdir"
 
-        case $runtime in
-        shell) add_shell_runtime "$rootfs" ;;
-        node) add_node_runtime "$rootfs" ;;
-        *) die "$dir/image.conf: runtime must be 'shell' or 'node', not '$runtime'" ;;
-        esac
-
-        for f in "$dir"/*; do
-                [[ ${f##*/} == image.conf ]] && continue
-                cp -a -- "$f" "$rootfs/var/task/"
+        [[ -n $runtime ]] || die "$dir/image.conf: runtime is missing"
+        for part in $runtime; do
+                case $part in
+                shell) add_shell_runtime "$rootfs" ;;
+                node) add_node_runtime "$rootfs" "${modules_dir:-$workdir}" ;;
+                *) die "$dir/image.conf: runtime must be 'shell' and/or 'node', not '$part'" ;;
+                esac
         done
-        [[ ! -e $rootfs/var/task/bootstrap ]] || chmod 0755 -- "$rootfs/var/task/bootstrap"
+
+        local sources=()
+        for f in "${includes[@]+"${includes[@]}"}" "$dir"; do
+                sources+=("$f"/*)
+        done
+        for f in "${sources[@]}"; do
+                case ${f##*/} in
+                image.conf) ;;
+                rootfs) cp -a -- "$f/." "$rootfs/" ;;
+                *) cp -a -- "$f" "$rootfs$workdir/" ;;
+                esac
+        done
+        [[ ! -e $rootfs$workdir/bootstrap ]] || chmod 0755 -- "$rootfs$workdir/bootstrap"
+        for f in "${modes[@]+"${modes[@]}"}"; do
+                mode=${f%% *}
+                path=${f#* }
+                [[ -e $rootfs$path ]] || die "$dir/image.conf: chmod of $path, which the image does not have"
+                chmod "$mode" -- "$rootfs$path"
+        done
 
         {
                 echo "# Generated by examples/$PROG"
@@ -289,9 +343,14 @@ build_image() {
                 for f in "${envs[@]+"${envs[@]}"}"; do
                         echo "ENV $f"
                 done
-                echo "WORKDIR /var/task"
-                echo "LABEL org.lambdad.function=$name"
-                echo 'ENTRYPOINT ["/lambda-rie"]'
+                echo "WORKDIR $workdir"
+                # The label names the image's own tag, so that NAME -> NAME:latest finds it prefixed too.
+                [[ $opt_in == no ]] || echo "LABEL org.lambdad.function=$TAG_PREFIX$name"
+                if [[ $layout == lambdad ]]; then
+                        echo 'ENTRYPOINT ["/lambda-rie"]'
+                elif [[ -n $entrypoint ]]; then
+                        echo "ENTRYPOINT $entrypoint"
+                fi
                 [[ -z $cmd ]] || echo "CMD $cmd"
         } >"$ctx/Dockerfile"
 
@@ -401,10 +460,12 @@ need_shell=0 need_node=0
 for name in "${NAMES[@]}"; do
         [[ $name =~ ^[a-z0-9][a-z0-9_.-]*$ && -f $EXAMPLES_DIR/$name/image.conf ]] ||
                 die "unknown image '$name' (known: $(list_images | paste -sd ' '))"
-        case $(awk '$1 == "runtime" { print $2 }' "$EXAMPLES_DIR/$name/image.conf") in
-        shell) need_shell=1 ;;
-        node) need_node=1 ;;
-        esac
+        for part in $(awk '$1 == "runtime" { $1 = ""; print }' "$EXAMPLES_DIR/$name/image.conf"); do
+                case $part in
+                shell) need_shell=1 ;;
+                node) need_node=1 ;;
+                esac
+        done
 done
 ((need_shell == 0)) || check_shell_prereqs
 ((need_node == 0)) || check_node_prereqs

@@ -18,7 +18,7 @@ packages=(
         # packaging: the .deb build and lintian, the RPM spec check
         debhelper dpkg-dev fakeroot lintian rpm
         # benchmarks: load generator, the reverse proxy to compare with, plots
-        wrk nginx-light gnuplot-nox
+        wrk nginx-light gnuplot-nox strace
         # integration and system tests
         docker.io systemd-container dbus iproute2 curl jq file python3
         awscli        # a real Lambda client

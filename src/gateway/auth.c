@@ -15,16 +15,16 @@
 #include <openssl/evp.h>
 
 #include "auth.h"
+#include "lambda-contract.h"
 #include "sigv4.h"
 #include "strv.h"
 #include "util.h"
 
-#define NAME_MAX_LEN          64U
-#define FUNCTION_NAME_MAX_LEN 64U
-#define ACCESS_KEY_ID_MIN     16U
-#define ACCESS_KEY_ID_MAX     128U
-#define SECRET_MIN            16U
-#define SECRET_MAX            128U
+#define NAME_MAX_LEN      64U
+#define ACCESS_KEY_ID_MIN 16U
+#define ACCESS_KEY_ID_MAX 128U
+#define SECRET_MIN        16U
+#define SECRET_MAX        128U
 /* Longer bearer tokens are not keys anybody generated for this gateway. */
 #define BEARER_KEY_MAX 4096U
 
@@ -101,16 +101,6 @@ static bool secret_is_valid(const char *s)
         return true;
 }
 
-static bool function_name_is_valid(const char *s, size_t n)
-{
-        if (n < 1 || n > FUNCTION_NAME_MAX_LEN)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!char_is_alnum(s[i]) && s[i] != '_' && s[i] != '-')
-                        return false;
-        return true;
-}
-
 static int hex_value(char c)
 {
         if (c >= '0' && c <= '9')
@@ -151,7 +141,7 @@ static int parse_functions(const char *s, char ***ret)
                 size_t n = strcspn(s, ",");
                 _cleanup_free_ char *name = NULL;
 
-                if (!function_name_is_valid(s, n))
+                if (!lambda_function_name_is_valid(s, n))
                         return -EINVAL;
                 name = strndup(s, n);
                 if (!name)

@@ -182,6 +182,36 @@ static int object_steal_into(json_object *parent, const char *key, json_object *
         return object_add(parent, key, TAKE_PTR(*child));
 }
 
+/* key: [strv...], when strv is not NULL. */
+static int add_strv(json_object *o, const char *key, char *const *strv)
+{
+        _cleanup_(json_object_putp) json_object *a = NULL;
+        int r;
+
+        if (!strv)
+                return 0;
+        a = json_object_new_array();
+        if (!a)
+                return -ENOMEM;
+        for (char *const *p = strv; *p; p++) {
+                if (!string_is_valid(*p))
+                        return -EINVAL;
+                r = array_add(a, json_object_new_string(*p));
+                if (r < 0)
+                        return r;
+        }
+        return object_steal_into(o, key, &a);
+}
+
+static int add_optional_string(json_object *o, const char *key, const char *value)
+{
+        if (!value)
+                return 0;
+        if (!string_is_valid(value))
+                return -EINVAL;
+        return add_string(o, key, value);
+}
+
 static char *to_string_dup(json_object *o)
 {
         const char *s =
@@ -221,6 +251,49 @@ static int build_labels(const DockerCreateParams *p, json_object **ret)
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(labels);
+        return 0;
+}
+
+/* HostConfig.Mounts lending lambda-rie to an image that does not carry it. */
+static int build_rie_mounts(const DockerCreateParams *p, json_object **ret)
+{
+        _cleanup_(json_object_putp) json_object *mounts = NULL, *m = NULL;
+        int r;
+
+        if (!p->rie_source || !string_is_valid(p->rie_source) || !p->rie_source[0])
+                return -EINVAL;
+        /* The engine resolves a bind source on its own host: only an absolute path means one file. */
+        if (p->rie == DOCKER_RIE_BIND && p->rie_source[0] != '/')
+                return -EINVAL;
+        if (p->rie == DOCKER_RIE_VOLUME && !docker_name_is_valid(p->rie_source))
+                return -EINVAL;
+
+        mounts = json_object_new_array();
+        m = json_object_new_object();
+        if (!mounts || !m)
+                return -ENOMEM;
+        r = add_string(m, "Type", p->rie == DOCKER_RIE_BIND ? "bind" : "volume");
+        if (r >= 0)
+                r = add_string(m, "Source", p->rie_source);
+        if (r >= 0)
+                r = add_string(m, "Target", p->rie == DOCKER_RIE_BIND ? RIE_MOUNT_PATH : RIE_MOUNT_DIR);
+        if (r >= 0)
+                r = add_bool(m, "ReadOnly", true);
+        if (r >= 0 && p->rie == DOCKER_RIE_VOLUME) {
+                _cleanup_(json_object_putp) json_object *options = json_object_new_object();
+
+                /* Never let the engine copy the image's files into the shared volume. */
+                if (!options)
+                        return -ENOMEM;
+                r = add_bool(options, "NoCopy", true);
+                if (r >= 0)
+                        r = object_steal_into(m, "VolumeOptions", &options);
+        }
+        if (r >= 0)
+                r = array_add(mounts, TAKE_PTR(m));
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(mounts);
         return 0;
 }
 
@@ -294,6 +367,16 @@ static int build_host_config(const DockerCreateParams *p, json_object **ret)
         if (r < 0)
                 return r;
 
+        if (p->rie != DOCKER_RIE_NONE) {
+                _cleanup_(json_object_putp) json_object *mounts = NULL;
+
+                r = build_rie_mounts(p, &mounts);
+                if (r >= 0)
+                        r = object_steal_into(hc, "Mounts", &mounts);
+                if (r < 0)
+                        return r;
+        }
+
         *ret = TAKE_PTR(hc);
         return 0;
 }
@@ -322,6 +405,14 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
                 return -ENOMEM;
 
         r = add_string(body, "Image", p->image);
+        if (r >= 0)
+                r = add_optional_string(body, "User", p->user);
+        if (r >= 0)
+                r = add_strv(body, "Entrypoint", p->entrypoint);
+        if (r >= 0)
+                r = add_strv(body, "Cmd", p->cmd);
+        if (r >= 0)
+                r = add_optional_string(body, "WorkingDir", p->working_dir);
         if (r < 0)
                 return r;
 
@@ -447,6 +538,21 @@ static int parse_document(const char *json, size_t len, json_object **ret)
                 if (!strchr(" \t\r\n", json[i]))
                         return -EBADMSG;
 
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+/* A document that must be one JSON object. */
+static int parse_object(const char *json, size_t len, json_object **ret)
+{
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        int r;
+
+        r = parse_document(json, len, &o);
+        if (r < 0)
+                return r;
+        if (!json_object_is_type(o, json_type_object))
+                return -EBADMSG;
         *ret = TAKE_PTR(o);
         return 0;
 }
@@ -601,11 +707,9 @@ int docker_parse_create(const char *json, size_t len, char **ret_id)
 
         assert(ret_id);
 
-        r = parse_document(json, len, &o);
+        r = parse_object(json, len, &o);
         if (r < 0)
                 return r;
-        if (!json_object_is_type(o, json_type_object))
-                return -EBADMSG;
         r = dup_id(o, "Id", &id);
         if (r < 0)
                 return r;
@@ -935,11 +1039,9 @@ int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret)
 
         assert(ret);
 
-        r = parse_document(json, len, &o);
+        r = parse_object(json, len, &o);
         if (r < 0)
                 return r;
-        if (!json_object_is_type(o, json_type_object))
-                return -EBADMSG;
 
         r = dup_id(o, "Id", &i.id);
         if (r < 0)
@@ -976,31 +1078,198 @@ int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret)
         return 0;
 }
 
-int docker_parse_image_labels(const char *json, size_t len, char **ret_function_label)
+void docker_image_done(DockerImage *i)
+{
+        if (!i)
+                return;
+        strv_free(i->entrypoint);
+        strv_free(i->cmd);
+        free(i->working_dir);
+        free(i->architecture);
+        free(i->os);
+        free(i->function);
+        *i = (DockerImage){};
+}
+
+/* An image's command line is short; more strings than this is an engine we do not trust. */
+#define DOCKER_STRV_MAX 4096
+
+/* A member that must be an array of strings when present: NULL when absent, null or empty. */
+static int dup_strv(json_object *o, const char *key, char ***ret)
+{
+        _cleanup_strv_free_ char **l = NULL;
+        json_object *v = get(o, key);
+        size_t n;
+
+        *ret = NULL;
+        if (!v)
+                return 0;
+        if (!json_object_is_type(v, json_type_array))
+                return -EBADMSG;
+        n = json_object_array_length(v);
+        if (n > DOCKER_STRV_MAX)
+                return -EBADMSG;
+        if (n == 0)
+                return 0;
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (size_t k = 0; k < n; k++) {
+                const char *s;
+                int r;
+
+                r = check_string(json_object_array_get_idx(v, k), DOCKER_STRING_MAX, &s);
+                if (r < 0)
+                        return r;
+                l[k] = strdup(s);
+                if (!l[k])
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int docker_parse_image(const char *json, size_t len, DockerImage *ret)
 {
         _cleanup_(json_object_putp) json_object *o = NULL;
+        _cleanup_(docker_image_done) DockerImage i = {};
         _cleanup_(label_values_done) LabelValues l = {};
         json_object *config = NULL, *labels = NULL;
         int r;
 
-        assert(ret_function_label);
+        assert(ret);
 
-        r = parse_document(json, len, &o);
+        r = parse_object(json, len, &o);
         if (r < 0)
                 return r;
-        if (!json_object_is_type(o, json_type_object))
-                return -EBADMSG;
 
-        r = get_object(o, "Config", &config);
+        r = dup_nonempty_string(o, "Architecture", DOCKER_STRING_MAX, &i.architecture);
+        if (r >= 0)
+                r = dup_nonempty_string(o, "Os", DOCKER_STRING_MAX, &i.os);
+        if (r >= 0)
+                r = get_object(o, "Config", &config);
+        if (r >= 0)
+                r = dup_strv(config, "Entrypoint", &i.entrypoint);
+        if (r >= 0)
+                r = dup_strv(config, "Cmd", &i.cmd);
+        if (r >= 0)
+                r = dup_nonempty_string(config, "WorkingDir", DOCKER_STRING_MAX, &i.working_dir);
         if (r >= 0)
                 r = get_object(config, "Labels", &labels);
         if (r >= 0)
                 r = parse_labels(labels, &l);
         if (r < 0)
                 return r;
+        i.function = TAKE_PTR(l.function);
 
-        *ret_function_label = TAKE_PTR(l.function);
-        return *ret_function_label ? 1 : 0;
+        *ret = i;
+        i = (DockerImage){};
+        return 0;
+}
+
+int docker_parse_version(const char *json, size_t len, char **ret_os, char **ret_arch)
+{
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        _cleanup_free_ char *os = NULL, *arch = NULL;
+        int r;
+
+        assert(ret_os);
+        assert(ret_arch);
+
+        r = parse_object(json, len, &o);
+        if (r < 0)
+                return r;
+        r = dup_nonempty_string(o, "Os", DOCKER_STRING_MAX, &os);
+        if (r >= 0)
+                r = dup_nonempty_string(o, "Arch", DOCKER_STRING_MAX, &arch);
+        if (r < 0)
+                return r;
+        if (!os || !arch)
+                return -EBADMSG;
+        *ret_os = TAKE_PTR(os);
+        *ret_arch = TAKE_PTR(arch);
+        return 0;
+}
+
+#define LOG_FRAME_HEADER 8
+
+/* Whether body is a whole sequence of stdout/stderr frames; their payloads are appended to out. */
+static int demultiplex(const char *body, size_t len, Buf *out, bool *ret_framed)
+{
+        const unsigned char *p = (const unsigned char *) body;
+        size_t at = 0;
+
+        *ret_framed = false;
+        while (at < len) {
+                uint32_t n;
+
+                if (len - at < LOG_FRAME_HEADER || p[at] > 2 || p[at + 1] || p[at + 2] || p[at + 3])
+                        return 0;
+                n = (uint32_t) p[at + 4] << 24 | (uint32_t) p[at + 5] << 16 | (uint32_t) p[at + 6] << 8 |
+                    p[at + 7];
+                if (n > len - at - LOG_FRAME_HEADER)
+                        return 0;
+                at += LOG_FRAME_HEADER + n;
+        }
+        for (at = 0; at < len;) {
+                uint32_t n = (uint32_t) p[at + 4] << 24 | (uint32_t) p[at + 5] << 16 |
+                             (uint32_t) p[at + 6] << 8 | p[at + 7];
+                int r = buf_append(out, body + at + LOG_FRAME_HEADER, n);
+
+                if (r < 0)
+                        return r;
+                at += LOG_FRAME_HEADER + n;
+        }
+        *ret_framed = true;
+        return 0;
+}
+
+int docker_parse_logs(const char *body, size_t len, char **ret)
+{
+        _cleanup_(buf_done) Buf text = {}, out = {};
+        const char *t;
+        size_t n, start, lines = 0;
+        bool framed;
+        int r;
+
+        assert(ret);
+
+        r = demultiplex(body ?: "", body ? len : 0, &text, &framed);
+        if (r < 0)
+                return r;
+        t = framed ? (text.data ?: "") : (body ?: "");
+        n = framed ? text.len : (body ? len : 0);
+
+        /* The tail: trailing newlines dropped, then back to the start of the N-th line from the end,
+         * and no further back than the size of a message allows. */
+        while (n > 0 && strchr("\r\n", t[n - 1]))
+                n--;
+        for (start = n; start > 0; start--)
+                if (t[start - 1] == '\n' && ++lines == DOCKER_LOG_TAIL_LINES)
+                        break;
+        if (n - start > DOCKER_ERROR_MESSAGE_MAX) {
+                start = n - DOCKER_ERROR_MESSAGE_MAX;
+                while (start < n && ((unsigned char) t[start] & 0xc0) == 0x80)
+                        start++;
+        }
+
+        for (size_t at = start; at <= n;) {
+                const char *nl = memchr(t + at, '\n', n - at);
+                size_t k = nl ? (size_t) (nl - (t + at)) : n - at;
+                _cleanup_free_ char *line = sanitize(t + at, k, DOCKER_ERROR_MESSAGE_MAX);
+
+                if (!line)
+                        return -ENOMEM;
+                if ((out.len > 0 && buf_append(&out, "\n", 1) < 0) ||
+                    buf_append(&out, line, strlen(line)) < 0)
+                        return -ENOMEM;
+                at += k + 1;
+        }
+
+        *ret = buf_steal(&out, NULL);
+        if (!*ret)
+                *ret = strdup("");
+        return *ret ? 0 : -ENOMEM;
 }
 
 void docker_event_done(DockerEvent *e)
@@ -1025,11 +1294,9 @@ int docker_parse_event(const char *line, size_t len, DockerEvent *ret)
 
         assert(ret);
 
-        r = parse_document(line, len, &o);
+        r = parse_object(line, len, &o);
         if (r < 0)
                 return r;
-        if (!json_object_is_type(o, json_type_object))
-                return -EBADMSG;
 
         r = dup_nonempty_string(o, "Type", DOCKER_STRING_MAX, &e.type);
         if (r >= 0)

@@ -32,23 +32,40 @@
 /* Error messages handed to callers are cut to this many bytes, so they fit a log line or a bus error. */
 #define DOCKER_ERROR_MESSAGE_MAX 512
 
+/* Where an image that does not run lambda-rie itself finds the one lambdad lends it. */
+#define RIE_MOUNT_DIR  "/var/lambdad"
+#define RIE_MOUNT_PATH RIE_MOUNT_DIR "/lambda-rie"
+
+typedef enum DockerRieSource {
+        DOCKER_RIE_NONE,   /* the image runs lambda-rie itself */
+        DOCKER_RIE_BIND,   /* a file on the engine's host, bound read-only at RIE_MOUNT_PATH */
+        DOCKER_RIE_VOLUME, /* a named volume holding lambda-rie, mounted read-only at RIE_MOUNT_DIR */
+} DockerRieSource;
+
 typedef struct DockerCreateParams {
         const char *image;
-        const char *function;  /* label value */
-        const char *lifetime;  /* label value */
-        char *const *env;      /* "KEY=VALUE", may be NULL */
-        uint64_t memory_bytes; /* 0: no limit; else Memory and MemorySwap (no swap) */
-        uint64_t nano_cpus;    /* 0: no limit */
-        bool publish_loopback; /* publish 8080/tcp on 127.0.0.1 with a dynamic host port */
-        const char *network;   /* NULL: the engine's default; else NetworkMode and the LABEL_NETWORK label */
+        const char *function;    /* label value */
+        const char *lifetime;    /* label value */
+        char *const *env;        /* "KEY=VALUE", may be NULL */
+        uint64_t memory_bytes;   /* 0: no limit; else Memory and MemorySwap (no swap) */
+        uint64_t nano_cpus;      /* 0: no limit */
+        bool publish_loopback;   /* publish 8080/tcp on 127.0.0.1 with a dynamic host port */
+        const char *user;        /* Config.User; NULL: the image's */
+        char *const *entrypoint; /* Config.Entrypoint; NULL: the image's */
+        char *const *cmd;        /* Config.Cmd; NULL: the image's (or none, when entrypoint is set) */
+        const char *working_dir; /* Config.WorkingDir; NULL: the image's */
+        DockerRieSource rie;     /* how lambda-rie is lent to the container */
+        const char *rie_source;  /* the host path or the volume name */
+        const char *network; /* NULL: the engine's default; else NetworkMode and the LABEL_NETWORK label */
 } DockerCreateParams;
 
 /*
  * The body of POST /containers/create. The sandboxing in HostConfig is fixed: no capabilities, no new
  * privileges, a read-only root with a tmpfs /tmp, a pids limit, and no init (lambda-rie is PID 1 on
  * purpose). -EINVAL for a missing image/label value, a network name the engine would refuse, an env
- * entry that is not NAME=VALUE, or strings that are not UTF-8 (the engine would mangle them, and a
- * mangled label no longer matches our filters); -ERANGE for limits the engine cannot represent.
+ * entry that is not NAME=VALUE, a rie source missing or not fitting its kind, or strings that are
+ * not UTF-8 (the engine would mangle them, and a mangled label no longer matches our filters);
+ * -ERANGE for limits the engine cannot represent.
  */
 int docker_create_body(const DockerCreateParams *p, char **ret);
 
@@ -117,11 +134,40 @@ void docker_inspect_done(DockerInspect *i);
  */
 int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret);
 
+typedef struct DockerImage {
+        char **entrypoint;  /* Config.Entrypoint, NULL if none */
+        char **cmd;         /* Config.Cmd, NULL if none */
+        char *working_dir;  /* Config.WorkingDir, NULL if none */
+        char *architecture; /* "amd64", "arm64", ...; NULL if the engine did not say */
+        char *os;           /* "linux", ...; NULL if the engine did not say */
+        char *function;     /* Config.Labels[LABEL_FUNCTION], NULL if none */
+} DockerImage;
+
+void docker_image_done(DockerImage *i);
+
 /*
- * The answer to GET /images/{name}/json -> the image's LABEL_FUNCTION label: returns 1 and the value
- * when the image carries it, 0 and NULL when it does not.
+ * The answer to GET /images/{name}/json: what the manager needs to run the image. Absent or null
+ * fields read as unset; present ones of the wrong type, or arrays of more than 4096 strings, are
+ * -EBADMSG.
  */
-int docker_parse_image_labels(const char *json, size_t len, char **ret_function_label);
+int docker_parse_image(const char *json, size_t len, DockerImage *ret);
+
+/* The answer to GET /version -> the engine's "Os" and "Arch" (Go's names: "linux", "amd64"). -EBADMSG
+ * when either is missing. */
+int docker_parse_version(const char *json, size_t len, char **ret_os, char **ret_arch);
+
+/* How many of a container's last output lines go into an error message. */
+#define DOCKER_LOG_TAIL_LINES 10
+
+/*
+ * The answer to GET /containers/{id}/logs of a container without a TTY: frames of an 8-byte header
+ * (stream 0-2, three zero bytes, a big-endian length) and the payload. Returns the last
+ * DOCKER_LOG_TAIL_LINES lines of stdout and stderr together, at most DOCKER_ERROR_MESSAGE_MAX bytes,
+ * sanitized like docker_parse_error() but keeping the newlines between lines ("" when there was no
+ * output). A body that is not such a stream (a TTY container's) is taken as plain text. Fails only
+ * with -ENOMEM.
+ */
+int docker_parse_logs(const char *body, size_t len, char **ret);
 
 typedef struct DockerEvent {
         char *type;   /* "container", "image", "network", ... */

@@ -20,6 +20,7 @@ static ManagerConfig arg_config = {
         .start_timeout_usec = 30 * USEC_PER_SEC,
         .wait_timeout_usec = 10 * USEC_PER_SEC,
         .exit_idle_usec = 60 * USEC_PER_SEC,
+        .rie_path = LIBEXECDIR "/lambdad/lambda-rie",
 };
 static bool arg_cleanup = false;
 
@@ -46,6 +47,13 @@ static void help(void)
                "    NAME:latest if, and only if, it carries the label org.lambdad.function=NAME.\n"
                "    Images are never pulled unless a declaration says \"pull\": true.\n"
                "\n"
+               "    Any Lambda container image runs: one whose ENTRYPOINT (or CMD) is lambda-rie runs\n"
+               "    as it is; for any other (AWS base images, a runtime interface client, a custom\n"
+               "    runtime) lambda-rie is lent read-only (--rie-path, --rie-volume) and runs the\n"
+               "    image's ENTRYPOINT and CMD as its bootstrap. Functions run as uid:gid 993:990,\n"
+               "    as on Lambda, unless their declaration says \"user\"; images for another OS or\n"
+               "    architecture than the engine's are refused.\n"
+               "\n"
                "    Containers carry the labels org.lambdad.managed-by=lambda-manager,\n"
                "    org.lambdad.function=NAME and org.lambdad.lifetime=ID. At start the manager\n"
                "    removes every container so labelled (earlier lifetimes); containers of other\n"
@@ -71,6 +79,10 @@ static void help(void)
                "        --exit-idle=SEC        exit after this long without instances or calls;\n"
                "                               0 never (default 60)\n"
                "        --keep-instances       leave containers running on SIGTERM\n"
+               "        --rie-path=PATH        lambda-rie as a file on the engine's host, bound read-only\n"
+               "                               into images that do not run it themselves (default\n"
+               "                               " LIBEXECDIR "/lambdad/lambda-rie; empty: never)\n"
+               "        --rie-volume=NAME      a volume holding lambda-rie, mounted read-only instead\n"
                "        --log-level=LEVEL      emerg..debug (default info)\n"
                "    -h, --help                 show this help\n"
                "        --version              show the version\n"
@@ -95,6 +107,8 @@ static int parse_argv(int argc, char *argv[])
                 ARG_WAIT_TIMEOUT,
                 ARG_EXIT_IDLE,
                 ARG_KEEP,
+                ARG_RIE_PATH,
+                ARG_RIE_VOLUME,
                 ARG_LOG_LEVEL,
                 ARG_VERSION,
                 ARG_NETWORK,
@@ -110,6 +124,8 @@ static int parse_argv(int argc, char *argv[])
                 { "wait-timeout", required_argument, NULL, ARG_WAIT_TIMEOUT },
                 { "exit-idle", required_argument, NULL, ARG_EXIT_IDLE },
                 { "keep-instances", no_argument, NULL, ARG_KEEP },
+                { "rie-path", required_argument, NULL, ARG_RIE_PATH },
+                { "rie-volume", required_argument, NULL, ARG_RIE_VOLUME },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -159,6 +175,18 @@ static int parse_argv(int argc, char *argv[])
                         break;
                 case ARG_KEEP:
                         arg_config.keep_instances = true;
+                        break;
+                case ARG_RIE_PATH:
+                        if (optarg[0] && optarg[0] != '/')
+                                return log_error_errno(-EINVAL, "Invalid --rie-path '%s': an absolute path.",
+                                                       optarg);
+                        arg_config.rie_path = optarg[0] ? optarg : NULL;
+                        break;
+                case ARG_RIE_VOLUME:
+                        if (!docker_name_is_valid(optarg))
+                                return log_error_errno(-EINVAL, "Invalid --rie-volume '%s': a volume name.",
+                                                       optarg);
+                        arg_config.rie_volume = optarg;
                         break;
                 case ARG_LOG_LEVEL:
                         r = parse_log_level_option(optarg);

@@ -10,6 +10,7 @@
 
 #include "docker-json.h"
 #include "docker.h"
+#include "launch.h"
 #include "list.h"
 #include "log.h"
 #include "manager.h"
@@ -43,6 +44,7 @@ struct PendingCall {
         Function *function;
         sd_bus_message *message;
         CallKind kind;
+        uint64_t since;    /* CLOCK_MONOTONIC when the call came */
         PendingCall *next; /* while the function's image is being checked */
 };
 
@@ -57,6 +59,8 @@ struct Instance {
         DockerCall *call;
         sd_event_source *probe_timer;
         uint64_t start_deadline;
+        int exit_code; /* of a container that exited while starting */
+        bool exited;   /* its logs are being read for the error */
         bool pulled;
         const char *stop_reason;
         Instance *prev, *next;
@@ -67,7 +71,11 @@ struct Function {
         char *name;
         FunctionConfig *config; /* NULL while an implicit function's image is being checked */
         Pool pool;
-        bool removed;           /* gone from the registry: freed once its instances are */
+        bool removed; /* gone from the registry: freed once its instances are */
+        /* The last failed start, for callers that wait through it and then give up. */
+        const char *start_error;
+        char *start_message;
+        uint64_t start_failed_usec;
         PendingCall *resolving; /* calls waiting for the image check */
         DockerCall *resolve_call;
         Function *prev, *next;
@@ -83,6 +91,8 @@ struct OwnerTrack {
 struct Manager {
         ManagerConfig config;
         char lifetime[33];
+        /* What the engine runs, asked once before the first start: images for others are refused. */
+        char *engine_os, *engine_arch;
 
         sd_event *event;
         sd_bus *bus;
@@ -138,7 +148,11 @@ static int pending_new(Manager *m, Function *f, sd_bus_message *message, CallKin
         if (!pc)
                 return -ENOMEM;
         *pc = (PendingCall){
-                .manager = m, .function = f, .message = sd_bus_message_ref(message), .kind = kind
+                .manager = m,
+                .function = f,
+                .message = sd_bus_message_ref(message),
+                .kind = kind,
+                .since = now_usec(CLOCK_MONOTONIC),
         };
         m->n_pending++;
         *ret = pc;
@@ -149,7 +163,8 @@ static void reply_error(PendingCall *pc, const char *name, const char *format, .
 static void reply_error(PendingCall *pc, const char *name, const char *format, ...)
 {
         va_list ap;
-        char text[512];
+        /* Room for a start failure that quotes the container's last output. */
+        char text[1024];
 
         va_start(ap, format);
         (void) vsnprintf(text, sizeof(text), format, ap);
@@ -259,6 +274,7 @@ static Function *function_free(Function *f)
         }
         pool_done(&f->pool);
         function_config_free(f->config);
+        free(f->start_message);
         free(f->name);
         free(f);
         return NULL;
@@ -388,6 +404,10 @@ static void instance_fail(Instance *i, const char *error_name, const char *forma
         va_end(ap);
         m->fail_error = error_name;
         log_warning("Starting an instance of '%s' failed: %s", f->name, m->fail_message ?: "?");
+        free(f->start_message);
+        f->start_message = m->fail_message ? strdup(m->fail_message) : NULL;
+        f->start_error = error_name;
+        f->start_failed_usec = now_usec(CLOCK_MONOTONIC);
 
         if (i->id)
                 remove_container(m, i->id);
@@ -472,6 +492,40 @@ static void instance_probe(Instance *i)
                 instance_fail(i, ERROR_START_FAILED, "Failed to probe the instance: %s", strerror(-r));
 }
 
+static void on_logs(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
+{
+        Instance *i = userdata;
+        _cleanup_free_ char *output = NULL;
+
+        i->call = NULL;
+        if (error == 0 && status == 200 && docker_parse_logs(body, len, &output) >= 0 && output[0])
+                return instance_fail(
+                        i, ERROR_START_FAILED,
+                        "The container of '%s' exited at once (exit code %i). Its last output:\n%s",
+                        i->function->name, i->exit_code, output);
+        instance_fail(i, ERROR_START_FAILED, "The container of '%s' exited at once (exit code %i)%s.",
+                      i->function->name, i->exit_code,
+                      error == 0 && status == 200 ? " without any output"
+                                                  : "; its output could not be read");
+}
+
+/* The container stopped before it answered: say why, with its exit code and last words. */
+static void instance_exited(Instance *i, int exit_code)
+{
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        i->exit_code = exit_code;
+        i->exited = true;
+        if (asprintf(&path, "/containers/%s/logs?stdout=1&stderr=1&tail=%u", i->id, DOCKER_LOG_TAIL_LINES) <
+            0)
+                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+        r = docker_call(i->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_logs, i, &i->call);
+        if (r < 0)
+                instance_fail(i, ERROR_START_FAILED, "The container of '%s' exited at once (exit code %i).",
+                              i->function->name, exit_code);
+}
+
 static void on_inspected(DockerClient *d, int error, long status, const char *body, size_t len,
                          void *userdata)
 {
@@ -487,11 +541,14 @@ static void on_inspected(DockerClient *d, int error, long status, const char *bo
                 return instance_fail(i, ERROR_START_FAILED,
                                      "The engine's description of the container is invalid.");
         if (!info.running) {
-                instance_fail(i, ERROR_START_FAILED,
-                              "The container exited at once (status %s, exit code %i).", info.status ?: "?",
-                              info.exit_code);
+                instance_exited(i, info.exit_code);
                 docker_inspect_done(&info);
                 return;
+        }
+        /* Inspected again after the engine said it died while it was being probed. */
+        if (i->host) {
+                docker_inspect_done(&info);
+                return instance_probe(i);
         }
 
         if (i->manager->config.publish_loopback) {
@@ -507,38 +564,28 @@ static void on_inspected(DockerClient *d, int error, long status, const char *bo
         instance_probe(i);
 }
 
+static int instance_inspect(Instance *i)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "/containers/%s/json", i->id) < 0)
+                return -ENOMEM;
+        return docker_call(i->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_inspected, i,
+                           &i->call);
+}
+
 static void on_started(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
 {
         Instance *i = userdata;
-        _cleanup_free_ char *path = NULL;
         int r;
 
         i->call = NULL;
         if (error < 0 || (status != 204 && status != 304))
                 return instance_fail_call(i, "Starting the container", error, status, body, len);
 
-        if (asprintf(&path, "/containers/%s/json", i->id) < 0)
-                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
-        r = docker_call(d, "GET", path, NULL, CALL_TIMEOUT_USEC, on_inspected, i, &i->call);
+        r = instance_inspect(i);
         if (r < 0)
                 instance_fail(i, ERROR_START_FAILED, "Failed to inspect the container: %s", strerror(-r));
-}
-
-static void instance_create(Instance *i);
-
-static void on_pulled(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
-{
-        Instance *i = userdata;
-        _cleanup_free_ char *message = NULL;
-
-        i->call = NULL;
-        if (error < 0 || status != 200)
-                return instance_fail_call(i, "Pulling the image", error, status, body, len);
-        if (docker_parse_pull_result(body, len, &message) != 0)
-                return instance_fail(i, ERROR_START_FAILED, "Pulling %s failed: %s",
-                                     i->function->config->image, message ?: "out of memory");
-        log_info("Pulled %s.", i->function->config->image);
-        instance_create(i);
 }
 
 static void on_created(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
@@ -548,17 +595,6 @@ static void on_created(DockerClient *d, int error, long status, const char *body
         int r;
 
         i->call = NULL;
-        if (error == 0 && status == 404 && i->function->config->pull && !i->pulled) {
-                /* Only the declaration's "pull": true lets an image come from a registry. */
-                i->pulled = true;
-                if (asprintf(&path, "/images/create?fromImage=%s", i->function->config->image) < 0)
-                        return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
-                log_info("Pulling %s for '%s'.", i->function->config->image, i->function->name);
-                r = docker_call(d, "POST", path, NULL, 10 * 60 * USEC_PER_SEC, on_pulled, i, &i->call);
-                if (r < 0)
-                        instance_fail(i, ERROR_START_FAILED, "Failed to pull the image: %s", strerror(-r));
-                return;
-        }
         if (error < 0 || status != 201)
                 return instance_fail_call(i, "Creating the container", error, status, body, len);
         r = docker_parse_create(body, len, &i->id);
@@ -597,14 +633,24 @@ static int instance_env(Instance *i, char ***ret)
         return 0;
 }
 
-static void instance_create(Instance *i)
+static void instance_create(Instance *i, const DockerImage *image)
 {
         Manager *m = i->manager;
         const FunctionConfig *c = i->function->config;
+        _cleanup_(launch_plan_done) LaunchPlan plan = {};
         _cleanup_strv_free_ char **env = NULL;
         _cleanup_free_ char *body = NULL, *path = NULL;
         char suffix[9];
         int r;
+
+        if (launch_plan(c->entrypoint, c->command, image->entrypoint, image->cmd, &plan) < 0)
+                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+        if (plan.lend_rie && !m->config.rie_path && !m->config.rie_volume)
+                return instance_fail(
+                        i, ERROR_START_FAILED,
+                        "Image %s does not run lambda-rie, and lambda-manager has none to lend it "
+                        "(--rie-path, --rie-volume).",
+                        c->image);
 
         free(i->name);
         i->name = NULL;
@@ -621,6 +667,14 @@ static void instance_create(Instance *i)
                         .memory_bytes = (uint64_t) c->memory_mb * 1024 * 1024,
                         .nano_cpus = c->nano_cpus,
                         .publish_loopback = m->config.publish_loopback,
+                        .user = c->user ?: CONTAINER_USER_DEFAULT,
+                        .entrypoint = plan.entrypoint,
+                        .cmd = plan.cmd,
+                        .working_dir = c->working_directory,
+                        .rie = !plan.lend_rie         ? DOCKER_RIE_NONE
+                               : m->config.rie_volume ? DOCKER_RIE_VOLUME
+                                                      : DOCKER_RIE_BIND,
+                        .rie_source = m->config.rie_volume ?: m->config.rie_path,
                         .network = m->network,
                 },
                 &body);
@@ -630,16 +684,112 @@ static void instance_create(Instance *i)
         if (asprintf(&path, "/containers/create?name=%s", i->name) < 0)
                 return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
 
-        log_debug("Creating container %s from %s.", i->name, c->image);
+        log_debug("Creating container %s from %s%s.", i->name, c->image,
+                  plan.lend_rie ? " with lambda-rie lent" : "");
         r = docker_call(m->docker, "POST", path, body, CALL_TIMEOUT_USEC, on_created, i, &i->call);
         if (r < 0)
                 instance_fail(i, ERROR_START_FAILED, "Failed to create the container: %s", strerror(-r));
 }
 
+static void instance_inspect_image(Instance *i);
+
+static void on_pulled(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
+{
+        Instance *i = userdata;
+        _cleanup_free_ char *message = NULL;
+
+        i->call = NULL;
+        if (error < 0 || status != 200)
+                return instance_fail_call(i, "Pulling the image", error, status, body, len);
+        if (docker_parse_pull_result(body, len, &message) != 0)
+                return instance_fail(i, ERROR_START_FAILED, "Pulling %s failed: %s",
+                                     i->function->config->image, message ?: "out of memory");
+        log_info("Pulled %s.", i->function->config->image);
+        instance_inspect_image(i);
+}
+
+static void instance_pull(Instance *i)
+{
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        /* Only the declaration's "pull": true lets an image come from a registry. */
+        i->pulled = true;
+        if (asprintf(&path, "/images/create?fromImage=%s", i->function->config->image) < 0)
+                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+        log_info("Pulling %s for '%s'.", i->function->config->image, i->function->name);
+        r = docker_call(i->manager->docker, "POST", path, NULL, 10 * 60 * USEC_PER_SEC, on_pulled, i,
+                        &i->call);
+        if (r < 0)
+                instance_fail(i, ERROR_START_FAILED, "Failed to pull the image: %s", strerror(-r));
+}
+
+static void on_image(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
+{
+        Instance *i = userdata;
+        Manager *m = i->manager;
+        const FunctionConfig *c = i->function->config;
+        _cleanup_(docker_image_done) DockerImage image = {};
+
+        i->call = NULL;
+        if (error == 0 && status == 404 && c->pull && !i->pulled)
+                return instance_pull(i);
+        if (error < 0 || status != 200)
+                return instance_fail_call(i, "Inspecting the image", error, status, body, len);
+        if (docker_parse_image(body, len, &image) < 0)
+                return instance_fail(i, ERROR_START_FAILED,
+                                     "The engine's description of image %s is invalid.", c->image);
+        /* Go's names on both sides; an image that says nothing is taken to fit, as the engine does. */
+        if ((image.os && strcmp(image.os, m->engine_os) != 0) ||
+            (image.architecture && strcmp(image.architecture, m->engine_arch) != 0))
+                return instance_fail(i, ERROR_START_FAILED,
+                                     "Image %s is built for %s/%s, but this engine runs %s/%s containers.",
+                                     c->image, image.os ?: m->engine_os,
+                                     image.architecture ?: m->engine_arch, m->engine_os, m->engine_arch);
+        instance_create(i, &image);
+}
+
+static void instance_inspect_image(Instance *i)
+{
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        /* Every start reads the image afresh: a tag may have moved since the last one. */
+        if (asprintf(&path, "/images/%s/json", i->function->config->image) < 0)
+                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+        r = docker_call(i->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_image, i, &i->call);
+        if (r < 0)
+                instance_fail(i, ERROR_START_FAILED, "Failed to inspect the image: %s", strerror(-r));
+}
+
+static void on_version(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
+{
+        Instance *i = userdata;
+        Manager *m = i->manager;
+
+        i->call = NULL;
+        if (error < 0 || status != 200)
+                return instance_fail_call(i, "Asking the engine's version", error, status, body, len);
+        if (!m->engine_arch) {
+                if (docker_parse_version(body, len, &m->engine_os, &m->engine_arch) < 0)
+                        return instance_fail(i, ERROR_START_FAILED,
+                                             "The engine's version answer is invalid.");
+                log_debug("The engine runs %s/%s containers.", m->engine_os, m->engine_arch);
+        }
+        instance_inspect_image(i);
+}
+
 static void instance_start(Instance *i)
 {
+        int r;
+
         i->start_deadline = now_usec(CLOCK_MONOTONIC) + i->manager->config.start_timeout_usec;
-        instance_create(i);
+        if (i->manager->engine_arch)
+                return instance_inspect_image(i);
+        r = docker_call(i->manager->docker, "GET", "/version", NULL, CALL_TIMEOUT_USEC, on_version, i,
+                        &i->call);
+        if (r < 0)
+                instance_fail(i, ERROR_START_FAILED, "Failed to ask the engine's version: %s", strerror(-r));
 }
 
 static void on_instance_removed(DockerClient *d, int error, long status, const char *body, size_t len,
@@ -718,12 +868,22 @@ static void reply_grant(Manager *m, PendingCall *pc, PoolInstance *slot)
 
 static void reply_fail(Manager *m, PendingCall *pc, int error)
 {
+        Function *f = pc->function;
+
         switch (error) {
         case -EBUSY:
+                /* Gave up waiting: say why, a start that failed meanwhile being the likelier cause. */
+                if (f->start_message && f->start_failed_usec >= pc->since)
+                        return reply_error(
+                                pc, f->start_error,
+                                "No instance of '%s' became free in time; its last start failed: %s",
+                                f->name, f->start_message);
                 return reply_error(
                         pc, ERROR_LIMIT_EXCEEDED,
-                        "Function '%s' is at its limit of %u instances and none became free in time.",
-                        pc->function->name, pc->function->pool.limits.max_instances);
+                        "Function '%s' is at its limit of %u instances (%u busy, %u starting) and "
+                        "none became free in time.",
+                        f->name, f->pool.limits.max_instances, pool_count(&f->pool, INSTANCE_LEASED),
+                        pool_count(&f->pool, INSTANCE_STARTING));
         case -EIO:
                 return reply_error(pc, m->fail_error ?: ERROR_START_FAILED, "%s",
                                    m->fail_message ?: "Starting an instance failed.");
@@ -882,7 +1042,7 @@ static void on_image_inspected(DockerClient *d, int error, long status, const ch
                                void *userdata)
 {
         Function *f = userdata;
-        _cleanup_free_ char *label = NULL;
+        _cleanup_(docker_image_done) DockerImage image = {};
         FunctionConfig *config = NULL;
         char message[512];
 
@@ -892,8 +1052,8 @@ static void on_image_inspected(DockerClient *d, int error, long status, const ch
                                 strerror(-error));
                 return resolve_finish(f, ERROR_BACKEND_UNAVAILABLE, message);
         }
-        if (status == 200 && docker_parse_image_labels(body, len, &label) >= 0 && label &&
-            strcmp(label, f->name) == 0 && function_config_new_implicit(f->name, &config) >= 0) {
+        if (status == 200 && docker_parse_image(body, len, &image) >= 0 && image.function &&
+            strcmp(image.function, f->name) == 0 && function_config_new_implicit(f->name, &config) >= 0) {
                 f->config = config;
                 f->pool.limits = function_limits(f->manager, config);
                 log_info("Function '%s' runs image %s (labelled org.lambdad.function=%s).", f->name,
@@ -1144,6 +1304,7 @@ static int method_prewarm(sd_bus_message *message, void *userdata, sd_bus_error 
 typedef struct Cleanup {
         Manager *manager;
         bool all;
+        bool background; /* at start, beside serving: only the outcome is logged */
         unsigned removing;
         unsigned removed;
         int error;
@@ -1164,6 +1325,12 @@ static void cleanup_finish(Cleanup *c)
                 else
                         (void) sd_bus_reply_method_return(c->reply_to, "u", (uint32_t) c->removed);
                 sd_bus_message_unref(c->reply_to);
+        } else if (c->background) {
+                if (c->error < 0)
+                        log_warning_errno(c->error,
+                                          "Removing the containers of earlier lifetimes failed: %m");
+                else if (c->removed > 0)
+                        log_info("Removed %u containers of earlier lifetimes.", c->removed);
         } else {
                 m->cleanup_result = c->error < 0 ? c->error : (int) c->removed;
                 m->cleanup_done = true;
@@ -1226,7 +1393,7 @@ static void on_zombies_listed(DockerClient *d, int error, long status, const cha
         cleanup_finish(c);
 }
 
-static int cleanup_start(Manager *m, bool all, sd_bus_message *reply_to)
+static int cleanup_start(Manager *m, bool all, bool background, sd_bus_message *reply_to)
 {
         _cleanup_free_ char *filter = NULL, *path = NULL;
         Cleanup *c;
@@ -1246,7 +1413,9 @@ static int cleanup_start(Manager *m, bool all, sd_bus_message *reply_to)
         c = calloc(1, sizeof(Cleanup));
         if (!c)
                 return -ENOMEM;
-        *c = (Cleanup){ .manager = m, .all = all, .reply_to = sd_bus_message_ref(reply_to) };
+        *c = (Cleanup){
+                .manager = m, .all = all, .background = background, .reply_to = sd_bus_message_ref(reply_to)
+        };
         m->n_pending++;
         r = docker_call(m->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_zombies_listed, c, NULL);
         if (r < 0) {
@@ -1262,7 +1431,7 @@ static int method_cleanup_zombies(sd_bus_message *message, void *userdata, sd_bu
 {
         int r;
 
-        r = cleanup_start(userdata, false, message);
+        r = cleanup_start(userdata, false, false, message);
         if (r < 0)
                 return r;
         return 1;
@@ -1273,7 +1442,7 @@ int manager_cleanup_sync(Manager *m, bool all)
         int r;
 
         m->cleanup_done = false;
-        r = cleanup_start(m, all, NULL);
+        r = cleanup_start(m, all, false, NULL);
         if (r < 0)
                 return r;
         while (!m->cleanup_done) {
@@ -1434,10 +1603,21 @@ static int on_dead(sd_event_source *s, void *userdata)
         for (char **id = dead; id && *id; id++) {
                 Instance *i = instance_find(m, *id);
 
-                /* Starting instances fail their probe by themselves; stopping ones are on their way. */
-                if (i && (i->slot->state == INSTANCE_IDLE || i->slot->state == INSTANCE_LEASED)) {
+                if (!i)
+                        continue;
+                if (i->slot->state == INSTANCE_IDLE || i->slot->state == INSTANCE_LEASED) {
                         log_warning("Instance %.12s of '%s' died.", i->id, i->function->name);
                         instance_stop(i, "died");
+                } else if (i->slot->state == INSTANCE_STARTING && i->host && !i->exited) {
+                        /* Being probed: rather than probing a dead container until the start times out,
+                         * learn how it ended. Earlier steps see that it does not run by themselves. */
+                        docker_call_cancel(i->call);
+                        i->call = NULL;
+                        i->probe_timer = sd_event_source_disable_unref(i->probe_timer);
+                        if (instance_inspect(i) < 0)
+                                instance_fail(i, ERROR_START_FAILED,
+                                              "The container of '%s' died while starting.",
+                                              i->function->name);
                 }
         }
         return 0;
@@ -1668,6 +1848,8 @@ Manager *manager_free(Manager *m)
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         free(m->fail_message);
+        free(m->engine_os);
+        free(m->engine_arch);
         free(m->network);
         free(m);
         return NULL;
@@ -1692,13 +1874,6 @@ int manager_run(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
 
-        /* Containers of earlier lifetimes first: nothing of them may be handed out. */
-        r = manager_cleanup_sync(m, true);
-        if (r < 0)
-                log_warning_errno(r, "Cleaning up earlier containers failed, going on: %m");
-        else if (r > 0)
-                log_info("Removed %i containers of earlier lifetimes.", r);
-
         r = sd_bus_open_system(&m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
@@ -1718,6 +1893,12 @@ int manager_run(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the bus connection: %m");
 
+        /* Containers of earlier lifetimes go beside serving: they carry another lifetime label, so
+         * none of them is ever handed out, and an engine slow to remove them (seconds per container
+         * after it restarted) must not keep callers waiting for the bus name. */
+        r = cleanup_start(m, false, true, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to start removing the containers of earlier lifetimes: %m");
         events_start(m);
         manager_update_timers(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=Serving %s, lifetime %s", MANAGER_BUS_NAME, m->lifetime);

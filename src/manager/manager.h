@@ -13,18 +13,20 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "lambda-contract.h"
 #include "macro.h"
 
-#define MANAGER_BUS_NAME  "org.lambdad.Manager1"
-#define MANAGER_OBJECT    "/org/lambdad/Manager1"
-#define MANAGER_INTERFACE "org.lambdad.Manager1"
+/* The names every program agrees on live in lambda-contract.h; these are the manager's short forms. */
+#define MANAGER_BUS_NAME  LAMBDAD_MANAGER_BUS_NAME
+#define MANAGER_OBJECT    LAMBDAD_MANAGER_OBJECT
+#define MANAGER_INTERFACE LAMBDAD_MANAGER_INTERFACE
 
-#define ERROR_FUNCTION_NOT_FOUND  "org.lambdad.Error.FunctionNotFound"
-#define ERROR_LIMIT_EXCEEDED      "org.lambdad.Error.LimitExceeded"
-#define ERROR_BACKEND_UNAVAILABLE "org.lambdad.Error.BackendUnavailable"
-#define ERROR_START_FAILED        "org.lambdad.Error.StartFailed"
-#define ERROR_INSTANCE_NOT_FOUND  "org.lambdad.Error.InstanceNotFound"
-#define ERROR_CANCELLED           "org.lambdad.Error.Cancelled"
+#define ERROR_FUNCTION_NOT_FOUND  LAMBDAD_ERROR_FUNCTION_NOT_FOUND
+#define ERROR_LIMIT_EXCEEDED      LAMBDAD_ERROR_LIMIT_EXCEEDED
+#define ERROR_BACKEND_UNAVAILABLE LAMBDAD_ERROR_BACKEND_UNAVAILABLE
+#define ERROR_START_FAILED        LAMBDAD_ERROR_START_FAILED
+#define ERROR_INSTANCE_NOT_FOUND  LAMBDAD_ERROR_INSTANCE_NOT_FOUND
+#define ERROR_CANCELLED           LAMBDAD_ERROR_CANCELLED
 
 typedef struct ManagerConfig {
         const char *docker_socket;
@@ -35,6 +37,8 @@ typedef struct ManagerConfig {
         uint64_t wait_timeout_usec;  /* how long Acquire waits at the instance limit */
         uint64_t exit_idle_usec;     /* exit after this long with no instances and no calls; 0: never */
         bool keep_instances;         /* leave containers running on SIGTERM */
+        const char *rie_path;        /* lambda-rie on the engine's host, lent to images without one */
+        const char *rie_volume;      /* or: a volume holding lambda-rie (wins over rie_path) */
         const char *network;         /* instances join it, reached at their address there; "auto": ours */
         bool require_engine;         /* exit at start when the engine socket cannot be used */
 } ManagerConfig;

@@ -282,13 +282,20 @@ static unsigned live_instances(const Pool *p)
 int pool_tick(Pool *p, uint64_t now, PoolActions *out)
 {
         PoolWaiter *prev = NULL;
+        unsigned covered = pool_count(p, INSTANCE_STARTING);
 
         if (reserve(out, p->n_waiters + p->n_instances + p->limits.min_instances) < 0)
                 return -ENOMEM;
 
+        /* The oldest waiters are those the starts in flight will serve: they wait for their start to
+         * succeed or fail (each start has a deadline of its own), as giving up on a container that is
+         * about to answer helps nobody. Only the others are at the limit, and time out. */
         for (PoolWaiter *w = p->waiters, *next; w; w = next) {
                 next = w->next;
-                if (w->deadline <= now) {
+                if (covered > 0) {
+                        covered--;
+                        prev = w;
+                } else if (w->deadline <= now) {
                         push(out, POOL_ACTION_FAIL, NULL, w->userdata, -EBUSY);
                         waiter_remove(p, w, prev);
                 } else
@@ -350,10 +357,14 @@ int pool_stop_all(Pool *p, PoolActions *out)
 
 uint64_t pool_next_deadline(const Pool *p)
 {
+        unsigned covered = pool_count(p, INSTANCE_STARTING);
         uint64_t d = UINT64_MAX;
 
         for (PoolWaiter *w = p->waiters; w; w = w->next)
-                d = MIN(d, w->deadline);
+                if (covered > 0)
+                        covered--;
+                else
+                        d = MIN(d, w->deadline);
         /* At min_instances idle ones stay: no wake-up for them, or the tick would spin. */
         if (live_instances(p) > p->limits.min_instances)
                 for (PoolInstance *i = p->instances; i; i = i->next)

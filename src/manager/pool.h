@@ -104,8 +104,9 @@ int pool_instance_gone(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
  * waiting calls are dropped without an answer. */
 int pool_owner_gone(Pool *p, const char *owner, uint64_t now, PoolActions *out);
 
-/* Time passes: waiters past their deadline fail (-EBUSY), idle instances past their keep-alive stop
- * (down to min_instances), and instances are started up to min_instances. */
+/* Time passes: waiters past their deadline fail (-EBUSY), except the oldest ones that the starts in
+ * flight will serve (they learn the outcome of their start); idle instances past their keep-alive
+ * stop (down to min_instances), and instances are started up to min_instances. */
 int pool_tick(Pool *p, uint64_t now, PoolActions *out);
 
 /* Starts instances so that count more callers would find one warm (Prewarm), within the limit.

@@ -12,11 +12,11 @@
 
 #include <json.h>
 
+#include "lambda-contract.h"
 #include "registry.h"
 #include "strv.h"
 #include "util.h"
 
-#define FUNCTION_NAME_MAX   64U
 #define IMAGE_REFERENCE_MAX 255U
 
 #define MEMORY_MB_MIN            128U
@@ -34,6 +34,15 @@
 /* AWS's limit on the size of a function's environment, counted as the names plus the values. */
 #define ENVIRONMENT_SIZE_MAX 4096U
 
+/* AWS's ImageConfig limits: at most 1,500 strings in EntryPoint and Command, a WorkingDirectory of at
+ * most 1,000 characters. Each string is bounded by the file's own size limit. */
+#define IMAGE_CONFIG_STRINGS_MAX 1500U
+#define WORKING_DIRECTORY_MAX    1000U
+#define USER_MAX                 64U
+#define USER_EXPECTED                                                                                  \
+        "a user and optional group, \"UID[:GID]\" or \"NAME[:GROUP]\" (at most 64 characters of A-Z, " \
+        "a-z, 0-9, '.', '_' and '-', one ':')"
+
 /* A config is an object holding at most one more object; anything deeper is a mistake, and the limit
  * keeps hostile nesting cheap. */
 #define JSON_DEPTH_MAX 4
@@ -44,7 +53,7 @@
 
 #define KEYS_EXPECTED                                                                      \
         "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
-        "idle_timeout_sec, pull"
+        "idle_timeout_sec, pull, command, entrypoint, working_directory, user"
 #define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
@@ -80,17 +89,7 @@ static bool char_is_alnum(char c)
 
 bool function_name_is_valid(const char *name)
 {
-        size_t n;
-
-        if (!name)
-                return false;
-        n = strlen(name);
-        if (n < 1 || n > FUNCTION_NAME_MAX)
-                return false;
-        for (const char *p = name; *p; p++)
-                if (!char_is_alnum(*p) && *p != '_' && *p != '-')
-                        return false;
-        return true;
+        return name && lambda_function_name_is_valid(name, strlen(name));
 }
 
 bool image_reference_is_valid(const char *image)
@@ -240,6 +239,90 @@ static int parse_image(json_object *v, char **ret, char **ret_error)
         return 0;
 }
 
+/* ImageConfig's EntryPoint or Command: an array of strings, which must not be empty for EntryPoint
+ * (an empty one would leave nothing to run). */
+static int parse_argv_field(const char *key, json_object *v, bool allow_empty, char ***ret, char **ret_error)
+{
+        _cleanup_strv_free_ char **argv = NULL;
+        char got[DESCRIBE_SIZE];
+        size_t n;
+
+        if (!json_object_is_type(v, json_type_array))
+                return set_error(ret_error, "%s: expected an array of strings, got %s", key,
+                                 describe_value(v, got));
+        n = json_object_array_length(v);
+        if (n > IMAGE_CONFIG_STRINGS_MAX || (n == 0 && !allow_empty))
+                return set_error(ret_error, "%s: expected %s to %u strings, got %zu", key,
+                                 allow_empty ? "0" : "1", IMAGE_CONFIG_STRINGS_MAX, n);
+
+        argv = calloc(n + 1, sizeof(char *));
+        if (!argv)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_array_get_idx(v, i);
+                const char *s;
+
+                if (!json_get_string(e, &s))
+                        return set_error(ret_error, "%s[%zu]: expected a string, got %s", key, i,
+                                         describe_value(e, got));
+                argv[i] = strdup(s);
+                if (!argv[i])
+                        return -ENOMEM;
+        }
+        if (n > 0 && !argv[0][0])
+                return set_error(ret_error, "%s[0]: expected the program to run, got \"\"", key);
+
+        strv_free(*ret);
+        *ret = TAKE_PTR(argv);
+        return 0;
+}
+
+static int parse_working_directory(json_object *v, char **ret, char **ret_error)
+{
+        char got[DESCRIBE_SIZE];
+        const char *s;
+
+        if (!json_get_string(v, &s) || s[0] != '/' || strlen(s) > WORKING_DIRECTORY_MAX)
+                return set_error(ret_error,
+                                 "working_directory: expected an absolute path of at most %u characters, "
+                                 "got %s",
+                                 WORKING_DIRECTORY_MAX, describe_value(v, got));
+        free(*ret);
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+bool container_user_is_valid(const char *user)
+{
+        size_t n, colons = 0;
+
+        if (!user)
+                return false;
+        n = strlen(user);
+        if (n < 1 || n > USER_MAX || user[0] == ':' || user[n - 1] == ':')
+                return false;
+        for (const char *p = user; *p; p++) {
+                if (*p == ':')
+                        colons++;
+                else if (!char_is_alnum(*p) && !strchr("._-", *p))
+                        return false;
+        }
+        return colons <= 1;
+}
+
+static int parse_user(json_object *v, char **ret, char **ret_error)
+{
+        char got[DESCRIBE_SIZE];
+        const char *s;
+
+        if (!json_get_string(v, &s) || !container_user_is_valid(s))
+                return set_error(ret_error, "user: expected " USER_EXPECTED ", got %s",
+                                 describe_value(v, got));
+        free(*ret);
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
 static bool env_name_is_reserved(const char *name)
 {
         for (size_t i = 0; i < ELEMENTSOF(reserved_env); i++)
@@ -316,6 +399,10 @@ FunctionConfig *function_config_free(FunctionConfig *f)
         free(f->name);
         free(f->image);
         strv_free(f->env);
+        strv_free(f->entrypoint);
+        strv_free(f->command);
+        free(f->working_directory);
+        free(f->user);
         free(f);
         return NULL;
 }
@@ -467,6 +554,14 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                                 f->idle_timeout_usec = idle_sec * USEC_PER_SEC;
                 } else if (streq(key, "pull"))
                         r = parse_boolean_field(key, v, &f->pull, ret_error);
+                else if (streq(key, "entrypoint"))
+                        r = parse_argv_field(key, v, false, &f->entrypoint, ret_error);
+                else if (streq(key, "command"))
+                        r = parse_argv_field(key, v, true, &f->command, ret_error);
+                else if (streq(key, "working_directory"))
+                        r = parse_working_directory(v, &f->working_directory, ret_error);
+                else if (streq(key, "user"))
+                        r = parse_user(v, &f->user, ret_error);
                 else
                         r = set_error(ret_error, "%s: unknown key, expected one of " KEYS_EXPECTED,
                                       describe_name(key, buf));
@@ -513,6 +608,10 @@ static bool strv_equal(char *const *a, char *const *b)
 {
         size_t n = strv_length(a);
 
+        /* Absent (the image's own) differs from empty (none at all). */
+        if (!a || !b)
+                return a == b;
+
         if (n != strv_length(b))
                 return false;
         for (size_t i = 0; i < n; i++)
@@ -531,7 +630,9 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
                a->memory_mb == b->memory_mb && a->timeout_sec == b->timeout_sec &&
                a->nano_cpus == b->nano_cpus && a->min_instances == b->min_instances &&
                a->max_instances == b->max_instances && a->idle_timeout_usec == b->idle_timeout_usec &&
-               a->pull == b->pull;
+               a->pull == b->pull && strv_equal(a->entrypoint, b->entrypoint) &&
+               strv_equal(a->command, b->command) && streq_ptr(a->working_directory, b->working_directory) &&
+               streq_ptr(a->user, b->user);
 }
 
 Registry *registry_free(Registry *r)

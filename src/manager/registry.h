@@ -26,7 +26,12 @@
  *     "min_instances": 0,              integer 0..max_instances, default 0
  *     "max_instances": 4,              integer 1..1000, default 4
  *     "idle_timeout_sec": 300,         integer 1..86400, default 300: keep-alive of idle instances
- *     "pull": false                    boolean, default false: the image is pulled only when true
+ *     "pull": false,                   boolean, default false: the image is pulled only when true
+ *     "entrypoint": ["/app/run"],      Lambda's ImageConfig: replace the image's ENTRYPOINT (1 to 1500
+ *     "command": ["app.handler"],      strings), CMD (0 to 1500 strings) or WORKDIR (an absolute path of
+ *     "working_directory": "/app",     at most 1000 characters), each on its own
+ *     "user": "993:990"                the user the function runs as, "UID[:GID]" or "NAME[:GROUP]";
+ *                                      default 993:990, Lambda's unprivileged sbx_user1051
  *   }
  *
  * Unknown keys and values of the wrong JSON type are errors, so a typo never passes silently. Each
@@ -38,6 +43,9 @@
 #include <stdint.h>
 
 #include "macro.h"
+
+/* Who function code runs as unless a declaration says otherwise: Lambda's sbx_user1051. */
+#define CONTAINER_USER_DEFAULT "993:990"
 
 /* Larger files are refused before parsing: a config is a handful of lines. */
 #define FUNCTION_CONFIG_SIZE_MAX (64U * 1024U)
@@ -53,11 +61,17 @@ typedef struct FunctionConfig {
         unsigned max_instances;
         uint64_t idle_timeout_usec;
         bool pull;
-        bool implicit; /* made by the NAME -> NAME:latest convention, not declared in a file */
+        char **entrypoint;       /* NULL: the image's */
+        char **command;          /* NULL: the image's; empty: no arguments */
+        char *working_directory; /* NULL: the image's */
+        char *user;              /* NULL: CONTAINER_USER_DEFAULT */
+        bool implicit;           /* made by the NAME -> NAME:latest convention, not declared in a file */
 } FunctionConfig;
 
 bool function_name_is_valid(const char *name);
 bool image_reference_is_valid(const char *image);
+/* A container user as Docker's Config.User takes it: NAME or UID, optionally ":GROUP" or ":GID". */
+bool container_user_is_valid(const char *user);
 
 FunctionConfig *function_config_free(FunctionConfig *f);
 DEFINE_TRIVIAL_CLEANUP_FUNC(FunctionConfig *, function_config_free);

@@ -57,8 +57,14 @@ static void help(void)
                "    AWS_LAMBDA_FUNCTION_TIMEOUT, AWS_REGION, LAMBDA_RIE_EAGER_INIT=1. Everything else is\n"
                "    passed on to the bootstrap, with the Lambda variables a runtime needs added.\n"
                "\n"
+               "    Without --handler or _HANDLER, a BOOTSTRAP given with arguments gets its last\n"
+               "    argument as _HANDLER, as AWS's emulator does (an image's CMD is its handler).\n"
+               "    A BOOTSTRAP given on the command line runs in the current directory (the\n"
+               "    image's WORKDIR); one found in the standard places runs in LAMBDA_TASK_ROOT.\n"
+               "\n"
                "EXIT STATUS\n"
-               "    0 after SIGTERM or SIGINT, 1 on a setup error.\n");
+               "    0 after SIGTERM or SIGINT, 1 on a setup error. With --eager-init, 127 at once\n"
+               "    when the bootstrap does not exist and 126 when it cannot be executed.\n");
 }
 
 static int parse_argv(int argc, char *argv[], RieConfig *config)
@@ -152,6 +158,8 @@ int main(int argc, char *argv[])
         }
 
         r = parse_argv(argc, argv, &config);
+        if (r > 0)
+                r = rie_settings_handler_from_argv(&config.settings, environ, config.bootstrap_argv);
         if (r <= 0) {
                 rie_settings_done(&config.settings);
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
@@ -163,5 +171,5 @@ int main(int argc, char *argv[])
                 return EXIT_FAILURE;
 
         r = rie_run(rie);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return r < 0 ? EXIT_FAILURE : r;
 }

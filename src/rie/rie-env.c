@@ -58,6 +58,17 @@ int rie_settings_from_env(RieSettings *s, char *const *env, const char **ret_bad
         return 0;
 }
 
+int rie_settings_handler_from_argv(RieSettings *s, char *const *env, char *const *bootstrap_argv)
+{
+        const char *v = env_get(env, "_HANDLER");
+        size_t n = strv_length(bootstrap_argv);
+
+        if (s->handler || (v && *v) || n < 2)
+                return 1;
+        s->handler = strdup(bootstrap_argv[n - 1]);
+        return s->handler ? 1 : -ENOMEM;
+}
+
 void rie_settings_done(RieSettings *s)
 {
         free(s->function_name);

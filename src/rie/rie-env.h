@@ -26,6 +26,10 @@ typedef struct RieSettings {
 int rie_settings_from_env(RieSettings *s, char *const *env, const char **ret_bad);
 void rie_settings_done(RieSettings *s);
 
+/* Like AWS's emulator: without a handler from --handler or _HANDLER in env, a bootstrap given with
+ * arguments (an image's ENTRYPOINT and CMD) makes its last argument the handler. 1, or -ENOMEM. */
+int rie_settings_handler_from_argv(RieSettings *s, char *const *env, char *const *bootstrap_argv);
+
 /* The bootstrap's environment: the parent's, plus the Lambda variables. log_stream is the value of
  * AWS_LAMBDA_LOG_STREAM_NAME to use when the parent has none. */
 int rie_env_build(char *const *parent, const RieSettings *s, const char *runtime_api, const char *log_stream,

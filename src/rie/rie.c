@@ -31,10 +31,9 @@
 #include "util.h"
 
 /* The invoker is normally the gateway, with a connection or two; bound it anyway. */
-#define CONNECTIONS_MAX    64
-#define READ_CHUNK         (64 * 1024)
-#define LOG_TAIL_MAX       4096
-#define CLIENT_CONTEXT_MAX 3583
+#define CONNECTIONS_MAX 64
+#define READ_CHUNK      (64 * 1024)
+#define LOG_TAIL_MAX    4096
 /* A bootstrap that dies sooner than this after starting is not restarted eagerly (crash loop). */
 #define EAGER_RESPAWN_MIN_USEC (1 * USEC_PER_SEC)
 
@@ -49,18 +48,18 @@ typedef enum ConnKind {
         CONN_RUNTIME,
 } ConnKind;
 
-typedef struct Conn Conn;
-struct Conn {
+typedef struct RieConn RieConn;
+struct RieConn {
         Rie *rie;
         ConnKind kind;
         LoopSource *source;
         HttpConn *http;
-        Conn *prev, *next;
+        RieConn *prev, *next;
 };
 
 typedef struct Invocation {
         char id[UUID_STRING_MAX];
-        Conn *client; /* NULL when nobody waits for the answer (Event, or the client left) */
+        RieConn *client; /* NULL when nobody waits for the answer (Event, or the client left) */
         char *payload;
         size_t payload_len;
         char *client_context;
@@ -94,10 +93,10 @@ struct Rie {
         int log_fd;
         LoopSource *log_source;
 
-        Conn *next_conn; /* the runtime's parked /next */
-        Invocation inv;  /* valid while rt.phase != INVOKE_NONE */
+        RieConn *next_conn; /* the runtime's parked /next */
+        Invocation inv;     /* valid while rt.phase != INVOKE_NONE */
 
-        Conn *conns;
+        RieConn *conns;
         unsigned n_conns;
 };
 
@@ -297,7 +296,7 @@ static void log_report(Rie *rie)
 
 /* ---- answering ---- */
 
-static void conn_reply_json(Conn *c, int status, const char *error_type, const Buf *json)
+static void conn_reply_json(RieConn *c, int status, const char *error_type, const Buf *json)
 {
         http_conn_begin(c->http, status);
         http_conn_header(c->http, "Content-Type", "application/json");
@@ -309,7 +308,7 @@ static void conn_reply_json(Conn *c, int status, const char *error_type, const B
 }
 
 /* Service errors of the invoke endpoint, in the Invoke API's shape. */
-static void invoke_reply_error(Conn *c, int status, const char *type, const char *message,
+static void invoke_reply_error(RieConn *c, int status, const char *type, const char *message,
                                const char *reason)
 {
         Buf b = {};
@@ -320,7 +319,7 @@ static void invoke_reply_error(Conn *c, int status, const char *type, const char
 }
 
 /* Errors of the Runtime API, in its {"errorMessage","errorType"} shape. */
-static void runtime_reply_error(Conn *c, int status, const char *type, const char *message)
+static void runtime_reply_error(RieConn *c, int status, const char *type, const char *message)
 {
         Buf b = {};
 
@@ -329,7 +328,7 @@ static void runtime_reply_error(Conn *c, int status, const char *type, const cha
         buf_done(&b);
 }
 
-static void add_log_result(Rie *rie, Conn *c)
+static void add_log_result(Rie *rie, RieConn *c)
 {
         Buf b = {};
 
@@ -344,7 +343,7 @@ static void add_log_result(Rie *rie, Conn *c)
 static void invocation_complete(Rie *rie, int status, bool function_error, const char *body, size_t len)
 {
         Invocation *inv = &rie->inv;
-        Conn *c = inv->client;
+        RieConn *c = inv->client;
 
         (void) loop_timer_set(rie->timeout_source, 0);
         drain_function_output(rie);
@@ -419,35 +418,47 @@ static int resolve_bootstrap(Rie *rie, char ***ret)
         return -ENOENT;
 }
 
-static _noreturn_ void exec_bootstrap(char **argv, char **envp, int log_fd)
+static _noreturn_ void exec_bootstrap(char **argv, char **envp, bool enter_task_root, int log_fd,
+                                      int error_fd)
 {
         const char *task_root = env_get(envp, "LAMBDA_TASK_ROOT");
         sigset_t none;
+        int e;
 
         (void) setpgid(0, 0);
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
         if (dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
                 _exit(127);
-        if (task_root && chdir(task_root) < 0)
+        /* A bootstrap found in the standard places runs in the task root, as AWS's emulator does; one
+         * named on the command line runs where the container's working directory is (the image's). */
+        if (enter_task_root && task_root && chdir(task_root) < 0)
                 fprintf(stderr, "lambda-rie: cannot enter LAMBDA_TASK_ROOT '%s': %m\n", task_root);
         execve(argv[0], argv, envp);
-        fprintf(stderr, "lambda-rie: failed to execute bootstrap '%s': %m\n", argv[0]);
+        /* The parent learns why through error_fd, which a successful execve() closes. */
+        e = errno;
+        (void) !write(error_fd, &e, sizeof(e));
         _exit(127);
 }
 
-static int spawn_bootstrap(Rie *rie)
+/* Starts the bootstrap. -errno; when the bootstrap itself could not be executed, *ret_exec_failed is set
+ * and the error is execve()'s (-ENOENT also when no standard bootstrap exists). */
+static int spawn_bootstrap(Rie *rie, bool *ret_exec_failed)
 {
         _cleanup_strv_free_ char **argv = NULL, **envp = NULL;
-        _cleanup_close_ int out_r = -EBADF, out_w = -EBADF;
+        _cleanup_close_ int out_r = -EBADF, out_w = -EBADF, err_r = -EBADF, err_w = -EBADF;
         char stream[96], hex[33], date[16];
         time_t t = time(NULL);
         struct tm tm;
-        int pipe_fds[2];
+        int pipe_fds[2], exec_errno;
+        ssize_t n;
         pid_t pid;
         int r;
 
+        *ret_exec_failed = false;
         r = resolve_bootstrap(rie, &argv);
+        if (r == -ENOENT)
+                *ret_exec_failed = true;
         if (r < 0)
                 return r;
 
@@ -465,15 +476,32 @@ static int spawn_bootstrap(Rie *rie)
                 return -errno;
         out_r = pipe_fds[0];
         out_w = pipe_fds[1];
+        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+                return -errno;
+        err_r = pipe_fds[0];
+        err_w = pipe_fds[1];
 
         pid = fork();
         if (pid < 0)
                 return -errno;
         if (pid == 0)
-                exec_bootstrap(argv, envp, out_w);
+                exec_bootstrap(argv, envp, !rie->bootstrap_argv, out_w, err_w);
 
         /* Also in the parent, so a kill of the group never races the child's own setpgid(). */
         (void) setpgid(pid, pid);
+
+        /* Returns at once: EOF when the child has executed the bootstrap, else the child's errno. */
+        err_w = safe_close(err_w);
+        do
+                n = read(err_r, &exec_errno, sizeof(exec_errno));
+        while (n < 0 && errno == EINTR);
+        if (n == (ssize_t) sizeof(exec_errno)) {
+                (void) waitpid(pid, NULL, 0);
+                log_error("Cannot execute the bootstrap %s as uid %u: %s", argv[0], (unsigned) getuid(),
+                          strerror(exec_errno));
+                *ret_exec_failed = true;
+                return exec_errno > 0 ? -exec_errno : -EIO;
+        }
 
         rie->log_source = loop_source_free(rie->log_source);
         safe_close(rie->log_fd);
@@ -504,16 +532,20 @@ static void kill_bootstrap(Rie *rie)
         (void) kill(rie->pid, SIGKILL);
 }
 
-static void start_or_fail(Rie *rie)
+/* Starts the bootstrap, or answers the waiting invocation with why it cannot run. Returns the exit
+ * status for a container that can never work (127: no bootstrap, 126: it cannot be executed), or 0. */
+static int start_or_fail(Rie *rie)
 {
+        bool exec_failed;
+        char m[256], why[128];
         int r;
 
-        r = spawn_bootstrap(rie);
+        r = spawn_bootstrap(rie, &exec_failed);
         if (r >= 0)
-                return;
+                return 0;
 
         (void) runtime_exited(&rie->rt);
-        if (r == -ENOENT) {
+        if (exec_failed && !rie->bootstrap_argv) {
                 log_error("No bootstrap: none given and none of /var/task/bootstrap, /opt/bootstrap, "
                           "/var/runtime/bootstrap is executable.");
                 if (rie->rt.phase != INVOKE_NONE)
@@ -521,11 +553,23 @@ static void start_or_fail(Rie *rie)
                                 rie, 502, "Runtime.InvalidEntrypoint",
                                 "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap "
                                 "/var/runtime/bootstrap]");
-                return;
+                return 127;
+        }
+        if (exec_failed) {
+                /* Lambda's words for it, which have the error in Go's lower case. */
+                (void) snprintf(why, sizeof(why), "%s", strerror(-r));
+                if (why[0] >= 'A' && why[0] <= 'Z')
+                        why[0] = (char) (why[0] - 'A' + 'a');
+                (void) snprintf(m, sizeof(m), "RequestId: %s Error: fork/exec %s: %s", rie->inv.id,
+                                rie->bootstrap_argv[0], why);
+                if (rie->rt.phase != INVOKE_NONE)
+                        invocation_fail(rie, 502, "Runtime.InvalidEntrypoint", m);
+                return r == -ENOENT ? 127 : 126;
         }
         log_error_errno(r, "Failed to start the bootstrap: %m");
         if (rie->rt.phase != INVOKE_NONE)
                 invocation_fail(rie, 502, "Runtime.StartFailed", "The runtime could not be started.");
+        return 0;
 }
 
 static void on_bootstrap_exit(Rie *rie, int status)
@@ -552,7 +596,7 @@ static void on_bootstrap_exit(Rie *rie, int status)
                 /* We killed the previous process (timeout, init error); the queued invocation gets a
                  * fresh one. */
                 if (runtime_start(&rie->rt))
-                        start_or_fail(rie);
+                        (void) start_or_fail(rie);
                 return;
         }
 
@@ -567,7 +611,7 @@ static void on_bootstrap_exit(Rie *rie, int status)
                 log_info("Runtime exited (%s).", why);
 
         if (rie->settings.eager_init && (killed || lived) && runtime_start(&rie->rt))
-                start_or_fail(rie);
+                (void) start_or_fail(rie);
 }
 
 static int on_signal(LoopSource *s, int fd, uint32_t revents, void *userdata)
@@ -618,7 +662,7 @@ static int on_timeout(LoopSource *s, void *userdata)
 
 static void deliver(Rie *rie)
 {
-        Conn *c = rie->next_conn;
+        RieConn *c = rie->next_conn;
         Invocation *inv = &rie->inv;
         char deadline[32], trace[128], root[25], parent[17];
 
@@ -661,42 +705,30 @@ static bool request_id_is_valid(const char *s)
         return true;
 }
 
-static void handle_invoke(Conn *c)
+static void handle_invoke(RieConn *c)
 {
         Rie *rie = c->rie;
         Invocation *inv = &rie->inv;
-        const char *type = http_request_header(&c->http->req, "X-Amz-Invocation-Type") ?: "RequestResponse";
-        const char *log_type = http_request_header(&c->http->req, "X-Amz-Log-Type") ?: "None";
-        const char *context = http_request_header(&c->http->req, "X-Amz-Client-Context");
         const char *given_id = http_request_header(&c->http->req, "X-Amzn-RequestId");
+        const char *error_type, *message;
+        LambdaInvokeHeaders h;
         char id[UUID_STRING_MAX];
         Buf decoded = {};
         bool event;
         int action, r;
 
-        if (strcmp(type, "DryRun") == 0) {
+        if (lambda_invoke_headers_parse(&c->http->req, &h, &error_type, &message) < 0)
+                return invoke_reply_error(c, 400, error_type, message, NULL);
+        if (h.type == LAMBDA_INVOKE_DRY_RUN) {
                 http_conn_begin(c->http, 204);
                 http_conn_end(c->http, NULL, 0);
                 return;
         }
-        event = strcmp(type, "Event") == 0;
-        if (!event && strcmp(type, "RequestResponse") != 0)
-                return invoke_reply_error(c, 400, "InvalidParameterValueException",
-                                          "X-Amz-Invocation-Type must be RequestResponse, Event or DryRun.",
-                                          NULL);
-        if (strcmp(log_type, "None") != 0 && strcmp(log_type, "Tail") != 0)
-                return invoke_reply_error(c, 400, "InvalidParameterValueException",
-                                          "X-Amz-Log-Type must be None or Tail.", NULL);
-        if (context) {
-                if (strlen(context) > CLIENT_CONTEXT_MAX ||
-                    base64_decode(&decoded, context, strlen(context)) < 0 ||
-                    strlen(decoded.data ?: "") != decoded.len ||
-                    !http_header_value_is_valid(decoded.data ?: "")) {
-                        buf_done(&decoded);
-                        return invoke_reply_error(
-                                c, 400, "InvalidRequestContentException",
-                                "X-Amz-Client-Context must be base64 of at most 3583 bytes.", NULL);
-                }
+        event = h.type == LAMBDA_INVOKE_EVENT;
+        /* Checked above: it decodes. */
+        if (h.client_context && base64_decode(&decoded, h.client_context, strlen(h.client_context)) < 0) {
+                buf_done(&decoded);
+                return invoke_reply_error(c, 500, "ServiceException", "Out of memory.", NULL);
         }
 
         if (given_id && request_id_is_valid(given_id))
@@ -720,7 +752,7 @@ static void handle_invoke(Conn *c)
         *inv = (Invocation){
                 .client = event ? NULL : c,
                 .client_context = decoded.len > 0 ? buf_steal(&decoded, NULL) : NULL,
-                .log_tail = strcmp(log_type, "Tail") == 0,
+                .log_tail = h.log_tail,
                 .start_usec = now_usec(CLOCK_MONOTONIC),
                 .deadline_ms = (now_usec(CLOCK_REALTIME) + rie->settings.timeout_sec * USEC_PER_SEC) /
                                USEC_PER_MSEC,
@@ -742,12 +774,12 @@ static void handle_invoke(Conn *c)
         }
 
         if (action & RUNTIME_ACTION_SPAWN)
-                start_or_fail(rie);
+                (void) start_or_fail(rie);
         if (action & RUNTIME_ACTION_DELIVER)
                 deliver(rie);
 }
 
-static void handle_invoke_request(Conn *c)
+static void handle_invoke_request(RieConn *c)
 {
         const char *url = http_request_url(&c->http->req);
         static const char prefix[] = "/2015-03-31/functions/";
@@ -783,7 +815,7 @@ static void handle_invoke_request(Conn *c)
 
 /* ---- the Runtime API ---- */
 
-static void runtime_reply_accepted(Conn *c)
+static void runtime_reply_accepted(RieConn *c)
 {
         static const char body[] = "{\"status\":\"OK\"}";
 
@@ -792,7 +824,7 @@ static void runtime_reply_accepted(Conn *c)
         http_conn_end(c->http, body, STRLEN(body));
 }
 
-static void handle_finish(Conn *c, const char *id, bool error)
+static void handle_finish(RieConn *c, const char *id, bool error)
 {
         Rie *rie = c->rie;
         int r;
@@ -822,7 +854,7 @@ static void handle_finish(Conn *c, const char *id, bool error)
         runtime_reply_accepted(c);
 }
 
-static void handle_init_error(Conn *c)
+static void handle_init_error(RieConn *c)
 {
         Rie *rie = c->rie;
         int r;
@@ -846,7 +878,7 @@ static void handle_init_error(Conn *c)
         runtime_reply_accepted(c);
 }
 
-static void handle_runtime_request(Conn *c)
+static void handle_runtime_request(RieConn *c)
 {
         Rie *rie = c->rie;
         char id[UUID_STRING_MAX];
@@ -885,7 +917,7 @@ static void handle_runtime_request(Conn *c)
  * response, tell the invoker what happened. */
 static void on_bad_request(HttpConn *h)
 {
-        Conn *c = h->userdata;
+        RieConn *c = h->userdata;
         Rie *rie = c->rie;
         int status = h->req.error_status;
 
@@ -922,7 +954,7 @@ static void on_bad_request(HttpConn *h)
 
 static void on_request(HttpConn *h)
 {
-        Conn *c = h->userdata;
+        RieConn *c = h->userdata;
 
         if (c->kind == CONN_INVOKE)
                 handle_invoke_request(c);
@@ -932,14 +964,14 @@ static void on_request(HttpConn *h)
 
 static void on_watch(HttpConn *h, uint32_t events)
 {
-        Conn *c = h->userdata;
+        RieConn *c = h->userdata;
 
         (void) loop_source_set_events(c->source, events);
 }
 
 static void on_closing(HttpConn *h)
 {
-        Conn *c = h->userdata;
+        RieConn *c = h->userdata;
         Rie *rie = c->rie;
 
         if (rie->next_conn == c) {
@@ -963,7 +995,7 @@ static const HttpConnOps conn_ops = {
 
 static int on_conn_io(LoopSource *s, int fd, uint32_t revents, void *userdata)
 {
-        Conn *c = userdata;
+        RieConn *c = userdata;
 
         http_conn_on_io(c->http, revents);
         return 0;
@@ -976,7 +1008,7 @@ static int on_accept(LoopSource *s, int fd, uint32_t revents, void *userdata)
 
         for (;;) {
                 int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                Conn *c;
+                RieConn *c;
                 int r;
 
                 if (cfd < 0) {
@@ -990,12 +1022,12 @@ static int on_accept(LoopSource *s, int fd, uint32_t revents, void *userdata)
                         continue;
                 }
 
-                c = calloc(1, sizeof(Conn));
+                c = calloc(1, sizeof(RieConn));
                 if (!c) {
                         safe_close(cfd);
                         return log_oom();
                 }
-                *c = (Conn){ .rie = rie, .kind = kind };
+                *c = (RieConn){ .rie = rie, .kind = kind };
                 r = http_conn_new(&c->http, cfd, kind == CONN_INVOKE ? &invoke_limits : &runtime_limits,
                                   &conn_ops, c);
                 if (r < 0) {
@@ -1137,7 +1169,13 @@ int rie_run(Rie *rie)
 {
         log_info("Listening for invocations, Runtime API on %s, timeout %us.", rie->runtime_api,
                  rie->settings.timeout_sec);
-        if (rie->settings.eager_init && runtime_start(&rie->rt))
-                start_or_fail(rie);
+        if (rie->settings.eager_init && runtime_start(&rie->rt)) {
+                int status = start_or_fail(rie);
+
+                /* A bootstrap that cannot be executed never will be: the container fails at once, with
+                 * the reason in its output, as a container whose entry point is missing does. */
+                if (status > 0)
+                        return status;
+        }
         return loop_run(rie->loop);
 }

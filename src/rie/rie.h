@@ -25,5 +25,7 @@ int rie_new(Rie **ret, RieConfig *config);
 Rie *rie_free(Rie *rie);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Rie *, rie_free);
 
-/* Runs until SIGTERM or SIGINT. */
+/* Runs until SIGTERM or SIGINT, then returns 0. With eager init, a bootstrap that cannot be executed
+ * ends it at once with the status a shell would give: 127 (not found) or 126 (not executable).
+ * -errno when the event loop fails. */
 int rie_run(Rie *rie);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -39,6 +40,7 @@ void http_conn_free(HttpConn *c)
 
 void http_conn_close(HttpConn *c)
 {
+        c->streaming = false;
         if (c->processing) {
                 c->close_after = true;
                 c->busy = false;
@@ -76,8 +78,12 @@ static void flush(HttpConn *c)
                 buf_consume(&c->out, (size_t) n);
         }
 
-        if (c->busy)
-                return update_watch(c);
+        if (c->busy) {
+                update_watch(c);
+                if (c->streaming && c->ops->drained)
+                        c->ops->drained(c);
+                return;
+        }
         if (c->close_after)
                 return http_conn_close(c);
 
@@ -157,9 +163,53 @@ void http_conn_header(HttpConn *c, const char *name, const char *value)
         (void) http_response_header(&c->out, name, value);
 }
 
+static bool answer_keeps_alive(HttpConn *c)
+{
+        return c->req.keep_alive && !c->close_after && c->req.complete;
+}
+
+void http_conn_end_head(HttpConn *c, uint64_t content_length)
+{
+        bool keep_alive = answer_keeps_alive(c);
+        int r;
+
+        r = buf_printf(&c->out, "Content-Length: %" PRIu64 "\r\n%s\r\n", content_length,
+                       keep_alive ? "" : "Connection: close\r\n");
+        if (r < 0) {
+                log_error_errno(r, "Failed to compose a response: %m");
+                c->busy = false;
+                return http_conn_close(c);
+        }
+        if (!keep_alive)
+                c->close_after = true;
+        c->body_left = content_length;
+        c->streaming = content_length > 0;
+        if (!c->streaming)
+                c->busy = false;
+        flush(c);
+}
+
+void http_conn_write(HttpConn *c, const void *p, size_t n)
+{
+        if (!c->streaming)
+                return;
+        n = (size_t) MIN((uint64_t) n, c->body_left);
+        if (buf_append(&c->out, p, n) < 0) {
+                log_oom();
+                c->busy = false;
+                return http_conn_close(c);
+        }
+        c->body_left -= n;
+        if (c->body_left == 0) {
+                c->streaming = false;
+                c->busy = false;
+        }
+        flush(c);
+}
+
 void http_conn_end(HttpConn *c, const void *body, size_t len)
 {
-        bool keep_alive = c->req.keep_alive && !c->close_after && c->req.complete;
+        bool keep_alive = answer_keeps_alive(c);
         int r;
 
         r = http_response_end(&c->out, body, len, keep_alive);

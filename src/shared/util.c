@@ -53,6 +53,44 @@ int random_uuid(char ret[static UUID_STRING_MAX])
         return 0;
 }
 
+int uuid_generator_init(UuidGenerator *g)
+{
+        *g = (UuidGenerator){};
+        return random_bytes((uint8_t *) g->key, sizeof(g->key));
+}
+
+/* splitmix64's finaliser: a bijection of 64-bit words, so distinct counters give distinct halves. */
+static uint64_t mix64(uint64_t x)
+{
+        x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+        x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+        return x ^ (x >> 31);
+}
+
+void uuid_generator_next(UuidGenerator *g, char ret[static UUID_STRING_MAX])
+{
+        static const char hex[] = "0123456789abcdef";
+        uint64_t n = g->counter++;
+        uint8_t b[16];
+        size_t k = 0;
+
+        for (int half = 0; half < 2; half++) {
+                uint64_t v = mix64(g->key[half] + mix64(n ^ (uint64_t) half));
+
+                for (int i = 0; i < 8; i++)
+                        b[half * 8 + i] = (uint8_t) (v >> (8 * i));
+        }
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        for (size_t i = 0; i < 16; i++) {
+                if (i == 4 || i == 6 || i == 8 || i == 10)
+                        ret[k++] = '-';
+                ret[k++] = hex[b[i] >> 4];
+                ret[k++] = hex[b[i] & 15];
+        }
+        ret[k] = 0;
+}
+
 int random_hex(char *ret, size_t n)
 {
         static const char hex[] = "0123456789abcdef";

@@ -19,6 +19,16 @@ uint64_t now_usec(clockid_t clock);
 #define UUID_STRING_MAX 37
 int random_uuid(char ret[static UUID_STRING_MAX]);
 
+/* Request ids for a hot path: UUIDs in the version 4 form from a generator seeded once from the
+ * kernel's randomness, so that ids stay unique across restarts without a system call per id. */
+typedef struct UuidGenerator {
+        uint64_t key[2];
+        uint64_t counter;
+} UuidGenerator;
+
+int uuid_generator_init(UuidGenerator *g);
+void uuid_generator_next(UuidGenerator *g, char ret[static UUID_STRING_MAX]);
+
 /* Lower-case hex of n random bytes into ret (2n+1 bytes). */
 int random_hex(char *ret, size_t n);
 

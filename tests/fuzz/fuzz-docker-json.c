@@ -13,6 +13,7 @@
 
 #include "docker-json.h"
 #include "fuzz.h"
+#include "macro.h"
 
 static void check_string(const char *s, size_t max)
 {
@@ -82,13 +83,16 @@ static void fuzz_inspect(const char *d, size_t n)
 
 static void fuzz_image(const char *d, size_t n)
 {
-        char *label = NULL;
-        int r;
+        DockerImage i = {};
+        _cleanup_free_ char *text = NULL, *os = NULL, *arch = NULL;
 
-        r = docker_parse_image_labels(d, n, &label);
-        if (r >= 0 && (r > 0) != !!label)
+        (void) docker_parse_image(d, n, &i);
+        docker_image_done(&i);
+        if (docker_parse_version(d, n, &os, &arch) >= 0 && (!os || !arch))
                 abort();
-        free(label);
+        /* Any bytes are some log output: it never fails but for memory, and stays in bounds. */
+        if (docker_parse_logs(d, n, &text) >= 0 && strlen(text) > DOCKER_ERROR_MESSAGE_MAX)
+                abort();
 }
 
 static void fuzz_event(const char *d, size_t n)
@@ -146,6 +150,12 @@ static void fuzz_create_body(const char *d, size_t n)
                 .env = k > 3 ? fields + 3 : NULL,
                 .memory_bytes = n > 1 ? (uint64_t) (unsigned char) d[n - 1] << 20 : 0,
                 .publish_loopback = n % 2,
+                .user = k > 1 ? fields[1] : NULL,
+                .entrypoint = n % 5 == 0 && k > 3 ? fields + 3 : NULL,
+                .cmd = n % 7 == 0 && k > 3 ? fields + 3 : NULL,
+                .working_dir = n % 11 == 0 && k > 0 ? fields[0] : NULL,
+                .rie = (DockerRieSource) (n % 3),
+                .rie_source = k > 2 ? fields[2] : NULL,
         };
 
         if (docker_create_body(&p, &body) >= 0) {

@@ -93,7 +93,7 @@ zombie=$(docker_run_tracked --label org.lambdad.managed-by=lambda-manager --labe
 bystander=$(docker_run_tracked --name "lambdad-hello-bystander$$" --label org.lambdad.function=hello \
         --entrypoint /bin/busybox "${PREFIX}hello:latest" sleep 300)
 
-# ---- activation: the first call starts the manager, which first removes the zombie
+# ---- activation: the first call starts the manager, which removes the zombie beside serving
 check "no manager runs before the first call" test -z "$(manager_pid)"
 out=$(call EnsureContainer s hello)
 check "EnsureContainer activates the manager and answers host and port" \
@@ -102,7 +102,10 @@ port=${out##* }
 check "the instance's RIE answers an invocation" assert_contains \
         "$(curl -sS --max-time 20 "http://127.0.0.1:$port/2015-03-31/functions/function/invocations" -d '{"via":"manager"}')" \
         '"via":"manager"' "invocation"
-check "activation removed the zombie of an earlier lifetime" bash -c "! docker inspect '$zombie' >/dev/null 2>&1"
+zombie_gone() {
+        ! docker inspect "$zombie" >/dev/null 2>&1
+}
+check "activation removed the zombie of an earlier lifetime" wait_until "the zombie removed" zombie_gone
 check "activation left the container that is not ours" docker inspect "$bystander"
 check "a broken declaration does not stop the others, and is logged with file and field" bash -c \
         "grep -q 'broken.json: memory_mb' '$TEST_TMP/dbus.log' || journalctl -q 2>/dev/null | grep -q 'broken.json: memory_mb'"

@@ -37,7 +37,7 @@ header() {
         grep -i "^$1:" "$HEADERS" | head -n 1 | cut -d' ' -f2- | tr -d '\r'
 }
 
-check "images carry the opt-in label" assert_eq hello \
+check "images carry the opt-in label under their own tag name" assert_eq "${PREFIX}hello" \
         "$(docker image inspect -f '{{index .Config.Labels "org.lambdad.function"}}' "${PREFIX}hello:latest")" "label"
 check "images are FROM scratch with lambda-rie as entry point" assert_eq '[/lambda-rie]' \
         "$(docker image inspect -f '{{.Config.Entrypoint}}' "${PREFIX}hello:latest")" "entrypoint"

@@ -32,15 +32,15 @@ lambdad_images() {
 }
 
 # lambdad_bus MANAGER-ARGS...: a private system bus with the project's policy, on which the
-# manager is activated with these arguments (and --functions-dir=$FN). Exports
-# DBUS_SYSTEM_BUS_ADDRESS.
+# manager is activated with these arguments (and --functions-dir=$FN, and the built lambda-rie to
+# lend to images without one). Exports DBUS_SYSTEM_BUS_ADDRESS.
 lambdad_bus() {
         local address=unix:path=$TEST_TMP/system_bus_socket
         cp "$LAMBDAD_SRC/dbus/org.lambdad.Manager1.conf" "$TEST_TMP/dbus-policy/"
         cat >"$TEST_TMP/dbus-services/org.lambdad.Manager1.service" <<EOF
 [D-BUS Service]
 Name=org.lambdad.Manager1
-Exec=/usr/bin/env DBUS_SYSTEM_BUS_ADDRESS=$address $MANAGER --functions-dir=$FN $*
+Exec=/usr/bin/env DBUS_SYSTEM_BUS_ADDRESS=$address $MANAGER --functions-dir=$FN --rie-path=$LAMBDAD_BUILD/src/rie/lambda-rie $*
 EOF
         dbus_start_private --strict
         export DBUS_SYSTEM_BUS_ADDRESS=$address

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "docker-json.h"
+#include "strv.h"
 
 #define ID  "3604bc6113d5f543ec0980b44b587eafc0902a4a87601cacce64fbac7edf75e2"
 #define ID2 "e2819479e801626a9bc287a00f6b7e5d2729a4733b49e040f2096e67c86140e6"
@@ -781,52 +782,151 @@ static void test_parse_inspect(void **state)
 
 static int parse_image(const char *json, size_t len)
 {
-        char *label = NULL;
+        DockerImage i = {};
         int r;
 
-        r = docker_parse_image_labels(json, len, &label);
-        free(label);
+        r = docker_parse_image(json, len, &i);
+        docker_image_done(&i);
         return r < 0 ? r : 0;
 }
 
-static void test_parse_image_labels(void **state)
+/* An image in the layout of AWS's base images, as Docker 20.10 describes it. */
+static const char image_awsbase[] =
+        "{\"Id\":\"sha256:5a3f9c0d2b1e8f7a6c4d3b2a1908f7e6d5c4b3a2918f7e6d5c4b3a2918f7e6d5\",\"Config\":{"
+        "\"User\":\"\",\"Env\":[\"LAMBDA_TASK_ROOT=/var/task\",\"LAMBDA_RUNTIME_DIR=/var/runtime\"],"
+        "\"Cmd\":[\"app.handler\"],\"WorkingDir\":\"/var/task\",\"Entrypoint\":[\"/lambda-entrypoint.sh\"],"
+        "\"OnBuild\":null,\"Labels\":null},\"Architecture\":\"arm64\",\"Variant\":\"v8\",\"Os\":\"linux\"}"
+        "\n";
+
+static void test_parse_image(void **state)
 {
-        char *label = (char *) 0x1;
+        DockerImage i = {};
 
-#define IMAGE(s) docker_parse_image_labels(s, strlen(s), &label)
-        assert_int_equal(IMAGE(image_labelled), 1);
-        assert_string_equal(label, "dj-test");
-        free(label);
+#define IMAGE(s) docker_parse_image(s, strlen(s), &i)
+        assert_int_equal(IMAGE(image_labelled), 0);
+        assert_string_equal(i.function, "dj-test");
+        assert_null(i.entrypoint);
+        assert_int_equal(strv_length(i.cmd), 3);
+        assert_string_equal(i.cmd[0], "/bin/busybox");
+        assert_string_equal(i.cmd[2], "30");
+        assert_null(i.working_dir);
+        assert_string_equal(i.architecture, "amd64");
+        assert_string_equal(i.os, "linux");
+        docker_image_done(&i);
 
-        assert_int_equal(IMAGE("{\"Id\":\"sha256:f4\",\"Config\":{\"Labels\":null}}"), 0);
-        assert_null(label);
-        label = (char *) 0x1;
-        assert_int_equal(IMAGE("{\"Id\":\"sha256:f4\",\"Config\":{\"Labels\":{\"maintainer\":\"x\"}}}"), 0);
-        assert_null(label);
-        label = (char *) 0x1;
+        assert_int_equal(IMAGE(image_awsbase), 0);
+        assert_int_equal(strv_length(i.entrypoint), 1);
+        assert_string_equal(i.entrypoint[0], "/lambda-entrypoint.sh");
+        assert_int_equal(strv_length(i.cmd), 1);
+        assert_string_equal(i.cmd[0], "app.handler");
+        assert_string_equal(i.working_dir, "/var/task");
+        assert_string_equal(i.architecture, "arm64");
+        assert_null(i.function);
+        docker_image_done(&i);
+
+        /* Absent, null and empty all read as "none". */
+        assert_int_equal(IMAGE("{\"Config\":{\"Entrypoint\":null,\"Cmd\":[],\"WorkingDir\":\"\"}}"), 0);
+        assert_null(i.entrypoint);
+        assert_null(i.cmd);
+        assert_null(i.working_dir);
+        assert_null(i.architecture);
+        docker_image_done(&i);
         assert_int_equal(IMAGE("{\"Id\":\"sha256:f4\",\"Config\":null}"), 0);
-        assert_null(label);
-        label = (char *) 0x1;
         assert_int_equal(IMAGE("{}"), 0);
-        assert_null(label);
-        assert_int_equal(IMAGE("{\"Config\":{\"Labels\":{\"org.lambdad.function\":\"\"}}}"), 1);
-        assert_string_equal(label, "");
-        free(label);
+        assert_int_equal(IMAGE("{\"Config\":{\"Labels\":{\"org.lambdad.function\":\"\"}}}"), 0);
+        assert_string_equal(i.function, "");
+        docker_image_done(&i);
         /* json-c turns a lone surrogate into U+FFFD, so what we hand on is still UTF-8. */
-        assert_int_equal(IMAGE("{\"Config\":{\"Labels\":{\"org.lambdad.function\":\"\\udc00\"}}}"), 1);
-        assert_string_equal(label, "\xef\xbf\xbd");
-        free(label);
+        assert_int_equal(IMAGE("{\"Config\":{\"Labels\":{\"org.lambdad.function\":\"\\udc00\"}}}"), 0);
+        assert_string_equal(i.function, "\xef\xbf\xbd");
+        docker_image_done(&i);
 
-        label = (char *) 0x1;
         assert_int_equal(IMAGE("[]"), -EBADMSG);
         assert_int_equal(IMAGE("{\"Config\":\"x\"}"), -EBADMSG);
         assert_int_equal(IMAGE("{\"Config\":{\"Labels\":\"org.lambdad.function=x\"}}"), -EBADMSG);
         assert_int_equal(IMAGE("{\"Config\":{\"Labels\":{\"org.lambdad.function\":[\"x\"]}}}"), -EBADMSG);
-        assert_ptr_equal(label, (char *) 0x1);
+        assert_int_equal(IMAGE("{\"Config\":{\"Entrypoint\":\"/bin/sh -c x\"}}"), -EBADMSG);
+        assert_int_equal(IMAGE("{\"Config\":{\"Cmd\":[\"a\",1]}}"), -EBADMSG);
+        assert_int_equal(IMAGE("{\"Config\":{\"Cmd\":[\"a\\u0000b\"]}}"), -EBADMSG);
+        assert_int_equal(IMAGE("{\"Architecture\":7}"), -EBADMSG);
+        assert_null(i.function);
 #undef IMAGE
 
         check_malformed(parse_image);
         check_truncations(parse_image, image_labelled);
+        check_truncations(parse_image, image_awsbase);
+}
+
+static void test_parse_version(void **state)
+{
+        char *os = NULL, *arch = NULL;
+        static const char version[] =
+                "{\"Platform\":{\"Name\":\"\"},\"Version\":\"20.10.24+dfsg1\",\"ApiVersion\":\"1.41\","
+                "\"MinAPIVersion\":\"1.12\",\"Os\":\"linux\",\"Arch\":\"amd64\",\"KernelVersion\":\"6.1.0\"}"
+                "\n";
+
+        assert_int_equal(docker_parse_version(version, strlen(version), &os, &arch), 0);
+        assert_string_equal(os, "linux");
+        assert_string_equal(arch, "amd64");
+        free(os);
+        free(arch);
+        os = arch = NULL;
+        assert_int_equal(docker_parse_version("{\"Os\":\"linux\"}", 15, &os, &arch), -EBADMSG);
+        assert_int_equal(docker_parse_version("{\"Os\":\"linux\",\"Arch\":\"\"}", 25, &os, &arch), -EBADMSG);
+        assert_int_equal(docker_parse_version("{\"Os\":1,\"Arch\":\"x\"}", 19, &os, &arch), -EBADMSG);
+        assert_int_equal(docker_parse_version("[]", 2, &os, &arch), -EBADMSG);
+        assert_null(os);
+        assert_null(arch);
+}
+
+static void check_logs(const char *body, size_t len, const char *expected)
+{
+        char *out = NULL;
+
+        assert_int_equal(docker_parse_logs(body, len, &out), 0);
+        assert_string_equal(out, expected);
+        free(out);
+}
+
+static void test_parse_logs(void **state)
+{
+        /* Two frames, stderr then stdout, as the engine multiplexes a container without a TTY. */
+        static const char framed[] = "\x02\0\0\0\0\0\0\x0b"
+                                     "first line\n"
+                                     "\x01\0\0\0\0\0\0\x12"
+                                     "second\x1b[31m line\r\n";
+        char many[4096] = "", *out = NULL;
+        size_t n = 0;
+
+        check_logs(framed, sizeof(framed) - 1, "first line\nsecond [31m line");
+        check_logs("", 0, "");
+        check_logs(NULL, 0, "");
+        check_logs("\x01\0\0\0\0\0\0\0", 8, "");
+        /* Not a stream of frames (a TTY container's, or a frame cut short): plain text. */
+        check_logs("plain\ntext\n", 11, "plain\ntext");
+        check_logs("\x01\0\0\0\0\0\0\x10short", 13, "        short");
+        check_logs("\x03\0\0\0\0\0\0\x01x", 9, "        x");
+
+        /* Only the last DOCKER_LOG_TAIL_LINES lines. */
+        for (unsigned k = 1; k <= 15; k++)
+                n += (size_t) snprintf(many + n, sizeof(many) - n, "line %u\n", k);
+        assert_int_equal(docker_parse_logs(many, n, &out), 0);
+        assert_true(strncmp(out, "line 6\n", 7) == 0);
+        assert_non_null(strstr(out, "line 15"));
+        assert_null(strstr(out, "line 5\n"));
+        free(out);
+
+        /* A long line keeps its end, cut to the message size on a character boundary. */
+        n = 0;
+        for (unsigned k = 0; k < 700; k++)
+                n += (size_t) snprintf(many + n, sizeof(many) - n, "\xc3\xa9");
+        n += (size_t) snprintf(many + n, sizeof(many) - n, "END");
+        assert_int_equal(docker_parse_logs(many, n, &out), 0);
+        assert_true(strlen(out) <= DOCKER_ERROR_MESSAGE_MAX);
+        assert_true(strlen(out) > DOCKER_ERROR_MESSAGE_MAX - 4);
+        assert_string_equal(out + strlen(out) - 3, "END");
+        assert_true(((unsigned char) out[0] & 0xc0) != 0x80);
+        free(out);
 }
 
 static int parse_event(const char *json, size_t len)
@@ -924,7 +1024,8 @@ int main(void)
                 cmocka_unit_test(test_name_is_valid),       cmocka_unit_test(test_id_is_valid),
                 cmocka_unit_test(test_label_filter),        cmocka_unit_test(test_parse_create),
                 cmocka_unit_test(test_parse_error),         cmocka_unit_test(test_parse_container_list),
-                cmocka_unit_test(test_parse_inspect),       cmocka_unit_test(test_parse_image_labels),
+                cmocka_unit_test(test_parse_inspect),       cmocka_unit_test(test_parse_image),
+                cmocka_unit_test(test_parse_version),       cmocka_unit_test(test_parse_logs),
                 cmocka_unit_test(test_parse_event),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

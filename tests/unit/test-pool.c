@@ -90,6 +90,56 @@ static void test_cold_start_coalesced(void **state)
         pool_done(&p);
 }
 
+/* A waiter whose start is still in flight at its deadline waits for the start; one beyond the starts
+ * gives up. Neither is told the function is at its limit while a container is about to answer. */
+static void test_slow_start_outlives_wait(void **state)
+{
+        static const PoolLimits one = { .max_instances = 1,
+                                        .wait_timeout_usec = 5 * SEC,
+                                        .max_waiters = 10 };
+        PoolActions a = {};
+        PoolInstance *s;
+        Pool p;
+
+        pool_init(&p, &one);
+        assert_int_equal(pool_acquire(&p, ":1.1", &callers[0], 0, &a), 0);
+        assert_int_equal(pool_acquire(&p, ":1.2", &callers[1], 1 * SEC, &a), 0);
+        s = started(&a, 0);
+        assert_int_equal(count(&a, POOL_ACTION_START), 1);
+        /* The second waiter's deadline (6 s) counts, the first one's does not. */
+        assert_int_equal(pool_next_deadline(&p), 6 * SEC);
+
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 5 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_int_equal(pool_tick(&p, 6 * SEC, &a), 0);
+        assert_int_equal(a.n, 1);
+        assert_int_equal(a.a[0].type, POOL_ACTION_FAIL);
+        assert_ptr_equal(a.a[0].waiter, &callers[1]);
+        assert_int_equal(a.a[0].error, -EBUSY);
+        assert_int_equal(pool_next_deadline(&p), UINT64_MAX);
+
+        /* 20 s in, the start succeeds and the first waiter gets it. */
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 20 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_int_equal(pool_instance_ready(&p, s, 20 * SEC, &a), 0);
+        assert_int_equal(a.n, 1);
+        assert_int_equal(a.a[0].type, POOL_ACTION_GRANT);
+        assert_ptr_equal(a.a[0].waiter, &callers[0]);
+
+        /* A waiter while it is leased times out at its own deadline. */
+        a.n = 0;
+        assert_int_equal(pool_acquire(&p, ":1.3", &callers[2], 21 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_int_equal(pool_next_deadline(&p), 26 * SEC);
+        assert_int_equal(pool_tick(&p, 26 * SEC, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_FAIL), 1);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
 static void test_warm_reuse_and_idle_reaping(void **state)
 {
         PoolActions a = {};
@@ -298,6 +348,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_cold_start_coalesced),
+                cmocka_unit_test(test_slow_start_outlives_wait),
                 cmocka_unit_test(test_warm_reuse_and_idle_reaping),
                 cmocka_unit_test(test_min_instances),
                 cmocka_unit_test(test_unhealthy_and_replacement),

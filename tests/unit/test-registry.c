@@ -22,7 +22,7 @@
         "not starting with '-')"
 #define KEYS                                                                               \
         "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
-        "idle_timeout_sec, pull"
+        "idle_timeout_sec, pull, command, entrypoint, working_directory, user"
 
 static FunctionConfig *parse_ok(const char *json)
 {
@@ -277,6 +277,61 @@ static void test_unknown_key(void **state)
                      "\"x\\x0a<3>y\": unknown key, expected one of " KEYS);
 }
 
+static void test_image_config(void **state)
+{
+        _cleanup_(function_config_freep) FunctionConfig *plain = parse_ok("{\"image\":\"x\"}"), *f = NULL,
+                                                        *empty = NULL;
+
+        /* Not given: the image's own, and Lambda's unprivileged user. */
+        assert_null(plain->entrypoint);
+        assert_null(plain->command);
+        assert_null(plain->working_directory);
+        assert_null(plain->user);
+
+        f = parse_ok("{\"image\":\"x\",\"entrypoint\":[\"/usr/bin/npx\",\"aws-lambda-ric\"],"
+                     "\"command\":[\"index.handler\",\"\"],\"working_directory\":\"/function\","
+                     "\"user\":\"sbx_user1051:990\"}");
+        assert_int_equal(strv_length(f->entrypoint), 2);
+        assert_string_equal(f->entrypoint[1], "aws-lambda-ric");
+        assert_int_equal(strv_length(f->command), 2);
+        assert_string_equal(f->command[1], "");
+        assert_string_equal(f->working_directory, "/function");
+        assert_string_equal(f->user, "sbx_user1051:990");
+
+        /* An empty command means "no arguments", not "the image's". */
+        empty = parse_ok("{\"image\":\"x\",\"command\":[]}");
+        assert_non_null(empty->command);
+        assert_int_equal(strv_length(empty->command), 0);
+
+        expect_error("{\"image\":\"x\",\"entrypoint\":[]}", "entrypoint: expected 1 to 1500 strings, got 0");
+        expect_error("{\"image\":\"x\",\"entrypoint\":\"/bin/sh\"}",
+                     "entrypoint: expected an array of strings, got \"/bin/sh\"");
+        expect_error("{\"image\":\"x\",\"entrypoint\":[\"\"]}",
+                     "entrypoint[0]: expected the program to run, got \"\"");
+        expect_error("{\"image\":\"x\",\"command\":[\"a\",1]}", "command[1]: expected a string, got 1");
+        expect_error("{\"image\":\"x\",\"command\":[\"a\\u0000b\"]}",
+                     "command[0]: expected a string, got \"a\\u0000b\"");
+        expect_error("{\"image\":\"x\",\"working_directory\":\"var/task\"}",
+                     "working_directory: expected an absolute path of at most 1000 characters, got "
+                     "\"var/task\"");
+        expect_error(
+                "{\"image\":\"x\",\"user\":\"a:b:c\"}",
+                "user: expected a user and optional group, \"UID[:GID]\" or \"NAME[:GROUP]\" (at most 64 "
+                "characters of A-Z, a-z, 0-9, '.', '_' and '-', one ':'), got \"a:b:c\"");
+        expect_error(
+                "{\"image\":\"x\",\"user\":\"\"}",
+                "user: expected a user and optional group, \"UID[:GID]\" or \"NAME[:GROUP]\" (at most 64 "
+                "characters of A-Z, a-z, 0-9, '.', '_' and '-', one ':'), got \"\"");
+
+        assert_true(container_user_is_valid("993:990"));
+        assert_true(container_user_is_valid("root"));
+        assert_true(container_user_is_valid(CONTAINER_USER_DEFAULT));
+        assert_false(container_user_is_valid(":990"));
+        assert_false(container_user_is_valid("993:"));
+        assert_false(container_user_is_valid("a b"));
+        assert_false(container_user_is_valid(NULL));
+}
+
 static void test_environment(void **state)
 {
         _cleanup_free_ char *big = NULL, *too_big = NULL;
@@ -472,6 +527,11 @@ static void test_equal(void **state)
                 "{\"image\":\"hello:latest\",\"max_instances\":5}",
                 "{\"image\":\"hello:latest\",\"idle_timeout_sec\":301}",
                 "{\"image\":\"hello:latest\",\"pull\":true}",
+                "{\"image\":\"hello:latest\",\"entrypoint\":[\"/x\"]}",
+                "{\"image\":\"hello:latest\",\"command\":[]}",
+                "{\"image\":\"hello:latest\",\"command\":[\"a\"]}",
+                "{\"image\":\"hello:latest\",\"working_directory\":\"/\"}",
+                "{\"image\":\"hello:latest\",\"user\":\"0\"}",
         };
         _cleanup_(function_config_freep) FunctionConfig *a = NULL, *b = NULL, *other = NULL;
         _cleanup_free_ char *error = NULL;
@@ -692,23 +752,15 @@ static void test_registry_find(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_function_name),
-                cmocka_unit_test(test_image_reference),
-                cmocka_unit_test(test_defaults),
-                cmocka_unit_test(test_all_fields),
-                cmocka_unit_test(test_ranges),
-                cmocka_unit_test(test_invalid_values),
-                cmocka_unit_test(test_missing_image),
-                cmocka_unit_test(test_wrong_types),
-                cmocka_unit_test(test_unknown_key),
-                cmocka_unit_test(test_environment),
-                cmocka_unit_test(test_min_max),
-                cmocka_unit_test(test_invalid_json),
-                cmocka_unit_test(test_invalid_name),
-                cmocka_unit_test(test_implicit),
-                cmocka_unit_test(test_equal),
-                cmocka_unit_test(test_registry_load),
-                cmocka_unit_test(test_registry_load_missing),
+                cmocka_unit_test(test_function_name), cmocka_unit_test(test_image_reference),
+                cmocka_unit_test(test_defaults),      cmocka_unit_test(test_all_fields),
+                cmocka_unit_test(test_ranges),        cmocka_unit_test(test_invalid_values),
+                cmocka_unit_test(test_missing_image), cmocka_unit_test(test_wrong_types),
+                cmocka_unit_test(test_unknown_key),   cmocka_unit_test(test_environment),
+                cmocka_unit_test(test_image_config),  cmocka_unit_test(test_min_max),
+                cmocka_unit_test(test_invalid_json),  cmocka_unit_test(test_invalid_name),
+                cmocka_unit_test(test_implicit),      cmocka_unit_test(test_equal),
+                cmocka_unit_test(test_registry_load), cmocka_unit_test(test_registry_load_missing),
                 cmocka_unit_test(test_registry_find),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

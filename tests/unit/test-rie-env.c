@@ -107,13 +107,43 @@ static void test_build(void **state)
         rie_settings_done(&s);
 }
 
+static void test_handler_from_argv(void **state)
+{
+        char *no_env[] = { NULL };
+        char *env_handler[] = { (char *) "_HANDLER=from.env", NULL };
+        char *env_empty[] = { (char *) "_HANDLER=", NULL };
+        char *base[] = { (char *) "/lambda-entrypoint.sh", (char *) "app.handler", NULL };
+        char *ric[] = { (char *) "/usr/bin/npx", (char *) "aws-lambda-ric", (char *) "index.handler", NULL };
+        char *alone[] = { (char *) "/var/task/bootstrap", NULL };
+        RieSettings s = {};
+
+        /* The image's CMD, last on the command line, is the handler. */
+        assert_int_equal(rie_settings_handler_from_argv(&s, no_env, base), 1);
+        assert_string_equal(s.handler, "app.handler");
+        rie_settings_done(&s);
+        assert_int_equal(rie_settings_handler_from_argv(&s, env_empty, ric), 1);
+        assert_string_equal(s.handler, "index.handler");
+        rie_settings_done(&s);
+
+        /* What the environment or --handler says wins; a bootstrap alone says nothing. */
+        assert_int_equal(rie_settings_handler_from_argv(&s, env_handler, base), 1);
+        assert_null(s.handler);
+        assert_int_equal(rie_settings_handler_from_argv(&s, no_env, alone), 1);
+        assert_null(s.handler);
+        assert_int_equal(rie_settings_handler_from_argv(&s, no_env, NULL), 1);
+        assert_null(s.handler);
+        s.handler = strdup("from.option");
+        assert_int_equal(rie_settings_handler_from_argv(&s, no_env, base), 1);
+        assert_string_equal(s.handler, "from.option");
+        rie_settings_done(&s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_defaults),
-                cmocka_unit_test(test_from_env),
-                cmocka_unit_test(test_invalid),
-                cmocka_unit_test(test_build),
+                cmocka_unit_test(test_defaults),          cmocka_unit_test(test_from_env),
+                cmocka_unit_test(test_invalid),           cmocka_unit_test(test_build),
+                cmocka_unit_test(test_handler_from_argv),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
