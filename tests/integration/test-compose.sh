@@ -83,9 +83,24 @@ check "unknown function: ResourceNotFoundException" grep -qi '^x-amzn-ErrorType:
 check "unknown function: no container" test -z "$(docker ps -aq --filter label=org.lambdad.function=nosuchfunction)"
 
 # ---- restart manager under load: 8 keep-alive clients for 25 s
-cold_start=$(date +%s%N)
-invoke echo '{"cold":1}' >/dev/null
-cold_ms=$((($(date +%s%N) - cold_start) / 1000000))
+# One cold start as the clients below meet it: 8 at once (what the manager faces when it comes back).
+cold_ms=$(python3 - "$URL/functions/echo/invocations" "$KEY" <<'PYEOF'
+import sys, threading, time, urllib.request
+url, key, done = sys.argv[1], sys.argv[2], []
+def one():
+    req = urllib.request.Request(url, data=b'{"cold":1}', headers={"Authorization": "Bearer " + key})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        r.read()
+    done.append(time.time())
+start = time.time()
+threads = [threading.Thread(target=one) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(int((min(done) - start) * 1000))
+PYEOF
+)
 python3 "$LAMBDAD_SRC/tests/lib/load.py" "$URL/functions/echo/invocations" "$KEY" 25 8 20 --keep-alive \
         --expect '"load":1' --backoff 0.1 --log "$TEST_TMP/load.log" >"$TEST_TMP/load.out" &
 loader=$!
@@ -100,7 +115,7 @@ echo "manager started $started" >>"$TEST_TMP/manager.log"
 check "restart manager under load: only 200s with the right body and 503s with Retry-After, no reset, no hang ($total requests, $ok ok, $n503 503, bad: $bad $others)" \
         test "$bad" -eq 0
 read -r window first_ok < <(load_window "$TEST_TMP/load.log" "$started")
-echo "# restart manager: cold start ${cold_ms} ms; 503s during ${window} s; first 200 ${first_ok} s after the manager ran again"
+echo "# restart manager: cold start (first of 8 at once) ${cold_ms} ms; 503s during ${window} s; first 200 ${first_ok} s after the manager ran again"
 check "restart manager: 200s again within one cold start + 1 s of the manager running (${first_ok} s)" \
         python3 -c "import sys; f = float(sys.argv[1]); sys.exit(0 if 0 <= f <= $cold_ms / 1000 + 1 else 1)" "$first_ok"
 
@@ -157,8 +172,10 @@ sleep 2
 mlog=$(dc logs --no-color manager 2>&1 | tail -n 5)
 check "engine socket without the group: the manager says which socket and which group" \
         assert_contains "$mlog" "/run/docker.sock (owner uid 0, group $LAMBDAD_DOCKER_GID" "log"
-check "engine socket without the group: compose shows the manager down" \
-        bash -c "docker-compose -p $P -f '$LAMBDAD_SRC/docker-compose.yml' ps manager 2>/dev/null | grep -Eq 'Restarting|Exit 1'"
+manager_down() {
+        dc ps manager | grep -Eq 'Restarting|Exit 1'
+}
+check "engine socket without the group: compose shows the manager down" wait_until "compose showing the manager down" manager_down
 LAMBDAD_DOCKER_SOCKET=$TEST_TMP/no-engine dc up -d --no-deps manager >&2
 sleep 2
 mlog=$(dc logs --no-color manager 2>&1 | tail -n 3)
