@@ -64,8 +64,9 @@ d=$OUT/manager
 common "$d"
 copy_with_libs "$d" "$BUILD/src/manager/lambda-manager" /usr/libexec/lambdad/lambda-manager
 install -d -m 0755 "$d/etc/lambdad/functions.d"
-# lambda-rie for images that do not bring their own: the manager's `rie` volume is filled from here.
-install -D -m 0755 "$BUILD/src/rie/lambda-rie" "$d/usr/lib/lambdad/rie/lambda-rie"
+# lambda-rie for images that do not bring their own: the volume `rie` mounted here is filled from
+# the image, and the manager lends it to such instances (--rie-volume=auto).
+install -D -m 0755 "$BUILD/src/rie/lambda-rie" "$d/var/lambdad/lambda-rie"
 
 d=$OUT/gateway
 common "$d"

@@ -1129,6 +1129,50 @@ static int dup_strv(json_object *o, const char *key, char ***ret)
         return 0;
 }
 
+int docker_parse_volume_at(const char *json, size_t len, const char *destination, char **ret_name)
+{
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        json_object *mounts;
+        int r;
+
+        assert(destination);
+        assert(ret_name);
+
+        r = parse_document(json, len, &o);
+        if (r < 0)
+                return r;
+        if (!json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+        mounts = get(o, "Mounts");
+        if (!mounts) {
+                *ret_name = NULL;
+                return 0;
+        }
+        if (!json_object_is_type(mounts, json_type_array))
+                return -EBADMSG;
+
+        for (size_t k = 0; k < json_object_array_length(mounts); k++) {
+                json_object *e = json_object_array_get_idx(mounts, k), *v;
+                const char *type, *dest, *name;
+
+                if (!json_object_is_type(e, json_type_object))
+                        return -EBADMSG;
+                v = get(e, "Type");
+                if (!v || check_string(v, DOCKER_STRING_MAX, &type) < 0 || strcmp(type, "volume") != 0)
+                        continue;
+                v = get(e, "Destination");
+                if (!v || check_string(v, DOCKER_STRING_MAX, &dest) < 0 || strcmp(dest, destination) != 0)
+                        continue;
+                v = get(e, "Name");
+                if (!v || check_string(v, DOCKER_STRING_MAX, &name) < 0 || !docker_name_is_valid(name))
+                        return -EBADMSG;
+                *ret_name = strdup(name);
+                return *ret_name ? 1 : -ENOMEM;
+        }
+        *ret_name = NULL;
+        return 0;
+}
+
 int docker_parse_image(const char *json, size_t len, DockerImage *ret)
 {
         _cleanup_(json_object_putp) json_object *o = NULL;

@@ -134,6 +134,13 @@ void docker_inspect_done(DockerInspect *i);
  */
 int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret);
 
+/*
+ * The answer to GET /containers/{id}/json -> the name of the volume mounted at destination: 1 and the
+ * name, 0 and NULL when no volume is mounted there. -EBADMSG for a malformed Mounts list or a volume
+ * name the engine would not take back.
+ */
+int docker_parse_volume_at(const char *json, size_t len, const char *destination, char **ret_name);
+
 typedef struct DockerImage {
         char **entrypoint;  /* Config.Entrypoint, NULL if none */
         char **cmd;         /* Config.Cmd, NULL if none */

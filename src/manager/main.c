@@ -83,6 +83,8 @@ static void help(void)
                "                               into images that do not run it themselves (default\n"
                "                               " LIBEXECDIR "/lambdad/lambda-rie; empty: never)\n"
                "        --rie-volume=NAME      a volume holding lambda-rie, mounted read-only instead\n"
+               "                               (auto: the volume mounted at " RIE_MOUNT_DIR " in the\n"
+               "                               container this manager runs in)\n"
                "        --log-level=LEVEL      emerg..debug (default info)\n"
                "    -h, --help                 show this help\n"
                "        --version              show the version\n"

@@ -123,7 +123,8 @@ struct Manager {
         int cleanup_result;
         bool cleanup_done;
 
-        char *network; /* --network, resolved; NULL: the engine's default */
+        char *network;    /* --network, resolved; NULL: the engine's default */
+        char *rie_volume; /* --rie-volume=auto, resolved (config.rie_volume then points here) */
 };
 
 static void manager_apply(Manager *m, Function *f, PoolActions *a, const char *stop_reason);
@@ -1763,23 +1764,34 @@ static int manager_begin_exit(Manager *m)
 /* --require-engine and --network: what a manager in a container must know before anything else. */
 static int manager_check_surroundings(Manager *m)
 {
-        _cleanup_free_ char *message = NULL;
+        _cleanup_free_ char *socket_message = NULL, *network_message = NULL, *rie_message = NULL;
         int r;
 
         if (m->config.require_engine) {
-                r = self_check_engine_socket(m->config.docker_socket, &message);
+                r = self_check_engine_socket(m->config.docker_socket, &socket_message);
                 if (r < 0)
-                        return log_error_errno(r, "%s", message ?: "Out of memory.");
+                        return log_error_errno(r, "%s", socket_message ?: "Out of memory.");
         }
+
+        /* The volume this container has lambda-rie in: instances get the same one. */
+        if (m->config.rie_volume && strcmp(m->config.rie_volume, "auto") == 0) {
+                r = self_volume_at(m->docker, m->event, RIE_MOUNT_DIR, &m->rie_volume, &rie_message);
+                if (r < 0)
+                        return log_error_errno(r, "%s", rie_message ?: "Out of memory.");
+                m->config.rie_volume = m->rie_volume;
+                log_info("lambda-rie is lent from volume %s (mounted at " RIE_MOUNT_DIR " here).",
+                         m->rie_volume);
+        }
+
         if (!m->config.network)
                 return 0;
         if (strcmp(m->config.network, "auto") != 0) {
                 m->network = strdup(m->config.network);
                 return m->network ? 0 : log_oom();
         }
-        r = self_network(m->docker, m->event, &m->network, &message);
+        r = self_network(m->docker, m->event, &m->network, &network_message);
         if (r < 0)
-                return log_error_errno(r, "%s", message ?: "Out of memory.");
+                return log_error_errno(r, "%s", network_message ?: "Out of memory.");
         log_info("Instances join network %s (the network of this container).", m->network);
         return 0;
 }
@@ -1851,6 +1863,7 @@ Manager *manager_free(Manager *m)
         free(m->engine_os);
         free(m->engine_arch);
         free(m->network);
+        free(m->rie_volume);
         free(m);
         return NULL;
 }

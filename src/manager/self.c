@@ -118,19 +118,19 @@ int self_pick_network(char *const *networks, char **ret_network, char **ret_mess
         return *ret_network ? 0 : -ENOMEM;
 }
 
-int self_network(DockerClient *d, sd_event *event, char **ret_network, char **ret_message)
+/* GET /containers/HOSTNAME/json: this process's own container, as the engine describes it. */
+static int self_inspect(DockerClient *d, sd_event *event, const char *what, SelfCall *ret,
+                        char **ret_message)
 {
         _cleanup_free_ char *path = NULL;
-        _cleanup_(docker_inspect_done) DockerInspect info = {};
         SelfCall c = {};
         char host[256] = {};
         int r;
 
         /* The engine names a container's host after its id unless told otherwise. */
         if (gethostname(host, sizeof(host) - 1) < 0 || !docker_name_is_valid(host))
-                return message_errno(ret_message, -EINVAL,
-                                     "--network=auto: the host name is not a container id; give "
-                                     "--network=NAME.");
+                return message_errno(ret_message, -EINVAL, "%s=auto: the host name is not a container id.",
+                                     what);
         if (asprintf(&path, "/containers/%s/json", host) < 0)
                 return -ENOMEM;
         r = docker_call(d, "GET", path, NULL, SELF_CALL_TIMEOUT_USEC, on_self_inspected, &c, NULL);
@@ -143,24 +143,59 @@ int self_network(DockerClient *d, sd_event *event, char **ret_network, char **re
                         return r;
                 }
         }
-
-        if (c.error < 0 || c.status != 200) {
-                r = c.error < 0 ? c.error : -ENOENT;
+        if (c.error < 0) {
                 free(c.body);
-                if (c.error < 0)
-                        return message_errno(ret_message, r,
-                                             "--network=auto: the engine does not answer: %s.",
-                                             strerror(-r));
-                return message_errno(ret_message, r,
-                                     "--network=auto: the engine knows no container '%s' (HTTP %li); is "
-                                     "lambda-manager running in a container of this engine? Else give "
-                                     "--network=NAME.",
-                                     host, c.status);
+                return message_errno(ret_message, c.error, "%s=auto: the engine does not answer: %s.", what,
+                                     strerror(-c.error));
         }
+        if (c.status != 200) {
+                free(c.body);
+                return message_errno(
+                        ret_message, -ENOENT,
+                        "%s=auto: the engine knows no container '%s' (HTTP %li); is lambda-manager "
+                        "running in a container of this engine?",
+                        what, host, c.status);
+        }
+        *ret = c;
+        return 0;
+}
+
+int self_network(DockerClient *d, sd_event *event, char **ret_network, char **ret_message)
+{
+        _cleanup_(docker_inspect_done) DockerInspect info = {};
+        SelfCall c = {};
+        int r;
+
+        r = self_inspect(d, event, "--network", &c, ret_message);
+        if (r < 0)
+                return r;
         r = docker_parse_inspect(c.body, c.len, &info);
         free(c.body);
         if (r < 0)
-                return message_errno(ret_message, r,
-                                     "--network=auto: the engine's description of '%s' is invalid.", host);
+                return message_errno(
+                        ret_message, r,
+                        "--network=auto: the engine's description of this container is invalid.");
         return self_pick_network(info.networks, ret_network, ret_message);
+}
+
+int self_volume_at(DockerClient *d, sd_event *event, const char *destination, char **ret_volume,
+                   char **ret_message)
+{
+        SelfCall c = {};
+        int r;
+
+        r = self_inspect(d, event, "--rie-volume", &c, ret_message);
+        if (r < 0)
+                return r;
+        r = docker_parse_volume_at(c.body, c.len, destination, ret_volume);
+        free(c.body);
+        if (r < 0)
+                return message_errno(
+                        ret_message, r,
+                        "--rie-volume=auto: the engine's description of this container is invalid.");
+        if (r == 0)
+                return message_errno(ret_message, -ENOENT,
+                                     "--rie-volume=auto: no volume is mounted at %s in this container.",
+                                     destination);
+        return 0;
 }

@@ -3,8 +3,9 @@
 
 /*
  * self.h: what lambda-manager checks about its own surroundings at start when it runs in a container
- * (docker-compose, Swarm): whether the engine socket is usable by this process, and which network its
- * own container is on, so that instances join that network and are reached at their address there.
+ * (docker-compose, Swarm): whether the engine socket is usable by this process, which network its own
+ * container is on (instances join that network and are reached at their address there), and which
+ * volume holds the lambda-rie it lends to images without one.
  */
 
 #include <systemd/sd-event.h>
@@ -32,3 +33,10 @@ int self_pick_network(char *const *networks, char **ret_network, char **ret_mess
  * or the container is on no network or on several.
  */
 int self_network(DockerClient *d, sd_event *event, char **ret_network, char **ret_message);
+
+/*
+ * The name of the volume mounted at destination in the container this process runs in (found as for
+ * self_network()). Negative errno with *ret_message (malloc'd) when none is mounted there.
+ */
+int self_volume_at(DockerClient *d, sd_event *event, const char *destination, char **ret_volume,
+                   char **ret_message);

@@ -22,10 +22,12 @@ require_cmd busctl systemd
 ensure_dockerd
 lambdad_init
 compose_init
-lambdad_images hello echo
+lambdad_images hello echo custom-sh
 for f in hello echo; do
         printf '{ "image": "%s%s:latest", "max_instances": 8 }\n' "$IMAGE_PREFIX" "$f" >"$FN/$f.json"
 done
+# An image without lambda-rie (a custom runtime): the manager lends it from the volume `rie`.
+printf '{ "image": "%scustom-sh:latest" }\n' "$IMAGE_PREFIX" >"$FN/custom.json"
 BUSYBOX=$(docker_image_busybox)
 
 # ---- up --build, then curl and the AWS CLI
@@ -61,6 +63,13 @@ ips=$(docker ps -q --filter label=org.lambdad.function=hello --filter "label=org
 ip=$(sed -n 's/^sq "\([0-9.]*\)" 8080$/\1/p' <<<"$ensured")
 check "EnsureContainer over D-Bus: {host: container address on the compose network, port: 8080} ($ensured)" \
         bash -c "[[ -n '$ip' ]] && grep -qx '$ip' <<<'$ips'"
+
+# ---- an image without lambda-rie gets the one in the volume rie
+out=$(invoke custom '{"via":"lent"}')
+check "an image without lambda-rie: answers through the lent one" assert_contains "$out" '"handler":"whoami.handler"' "answer"
+cid=$(docker ps -q --filter label=org.lambdad.function=custom --filter "label=org.lambdad.network=$NET" | head -n 1)
+check "an image without lambda-rie: the project's volume rie, read-only" assert_eq "volume ${P}_rie /var/lambdad false" \
+        "$(docker inspect -f '{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}}{{end}}' "$cid" 2>/dev/null)" "mounts"
 
 # ---- the services' hardening
 gw=$(dc ps -q gateway)
@@ -109,6 +118,7 @@ dc restart manager >&2
 started=$(epoch_of "$(docker inspect -f '{{.State.StartedAt}}' "$(dc ps -q manager)")")
 wait "$loader"
 read -r total ok n503 bad others <"$TEST_TMP/load.out"
+awk '$3 == 0 { print "# no answer:", $0 }' "$TEST_TMP/load.log" | head -n 5
 # Shown if the test fails (with their times).
 docker logs -t "$(dc ps -q manager)" >"$TEST_TMP/manager.log" 2>&1 || true
 echo "manager started $started" >>"$TEST_TMP/manager.log"

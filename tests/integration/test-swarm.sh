@@ -130,6 +130,7 @@ docker service update --force --detach=false "${STACK}_manager" >&2 2>"$TEST_TMP
 wait "$loader1" "$loader2"
 for u in 1 2; do
         read -r total ok n503 bad others <"$TEST_TMP/load$u.out"
+        awk '$3 == 0 { print "# no answer:", $0 }' "$TEST_TMP/load$u.log" | head -n 5
         read -r window _ < <(load_window "$TEST_TMP/load$u.log")
         check "service update --force under load, node $u: only 200s and 503s with Retry-After ($total requests, $ok ok, $n503 503 over ${window} s, bad: $bad $others)" \
                 test "$bad" -eq 0

@@ -10,6 +10,7 @@
 #               the server closed it after a complete answer), as the AWS SDKs do
 # --expect TEXT a 200 must carry TEXT in its body, else it is bad (shown as status 2000)
 # --log FILE    one line per request: start and end (epoch seconds), status, Retry-After or -
+#               (for status 0: the exception's name)
 # --backoff S   after a 503, wait S seconds before the next request, as the AWS SDKs back off (from
 #               100 ms) instead of spinning
 import http.client, sys, threading, time, urllib.parse
@@ -56,8 +57,9 @@ def worker():
             code, retry, ok, reuse = one(conn)
             if not ok:
                 code = 2000
-        except Exception:
-            code, retry, reuse = 0, None, False
+        except Exception as e:
+            # Which failure it was goes where Retry-After would be, for --log.
+            code, retry, reuse = 0, type(e).__name__, False
         if not (keep_alive and reuse):
             conn.close()
             conn = None
