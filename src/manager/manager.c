@@ -27,6 +27,8 @@
 #define STOP_GRACE_USEC     (15 * USEC_PER_SEC)
 #define MAX_WAITERS         256
 #define INSTANCE_PORT       8080
+/* On SIGTERM, how long leased instances may finish what they answer before they are removed. */
+#define STOP_DRAIN_USEC (1 * USEC_PER_SEC)
 
 typedef struct Function Function;
 typedef struct Instance Instance;
@@ -1714,6 +1716,8 @@ static void stop_everything(Manager *m)
 }
 
 static int manager_begin_exit(Manager *m);
+static unsigned manager_announce_stop(Manager *m);
+static int on_drained(sd_event_source *s, uint64_t usec, void *userdata);
 
 /* The bus went away (a container deployment stops the bus with everything else): nobody can reach
  * us any more, and no next lifetime may come to clean up, so remove the instances before exiting. */
@@ -1756,6 +1760,38 @@ static int manager_begin_exit(Manager *m)
                                        m);
         if (r < 0)
                 return sd_event_exit(m->event, 0);
+
+        /* A leased instance may be answering right now: removing it would cut the answer off. Its
+         * holder is told to let go (InstanceStopped: no new invocation goes there, the running one
+         * ends), and the removals wait a moment. */
+        if (manager_announce_stop(m) > 0) {
+                r = sd_event_add_time_relative(m->event, NULL, CLOCK_MONOTONIC, STOP_DRAIN_USEC, 0,
+                                               on_drained, m);
+                if (r >= 0)
+                        return 0;
+        }
+        stop_everything(m);
+        manager_update_timers(m);
+        return 0;
+}
+
+/* InstanceStopped for every leased instance; returns how many there are. */
+static unsigned manager_announce_stop(Manager *m)
+{
+        unsigned n = 0;
+
+        for (Instance *i = m->instances; i; i = i->next)
+                if (i->id && i->slot->state == INSTANCE_LEASED) {
+                        emit_stopped(i, "lambda-manager stopping");
+                        n++;
+                }
+        return n;
+}
+
+static int on_drained(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+
         stop_everything(m);
         manager_update_timers(m);
         return 0;
