@@ -54,7 +54,12 @@ static void update_watch(HttpConn *c)
 {
         uint32_t events = 0;
 
-        if (!c->busy && !c->close_after)
+        /* EPOLLIN stays on while an answer is made, as the next request rarely comes before it is
+         * sent: turning it off and on for every request would cost two epoll_ctl() each. Only input
+         * that does arrive meanwhile turns it off (http_conn_on_io()). */
+        if (!c->busy)
+                c->in_blocked = false;
+        if (!c->close_after && !c->in_blocked)
                 events |= EPOLLIN;
         if (!buf_empty(&c->out))
                 events |= EPOLLOUT;
@@ -141,8 +146,13 @@ void http_conn_on_io(HttpConn *c, uint32_t revents)
                 return http_conn_free(c);
         if (revents & EPOLLOUT)
                 return flush(c);
-        if (!(revents & EPOLLIN) || c->busy || c->close_after)
+        if (!(revents & EPOLLIN) || c->close_after)
                 return;
+        if (c->busy) {
+                /* A pipelined request (or the client's close) while answering: later. */
+                c->in_blocked = true;
+                return update_watch(c);
+        }
 
         n = recv(c->fd, b, sizeof(b), 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -184,8 +194,9 @@ void http_conn_end_head(HttpConn *c, uint64_t content_length)
                 c->close_after = true;
         c->body_left = content_length;
         c->streaming = content_length > 0;
-        if (!c->streaming)
-                c->busy = false;
+        if (c->streaming)
+                return; /* the head goes out with the first piece of the body: one send() */
+        c->busy = false;
         flush(c);
 }
 

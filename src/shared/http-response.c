@@ -19,9 +19,19 @@ bool http_header_value_is_valid(const char *v)
 
 int http_response_header(Buf *out, const char *name, const char *value)
 {
+        int r;
+
         if (!http_header_value_is_valid(value))
                 return -EINVAL;
-        return buf_printf(out, "%s: %s\r\n", name, value);
+        /* Appended, not formatted: a handful of these go into every answer. */
+        r = buf_append_str(out, name);
+        if (r >= 0)
+                r = buf_append(out, ": ", 2);
+        if (r >= 0)
+                r = buf_append_str(out, value);
+        if (r >= 0)
+                r = buf_append(out, "\r\n", 2);
+        return r;
 }
 
 int http_response_headerf(Buf *out, const char *name, const char *format, ...)
