@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,12 +49,8 @@ int http_response_headerf(Buf *out, const char *name, const char *format, ...)
         return http_response_header(out, name, v);
 }
 
-int http_response_end(Buf *out, const void *body, size_t len, bool keep_alive)
+int http_response_end_head(Buf *out, uint64_t content_length, bool keep_alive)
 {
-        int r;
-
-        r = buf_printf(out, "Content-Length: %zu\r\n%s\r\n", len, keep_alive ? "" : "Connection: close\r\n");
-        if (r < 0)
-                return r;
-        return buf_append(out, body, len);
+        return buf_printf(out, "Content-Length: %" PRIu64 "\r\n%s\r\n", content_length,
+                          keep_alive ? "" : "Connection: close\r\n");
 }
