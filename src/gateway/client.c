@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "auth.h"
 #include "client.h"
@@ -269,7 +272,10 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 int client_new(Gateway *g, int fd)
 {
         ClientConn *c;
-        int r;
+        int one = 1, r;
+
+        /* Answers may go out in pieces as they stream: none may wait for the client's ACK. */
+        (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
         c = calloc(1, sizeof(ClientConn));
         if (!c) {

@@ -245,7 +245,7 @@ int gateway_new(Gateway **ret, const GatewayConfig *config)
                                 config->api_keys_path, config->credentials_path);
         }
 
-        r = sd_event_default(&g->event);
+        r = sd_event_new(&g->event);
         if (r < 0)
                 return log_error_errno(r, "Failed to get the event loop: %m");
         r = sd_event_add_time(g->event, &g->lease_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_lease_timer, g);

@@ -157,6 +157,19 @@ static int call_acquire(GatewayFunction *f)
 
 static void ping_manager(Gateway *g);
 
+/* Fails a list of invocations (linked through wnext) with 503: last, as failing the last
+ * invocation of a function may free the function. */
+static void fail_all(Invocation *failed, const char *message)
+{
+        while (failed) {
+                Invocation *inv = failed;
+
+                failed = inv->wnext;
+                inv->wnext = NULL;
+                invocation_fail(inv, 503, "ServiceException", message, NULL);
+        }
+}
+
 void manager_pump(GatewayFunction *f)
 {
         Invocation *failed = NULL;
@@ -202,7 +215,7 @@ static int on_pong(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 
         log_warning("The function manager does not answer: %s", e->message ?: e->name);
         g->metrics.manager_errors++;
-        /* Everything waiting for it learns now; failing comes last, as it may free functions. */
+        /* Everything waiting for it learns now. */
         for (GatewayFunction *f = g->functions; f; f = f->next)
                 while (f->n_waiting > f->acquiring) {
                         Invocation *inv = f->waiting_tail;
@@ -211,14 +224,7 @@ static int on_pong(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                         inv->wnext = failed;
                         failed = inv;
                 }
-        while (failed) {
-                Invocation *inv = failed;
-
-                failed = inv->wnext;
-                inv->wnext = NULL;
-                invocation_fail(inv, 503, "ServiceException",
-                                "The function manager is not available; retry shortly.", NULL);
-        }
+        fail_all(failed, "The function manager is not available; retry shortly.");
         return 0;
 }
 

@@ -42,6 +42,7 @@ struct Upstream {
         UpstreamState state;
         bool paused;
         bool reached; /* a byte of the request was written on a connection that was up */
+        bool reused;  /* the request went on a connection kept from an earlier one */
         const char *head, *body;
         size_t head_len, body_len, written;
         UpstreamParser parser;
@@ -98,6 +99,23 @@ static void upstream_finish(Upstream *u, int error)
                 ops->done(u, error, userdata);
 }
 
+static int upstream_connect(Upstream *u);
+
+/* A kept-alive connection died before a byte of the answer came: the instance closed it while it was
+ * idle (the close may not have been seen yet), so the request never reached it. Send it once more on
+ * a fresh connection, as HTTP clients do; anything else is the caller's to decide. */
+static bool upstream_retry_fresh(Upstream *u)
+{
+        if (!u->reused || u->parser.started)
+                return false;
+        u->reused = false;
+        u->written = 0;
+        u->reached = false;
+        if (upstream_connect(u) < 0)
+                upstream_finish(u, -ECONNREFUSED);
+        return true;
+}
+
 static int on_parsed_head(const UpstreamHead *head, void *userdata)
 {
         Upstream *u = userdata;
@@ -127,6 +145,8 @@ static void upstream_read(Upstream *u)
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && errno == EAGAIN)
+                        return;
+                if (n <= 0 && upstream_retry_fresh(u))
                         return;
                 if (n < 0)
                         return upstream_finish(u, -ECONNRESET);
@@ -165,6 +185,8 @@ static void upstream_write(Upstream *u)
                         u->state = UPSTREAM_WRITING;
                         return upstream_watch(u, EPOLLIN | EPOLLOUT);
                 }
+                if (n < 0 && upstream_retry_fresh(u))
+                        return;
                 if (n < 0)
                         return upstream_finish(u, u->reached ? -ECONNRESET : -ECONNREFUSED);
                 u->reached = true;
@@ -280,18 +302,6 @@ Upstream *upstream_free(Upstream *u)
         return NULL;
 }
 
-/* A kept-alive connection the instance closed since the last answer reads as EOF: connect anew. */
-static bool connection_is_usable(Upstream *u)
-{
-        char c;
-        ssize_t n;
-
-        if (u->fd < 0)
-                return false;
-        n = recv(u->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-        return n < 0 && (errno == EAGAIN || errno == EINTR);
-}
-
 static int upstream_connect(Upstream *u)
 {
         int one = 1, r;
@@ -340,7 +350,8 @@ int upstream_request(Upstream *u, const char *head, size_t head_len, const char 
                 goto fail;
 
         u->in_request = true;
-        if (connection_is_usable(u))
+        u->reused = u->fd >= 0;
+        if (u->reused)
                 upstream_write(u);
         else {
                 r = upstream_connect(u);

@@ -27,40 +27,6 @@
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free);
 
-/* Length of the UTF-8 sequence starting at s (at most n bytes), or 0 if it is not a valid one:
- * no overlong forms, no surrogates, nothing past U+10FFFF. */
-static size_t utf8_sequence_len(const unsigned char *s, size_t n)
-{
-        unsigned char c = s[0];
-        size_t k;
-        uint32_t cp;
-
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf) {
-                k = 2;
-                cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-                k = 3;
-                cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-                k = 4;
-                cp = c & 0x07;
-        } else
-                return 0;
-        if (n < k)
-                return 0;
-        for (size_t i = 1; i < k; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return k;
-}
-
 static bool utf8_is_valid(const char *s, size_t n)
 {
         const unsigned char *p = (const unsigned char *) s;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -54,7 +53,12 @@ static void update_watch(HttpConn *c)
 {
         uint32_t events = 0;
 
-        if (!c->busy && !c->close_after)
+        /* EPOLLIN stays on while an answer is made, as the next request rarely comes before it is
+         * sent: turning it off and on for every request would cost two epoll_ctl() each. Only input
+         * that does arrive meanwhile turns it off (http_conn_on_io()). */
+        if (!c->busy)
+                c->in_blocked = false;
+        if (!c->close_after && !c->in_blocked)
                 events |= EPOLLIN;
         if (!buf_empty(&c->out))
                 events |= EPOLLOUT;
@@ -141,8 +145,13 @@ void http_conn_on_io(HttpConn *c, uint32_t revents)
                 return http_conn_free(c);
         if (revents & EPOLLOUT)
                 return flush(c);
-        if (!(revents & EPOLLIN) || c->busy || c->close_after)
+        if (!(revents & EPOLLIN) || c->close_after)
                 return;
+        if (c->busy) {
+                /* A pipelined request (or the client's close) while answering: later. */
+                c->in_blocked = true;
+                return update_watch(c);
+        }
 
         n = recv(c->fd, b, sizeof(b), 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -168,25 +177,34 @@ static bool answer_keeps_alive(HttpConn *c)
         return c->req.keep_alive && !c->close_after && c->req.complete;
 }
 
-void http_conn_end_head(HttpConn *c, uint64_t content_length)
+/* Ends the head; -ENOMEM when the connection had to be closed instead. */
+static int end_head(HttpConn *c, uint64_t content_length)
 {
         bool keep_alive = answer_keeps_alive(c);
         int r;
 
-        r = buf_printf(&c->out, "Content-Length: %" PRIu64 "\r\n%s\r\n", content_length,
-                       keep_alive ? "" : "Connection: close\r\n");
+        r = http_response_end_head(&c->out, content_length, keep_alive);
         if (r < 0) {
+                /* Out of memory for the answer: nothing sensible is left to say on this connection. */
                 log_error_errno(r, "Failed to compose a response: %m");
                 c->busy = false;
-                return http_conn_close(c);
+                http_conn_close(c);
+                return -ENOMEM;
         }
         if (!keep_alive)
                 c->close_after = true;
         c->body_left = content_length;
         c->streaming = content_length > 0;
-        if (!c->streaming)
-                c->busy = false;
+        if (c->streaming)
+                return 0; /* the head goes out with the first piece of the body: one send() */
+        c->busy = false;
         flush(c);
+        return 0;
+}
+
+void http_conn_end_head(HttpConn *c, uint64_t content_length)
+{
+        (void) end_head(c, content_length);
 }
 
 void http_conn_write(HttpConn *c, const void *p, size_t n)
@@ -209,18 +227,6 @@ void http_conn_write(HttpConn *c, const void *p, size_t n)
 
 void http_conn_end(HttpConn *c, const void *body, size_t len)
 {
-        bool keep_alive = answer_keeps_alive(c);
-        int r;
-
-        r = http_response_end(&c->out, body, len, keep_alive);
-        if (r < 0) {
-                /* Out of memory for the answer: nothing sensible is left to say on this connection. */
-                log_error_errno(r, "Failed to compose a response: %m");
-                c->busy = false;
-                return http_conn_close(c);
-        }
-        if (!keep_alive)
-                c->close_after = true;
-        c->busy = false;
-        flush(c);
+        if (end_head(c, len) >= 0 && len > 0)
+                http_conn_write(c, body, len);
 }

@@ -40,6 +40,7 @@ struct HttpConn {
         bool close_after; /* close once the answer is written */
         bool processing;  /* the parse loop is on the stack: it frees the connection, not others */
         bool streaming;   /* a streamed answer's body is still being written */
+        bool in_blocked;  /* input arrived while busy: EPOLLIN is off until the answer is out */
         uint64_t body_left;
         const HttpConnOps *ops;
         void *userdata;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json-check.h"
+#include "util.h"
 
 typedef struct Scanner {
         const unsigned char *p, *end;
@@ -62,49 +63,6 @@ static bool number(Scanner *s)
         return true;
 }
 
-static int hex_value(unsigned char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-/* One UTF-8 sequence (not ASCII) at s->p: the shortest form, no surrogates, at most U+10FFFF. */
-static bool utf8_sequence(Scanner *s)
-{
-        unsigned char c = *s->p;
-        size_t k;
-        uint32_t cp;
-
-        if (c >= 0xc2 && c <= 0xdf) {
-                k = 2;
-                cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-                k = 3;
-                cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-                k = 4;
-                cp = c & 0x07;
-        } else
-                return false;
-        if ((size_t) (s->end - s->p) < k)
-                return false;
-        for (size_t i = 1; i < k; i++) {
-                if ((s->p[i] & 0xc0) != 0x80)
-                        return false;
-                cp = (cp << 6) | (s->p[i] & 0x3f);
-        }
-        if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return false;
-        s->p += k;
-        return true;
-}
-
 static bool string(Scanner *s)
 {
         s->p++; /* the opening quote */
@@ -125,17 +83,20 @@ static bool string(Scanner *s)
                                 if (s->end - s->p < 5)
                                         return false;
                                 for (int i = 1; i <= 4; i++)
-                                        if (hex_value(s->p[i]) < 0)
+                                        if (unhexchar((char) s->p[i]) < 0)
                                                 return false;
                                 s->p += 5;
                         } else if (strchr("\"\\/bfnrt", *s->p) && *s->p) {
                                 s->p++;
                         } else
                                 return false;
-                } else if (c < 0x80)
-                        s->p++;
-                else if (!utf8_sequence(s))
-                        return false;
+                } else {
+                        size_t k = utf8_sequence_len(s->p, (size_t) (s->end - s->p));
+
+                        if (k == 0)
+                                return false;
+                        s->p += k;
+                }
         }
         return false;
 }

@@ -36,6 +36,10 @@ int random_hex(char *ret, size_t n);
 int parse_uint64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret);
 
+/* Length of the UTF-8 sequence at s (at most n bytes), or 0 when it is not a valid one: no overlong
+ * forms, no surrogates, nothing past U+10FFFF. */
+size_t utf8_sequence_len(const unsigned char *s, size_t n);
+
 /* The value of a hex digit, or -EINVAL. */
 int unhexchar(char c);
 

@@ -9,11 +9,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
 #include "fuzz.h"
 #include "json-check.h"
+#include "util.h"
 
 static bool json_c_accepts(const char *s, size_t len)
 {
@@ -41,18 +43,30 @@ static bool json_c_accepts(const char *s, size_t len)
         return ok;
 }
 
+/* Whether s has "nan" or "inf" in any case at i. */
+static bool nan_or_inf_at(const char *s, size_t len, size_t i)
+{
+        return len - i >= 3 && (strncasecmp(s + i, "nan", 3) == 0 || strncasecmp(s + i, "inf", 3) == 0);
+}
+
 static bool has_json_c_leniency(const char *s, size_t len)
 {
         for (size_t i = 0; i < len; i++) {
                 unsigned char c = (unsigned char) s[i];
 
-                if (c < 0x20 || c == 'N' || c == 'I' || c == 'n' || c == 'i')
+                if (c < 0x20 || nan_or_inf_at(s, len, i))
                         return true;
                 if (c == '.' && (i == 0 || i + 1 == len || s[i - 1] < '0' || s[i - 1] > '9' ||
                                  s[i + 1] < '0' || s[i + 1] > '9'))
                         return true;
-                if (c == 0xed && i + 1 < len && (unsigned char) s[i + 1] >= 0xa0)
-                        return true;
+                if (c >= 0x80) {
+                        size_t k = utf8_sequence_len((const unsigned char *) s + i, len - i);
+
+                        if (k == 0)
+                                return true;
+                        i += k - 1;
+                        continue;
+                }
                 if (c == '0' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9')
                         return true;
         }
