@@ -69,15 +69,23 @@ done
 "${D2[@]}" info >/dev/null || lib_fail "the second dockerd does not answer"
 
 # stack_remove: the stack, then its network once its tasks are gone (stack rm removes both at once
-# and gives up on a network still in use).
+# and gives up on a network still in use), then its volumes on node 1 (node 2's go with its data).
 stack_remove() {
+        local v
         docker stack rm "$STACK" >/dev/null 2>&1 || true
         for _ in $(seq 100); do
-                docker network inspect "$NET" >/dev/null 2>&1 || return 0
-                docker network rm "$NET" >/dev/null 2>&1 && return 0
+                docker network inspect "$NET" >/dev/null 2>&1 || break
+                docker network rm "$NET" >/dev/null 2>&1 && break
                 sleep 0.3
         done
-        return 1
+        for v in "${STACK}_bus" "${STACK}_rie"; do
+                for _ in $(seq 50); do
+                        docker volume inspect "$v" >/dev/null 2>&1 || break
+                        docker volume rm "$v" >/dev/null 2>&1 && break
+                        sleep 0.3
+                done
+        done
+        ! docker network inspect "$NET" >/dev/null 2>&1
 }
 
 # ---- the swarm
@@ -146,5 +154,7 @@ none_left() {
                 -z $("${D2[@]}" ps -aq --filter "label=org.lambdad.network=$NET") ]]
 }
 check "stack rm: no function container on either node" wait_until "function containers removed" none_left
+check "stack rm: no network, no volume left on node 1" bash -c \
+        "! docker network inspect $NET >/dev/null 2>&1 && [[ -z \$(docker volume ls -q --filter name=^${STACK}_) ]]"
 
 lib_done
