@@ -180,6 +180,18 @@ void http_request_next(HttpRequest *r)
         llhttp_resume(&r->parser);
 }
 
+/* Whether data begins like a request line with a method of some kind: a token, then a space. */
+static bool starts_with_method(const char *data, size_t len)
+{
+        static const char tchar[] =
+                "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        size_t n = 0;
+
+        while (n < len && data[n] && strchr(tchar, data[n]))
+                n++;
+        return n > 0 && n < len && data[n] == ' ';
+}
+
 int http_request_feed(HttpRequest *r, const char *data, size_t len, size_t *ret_consumed)
 {
         llhttp_errno_t e;
@@ -201,9 +213,11 @@ int http_request_feed(HttpRequest *r, const char *data, size_t len, size_t *ret_
                 *ret_consumed = (size_t) (llhttp_get_error_pos(&r->parser) - data);
                 return HTTP_FEED_COMPLETE;
         default:
-                /* Our callbacks set the status; anything else llhttp found is a malformed request. */
+                /* Our callbacks set the status; anything else llhttp found is a malformed request, but
+                 * for a method it does not know: not implemented (RFC 9110 §9.1). */
                 if (r->error_status == 0) {
-                        r->error_status = 400;
+                        r->error_status =
+                                e == HPE_INVALID_METHOD && starts_with_method(data, len) ? 501 : 400;
                         r->error_reason = llhttp_get_error_reason(&r->parser) ?: llhttp_errno_name(e);
                 }
                 return r->error_status == 413 ? -ENOBUFS : -EBADMSG;

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The server-side MUSTs of RFC 9112 and RFC 9110 that apply to lambda-gateway, each as raw bytes
+# over a real socket against the real gateway (socket-activated) and manager (bus-activated) with
+# the hello image: the table is tests/integration/http-musts.py.
+
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
+lib_init http-musts
+require_cmd python3
+ensure_dockerd
+lambdad_init
+lambdad_images hello
+printf '{ "image": "%shello:latest" }\n' "$IMAGE_PREFIX" >"$FN/hello.json"
+lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=30
+
+PORT=$(free_port)
+socket_activate "127.0.0.1:$PORT" "$GATEWAY" --no-auth --exit-idle=0
+# Warm: the table is about HTTP, not cold starts.
+check "hello answers" assert_contains "$(curl -sS --max-time 60 "http://127.0.0.1:$PORT/functions/hello/invocations" -d '{}')" \
+        "Hello from lambdad" "answer"
+
+python3 "$LAMBDAD_SRC/tests/integration/http-musts.py" 127.0.0.1 "$PORT" hello >"$TEST_TMP/musts.tap" || true
+cat "$TEST_TMP/musts.tap" >&2
+while read -r line; do
+        case $line in
+        "ok "*) ok "${line#ok [0-9]* - }" ;;
+        "not ok "*) not_ok "${line#not ok [0-9]* - }" ;;
+        esac
+done <"$TEST_TMP/musts.tap"
+check "the table ran whole" grep -q '^1\.\.22$' "$TEST_TMP/musts.tap"
+
+lib_done
