@@ -333,6 +333,21 @@ int client_new(Gateway *g, int fd)
         return 0;
 }
 
+bool client_evict_waiting(Gateway *g)
+{
+        ClientConn *oldest = NULL;
+
+        /* Newest first in the list: the last one waiting is the oldest. */
+        for (ClientConn *c = g->clients; c; c = c->next)
+                if (!c->http->busy && !c->invocation && !c->list_call)
+                        oldest = c;
+        if (!oldest)
+                return false;
+        g->metrics.connections_evicted++;
+        http_conn_close(oldest->http);
+        return true;
+}
+
 void client_drain_all(Gateway *g)
 {
         for (ClientConn *c = g->clients, *next; c; c = next) {
