@@ -83,15 +83,39 @@ void client_reply_plain(ClientConn *c, int status, const char *content_type, con
         http_conn_end(c->http, body, len);
 }
 
-/* RFC 9112 §3.2: an HTTP/1.1 request must carry exactly one Host header. */
+/* uri-host [":" port] (RFC 3986): a reg-name or IPv4 address, or an IP literal in brackets. Empty is
+ * allowed (a target without an authority). */
+static bool host_value_is_valid(const char *v)
+{
+        const char *port = v;
+
+        if (*v == '[') {
+                port = strchr(v, ']');
+                if (!port || port == v + 1 ||
+                    strspn(v + 1, "0123456789abcdefABCDEF:.") != (size_t) (port - v - 1))
+                        return false;
+                port++;
+        } else
+                port += strspn(
+                        v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=%");
+        if (*port == ':')
+                port += 1 + strspn(port + 1, "0123456789");
+        return *port == 0;
+}
+
+/* RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host header, HTTP/1.0 at most one, and its
+ * value must be a host. */
 static bool host_is_valid(const HttpRequest *req)
 {
         unsigned n = 0;
 
         for (size_t i = 0; i < req->n_headers; i++)
-                if (strcasecmp(req->head.data + req->headers[i].name, "Host") == 0)
+                if (strcasecmp(req->head.data + req->headers[i].name, "Host") == 0) {
+                        if (!host_value_is_valid(req->head.data + req->headers[i].value))
+                                return false;
                         n++;
-        if (req->parser.http_major == 1 && req->parser.http_minor >= 1)
+                }
+        if (req->parser.http_minor >= 1)
                 return n == 1;
         return n <= 1;
 }
@@ -134,9 +158,17 @@ static void on_request(HttpConn *h)
         Route route;
         int status, r;
 
+        if (h->req.parser.http_major != 1) {
+                /* RFC 9112 §2.3: nothing but HTTP/1.x is spoken here; the rest of the request is not
+                 * to be trusted. */
+                h->close_after = true;
+                return client_reply_error(c, NULL, NULL, 505, NULL,
+                                          "Only HTTP/1.1 and HTTP/1.0 are supported.", NULL);
+        }
         if (!host_is_valid(&h->req))
                 return client_reply_error(c, NULL, NULL, 400, NULL,
-                                          "An HTTP/1.1 request must carry exactly one Host header.", NULL);
+                                          "An HTTP/1.1 request must carry exactly one valid Host header.",
+                                          NULL);
         r = route_parse(http_request_method(&h->req), http_request_url(&h->req), &route, &status, &message);
         if (r < 0)
                 return client_reply_error(c, NULL, NULL, status, NULL, message ?: "Bad request.", NULL);
@@ -305,6 +337,21 @@ int client_new(Gateway *g, int fd)
         on_watch(c->http, EPOLLIN);
         gateway_update_timers(g);
         return 0;
+}
+
+bool client_evict_waiting(Gateway *g)
+{
+        ClientConn *oldest = NULL;
+
+        /* Newest first in the list: the last one waiting is the oldest. */
+        for (ClientConn *c = g->clients; c; c = c->next)
+                if (!c->http->busy && !c->invocation && !c->list_call)
+                        oldest = c;
+        if (!oldest)
+                return false;
+        g->metrics.connections_evicted++;
+        http_conn_close(oldest->http);
+        return true;
 }
 
 void client_drain_all(Gateway *g)

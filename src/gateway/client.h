@@ -30,6 +30,11 @@ struct ClientConn {
 /* Takes over fd, an accepted connection. */
 int client_new(Gateway *g, int fd);
 
+/* At the connection limit: closes the oldest connection that has no complete request (a silent or
+ * slow one, or an idle keep-alive one), so that a connection that sends one is served. Returns
+ * whether there was one: connections with a request being answered are never evicted. */
+bool client_evict_waiting(Gateway *g);
+
 /* Drops idle keep-alive connections now and closes busy ones once answered (draining). */
 void client_drain_all(Gateway *g);
 

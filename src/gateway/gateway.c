@@ -41,7 +41,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
                                 log_warning_errno(-errno, "Failed to accept a connection: %m");
                         return 0;
                 }
-                if (g->n_clients >= g->config.max_connections) {
+                if (g->n_clients >= g->config.max_connections && !client_evict_waiting(g)) {
                         static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
                                                    "Content-Length: 0\r\nConnection: close\r\n\r\n";
 

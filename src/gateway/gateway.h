@@ -61,6 +61,7 @@ typedef struct Gateway {
         unsigned n_events;
 
         bool manager_known; /* the manager answered since it last went away */
+        bool manager_away;  /* it did not answer the last check: said once in the log */
         bool pinging;       /* a Ping to the manager is in flight */
         sd_event_source *lease_timer;
         sd_event_source *idle_timer;

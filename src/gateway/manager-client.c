@@ -207,13 +207,19 @@ static int on_pong(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 
         g->pinging = false;
         if (!e) {
+                if (g->manager_away)
+                        log_info("The function manager answers again.");
+                g->manager_away = false;
                 g->manager_known = true;
                 for (GatewayFunction *f = g->functions; f; f = f->next)
                         manager_pump(f);
                 return 0;
         }
 
-        log_warning("The function manager does not answer: %s", e->message ?: e->name);
+        /* Once per outage: every request meanwhile is counted in the metrics, not logged. */
+        if (!g->manager_away)
+                log_warning("The function manager does not answer: %s", e->message ?: e->name);
+        g->manager_away = true;
         g->metrics.manager_errors++;
         /* Everything waiting for it learns now. */
         for (GatewayFunction *f = g->functions; f; f = f->next)
