@@ -23,6 +23,7 @@ packages=(
         docker.io systemd-container dbus iproute2 curl jq file python3
         awscli        # a real Lambda client
         busybox-static
+        docker-compose  # the container deployment (docker-compose.yml) and its tests
         # building aws-lambda-ric (the Node example) from npm
         cmake g++ make autoconf automake libtool
 )

@@ -474,6 +474,32 @@ int auth_load(const char *api_keys_path, const char *credentials_path, Auth **re
         return 0;
 }
 
+int auth_add_api_key(Auth *a, const char *name, const char *key, char **ret_error)
+{
+        char hash[SHA256_HEX_SIZE];
+        _cleanup_free_ char *line = NULL;
+        size_t n;
+        int r;
+
+        if (!a || !name || !key)
+                return -EINVAL;
+        n = strnlen(key, BEARER_KEY_MAX + 1);
+        if (n == 0 || n > BEARER_KEY_MAX)
+                return set_error(ret_error, "%s: the key must be 1 to %u characters", name, BEARER_KEY_MAX);
+        for (size_t i = 0; i < n; i++)
+                if (!is_visible(key[i]))
+                        return set_error(ret_error, "%s: the key must be printable ASCII without spaces",
+                                         name);
+
+        r = sigv4_sha256_hex(key, n, hash);
+        if (r < 0)
+                return r;
+        /* As a line of the api-keys file, so that it meets the same rules (a key defined twice). */
+        if (asprintf(&line, "%s %s *\n", name, hash) < 0)
+                return -ENOMEM;
+        return auth_parse_api_keys(a, line, strlen(line), name, ret_error);
+}
+
 static const AuthEntry *find_credentials(const Auth *a, const char *access_key_id)
 {
         if (!a || !access_key_id)

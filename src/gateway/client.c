@@ -16,6 +16,7 @@
 #include "list-functions.h"
 #include "list.h"
 #include "log.h"
+#include "manager-client.h"
 #include "route.h"
 
 static const HttpLimits client_limits = {
@@ -175,6 +176,11 @@ static void on_request(HttpConn *h)
                 return client_reply_plain(c, 200, "application/json", "{\"status\":\"ok\"}", 15);
         if (check_auth(c, &route) < 0)
                 return;
+
+        if ((route.type == ROUTE_LIST_FUNCTIONS || route.type == ROUTE_INVOKE) && !manager_client_ready(g))
+                return client_reply_error(c, route.type == ROUTE_INVOKE ? route.function : NULL, NULL, 503,
+                                          "ServiceException",
+                                          "The system bus is not reachable yet; retry shortly.", NULL);
 
         switch (route.type) {
         case ROUTE_METRICS: {

@@ -231,9 +231,13 @@ int gateway_new(Gateway **ret, const GatewayConfig *config)
 
         if (config->auth) {
                 r = auth_load(config->api_keys_path, config->credentials_path, &g->auth, &error);
+                if (r >= 0 && config->api_key)
+                        r = auth_add_api_key(g->auth, "LAMBDAD_API_KEY", config->api_key, &error);
                 if (r < 0)
                         return log_error_errno(r, "Refusing to start without valid credentials: %s",
                                                error ?: "?");
+                if (config->api_key)
+                        log_info("LAMBDAD_API_KEY is a Bearer key for every function.");
                 if (g->auth->n_api_keys == 0 && g->auth->n_credentials == 0)
                         log_warning(
                                 "No API keys in %s and no credentials in %s: every request will be refused "
@@ -270,6 +274,7 @@ Gateway *gateway_free(Gateway *g)
         free(g->listeners);
         sd_event_source_disable_unref(g->lease_timer);
         sd_event_source_disable_unref(g->idle_timer);
+        sd_event_source_disable_unref(g->bus_retry);
         sd_bus_flush_close_unref(g->bus);
         sd_event_unref(g->event);
         auth_free(g->auth);

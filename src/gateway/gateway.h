@@ -34,6 +34,7 @@ typedef struct GatewayConfig {
         uint64_t upstream_timeout_usec; /* safety net over the function's own timeout */
         unsigned max_connections;
         unsigned max_events; /* queued Event invocations */
+        const char *api_key; /* from LAMBDAD_API_KEY: a Bearer key for every function, or NULL */
 } GatewayConfig;
 
 typedef struct Auth Auth;
@@ -65,6 +66,8 @@ typedef struct Gateway {
         sd_event_source *lease_timer;
         sd_event_source *idle_timer;
         bool draining;
+
+        sd_event_source *bus_retry; /* while the system bus cannot be reached (a container started first) */
 } Gateway;
 
 int gateway_new(Gateway **ret, const GatewayConfig *config);

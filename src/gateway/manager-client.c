@@ -8,6 +8,10 @@
 #include "lambda-contract.h"
 #include "log.h"
 #include "manager-client.h"
+#include "util.h"
+
+/* How often a gateway started before the bus tries to reach it. */
+#define BUS_RETRY_USEC (1 * USEC_PER_SEC)
 
 const char *manager_error_status(const sd_bus_error *e, int *ret_status)
 {
@@ -273,27 +277,75 @@ static int on_instance_stopped(sd_bus_message *m, void *userdata, sd_bus_error *
         return 0;
 }
 
-int manager_client_start(Gateway *g)
+/* Connects to the system bus and follows the manager's comings and goings on it. Once connected, a
+ * lost bus ends the gateway (as the system bus only goes away with the system). */
+static int connect_bus(Gateway *g)
 {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
 
-        r = sd_bus_open_system(&g->bus);
+        r = sd_bus_open_system(&bus);
         if (r < 0)
-                return log_error_errno(r, "Failed to connect to the system bus: %m");
+                return r;
         r = sd_bus_add_match_async(
-                g->bus, NULL,
+                bus, NULL,
                 "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
                 "member='NameOwnerChanged',arg0='" LAMBDAD_MANAGER_BUS_NAME "'",
                 on_manager_owner_changed, NULL, g);
         if (r >= 0)
-                r = sd_bus_match_signal_async(g->bus, NULL, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
+                r = sd_bus_match_signal_async(bus, NULL, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
                                               LAMBDAD_MANAGER_INTERFACE, "InstanceStopped",
                                               on_instance_stopped, NULL, g);
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe to the manager's signals: %m");
-        r = sd_bus_attach_event(g->bus, g->event, SD_EVENT_PRIORITY_NORMAL);
+        r = sd_bus_attach_event(bus, g->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus: %m");
-        (void) sd_bus_set_exit_on_disconnect(g->bus, true);
+        (void) sd_bus_set_exit_on_disconnect(bus, true);
+        g->bus = TAKE_PTR(bus);
         return 0;
+}
+
+static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Gateway *g = userdata;
+        int r;
+
+        r = connect_bus(g);
+        if (r >= 0) {
+                log_info("Connected to the system bus.");
+                g->bus_retry = sd_event_source_disable_unref(g->bus_retry);
+                return 0;
+        }
+        log_full_errno(LOG_DEBUG, r, "The system bus is still not reachable: %m");
+        (void) sd_event_source_set_time_relative(s, BUS_RETRY_USEC);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+int manager_client_start(Gateway *g)
+{
+        int r;
+
+        r = connect_bus(g);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r >= 0)
+                return 0;
+
+        /* A container deployment may start the gateway before the bus: serve anyway (503 for what
+         * needs the manager, see manager_client_ready()) and connect once the bus is there. */
+        log_warning_errno(
+                r, "The system bus is not reachable (%m); retrying every second, answering 503 meanwhile.");
+        r = sd_event_add_time_relative(g->event, &g->bus_retry, CLOCK_MONOTONIC, BUS_RETRY_USEC, 0,
+                                       on_bus_retry, g);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the bus retry timer: %m");
+        (void) sd_event_source_set_description(g->bus_retry, "bus-retry");
+        return 0;
+}
+
+bool manager_client_ready(const Gateway *g)
+{
+        return g->bus;
 }

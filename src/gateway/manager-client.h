@@ -8,13 +8,19 @@
  * instance that stopped), and the HTTP status each of its errors means.
  */
 
+#include <stdbool.h>
+
 #include <systemd/sd-bus.h>
 
 #include "gateway.h"
 #include "lease.h"
 
-/* Connects to the system bus and subscribes to the manager's signals. */
+/* Connects to the system bus and subscribes to the manager's signals. When the bus is not there
+ * (yet), tries again every second; only a failure to arrange that is an error. */
 int manager_client_start(Gateway *g);
+
+/* Whether the bus is connected: until it is, nothing can reach the manager. */
+bool manager_client_ready(const Gateway *g);
 
 /* Invocations waiting without an Acquire in flight for them get one (after the manager is known to
  * answer). */

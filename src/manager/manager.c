@@ -16,6 +16,7 @@
 #include "manager.h"
 #include "pool.h"
 #include "registry.h"
+#include "self.h"
 #include "strv.h"
 #include "util.h"
 
@@ -26,6 +27,8 @@
 #define STOP_GRACE_USEC     (15 * USEC_PER_SEC)
 #define MAX_WAITERS         256
 #define INSTANCE_PORT       8080
+/* On SIGTERM, how long leased instances may finish what they answer before they are removed. */
+#define STOP_DRAIN_USEC (1 * USEC_PER_SEC)
 
 typedef struct Function Function;
 typedef struct Instance Instance;
@@ -121,6 +124,9 @@ struct Manager {
         bool exiting;
         int cleanup_result;
         bool cleanup_done;
+
+        char *network;    /* --network, resolved; NULL: the engine's default */
+        char *rie_volume; /* --rie-volume=auto, resolved (config.rie_volume then points here) */
 };
 
 static void manager_apply(Manager *m, Function *f, PoolActions *a, const char *stop_reason);
@@ -672,6 +678,7 @@ static void instance_create(Instance *i, const DockerImage *image)
                                : m->config.rie_volume ? DOCKER_RIE_VOLUME
                                                       : DOCKER_RIE_BIND,
                         .rie_source = m->config.rie_volume ?: m->config.rie_path,
+                        .network = m->network,
                 },
                 &body);
         if (r < 0)
@@ -1395,7 +1402,12 @@ static int cleanup_start(Manager *m, bool all, bool background, sd_bus_message *
         Cleanup *c;
         int r;
 
-        r = docker_label_filter(LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, &filter);
+        /* On a network of its own, the manager owns only the containers on it: other deployments on
+         * the same engine keep theirs (each container is still checked for our managed-by label). */
+        if (m->network)
+                r = docker_label_filter(LABEL_NETWORK, m->network, &filter);
+        else
+                r = docker_label_filter(LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, &filter);
         if (r < 0)
                 return r;
         if (asprintf(&path, "/containers/json?all=1&filters=%s", filter) < 0)
@@ -1703,10 +1715,21 @@ static void stop_everything(Manager *m)
         }
 }
 
+static int manager_begin_exit(Manager *m);
+static unsigned manager_announce_stop(Manager *m);
+static int on_drained(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* The bus went away (a container deployment stops the bus with everything else): nobody can reach
+ * us any more, and no next lifetime may come to clean up, so remove the instances before exiting. */
+static int on_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *ret_error)
+{
+        log_info("The system bus went away, exiting.");
+        return manager_begin_exit(userdata);
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         Manager *m = userdata;
-        int r;
 
         if (si->ssi_signo == SIGHUP) {
                 log_info("Reloading the function declarations.");
@@ -1715,6 +1738,16 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         }
 
         log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
+        return manager_begin_exit(m);
+}
+
+/* Stops taking calls, removes the instances (unless --keep-instances), and exits once they are gone. */
+static int manager_begin_exit(Manager *m)
+{
+        int r;
+
+        if (m->exiting)
+                return 0;
         m->exiting = true;
         docker_call_cancel(m->events);
         m->events = NULL;
@@ -1727,8 +1760,75 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
                                        m);
         if (r < 0)
                 return sd_event_exit(m->event, 0);
+
+        /* A leased instance may be answering right now: removing it would cut the answer off. Its
+         * holder is told to let go (InstanceStopped: no new invocation goes there, the running one
+         * ends), and the removals wait a moment. */
+        if (manager_announce_stop(m) > 0) {
+                r = sd_event_add_time_relative(m->event, NULL, CLOCK_MONOTONIC, STOP_DRAIN_USEC, 0,
+                                               on_drained, m);
+                if (r >= 0)
+                        return 0;
+        }
         stop_everything(m);
         manager_update_timers(m);
+        return 0;
+}
+
+/* InstanceStopped for every leased instance; returns how many there are. */
+static unsigned manager_announce_stop(Manager *m)
+{
+        unsigned n = 0;
+
+        for (Instance *i = m->instances; i; i = i->next)
+                if (i->id && i->slot->state == INSTANCE_LEASED) {
+                        emit_stopped(i, "lambda-manager stopping");
+                        n++;
+                }
+        return n;
+}
+
+static int on_drained(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+
+        stop_everything(m);
+        manager_update_timers(m);
+        return 0;
+}
+
+/* --require-engine and --network: what a manager in a container must know before anything else. */
+static int manager_check_surroundings(Manager *m)
+{
+        _cleanup_free_ char *socket_message = NULL, *network_message = NULL, *rie_message = NULL;
+        int r;
+
+        if (m->config.require_engine) {
+                r = self_check_engine_socket(m->config.docker_socket, &socket_message);
+                if (r < 0)
+                        return log_error_errno(r, "%s", socket_message ?: "Out of memory.");
+        }
+
+        /* The volume this container has lambda-rie in: instances get the same one. */
+        if (m->config.rie_volume && strcmp(m->config.rie_volume, "auto") == 0) {
+                r = self_volume_at(m->docker, m->event, RIE_MOUNT_DIR, &m->rie_volume, &rie_message);
+                if (r < 0)
+                        return log_error_errno(r, "%s", rie_message ?: "Out of memory.");
+                m->config.rie_volume = m->rie_volume;
+                log_info("lambda-rie is lent from volume %s (mounted at " RIE_MOUNT_DIR " here).",
+                         m->rie_volume);
+        }
+
+        if (!m->config.network)
+                return 0;
+        if (strcmp(m->config.network, "auto") != 0) {
+                m->network = strdup(m->config.network);
+                return m->network ? 0 : log_oom();
+        }
+        r = self_network(m->docker, m->event, &m->network, &network_message);
+        if (r < 0)
+                return log_error_errno(r, "%s", network_message ?: "Out of memory.");
+        log_info("Instances join network %s (the network of this container).", m->network);
         return 0;
 }
 
@@ -1751,6 +1851,9 @@ int manager_new(Manager **ret, const ManagerConfig *config)
         r = docker_client_new(&m->docker, m->event, config->docker_socket);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Docker client: %m");
+        r = manager_check_surroundings(m);
+        if (r < 0)
+                return r;
 
         r = sd_event_add_time(m->event, &m->tick_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_tick, m);
         if (r >= 0)
@@ -1795,6 +1898,8 @@ Manager *manager_free(Manager *m)
         free(m->fail_message);
         free(m->engine_os);
         free(m->engine_arch);
+        free(m->network);
+        free(m->rie_volume);
         free(m);
         return NULL;
 }
@@ -1830,8 +1935,12 @@ int manager_run(Manager *m)
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-        /* Without the bus nobody can reach us: exit; the next lifetime cleans up our containers. */
-        (void) sd_bus_set_exit_on_disconnect(m->bus, true);
+        /* Without the bus nobody can reach us: exit, removing the instances first. */
+        r = sd_bus_match_signal_async(m->bus, NULL, "org.freedesktop.DBus.Local",
+                                      "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+                                      "Disconnected", on_bus_disconnected, NULL, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the bus connection: %m");
 
         /* Containers of earlier lifetimes go beside serving: they carry another lifetime label, so
          * none of them is ever handed out, and an engine slow to remove them (seconds per container

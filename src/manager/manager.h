@@ -39,6 +39,8 @@ typedef struct ManagerConfig {
         bool keep_instances;         /* leave containers running on SIGTERM */
         const char *rie_path;        /* lambda-rie on the engine's host, lent to images without one */
         const char *rie_volume;      /* or: a volume holding lambda-rie (wins over rie_path) */
+        const char *network;         /* instances join it, reached at their address there; "auto": ours */
+        bool require_engine;         /* exit at start when the engine socket cannot be used */
 } ManagerConfig;
 
 typedef struct Manager Manager;
