@@ -16,18 +16,6 @@
 #include "lambda-contract.h"
 #include "macro.h"
 
-/* The names every program agrees on live in lambda-contract.h; these are the manager's short forms. */
-#define MANAGER_BUS_NAME  LAMBDAD_MANAGER_BUS_NAME
-#define MANAGER_OBJECT    LAMBDAD_MANAGER_OBJECT
-#define MANAGER_INTERFACE LAMBDAD_MANAGER_INTERFACE
-
-#define ERROR_FUNCTION_NOT_FOUND  LAMBDAD_ERROR_FUNCTION_NOT_FOUND
-#define ERROR_LIMIT_EXCEEDED      LAMBDAD_ERROR_LIMIT_EXCEEDED
-#define ERROR_BACKEND_UNAVAILABLE LAMBDAD_ERROR_BACKEND_UNAVAILABLE
-#define ERROR_START_FAILED        LAMBDAD_ERROR_START_FAILED
-#define ERROR_INSTANCE_NOT_FOUND  LAMBDAD_ERROR_INSTANCE_NOT_FOUND
-#define ERROR_CANCELLED           LAMBDAD_ERROR_CANCELLED
-
 typedef struct ManagerConfig {
         const char *docker_socket;
         const char *functions_dir;
