@@ -18,12 +18,13 @@ packages=(
         # packaging: the .deb build and lintian, the RPM spec check
         debhelper dpkg-dev fakeroot lintian rpm
         # benchmarks: load generator, the reverse proxy to compare with, plots
-        wrk nginx-light gnuplot-nox
+        wrk nginx-light gnuplot-nox strace
         # integration and system tests
         docker.io systemd-container dbus iproute2 curl jq file python3
         podman netavark  # the second engine the manager is tested on; netavark: its network stack as tested
         awscli        # a real Lambda client
         busybox-static
+        docker-compose  # the container deployment (docker-compose.yml) and its tests
         # building aws-lambda-ric (the Node example) from npm
         cmake g++ make autoconf automake libtool
 )

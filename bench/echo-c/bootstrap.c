@@ -7,7 +7,9 @@
  * runs in a FROM scratch image beside lambda-rie.
  *
  * An event holding "sleep_ms":N (N up to 10000) is answered after sleeping N ms: a function whose
- * duration is wall-clock time rather than CPU, like one waiting on I/O.
+ * duration is wall-clock time rather than CPU, like one waiting on I/O. One holding "bytes":N (N up
+ * to 6291456) is answered with a JSON string of N bytes instead of the event: a large answer for a
+ * small request.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -168,6 +170,22 @@ int main(void)
 
                                 while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
                                         ;
+                        }
+                }
+
+                if (len < 4096 && (p = strstr(event, "\"bytes\":"))) {
+                        long bytes = strtol(p + 8, NULL, 10);
+
+                        if (bytes >= 2 && bytes <= 6291456) {
+                                char *big = malloc((size_t) bytes + 1);
+
+                                if (!big)
+                                        die("malloc");
+                                memset(big, 'a', (size_t) bytes);
+                                big[0] = big[bytes - 1] = '"';
+                                free(event);
+                                event = big;
+                                len = (size_t) bytes;
                         }
                 }
 

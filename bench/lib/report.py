@@ -105,7 +105,33 @@ if len(lat) == 3:
     lat["gateway_vs_nginx_added_ratio_p99"] = ratio(a["gateway_p99"], a["nginx_p99"])
 else:
     missing.append("latency")
+# The proxy's own CPU per request over the §1 runs (user + system time / requests answered).
+for v in ("nginx", "gateway"):
+    cpu = [load(os.path.basename(f)) for f in sorted(glob.glob(os.path.join(RAW, "cpu-%s-*.json" % v)))]
+    cpu = [c for c in cpu if c]
+    if cpu and v in lat and lat[v]["requests"] > 0:
+        lat[v]["cpu_us_per_request"] = sum(c["ticks"] / c["hz"] for c in cpu) * 1e6 / lat[v]["requests"]
+if all("cpu_us_per_request" in lat.get(v, {}) for v in ("nginx", "gateway")):
+    lat["gateway_vs_nginx_cpu_per_request_ratio"] = ratio(lat["gateway"]["cpu_us_per_request"],
+                                                          lat["nginx"]["cpu_us_per_request"])
 result["latency"] = lat
+
+# ---- §1b system calls per request (strace -c over one run at concurrency 1)
+sysc = {}
+for v in ("nginx", "gateway"):
+    run = load("sys-%s.json" % v)
+    try:
+        with open(os.path.join(RAW, "strace-%s.txt" % v)) as fh:
+            totals = [line.split() for line in fh if line.strip().endswith("total")]
+    except OSError:
+        totals = []
+    if run and run["requests"] > 0 and totals:
+        t = totals[-1]
+        calls = int(t[3]) if len(t) >= 5 else int(t[2])
+        sysc[v] = {"requests": run["requests"], "syscalls": calls, "per_request": calls / run["requests"]}
+if len(sysc) != 2:
+    missing.append("syscalls")
+result["syscalls"] = sysc
 
 # ---- §2 scaling
 scale = {}
@@ -262,7 +288,20 @@ if hb and ha and hb["gateway"].get("alive") and ha["gateway"].get("alive"):
     pl["gateway_vmhwm_kib_before"] = hb["gateway"]["hwm_kib"]
     pl["gateway_vmhwm_kib_after"] = ha["gateway"]["hwm_kib"]
     pl["gateway_rss_kib_after"] = ha["gateway"]["rss_kib"]
-if any(len(pl.get(k, {})) < 3 for k in ("1MiB", "6MiB")) or "gateway_vmhwm_kib_after" not in pl:
+hx = load("payload-hwm-x16.json")
+if hx and hx["gateway"].get("alive"):
+    pl["gateway_vmhwm_kib_6mib_x16"] = hx["gateway"]["hwm_kib"]
+for v in ("direct", "gateway"):
+    try:
+        with open(os.path.join(RAW, "ttfb-%s.txt" % v)) as fh:
+            t = [tuple(map(float, line.split())) for line in fh if line.strip()]
+    except OSError:
+        t = []
+    if t:
+        pl["ttfb_6mib_%s_ms" % v] = statistics.median(x[0] for x in t) * 1000
+        pl["total_6mib_%s_ms" % v] = statistics.median(x[1] for x in t) * 1000
+if any(len(pl.get(k, {})) < 3 for k in ("1MiB", "6MiB")) or "gateway_vmhwm_kib_after" not in pl or \
+        "gateway_vmhwm_kib_6mib_x16" not in pl or "ttfb_6mib_gateway_ms" not in pl:
     missing.append("payloads")
 result["payloads"] = pl
 
@@ -296,6 +335,15 @@ result["throughput_scaling_ratio"] = rnd(scale_get("sleep", "ratio_vs_ideal"))
 result["throughput_scaling_ratio_zero_work"] = rnd(scale_get("zero", "ratio_vs_ideal"))
 result["throughput_scaling_ratio_zero_work_vs_direct_aggregate"] = rnd(scale_get("zero", "ratio_vs_direct_aggregate"))
 result["burst_containers_started"] = burst.get("containers_started")
+result["gateway_vs_nginx_added_p99_ratio"] = rnd(lat.get("gateway_vs_nginx_added_ratio_p99"))
+result["gateway_vs_nginx_cpu_per_request_ratio"] = rnd(lat.get("gateway_vs_nginx_cpu_per_request_ratio"))
+result["gateway_syscalls_per_request"] = rnd(sysc.get("gateway", {}).get("per_request"), 1)
+result["nginx_syscalls_per_request"] = rnd(sysc.get("nginx", {}).get("per_request"), 1)
+result["noop_throughput_ratio"] = rnd(scale_get("zero", "ratio_vs_direct_aggregate"))
+result["gateway_peak_rss_mb_6mb_x16"] = rnd(pl["gateway_vmhwm_kib_6mib_x16"] / 1024, 1) \
+    if "gateway_vmhwm_kib_6mib_x16" in pl else None
+result["ttfb_6mb_gateway_ms"] = rnd(pl.get("ttfb_6mib_gateway_ms"), 1)
+result["total_6mb_direct_ms"] = rnd(pl.get("total_6mib_direct_ms"), 1)
 result["goals"] = {
     "gateway_adds_no_more_than_nginx": None if result["gateway_vs_nginx_added_latency_ratio"] is None
     else result["gateway_vs_nginx_added_latency_ratio"] <= 1.0,
@@ -306,6 +354,19 @@ result["goals"] = {
     else bool(burst["within_limit"] and burst["all_answered"]),
     "no_lambdad_processes_after_idle": None if act.get("lambdad_processes_after_idle") is None
     else act["lambdad_processes_after_idle"] == 0,
+    "added_p99_no_more_than_nginx": None if result["gateway_vs_nginx_added_p99_ratio"] is None
+    else result["gateway_vs_nginx_added_p99_ratio"] <= 1.0,
+    "cpu_per_request_no_more_than_nginx": None if result["gateway_vs_nginx_cpu_per_request_ratio"] is None
+    else result["gateway_vs_nginx_cpu_per_request_ratio"] <= 1.0,
+    "syscalls_per_request_at_most_8": None if result["gateway_syscalls_per_request"] is None
+    else result["gateway_syscalls_per_request"] <= 8,
+    "noop_throughput_at_least_0.8": None if result["noop_throughput_ratio"] is None
+    else result["noop_throughput_ratio"] >= 0.8,
+    "peak_rss_6mb_x16_under_32mb": None if result["gateway_peak_rss_mb_6mb_x16"] is None
+    else result["gateway_peak_rss_mb_6mb_x16"] < 32,
+    "first_byte_before_the_instance_finished": None
+    if result["ttfb_6mb_gateway_ms"] is None or result["total_6mb_direct_ms"] is None
+    else result["ttfb_6mb_gateway_ms"] < result["total_6mb_direct_ms"],
 }
 result["missing"] = missing + [m for m in config.get("failed", []) if m not in missing]
 
@@ -356,6 +417,20 @@ md.append("| `gateway_vs_nginx_added_latency_ratio` (§1, p50 added over direct:
           % (f(result["gateway_vs_nginx_added_latency_ratio"]), met(g["gateway_adds_no_more_than_nginx"])))
 md.append("| `throughput_scaling_ratio` (§2, N = %s, %s ms function: gateway / (N × one instance direct)) | %s | ≥ 0.8 | %s |"
           % (largest, config.get("sleep_ms"), f(result["throughput_scaling_ratio"]), met(g["throughput_scaling_at_least_0.8"])))
+md.append("| `gateway_vs_nginx_added_p99_ratio` (§1, p99 added over direct: gateway / nginx) | %s | ≤ 1 | %s |"
+          % (f(result["gateway_vs_nginx_added_p99_ratio"]), met(g["added_p99_no_more_than_nginx"])))
+md.append("| `gateway_vs_nginx_cpu_per_request_ratio` (§1, CPU per request: gateway / nginx worker) | %s | ≤ 1 | %s |"
+          % (f(result["gateway_vs_nginx_cpu_per_request_ratio"]), met(g["cpu_per_request_no_more_than_nginx"])))
+md.append("| system calls per request, gateway (nginx: %s) (§1b, strace -c) | %s | ≤ 8 | %s |"
+          % (f(result["nginx_syscalls_per_request"], 1), f(result["gateway_syscalls_per_request"], 1),
+             met(g["syscalls_per_request_at_most_8"])))
+md.append("| `noop_throughput_ratio` (§2, N = 8, no-op function: gateway / the instances driven directly at once) | %s | ≥ 0.8 | %s |"
+          % (f(result["noop_throughput_ratio"]), met(g["noop_throughput_at_least_0.8"])))
+md.append("| 6 MiB answer: first byte through the gateway / whole answer direct, ms (§7) | %s / %s | first < whole | %s |"
+          % (f(result["ttfb_6mb_gateway_ms"], 1), f(result["total_6mb_direct_ms"], 1),
+             met(g["first_byte_before_the_instance_finished"])))
+md.append("| `gateway_peak_rss_mb_6mb_x16` (§7, VmHWM with 16 answers of 6 MiB at once) | %s | < 32 | %s |"
+          % (f(result["gateway_peak_rss_mb_6mb_x16"], 1), met(g["peak_rss_6mb_x16_under_32mb"])))
 md.append("| `cold_start_ratio` (§3, p50: gateway / bare Engine API) | %s | ≤ 1.15 | %s |"
           % (f(result["cold_start_ratio"]), met(g["cold_start_ratio_at_most_1.15"])))
 md.append("| `burst_containers_started` (§4, %s requests, max_instances %s) | %s | ≤ %s, all answered | %s |"
@@ -584,6 +659,14 @@ print("  gateway_vs_nginx_added_latency_ratio  %s   (goal <= 1)" % f(result["gat
 print("  throughput_scaling_ratio              %s   (goal >= 0.8; zero-work: %s, vs direct aggregate %s)" % (
     f(result["throughput_scaling_ratio"]), f(result["throughput_scaling_ratio_zero_work"]),
     f(result["throughput_scaling_ratio_zero_work_vs_direct_aggregate"])))
+print("  gateway_vs_nginx_added_p99_ratio      %s   (goal <= 1)" % f(result["gateway_vs_nginx_added_p99_ratio"]))
+print("  gateway_vs_nginx_cpu_per_request_ratio %s  (goal <= 1)" % f(result["gateway_vs_nginx_cpu_per_request_ratio"]))
+print("  syscalls per request, gateway / nginx %s / %s   (goal <= 8)" % (
+    f(result["gateway_syscalls_per_request"], 1), f(result["nginx_syscalls_per_request"], 1)))
+print("  noop_throughput_ratio                 %s   (goal >= 0.8)" % f(result["noop_throughput_ratio"]))
+print("  6 MiB answer: first byte via gateway %s ms, whole answer direct %s ms" % (
+    f(result["ttfb_6mb_gateway_ms"], 1), f(result["total_6mb_direct_ms"], 1)))
+print("  gateway_peak_rss_mb_6mb_x16           %s   (goal < 32)" % f(result["gateway_peak_rss_mb_6mb_x16"], 1))
 print("  cold_start_ratio                      %s   (goal <= 1.15)" % f(result["cold_start_ratio"]))
 print("  cold_start_ratio on Podman            %s   (p50: gateway %s ms, bare Podman API %s ms)" % (
     f(cold_podman.get("ratio_p50")), f(cold_podman.get("gateway_ms", {}).get("p50"), 1),

@@ -15,16 +15,16 @@
 #include <openssl/evp.h>
 
 #include "auth.h"
+#include "lambda-contract.h"
 #include "sigv4.h"
 #include "strv.h"
 #include "util.h"
 
-#define NAME_MAX_LEN          64U
-#define FUNCTION_NAME_MAX_LEN 64U
-#define ACCESS_KEY_ID_MIN     16U
-#define ACCESS_KEY_ID_MAX     128U
-#define SECRET_MIN            16U
-#define SECRET_MAX            128U
+#define NAME_MAX_LEN      64U
+#define ACCESS_KEY_ID_MIN 16U
+#define ACCESS_KEY_ID_MAX 128U
+#define SECRET_MIN        16U
+#define SECRET_MAX        128U
 /* Longer bearer tokens are not keys anybody generated for this gateway. */
 #define BEARER_KEY_MAX 4096U
 
@@ -101,16 +101,6 @@ static bool secret_is_valid(const char *s)
         return true;
 }
 
-static bool function_name_is_valid(const char *s, size_t n)
-{
-        if (n < 1 || n > FUNCTION_NAME_MAX_LEN)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!char_is_alnum(s[i]) && s[i] != '_' && s[i] != '-')
-                        return false;
-        return true;
-}
-
 static int hex_value(char c)
 {
         if (c >= '0' && c <= '9')
@@ -151,7 +141,7 @@ static int parse_functions(const char *s, char ***ret)
                 size_t n = strcspn(s, ",");
                 _cleanup_free_ char *name = NULL;
 
-                if (!function_name_is_valid(s, n))
+                if (!lambda_function_name_is_valid(s, n))
                         return -EINVAL;
                 name = strndup(s, n);
                 if (!name)
@@ -482,6 +472,32 @@ int auth_load(const char *api_keys_path, const char *credentials_path, Auth **re
                 return r;
         *ret = TAKE_PTR(a);
         return 0;
+}
+
+int auth_add_api_key(Auth *a, const char *name, const char *key, char **ret_error)
+{
+        char hash[SHA256_HEX_SIZE];
+        _cleanup_free_ char *line = NULL;
+        size_t n;
+        int r;
+
+        if (!a || !name || !key)
+                return -EINVAL;
+        n = strnlen(key, BEARER_KEY_MAX + 1);
+        if (n == 0 || n > BEARER_KEY_MAX)
+                return set_error(ret_error, "%s: the key must be 1 to %u characters", name, BEARER_KEY_MAX);
+        for (size_t i = 0; i < n; i++)
+                if (!is_visible(key[i]))
+                        return set_error(ret_error, "%s: the key must be printable ASCII without spaces",
+                                         name);
+
+        r = sigv4_sha256_hex(key, n, hash);
+        if (r < 0)
+                return r;
+        /* As a line of the api-keys file, so that it meets the same rules (a key defined twice). */
+        if (asprintf(&line, "%s %s *\n", name, hash) < 0)
+                return -ENOMEM;
+        return auth_parse_api_keys(a, line, strlen(line), name, ret_error);
 }
 
 static const AuthEntry *find_credentials(const Auth *a, const char *access_key_id)

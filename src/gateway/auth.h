@@ -65,6 +65,14 @@ int auth_parse_credentials(Auth *a, const char *text, size_t len, const char *fi
  */
 int auth_load(const char *api_keys_path, const char *credentials_path, Auth **ret, char **ret_error);
 
+/*
+ * Adds an API key given in clear (LAMBDAD_API_KEY), allowed for every function, under name (the label
+ * in logs), exactly as an api-keys line "NAME SHA256-OF-KEY *" would. The key must be what a client can
+ * send as "Bearer KEY": 1 to 4096 printable ASCII characters without spaces. -EINVAL with *ret_error
+ * (never quoting the key) for a bad key or one already defined; -ENOMEM.
+ */
+int auth_add_api_key(Auth *a, const char *name, const char *key, char **ret_error);
+
 /* The secret of a SigV4 access key id, for sigv4_verify(); userdata is the Auth. */
 const char *auth_secret_lookup(const char *access_key_id, void *userdata);
 

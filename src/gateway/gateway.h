@@ -2,16 +2,22 @@
 #pragma once
 
 /*
- * gateway.h: lambda-gateway's daemon state: the listening sockets systemd hands over, the HTTP
- * connections on them, the Lambda Invoke API on top, the leases it holds on the manager's
- * instances, and the upstream calls that proxy each invocation to an instance. It never talks to
- * the container engine: instances come from org.lambdad.Manager1 over D-Bus.
+ * gateway.h: lambda-gateway's daemon state and lifecycle: the listening sockets systemd hands over,
+ * the timers (lease keep-alive, exit on idle, draining) and the signals. What it serves lives in its
+ * own modules: client connections (client.h), invocations (invocation.h), the leases held per
+ * function (lease.h), the manager on the bus (manager-client.h) and the connections to instances
+ * (upstream.h). It never talks to the container engine.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
 #include "macro.h"
+#include "metrics.h"
+#include "util.h"
 
 typedef struct GatewayConfig {
         char **listen; /* addresses when systemd passes no sockets */
@@ -28,12 +34,50 @@ typedef struct GatewayConfig {
         uint64_t upstream_timeout_usec; /* safety net over the function's own timeout */
         unsigned max_connections;
         unsigned max_events; /* queued Event invocations */
+        const char *api_key; /* from LAMBDAD_API_KEY: a Bearer key for every function, or NULL */
 } GatewayConfig;
 
-typedef struct Gateway Gateway;
+typedef struct Auth Auth;
+typedef struct ClientConn ClientConn;
+typedef struct GatewayFunction GatewayFunction;
+typedef struct Invocation Invocation;
+
+typedef struct Gateway {
+        GatewayConfig config;
+        sd_event *event;
+        sd_bus *bus;
+        Auth *auth;
+        Metrics metrics;
+        UuidGenerator ids;
+
+        sd_event_source **listeners;
+        size_t n_listeners;
+
+        ClientConn *clients;
+        unsigned n_clients;
+        GatewayFunction *functions;
+        Invocation *invocations;
+        unsigned n_invocations;
+        unsigned n_events;
+
+        bool manager_known; /* the manager answered since it last went away */
+        bool manager_away;  /* it did not answer the last check: said once in the log */
+        bool pinging;       /* a Ping to the manager is in flight */
+        sd_event_source *lease_timer;
+        sd_event_source *idle_timer;
+        bool draining;
+
+        sd_event_source *bus_retry; /* while the system bus cannot be reached (a container started first) */
+} Gateway;
 
 int gateway_new(Gateway **ret, const GatewayConfig *config);
 Gateway *gateway_free(Gateway *g);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Gateway *, gateway_free);
 
 int gateway_run(Gateway *g);
+
+/* Re-arms the lease and idle timers after what they depend on changed; exits when draining is done. */
+void gateway_update_timers(Gateway *g);
+
+/* "arn:aws:lambda:REGION:000000000000:function:NAME" */
+void gateway_function_arn(const Gateway *g, const char *name, char *buf, size_t size);

@@ -72,6 +72,10 @@ static void help(void)
                "    -h, --help                 show this help\n"
                "        --version              show the version\n"
                "\n"
+               "ENVIRONMENT\n"
+               "    LAMBDAD_API_KEY            a Bearer key allowed for every function, in addition to\n"
+               "                               the api-keys file (for containers and scripts)\n"
+               "\n"
                "EXIT STATUS\n"
                "    0 after SIGTERM (connections drained) or on idle, 1 on failure.\n");
 }
@@ -172,6 +176,10 @@ static int parse_argv(int argc, char *argv[])
         if (optind < argc)
                 return log_error_errno(-EINVAL, "Unexpected argument '%s'.", argv[optind]);
         arg_config.listen = arg_listen;
+        /* Empty means unset, as compose passes "${LAMBDAD_API_KEY:-}" through. */
+        arg_config.api_key = getenv("LAMBDAD_API_KEY");
+        if (arg_config.api_key && !arg_config.api_key[0])
+                arg_config.api_key = NULL;
         return 1;
 }
 

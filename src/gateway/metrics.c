@@ -287,5 +287,9 @@ int metrics_render(const Metrics *m, Buf *out)
         if (r >= 0)
                 r = render_scalar(out, "lambdad_connections_total", "counter",
                                   "Client connections accepted.", m->connections_total);
+        if (r >= 0)
+                r = render_scalar(out, "lambdad_connections_evicted_total", "counter",
+                                  "Connections without a complete request closed at the connection limit.",
+                                  m->connections_evicted);
         return r;
 }

@@ -36,6 +36,7 @@ typedef struct Metrics {
         uint64_t in_flight;
         uint64_t manager_errors; /* D-Bus failures/timeouts talking to the manager */
         uint64_t connections_total;
+        uint64_t connections_evicted;  /* closed at the limit without a complete request */
         uint64_t requests_unrouted[6]; /* requests without a function (404s, healthz, ...) by class */
 } Metrics;
 

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "macro.h"
+#include "lambda-contract.h"
 #include "route.h"
 #include "util.h"
 
@@ -133,7 +134,7 @@ static bool span_is_name_chars(Span s, size_t max)
 
 static bool name_is_valid(Span s)
 {
-        return span_is_name_chars(s, ROUTE_FUNCTION_NAME_MAX);
+        return lambda_function_name_is_valid(s.p, s.n);
 }
 
 static bool qualifier_is_valid(Span s)
@@ -504,12 +505,10 @@ static int route_parse_internal(const char *method, const char *target, Route *r
                 return 0;
         case PATH_LIST_FUNCTIONS:
                 route->type = ROUTE_LIST_FUNCTIONS;
-                route->aws_api = true;
                 return parse_list_query(query, route, ret_error);
         case PATH_INVOKE_AWS:
         case PATH_INVOKE_SIMPLE:
                 route->type = ROUTE_INVOKE;
-                route->aws_api = kind == PATH_INVOKE_AWS;
 
                 /* Decoded exactly once: a "%25" in the name becomes "%", which is then just invalid. */
                 r = percent_decode(name.p, name.n, decoded, sizeof(decoded));
@@ -521,10 +520,10 @@ static int route_parse_internal(const char *method, const char *target, Route *r
                         *ret_error = route_error(400, msg_name_encoding);
                         return -EINVAL;
                 }
-                r = parse_function_name(decoded, !route->aws_api, route, ret_error);
+                r = parse_function_name(decoded, kind == PATH_INVOKE_SIMPLE, route, ret_error);
                 if (r < 0)
                         return r;
-                return parse_invoke_query(query, !route->aws_api, route, ret_error);
+                return parse_invoke_query(query, kind == PATH_INVOKE_SIMPLE, route, ret_error);
         case PATH_UNKNOWN:
                 break;
         }

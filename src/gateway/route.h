@@ -11,11 +11,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define ROUTE_FUNCTION_NAME_MAX 64   /* a bare name */
-#define ROUTE_QUALIFIER_MAX     128  /* a version or alias */
-#define ROUTE_FUNCTION_ARG_MAX  170  /* a whole FunctionName (ARN, qualifier and all), decoded */
-#define ROUTE_MARKER_MAX        1024 /* ListFunctions' opaque Marker, decoded */
-#define ROUTE_MAX_ITEMS_MAX     10000
+#include "lambda-contract.h"
+
+#define ROUTE_QUALIFIER_MAX    128  /* a version or alias */
+#define ROUTE_FUNCTION_ARG_MAX 170  /* a whole FunctionName (ARN, qualifier and all), decoded */
+#define ROUTE_MARKER_MAX       1024 /* ListFunctions' opaque Marker, decoded */
+#define ROUTE_MAX_ITEMS_MAX    10000
 
 typedef enum RouteType {
         ROUTE_INVOKE,
@@ -26,11 +27,10 @@ typedef enum RouteType {
 
 typedef struct Route {
         RouteType type;
-        char function[ROUTE_FUNCTION_NAME_MAX + 1]; /* the bare name, decoded */
-        char qualifier[ROUTE_QUALIFIER_MAX + 1];    /* "" when none; "$LATEST" when given so */
-        bool aws_api;                               /* the /2015-03-31 form: AWS error shapes */
-        char marker[ROUTE_MARKER_MAX + 1];          /* ListFunctions; "" when none */
-        unsigned max_items;                         /* 0 = not given */
+        char function[LAMBDA_FUNCTION_NAME_MAX + 1]; /* the bare name, decoded */
+        char qualifier[ROUTE_QUALIFIER_MAX + 1];     /* "" when none; "$LATEST" when given so */
+        char marker[ROUTE_MARKER_MAX + 1];           /* ListFunctions; "" when none */
+        unsigned max_items;                          /* 0 = not given */
 } Route;
 
 /*

@@ -19,8 +19,7 @@
 #define SERVICE    "lambda"
 #define TERMINATOR "aws4_request"
 
-#define SHA256_SIZE     32U
-#define SHA256_HEX_SIZE (2 * SHA256_SIZE + 1)
+#define SHA256_SIZE 32U
 
 /* "20250102T030405Z" and its "20250102" */
 #define AMZ_DATE_LEN 16U
@@ -110,7 +109,7 @@ static int sha256(const void *p, size_t n, uint8_t out[static SHA256_SIZE])
         return 0;
 }
 
-static int sha256_hex(const void *p, size_t n, char out[static SHA256_HEX_SIZE])
+int sigv4_sha256_hex(const void *p, size_t n, char out[static SHA256_HEX_SIZE])
 {
         uint8_t md[SHA256_SIZE];
         int r;
@@ -777,7 +776,7 @@ static int compute_signature(const char *secret, const Authorization *a, const c
         size_t key_len;
         int r;
 
-        r = sha256_hex(canonical->data ?: "", canonical->len, canonical_hash);
+        r = sigv4_sha256_hex(canonical->data ?: "", canonical->len, canonical_hash);
         if (r < 0)
                 return r;
         if (asprintf(&string_to_sign, ALGORITHM "\n%s\n%s/%s/%s/%s\n%s", amz_date, a->date, a->region,
@@ -908,7 +907,7 @@ static int verify(const HttpRequest *req, sigv4_secret_lookup_t lookup, void *us
                 return SIGV4_EXPIRED;
         }
 
-        r = sha256_hex(req->body.data ?: "", req->body.len, body_hash);
+        r = sigv4_sha256_hex(req->body.data ?: "", req->body.len, body_hash);
         if (r < 0)
                 return r;
         /* A client that sends the header signs its value rather than the body (botocore and the JS SDK

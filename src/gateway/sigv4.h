@@ -47,6 +47,10 @@ int sigv4_verify(const HttpRequest *req, sigv4_secret_lookup_t lookup, void *use
  * SIGV4_MISSING. */
 const char *sigv4_error_type(SigV4Error r);
 
+/* SHA-256 of n bytes as lower-case hex (out: SHA256_HEX_SIZE bytes, NUL-terminated); -ENOMEM. */
+#define SHA256_HEX_SIZE 65U
+int sigv4_sha256_hex(const void *p, size_t n, char out[static SHA256_HEX_SIZE]);
+
 /*
  * Exposed for tests: the pieces of the canonical request, appended to out.
  *

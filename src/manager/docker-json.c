@@ -27,40 +27,6 @@
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free);
 
-/* Length of the UTF-8 sequence starting at s (at most n bytes), or 0 if it is not a valid one:
- * no overlong forms, no surrogates, nothing past U+10FFFF. */
-static size_t utf8_sequence_len(const unsigned char *s, size_t n)
-{
-        unsigned char c = s[0];
-        size_t k;
-        uint32_t cp;
-
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf) {
-                k = 2;
-                cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-                k = 3;
-                cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-                k = 4;
-                cp = c & 0x07;
-        } else
-                return 0;
-        if (n < k)
-                return 0;
-        for (size_t i = 1; i < k; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return k;
-}
-
 static bool utf8_is_valid(const char *s, size_t n)
 {
         const unsigned char *p = (const unsigned char *) s;
@@ -246,6 +212,8 @@ static int build_labels(const DockerCreateParams *p, json_object **ret)
                 r = add_string(labels, LABEL_FUNCTION, p->function);
         if (r >= 0)
                 r = add_string(labels, LABEL_LIFETIME, p->lifetime);
+        if (r >= 0 && p->network)
+                r = add_string(labels, LABEL_NETWORK, p->network);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(labels);
@@ -341,6 +309,8 @@ static int build_host_config(const DockerCreateParams *p, json_object **ret)
                 r = add_string_array(hc, "SecurityOpt", "no-new-privileges");
         if (r >= 0)
                 r = add_int64(hc, "PidsLimit", 1024);
+        if (r >= 0 && p->network)
+                r = add_string(hc, "NetworkMode", p->network);
         if (r >= 0)
                 r = add_bool(hc, "ReadonlyRootfs", true);
         if (r < 0)
@@ -388,7 +358,8 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
         assert(ret);
 
         if (!string_is_valid(p->image) || !p->image[0] || !string_is_valid(p->function) || !p->function[0] ||
-            !string_is_valid(p->lifetime) || !p->lifetime[0])
+            !string_is_valid(p->lifetime) || !p->lifetime[0] ||
+            (p->network && !docker_name_is_valid(p->network)))
                 return -EINVAL;
         if (p->memory_bytes > INT64_MAX || p->nano_cpus > INT64_MAX)
                 return -ERANGE;
@@ -925,6 +896,7 @@ void docker_inspect_done(DockerInspect *i)
         free(i->host_ip);
         free(i->function);
         free(i->lifetime);
+        strv_free(i->networks);
         *i = (DockerInspect){};
 }
 
@@ -997,7 +969,7 @@ static int parse_inspect_address(json_object *ns, DockerInspect *i)
         int r;
 
         r = dup_ip_address(ns, "IPAddress", &i->ip_address);
-        if (r < 0 || i->ip_address)
+        if (r < 0)
                 return r;
 
         /* Containers on a user-defined network have no top-level address, only one per network. */
@@ -1006,12 +978,19 @@ static int parse_inspect_address(json_object *ns, DockerInspect *i)
                 return r;
         json_object_object_foreach(networks, name, net)
         {
-                (void) name;
                 if (!json_object_is_type(net, json_type_object))
                         return -EBADMSG;
-                r = dup_ip_address(net, "IPAddress", &i->ip_address);
-                if (r < 0 || i->ip_address)
-                        return r;
+                /* A name we could not hand back to the engine is of no use to us. */
+                if (docker_name_is_valid(name)) {
+                        r = strv_extend(&i->networks, name);
+                        if (r < 0)
+                                return r;
+                }
+                if (!i->ip_address) {
+                        r = dup_ip_address(net, "IPAddress", &i->ip_address);
+                        if (r < 0)
+                                return r;
+                }
         }
         return 0;
 }
@@ -1113,6 +1092,50 @@ static int dup_strv(json_object *o, const char *key, char ***ret)
                         return -ENOMEM;
         }
         *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int docker_parse_volume_at(const char *json, size_t len, const char *destination, char **ret_name)
+{
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        json_object *mounts;
+        int r;
+
+        assert(destination);
+        assert(ret_name);
+
+        r = parse_document(json, len, &o);
+        if (r < 0)
+                return r;
+        if (!json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+        mounts = get(o, "Mounts");
+        if (!mounts) {
+                *ret_name = NULL;
+                return 0;
+        }
+        if (!json_object_is_type(mounts, json_type_array))
+                return -EBADMSG;
+
+        for (size_t k = 0; k < json_object_array_length(mounts); k++) {
+                json_object *e = json_object_array_get_idx(mounts, k), *v;
+                const char *type, *dest, *name;
+
+                if (!json_object_is_type(e, json_type_object))
+                        return -EBADMSG;
+                v = get(e, "Type");
+                if (!v || check_string(v, DOCKER_STRING_MAX, &type) < 0 || strcmp(type, "volume") != 0)
+                        continue;
+                v = get(e, "Destination");
+                if (!v || check_string(v, DOCKER_STRING_MAX, &dest) < 0 || strcmp(dest, destination) != 0)
+                        continue;
+                v = get(e, "Name");
+                if (!v || check_string(v, DOCKER_STRING_MAX, &name) < 0 || !docker_name_is_valid(name))
+                        return -EBADMSG;
+                *ret_name = strdup(name);
+                return *ret_name ? 1 : -ENOMEM;
+        }
+        *ret_name = NULL;
         return 0;
 }
 

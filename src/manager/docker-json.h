@@ -18,6 +18,8 @@
 #define LABEL_MANAGED_BY "org.lambdad.managed-by"
 #define LABEL_FUNCTION   "org.lambdad.function"
 #define LABEL_LIFETIME   "org.lambdad.lifetime"
+/* The network the instance was attached to (--network): a manager cleans up only its network's. */
+#define LABEL_NETWORK "org.lambdad.network"
 
 #define LABEL_MANAGED_BY_VALUE "lambda-manager"
 
@@ -54,14 +56,16 @@ typedef struct DockerCreateParams {
         const char *working_dir; /* Config.WorkingDir; NULL: the image's */
         DockerRieSource rie;     /* how lambda-rie is lent to the container */
         const char *rie_source;  /* the host path or the volume name */
+        const char *network; /* NULL: the engine's default; else NetworkMode and the LABEL_NETWORK label */
 } DockerCreateParams;
 
 /*
  * The body of POST /containers/create. The sandboxing in HostConfig is fixed: no capabilities, no new
  * privileges, a read-only root with a tmpfs /tmp, a pids limit, and no init (lambda-rie is PID 1 on
- * purpose). -EINVAL for a missing image/label value, an env entry that is not NAME=VALUE, a rie source
- * missing or not fitting its kind, or strings that are not UTF-8 (the engine would mangle them, and a
- * mangled label no longer matches our filters); -ERANGE for limits the engine cannot represent.
+ * purpose). -EINVAL for a missing image/label value, a network name the engine would refuse, an env
+ * entry that is not NAME=VALUE, a rie source missing or not fitting its kind, or strings that are
+ * not UTF-8 (the engine would mangle them, and a mangled label no longer matches our filters);
+ * -ERANGE for limits the engine cannot represent.
  */
 int docker_create_body(const DockerCreateParams *p, char **ret);
 
@@ -118,6 +122,7 @@ typedef struct DockerInspect {
         char *host_ip;      /* ...HostIp, NULL if none */
         char *function;     /* Config.Labels[LABEL_FUNCTION] */
         char *lifetime;     /* Config.Labels[LABEL_LIFETIME] */
+        char **networks;    /* the names of NetworkSettings.Networks, NULL if none */
 } DockerInspect;
 
 void docker_inspect_done(DockerInspect *i);
@@ -128,6 +133,13 @@ void docker_inspect_done(DockerInspect *i);
  * -EBADMSG.
  */
 int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret);
+
+/*
+ * The answer to GET /containers/{id}/json -> the name of the volume mounted at destination: 1 and the
+ * name, 0 and NULL when no volume is mounted there. -EBADMSG for a malformed Mounts list or a volume
+ * name the engine would not take back.
+ */
+int docker_parse_volume_at(const char *json, size_t len, const char *destination, char **ret_name);
 
 typedef struct DockerImage {
         char **entrypoint;  /* Config.Entrypoint, NULL if none */

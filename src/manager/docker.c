@@ -255,8 +255,3 @@ void docker_call_cancel(DockerCall *c)
 {
         call_free(c);
 }
-
-unsigned docker_client_pending(const DockerClient *d)
-{
-        return d->n_calls;
-}

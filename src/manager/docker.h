@@ -46,6 +46,3 @@ int http_probe(DockerClient *d, const char *url, uint64_t timeout_usec, docker_c
 
 /* Cancels one call: its callback will not run. When a callback runs, its call is already gone. */
 void docker_call_cancel(DockerCall *c);
-
-/* How many calls are in flight. */
-unsigned docker_client_pending(const DockerClient *d);

@@ -68,6 +68,12 @@ static void help(void)
                "        --no-implicit-functions  serve declared functions only\n"
                "        --publish=MODE         reach instances on a port published on 127.0.0.1\n"
                "                               (loopback, default) or at the container's address (bridge)\n"
+               "        --network=NAME         instances join this engine network and are reached at\n"
+               "                               their address on it, port 8080; only containers on it are\n"
+               "                               cleaned up. \"auto\": the network of the container this\n"
+               "                               manager runs in (docker-compose, Swarm)\n"
+               "        --require-engine       exit at start when the engine socket is missing or not\n"
+               "                               usable, saying which group it needs\n"
                "        --start-timeout=SEC    create to first answer of an instance (default 30)\n"
                "        --wait-timeout=SEC     how long Acquire waits at the instance limit (default 10)\n"
                "        --exit-idle=SEC        exit after this long without instances or calls;\n"
@@ -77,6 +83,8 @@ static void help(void)
                "                               into images that do not run it themselves (default\n"
                "                               " LIBEXECDIR "/lambdad/lambda-rie; empty: never)\n"
                "        --rie-volume=NAME      a volume holding lambda-rie, mounted read-only instead\n"
+               "                               (auto: the volume mounted at " RIE_MOUNT_DIR " in the\n"
+               "                               container this manager runs in)\n"
                "        --log-level=LEVEL      emerg..debug (default info)\n"
                "    -h, --help                 show this help\n"
                "        --version              show the version\n"
@@ -105,6 +113,8 @@ static int parse_argv(int argc, char *argv[])
                 ARG_RIE_VOLUME,
                 ARG_LOG_LEVEL,
                 ARG_VERSION,
+                ARG_NETWORK,
+                ARG_REQUIRE_ENGINE,
         };
         static const struct option options[] = {
                 { "cleanup", no_argument, NULL, ARG_CLEANUP },
@@ -121,6 +131,8 @@ static int parse_argv(int argc, char *argv[])
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
+                { "network", required_argument, NULL, ARG_NETWORK },
+                { "require-engine", no_argument, NULL, ARG_REQUIRE_ENGINE },
                 {},
         };
         int c, r;
@@ -183,6 +195,15 @@ static int parse_argv(int argc, char *argv[])
                         if (r < 0)
                                 return r;
                         break;
+                case ARG_NETWORK:
+                        if (strcmp(optarg, "auto") != 0 && !docker_name_is_valid(optarg))
+                                return log_error_errno(
+                                        -EINVAL, "Invalid --network '%s': a network name or auto.", optarg);
+                        arg_config.network = optarg;
+                        break;
+                case ARG_REQUIRE_ENGINE:
+                        arg_config.require_engine = true;
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -195,6 +216,9 @@ static int parse_argv(int argc, char *argv[])
         }
         if (optind < argc)
                 return log_error_errno(-EINVAL, "Unexpected argument '%s'.", argv[optind]);
+        /* On a network of their own, instances are reached at their address there. */
+        if (arg_config.network)
+                arg_config.publish_loopback = false;
         return 1;
 }
 

@@ -16,6 +16,7 @@
 #include "manager.h"
 #include "pool.h"
 #include "registry.h"
+#include "self.h"
 #include "strv.h"
 #include "util.h"
 
@@ -26,8 +27,10 @@
 #define STOP_GRACE_USEC     (15 * USEC_PER_SEC)
 #define MAX_WAITERS         256
 #define INSTANCE_PORT       8080
+/* On SIGTERM, how long leased instances may finish what they answer before they are removed. */
+#define STOP_DRAIN_USEC (1 * USEC_PER_SEC)
 
-typedef struct Function Function;
+typedef struct ManagedFunction ManagedFunction;
 typedef struct Instance Instance;
 typedef struct PendingCall PendingCall;
 typedef struct OwnerTrack OwnerTrack;
@@ -40,7 +43,7 @@ typedef enum CallKind {
 /* A method call waiting for an instance. */
 struct PendingCall {
         Manager *manager;
-        Function *function;
+        ManagedFunction *function;
         sd_bus_message *message;
         CallKind kind;
         uint64_t since;    /* CLOCK_MONOTONIC when the call came */
@@ -49,7 +52,7 @@ struct PendingCall {
 
 struct Instance {
         Manager *manager;
-        Function *function;
+        ManagedFunction *function;
         PoolInstance *slot;
         char *id;
         char *name;
@@ -65,7 +68,7 @@ struct Instance {
         Instance *prev, *next;
 };
 
-struct Function {
+struct ManagedFunction {
         Manager *manager;
         char *name;
         FunctionConfig *config; /* NULL while an implicit function's image is being checked */
@@ -77,7 +80,7 @@ struct Function {
         uint64_t start_failed_usec;
         PendingCall *resolving; /* calls waiting for the image check */
         DockerCall *resolve_call;
-        Function *prev, *next;
+        ManagedFunction *prev, *next;
 };
 
 struct OwnerTrack {
@@ -98,7 +101,7 @@ struct Manager {
         DockerClient *docker;
         Registry *registry;
 
-        Function *functions;
+        ManagedFunction *functions;
         Instance *instances;
         unsigned n_instances;
         OwnerTrack *tracks;
@@ -121,9 +124,12 @@ struct Manager {
         bool exiting;
         int cleanup_result;
         bool cleanup_done;
+
+        char *network;    /* --network, resolved; NULL: the engine's default */
+        char *rie_volume; /* --rie-volume=auto, resolved (config.rie_volume then points here) */
 };
 
-static void manager_apply(Manager *m, Function *f, PoolActions *a, const char *stop_reason);
+static void manager_apply(Manager *m, ManagedFunction *f, PoolActions *a, const char *stop_reason);
 static void manager_update_timers(Manager *m);
 static void instance_start(Instance *i);
 
@@ -138,7 +144,8 @@ static void pending_free(PendingCall *pc)
         free(pc);
 }
 
-static int pending_new(Manager *m, Function *f, sd_bus_message *message, CallKind kind, PendingCall **ret)
+static int pending_new(Manager *m, ManagedFunction *f, sd_bus_message *message, CallKind kind,
+                       PendingCall **ret)
 {
         PendingCall *pc = calloc(1, sizeof(PendingCall));
 
@@ -156,8 +163,8 @@ static int pending_new(Manager *m, Function *f, sd_bus_message *message, CallKin
         return 0;
 }
 
-static void reply_error(PendingCall *pc, const char *name, const char *format, ...) _printf_(3, 4);
-static void reply_error(PendingCall *pc, const char *name, const char *format, ...)
+static void pending_reply_error(PendingCall *pc, const char *name, const char *format, ...) _printf_(3, 4);
+static void pending_reply_error(PendingCall *pc, const char *name, const char *format, ...)
 {
         va_list ap;
         /* Room for a start failure that quotes the container's last output. */
@@ -194,7 +201,7 @@ static int on_owner_gone(sd_bus_track *track, void *userdata)
 
         owner_track_free(t);
         log_debug("Lease holder %s disconnected, ending its leases.", owner);
-        for (Function *f = m->functions, *next; f; f = next) {
+        for (ManagedFunction *f = m->functions, *next; f; f = next) {
                 PoolActions a = {};
 
                 next = f->next;
@@ -253,7 +260,7 @@ static PoolLimits function_limits(Manager *m, const FunctionConfig *c)
         };
 }
 
-static Function *function_free(Function *f)
+static ManagedFunction *function_free(ManagedFunction *f)
 {
         Manager *m;
 
@@ -267,7 +274,7 @@ static Function *function_free(Function *f)
                 PendingCall *pc = f->resolving;
 
                 f->resolving = pc->next;
-                reply_error(pc, ERROR_CANCELLED, "Function '%s' went away.", f->name);
+                pending_reply_error(pc, LAMBDAD_ERROR_CANCELLED, "ManagedFunction '%s' went away.", f->name);
         }
         pool_done(&f->pool);
         function_config_free(f->config);
@@ -277,17 +284,17 @@ static Function *function_free(Function *f)
         return NULL;
 }
 
-static Function *function_find(Manager *m, const char *name)
+static ManagedFunction *function_find(Manager *m, const char *name)
 {
-        for (Function *f = m->functions; f; f = f->next)
+        for (ManagedFunction *f = m->functions; f; f = f->next)
                 if (!f->removed && strcmp(f->name, name) == 0)
                         return f;
         return NULL;
 }
 
-static int function_new(Manager *m, const char *name, FunctionConfig *config, Function **ret)
+static int function_new(Manager *m, const char *name, FunctionConfig *config, ManagedFunction **ret)
 {
-        Function *f = calloc(1, sizeof(Function));
+        ManagedFunction *f = calloc(1, sizeof(ManagedFunction));
 
         if (!f)
                 return -ENOMEM;
@@ -312,7 +319,7 @@ static int on_gc(sd_event_source *s, void *userdata)
 {
         Manager *m = userdata;
 
-        for (Function *f = m->functions, *next; f; f = next) {
+        for (ManagedFunction *f = m->functions, *next; f; f = next) {
                 next = f->next;
                 if (f->removed && f->pool.n_instances == 0 && f->pool.n_waiters == 0 && !f->resolving)
                         function_free(f);
@@ -359,8 +366,8 @@ static void emit_stopped(Instance *i, const char *reason)
 {
         if (!i->id || !i->manager->bus)
                 return;
-        (void) sd_bus_emit_signal(i->manager->bus, MANAGER_OBJECT, MANAGER_INTERFACE, "InstanceStopped",
-                                  "sss", i->id, i->function->name, reason);
+        (void) sd_bus_emit_signal(i->manager->bus, LAMBDAD_MANAGER_OBJECT, LAMBDAD_MANAGER_INTERFACE,
+                                  "InstanceStopped", "sss", i->id, i->function->name, reason);
 }
 
 /* Removal of a container we no longer track: nobody waits for the answer. */
@@ -390,7 +397,7 @@ static void instance_fail(Instance *i, const char *error_name, const char *forma
 static void instance_fail(Instance *i, const char *error_name, const char *format, ...)
 {
         Manager *m = i->manager;
-        Function *f = i->function;
+        ManagedFunction *f = i->function;
         PoolActions a = {};
         va_list ap;
 
@@ -425,10 +432,11 @@ static void instance_fail_call(Instance *i, const char *what, int error, long st
         _cleanup_free_ char *message = NULL;
 
         if (error < 0)
-                return instance_fail(i, ERROR_BACKEND_UNAVAILABLE, "Container engine unreachable (%s): %s",
-                                     what, strerror(-error));
+                return instance_fail(i, LAMBDAD_ERROR_BACKEND_UNAVAILABLE,
+                                     "Container engine unreachable (%s): %s", what, strerror(-error));
         (void) docker_parse_error(body, len, &message);
-        instance_fail(i, ERROR_START_FAILED, "%s failed (HTTP %li): %s", what, status, message ?: "?");
+        instance_fail(i, LAMBDAD_ERROR_START_FAILED, "%s failed (HTTP %li): %s", what, status,
+                      message ?: "?");
 }
 
 static void instance_probe(Instance *i);
@@ -439,8 +447,8 @@ static void instance_ready(Instance *i)
         PoolActions a = {};
 
         log_info("Instance %.12s of '%s' ready at %s:%u.", i->id, i->function->name, i->host, i->port);
-        (void) sd_bus_emit_signal(m->bus, MANAGER_OBJECT, MANAGER_INTERFACE, "InstanceStarted", "sssq",
-                                  i->id, i->function->name, i->host, i->port);
+        (void) sd_bus_emit_signal(m->bus, LAMBDAD_MANAGER_OBJECT, LAMBDAD_MANAGER_INTERFACE,
+                                  "InstanceStarted", "sssq", i->id, i->function->name, i->host, i->port);
         if (pool_instance_ready(&i->function->pool, i->slot, now_usec(CLOCK_MONOTONIC), &a) < 0)
                 log_oom();
         manager_apply(m, i->function, &a, "stopped");
@@ -467,13 +475,13 @@ static void on_probe(DockerClient *d, int error, long status, const char *body, 
 
         if (now_usec(CLOCK_MONOTONIC) >= i->start_deadline)
                 return instance_fail(
-                        i, ERROR_START_FAILED, "The instance did not answer within %llu s.",
+                        i, LAMBDAD_ERROR_START_FAILED, "The instance did not answer within %llu s.",
                         (unsigned long long) (i->manager->config.start_timeout_usec / USEC_PER_SEC));
 
         r = sd_event_add_time_relative(i->manager->event, &i->probe_timer, CLOCK_MONOTONIC,
                                        PROBE_INTERVAL_USEC, USEC_PER_MSEC, on_probe_timer, i);
         if (r < 0)
-                instance_fail(i, ERROR_START_FAILED, "Failed to schedule a readiness probe: %s",
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to schedule a readiness probe: %s",
                               strerror(-r));
 }
 
@@ -483,10 +491,11 @@ static void instance_probe(Instance *i)
         int r;
 
         if (asprintf(&url, "http://%s:%u/healthz", i->host, i->port) < 0)
-                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
         r = http_probe(i->manager->docker, url, PROBE_TIMEOUT_USEC, on_probe, i, &i->call);
         if (r < 0)
-                instance_fail(i, ERROR_START_FAILED, "Failed to probe the instance: %s", strerror(-r));
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to probe the instance: %s",
+                              strerror(-r));
 }
 
 static void on_logs(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
@@ -497,13 +506,13 @@ static void on_logs(DockerClient *d, int error, long status, const char *body, s
         i->call = NULL;
         if (error == 0 && status == 200 && docker_parse_logs(body, len, &output) >= 0 && output[0])
                 return instance_fail(
-                        i, ERROR_START_FAILED,
+                        i, LAMBDAD_ERROR_START_FAILED,
                         "The container of '%s' exited at once (exit code %i). Its last output:\n%s",
                         i->function->name, i->exit_code, output);
-        instance_fail(i, ERROR_START_FAILED, "The container of '%s' exited at once (exit code %i)%s.",
-                      i->function->name, i->exit_code,
-                      error == 0 && status == 200 ? " without any output"
-                                                  : "; its output could not be read");
+        instance_fail(
+                i, LAMBDAD_ERROR_START_FAILED, "The container of '%s' exited at once (exit code %i)%s.",
+                i->function->name, i->exit_code,
+                error == 0 && status == 200 ? " without any output" : "; its output could not be read");
 }
 
 /* The container stopped before it answered: say why, with its exit code and last words. */
@@ -516,11 +525,12 @@ static void instance_exited(Instance *i, int exit_code)
         i->exited = true;
         if (asprintf(&path, "/containers/%s/logs?stdout=1&stderr=1&tail=%u", i->id, DOCKER_LOG_TAIL_LINES) <
             0)
-                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
         r = docker_call(i->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_logs, i, &i->call);
         if (r < 0)
-                instance_fail(i, ERROR_START_FAILED, "The container of '%s' exited at once (exit code %i).",
-                              i->function->name, exit_code);
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                              "The container of '%s' exited at once (exit code %i).", i->function->name,
+                              exit_code);
 }
 
 static void on_inspected(DockerClient *d, int error, long status, const char *body, size_t len,
@@ -535,7 +545,7 @@ static void on_inspected(DockerClient *d, int error, long status, const char *bo
                 return instance_fail_call(i, "Inspecting the container", error, status, body, len);
         r = docker_parse_inspect(body, len, &info);
         if (r < 0)
-                return instance_fail(i, ERROR_START_FAILED,
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
                                      "The engine's description of the container is invalid.");
         if (!info.running) {
                 instance_exited(i, info.exit_code);
@@ -557,7 +567,8 @@ static void on_inspected(DockerClient *d, int error, long status, const char *bo
         }
         docker_inspect_done(&info);
         if (!i->host || i->port == 0)
-                return instance_fail(i, ERROR_START_FAILED, "The container has no reachable address.");
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                                     "The container has no reachable address.");
         instance_probe(i);
 }
 
@@ -582,7 +593,8 @@ static void on_started(DockerClient *d, int error, long status, const char *body
 
         r = instance_inspect(i);
         if (r < 0)
-                instance_fail(i, ERROR_START_FAILED, "Failed to inspect the container: %s", strerror(-r));
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to inspect the container: %s",
+                              strerror(-r));
 }
 
 static void on_created(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
@@ -596,13 +608,15 @@ static void on_created(DockerClient *d, int error, long status, const char *body
                 return instance_fail_call(i, "Creating the container", error, status, body, len);
         r = docker_parse_create(body, len, &i->id);
         if (r < 0)
-                return instance_fail(i, ERROR_START_FAILED, "The engine's answer to create is invalid.");
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                                     "The engine's answer to create is invalid.");
 
         if (asprintf(&path, "/containers/%s/start", i->id) < 0)
-                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
         r = docker_call(d, "POST", path, NULL, CALL_TIMEOUT_USEC, on_started, i, &i->call);
         if (r < 0)
-                instance_fail(i, ERROR_START_FAILED, "Failed to start the container: %s", strerror(-r));
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to start the container: %s",
+                              strerror(-r));
 }
 
 static int instance_env(Instance *i, char ***ret)
@@ -641,10 +655,10 @@ static void instance_create(Instance *i, const DockerImage *image)
         int r;
 
         if (launch_plan(c->entrypoint, c->command, image->entrypoint, image->cmd, &plan) < 0)
-                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
         if (plan.lend_rie && !m->config.rie_path && !m->config.rie_volume)
                 return instance_fail(
-                        i, ERROR_START_FAILED,
+                        i, LAMBDAD_ERROR_START_FAILED,
                         "Image %s does not run lambda-rie, and lambda-manager has none to lend it "
                         "(--rie-path, --rie-volume).",
                         c->image);
@@ -653,7 +667,7 @@ static void instance_create(Instance *i, const DockerImage *image)
         i->name = NULL;
         if (random_hex(suffix, 4) < 0 || asprintf(&i->name, "lambdad-%s-%s", c->name, suffix) < 0 ||
             instance_env(i, &env) < 0)
-                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
 
         r = docker_create_body(
                 &(DockerCreateParams){
@@ -672,19 +686,21 @@ static void instance_create(Instance *i, const DockerImage *image)
                                : m->config.rie_volume ? DOCKER_RIE_VOLUME
                                                       : DOCKER_RIE_BIND,
                         .rie_source = m->config.rie_volume ?: m->config.rie_path,
+                        .network = m->network,
                 },
                 &body);
         if (r < 0)
-                return instance_fail(i, ERROR_START_FAILED, "Failed to describe the container: %s",
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to describe the container: %s",
                                      strerror(-r));
         if (asprintf(&path, "/containers/create?name=%s", i->name) < 0)
-                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
 
         log_debug("Creating container %s from %s%s.", i->name, c->image,
                   plan.lend_rie ? " with lambda-rie lent" : "");
         r = docker_call(m->docker, "POST", path, body, CALL_TIMEOUT_USEC, on_created, i, &i->call);
         if (r < 0)
-                instance_fail(i, ERROR_START_FAILED, "Failed to create the container: %s", strerror(-r));
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to create the container: %s",
+                              strerror(-r));
 }
 
 static void instance_inspect_image(Instance *i);
@@ -698,7 +714,7 @@ static void on_pulled(DockerClient *d, int error, long status, const char *body,
         if (error < 0 || status != 200)
                 return instance_fail_call(i, "Pulling the image", error, status, body, len);
         if (docker_parse_pull_result(body, len, &message) != 0)
-                return instance_fail(i, ERROR_START_FAILED, "Pulling %s failed: %s",
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Pulling %s failed: %s",
                                      i->function->config->image, message ?: "out of memory");
         log_info("Pulled %s.", i->function->config->image);
         instance_inspect_image(i);
@@ -712,12 +728,12 @@ static void instance_pull(Instance *i)
         /* Only the declaration's "pull": true lets an image come from a registry. */
         i->pulled = true;
         if (asprintf(&path, "/images/create?fromImage=%s", i->function->config->image) < 0)
-                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
         log_info("Pulling %s for '%s'.", i->function->config->image, i->function->name);
         r = docker_call(i->manager->docker, "POST", path, NULL, 10 * 60 * USEC_PER_SEC, on_pulled, i,
                         &i->call);
         if (r < 0)
-                instance_fail(i, ERROR_START_FAILED, "Failed to pull the image: %s", strerror(-r));
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to pull the image: %s", strerror(-r));
 }
 
 static void on_image(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
@@ -733,12 +749,12 @@ static void on_image(DockerClient *d, int error, long status, const char *body, 
         if (error < 0 || status != 200)
                 return instance_fail_call(i, "Inspecting the image", error, status, body, len);
         if (docker_parse_image(body, len, &image) < 0)
-                return instance_fail(i, ERROR_START_FAILED,
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
                                      "The engine's description of image %s is invalid.", c->image);
         /* Go's names on both sides; an image that says nothing is taken to fit, as the engine does. */
         if ((image.os && strcmp(image.os, m->engine_os) != 0) ||
             (image.architecture && strcmp(image.architecture, m->engine_arch) != 0))
-                return instance_fail(i, ERROR_START_FAILED,
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
                                      "Image %s is built for %s/%s, but this engine runs %s/%s containers.",
                                      c->image, image.os ?: m->engine_os,
                                      image.architecture ?: m->engine_arch, m->engine_os, m->engine_arch);
@@ -752,10 +768,11 @@ static void instance_inspect_image(Instance *i)
 
         /* Every start reads the image afresh: a tag may have moved since the last one. */
         if (asprintf(&path, "/images/%s/json", i->function->config->image) < 0)
-                return instance_fail(i, ERROR_START_FAILED, "Out of memory.");
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
         r = docker_call(i->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_image, i, &i->call);
         if (r < 0)
-                instance_fail(i, ERROR_START_FAILED, "Failed to inspect the image: %s", strerror(-r));
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to inspect the image: %s",
+                              strerror(-r));
 }
 
 static void on_version(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
@@ -768,7 +785,7 @@ static void on_version(DockerClient *d, int error, long status, const char *body
                 return instance_fail_call(i, "Asking the engine's version", error, status, body, len);
         if (!m->engine_arch) {
                 if (docker_parse_version(body, len, &m->engine_os, &m->engine_arch) < 0)
-                        return instance_fail(i, ERROR_START_FAILED,
+                        return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
                                              "The engine's version answer is invalid.");
                 log_debug("The engine runs %s/%s containers.", m->engine_os, m->engine_arch);
         }
@@ -785,7 +802,8 @@ static void instance_start(Instance *i)
         r = docker_call(i->manager->docker, "GET", "/version", NULL, CALL_TIMEOUT_USEC, on_version, i,
                         &i->call);
         if (r < 0)
-                instance_fail(i, ERROR_START_FAILED, "Failed to ask the engine's version: %s", strerror(-r));
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to ask the engine's version: %s",
+                              strerror(-r));
 }
 
 static void on_instance_removed(DockerClient *d, int error, long status, const char *body, size_t len,
@@ -793,7 +811,7 @@ static void on_instance_removed(DockerClient *d, int error, long status, const c
 {
         Instance *i = userdata;
         Manager *m = i->manager;
-        Function *f = i->function;
+        ManagedFunction *f = i->function;
         PoolActions a = {};
 
         i->call = NULL;
@@ -836,7 +854,7 @@ static void instance_stop(Instance *i, const char *reason)
 static void reply_grant(Manager *m, PendingCall *pc, PoolInstance *slot)
 {
         Instance *i = slot->userdata;
-        Function *f = pc->function;
+        ManagedFunction *f = pc->function;
         int r;
 
         if (pc->kind == CALL_ENSURE) {
@@ -864,34 +882,35 @@ static void reply_grant(Manager *m, PendingCall *pc, PoolInstance *slot)
 
 static void reply_fail(Manager *m, PendingCall *pc, int error)
 {
-        Function *f = pc->function;
+        ManagedFunction *f = pc->function;
 
         switch (error) {
         case -EBUSY:
                 /* Gave up waiting: say why, a start that failed meanwhile being the likelier cause. */
                 if (f->start_message && f->start_failed_usec >= pc->since)
-                        return reply_error(
+                        return pending_reply_error(
                                 pc, f->start_error,
                                 "No instance of '%s' became free in time; its last start failed: %s",
                                 f->name, f->start_message);
-                return reply_error(
-                        pc, ERROR_LIMIT_EXCEEDED,
-                        "Function '%s' is at its limit of %u instances (%u busy, %u starting) and "
+                return pending_reply_error(
+                        pc, LAMBDAD_ERROR_LIMIT_EXCEEDED,
+                        "ManagedFunction '%s' is at its limit of %u instances (%u busy, %u starting) and "
                         "none became free in time.",
                         f->name, f->pool.limits.max_instances, pool_count(&f->pool, INSTANCE_LEASED),
                         pool_count(&f->pool, INSTANCE_STARTING));
         case -EIO:
-                return reply_error(pc, m->fail_error ?: ERROR_START_FAILED, "%s",
-                                   m->fail_message ?: "Starting an instance failed.");
+                return pending_reply_error(pc, m->fail_error ?: LAMBDAD_ERROR_START_FAILED, "%s",
+                                           m->fail_message ?: "Starting an instance failed.");
         case -ECONNRESET:
                 /* The caller is gone; nobody reads this. */
                 return pending_free(pc);
         default:
-                return reply_error(pc, ERROR_CANCELLED, "Function '%s' was stopped.", pc->function->name);
+                return pending_reply_error(pc, LAMBDAD_ERROR_CANCELLED, "ManagedFunction '%s' was stopped.",
+                                           pc->function->name);
         }
 }
 
-static void manager_apply(Manager *m, Function *f, PoolActions *a, const char *stop_reason)
+static void manager_apply(Manager *m, ManagedFunction *f, PoolActions *a, const char *stop_reason)
 {
         for (size_t k = 0; k < a->n; k++) {
                 PoolAction *act = &a->a[k];
@@ -941,7 +960,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
         Manager *m = userdata;
         uint64_t now = now_usec(CLOCK_MONOTONIC);
 
-        for (Function *f = m->functions, *next; f; f = next) {
+        for (ManagedFunction *f = m->functions, *next; f; f = next) {
                 PoolActions a = {};
 
                 next = f->next;
@@ -975,7 +994,7 @@ static void manager_update_timers(Manager *m)
                 return;
         }
 
-        for (Function *f = m->functions; f; f = f->next)
+        for (ManagedFunction *f = m->functions; f; f = f->next)
                 if (f->config)
                         next = MIN(next, pool_next_deadline(&f->pool));
         if (m->tick_timer) {
@@ -1000,7 +1019,7 @@ static void manager_update_timers(Manager *m)
 
 /* ---- finding functions, implicit ones included ---- */
 
-static void resolve_finish(Function *f, const char *error_name, const char *message)
+static void resolve_finish(ManagedFunction *f, const char *error_name, const char *message)
 {
         Manager *m = f->manager;
         PendingCall *calls = TAKE_PTR(f->resolving);
@@ -1013,7 +1032,7 @@ static void resolve_finish(Function *f, const char *error_name, const char *mess
                         PendingCall *pc = calls;
 
                         calls = pc->next;
-                        reply_error(pc, error_name, "%s", message);
+                        pending_reply_error(pc, error_name, "%s", message);
                 }
                 function_gc_later(m);
                 manager_update_timers(m);
@@ -1028,7 +1047,7 @@ static void resolve_finish(Function *f, const char *error_name, const char *mess
                 pc->next = NULL;
                 if (pool_acquire(&f->pool, pc->kind == CALL_ENSURE ? "" : sd_bus_message_get_sender(pc->message) ?: "",
                                  pc, now_usec(CLOCK_MONOTONIC), &a) < 0)
-                        reply_error(pc, SD_BUS_ERROR_NO_MEMORY, "Out of memory.");
+                        pending_reply_error(pc, SD_BUS_ERROR_NO_MEMORY, "Out of memory.");
                 manager_apply(m, f, &a, NULL);
                 pool_actions_done(&a);
         }
@@ -1037,7 +1056,7 @@ static void resolve_finish(Function *f, const char *error_name, const char *mess
 static void on_image_inspected(DockerClient *d, int error, long status, const char *body, size_t len,
                                void *userdata)
 {
-        Function *f = userdata;
+        ManagedFunction *f = userdata;
         _cleanup_(docker_image_done) DockerImage image = {};
         FunctionConfig *config = NULL;
         char message[512];
@@ -1046,29 +1065,29 @@ static void on_image_inspected(DockerClient *d, int error, long status, const ch
         if (error < 0) {
                 (void) snprintf(message, sizeof(message), "Container engine unreachable: %s",
                                 strerror(-error));
-                return resolve_finish(f, ERROR_BACKEND_UNAVAILABLE, message);
+                return resolve_finish(f, LAMBDAD_ERROR_BACKEND_UNAVAILABLE, message);
         }
         if (status == 200 && docker_parse_image(body, len, &image) >= 0 && image.function &&
             strcmp(image.function, f->name) == 0 && function_config_new_implicit(f->name, &config) >= 0) {
                 f->config = config;
                 f->pool.limits = function_limits(f->manager, config);
-                log_info("Function '%s' runs image %s (labelled org.lambdad.function=%s).", f->name,
+                log_info("ManagedFunction '%s' runs image %s (labelled org.lambdad.function=%s).", f->name,
                          config->image, f->name);
                 return resolve_finish(f, NULL, NULL);
         }
-        (void) snprintf(
-                message, sizeof(message),
-                "Function not found: '%s' is not declared, and no local image %s:latest carries the label "
-                "org.lambdad.function=%s.",
-                f->name, f->name, f->name);
-        resolve_finish(f, ERROR_FUNCTION_NOT_FOUND, message);
+        (void) snprintf(message, sizeof(message),
+                        "ManagedFunction not found: '%s' is not declared, and no local image %s:latest "
+                        "carries the label "
+                        "org.lambdad.function=%s.",
+                        f->name, f->name, f->name);
+        resolve_finish(f, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, message);
 }
 
 /* Finds the function for a call, or starts checking an implicit one (*ret = NULL: the call waits). */
-static int function_for_call(Manager *m, const char *name, PendingCall *pc, Function **ret)
+static int function_for_call(Manager *m, const char *name, PendingCall *pc, ManagedFunction **ret)
 {
         _cleanup_free_ char *path = NULL;
-        Function *f;
+        ManagedFunction *f;
         int r;
 
         f = function_find(m, name);
@@ -1105,7 +1124,7 @@ static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd
         PendingCall *pc = NULL;
         PoolActions a = {};
         const char *name;
-        Function *f;
+        ManagedFunction *f;
         int r;
 
         r = sd_bus_message_read(message, "s", &name);
@@ -1115,7 +1134,8 @@ static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Invalid function name '%s': 1-64 of [A-Za-z0-9_-].", name);
         if (m->exiting)
-                return sd_bus_error_setf(error, ERROR_BACKEND_UNAVAILABLE, "lambda-manager is stopping.");
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_BACKEND_UNAVAILABLE,
+                                         "lambda-manager is stopping.");
 
         r = pending_new(m, NULL, message, kind, &pc);
         if (r < 0)
@@ -1123,8 +1143,8 @@ static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd
         r = function_for_call(m, name, pc, &f);
         if (r == -ENOENT) {
                 pending_free(pc);
-                return sd_bus_error_setf(error, ERROR_FUNCTION_NOT_FOUND,
-                                         "Function not found: '%s' is not declared.", name);
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                                         "ManagedFunction not found: '%s' is not declared.", name);
         }
         if (r < 0) {
                 pending_free(pc);
@@ -1172,8 +1192,8 @@ static int method_release(sd_bus_message *message, void *userdata, sd_bus_error 
         i = instance_find(m, id);
         if (!i || i->slot->state != INSTANCE_LEASED || !sender || !i->slot->owner ||
             strcmp(i->slot->owner, sender) != 0)
-                return sd_bus_error_setf(error, ERROR_INSTANCE_NOT_FOUND, "No instance %s is leased to %s.",
-                                         id, sender ?: "the caller");
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_INSTANCE_NOT_FOUND,
+                                         "No instance %s is leased to %s.", id, sender ?: "the caller");
 
         r = pool_release(&i->function->pool, i->slot, healthy, now_usec(CLOCK_MONOTONIC), &a);
         if (r < 0)
@@ -1195,7 +1215,7 @@ static int method_list_functions(sd_bus_message *message, void *userdata, sd_bus
         r = sd_bus_message_open_container(reply, 'a', "(ssbuuuu)");
         if (r < 0)
                 return r;
-        for (Function *f = m->functions; f; f = f->next) {
+        for (ManagedFunction *f = m->functions; f; f = f->next) {
                 if (f->removed || !f->config)
                         continue;
                 r = sd_bus_message_append(reply, "(ssbuuuu)", f->name, f->config->image, f->config->implicit,
@@ -1240,7 +1260,7 @@ static int method_stop_function(sd_bus_message *message, void *userdata, sd_bus_
         Manager *m = userdata;
         PoolActions a = {};
         const char *name;
-        Function *f;
+        ManagedFunction *f;
         int r;
 
         r = sd_bus_message_read(message, "s", &name);
@@ -1251,8 +1271,8 @@ static int method_stop_function(sd_bus_message *message, void *userdata, sd_bus_
                                          name);
         f = function_find(m, name);
         if (!f || !f->config)
-                return sd_bus_error_setf(error, ERROR_FUNCTION_NOT_FOUND, "Function '%s' has no instances.",
-                                         name);
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                                         "ManagedFunction '%s' has no instances.", name);
 
         r = pool_stop_all(&f->pool, &a);
         if (r < 0)
@@ -1268,7 +1288,7 @@ static int method_prewarm(sd_bus_message *message, void *userdata, sd_bus_error 
         PoolActions a = {};
         const char *name;
         uint32_t count;
-        Function *f;
+        ManagedFunction *f;
         int r;
 
         r = sd_bus_message_read(message, "su", &name, &count);
@@ -1280,11 +1300,12 @@ static int method_prewarm(sd_bus_message *message, void *userdata, sd_bus_error 
         f = function_find(m, name);
         if (!f || !f->config)
                 return sd_bus_error_setf(
-                        error, ERROR_FUNCTION_NOT_FOUND,
-                        "Function '%s' is not declared (implicit functions prewarm on first use).", name);
+                        error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                        "ManagedFunction '%s' is not declared (implicit functions prewarm on first use).",
+                        name);
         if (count > f->config->max_instances)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Function '%s' allows at most %u instances.", name,
+                                         "ManagedFunction '%s' allows at most %u instances.", name,
                                          f->config->max_instances);
 
         r = pool_prewarm(&f->pool, count, &a);
@@ -1315,7 +1336,7 @@ static void cleanup_finish(Cleanup *c)
                 return;
         if (c->reply_to) {
                 if (c->error < 0)
-                        (void) sd_bus_reply_method_errorf(c->reply_to, ERROR_BACKEND_UNAVAILABLE,
+                        (void) sd_bus_reply_method_errorf(c->reply_to, LAMBDAD_ERROR_BACKEND_UNAVAILABLE,
                                                           "Container engine unreachable: %s",
                                                           strerror(-c->error));
                 else
@@ -1395,7 +1416,12 @@ static int cleanup_start(Manager *m, bool all, bool background, sd_bus_message *
         Cleanup *c;
         int r;
 
-        r = docker_label_filter(LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, &filter);
+        /* On a network of its own, the manager owns only the containers on it: other deployments on
+         * the same engine keep theirs (each container is still checked for our managed-by label). */
+        if (m->network)
+                r = docker_label_filter(LABEL_NETWORK, m->network, &filter);
+        else
+                r = docker_label_filter(LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, &filter);
         if (r < 0)
                 return r;
         if (asprintf(&path, "/containers/json?all=1&filters=%s", filter) < 0)
@@ -1462,7 +1488,7 @@ static int manager_load_functions(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to read %s: %m", m->config.functions_dir);
 
-        for (Function *f = m->functions; f; f = f->next) {
+        for (ManagedFunction *f = m->functions; f; f = f->next) {
                 const FunctionConfig *c;
                 PoolActions a = {};
 
@@ -1473,7 +1499,7 @@ static int manager_load_functions(Manager *m)
                         continue;
                 if (!c && f->config->implicit)
                         continue;
-                log_info("Function '%s' %s: stopping its instances.", f->name,
+                log_info("ManagedFunction '%s' %s: stopping its instances.", f->name,
                          c ? "changed" : "was removed");
                 f->removed = true;
                 if (pool_stop_all(&f->pool, &a) < 0)
@@ -1484,7 +1510,7 @@ static int manager_load_functions(Manager *m)
 
         for (size_t k = 0; k < reg->n_functions; k++) {
                 FunctionConfig *c = reg->functions[k];
-                Function *f = function_find(m, c->name);
+                ManagedFunction *f = function_find(m, c->name);
 
                 if (f && f->config && !f->config->implicit)
                         continue; /* unchanged */
@@ -1532,7 +1558,7 @@ static int property_get_functions(sd_bus *bus, const char *path, const char *int
         Manager *m = userdata;
         uint32_t n = 0;
 
-        for (Function *f = m->functions; f; f = f->next)
+        for (ManagedFunction *f = m->functions; f; f = f->next)
                 n += !f->removed && f->config;
         return sd_bus_message_append(reply, "u", n);
 }
@@ -1606,7 +1632,7 @@ static int on_dead(sd_event_source *s, void *userdata)
                         i->call = NULL;
                         i->probe_timer = sd_event_source_disable_unref(i->probe_timer);
                         if (instance_inspect(i) < 0)
-                                instance_fail(i, ERROR_START_FAILED,
+                                instance_fail(i, LAMBDAD_ERROR_START_FAILED,
                                               "The container of '%s' died while starting.",
                                               i->function->name);
                 }
@@ -1686,7 +1712,7 @@ static int on_stop_grace(sd_event_source *s, uint64_t usec, void *userdata)
 
 static void stop_everything(Manager *m)
 {
-        for (Function *f = m->functions, *next; f; f = next) {
+        for (ManagedFunction *f = m->functions, *next; f; f = next) {
                 PoolActions a = {};
 
                 next = f->next;
@@ -1703,10 +1729,21 @@ static void stop_everything(Manager *m)
         }
 }
 
+static int manager_begin_exit(Manager *m);
+static unsigned manager_announce_stop(Manager *m);
+static int on_drained(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* The bus went away (a container deployment stops the bus with everything else): nobody can reach
+ * us any more, and no next lifetime may come to clean up, so remove the instances before exiting. */
+static int on_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *ret_error)
+{
+        log_info("The system bus went away, exiting.");
+        return manager_begin_exit(userdata);
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         Manager *m = userdata;
-        int r;
 
         if (si->ssi_signo == SIGHUP) {
                 log_info("Reloading the function declarations.");
@@ -1715,6 +1752,16 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         }
 
         log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
+        return manager_begin_exit(m);
+}
+
+/* Stops taking calls, removes the instances (unless --keep-instances), and exits once they are gone. */
+static int manager_begin_exit(Manager *m)
+{
+        int r;
+
+        if (m->exiting)
+                return 0;
         m->exiting = true;
         docker_call_cancel(m->events);
         m->events = NULL;
@@ -1727,8 +1774,75 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
                                        m);
         if (r < 0)
                 return sd_event_exit(m->event, 0);
+
+        /* A leased instance may be answering right now: removing it would cut the answer off. Its
+         * holder is told to let go (InstanceStopped: no new invocation goes there, the running one
+         * ends), and the removals wait a moment. */
+        if (manager_announce_stop(m) > 0) {
+                r = sd_event_add_time_relative(m->event, NULL, CLOCK_MONOTONIC, STOP_DRAIN_USEC, 0,
+                                               on_drained, m);
+                if (r >= 0)
+                        return 0;
+        }
         stop_everything(m);
         manager_update_timers(m);
+        return 0;
+}
+
+/* InstanceStopped for every leased instance; returns how many there are. */
+static unsigned manager_announce_stop(Manager *m)
+{
+        unsigned n = 0;
+
+        for (Instance *i = m->instances; i; i = i->next)
+                if (i->id && i->slot->state == INSTANCE_LEASED) {
+                        emit_stopped(i, "lambda-manager stopping");
+                        n++;
+                }
+        return n;
+}
+
+static int on_drained(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+
+        stop_everything(m);
+        manager_update_timers(m);
+        return 0;
+}
+
+/* --require-engine and --network: what a manager in a container must know before anything else. */
+static int manager_check_surroundings(Manager *m)
+{
+        _cleanup_free_ char *socket_message = NULL, *network_message = NULL, *rie_message = NULL;
+        int r;
+
+        if (m->config.require_engine) {
+                r = self_check_engine_socket(m->config.docker_socket, &socket_message);
+                if (r < 0)
+                        return log_error_errno(r, "%s", socket_message ?: "Out of memory.");
+        }
+
+        /* The volume this container has lambda-rie in: instances get the same one. */
+        if (m->config.rie_volume && strcmp(m->config.rie_volume, "auto") == 0) {
+                r = self_volume_at(m->docker, m->event, RIE_MOUNT_DIR, &m->rie_volume, &rie_message);
+                if (r < 0)
+                        return log_error_errno(r, "%s", rie_message ?: "Out of memory.");
+                m->config.rie_volume = m->rie_volume;
+                log_info("lambda-rie is lent from volume %s (mounted at " RIE_MOUNT_DIR " here).",
+                         m->rie_volume);
+        }
+
+        if (!m->config.network)
+                return 0;
+        if (strcmp(m->config.network, "auto") != 0) {
+                m->network = strdup(m->config.network);
+                return m->network ? 0 : log_oom();
+        }
+        r = self_network(m->docker, m->event, &m->network, &network_message);
+        if (r < 0)
+                return log_error_errno(r, "%s", network_message ?: "Out of memory.");
+        log_info("Instances join network %s (the network of this container).", m->network);
         return 0;
 }
 
@@ -1751,6 +1865,9 @@ int manager_new(Manager **ret, const ManagerConfig *config)
         r = docker_client_new(&m->docker, m->event, config->docker_socket);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Docker client: %m");
+        r = manager_check_surroundings(m);
+        if (r < 0)
+                return r;
 
         r = sd_event_add_time(m->event, &m->tick_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_tick, m);
         if (r >= 0)
@@ -1795,6 +1912,8 @@ Manager *manager_free(Manager *m)
         free(m->fail_message);
         free(m->engine_os);
         free(m->engine_arch);
+        free(m->network);
+        free(m->rie_volume);
         free(m);
         return NULL;
 }
@@ -1821,17 +1940,22 @@ int manager_run(Manager *m)
         r = sd_bus_open_system(&m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
-        r = sd_bus_add_object_vtable(m->bus, NULL, MANAGER_OBJECT, MANAGER_INTERFACE, manager_vtable, m);
+        r = sd_bus_add_object_vtable(m->bus, NULL, LAMBDAD_MANAGER_OBJECT, LAMBDAD_MANAGER_INTERFACE,
+                                     manager_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the object: %m");
-        r = sd_bus_request_name_async(m->bus, NULL, MANAGER_BUS_NAME, 0, NULL, NULL);
+        r = sd_bus_request_name_async(m->bus, NULL, LAMBDAD_MANAGER_BUS_NAME, 0, NULL, NULL);
         if (r < 0)
-                return log_error_errno(r, "Failed to request the name %s: %m", MANAGER_BUS_NAME);
+                return log_error_errno(r, "Failed to request the name %s: %m", LAMBDAD_MANAGER_BUS_NAME);
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-        /* Without the bus nobody can reach us: exit; the next lifetime cleans up our containers. */
-        (void) sd_bus_set_exit_on_disconnect(m->bus, true);
+        /* Without the bus nobody can reach us: exit, removing the instances first. */
+        r = sd_bus_match_signal_async(m->bus, NULL, "org.freedesktop.DBus.Local",
+                                      "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+                                      "Disconnected", on_bus_disconnected, NULL, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the bus connection: %m");
 
         /* Containers of earlier lifetimes go beside serving: they carry another lifetime label, so
          * none of them is ever handed out, and an engine slow to remove them (seconds per container
@@ -1841,8 +1965,9 @@ int manager_run(Manager *m)
                 log_warning_errno(r, "Failed to start removing the containers of earlier lifetimes: %m");
         events_start(m);
         manager_update_timers(m);
-        (void) sd_notifyf(false, "READY=1\nSTATUS=Serving %s, lifetime %s", MANAGER_BUS_NAME, m->lifetime);
-        log_info("Serving %s (lifetime %s, engine at %s).", MANAGER_BUS_NAME, m->lifetime,
+        (void) sd_notifyf(false, "READY=1\nSTATUS=Serving %s, lifetime %s", LAMBDAD_MANAGER_BUS_NAME,
+                          m->lifetime);
+        log_info("Serving %s (lifetime %s, engine at %s).", LAMBDAD_MANAGER_BUS_NAME, m->lifetime,
                  m->config.docker_socket);
 
         return sd_event_loop(m->event);

@@ -13,18 +13,8 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "lambda-contract.h"
 #include "macro.h"
-
-#define MANAGER_BUS_NAME  "org.lambdad.Manager1"
-#define MANAGER_OBJECT    "/org/lambdad/Manager1"
-#define MANAGER_INTERFACE "org.lambdad.Manager1"
-
-#define ERROR_FUNCTION_NOT_FOUND  "org.lambdad.Error.FunctionNotFound"
-#define ERROR_LIMIT_EXCEEDED      "org.lambdad.Error.LimitExceeded"
-#define ERROR_BACKEND_UNAVAILABLE "org.lambdad.Error.BackendUnavailable"
-#define ERROR_START_FAILED        "org.lambdad.Error.StartFailed"
-#define ERROR_INSTANCE_NOT_FOUND  "org.lambdad.Error.InstanceNotFound"
-#define ERROR_CANCELLED           "org.lambdad.Error.Cancelled"
 
 typedef struct ManagerConfig {
         const char *docker_socket;
@@ -37,6 +27,8 @@ typedef struct ManagerConfig {
         bool keep_instances;         /* leave containers running on SIGTERM */
         const char *rie_path;        /* lambda-rie on the engine's host, lent to images without one */
         const char *rie_volume;      /* or: a volume holding lambda-rie (wins over rie_path) */
+        const char *network;         /* instances join it, reached at their address there; "auto": ours */
+        bool require_engine;         /* exit at start when the engine socket cannot be used */
 } ManagerConfig;
 
 typedef struct Manager Manager;

@@ -12,11 +12,11 @@
 
 #include <json.h>
 
+#include "lambda-contract.h"
 #include "registry.h"
 #include "strv.h"
 #include "util.h"
 
-#define FUNCTION_NAME_MAX   64U
 #define IMAGE_REFERENCE_MAX 255U
 
 #define MEMORY_MB_MIN            128U
@@ -89,17 +89,7 @@ static bool char_is_alnum(char c)
 
 bool function_name_is_valid(const char *name)
 {
-        size_t n;
-
-        if (!name)
-                return false;
-        n = strlen(name);
-        if (n < 1 || n > FUNCTION_NAME_MAX)
-                return false;
-        for (const char *p = name; *p; p++)
-                if (!char_is_alnum(*p) && *p != '_' && *p != '-')
-                        return false;
-        return true;
+        return name && lambda_function_name_is_valid(name, strlen(name));
 }
 
 bool image_reference_is_valid(const char *image)

@@ -31,10 +31,9 @@
 #include "util.h"
 
 /* The invoker is normally the gateway, with a connection or two; bound it anyway. */
-#define CONNECTIONS_MAX    64
-#define READ_CHUNK         (64 * 1024)
-#define LOG_TAIL_MAX       4096
-#define CLIENT_CONTEXT_MAX 3583
+#define CONNECTIONS_MAX 64
+#define READ_CHUNK      (64 * 1024)
+#define LOG_TAIL_MAX    4096
 /* A bootstrap that dies sooner than this after starting is not restarted eagerly (crash loop). */
 #define EAGER_RESPAWN_MIN_USEC (1 * USEC_PER_SEC)
 
@@ -49,18 +48,18 @@ typedef enum ConnKind {
         CONN_RUNTIME,
 } ConnKind;
 
-typedef struct Conn Conn;
-struct Conn {
+typedef struct RieConn RieConn;
+struct RieConn {
         Rie *rie;
         ConnKind kind;
         LoopSource *source;
         HttpConn *http;
-        Conn *prev, *next;
+        RieConn *prev, *next;
 };
 
 typedef struct Invocation {
         char id[UUID_STRING_MAX];
-        Conn *client; /* NULL when nobody waits for the answer (Event, or the client left) */
+        RieConn *client; /* NULL when nobody waits for the answer (Event, or the client left) */
         char *payload;
         size_t payload_len;
         char *client_context;
@@ -94,10 +93,10 @@ struct Rie {
         int log_fd;
         LoopSource *log_source;
 
-        Conn *next_conn; /* the runtime's parked /next */
-        Invocation inv;  /* valid while rt.phase != INVOKE_NONE */
+        RieConn *next_conn; /* the runtime's parked /next */
+        Invocation inv;     /* valid while rt.phase != INVOKE_NONE */
 
-        Conn *conns;
+        RieConn *conns;
         unsigned n_conns;
 };
 
@@ -297,7 +296,7 @@ static void log_report(Rie *rie)
 
 /* ---- answering ---- */
 
-static void conn_reply_json(Conn *c, int status, const char *error_type, const Buf *json)
+static void conn_reply_json(RieConn *c, int status, const char *error_type, const Buf *json)
 {
         http_conn_begin(c->http, status);
         http_conn_header(c->http, "Content-Type", "application/json");
@@ -309,7 +308,7 @@ static void conn_reply_json(Conn *c, int status, const char *error_type, const B
 }
 
 /* Service errors of the invoke endpoint, in the Invoke API's shape. */
-static void invoke_reply_error(Conn *c, int status, const char *type, const char *message,
+static void invoke_reply_error(RieConn *c, int status, const char *type, const char *message,
                                const char *reason)
 {
         Buf b = {};
@@ -320,7 +319,7 @@ static void invoke_reply_error(Conn *c, int status, const char *type, const char
 }
 
 /* Errors of the Runtime API, in its {"errorMessage","errorType"} shape. */
-static void runtime_reply_error(Conn *c, int status, const char *type, const char *message)
+static void runtime_reply_error(RieConn *c, int status, const char *type, const char *message)
 {
         Buf b = {};
 
@@ -329,7 +328,7 @@ static void runtime_reply_error(Conn *c, int status, const char *type, const cha
         buf_done(&b);
 }
 
-static void add_log_result(Rie *rie, Conn *c)
+static void add_log_result(Rie *rie, RieConn *c)
 {
         Buf b = {};
 
@@ -344,7 +343,7 @@ static void add_log_result(Rie *rie, Conn *c)
 static void invocation_complete(Rie *rie, int status, bool function_error, const char *body, size_t len)
 {
         Invocation *inv = &rie->inv;
-        Conn *c = inv->client;
+        RieConn *c = inv->client;
 
         (void) loop_timer_set(rie->timeout_source, 0);
         drain_function_output(rie);
@@ -663,7 +662,7 @@ static int on_timeout(LoopSource *s, void *userdata)
 
 static void deliver(Rie *rie)
 {
-        Conn *c = rie->next_conn;
+        RieConn *c = rie->next_conn;
         Invocation *inv = &rie->inv;
         char deadline[32], trace[128], root[25], parent[17];
 
@@ -706,42 +705,30 @@ static bool request_id_is_valid(const char *s)
         return true;
 }
 
-static void handle_invoke(Conn *c)
+static void handle_invoke(RieConn *c)
 {
         Rie *rie = c->rie;
         Invocation *inv = &rie->inv;
-        const char *type = http_request_header(&c->http->req, "X-Amz-Invocation-Type") ?: "RequestResponse";
-        const char *log_type = http_request_header(&c->http->req, "X-Amz-Log-Type") ?: "None";
-        const char *context = http_request_header(&c->http->req, "X-Amz-Client-Context");
         const char *given_id = http_request_header(&c->http->req, "X-Amzn-RequestId");
+        const char *error_type, *message;
+        LambdaInvokeHeaders h;
         char id[UUID_STRING_MAX];
         Buf decoded = {};
         bool event;
         int action, r;
 
-        if (strcmp(type, "DryRun") == 0) {
+        if (lambda_invoke_headers_parse(&c->http->req, &h, &error_type, &message) < 0)
+                return invoke_reply_error(c, 400, error_type, message, NULL);
+        if (h.type == LAMBDA_INVOKE_DRY_RUN) {
                 http_conn_begin(c->http, 204);
                 http_conn_end(c->http, NULL, 0);
                 return;
         }
-        event = strcmp(type, "Event") == 0;
-        if (!event && strcmp(type, "RequestResponse") != 0)
-                return invoke_reply_error(c, 400, "InvalidParameterValueException",
-                                          "X-Amz-Invocation-Type must be RequestResponse, Event or DryRun.",
-                                          NULL);
-        if (strcmp(log_type, "None") != 0 && strcmp(log_type, "Tail") != 0)
-                return invoke_reply_error(c, 400, "InvalidParameterValueException",
-                                          "X-Amz-Log-Type must be None or Tail.", NULL);
-        if (context) {
-                if (strlen(context) > CLIENT_CONTEXT_MAX ||
-                    base64_decode(&decoded, context, strlen(context)) < 0 ||
-                    strlen(decoded.data ?: "") != decoded.len ||
-                    !http_header_value_is_valid(decoded.data ?: "")) {
-                        buf_done(&decoded);
-                        return invoke_reply_error(
-                                c, 400, "InvalidRequestContentException",
-                                "X-Amz-Client-Context must be base64 of at most 3583 bytes.", NULL);
-                }
+        event = h.type == LAMBDA_INVOKE_EVENT;
+        /* Checked above: it decodes. */
+        if (h.client_context && base64_decode(&decoded, h.client_context, strlen(h.client_context)) < 0) {
+                buf_done(&decoded);
+                return invoke_reply_error(c, 500, "ServiceException", "Out of memory.", NULL);
         }
 
         if (given_id && request_id_is_valid(given_id))
@@ -765,7 +752,7 @@ static void handle_invoke(Conn *c)
         *inv = (Invocation){
                 .client = event ? NULL : c,
                 .client_context = decoded.len > 0 ? buf_steal(&decoded, NULL) : NULL,
-                .log_tail = strcmp(log_type, "Tail") == 0,
+                .log_tail = h.log_tail,
                 .start_usec = now_usec(CLOCK_MONOTONIC),
                 .deadline_ms = (now_usec(CLOCK_REALTIME) + rie->settings.timeout_sec * USEC_PER_SEC) /
                                USEC_PER_MSEC,
@@ -792,7 +779,7 @@ static void handle_invoke(Conn *c)
                 deliver(rie);
 }
 
-static void handle_invoke_request(Conn *c)
+static void handle_invoke_request(RieConn *c)
 {
         const char *url = http_request_url(&c->http->req);
         static const char prefix[] = "/2015-03-31/functions/";
@@ -828,7 +815,7 @@ static void handle_invoke_request(Conn *c)
 
 /* ---- the Runtime API ---- */
 
-static void runtime_reply_accepted(Conn *c)
+static void runtime_reply_accepted(RieConn *c)
 {
         static const char body[] = "{\"status\":\"OK\"}";
 
@@ -837,7 +824,7 @@ static void runtime_reply_accepted(Conn *c)
         http_conn_end(c->http, body, STRLEN(body));
 }
 
-static void handle_finish(Conn *c, const char *id, bool error)
+static void handle_finish(RieConn *c, const char *id, bool error)
 {
         Rie *rie = c->rie;
         int r;
@@ -867,7 +854,7 @@ static void handle_finish(Conn *c, const char *id, bool error)
         runtime_reply_accepted(c);
 }
 
-static void handle_init_error(Conn *c)
+static void handle_init_error(RieConn *c)
 {
         Rie *rie = c->rie;
         int r;
@@ -891,7 +878,7 @@ static void handle_init_error(Conn *c)
         runtime_reply_accepted(c);
 }
 
-static void handle_runtime_request(Conn *c)
+static void handle_runtime_request(RieConn *c)
 {
         Rie *rie = c->rie;
         char id[UUID_STRING_MAX];
@@ -930,7 +917,7 @@ static void handle_runtime_request(Conn *c)
  * response, tell the invoker what happened. */
 static void on_bad_request(HttpConn *h)
 {
-        Conn *c = h->userdata;
+        RieConn *c = h->userdata;
         Rie *rie = c->rie;
         int status = h->req.error_status;
 
@@ -967,7 +954,7 @@ static void on_bad_request(HttpConn *h)
 
 static void on_request(HttpConn *h)
 {
-        Conn *c = h->userdata;
+        RieConn *c = h->userdata;
 
         if (c->kind == CONN_INVOKE)
                 handle_invoke_request(c);
@@ -977,14 +964,14 @@ static void on_request(HttpConn *h)
 
 static void on_watch(HttpConn *h, uint32_t events)
 {
-        Conn *c = h->userdata;
+        RieConn *c = h->userdata;
 
         (void) loop_source_set_events(c->source, events);
 }
 
 static void on_closing(HttpConn *h)
 {
-        Conn *c = h->userdata;
+        RieConn *c = h->userdata;
         Rie *rie = c->rie;
 
         if (rie->next_conn == c) {
@@ -1008,7 +995,7 @@ static const HttpConnOps conn_ops = {
 
 static int on_conn_io(LoopSource *s, int fd, uint32_t revents, void *userdata)
 {
-        Conn *c = userdata;
+        RieConn *c = userdata;
 
         http_conn_on_io(c->http, revents);
         return 0;
@@ -1021,7 +1008,7 @@ static int on_accept(LoopSource *s, int fd, uint32_t revents, void *userdata)
 
         for (;;) {
                 int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                Conn *c;
+                RieConn *c;
                 int r;
 
                 if (cfd < 0) {
@@ -1035,12 +1022,12 @@ static int on_accept(LoopSource *s, int fd, uint32_t revents, void *userdata)
                         continue;
                 }
 
-                c = calloc(1, sizeof(Conn));
+                c = calloc(1, sizeof(RieConn));
                 if (!c) {
                         safe_close(cfd);
                         return log_oom();
                 }
-                *c = (Conn){ .rie = rie, .kind = kind };
+                *c = (RieConn){ .rie = rie, .kind = kind };
                 r = http_conn_new(&c->http, cfd, kind == CONN_INVOKE ? &invoke_limits : &runtime_limits,
                                   &conn_ops, c);
                 if (r < 0) {

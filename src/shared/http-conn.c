@@ -39,6 +39,7 @@ void http_conn_free(HttpConn *c)
 
 void http_conn_close(HttpConn *c)
 {
+        c->streaming = false;
         if (c->processing) {
                 c->close_after = true;
                 c->busy = false;
@@ -52,7 +53,12 @@ static void update_watch(HttpConn *c)
 {
         uint32_t events = 0;
 
-        if (!c->busy && !c->close_after)
+        /* EPOLLIN stays on while an answer is made, as the next request rarely comes before it is
+         * sent: turning it off and on for every request would cost two epoll_ctl() each. Only input
+         * that does arrive meanwhile turns it off (http_conn_on_io()). */
+        if (!c->busy)
+                c->in_blocked = false;
+        if (!c->close_after && !c->in_blocked)
                 events |= EPOLLIN;
         if (!buf_empty(&c->out))
                 events |= EPOLLOUT;
@@ -76,8 +82,12 @@ static void flush(HttpConn *c)
                 buf_consume(&c->out, (size_t) n);
         }
 
-        if (c->busy)
-                return update_watch(c);
+        if (c->busy) {
+                update_watch(c);
+                if (c->streaming && c->ops->drained)
+                        c->ops->drained(c);
+                return;
+        }
         if (c->close_after)
                 return http_conn_close(c);
 
@@ -135,8 +145,13 @@ void http_conn_on_io(HttpConn *c, uint32_t revents)
                 return http_conn_free(c);
         if (revents & EPOLLOUT)
                 return flush(c);
-        if (!(revents & EPOLLIN) || c->busy || c->close_after)
+        if (!(revents & EPOLLIN) || c->close_after)
                 return;
+        if (c->busy) {
+                /* A pipelined request (or the client's close) while answering: later. */
+                c->in_blocked = true;
+                return update_watch(c);
+        }
 
         n = recv(c->fd, b, sizeof(b), 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -157,20 +172,61 @@ void http_conn_header(HttpConn *c, const char *name, const char *value)
         (void) http_response_header(&c->out, name, value);
 }
 
-void http_conn_end(HttpConn *c, const void *body, size_t len)
+static bool answer_keeps_alive(HttpConn *c)
 {
-        bool keep_alive = c->req.keep_alive && !c->close_after && c->req.complete;
+        return c->req.keep_alive && !c->close_after && c->req.complete;
+}
+
+/* Ends the head; -ENOMEM when the connection had to be closed instead. */
+static int end_head(HttpConn *c, uint64_t content_length)
+{
+        bool keep_alive = answer_keeps_alive(c);
         int r;
 
-        r = http_response_end(&c->out, body, len, keep_alive);
+        r = http_response_end_head(&c->out, content_length, keep_alive);
         if (r < 0) {
                 /* Out of memory for the answer: nothing sensible is left to say on this connection. */
                 log_error_errno(r, "Failed to compose a response: %m");
                 c->busy = false;
-                return http_conn_close(c);
+                http_conn_close(c);
+                return -ENOMEM;
         }
         if (!keep_alive)
                 c->close_after = true;
+        c->body_left = content_length;
+        c->streaming = content_length > 0;
+        if (c->streaming)
+                return 0; /* the head goes out with the first piece of the body: one send() */
         c->busy = false;
         flush(c);
+        return 0;
+}
+
+void http_conn_end_head(HttpConn *c, uint64_t content_length)
+{
+        (void) end_head(c, content_length);
+}
+
+void http_conn_write(HttpConn *c, const void *p, size_t n)
+{
+        if (!c->streaming)
+                return;
+        n = (size_t) MIN((uint64_t) n, c->body_left);
+        if (buf_append(&c->out, p, n) < 0) {
+                log_oom();
+                c->busy = false;
+                return http_conn_close(c);
+        }
+        c->body_left -= n;
+        if (c->body_left == 0) {
+                c->streaming = false;
+                c->busy = false;
+        }
+        flush(c);
+}
+
+void http_conn_end(HttpConn *c, const void *body, size_t len)
+{
+        if (end_head(c, len) >= 0 && len > 0)
+                http_conn_write(c, body, len);
 }

@@ -26,6 +26,9 @@ typedef struct HttpConnOps {
         void (*watch)(HttpConn *c, uint32_t events);
         /* The connection is about to be freed: drop every reference to it. */
         void (*closing)(HttpConn *c);
+        /* Optional: everything written so far of a streamed answer has gone out (see
+         * http_conn_write()); the owner may write more. */
+        void (*drained)(HttpConn *c);
 } HttpConnOps;
 
 struct HttpConn {
@@ -36,6 +39,9 @@ struct HttpConn {
         bool busy;        /* a request is being answered, maybe later */
         bool close_after; /* close once the answer is written */
         bool processing;  /* the parse loop is on the stack: it frees the connection, not others */
+        bool streaming;   /* a streamed answer's body is still being written */
+        bool in_blocked;  /* input arrived while busy: EPOLLIN is off until the answer is out */
+        uint64_t body_left;
         const HttpConnOps *ops;
         void *userdata;
 };
@@ -55,3 +61,10 @@ void http_conn_on_io(HttpConn *c, uint32_t revents);
 void http_conn_begin(HttpConn *c, int status);
 void http_conn_header(HttpConn *c, const char *name, const char *value);
 void http_conn_end(HttpConn *c, const void *body, size_t len);
+
+/* Or a streamed answer: end_head() ends the head with this Content-Length, then write() sends the body
+ * in pieces, as they come; the answer is complete once content_length bytes were written. Writing
+ * never blocks: what the client does not take yet waits in c->out (its length is the owner's measure
+ * of backpressure; ops->drained tells when it is empty). */
+void http_conn_end_head(HttpConn *c, uint64_t content_length);
+void http_conn_write(HttpConn *c, const void *p, size_t n);

@@ -180,6 +180,29 @@ void http_request_next(HttpRequest *r)
         llhttp_resume(&r->parser);
 }
 
+/* Whether data begins with a well-formed request line, "TOKEN SP TARGET SP HTTP/D.D" and its end: its
+ * method is then merely one nobody implements. */
+static bool starts_with_request_line(const char *data, size_t len)
+{
+        static const char tchar[] =
+                "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        size_t n = 0, t;
+
+        while (n < len && data[n] && strchr(tchar, data[n]))
+                n++;
+        if (n == 0 || n >= len || data[n++] != ' ')
+                return false;
+        t = n;
+        while (n < len && (unsigned char) data[n] > ' ' && data[n] != 0x7f)
+                n++;
+        if (n == t || len - n < 11 || data[n] != ' ')
+                return false;
+        n++;
+        return memcmp(data + n, "HTTP/", 5) == 0 && data[n + 5] >= '0' && data[n + 5] <= '9' &&
+               data[n + 6] == '.' && data[n + 7] >= '0' && data[n + 7] <= '9' &&
+               (data[n + 8] == '\n' || (data[n + 8] == '\r' && data[n + 9] == '\n'));
+}
+
 int http_request_feed(HttpRequest *r, const char *data, size_t len, size_t *ret_consumed)
 {
         llhttp_errno_t e;
@@ -201,9 +224,11 @@ int http_request_feed(HttpRequest *r, const char *data, size_t len, size_t *ret_
                 *ret_consumed = (size_t) (llhttp_get_error_pos(&r->parser) - data);
                 return HTTP_FEED_COMPLETE;
         default:
-                /* Our callbacks set the status; anything else llhttp found is a malformed request. */
+                /* Our callbacks set the status; anything else llhttp found is a malformed request, but
+                 * for a method it does not know: not implemented (RFC 9110 §9.1). */
                 if (r->error_status == 0) {
-                        r->error_status = 400;
+                        r->error_status =
+                                e == HPE_INVALID_METHOD && starts_with_request_line(data, len) ? 501 : 400;
                         r->error_reason = llhttp_get_error_reason(&r->parser) ?: llhttp_errno_name(e);
                 }
                 return r->error_status == 413 ? -ENOBUFS : -EBADMSG;

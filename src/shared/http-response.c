@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,9 +20,19 @@ bool http_header_value_is_valid(const char *v)
 
 int http_response_header(Buf *out, const char *name, const char *value)
 {
+        int r;
+
         if (!http_header_value_is_valid(value))
                 return -EINVAL;
-        return buf_printf(out, "%s: %s\r\n", name, value);
+        /* Appended, not formatted: a handful of these go into every answer. */
+        r = buf_append_str(out, name);
+        if (r >= 0)
+                r = buf_append(out, ": ", 2);
+        if (r >= 0)
+                r = buf_append_str(out, value);
+        if (r >= 0)
+                r = buf_append(out, "\r\n", 2);
+        return r;
 }
 
 int http_response_headerf(Buf *out, const char *name, const char *format, ...)
@@ -38,12 +49,8 @@ int http_response_headerf(Buf *out, const char *name, const char *format, ...)
         return http_response_header(out, name, v);
 }
 
-int http_response_end(Buf *out, const void *body, size_t len, bool keep_alive)
+int http_response_end_head(Buf *out, uint64_t content_length, bool keep_alive)
 {
-        int r;
-
-        r = buf_printf(out, "Content-Length: %zu\r\n%s\r\n", len, keep_alive ? "" : "Connection: close\r\n");
-        if (r < 0)
-                return r;
-        return buf_append(out, body, len);
+        return buf_printf(out, "Content-Length: %" PRIu64 "\r\n%s\r\n", content_length,
+                          keep_alive ? "" : "Connection: close\r\n");
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -17,8 +18,8 @@ int http_response_begin(Buf *out, int status);
 int http_response_header(Buf *out, const char *name, const char *value);
 int http_response_headerf(Buf *out, const char *name, const char *format, ...) _printf_(3, 4);
 
-/* Adds Content-Length (and "Connection: close" unless keep_alive), ends the head, appends the body. */
-int http_response_end(Buf *out, const void *body, size_t len, bool keep_alive);
+/* Adds Content-Length (and "Connection: close" unless keep_alive) and ends the head; the body follows. */
+int http_response_end_head(Buf *out, uint64_t content_length, bool keep_alive);
 
 /* Whether a string may be sent as a header value as it is. */
 bool http_header_value_is_valid(const char *v);

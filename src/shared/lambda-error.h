@@ -10,11 +10,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-
-/* Lambda's payload limit for synchronous invocations and function responses. */
-#define LAMBDA_PAYLOAD_MAX ((uint64_t) 6 * 1024 * 1024)
-/* The Runtime API accepts a little more than the payload limit for the response envelope. */
-#define LAMBDA_RUNTIME_RESPONSE_MAX ((uint64_t) 6291556)
+#include "lambda-contract.h"
 
 /* {"errorMessage":MESSAGE,"errorType":TYPE} */
 int lambda_function_error_json(Buf *out, const char *type, const char *message);

@@ -13,7 +13,6 @@
 #include "macro.h"
 
 void log_set_max_level(int level);
-int log_get_max_level(void);
 void log_set_prefix(const char *prefix);
 
 /* Decides once whether stderr is the journal; call early in main(). */

@@ -53,6 +53,44 @@ int random_uuid(char ret[static UUID_STRING_MAX])
         return 0;
 }
 
+int uuid_generator_init(UuidGenerator *g)
+{
+        *g = (UuidGenerator){};
+        return random_bytes((uint8_t *) g->key, sizeof(g->key));
+}
+
+/* splitmix64's finaliser: a bijection of 64-bit words, so distinct counters give distinct halves. */
+static uint64_t mix64(uint64_t x)
+{
+        x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+        x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+        return x ^ (x >> 31);
+}
+
+void uuid_generator_next(UuidGenerator *g, char ret[static UUID_STRING_MAX])
+{
+        static const char hex[] = "0123456789abcdef";
+        uint64_t n = g->counter++;
+        uint8_t b[16];
+        size_t k = 0;
+
+        for (int half = 0; half < 2; half++) {
+                uint64_t v = mix64(g->key[half] + mix64(n ^ (uint64_t) half));
+
+                for (int i = 0; i < 8; i++)
+                        b[half * 8 + i] = (uint8_t) (v >> (8 * i));
+        }
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        for (size_t i = 0; i < 16; i++) {
+                if (i == 4 || i == 6 || i == 8 || i == 10)
+                        ret[k++] = '-';
+                ret[k++] = hex[b[i] >> 4];
+                ret[k++] = hex[b[i] & 15];
+        }
+        ret[k] = 0;
+}
+
 int random_hex(char *ret, size_t n)
 {
         static const char hex[] = "0123456789abcdef";
@@ -101,6 +139,38 @@ int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
                 return r;
         *ret = (unsigned) v;
         return 0;
+}
+
+size_t utf8_sequence_len(const unsigned char *s, size_t n)
+{
+        unsigned char c = s[0];
+        size_t k;
+        uint32_t cp;
+
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xc2 && c <= 0xdf) {
+                k = 2;
+                cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+                k = 3;
+                cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+                k = 4;
+                cp = c & 0x07;
+        } else
+                return 0;
+        if (n < k)
+                return 0;
+        for (size_t i = 1; i < k; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return k;
 }
 
 int unhexchar(char c)

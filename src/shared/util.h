@@ -19,12 +19,26 @@ uint64_t now_usec(clockid_t clock);
 #define UUID_STRING_MAX 37
 int random_uuid(char ret[static UUID_STRING_MAX]);
 
+/* Request ids for a hot path: UUIDs in the version 4 form from a generator seeded once from the
+ * kernel's randomness, so that ids stay unique across restarts without a system call per id. */
+typedef struct UuidGenerator {
+        uint64_t key[2];
+        uint64_t counter;
+} UuidGenerator;
+
+int uuid_generator_init(UuidGenerator *g);
+void uuid_generator_next(UuidGenerator *g, char ret[static UUID_STRING_MAX]);
+
 /* Lower-case hex of n random bytes into ret (2n+1 bytes). */
 int random_hex(char *ret, size_t n);
 
 /* Parses a whole decimal unsigned number in [min, max]; -EINVAL or -ERANGE otherwise. */
 int parse_uint64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret);
+
+/* Length of the UTF-8 sequence at s (at most n bytes), or 0 when it is not a valid one: no overlong
+ * forms, no surrogates, nothing past U+10FFFF. */
+size_t utf8_sequence_len(const unsigned char *s, size_t n);
 
 /* The value of a hex digit, or -EINVAL. */
 int unhexchar(char c);

@@ -484,6 +484,32 @@ static void test_check_bearer(void **state)
                          AUTH_MISSING);
 }
 
+static void test_add_api_key(void **state)
+{
+        _cleanup_(auth_freep) Auth *a = make_auth();
+        char *error = NULL;
+
+        /* A key for every function, next to the file's. */
+        assert_int_equal(auth_add_api_key(a, "LAMBDAD_API_KEY", "env-key-0123", &error), 0);
+        assert_int_equal(
+                check_bearer(a, "Authorization: Bearer env-key-0123\r\n", "anything", "LAMBDAD_API_KEY"),
+                AUTH_OK);
+        assert_int_equal(check_bearer(a, "Authorization: Bearer test-key-1\r\n", "hello", "alice"), AUTH_OK);
+
+        /* The same key twice, or one a client could not send: refused, never quoted. */
+        assert_int_equal(auth_add_api_key(a, "again", "env-key-0123", &error), -EINVAL);
+        assert_non_null(error);
+        assert_null(strstr(error, "env-key-0123"));
+        free(error);
+        error = NULL;
+        assert_int_equal(auth_add_api_key(a, "x", "", &error), -EINVAL);
+        free(error);
+        error = NULL;
+        assert_int_equal(auth_add_api_key(a, "x", "has space", &error), -EINVAL);
+        assert_null(strstr(error, "has space"));
+        free(error);
+}
+
 static void test_check_sigv4(void **state)
 {
         _cleanup_(auth_freep) Auth *a = make_auth();
@@ -536,15 +562,11 @@ static void test_check_output_parameters(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_api_keys),
-                cmocka_unit_test(test_parse_credentials),
-                cmocka_unit_test(test_parse_errors),
-                cmocka_unit_test(test_errors_keep_secrets),
-                cmocka_unit_test(test_all_or_nothing),
-                cmocka_unit_test(test_load),
-                cmocka_unit_test(test_check_bearer),
-                cmocka_unit_test(test_check_sigv4),
-                cmocka_unit_test(test_check_output_parameters),
+                cmocka_unit_test(test_parse_api_keys), cmocka_unit_test(test_parse_credentials),
+                cmocka_unit_test(test_parse_errors),   cmocka_unit_test(test_errors_keep_secrets),
+                cmocka_unit_test(test_all_or_nothing), cmocka_unit_test(test_load),
+                cmocka_unit_test(test_check_bearer),   cmocka_unit_test(test_add_api_key),
+                cmocka_unit_test(test_check_sigv4),    cmocka_unit_test(test_check_output_parameters),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,8 +226,22 @@ static void test_create_body_minimal(void **state)
         assert_member_int(hc, "MemorySwap", 0);
         assert_member_int(hc, "NanoCpus", 0);
         assert_false(json_object_object_get_ex(hc, "PortBindings", NULL));
+        assert_false(json_object_object_get_ex(hc, "NetworkMode", NULL));
+        assert_false(json_object_object_get_ex(member(o, "Labels"), LABEL_NETWORK, NULL));
         json_object_put(o);
         free(body);
+
+        /* On a network: NetworkMode, and the label the manager's cleanup selects by. */
+        p.network = "proj_default";
+        assert_int_equal(docker_create_body(&p, &body), 0);
+        o = json_tokener_parse(body);
+        assert_non_null(o);
+        assert_string_equal(member_string(member(o, "HostConfig"), "NetworkMode"), "proj_default");
+        assert_string_equal(member_string(member(o, "Labels"), LABEL_NETWORK), "proj_default");
+        json_object_put(o);
+        free(body);
+        p.network = "x y";
+        assert_int_equal(docker_create_body(&p, &body), -EINVAL);
 }
 
 static void test_create_body_invalid(void **state)
@@ -633,6 +647,33 @@ static int parse_inspect(const char *json, size_t len)
         return r;
 }
 
+static void test_parse_volume_at(void **state)
+{
+        static const char doc[] =
+                "{\"Id\":\"" ID "\",\"Mounts\":["
+                "{\"Type\":\"bind\",\"Source\":\"/run/docker.sock\",\"Destination\":\"/run/docker.sock\"},"
+                "{\"Type\":\"volume\",\"Name\":\"proj_bus\",\"Destination\":\"/run/lambdad-bus\"},"
+                "{\"Type\":\"volume\",\"Name\":\"proj_rie\",\"Destination\":\"/var/lambdad\"}]}";
+        char *name = NULL;
+
+        assert_int_equal(docker_parse_volume_at(doc, strlen(doc), "/var/lambdad", &name), 1);
+        assert_string_equal(name, "proj_rie");
+        free(name);
+        /* A bind mount there is no volume; nothing there at all is no error either. */
+        assert_int_equal(docker_parse_volume_at(doc, strlen(doc), "/run/docker.sock", &name), 0);
+        assert_null(name);
+        assert_int_equal(docker_parse_volume_at(doc, strlen(doc), "/nowhere", &name), 0);
+        assert_int_equal(docker_parse_volume_at("{}", 2, "/var/lambdad", &name), 0);
+
+#define BAD(s) assert_int_equal(docker_parse_volume_at(s, strlen(s), "/v", &name), -EBADMSG)
+        BAD("[]");
+        BAD("{\"Mounts\":{}}");
+        BAD("{\"Mounts\":[1]}");
+        BAD("{\"Mounts\":[{\"Type\":\"volume\",\"Destination\":\"/v\",\"Name\":\"a b\"}]}");
+        BAD("{\"Mounts\":[{\"Type\":\"volume\",\"Destination\":\"/v\"}]}");
+#undef BAD
+}
+
 static void test_parse_inspect(void **state)
 {
         DockerInspect i = {};
@@ -681,6 +722,10 @@ static void test_parse_inspect(void **state)
                                  "\"a\":{\"IPAddress\":\"\"},\"lambdad\":{\"IPAddress\":\"fd00::2\"}}}}"),
                          0);
         assert_string_equal(i.ip_address, "fd00::2");
+        /* Network names the engine would not take back ("a" is too short) are left out. */
+        assert_non_null(i.networks);
+        assert_string_equal(i.networks[0], "lambdad");
+        assert_null(i.networks[1]);
         docker_inspect_done(&i);
         assert_int_equal(INSPECT("{\"Id\":\"" ID "\",\"State\":null,\"Config\":null,\"NetworkSettings\":{"
                                  "\"Ports\":{\"8080/tcp\":[]}}}"),
@@ -1006,9 +1051,9 @@ int main(void)
                 cmocka_unit_test(test_name_is_valid),       cmocka_unit_test(test_id_is_valid),
                 cmocka_unit_test(test_label_filter),        cmocka_unit_test(test_parse_create),
                 cmocka_unit_test(test_parse_error),         cmocka_unit_test(test_parse_container_list),
-                cmocka_unit_test(test_parse_inspect),       cmocka_unit_test(test_parse_image),
-                cmocka_unit_test(test_parse_version),       cmocka_unit_test(test_parse_logs),
-                cmocka_unit_test(test_parse_event),
+                cmocka_unit_test(test_parse_inspect),       cmocka_unit_test(test_parse_volume_at),
+                cmocka_unit_test(test_parse_image),         cmocka_unit_test(test_parse_version),
+                cmocka_unit_test(test_parse_logs),          cmocka_unit_test(test_parse_event),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -124,6 +124,10 @@ static void expect_error(const char *req, const HttpLimits *limits, int status)
 static void test_malformed(void **state)
 {
         expect_error("GARBAGE\r\n\r\n", NULL, 400);
+        /* A method nobody implements is not malformed: 501 (RFC 9110 §9.1). */
+        expect_error("FROB / HTTP/1.1\r\n\r\n", NULL, 501);
+        expect_error("NOT HTTP\r\n\r\n", NULL, 400);
+        expect_error("FROB / HTTP/1\r\n\r\n", NULL, 400);
         expect_error("GET / HTTP/9.9\r\n\r\n", NULL, 400);
         expect_error("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n", NULL, 400);
         expect_error("POST / HTTP/1.1\r\nContent-Length : 1\r\n\r\nx", NULL, 400);

@@ -108,7 +108,6 @@ static void test_invoke_aws(void **state)
 
         r = parse_ok("POST", "/2015-03-31/functions/hello/invocations");
         assert_int_equal(r.type, ROUTE_INVOKE);
-        assert_true(r.aws_api);
         assert_string_equal(r.function, "hello");
         assert_string_equal(r.qualifier, "");
         assert_string_equal(r.marker, "");
@@ -325,7 +324,6 @@ static void test_invoke_simple(void **state)
 
         r = parse_ok("POST", "/functions/hello/invocations");
         assert_int_equal(r.type, ROUTE_INVOKE);
-        assert_false(r.aws_api);
         assert_string_equal(r.function, "hello");
         assert_string_equal(r.qualifier, "");
         /* Unknown parameters are ignored here too. */
@@ -348,7 +346,6 @@ static void test_list_functions(void **state)
 
         r = parse_ok("GET", "/2015-03-31/functions/");
         assert_int_equal(r.type, ROUTE_LIST_FUNCTIONS);
-        assert_true(r.aws_api);
         assert_string_equal(r.marker, "");
         assert_int_equal(r.max_items, 0);
         r = parse_ok("GET", "/2015-03-31/functions");
@@ -399,7 +396,6 @@ static void test_health_and_metrics(void **state)
         assert_int_equal(parse_ok("GET", "/healthz?verbose=%zz").type, ROUTE_HEALTHZ);
         assert_int_equal(parse_ok("GET", "/metrics?name[]=x").type, ROUTE_METRICS);
         assert_int_equal(parse_ok("GET", "/metrics#frag").type, ROUTE_METRICS);
-        assert_false(parse_ok("GET", "/healthz").aws_api);
 }
 
 static void test_unknown(void **state)

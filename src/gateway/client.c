@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "auth.h"
+#include "client.h"
+#include "invocation.h"
+#include "lambda-error.h"
+#include "list-functions.h"
+#include "list.h"
+#include "log.h"
+#include "manager-client.h"
+#include "route.h"
+
+static const HttpLimits client_limits = {
+        .max_url = 8192,
+        .max_head = 16384,
+        .max_headers = HTTP_MAX_HEADERS,
+        .max_body = LAMBDA_PAYLOAD_MAX,
+};
+
+static const char *status_class_error(int status)
+{
+        switch (status) {
+        case 400:
+                return "InvalidRequestContentException";
+        case 404:
+                return "ResourceNotFoundException";
+        case 405:
+                return "MethodNotAllowedException";
+        case 408:
+                return "RequestTimeoutException";
+        case 413:
+                return "RequestTooLargeException";
+        case 414:
+        case 431:
+                return "InvalidRequestContentException";
+        case 429:
+                return "TooManyRequestsException";
+        default:
+                return "ServiceException";
+        }
+}
+
+void client_reply_error(ClientConn *c, const char *function, const char *request_id, int status,
+                        const char *type, const char *message, const char *reason)
+{
+        Gateway *g = c->gateway;
+        char id[UUID_STRING_MAX];
+        Buf b = {};
+
+        if (!request_id) {
+                uuid_generator_next(&g->ids, id);
+                request_id = id;
+        }
+        (void) lambda_service_error_json(&b, message, reason);
+        http_conn_begin(c->http, status);
+        http_conn_header(c->http, "Content-Type", "application/json");
+        http_conn_header(c->http, "x-amzn-RequestId", request_id);
+        http_conn_header(c->http, "x-amzn-ErrorType", type ?: status_class_error(status));
+        if (status == 429 || status == 503)
+                http_conn_header(c->http, "Retry-After", "1");
+        if (status == 405)
+                http_conn_header(c->http, "Allow",
+                                 route_allow(http_request_url(&c->http->req)) ?: "GET, POST");
+        metrics_observe(&g->metrics, function, status, false, false, 0);
+        http_conn_end(c->http, b.data ?: "", b.len);
+        buf_done(&b);
+}
+
+void client_reply_plain(ClientConn *c, int status, const char *content_type, const char *body, size_t len)
+{
+        http_conn_begin(c->http, status);
+        http_conn_header(c->http, "Content-Type", content_type);
+        metrics_observe(&c->gateway->metrics, NULL, status, false, false, 0);
+        http_conn_end(c->http, body, len);
+}
+
+/* uri-host [":" port] (RFC 3986): a reg-name or IPv4 address, or an IP literal in brackets. Empty is
+ * allowed (a target without an authority). */
+static bool host_value_is_valid(const char *v)
+{
+        const char *port = v;
+
+        if (*v == '[') {
+                port = strchr(v, ']');
+                if (!port || port == v + 1 ||
+                    strspn(v + 1, "0123456789abcdefABCDEF:.") != (size_t) (port - v - 1))
+                        return false;
+                port++;
+        } else
+                port += strspn(
+                        v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=%");
+        if (*port == ':')
+                port += 1 + strspn(port + 1, "0123456789");
+        return *port == 0;
+}
+
+/* RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host header, HTTP/1.0 at most one, and its
+ * value must be a host. */
+static bool host_is_valid(const HttpRequest *req)
+{
+        unsigned n = 0;
+
+        for (size_t i = 0; i < req->n_headers; i++)
+                if (strcasecmp(req->head.data + req->headers[i].name, "Host") == 0) {
+                        if (!host_value_is_valid(req->head.data + req->headers[i].value))
+                                return false;
+                        n++;
+                }
+        if (req->parser.http_minor >= 1)
+                return n == 1;
+        return n <= 1;
+}
+
+static int check_auth(ClientConn *c, const Route *route)
+{
+        static const char *const types[] = {
+                [AUTH_MISSING] = "MissingAuthenticationTokenException",
+                [AUTH_DENIED] = "InvalidSignatureException",
+                [AUTH_FORBIDDEN_FUNCTION] = "AccessDeniedException",
+                [AUTH_BAD_REQUEST] = "XAmzContentSHA256Mismatch",
+        };
+        Gateway *g = c->gateway;
+        _cleanup_free_ char *principal = NULL;
+        const char *message = NULL;
+        const char *function = route->type == ROUTE_INVOKE ? route->function : NULL;
+        int r;
+
+        if (!g->config.auth)
+                return 0;
+        r = auth_check(g->auth, &c->http->req, function, now_usec(CLOCK_REALTIME) / USEC_PER_SEC, &principal,
+                       &message);
+        if (r == AUTH_OK)
+                return 0;
+        if (r == -ENOMEM)
+                client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
+        else
+                client_reply_error(c, function, NULL, r == AUTH_BAD_REQUEST ? 400 : 403,
+                                   r >= 0 && (size_t) r < ELEMENTSOF(types) ? types[r]
+                                                                            : "AccessDeniedException",
+                                   message ?: "Access denied.", NULL);
+        return -EACCES;
+}
+
+static void on_request(HttpConn *h)
+{
+        ClientConn *c = h->userdata;
+        Gateway *g = c->gateway;
+        const char *message = NULL;
+        Route route;
+        int status, r;
+
+        if (h->req.parser.http_major != 1) {
+                /* RFC 9112 §2.3: nothing but HTTP/1.x is spoken here; the rest of the request is not
+                 * to be trusted. */
+                h->close_after = true;
+                return client_reply_error(c, NULL, NULL, 505, NULL,
+                                          "Only HTTP/1.1 and HTTP/1.0 are supported.", NULL);
+        }
+        if (!host_is_valid(&h->req))
+                return client_reply_error(c, NULL, NULL, 400, NULL,
+                                          "An HTTP/1.1 request must carry exactly one valid Host header.",
+                                          NULL);
+        r = route_parse(http_request_method(&h->req), http_request_url(&h->req), &route, &status, &message);
+        if (r < 0)
+                return client_reply_error(c, NULL, NULL, status, NULL, message ?: "Bad request.", NULL);
+        if (route.type == ROUTE_HEALTHZ)
+                return client_reply_plain(c, 200, "application/json", "{\"status\":\"ok\"}", 15);
+        if (check_auth(c, &route) < 0)
+                return;
+
+        if ((route.type == ROUTE_LIST_FUNCTIONS || route.type == ROUTE_INVOKE) && !manager_client_ready(g))
+                return client_reply_error(c, route.type == ROUTE_INVOKE ? route.function : NULL, NULL, 503,
+                                          "ServiceException",
+                                          "The system bus is not reachable yet; retry shortly.", NULL);
+
+        switch (route.type) {
+        case ROUTE_METRICS: {
+                Buf b = {};
+
+                if (metrics_render(&g->metrics, &b) < 0) {
+                        buf_done(&b);
+                        return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.",
+                                                  NULL);
+                }
+                client_reply_plain(c, 200, "text/plain; version=0.0.4", b.data ?: "", b.len);
+                buf_done(&b);
+                return;
+        }
+        case ROUTE_LIST_FUNCTIONS:
+                return list_functions_handle(c, &route);
+        case ROUTE_INVOKE:
+                return invocation_handle(c, &route);
+        default:
+                return client_reply_error(c, NULL, NULL, 404, NULL, "Unknown path.", NULL);
+        }
+}
+
+static void on_bad_request(HttpConn *h)
+{
+        ClientConn *c = h->userdata;
+        int status = h->req.error_status ?: 400;
+
+        client_reply_error(c, NULL, NULL, status,
+                           status == 413 ? "RequestTooLargeException" : status_class_error(status),
+                           status == 413 ? "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
+                                         : h->req.error_reason ?: "Malformed HTTP request.",
+                           NULL);
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        ClientConn *c = userdata;
+        HttpConn *h = c->http;
+
+        c->timer_armed = false;
+        if (h->busy)
+                return 0;
+        /* Nothing of a next request: just close. Part of one (slow drip): 408. */
+        if (buf_empty(&h->in) && !h->req.started) {
+                http_conn_close(h);
+                return 0;
+        }
+        h->busy = true;
+        h->close_after = true;
+        client_reply_error(c, NULL, NULL, 408, "RequestTimeoutException",
+                           "The request did not arrive in time.", NULL);
+        return 0;
+}
+
+static void on_watch(HttpConn *h, uint32_t events)
+{
+        ClientConn *c = h->userdata;
+        Gateway *g = c->gateway;
+
+        (void) sd_event_source_set_io_events(c->io, events);
+        (void) sd_event_source_set_enabled(c->io, events ? SD_EVENT_ON : SD_EVENT_OFF);
+
+        /* A request must arrive whole within the timeout from when the connection became ready for it;
+         * reading does not extend it (slowloris). */
+        if (h->busy) {
+                c->timer_armed = false;
+                (void) sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+        } else if (!c->timer_armed) {
+                c->timer_armed = true;
+                (void) sd_event_source_set_time_relative(c->timer, g->config.request_timeout_usec);
+                (void) sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+        }
+}
+
+static void on_drained(HttpConn *h)
+{
+        ClientConn *c = h->userdata;
+
+        if (c->invocation)
+                invocation_client_drained(c->invocation);
+}
+
+static void on_closing(HttpConn *h)
+{
+        ClientConn *c = h->userdata;
+        Gateway *g = c->gateway;
+
+        if (c->invocation) {
+                Invocation *inv = c->invocation;
+
+                c->invocation = NULL;
+                invocation_client_gone(inv);
+        }
+        if (c->list_call)
+                c->list_call->client = NULL;
+        LIST_REMOVE(g->clients, c);
+        g->n_clients--;
+        sd_event_source_disable_unref(c->io);
+        sd_event_source_disable_unref(c->timer);
+        free(c);
+        gateway_update_timers(g);
+}
+
+static const HttpConnOps client_ops = {
+        .request = on_request,
+        .bad_request = on_bad_request,
+        .watch = on_watch,
+        .closing = on_closing,
+        .drained = on_drained,
+};
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        ClientConn *c = userdata;
+
+        http_conn_on_io(c->http, revents);
+        return 0;
+}
+
+int client_new(Gateway *g, int fd)
+{
+        ClientConn *c;
+        int one = 1, r;
+
+        /* Answers may go out in pieces as they stream: none may wait for the client's ACK. */
+        (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+        c = calloc(1, sizeof(ClientConn));
+        if (!c) {
+                safe_close(fd);
+                return -ENOMEM;
+        }
+        c->gateway = g;
+        r = http_conn_new(&c->http, fd, &client_limits, &client_ops, c);
+        if (r < 0) {
+                safe_close(fd);
+                free(c);
+                return r;
+        }
+        LIST_PREPEND(g->clients, c);
+        g->n_clients++;
+        g->metrics.connections_total++;
+
+        r = sd_event_add_io(g->event, &c->io, fd, EPOLLIN, on_io, c);
+        if (r >= 0)
+                r = sd_event_add_time(g->event, &c->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timeout, c);
+        if (r < 0) {
+                http_conn_free(c->http);
+                return r;
+        }
+        (void) sd_event_source_set_description(c->io, "client");
+        (void) sd_event_source_set_description(c->timer, "request-timeout");
+        on_watch(c->http, EPOLLIN);
+        gateway_update_timers(g);
+        return 0;
+}
+
+bool client_evict_waiting(Gateway *g)
+{
+        ClientConn *oldest = NULL;
+
+        /* Newest first in the list: the last one waiting is the oldest. */
+        for (ClientConn *c = g->clients; c; c = c->next)
+                if (!c->http->busy && !c->invocation && !c->list_call)
+                        oldest = c;
+        if (!oldest)
+                return false;
+        g->metrics.connections_evicted++;
+        http_conn_close(oldest->http);
+        return true;
+}
+
+void client_drain_all(Gateway *g)
+{
+        for (ClientConn *c = g->clients, *next; c; c = next) {
+                next = c->next;
+                if (!c->http->busy)
+                        http_conn_close(c->http);
+                else
+                        c->http->close_after = true;
+        }
+}

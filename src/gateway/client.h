@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * client.h: one client's HTTP/1.1 connection to the gateway: the whole-request timeout (slow
+ * clients get 408), authentication and routing of each request to the API that answers it, and the
+ * service errors in the Invoke API's shape.
+ */
+
+#include <stdbool.h>
+
+#include <systemd/sd-event.h>
+
+#include "gateway.h"
+#include "http-conn.h"
+
+typedef struct ListCall ListCall;
+
+struct ClientConn {
+        Gateway *gateway;
+        HttpConn *http;
+        sd_event_source *io;
+        sd_event_source *timer; /* the request must be complete before it fires */
+        bool timer_armed;
+        Invocation *invocation; /* the invocation answering the current request */
+        ListCall *list_call;    /* or the ListFunctions call doing so */
+        ClientConn *prev, *next;
+};
+
+/* Takes over fd, an accepted connection. */
+int client_new(Gateway *g, int fd);
+
+/* At the connection limit: closes the oldest connection that has no complete request (a silent or
+ * slow one, or an idle keep-alive one), so that a connection that sends one is served. Returns
+ * whether there was one: connections with a request being answered are never evicted. */
+bool client_evict_waiting(Gateway *g);
+
+/* Drops idle keep-alive connections now and closes busy ones once answered (draining). */
+void client_drain_all(Gateway *g);
+
+/* A service error in the Invoke API's shape ({"Type":"User","message"}, x-amzn-ErrorType,
+ * x-amzn-RequestId, Retry-After for 429/503), counted in the metrics. request_id may be NULL. */
+void client_reply_error(ClientConn *c, const char *function, const char *request_id, int status,
+                        const char *type, const char *message, const char *reason);
+
+void client_reply_plain(ClientConn *c, int status, const char *content_type, const char *body, size_t len);

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invocation.h"
+#include "json-check.h"
+#include "lambda-contract.h"
+#include "list.h"
+#include "log.h"
+#include "manager-client.h"
+
+/* The answer may carry a little more than the payload limit: the runtime's envelope. */
+#define ANSWER_MAX (LAMBDA_RUNTIME_RESPONSE_MAX + 64 * 1024)
+/* Reading from the instance pauses while this much waits for a slow client. */
+#define CLIENT_BACKLOG_MAX (256U * 1024U)
+
+void invocation_free(Invocation *inv)
+{
+        Gateway *g;
+
+        if (!inv)
+                return;
+        g = inv->gateway;
+        if (inv->client)
+                inv->client->invocation = NULL;
+        buf_done(&inv->answer);
+        free(inv->payload);
+        free(inv->client_context);
+        free(inv->log_result);
+        free(inv->executed_version);
+        free(inv->function_error_type);
+        LIST_REMOVE(g->invocations, inv);
+        g->n_invocations--;
+        inv->function->n_invocations--;
+        gateway_function_gc(inv->function);
+        if (inv->event)
+                g->n_events--;
+        g->metrics.in_flight = g->n_invocations;
+        free(inv);
+        gateway_update_timers(g);
+}
+
+/* The client waiting for the answer, no longer tied to it: answering may close the connection, or
+ * start on its next request, and neither may touch the invocation then. */
+static ClientConn *invocation_detach(Invocation *inv)
+{
+        ClientConn *c = inv->client;
+
+        if (c)
+                c->invocation = NULL;
+        inv->client = NULL;
+        return c;
+}
+
+void invocation_fail(Invocation *inv, int status, const char *type, const char *message, const char *reason)
+{
+        ClientConn *c = invocation_detach(inv);
+
+        if (c)
+                client_reply_error(c, inv->function->name, inv->request_id, status, type, message, reason);
+        else if (inv->event)
+                log_warning("Event invocation %s of '%s' failed: %s", inv->request_id, inv->function->name,
+                            message);
+        invocation_free(inv);
+}
+
+void invocation_client_gone(Invocation *inv)
+{
+        inv->client = NULL;
+        if (!inv->lease) {
+                /* Still waiting for an instance: nothing runs for it yet. */
+                function_unqueue(inv);
+                return invocation_free(inv);
+        }
+        /* The invocation may be running: it finishes, its answer is read and dropped. */
+        upstream_pause(inv->lease->upstream, false);
+}
+
+void invocation_client_drained(Invocation *inv)
+{
+        if (inv->lease)
+                upstream_pause(inv->lease->upstream, false);
+}
+
+/* The head of the client's answer, from what the instance said. */
+static void answer_head(Invocation *inv, HttpConn *h, const char *function_error, const char *log_result,
+                        const char *executed_version)
+{
+        http_conn_begin(h, inv->status);
+        http_conn_header(h, "Content-Type", "application/json");
+        http_conn_header(h, "x-amzn-RequestId", inv->request_id);
+        if (inv->status == 200)
+                http_conn_header(h, "X-Amz-Executed-Version", executed_version ?: "$LATEST");
+        if (inv->function_error)
+                http_conn_header(h, "X-Amz-Function-Error", function_error ?: "Unhandled");
+        if (inv->log_tail && log_result)
+                http_conn_header(h, "X-Amz-Log-Result", log_result);
+        if (inv->status == 413)
+                http_conn_header(h, "x-amzn-ErrorType", "RequestTooLargeException");
+}
+
+static int dup_value(char **slot, const char *v)
+{
+        if (!v)
+                return 0;
+        *slot = strdup(v);
+        return *slot ? 0 : -ENOMEM;
+}
+
+static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdata)
+{
+        Invocation *inv = userdata;
+        ClientConn *c;
+
+        inv->status = head->status;
+        inv->function_error = head->function_error != NULL;
+        /* The emulator answers a runtime that died with 502: to Lambda's clients that is a function
+         * error like any other. */
+        if (inv->status == 502) {
+                inv->function_error = true;
+                inv->status = 200;
+        }
+        if (!inv->client)
+                return 0;
+
+        if (head->content_length == UINT64_MAX) {
+                /* No length up front (a chunked answer): collected, and sent whole at the end. */
+                inv->answer.max = ANSWER_MAX;
+                if (dup_value(&inv->function_error_type, head->function_error) < 0 ||
+                    dup_value(&inv->log_result, head->log_result) < 0 ||
+                    dup_value(&inv->executed_version, head->executed_version) < 0)
+                        return -ENOMEM;
+                return 0;
+        }
+
+        /* Streamed: the head goes now, the body as it arrives. */
+        inv->answering = true;
+        c = inv->client;
+        answer_head(inv, c->http, head->function_error, head->log_result, head->executed_version);
+        if (head->content_length == 0)
+                c = invocation_detach(inv);
+        http_conn_end_head(c->http, head->content_length);
+        return 0;
+}
+
+static int on_upstream_body(Upstream *u, const char *p, size_t n, void *userdata)
+{
+        Invocation *inv = userdata;
+        ClientConn *c = inv->client;
+
+        if (!c)
+                return 0; /* an Event invocation, or the client left */
+        if (!inv->answering)
+                return buf_append(&inv->answer, p, n) < 0 ? -EMSGSIZE : 0;
+
+        /* The piece that completes the answer frees the connection for its next request first. */
+        if ((uint64_t) n >= c->http->body_left)
+                (void) invocation_detach(inv);
+        http_conn_write(c->http, p, n);
+        if (inv->client && inv->client->http->out.len > CLIENT_BACKLOG_MAX)
+                upstream_pause(u, true);
+        return 0;
+}
+
+static void answer_whole(Invocation *inv)
+{
+        ClientConn *c = invocation_detach(inv);
+
+        if (!c)
+                return;
+        answer_head(inv, c->http, inv->function_error_type, inv->log_result, inv->executed_version);
+        http_conn_end(c->http, inv->answer.data ?: "", inv->answer.len);
+}
+
+static void on_upstream_done(Upstream *u, int error, void *userdata)
+{
+        Invocation *inv = userdata;
+        Gateway *g = inv->gateway;
+        Lease *l = inv->lease;
+        double seconds = (double) (now_usec(CLOCK_MONOTONIC) - inv->start_usec) / 1e6;
+        ClientConn *c;
+
+        inv->lease = NULL;
+        if (error == 0) {
+                metrics_observe(&g->metrics, inv->function->name, inv->status, inv->function_error,
+                                inv->cold, seconds);
+                if (!inv->answering)
+                        answer_whole(inv);
+                /* Any whole answer means lambda-rie is alive: it recovers from a crashed runtime by
+                 * itself. */
+                lease_done(l, true);
+                return invocation_free(inv);
+        }
+
+        if (error == -ECONNREFUSED && !inv->retried) {
+                /* Nothing reached the function: give the dead instance back and try a fresh one. */
+                log_info("Instance %.12s of '%s' refused the connection; retrying on another.", l->id,
+                         inv->function->name);
+                inv->retried = true;
+                lease_done(l, false);
+                return function_queue(inv);
+        }
+
+        lease_done(l, false);
+        if (inv->answering) {
+                /* Part of the answer is with the client: all that is left is to cut it off. */
+                log_warning("The answer of instance %.12s to invocation %s of '%s' broke off: %s", l->id,
+                            inv->request_id, inv->function->name, strerror(-error));
+                metrics_observe(&g->metrics, inv->function->name, 502, false, inv->cold, seconds);
+                c = invocation_detach(inv);
+                if (c)
+                        http_conn_close(c->http);
+                return invocation_free(inv);
+        }
+        switch (error) {
+        case -ECONNREFUSED:
+        case -ECONNRESET:
+                /* It may have run: never twice on our own. An instance that went away under it (its
+                 * manager restarting, its container killed) is a passing fault: 503, retry. */
+                return invocation_fail(inv, 503, "ServiceException",
+                                       "The instance went away during the invocation; retry shortly.", NULL);
+        case -ETIMEDOUT:
+                return invocation_fail(inv, 504, "ServiceException", "The instance did not answer in time.",
+                                       NULL);
+        case -EMSGSIZE:
+                return invocation_fail(inv, 502, "ServiceException", "The instance's answer is too large.",
+                                       NULL);
+        case -EPIPE:
+                return invocation_fail(inv, 502, "ServiceException", "The instance's answer was cut short.",
+                                       NULL);
+        case -ENOMEM:
+                return invocation_fail(inv, 500, "ServiceException", "Out of memory.", NULL);
+        default:
+                return invocation_fail(inv, 502, "ServiceException", "The instance's answer is malformed.",
+                                       NULL);
+        }
+}
+
+static const UpstreamOps upstream_ops = {
+        .head = on_upstream_head,
+        .body = on_upstream_body,
+        .done = on_upstream_done,
+};
+
+/* The request to lambda-rie's invoke endpoint, into the lease's buffer (kept for the next one). */
+static int request_head(Invocation *inv, Buf *b)
+{
+        int r;
+
+        buf_clear(b);
+        r = buf_printf(b,
+                       "POST /2015-03-31/functions/function/invocations HTTP/1.1\r\n"
+                       "Host: instance\r\n"
+                       "Content-Type: application/json\r\n"
+                       "Content-Length: %zu\r\n"
+                       "X-Amzn-RequestId: %s\r\n"
+                       "%s",
+                       inv->payload_len, inv->request_id, inv->log_tail ? "X-Amz-Log-Type: Tail\r\n" : "");
+        if (r >= 0 && inv->client_context)
+                r = buf_printf(b, "X-Amz-Client-Context: %s\r\n", inv->client_context);
+        if (r >= 0)
+                r = buf_append(b, "\r\n", 2);
+        return r;
+}
+
+void invocation_start(Invocation *inv, Lease *l)
+{
+        int r;
+
+        inv->lease = l;
+        r = request_head(inv, &l->request);
+        if (r >= 0)
+                r = upstream_request(l->upstream, l->request.data, l->request.len, inv->payload,
+                                     inv->payload_len, ANSWER_MAX,
+                                     inv->gateway->config.upstream_timeout_usec, &upstream_ops, inv);
+        if (r < 0) {
+                inv->lease = NULL;
+                lease_done(l, true);
+                invocation_fail(inv, 500, "ServiceException", "Failed to start the invocation.", NULL);
+        }
+}
+
+void invocation_handle(ClientConn *c, const Route *route)
+{
+        Gateway *g = c->gateway;
+        HttpRequest *req = &c->http->req;
+        LambdaInvokeHeaders h;
+        const char *type, *message;
+        GatewayFunction *f;
+        Invocation *inv;
+
+        if (lambda_invoke_headers_parse(req, &h, &type, &message) < 0)
+                return client_reply_error(c, route->function, NULL, 400, type, message, NULL);
+        if (req->body.len > 0 && !json_text_is_valid(req->body.data, req->body.len))
+                return client_reply_error(
+                        c, route->function, NULL, 400, "InvalidRequestContentException",
+                        "Could not parse request body into json: the payload must be JSON.", NULL);
+        if (h.type == LAMBDA_INVOKE_EVENT && req->body.len > LAMBDA_EVENT_PAYLOAD_MAX)
+                return client_reply_error(
+                        c, route->function, NULL, 413, "RequestTooLargeException",
+                        "Request must be smaller than 1048576 bytes for the InvokeAsync operation.", NULL);
+        if (h.type == LAMBDA_INVOKE_DRY_RUN) {
+                http_conn_begin(c->http, 204);
+                metrics_observe(&g->metrics, route->function, 204, false, false, 0);
+                http_conn_end(c->http, NULL, 0);
+                return;
+        }
+        if (h.type == LAMBDA_INVOKE_EVENT && g->n_events >= g->config.max_events)
+                return client_reply_error(c, route->function, NULL, 429, "TooManyRequestsException",
+                                          "Too many asynchronous invocations are queued.",
+                                          "ReservedFunctionConcurrentInvocationLimitExceeded");
+
+        f = gateway_function_get(g, route->function);
+        inv = calloc(1, sizeof(Invocation));
+        if (!f || !inv || (h.client_context && !(inv->client_context = strdup(h.client_context)))) {
+                if (inv)
+                        free(inv->client_context);
+                free(inv);
+                return client_reply_error(c, route->function, NULL, 500, "ServiceException",
+                                          "Out of memory.", NULL);
+        }
+        inv->gateway = g;
+        inv->function = f;
+        inv->event = h.type == LAMBDA_INVOKE_EVENT;
+        inv->log_tail = h.log_tail;
+        inv->start_usec = now_usec(CLOCK_MONOTONIC);
+        uuid_generator_next(&g->ids, inv->request_id);
+        inv->payload = buf_steal(&req->body, &inv->payload_len);
+        LIST_PREPEND(g->invocations, inv);
+        g->n_invocations++;
+        f->n_invocations++;
+        g->metrics.in_flight = g->n_invocations;
+
+        if (inv->event) {
+                g->n_events++;
+                http_conn_begin(c->http, 202);
+                http_conn_header(c->http, "x-amzn-RequestId", inv->request_id);
+                metrics_observe(&g->metrics, f->name, 202, false, false, 0);
+                http_conn_end(c->http, NULL, 0);
+        } else {
+                inv->client = c;
+                c->invocation = inv;
+        }
+        gateway_update_timers(g);
+        function_queue(inv);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * invocation.h: one invocation from the request to the answer: the Invoke API's checks of the
+ * request, waiting for an instance (lease.h), the request to the instance over the lease's upstream
+ * connection, and the answer passed on to the client as it arrives, in Lambda's shapes (function
+ * errors as 200 with X-Amz-Function-Error). Event invocations are answered 202 at once and run
+ * without a client.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "client.h"
+#include "lease.h"
+#include "route.h"
+#include "util.h"
+
+struct Invocation {
+        Gateway *gateway;
+        ClientConn *client; /* NULL for Event invocations, or once the client left */
+        GatewayFunction *function;
+        Lease *lease;
+        char request_id[UUID_STRING_MAX];
+        bool event;
+        bool log_tail;
+        bool retried;
+        bool cold;
+        bool answering; /* the client has bytes of the answer: a failure now can only close it */
+        bool function_error;
+        int status; /* what the client is told */
+        char *payload;
+        size_t payload_len;
+        char *client_context;
+        uint64_t start_usec;
+        uint64_t deadline; /* waiting for an instance ends here */
+        Buf answer;        /* the body of an answer that does not say its length up front */
+        char *log_result, *executed_version, *function_error_type;
+
+        Invocation *prev, *next; /* Gateway.invocations */
+        Invocation *wnext;       /* the function's queue */
+};
+
+/* POST .../invocations */
+void invocation_handle(ClientConn *c, const Route *route);
+
+void invocation_free(Invocation *inv);
+
+/* Ends the invocation with a service error (or silently for Event invocations). */
+void invocation_fail(Invocation *inv, int status, const char *type, const char *message, const char *reason);
+
+/* An instance for it: send the request. */
+void invocation_start(Invocation *inv, Lease *l);
+
+/* Its client left (the connection closes): the answer is dropped, the instance finishes. */
+void invocation_client_gone(Invocation *inv);
+
+/* The client took what it was sent so far: read more of the answer. */
+void invocation_client_drained(Invocation *inv);

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invocation.h"
+#include "lease.h"
+#include "list.h"
+#include "log.h"
+#include "manager-client.h"
+
+GatewayFunction *gateway_function_get(Gateway *g, const char *name)
+{
+        GatewayFunction *f;
+
+        for (f = g->functions; f; f = f->next)
+                if (strcmp(f->name, name) == 0)
+                        return f;
+        f = calloc(1, sizeof(GatewayFunction));
+        if (!f)
+                return NULL;
+        f->gateway = g;
+        (void) snprintf(f->name, sizeof(f->name), "%s", name);
+        LIST_PREPEND(g->functions, f);
+        return f;
+}
+
+void gateway_function_gc(GatewayFunction *f)
+{
+        if (f->leases || f->waiting || f->acquiring > 0 || f->n_invocations > 0)
+                return;
+        LIST_REMOVE(f->gateway->functions, f);
+        free(f);
+}
+
+static void lease_free(Lease *l)
+{
+        if (!l)
+                return;
+        LIST_REMOVE(l->function->leases, l);
+        upstream_free(l->upstream);
+        buf_done(&l->request);
+        free(l->id);
+        free(l);
+}
+
+void gateway_function_free_all(Gateway *g)
+{
+        while (g->functions) {
+                GatewayFunction *f = g->functions;
+
+                while (f->leases)
+                        lease_free(f->leases);
+                LIST_REMOVE(g->functions, f);
+                free(f);
+        }
+}
+
+int lease_new(GatewayFunction *f, const char *id, const char *host, uint16_t port, Lease **ret)
+{
+        Lease *l = calloc(1, sizeof(Lease));
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        l->function = f;
+        l->id = strdup(id);
+        if (!l->id) {
+                free(l);
+                return -ENOMEM;
+        }
+        r = upstream_new(&l->upstream, f->gateway->event, host, port);
+        if (r < 0) {
+                free(l->id);
+                free(l);
+                return r;
+        }
+        LIST_PREPEND(f->leases, l);
+        *ret = l;
+        return 0;
+}
+
+void lease_release(Lease *l, bool healthy)
+{
+        manager_release(l->function->gateway, l->id, healthy);
+        lease_free(l);
+}
+
+void leases_forget(Gateway *g, const char *id)
+{
+        for (GatewayFunction *f = g->functions, *fnext; f; f = fnext) {
+                fnext = f->next;
+                for (Lease *l = f->leases, *next; l; l = next) {
+                        next = l->next;
+                        if (id && strcmp(l->id, id) != 0)
+                                continue;
+                        if (!l->busy)
+                                lease_free(l);
+                        else
+                                l->idle_since = UINT64_MAX; /* dropped when its invocation ends */
+                }
+                gateway_function_gc(f);
+        }
+}
+
+void leases_release_idle(Gateway *g)
+{
+        for (GatewayFunction *f = g->functions; f; f = f->next)
+                for (Lease *l = f->leases, *next; l; l = next) {
+                        next = l->next;
+                        if (!l->busy)
+                                lease_release(l, true);
+                }
+        if (g->bus)
+                (void) sd_bus_flush(g->bus);
+}
+
+static void lease_take(Lease *l, Invocation *inv)
+{
+        l->busy = true;
+        invocation_start(inv, l);
+}
+
+void lease_done(Lease *l, bool healthy)
+{
+        GatewayFunction *f = l->function;
+        Gateway *g = f->gateway;
+        Invocation *next;
+
+        l->busy = false;
+        if (!healthy || l->idle_since == UINT64_MAX || g->draining) {
+                lease_release(l, healthy && l->idle_since != UINT64_MAX);
+                manager_pump(f);
+                return;
+        }
+        next = function_pop_waiting(f);
+        if (next)
+                return lease_take(l, next);
+        /* Only a change of state re-arms the keep-alive timer: a lease that was already the next to
+         * expire keeps the timer as it is. */
+        l->idle_since = now_usec(CLOCK_MONOTONIC);
+        gateway_update_timers(g);
+}
+
+void function_queue(Invocation *inv)
+{
+        GatewayFunction *f = inv->function;
+
+        inv->deadline = now_usec(CLOCK_MONOTONIC) + inv->gateway->config.queue_timeout_usec;
+        for (Lease *l = f->leases; l; l = l->next)
+                if (!l->busy && l->idle_since != UINT64_MAX)
+                        return lease_take(l, inv);
+
+        if (f->waiting_tail)
+                f->waiting_tail->wnext = inv;
+        else
+                f->waiting = inv;
+        f->waiting_tail = inv;
+        f->n_waiting++;
+        manager_pump(f);
+}
+
+void function_unqueue(Invocation *inv)
+{
+        GatewayFunction *f = inv->function;
+        Invocation *prev = NULL;
+
+        for (Invocation *w = f->waiting; w; prev = w, w = w->wnext)
+                if (w == inv) {
+                        if (prev)
+                                prev->wnext = w->wnext;
+                        else
+                                f->waiting = w->wnext;
+                        if (f->waiting_tail == w)
+                                f->waiting_tail = prev;
+                        f->n_waiting--;
+                        w->wnext = NULL;
+                        return;
+                }
+}
+
+Invocation *function_pop_waiting(GatewayFunction *f)
+{
+        Invocation *inv = f->waiting;
+
+        if (!inv)
+                return NULL;
+        f->waiting = inv->wnext;
+        if (!f->waiting)
+                f->waiting_tail = NULL;
+        f->n_waiting--;
+        inv->wnext = NULL;
+        return inv;
+}
+
+uint64_t leases_tick(Gateway *g, uint64_t now)
+{
+        /* Invocations that waited too long for one of our instances at the limit: throttled, as
+         * Lambda does. */
+        for (GatewayFunction *f = g->functions; f; f = f->next)
+                for (Invocation *inv = f->waiting, *next; inv; inv = next) {
+                        next = inv->wnext;
+                        if (inv->deadline <= now && f->acquiring < f->n_waiting) {
+                                function_unqueue(inv);
+                                invocation_fail(inv, 429, "TooManyRequestsException",
+                                                "Rate exceeded: the function is at its concurrency limit.",
+                                                "ConcurrentInvocationLimitExceeded");
+                                /* The list changed (and the function may be gone): the next tick. */
+                                return now;
+                        }
+                }
+
+        for (GatewayFunction *f = g->functions, *fnext; f; f = fnext) {
+                fnext = f->next;
+                for (Lease *l = f->leases, *next; l; l = next) {
+                        next = l->next;
+                        if (!l->busy && l->idle_since + g->config.lease_idle_usec <= now)
+                                lease_release(l, true);
+                }
+                gateway_function_gc(f);
+        }
+        return leases_next_deadline(g);
+}
+
+uint64_t leases_next_deadline(const Gateway *g)
+{
+        uint64_t next = UINT64_MAX;
+
+        for (GatewayFunction *f = g->functions; f; f = f->next) {
+                for (Lease *l = f->leases; l; l = l->next)
+                        if (!l->busy && l->idle_since != UINT64_MAX)
+                                next = MIN(next, l->idle_since + g->config.lease_idle_usec);
+                /* Invocations whose Acquire already failed wait for our own instances, not forever. */
+                if (f->acquiring < f->n_waiting)
+                        for (Invocation *inv = f->waiting; inv; inv = inv->wnext)
+                                next = MIN(next, inv->deadline);
+        }
+        return next;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * lease.h: the instances the gateway holds, per function. A lease on an instance (from the manager's
+ * Acquire) is kept while it is warm and reused by the next invocation, with one kept-alive upstream
+ * connection; invocations that find none free wait in the function's queue, in order, for a lease
+ * that comes back or one the manager grants. Leases unused for --lease-idle go back to the manager.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "gateway.h"
+#include "upstream.h"
+
+typedef struct Lease Lease;
+
+struct Lease {
+        GatewayFunction *function;
+        char *id;
+        Upstream *upstream;
+        Buf request; /* the head of the request in flight, its memory kept for the next */
+        bool busy;
+        uint64_t idle_since; /* UINT64_MAX: forgotten while busy, dropped when its invocation ends */
+        Lease *prev, *next;
+};
+
+struct GatewayFunction {
+        Gateway *gateway;
+        char name[65];
+        Lease *leases;
+        Invocation *waiting, *waiting_tail;
+        unsigned n_waiting;
+        unsigned acquiring; /* Acquire calls in flight */
+        unsigned n_invocations;
+        GatewayFunction *prev, *next;
+};
+
+/* The function of this name, made on first use. NULL on ENOMEM. */
+GatewayFunction *gateway_function_get(Gateway *g, const char *name);
+/* Forgets the function once nothing refers to it (clients may name any number of functions). */
+void gateway_function_gc(GatewayFunction *f);
+void gateway_function_free_all(Gateway *g);
+
+/* A lease the manager granted on the instance at host:port. */
+int lease_new(GatewayFunction *f, const char *id, const char *host, uint16_t port, Lease **ret);
+/* Gives the lease back to the manager and forgets it. */
+void lease_release(Lease *l, bool healthy);
+/* After an invocation: the lease goes to the next waiting invocation, idles, or (unhealthy,
+ * forgotten, draining) goes back to the manager. */
+void lease_done(Lease *l, bool healthy);
+/* The manager restarted (id NULL) or an instance stopped: leases pointing there are worthless. */
+void leases_forget(Gateway *g, const char *id);
+/* Gives back every lease not in use (exit). */
+void leases_release_idle(Gateway *g);
+
+/* Queues an invocation for an instance: a free lease at once, else the function's queue (which asks
+ * the manager for one). */
+void function_queue(Invocation *inv);
+void function_unqueue(Invocation *inv);
+Invocation *function_pop_waiting(GatewayFunction *f);
+
+/* Timers: leases past their keep-alive go back, invocations waiting too long at the limit get 429.
+ * Returns the next deadline (UINT64_MAX: none). */
+uint64_t leases_tick(Gateway *g, uint64_t now);
+uint64_t leases_next_deadline(const Gateway *g);

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "lambda-contract.h"
+#include "list-functions.h"
+#include "manager-client.h"
+
+#define MAX_ITEMS_DEFAULT 50U
+
+static int compare_function_names(const void *a, const void *b)
+{
+        json_object *x = *(json_object *const *) a, *y = *(json_object *const *) b, *vx = NULL, *vy = NULL;
+
+        (void) json_object_object_get_ex(x, "FunctionName", &vx);
+        (void) json_object_object_get_ex(y, "FunctionName", &vy);
+        return strcmp(json_object_get_string(vx) ?: "", json_object_get_string(vy) ?: "");
+}
+
+static json_object *function_entry(const Gateway *g, const char *name, const char *image)
+{
+        json_object *fn = json_object_new_object();
+        char arn[256];
+
+        if (!fn)
+                return NULL;
+        gateway_function_arn(g, name, arn, sizeof(arn));
+        if (json_object_object_add(fn, "FunctionName", json_object_new_string(name)) < 0 ||
+            json_object_object_add(fn, "FunctionArn", json_object_new_string(arn)) < 0 ||
+            json_object_object_add(fn, "PackageType", json_object_new_string("Image")) < 0 ||
+            json_object_object_add(fn, "Version", json_object_new_string("$LATEST")) < 0 ||
+            json_object_object_add(fn, "Description", json_object_new_string(image)) < 0) {
+                json_object_put(fn);
+                return NULL;
+        }
+        return fn;
+}
+
+/* The page after lc->marker of the manager's list, or -EBADMSG/-ENOMEM. */
+static int build_page(const Gateway *g, ListCall *lc, sd_bus_message *m, json_object **ret)
+{
+        unsigned max_items = lc->max_items ?: MAX_ITEMS_DEFAULT, count = 0;
+        json_object *root = NULL, *list = NULL;
+        const char *name, *image;
+        uint32_t min, max, n, idle;
+        int implicit, r;
+
+        root = json_object_new_object();
+        list = json_object_new_array();
+        if (!root || !list) {
+                json_object_put(root);
+                json_object_put(list);
+                return -ENOMEM;
+        }
+        json_object_object_add(root, "Functions", list);
+
+        r = sd_bus_message_enter_container(m, 'a', "(ssbuuuu)");
+        while (r > 0 && (r = sd_bus_message_read(m, "(ssbuuuu)", &name, &image, &implicit, &min, &max, &n,
+                                                 &idle)) > 0) {
+                json_object *fn;
+
+                /* The manager lists in no order; the marker is the last name of the previous page. */
+                if (lc->marker[0] && strcmp(name, lc->marker) <= 0)
+                        continue;
+                if (count++ >= max_items)
+                        continue;
+                fn = function_entry(g, name, image);
+                if (!fn || json_object_array_add(list, fn) < 0) {
+                        json_object_put(fn);
+                        json_object_put(root);
+                        return -ENOMEM;
+                }
+        }
+        if (r < 0) {
+                json_object_put(root);
+                return -EBADMSG;
+        }
+        /* By name, so that pages are stable. */
+        json_object_array_sort(list, compare_function_names);
+        if (count > max_items && json_object_array_length(list) > 0) {
+                json_object *last = json_object_array_get_idx(list, json_object_array_length(list) - 1), *v;
+
+                if (json_object_object_get_ex(last, "FunctionName", &v))
+                        json_object_object_add(root, "NextMarker",
+                                               json_object_new_string(json_object_get_string(v)));
+        }
+        *ret = root;
+        return 0;
+}
+
+static int on_listed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        ListCall *lc = userdata;
+        ClientConn *c = lc->client;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        json_object *root = NULL;
+        const char *body;
+        Gateway *g;
+        int status, r;
+
+        if (!c) {
+                free(lc);
+                return 0;
+        }
+        g = c->gateway;
+        c->list_call = NULL;
+        if (e) {
+                const char *type = manager_error_status(e, &status);
+
+                g->metrics.manager_errors += status == 503;
+                client_reply_error(c, NULL, NULL, status, type, e->message ?: "The function manager failed.",
+                                   NULL);
+                free(lc);
+                return 0;
+        }
+
+        r = build_page(g, lc, m, &root);
+        free(lc);
+        if (r < 0) {
+                client_reply_error(c, NULL, NULL, r == -ENOMEM ? 500 : 502, "ServiceException",
+                                   r == -ENOMEM ? "Out of memory." : "The manager's list is invalid.", NULL);
+                return 0;
+        }
+        g->manager_known = true;
+        body = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+        client_reply_plain(c, 200, "application/json", body, strlen(body));
+        json_object_put(root);
+        return 0;
+}
+
+void list_functions_handle(ClientConn *c, const Route *route)
+{
+        Gateway *g = c->gateway;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        ListCall *lc;
+        int r;
+
+        lc = calloc(1, sizeof(ListCall));
+        if (!lc)
+                return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
+        *lc = (ListCall){ .client = c, .max_items = route->max_items };
+        memcpy(lc->marker, route->marker, sizeof(lc->marker));
+
+        r = sd_bus_message_new_method_call(g->bus, &m, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
+                                           LAMBDAD_MANAGER_INTERFACE, "ListFunctions");
+        if (r >= 0)
+                r = sd_bus_call_async(g->bus, NULL, m, on_listed, lc, g->config.manager_timeout_usec);
+        if (r < 0) {
+                free(lc);
+                g->metrics.manager_errors++;
+                return client_reply_error(c, NULL, NULL, 503, "ServiceException",
+                                          "The function manager is not reachable.", NULL);
+        }
+        c->list_call = lc;
+}

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "invocation.h"
+#include "lambda-contract.h"
+#include "log.h"
+#include "manager-client.h"
+#include "util.h"
+
+/* How often a gateway started before the bus tries to reach it. */
+#define BUS_RETRY_USEC (1 * USEC_PER_SEC)
+
+const char *manager_error_status(const sd_bus_error *e, int *ret_status)
+{
+        if (sd_bus_error_has_name(e, LAMBDAD_ERROR_FUNCTION_NOT_FOUND)) {
+                *ret_status = 404;
+                return "ResourceNotFoundException";
+        }
+        if (sd_bus_error_has_name(e, LAMBDAD_ERROR_LIMIT_EXCEEDED)) {
+                *ret_status = 429;
+                return "TooManyRequestsException";
+        }
+        if (sd_bus_error_has_name(e, LAMBDAD_ERROR_START_FAILED)) {
+                *ret_status = 502;
+                return "ServiceException";
+        }
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_INVALID_ARGS)) {
+                *ret_status = 400;
+                return "InvalidParameterValueException";
+        }
+        /* Unreachable, restarting, timed out, BackendUnavailable: try again shortly. */
+        *ret_status = 503;
+        return "ServiceException";
+}
+
+static int on_released(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+
+        if (e)
+                log_debug("Release failed: %s", e->message);
+        return 0;
+}
+
+void manager_release(Gateway *g, const char *instance_id, bool healthy)
+{
+        int r;
+
+        if (!g->bus)
+                return;
+        r = sd_bus_call_method_async(g->bus, NULL, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
+                                     LAMBDAD_MANAGER_INTERFACE, "Release", on_released, NULL, "sb",
+                                     instance_id, healthy);
+        if (r < 0)
+                log_warning_errno(r, "Failed to release %s: %m", instance_id);
+}
+
+/* The manager's error for the invocation it was asked for. */
+static void fail_waiting(GatewayFunction *f, const char *message, int status, const char *type)
+{
+        Gateway *g = f->gateway;
+        Invocation *inv;
+        char arn[256], text[320];
+
+        /* The error answers the oldest waiting invocation: that is the one it was made for. Others keep
+         * theirs; failing it comes last, as that may free the function. */
+        inv = function_pop_waiting(f);
+        manager_pump(f);
+        if (!inv)
+                return gateway_function_gc(f);
+        if (status == 404) {
+                gateway_function_arn(g, f->name, arn, sizeof(arn));
+                (void) snprintf(text, sizeof(text), "Function not found: %s", arn);
+                return invocation_fail(inv, status, type, text, NULL);
+        }
+        invocation_fail(inv, status, type, message,
+                        status == 429 ? "ConcurrentInvocationLimitExceeded" : NULL);
+}
+
+static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        GatewayFunction *f = userdata;
+        Gateway *g = f->gateway;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        const char *id, *host;
+        uint16_t port;
+        Invocation *inv;
+        Lease *l;
+        int r;
+
+        f->acquiring--;
+        if (e) {
+                int status;
+                const char *type = manager_error_status(e, &status);
+
+                if (status == 503) {
+                        g->manager_known = false;
+                        g->metrics.manager_errors++;
+                }
+                /* At the limit while we hold instances of the function: they come back as their
+                 * invocations end, and serve the waiting ones (until their deadline). */
+                if (status == 429 && f->leases)
+                        return 0;
+                fail_waiting(f, e->message ?: "The function could not be run.", status, type);
+                return 0;
+        }
+        g->manager_known = true;
+
+        if (sd_bus_message_read(m, "ssq", &id, &host, &port) < 0) {
+                fail_waiting(f, "The manager's answer is invalid.", 502, "ServiceException");
+                return 0;
+        }
+        r = lease_new(f, id, host, port, &l);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to use instance %s at %s:%u: %m", id, host, port);
+                manager_release(g, id, true);
+                fail_waiting(f, "The instance cannot be reached.", 502, "ServiceException");
+                return 0;
+        }
+
+        inv = function_pop_waiting(f);
+        if (!inv) {
+                /* The waiting invocation went away (its client left): keep the instance warm. */
+                l->idle_since = now_usec(CLOCK_MONOTONIC);
+                gateway_update_timers(g);
+                return 0;
+        }
+        inv->cold = true;
+        l->busy = true;
+        invocation_start(inv, l);
+        return 0;
+}
+
+static int call_acquire(GatewayFunction *f)
+{
+        Gateway *g = f->gateway;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(g->bus, &m, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
+                                           LAMBDAD_MANAGER_INTERFACE, "Acquire");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", f->name);
+        if (r < 0)
+                return r;
+        /* Once the manager is known to answer, a cold start may take its time; until then the short
+         * bound applies, activation included. */
+        r = sd_bus_call_async(g->bus, NULL, m, on_acquired, f, g->config.acquire_timeout_usec);
+        if (r < 0)
+                return r;
+        f->acquiring++;
+        return 0;
+}
+
+static void ping_manager(Gateway *g);
+
+/* Fails a list of invocations (linked through wnext) with 503: last, as failing the last
+ * invocation of a function may free the function. */
+static void fail_all(Invocation *failed, const char *message)
+{
+        while (failed) {
+                Invocation *inv = failed;
+
+                failed = inv->wnext;
+                inv->wnext = NULL;
+                invocation_fail(inv, 503, "ServiceException", message, NULL);
+        }
+}
+
+void manager_pump(GatewayFunction *f)
+{
+        Invocation *failed = NULL;
+
+        /* Whether the manager answers at all is learnt within the short bound first; the Acquire may
+         * then take as long as a cold start does. */
+        if (!f->gateway->manager_known)
+                return ping_manager(f->gateway);
+
+        while (f->acquiring < f->n_waiting)
+                if (call_acquire(f) < 0) {
+                        Invocation *inv = function_pop_waiting(f);
+
+                        f->gateway->metrics.manager_errors++;
+                        inv->wnext = failed;
+                        failed = inv;
+                }
+
+        /* Last, as failing the last invocation of a function may free it. */
+        while (failed) {
+                Invocation *inv = failed;
+
+                failed = inv->wnext;
+                inv->wnext = NULL;
+                invocation_fail(inv, 503, "ServiceException", "The function manager is not reachable.",
+                                NULL);
+        }
+}
+
+static int on_pong(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Gateway *g = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        Invocation *failed = NULL;
+
+        g->pinging = false;
+        if (!e) {
+                if (g->manager_away)
+                        log_info("The function manager answers again.");
+                g->manager_away = false;
+                g->manager_known = true;
+                for (GatewayFunction *f = g->functions; f; f = f->next)
+                        manager_pump(f);
+                return 0;
+        }
+
+        /* Once per outage: every request meanwhile is counted in the metrics, not logged. */
+        if (!g->manager_away)
+                log_warning("The function manager does not answer: %s", e->message ?: e->name);
+        g->manager_away = true;
+        g->metrics.manager_errors++;
+        /* Everything waiting for it learns now. */
+        for (GatewayFunction *f = g->functions; f; f = f->next)
+                while (f->n_waiting > f->acquiring) {
+                        Invocation *inv = f->waiting_tail;
+
+                        function_unqueue(inv);
+                        inv->wnext = failed;
+                        failed = inv;
+                }
+        fail_all(failed, "The function manager is not available; retry shortly.");
+        return 0;
+}
+
+static void ping_manager(Gateway *g)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        if (g->pinging)
+                return;
+        r = sd_bus_message_new_method_call(g->bus, &m, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
+                                           "org.freedesktop.DBus.Peer", "Ping");
+        if (r >= 0)
+                r = sd_bus_call_async(g->bus, NULL, m, on_pong, g, g->config.manager_timeout_usec);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to reach the function manager: %m");
+                return;
+        }
+        g->pinging = true;
+}
+
+static int on_manager_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Gateway *g = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
+                return 0;
+        if (old_owner[0]) {
+                /* Its instances went with it (or will be cleaned up by the next one). */
+                log_info("The function manager went away; forgetting its instances.");
+                g->manager_known = false;
+                leases_forget(g, NULL);
+        }
+        return 0;
+}
+
+static int on_instance_stopped(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        const char *id, *function, *reason;
+
+        if (sd_bus_message_read(m, "sss", &id, &function, &reason) >= 0)
+                leases_forget(userdata, id);
+        return 0;
+}
+
+/* Connects to the system bus and follows the manager's comings and goings on it. Once connected, a
+ * lost bus ends the gateway (as the system bus only goes away with the system). */
+static int connect_bus(Gateway *g)
+{
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = sd_bus_open_system(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_match_async(
+                bus, NULL,
+                "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+                "member='NameOwnerChanged',arg0='" LAMBDAD_MANAGER_BUS_NAME "'",
+                on_manager_owner_changed, NULL, g);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(bus, NULL, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
+                                              LAMBDAD_MANAGER_INTERFACE, "InstanceStopped",
+                                              on_instance_stopped, NULL, g);
+        if (r < 0)
+                return log_error_errno(r, "Failed to subscribe to the manager's signals: %m");
+        r = sd_bus_attach_event(bus, g->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus: %m");
+        (void) sd_bus_set_exit_on_disconnect(bus, true);
+        g->bus = TAKE_PTR(bus);
+        return 0;
+}
+
+static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Gateway *g = userdata;
+        int r;
+
+        r = connect_bus(g);
+        if (r >= 0) {
+                log_info("Connected to the system bus.");
+                g->bus_retry = sd_event_source_disable_unref(g->bus_retry);
+                return 0;
+        }
+        log_full_errno(LOG_DEBUG, r, "The system bus is still not reachable: %m");
+        (void) sd_event_source_set_time_relative(s, BUS_RETRY_USEC);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+int manager_client_start(Gateway *g)
+{
+        int r;
+
+        r = connect_bus(g);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r >= 0)
+                return 0;
+
+        /* A container deployment may start the gateway before the bus: serve anyway (503 for what
+         * needs the manager, see manager_client_ready()) and connect once the bus is there. */
+        log_warning_errno(
+                r, "The system bus is not reachable (%m); retrying every second, answering 503 meanwhile.");
+        r = sd_event_add_time_relative(g->event, &g->bus_retry, CLOCK_MONOTONIC, BUS_RETRY_USEC, 0,
+                                       on_bus_retry, g);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the bus retry timer: %m");
+        (void) sd_event_source_set_description(g->bus_retry, "bus-retry");
+        return 0;
+}
+
+bool manager_client_ready(const Gateway *g)
+{
+        return g->bus;
+}

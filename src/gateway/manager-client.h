@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * manager-client.h: the gateway's side of org.lambdad.Manager1 on the system bus: Acquire and Release
+ * of instances, a short-bounded check that the manager answers at all (so that a manager that is
+ * away gets 503 within --manager-timeout, never D-Bus's 25 s), its signals (a new lifetime, an
+ * instance that stopped), and the HTTP status each of its errors means.
+ */
+
+#include <stdbool.h>
+
+#include <systemd/sd-bus.h>
+
+#include "gateway.h"
+#include "lease.h"
+
+/* Connects to the system bus and subscribes to the manager's signals. When the bus is not there
+ * (yet), tries again every second; only a failure to arrange that is an error. */
+int manager_client_start(Gateway *g);
+
+/* Whether the bus is connected: until it is, nothing can reach the manager. */
+bool manager_client_ready(const Gateway *g);
+
+/* Invocations waiting without an Acquire in flight for them get one (after the manager is known to
+ * answer). */
+void manager_pump(GatewayFunction *f);
+
+/* Tells the manager a lease ended. */
+void manager_release(Gateway *g, const char *instance_id, bool healthy);
+
+/* The HTTP status and x-amzn-ErrorType for an error the manager answered. */
+const char *manager_error_status(const sd_bus_error *e, int *ret_status);

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * upstream.h: the gateway's connection to one instance, kept alive for as long as the lease on the
+ * instance lasts. An instance runs one invocation at a time, so the connection carries at most one
+ * request: it is written at once (no loop iteration in between), the answer is parsed as it arrives
+ * (upstream-parser) and handed to the owner piece by piece, and reading pauses while the owner's
+ * client lags behind. Its socket stays registered in sd-event for the connection's life.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+#include "upstream-parser.h"
+
+typedef struct Upstream Upstream;
+
+typedef struct UpstreamOps {
+        /* The answer's head; a negative return aborts the answer with that error. */
+        int (*head)(Upstream *u, const UpstreamHead *head, void *userdata);
+        /* Body bytes, to be used or copied before returning. */
+        int (*body)(Upstream *u, const char *p, size_t n, void *userdata);
+        /*
+         * The answer is complete (0), or failed: -ECONNREFUSED (nothing listens: the request never
+         * reached the instance), -ECONNRESET (the instance went away; it may have run), -ETIMEDOUT,
+         * -EBADMSG or -EMSGSIZE (a malformed or oversized answer), -EPIPE (cut short), -ENOMEM, or an
+         * error the head or body callback returned. The connection may be freed from here.
+         */
+        void (*done)(Upstream *u, int error, void *userdata);
+} UpstreamOps;
+
+/* A connection to HOST:PORT (an IP literal), made on the first request. */
+int upstream_new(Upstream **ret, sd_event *event, const char *host, uint16_t port);
+Upstream *upstream_free(Upstream *u);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Upstream *, upstream_free);
+
+/*
+ * Sends one request: head (the request line and headers, ending in an empty line) and body, both
+ * borrowed until done() runs. The answer may be at most max_body bytes. -EBUSY while another request
+ * is in flight; otherwise the outcome comes through ops, never from this call's stack.
+ */
+int upstream_request(Upstream *u, const char *head, size_t head_len, const char *body, size_t body_len,
+                     uint64_t max_body, uint64_t timeout_usec, const UpstreamOps *ops, void *userdata);
+
+/* Stops (true) or resumes reading the answer: the consumer's own buffer is full, or drained. */
+void upstream_pause(Upstream *u, bool pause);
+
+/* How many connections were made (the first, and again after the instance closed one). */
+unsigned upstream_connects(const Upstream *u);

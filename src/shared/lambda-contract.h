@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * lambda-contract.h: what more than one of lambdad's programs must agree on, said once: the manager's
+ * bus name, object, interface and error names; Lambda's limits (payloads, client context, function
+ * names); and the rules for the Invoke API's request headers, which the gateway and lambda-rie check
+ * alike.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http-request.h"
+
+/* org.lambdad.Manager1 */
+#define LAMBDAD_MANAGER_BUS_NAME  "org.lambdad.Manager1"
+#define LAMBDAD_MANAGER_OBJECT    "/org/lambdad/Manager1"
+#define LAMBDAD_MANAGER_INTERFACE "org.lambdad.Manager1"
+
+#define LAMBDAD_ERROR_FUNCTION_NOT_FOUND  "org.lambdad.Error.FunctionNotFound"
+#define LAMBDAD_ERROR_LIMIT_EXCEEDED      "org.lambdad.Error.LimitExceeded"
+#define LAMBDAD_ERROR_BACKEND_UNAVAILABLE "org.lambdad.Error.BackendUnavailable"
+#define LAMBDAD_ERROR_START_FAILED        "org.lambdad.Error.StartFailed"
+#define LAMBDAD_ERROR_INSTANCE_NOT_FOUND  "org.lambdad.Error.InstanceNotFound"
+#define LAMBDAD_ERROR_CANCELLED           "org.lambdad.Error.Cancelled"
+
+/* Lambda's payload limit for synchronous invocations and function responses. */
+#define LAMBDA_PAYLOAD_MAX ((uint64_t) 6 * 1024 * 1024)
+/* ... and for asynchronous (Event) invocations. */
+#define LAMBDA_EVENT_PAYLOAD_MAX ((uint64_t) 1024 * 1024)
+/* The Runtime API accepts a little more than the payload limit for the response envelope. */
+#define LAMBDA_RUNTIME_RESPONSE_MAX ((uint64_t) 6291556)
+/* X-Amz-Client-Context: base64 of at most this many bytes. */
+#define LAMBDA_CLIENT_CONTEXT_MAX 3583U
+/* A bare function name: 1 to 64 of [A-Za-z0-9_-]. */
+#define LAMBDA_FUNCTION_NAME_MAX 64U
+
+bool lambda_function_name_is_valid(const char *name, size_t len);
+
+typedef enum LambdaInvocationType {
+        LAMBDA_INVOKE_REQUEST_RESPONSE,
+        LAMBDA_INVOKE_EVENT,
+        LAMBDA_INVOKE_DRY_RUN,
+} LambdaInvocationType;
+
+typedef struct LambdaInvokeHeaders {
+        LambdaInvocationType type;
+        bool log_tail;              /* X-Amz-Log-Type: Tail */
+        const char *client_context; /* X-Amz-Client-Context as sent (base64), or NULL */
+} LambdaInvokeHeaders;
+
+/*
+ * The Invoke API's headers of a request: X-Amz-Invocation-Type (RequestResponse, Event, DryRun;
+ * default RequestResponse), X-Amz-Log-Type (None, Tail) and X-Amz-Client-Context (base64 of at most
+ * LAMBDA_CLIENT_CONTEXT_MAX bytes decoding to text that fits in a header). 0, or -EINVAL with the
+ * x-amzn-ErrorType and message to answer 400 with.
+ */
+int lambda_invoke_headers_parse(const HttpRequest *req, LambdaInvokeHeaders *ret,
+                                const char **ret_error_type, const char **ret_message);

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# docker-compose.yml on a Docker Swarm of two nodes on this one machine: the host's dockerd is the
+# swarm manager, advertising on a veth pair; a second dockerd in a network namespace of its own
+# (and a private /run, so that its containers' /var/run/docker.sock is its own) joins as a worker.
+# `docker stack deploy` runs bus, manager and gateway on both nodes (global services; each manager
+# drives its own node's engine; the gateways publish in host mode). Invocations go to both nodes'
+# gateways and run on both nodes; a rolling restart of the managers (`docker service update
+# --force`) under load gives only 200s and 503s with Retry-After; `docker stack rm` leaves no
+# function container on either node. The swarm, the second engine and the namespace are removed at
+# the end. Time bound: about 2.5 minutes here (meson timeout 480 s).
+
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/compose.sh"
+lib_init swarm
+require_cmd curl
+require_cmd python3
+require_cmd ip iproute2
+require_cmd nsenter util-linux
+require_cmd unshare util-linux
+require_cmd dockerd docker.io
+ensure_dockerd
+# The swarm changes the shared engine: nobody else's manager may run meanwhile, and it is left at
+# the end whatever happens.
+lambdad_init
+compose_init
+[[ $(docker info -f '{{.Swarm.LocalNodeState}}') == inactive ]] ||
+        lib_skip "the engine is already part of a swarm (not ours to change)"
+lambdad_images hello echo
+for f in hello echo; do
+        printf '{ "image": "%s%s:latest", "max_instances": 8 }\n' "$IMAGE_PREFIX" "$f" >"$FN/$f.json"
+done
+STACK=lambdad
+NET=${STACK}_default
+
+# ---- the second node: a network namespace over a veth pair, and its own dockerd
+n=$(($$ % 200 + 20))
+NS=lambdadsw$$
+HOST_IP=10.251.$n.1
+NODE2_IP=10.251.$n.2
+NODE2=$TEST_TMP/node2
+NODE2_DATA=/var/lib/lambdad-test-swarm-$$
+mkdir -p "$NODE2" "$NODE2_DATA"
+lib_cleanup rm -rf "$NODE2_DATA"
+netns_create "$NS"
+ip link add "lsw$$" type veth peer name "lsw$$p"
+lib_cleanup ip link delete "lsw$$"
+ip link set "lsw$$p" netns "$NS"
+ip addr add "$HOST_IP/24" dev "lsw$$"
+ip link set "lsw$$" up
+ip -n "$NS" addr add "$NODE2_IP/24" dev "lsw$$p"
+ip -n "$NS" link set "lsw$$p" up
+ip -n "$NS" link set lo up
+# No default route: node 2 talks to node 1 only (the engine would otherwise try registries).
+
+# A private /run: the engine's own socket, pid file and state, where containers expect them.
+start_bg dockerd2 nsenter --net="/var/run/netns/$NS" unshare --mount --propagation private sh -c \
+        "mount -t tmpfs -o mode=0755 tmpfs /run && exec dockerd --data-root='$NODE2_DATA' \
+        -H unix:///run/docker.sock -H 'unix://$NODE2/docker.sock' --bip 10.252.$n.1/24 \
+        --default-address-pool base=10.253.0.0/16,size=24"
+D2=(docker -H "unix://$NODE2/docker.sock")
+for _ in $(seq 300); do
+        [[ $(curl -s --max-time 1 --unix-socket "$NODE2/docker.sock" http://d/_ping 2>/dev/null) == OK ]] && break
+        _lib_alive "$PID_dockerd2" || lib_fail "the second dockerd exited (see dockerd2.log)"
+        sleep 0.1
+done
+"${D2[@]}" info >/dev/null || lib_fail "the second dockerd does not answer"
+
+# stack_remove: the stack, then its network once its tasks are gone (stack rm removes both at once
+# and gives up on a network still in use), then its volumes on node 1 (node 2's go with its data).
+stack_remove() {
+        local v
+        docker stack rm "$STACK" >/dev/null 2>&1 || true
+        for _ in $(seq 100); do
+                docker network inspect "$NET" >/dev/null 2>&1 || break
+                docker network rm "$NET" >/dev/null 2>&1 && break
+                sleep 0.3
+        done
+        for v in "${STACK}_bus" "${STACK}_rie"; do
+                for _ in $(seq 50); do
+                        docker volume inspect "$v" >/dev/null 2>&1 || break
+                        docker volume rm "$v" >/dev/null 2>&1 && break
+                        sleep 0.3
+                done
+        done
+        ! docker network inspect "$NET" >/dev/null 2>&1
+}
+
+# ---- the swarm
+lib_cleanup "docker swarm leave --force >/dev/null 2>&1 || true"
+docker swarm init --advertise-addr "$HOST_IP" --listen-addr "$HOST_IP:2377" >&2
+lib_cleanup "docker -H 'unix://$NODE2/docker.sock' swarm leave --force >/dev/null 2>&1 || true"
+"${D2[@]}" swarm join --token "$(docker swarm join-token -q worker)" --advertise-addr "$NODE2_IP" \
+        --listen-addr "$NODE2_IP:2377" "$HOST_IP:2377" >&2
+check "two nodes in the swarm" assert_eq 2 "$(docker node ls -q | wc -l)" "nodes"
+
+# ---- the images on both nodes (stack deploy does not build)
+dc build >&2
+images=(lambdad-bus:test lambdad-manager:test lambdad-gateway:test "${IMAGE_PREFIX}hello:latest" "${IMAGE_PREFIX}echo:latest")
+docker save "${images[@]}" | "${D2[@]}" load >&2
+export LAMBDAD_DOCKER_GID
+
+# ---- deploy
+# Images by id: a task's engine tries a registry for any image given by tag, even one it has.
+sed_images=()
+for s in bus manager gateway; do
+        sed_images+=(-e "s|image: lambdad-$s:.*|image: $(docker image inspect -f '{{.Id}}' "lambdad-$s:test")|")
+done
+sed "${sed_images[@]}" "$LAMBDAD_SRC/docker-compose.yml" >"$TEST_TMP/stack.yml"
+lib_cleanup stack_remove
+docker stack deploy -c "$TEST_TMP/stack.yml" --resolve-image never "$STACK" >&2
+URL1=http://127.0.0.1:$PORT
+URL2=http://$NODE2_IP:$PORT
+for u in "$URL1" "$URL2"; do
+        URL=$u check "deployed: $u answers" wait_for_answer hello '"message":"Hello from lambdad!"' 90
+done
+check "each node runs bus, manager and gateway" assert_eq 6 \
+        "$(docker service ps -q --filter desired-state=running "${STACK}_bus" "${STACK}_manager" "${STACK}_gateway" | wc -l)" "tasks"
+for i in $(seq 10); do
+        URL=$URL1 invoke echo "{\"n\":$i}" >/dev/null
+        URL=$URL2 invoke echo "{\"n\":$i}" >/dev/null
+done
+n1=$(docker ps -q --filter "label=org.lambdad.network=$NET" --filter label=org.lambdad.managed-by=lambda-manager | wc -l)
+n2=$("${D2[@]}" ps -q --filter "label=org.lambdad.network=$NET" --filter label=org.lambdad.managed-by=lambda-manager | wc -l)
+check "functions ran on both nodes ($n1 on node 1, $n2 on node 2)" test "$n1" -ge 1 -a "$n2" -ge 1
+
+# ---- a rolling restart of the managers under load on both gateways
+for u in 1 2; do
+        url=URL$u
+        python3 "$LAMBDAD_SRC/tests/lib/load.py" "${!url}/functions/echo/invocations" "$KEY" 30 4 20 --keep-alive \
+                --expect '"load":1' --backoff 0.1 --log "$TEST_TMP/load$u.log" >"$TEST_TMP/load$u.out" &
+        declare "loader$u=$!"
+done
+sleep 3
+docker service update --force --detach=false "${STACK}_manager" >&2 2>"$TEST_TMP/update.log" || true
+wait "$loader1" "$loader2"
+for u in 1 2; do
+        read -r total ok n503 bad others <"$TEST_TMP/load$u.out"
+        awk '$3 == 0 { print "# no answer:", $0 }' "$TEST_TMP/load$u.log" | head -n 5
+        read -r window _ < <(load_window "$TEST_TMP/load$u.log")
+        check "service update --force under load, node $u: only 200s and 503s with Retry-After ($total requests, $ok ok, $n503 503 over ${window} s, bad: $bad $others)" \
+                test "$bad" -eq 0
+done
+for u in "$URL1" "$URL2"; do
+        URL=$u check "after the rolling restart: $u answers" wait_for_answer echo '"w":1' 60
+done
+
+# ---- stack rm leaves no function container on either node
+stack_remove
+none_left() {
+        [[ -z $(docker ps -aq --filter "label=org.lambdad.network=$NET") &&
+                -z $("${D2[@]}" ps -aq --filter "label=org.lambdad.network=$NET") ]]
+}
+check "stack rm: no function container on either node" wait_until "function containers removed" none_left
+check "stack rm: no network, no volume left on node 1" bash -c \
+        "! docker network inspect $NET >/dev/null 2>&1 && [[ -z \$(docker volume ls -q --filter name=^${STACK}_) ]]"
+
+lib_done
