@@ -48,7 +48,7 @@ NODE=/usr/bin/node
 
 usage() {
         cat <<EOF
-Usage: $PROG --rie PATH_TO_lambda-rie [--tag-prefix PREFIX] [NAME ...]
+Usage: $PROG --rie PATH_TO_lambda-rie [--tag-prefix PREFIX] [--engine docker|podman] [NAME ...]
        $PROG --print-apt-deps
        $PROG --list
 
@@ -57,11 +57,14 @@ them), tagged PREFIXNAME:latest, FROM scratch, without any registry.
 
   --rie PATH          the statically linked lambda-rie to put in every image
   --tag-prefix PREFIX prepended to each image name (e.g. "lambdad-")
+  --engine ENGINE     docker (default) or podman: whose client builds the images,
+                      into that engine's image store (podman: rootful, the store
+                      \`podman system service\` serves to lambda-manager)
   --print-apt-deps    print the Debian packages the examples need, and exit
   --list              print the names of the images that can be built, and exit
   -h, --help          this text
 
-Environment: DOCKER (docker client, default /usr/bin/docker),
+Environment: DOCKER (the client, default /usr/bin/ENGINE),
 AWS_LAMBDA_RIC_VERSION (default $AWS_LAMBDA_RIC_VERSION),
 LAMBDAD_CACHE_DIR (default /var/cache/lambdad; holds the built aws-lambda-ric).
 EOF
@@ -357,7 +360,7 @@ build_image() {
         old_id=$("$DOCKER" image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
         if ! DOCKER_BUILDKIT=0 "$DOCKER" build -q --force-rm -t "$tag" "$ctx" >"$ctx/build.log" 2>&1; then
                 cat -- "$ctx/build.log" >&2
-                die "docker build of $tag failed"
+                die "$ENGINE build of $tag failed"
         fi
         new_id=$("$DOCKER" image inspect -f '{{.Id}}' "$tag")
         if [[ -n $old_id && $old_id != "$new_id" ]]; then
@@ -384,6 +387,7 @@ list_images() {
 
 RIE=""
 TAG_PREFIX=""
+ENGINE=docker
 NAMES=()
 while (($#)); do
         case $1 in
@@ -403,6 +407,15 @@ while (($#)); do
                 ;;
         --tag-prefix=*)
                 TAG_PREFIX=${1#*=}
+                shift
+                ;;
+        --engine)
+                (($# >= 2)) || die "--engine needs docker or podman"
+                ENGINE=$2
+                shift 2
+                ;;
+        --engine=*)
+                ENGINE=${1#*=}
                 shift
                 ;;
         --print-apt-deps)
@@ -443,15 +456,21 @@ fi
 [[ -z $TAG_PREFIX || $TAG_PREFIX =~ ^[a-z0-9][a-z0-9._/:-]*$ ]] ||
         die "--tag-prefix '$TAG_PREFIX' would not make a valid image name (lowercase, digits, . _ - / :)"
 
+# Podman's client takes the same build, inspect and rm commands as docker's; it builds with
+# buildah into Podman's own store, which is where Podman's API service looks for images.
+case $ENGINE in
+docker) engine_hint="is dockerd running? nohup dockerd >/tmp/dockerd.log 2>&1 &" engine_pkg=docker.io ;;
+podman) engine_hint="podman info says why" engine_pkg=podman ;;
+*) die "--engine must be docker or podman, not '$ENGINE'" ;;
+esac
 if [[ -z ${DOCKER:-} ]]; then
-        if [[ -x /usr/bin/docker ]]; then
-                DOCKER=/usr/bin/docker
+        if [[ -x /usr/bin/$ENGINE ]]; then
+                DOCKER=/usr/bin/$ENGINE
         else
-                DOCKER=$(command -v docker) || die "docker client missing: apt-get install docker.io"
+                DOCKER=$(command -v "$ENGINE") || die "$ENGINE client missing: apt-get install $engine_pkg"
         fi
 fi
-"$DOCKER" version >/dev/null 2>&1 ||
-        die "cannot reach the Docker engine with $DOCKER (is dockerd running? nohup dockerd >/tmp/dockerd.log 2>&1 &)"
+"$DOCKER" version >/dev/null 2>&1 || die "cannot reach the $ENGINE engine with $DOCKER ($engine_hint)"
 
 ((${#NAMES[@]})) || mapfile -t NAMES < <(list_images)
 ((${#NAMES[@]})) || die "no images found under $EXAMPLES_DIR"

@@ -17,4 +17,19 @@ for spec in lambda-gateway.service:20 lambda-manager.service:30; do
                 rc=1
         fi
 done
+# The Podman drop-in (units/lambda-manager-podman.conf.in) as systemd reads it, under a root of
+# its own: it must parse, take the docker group away, and keep the score.
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root/etc/systemd/system/lambda-manager.service.d"
+cp "$units/lambda-manager.service" "$root/etc/systemd/system/"
+cp "$units/lambda-manager-podman.conf" "$root/etc/systemd/system/lambda-manager.service.d/podman.conf"
+out=$(systemd-analyze security --offline=yes --threshold=30 --root="$root" lambda-manager.service 2>&1) && st=0 || st=$?
+if ((st == 0)) && grep -q 'no supplementary groups' <<<"$out"; then
+        echo "ok lambda-manager.service with the Podman drop-in: $(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/exposure \1/p' <<<"$out"), no docker group"
+else
+        echo "FAIL lambda-manager.service with the Podman drop-in:"
+        tail -n 5 <<<"$out"
+        rc=1
+fi
 exit $rc

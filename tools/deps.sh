@@ -21,6 +21,7 @@ packages=(
         wrk nginx-light gnuplot-nox strace
         # integration and system tests
         docker.io systemd-container dbus iproute2 curl jq file python3
+        podman netavark  # the second engine the manager is tested on; netavark: its network stack as tested
         awscli        # a real Lambda client
         busybox-static
         docker-compose  # the container deployment (docker-compose.yml) and its tests

@@ -173,13 +173,14 @@ def scale_get(mode, key):
         return None
 
 
-# ---- §3 cold start
-gw_rows = rows("cold-gateway.txt")
-gw_cold = [r[0] for r in gw_rows]
-bare = rows("cold-bare.txt")
-bare_total = [r[0] for r in bare]
-cold = {}
-if gw_cold and bare_total:
+# ---- §3 cold start, on dockerd and on Podman (the same runs: cold-{gateway,bare}SUFFIX.txt)
+def cold_stats(suffix):
+    gw_rows = rows("cold-gateway%s.txt" % suffix)
+    gw_cold = [r[0] for r in gw_rows]
+    bare = rows("cold-bare%s.txt" % suffix)
+    bare_total = [r[0] for r in bare]
+    if not (gw_cold and bare_total):
+        return {}
     cold = {
         "runs": len(gw_cold),
         "timing": "curl's own time_total per call (process start-up excluded); wall_p50 includes it",
@@ -196,9 +197,26 @@ if gw_cold and bare_total:
     cold["ratio_p50"] = ratio(cold["gateway_ms"]["p50"], cold["bare_engine_ms"]["p50"])
     cold["ratio_p90"] = ratio(cold["gateway_ms"]["p90"], cold["bare_engine_ms"]["p90"])
     cold["added_p50_ms"] = cold["gateway_ms"]["p50"] - cold["bare_engine_ms"]["p50"]
-else:
+    return cold
+
+
+cold = cold_stats("")
+if not cold:
     missing.append("cold-start")
 result["cold_start"] = cold
+# On Podman when bench/run could run it (podman installed); its engine's version beside.
+cold_podman = cold_stats("-podman")
+podman_note = None
+try:
+    with open(os.path.join(RAW, "podman.txt")) as fh:
+        podman_note = fh.read().strip()
+except OSError:
+    pass
+if not cold_podman and podman_note and not podman_note.startswith("not measured"):
+    missing.append("cold-start-podman")
+if cold_podman:
+    cold_podman["engine"] = podman_note
+result["cold_start_podman"] = cold_podman
 
 # ---- §4 burst
 b = load("burst.json")
@@ -312,6 +330,7 @@ result["gateway_counters"] = {"requests_by_status_class": classes,
 # ---- headline
 result["gateway_vs_nginx_added_latency_ratio"] = rnd(lat.get("gateway_vs_nginx_added_ratio_p50"))
 result["cold_start_ratio"] = rnd(cold.get("ratio_p50"))
+result["cold_start_ratio_podman"] = rnd(cold_podman.get("ratio_p50"))
 result["throughput_scaling_ratio"] = rnd(scale_get("sleep", "ratio_vs_ideal"))
 result["throughput_scaling_ratio_zero_work"] = rnd(scale_get("zero", "ratio_vs_ideal"))
 result["throughput_scaling_ratio_zero_work_vs_direct_aggregate"] = rnd(scale_get("zero", "ratio_vs_direct_aggregate"))
@@ -461,8 +480,7 @@ for mode, title in (("sleep", "function sleeping %s ms per invocation (I/O-like;
                 f(e["direct_aggregate_rps"], 0), f(e["ratio_vs_direct_aggregate"]), f(e["gateway_p99_ms"], 2)))
     md.append("")
 
-md.append("## 3. Cold start\n")
-if cold:
+def cold_md(cold, engine):
     bm = cold["bare_engine_ms"]
     md.append("%d runs each, alternating (plus one of each not counted). Gateway: first invocation of a function with "
               "no instance (the manager creates, starts and probes the container). Bare engine: curl on the Engine "
@@ -470,11 +488,11 @@ if cold:
               "10 ms until 200.\n" % cold["runs"])
     md.append("| path | p50 ms | p90 ms | min ms | max ms |")
     md.append("|---|---|---|---|---|")
-    md.append("| gateway (socket-activated gateway → D-Bus → manager → Docker) | %s | %s | %s | %s |" % (
-        f(cold["gateway_ms"]["p50"], 1), f(cold["gateway_ms"]["p90"], 1), f(cold["gateway_ms"]["min"], 1),
+    md.append("| gateway (socket-activated gateway → D-Bus → manager → %s) | %s | %s | %s | %s |" % (
+        engine, f(cold["gateway_ms"]["p50"], 1), f(cold["gateway_ms"]["p90"], 1), f(cold["gateway_ms"]["min"], 1),
         f(cold["gateway_ms"]["max"], 1)))
-    md.append("| bare Engine API (baseline) | %s | %s | %s | %s |" % (
-        f(bm["p50"], 1), f(bm["p90"], 1), f(bm["min"], 1), f(bm["max"], 1)))
+    md.append("| bare %s Engine API (baseline) | %s | %s | %s | %s |" % (
+        engine, f(bm["p50"], 1), f(bm["p90"], 1), f(bm["min"], 1), f(bm["max"], 1)))
     md.append("\nRatio p50 **%s**, p90 %s (gateway adds %s ms at p50). Bare engine p50 breakdown: create %s ms, "
               "start %s ms, inspect %s ms, start → first 200 %s ms (%s tries).\n" % (
                   f(cold["ratio_p50"]), f(cold["ratio_p90"]), f(cold["added_p50_ms"], 1), f(bm["p50_create"], 1),
@@ -483,6 +501,18 @@ if cold:
     md.append("Times are curl's own (`time_total`, its process start-up excluded) summed over the calls of a run; "
               "with the start-ups of the shell's curl processes (wall clock) the p50s are %s ms (gateway) and %s ms "
               "(bare engine).\n" % (f(cold["gateway_ms"]["wall_p50"], 1), f(bm["wall_p50"], 1)))
+
+
+md.append("## 3. Cold start\n")
+if cold:
+    cold_md(cold, "Docker")
+md.append("### 3b. Cold start on Podman\n")
+if cold_podman:
+    md.append("The same measurement with the manager and the bare curl on a Podman service (%s) that the run starts "
+              "with its own storage, the function image built into it.\n" % podman_note)
+    cold_md(cold_podman, "Podman")
+else:
+    md.append("%s\n" % (podman_note or "Not measured."))
 
 md.append("## 4. Burst\n")
 if burst:
@@ -638,6 +668,9 @@ print("  6 MiB answer: first byte via gateway %s ms, whole answer direct %s ms" 
     f(result["ttfb_6mb_gateway_ms"], 1), f(result["total_6mb_direct_ms"], 1)))
 print("  gateway_peak_rss_mb_6mb_x16           %s   (goal < 32)" % f(result["gateway_peak_rss_mb_6mb_x16"], 1))
 print("  cold_start_ratio                      %s   (goal <= 1.15)" % f(result["cold_start_ratio"]))
+print("  cold_start_ratio on Podman            %s   (p50: gateway %s ms, bare Podman API %s ms)" % (
+    f(cold_podman.get("ratio_p50")), f(cold_podman.get("gateway_ms", {}).get("p50"), 1),
+    f(cold_podman.get("bare_engine_ms", {}).get("p50"), 1)))
 print("  burst_containers_started              %s   (max_instances %s; all answered: %s)" % (
     f(result["burst_containers_started"]), config.get("burst_max"), burst.get("all_answered")))
 print("  activation first/warm                 %s   (lambdad processes after idle: %s)" % (

@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # lambda-manager for real: a private system bus with the project's policy and D-Bus activation, a
-# real dockerd, real lambda-rie images. EnsureContainer/Acquire/Release, coalesced cold starts at
+# real engine, real lambda-rie images. EnsureContainer/Acquire/Release, coalesced cold starts at
 # the instance limit, leases ending with their holder, idle reaping, cleanup of earlier lifetimes
 # (--cleanup and activation), safety (no container for undeclared or unlabelled images), the
-# engine going away and coming back, malformed arguments, exit on idle, and the interface XML.
+# engine going away and coming back, malformed arguments, memory/CPU/pids limits, the gateway in
+# front of it with the AWS CLI, --publish=bridge, exit on idle, and the interface XML.
+#
+# The engine is $LAMBDAD_ENGINE (tests/lib/lib.sh, ensure_engine): dockerd (test-manager), or a
+# Podman service that the test starts for itself (test-manager-podman). The `docker` client
+# drives either one.
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
@@ -13,7 +18,8 @@ lib_init manager
 require_cmd busctl systemd
 require_cmd curl
 require_cmd python3
-ensure_dockerd
+[[ -x /usr/bin/aws ]] || lib_skip "AWS CLI v2 missing (apt-get install awscli)"
+ensure_engine
 
 lambdad_init
 SRC=$LAMBDAD_SRC
@@ -71,7 +77,7 @@ cat >"$FN/hello.json" <<EOF
 { "image": "${PREFIX}hello:latest", "idle_timeout_sec": 3, "timeout_sec": 5 }
 EOF
 cat >"$FN/capped.json" <<EOF
-{ "image": "${PREFIX}hello:latest", "max_instances": 3, "idle_timeout_sec": 60 }
+{ "image": "${PREFIX}hello:latest", "max_instances": 3, "idle_timeout_sec": 60, "memory_mb": 256, "cpus": 0.5 }
 EOF
 printf '{ "image": "x", "memory_mb": 64 }' >"$FN/broken.json"
 
@@ -151,6 +157,16 @@ check "50 concurrent Acquires: 50 answers" assert_eq 50 "$(wc -l <"$TEST_TMP/acq
 check "50 concurrent Acquires: exactly 3 leases (the limit)" assert_eq 3 "$(grep -c '^ok ' "$TEST_TMP/acquire.out")" "leases"
 check "the others: LimitExceeded" assert_eq 47 "$(grep -c '^error org.lambdad.Error.LimitExceeded' "$TEST_TMP/acquire.out")" "errors"
 check "exactly 3 containers started" assert_eq 3 "$(ours capped)" "containers"
+# The limits as the kernel enforces them, read inside one of them: memory, CPU quota and period,
+# pids (cgroup v1 files, else v2's, which print the same numbers in the same order).
+limits_in() {
+        docker exec "$1" cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us \
+                /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/pids/pids.max 2>/dev/null ||
+                docker exec "$1" cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max /sys/fs/cgroup/pids.max
+}
+one=$(docker ps -q --filter label=org.lambdad.managed-by=lambda-manager --filter label=org.lambdad.function=capped | head -n 1)
+check "limits: 256 MB, half a CPU and 1024 processes in the container's cgroups" assert_eq \
+        "268435456 50000 100000 1024" "$(limits_in "$one" | tr -s ' \n' ' ' | sed 's/ $//')" "limits"
 check "ListInstances shows the leases" bash -c "[[ \$(busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -o '\"leased\"' | wc -l) -eq 3 ]]"
 # ---- leases end with their holder
 wait "$holder"
@@ -199,11 +215,26 @@ check "with \"pull\": true a missing image is pulled, and a failed pull is Start
 check "a failed pull leaves no container" assert_eq 0 "$(ours pulled)" "containers"
 
 # ---- Reload keeps warm instances of unchanged functions
+# Used just now, so that its 3 s keep-alive outlasts the reload (a slow failed pull above may
+# have eaten most of it).
+call EnsureContainer s hello >/dev/null
 before=$(busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -o '"[0-9a-f]\{64\}" "hello"' || true)
 kill -HUP "$(manager_pid)"
 sleep 1
 after=$(busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -o '"[0-9a-f]\{64\}" "hello"' || true)
 check "SIGHUP reload keeps the warm instance of an unchanged function" bash -c "[[ -n '$before' && '$before' == '$after' ]]"
+
+# ---- the gateway in front of it: the AWS CLI invokes hello
+GWPORT=$(free_port)
+socket_activate "127.0.0.1:$GWPORT" "$GATEWAY" --no-auth --exit-idle=0 --lease-idle=1
+check "aws lambda invoke through the gateway: exit 0" env AWS_ACCESS_KEY_ID=AKIDLAMBDADTEST00001 \
+        AWS_SECRET_ACCESS_KEY=lambdadTestSecret AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null \
+        AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true AWS_PAGER= \
+        /usr/bin/aws --endpoint-url "http://127.0.0.1:$GWPORT" --cli-read-timeout 60 lambda invoke \
+        --function-name hello --cli-binary-format raw-in-base64-out --payload '{"via":"cli"}' "$TEST_TMP/cli.json"
+check "aws lambda invoke through the gateway: hello's answer" assert_contains \
+        "$(cat "$TEST_TMP/cli.json" 2>/dev/null)" '"event":{"via":"cli"}' "answer"
+_lib_kill_tree "$SOCKET_ACTIVATE_PID"
 
 # ---- CleanupZombies counts only other lifetimes
 docker_run_tracked --label org.lambdad.managed-by=lambda-manager --label org.lambdad.function=hello \
@@ -237,6 +268,20 @@ check "an instance runs before SIGTERM" test "$(ours hello)" -eq 1
 kill -TERM "$(manager_pid)"
 check "SIGTERM: the manager exits" wait_until "manager exit" manager_gone
 check "SIGTERM: its instances are removed" assert_eq 0 "$(ours hello)" "containers"
+
+# ---- --publish=bridge: the instance is reached at its container's address on the engine's network
+sed -i 's/ --exit-idle=4 / --exit-idle=4 --publish=bridge /' "$TEST_TMP/dbus-services/org.lambdad.Manager1.service"
+dbus_reload
+out=$(call EnsureContainer s hello)
+check "--publish=bridge: the container's own address, port 8080" \
+        grep -Eqx 'sq "[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+" 8080' <<<"$out"
+host=$(cut -d'"' -f2 <<<"$out")
+check "--publish=bridge: not on loopback" test "${host%%.*}" != 127
+check "--publish=bridge: the RIE answers there" assert_contains \
+        "$(curl -sS --max-time 20 "http://$host:8080/2015-03-31/functions/function/invocations" -d '{"via":"bridge"}' 2>&1)" \
+        '"via":"bridge"' "invocation"
+call StopFunction s hello >/dev/null
+check "--publish=bridge: StopFunction removes the instance" wait_until "hello stopped" none_of hello
 
 docker_run_tracked --label org.lambdad.managed-by=lambda-manager --label org.lambdad.lifetime=22222222222222222222222222222222 \
         --entrypoint /bin/busybox "${PREFIX}hello:latest" sleep 300 >/dev/null

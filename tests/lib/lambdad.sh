@@ -25,10 +25,11 @@ lambdad_init() {
         lib_cleanup "pkill -KILL -f '^$MANAGER --functions-dir=$FN' || true"
 }
 
-# lambdad_images NAME...: build example images (tagged $IMAGE_PREFIX$NAME:latest).
+# lambdad_images NAME...: build example images (tagged $IMAGE_PREFIX$NAME:latest), with the
+# client of the engine the test drives (ensure_engine).
 lambdad_images() {
         "$LAMBDAD_SRC/examples/build-images.sh" --rie "$LAMBDAD_BUILD/src/rie/lambda-rie" \
-                --tag-prefix "$IMAGE_PREFIX" "$@" >&2
+                --engine "${LAMBDAD_ENGINE:-docker}" --tag-prefix "$IMAGE_PREFIX" "$@" >&2
 }
 
 # lambdad_bus MANAGER-ARGS...: a private system bus with the project's policy, on which the

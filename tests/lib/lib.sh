@@ -152,7 +152,10 @@ _lib_sweep_tmp() {
         for f in /tmp/lambdad-*/.owner; do
                 owner=$(cat "$f" 2>/dev/null) || continue
                 [[ ${owner%:*} == "$ns" ]] || continue
-                _lib_alive "${owner##*:}" || rm -rf "${f%/.owner}"
+                _lib_alive "${owner##*:}" && continue
+                # A private Podman's containers outlive a killed test (podman_start_private).
+                [[ -d ${f%/.owner}/podman ]] && _lib_podman_remove "${f%/.owner}/podman"
+                rm -rf "${f%/.owner}"
         done
 }
 
@@ -547,6 +550,76 @@ _lib_start_dockerd() {
         echo "dockerd did not answer on $LIB_DOCKER_SOCK within 60s; last lines of $log:" >&2
         tail -n 20 "$log" >&2 2>/dev/null
         return 1
+}
+
+# ensure_engine: the container engine the test drives, chosen by $LAMBDAD_ENGINE: "docker" (the
+# default: ensure_dockerd) or "podman" (podman_start_private). Either way $LIB_DOCKER_SOCK is then
+# the Engine API socket to give lambda-manager, and the `docker` client talks to that engine.
+ensure_engine() {
+        case ${LAMBDAD_ENGINE:-docker} in
+        docker) ensure_dockerd ;;
+        podman) podman_start_private ;;
+        *) lib_fail "LAMBDAD_ENGINE='$LAMBDAD_ENGINE': docker or podman" ;;
+        esac
+}
+
+# podman_start_private: a rootful Podman serving the Docker-compatible API for this test only:
+# `podman system service` with its own storage, run directory and event log under
+# $TEST_TMP/podman, and default ulimits within this machine's hard limits (Podman's own defaults
+# exceed them here, and then every start fails with "error setting rlimit"). Sets $LIB_DOCKER_SOCK
+# and exports DOCKER_HOST (the docker client), CONTAINERS_CONF and CONTAINERS_STORAGE_CONF (the
+# podman client), so that both reach it. When the test exits the service stops, and its
+# containers and storage are removed; any other Podman on the machine is left alone.
+podman_start_private() {
+        local dir=$TEST_TMP/podman i nofile nproc
+        command -v podman >/dev/null 2>&1 ||
+                lib_skip "podman is not installed (apt-get install podman; tools/deps.sh installs it)"
+        mkdir -p "$dir/tmp"
+        # The values tried on the development machines, lowered to this machine's hard limits
+        # (the hard limits themselves are refused there for nproc).
+        nofile=$(ulimit -Hn) nproc=$(ulimit -Hu)
+        [[ $nofile != unlimited ]] && ((nofile < 20000)) || nofile=20000
+        [[ $nproc != unlimited ]] && ((nproc < 32768)) || nproc=32768
+        printf '%s\n' '[containers]' \
+                "default_ulimits = [\"nofile=$nofile:$nofile\", \"nproc=$nproc:$nproc\"]" '' \
+                '[engine]' 'events_logger = "file"' "events_logfile_path = \"$dir/events.log\"" \
+                "tmp_dir = \"$dir/tmp\"" >"$dir/containers.conf"
+        printf '%s\n' '[storage]' 'driver = "overlay"' "graphroot = \"$dir/root\"" \
+                "runroot = \"$dir/run\"" >"$dir/storage.conf"
+        export CONTAINERS_CONF=$dir/containers.conf CONTAINERS_STORAGE_CONF=$dir/storage.conf
+        LIB_DOCKER_SOCK=$dir/podman.sock
+        export DOCKER_HOST=unix://$LIB_DOCKER_SOCK
+        # Registered first, so that it runs after the service has stopped.
+        lib_cleanup _lib_podman_remove "$dir"
+        # The service must not hold the manager lock (tests/lib/lambdad.sh) if it is taken.
+        if [[ -n ${_LAMBDAD_LOCK:-} ]]; then
+                start_bg podman-service podman system service --time=0 "unix://$LIB_DOCKER_SOCK" {_LAMBDAD_LOCK}>&-
+        else
+                start_bg podman-service podman system service --time=0 "unix://$LIB_DOCKER_SOCK"
+        fi
+        for ((i = 0; i < 300; i++)); do
+                _lib_docker_ping && return 0
+                _lib_alive "$BG_PID" || break
+                sleep 0.1
+        done
+        lib_fail "podman system service did not answer on $LIB_DOCKER_SOCK within 30s"
+}
+
+# _lib_podman_remove DIR: remove the containers of the private Podman in DIR (their conmon
+# processes outlive the service), stop what still runs from it (the conmon of an exec session
+# lingers for minutes), then unmount what is mounted under it, and remove its storage. Also for
+# the directory of a test that was killed (_lib_sweep_tmp), so nothing here may fail.
+_lib_podman_remove() {
+        local dir=$1 m p
+        CONTAINERS_CONF=$dir/containers.conf CONTAINERS_STORAGE_CONF=$dir/storage.conf \
+                podman rm --all --force --time 0 >/dev/null 2>&1 || true
+        for p in $(pgrep -f -- "$dir/"); do
+                _lib_kill_tree "$p"
+        done
+        for m in $(findmnt -rn -o TARGET | grep -F "$dir/" | sort -r); do
+                umount -l "$m" 2>/dev/null || true
+        done
+        rm -rf "$dir" || true
 }
 
 # ensure_dockerd: a Docker engine answers, starting dockerd if needed (it is left running).

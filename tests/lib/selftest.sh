@@ -284,4 +284,51 @@ check "docker: both containers existed" assert_contains "$OUT" $'start-failed\n2
 check "docker: none left after a failed test" \
         assert_eq 0 "$(docker ps -aq --filter label=org.lambdad.test=selftest-docker | wc -l)" "containers left"
 
+# --- Podman ---------------------------------------------------------------------------------------
+
+# A private Podman, as LAMBDAD_ENGINE=podman tests use it: the docker client reaches it, a
+# container runs in it (and an exec session, whose conmon lingers), the service does not hold the
+# manager lock it was started under, and after a failed test nothing of it is left: no process
+# started from its directory, nothing mounted there, the directory gone.
+if command -v podman >/dev/null 2>&1; then
+        run_child podman "
+                exec {_LAMBDAD_LOCK}>'$TEST_TMP/podman-test.lock'
+                LAMBDAD_ENGINE=podman ensure_engine
+                echo \"\$TEST_TMP/podman\" >'$TEST_TMP/podman.dir'
+                echo \"\$LIB_DOCKER_SOCK \$DOCKER_HOST\"
+                ls -l /proc/\$PID_podman_service/fd | grep -q podman-test.lock || echo lock-not-held
+                img=\$(docker_image_busybox lambdad-selftest-busybox:latest)
+                id=\$(docker run -d \"\$img\" sleep 300)
+                docker exec \"\$id\" /bin/busybox true && echo exec-ok
+                lib_fail 'on purpose'
+        "
+        pdir=$(cat "$TEST_TMP/podman.dir")
+        check "podman_start_private: the docker client talks to its socket" \
+                assert_contains "$OUT" "$pdir/podman.sock unix://$pdir/podman.sock" "output"
+        check "podman_start_private: the service does not hold the manager lock" \
+                assert_contains "$OUT" "lock-not-held" "output"
+        check "podman_start_private: a container runs, exec works" assert_contains "$OUT" "exec-ok" "output"
+        check "podman_start_private: no process of it left" eval "[[ -z \$(pgrep -f -- '$pdir/') ]]"
+        check "podman_start_private: nothing mounted under it left" \
+                eval "! findmnt -rn -o TARGET | grep -qF '$pdir/'"
+        check "podman_start_private: its storage removed" test ! -e "$pdir"
+
+        # A test killed by SIGKILL cleans nothing up: the next lib_init stops its Podman and
+        # removes its containers and storage.
+        f=$(child podman-orphan "
+                LAMBDAD_ENGINE=podman ensure_engine
+                echo \"\$TEST_TMP/podman\" >'$TEST_TMP/podman-orphan.dir'
+                docker run -d \"\$(docker_image_busybox lambdad-selftest-busybox:latest)\" sleep 300 >/dev/null
+                kill -KILL \$\$
+        ")
+        bash -c 'bash "$1" >/dev/null 2>&1; exit 0' _ "$f" 2>/dev/null
+        pdir=$(cat "$TEST_TMP/podman-orphan.dir")
+        check "SIGKILL: its Podman's container is left behind" eval "[[ -n \$(pgrep -f -- 'conmon.*$pdir/') ]]"
+        run_child next 'true'
+        check "the next lib_init stops what ran from its Podman" eval "[[ -z \$(pgrep -f -- '$pdir/') ]]"
+        check "the next lib_init removes its Podman's storage" test ! -e "$pdir"
+else
+        ok "# SKIP podman is not installed (apt-get install podman)"
+fi
+
 lib_done
