@@ -318,6 +318,8 @@ void invocation_handle(ClientConn *c, const Route *route)
                 if (inv)
                         free(inv->client_context);
                 free(inv);
+                if (f)
+                        gateway_function_gc(f); /* made for this request, which never came to be */
                 return client_reply_error(c, route->function, NULL, 500, "ServiceException",
                                           "Out of memory.", NULL);
         }

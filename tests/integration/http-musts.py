@@ -4,13 +4,18 @@
 bytes over a real socket, one table row a requirement: what is sent, the status that must come
 back, and whether the connection must be closed after it. Prints TAP lines; exits 1 if any fails.
 
-usage: http-musts.py HOST PORT FUNCTION
+usage: http-musts.py HOST PORT FUNCTION [SILENT]
+
+With SILENT, last: SILENT connections that send nothing are opened first (the gateway must run
+with a smaller --max-connections), and a well-formed request must still be answered 200.
 """
+import resource
 import socket
 import sys
 import time
 
 HOST, PORT, FN = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+SILENT = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 PATH = "/2015-03-31/functions/%s/invocations" % FN
 BODY = b'{"m":1}'
 
@@ -124,5 +129,25 @@ line, lines, closed = exchange(post(["Host: x", cl(), "Expect: 100-continue"]), 
 ok = line.startswith("HTTP/1.1 200")
 print("%s %d - 9110 10.1.1: Expect: 100-continue gets 100 Continue, then the answer (got %s)" % ("ok" if ok else "not ok", n, line))
 failed += not ok
+if SILENT:
+    n += 1
+    resource.setrlimit(resource.RLIMIT_NOFILE, (SILENT + 2000, SILENT + 2000))
+    silent = []
+    for _ in range(SILENT):
+        s = socket.socket()
+        s.setblocking(False)
+        try:
+            s.connect((HOST, PORT))
+        except BlockingIOError:
+            pass
+        silent.append(s)
+    time.sleep(1.0)
+    line, lines, closed = exchange(post(["Host: x", cl()]))
+    ok = line.startswith("HTTP/1.1 200")
+    print("%s %d - limits: %d silent connections do not keep a request out (got %s)" % (
+        "ok" if ok else "not ok", n, SILENT, line))
+    failed += not ok
+    for s in silent:
+        s.close()
 print("1..%d" % n)
 sys.exit(1 if failed else 0)
