@@ -6,6 +6,10 @@
 #include "curl-glue.h"
 #include "macro.h"
 
+/* Idle connections kept for reuse. curl's default grows with the busiest moment (4 per transfer
+ * in flight), so a burst would leave the daemon with that many open sockets for good. */
+#define IDLE_CONNECTIONS_MAX 8L
+
 struct CurlGlue {
         sd_event *event;
         CURLM *multi;
@@ -166,7 +170,8 @@ int curl_glue_new(CurlGlue **ret, sd_event *event, curl_glue_done_t on_done, voi
         if (curl_multi_setopt(g->multi, CURLMOPT_SOCKETFUNCTION, on_socket) != CURLM_OK ||
             curl_multi_setopt(g->multi, CURLMOPT_SOCKETDATA, g) != CURLM_OK ||
             curl_multi_setopt(g->multi, CURLMOPT_TIMERFUNCTION, on_timer_change) != CURLM_OK ||
-            curl_multi_setopt(g->multi, CURLMOPT_TIMERDATA, g) != CURLM_OK) {
+            curl_multi_setopt(g->multi, CURLMOPT_TIMERDATA, g) != CURLM_OK ||
+            curl_multi_setopt(g->multi, CURLMOPT_MAXCONNECTS, IDLE_CONNECTIONS_MAX) != CURLM_OK) {
                 curl_glue_free(g);
                 return -EIO;
         }
