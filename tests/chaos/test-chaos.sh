@@ -91,7 +91,7 @@ lambdad_init
 engine_start
 lambdad_images echo chaos
 printf '{ "image": "%secho:latest", "max_instances": 8 }\n' "$IMAGE_PREFIX" >"$FN/echo.json"
-printf '{ "image": "%schaos:latest", "max_instances": 8, "memory_mb": 128 }\n' "$IMAGE_PREFIX" >"$FN/chaos.json"
+printf '{ "image": "%schaos:latest", "max_instances": 8, "memory_mb": 128, "timeout_sec": 10 }\n' "$IMAGE_PREFIX" >"$FN/chaos.json"
 lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=120 --wait-timeout=1
 
 KEY=chaos-api-key-0123456789
