@@ -26,6 +26,7 @@
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/load.sh"
 
 SCENARIO=${1:?usage: test-chaos.sh SCENARIO}
 
@@ -106,34 +107,11 @@ invoke() {
         curl -sS --max-time 60 -H "Authorization: Bearer $KEY" "$URL/functions/$1/invocations" -d "$2"
 }
 
-# load NAME FUNCTION SECONDS [load.py OPTIONS...]: load.py in the background, $TEST_TMP/NAME.out
-# its summary and NAME.log its requests; the pid in $LOAD_PID.
+# load NAME FUNCTION SECONDS [load.py OPTIONS...]: $LOAD_CLIENTS clients invoking FUNCTION.
 load() {
         local name=$1 function=$2 seconds=$3
         shift 3
-        python3 "$LAMBDAD_SRC/tests/lib/load.py" "$URL/functions/$function/invocations" "$KEY" "$seconds" \
-                "$LOAD_CLIENTS" "$LOAD_BOUND" --keep-alive --backoff 0.1 --log "$TEST_TMP/$name.log" "$@" \
-                >"$TEST_TMP/$name.out" {_LAMBDAD_LOCK}>&- &
-        LOAD_PID=$!
-}
-
-# load_verdict NAME: the load's requests were all good ones.
-load_verdict() {
-        local total ok n503 bad others
-        read -r total ok n503 bad others <"$TEST_TMP/$1.out"
-        figures+=" $1: $total requests, $ok 200, $n503 503, $bad bad $others;"
-        check "$1: only 200s with the right body and 503/429s with Retry-After ($total requests, $ok 200, $n503 503, bad: $bad $others)" \
-                test "$bad" -eq 0 -a "$ok" -gt 0
-}
-
-# recovery NAME SINCE BOUND: the first 200 of load NAME that started at or after SINCE (epoch
-# seconds) ended within BOUND seconds of SINCE.
-recovery() {
-        local took
-        took=$(awk -v since="$2" '$1 >= since && $3 == 200 { printf "%.2f", $2 - since; exit }' "$TEST_TMP/$1.log")
-        figures+=" recovery ${took:-none} s (bound $3 s);"
-        check "the first 200 after the fault within $3 s (${took:-none} s)" \
-                awk -v t="${took:-999999}" -v b="$3" 'BEGIN { exit !(t <= b) }'
+        load_start "$name" "$URL/functions/$function/invocations" "$KEY" "$seconds" "$LOAD_CLIENTS" "$LOAD_BOUND" "$@"
 }
 
 fds() { ls "/proc/$1/fd" | wc -l; }
@@ -164,7 +142,7 @@ back_to_baseline() {
                 local base_fds=BASE_${what^^}_FDS base_rss=BASE_${what^^}_RSS base_kinds=BASE_${what^^}_KINDS
                 local now_fds now_rss
                 now_fds=$(fds "$pid") now_rss=$(rss_kb "$pid")
-                figures+=" $what fds ${!base_fds}->$now_fds, RSS ${!base_rss}->$now_rss kB;"
+                LOAD_FIGURES+=" $what fds ${!base_fds}->$now_fds, RSS ${!base_rss}->$now_rss kB;"
                 ((now_fds <= ${!base_fds} + FD_MARGIN && now_fds >= ${!base_fds} - FD_MARGIN)) ||
                         echo "# $what's fds before: ${!base_kinds}; now: $(fd_kinds "$pid")"
                 check "$what: fds back to the baseline (${!base_fds} -> $now_fds, margin $FD_MARGIN)" \
@@ -198,7 +176,6 @@ manager_stops_clean() {
 }
 
 now() { date +%s.%N; }
-figures=
 
 # ---- warm up: both functions answer, instances started
 check "echo answers" assert_eq '{"warm":1}' "$(invoke echo '{"warm":1}')" "answer"
@@ -213,7 +190,7 @@ manager-kill)
         fault_end=$(now)
         wait "$LOAD_PID"
         load_verdict fault
-        recovery fault "$fault_end" 5
+        load_recovery fault "$fault_end" 5
         back_to_baseline echo '{"load":1}'
         ;;
 manager-away)
@@ -232,7 +209,7 @@ manager-away)
         fault_end=$(now)
         wait "$LOAD_PID"
         load_verdict fault
-        recovery fault "$fault_end" 5
+        load_recovery fault "$fault_end" 5
         back_to_baseline echo '{"load":1}'
         ;;
 instance-kill)
@@ -247,7 +224,7 @@ instance-kill)
         fault_end=$(now)
         wait "$LOAD_PID"
         load_verdict fault
-        recovery fault "$fault_end" 5
+        load_recovery fault "$fault_end" 5
         back_to_baseline chaos '{"slow":1}'
         ;;
 oom)
@@ -264,12 +241,12 @@ oom)
         load_verdict fault
         load_verdict hog
         hogs=$(awk '$3 == 200 && $4 == "Runtime.ExitError"' "$TEST_TMP/hog.log" | wc -l)
-        figures+=" $hogs OOM kills;"
+        LOAD_FIGURES+=" $hogs OOM kills;"
         check "every hog ended in Runtime.ExitError ($hogs of $(wc -l <"$TEST_TMP/hog.log"))" \
                 assert_eq "$(wc -l <"$TEST_TMP/hog.log")" "$hogs" "answers"
         check "the OOM killer ended the runtime, as Lambda reports it" \
                 assert_contains "$out" 'Runtime exited with error: signal: Killed' "errorMessage"
-        recovery fault "$hog_end" 5
+        load_recovery fault "$hog_end" 5
         back_to_baseline chaos '{"load":1}'
         ;;
 engine-restart)
@@ -282,7 +259,7 @@ engine-restart)
         fault_end=$(now)
         wait "$LOAD_PID"
         load_verdict fault
-        recovery fault "$fault_end" 15
+        load_recovery fault "$fault_end" 15
         back_to_baseline echo '{"load":1}'
         ;;
 gateway-drain)
@@ -299,7 +276,7 @@ gateway-drain)
         answered=$(awk -v t="$sigterm" '$1 < t && $3 == 200' "$TEST_TMP/fault.log" | wc -l)
         after_bad=$(awk -v t="$sigterm" '$1 >= t && $3 != 200 && $3 != 0' "$TEST_TMP/fault.log" | wc -l)
         drain=$(awk -v a="$sigterm" -v b="$exited" 'BEGIN { printf "%.2f", b - a }')
-        figures+=" $answered of $before requests sent before SIGTERM answered 200, drained in $drain s;"
+        LOAD_FIGURES+=" $answered of $before requests sent before SIGTERM answered 200, drained in $drain s;"
         check "every request sent before SIGTERM answered 200 ($answered of $before)" assert_eq "$before" "$answered" "answered"
         check "requests after SIGTERM: answered 200 or refused, nothing else ($after_bad otherwise)" assert_eq 0 "$after_bad" "answers"
         check "the gateway exited 0" assert_eq 0 "$gw_rc" "exit status"
@@ -316,5 +293,5 @@ esac
 
 check "no zombie processes" no_zombies
 manager_stops_clean
-echo "# figures: $SCENARIO:$figures"
+echo "# figures: $SCENARIO:$LOAD_FIGURES"
 lib_done
