@@ -39,22 +39,24 @@ start_engine() {
         esac
 }
 
-# meson_build: configure (or reconfigure) the build dir with warnings as errors, and compile.
-# Extra setup options may come from $LAMBDAD_MESON_OPTIONS (e.g. "-Dsystem-tests=false").
+# meson_build [DIR [OPTION...]]: configure (or reconfigure) DIR (default: the build dir) with
+# warnings as errors and these setup options, and compile. Extra setup options may also come from
+# $LAMBDAD_MESON_OPTIONS (e.g. "-Dsystem-tests=false").
 meson_build() {
-        local -a opts=(--werror)
+        local dir=${1:-$LAMBDAD_BUILD_DIR}
+        local -a opts=(--werror "${@:2}")
         # shellcheck disable=SC2206  # word splitting of the options is the point
         opts+=(${LAMBDAD_MESON_OPTIONS:-})
 
-        if [[ -f $LAMBDAD_BUILD_DIR/meson-private/coredata.dat ]]; then
-                say "meson setup --reconfigure $LAMBDAD_BUILD_DIR"
+        if [[ -f $dir/meson-private/coredata.dat ]]; then
+                say "meson setup --reconfigure $dir"
                 # A build dir from another meson version cannot be reconfigured: start it afresh.
-                meson setup --reconfigure "${opts[@]}" "$LAMBDAD_BUILD_DIR" "$LAMBDAD_ROOT" ||
-                        meson setup --wipe "${opts[@]}" "$LAMBDAD_BUILD_DIR" "$LAMBDAD_ROOT"
+                meson setup --reconfigure "${opts[@]}" "$dir" "$LAMBDAD_ROOT" ||
+                        meson setup --wipe "${opts[@]}" "$dir" "$LAMBDAD_ROOT"
         else
-                say "meson setup $LAMBDAD_BUILD_DIR"
-                meson setup "${opts[@]}" "$LAMBDAD_BUILD_DIR" "$LAMBDAD_ROOT"
+                say "meson setup $dir"
+                meson setup "${opts[@]}" "$dir" "$LAMBDAD_ROOT"
         fi
-        say "meson compile -C $LAMBDAD_BUILD_DIR"
-        meson compile -C "$LAMBDAD_BUILD_DIR"
+        say "meson compile -C $dir"
+        meson compile -C "$dir"
 }

@@ -224,8 +224,9 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         c->timer_armed = false;
         if (h->busy)
                 return 0;
-        /* Nothing of a next request: just close. Part of one (slow drip): 408. */
-        if (buf_empty(&h->in) && !h->req.started) {
+        /* Nothing of a next request, or the rest of one already answered: just close. Part of one
+         * (slow drip): 408. */
+        if ((buf_empty(&h->in) && !h->req.started) || h->lingering) {
                 http_conn_close(h);
                 return 0;
         }

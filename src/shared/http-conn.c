@@ -10,6 +10,10 @@
 #include "log.h"
 
 #define READ_CHUNK (64 * 1024)
+/* A client told "too large" (or timed out) mid-body is most likely still sending: what it sends is
+ * read and dropped, up to this much, so that the close does not reset the connection before the
+ * client has read the answer (RFC 9112 §9.6). The owner's request timeout bounds the time. */
+#define LINGER_MAX (16 * 1024 * 1024)
 
 static void http_conn_process(HttpConn *c);
 
@@ -58,11 +62,23 @@ static void update_watch(HttpConn *c)
          * that does arrive meanwhile turns it off (http_conn_on_io()). */
         if (!c->busy)
                 c->in_blocked = false;
-        if (!c->close_after && !c->in_blocked)
+        if ((!c->close_after && !c->in_blocked) || c->lingering)
                 events |= EPOLLIN;
         if (!buf_empty(&c->out))
                 events |= EPOLLOUT;
         c->ops->watch(c, events);
+}
+
+/* The answer is out and the connection is to close: now, or once the client stopped sending the
+ * body of a request that was cut short. */
+static void close_answered(HttpConn *c)
+{
+        if (c->req.headers_complete && !c->req.complete && !c->lingering && shutdown(c->fd, SHUT_WR) >= 0) {
+                c->lingering = true;
+                update_watch(c);
+                return;
+        }
+        http_conn_free(c);
 }
 
 static void flush(HttpConn *c)
@@ -88,8 +104,11 @@ static void flush(HttpConn *c)
                         c->ops->drained(c);
                 return;
         }
-        if (c->close_after)
-                return http_conn_close(c);
+        if (c->close_after) {
+                if (c->processing)
+                        return; /* http_conn_process() closes it */
+                return close_answered(c);
+        }
 
         /* Answered: go on with a pipelined request, or wait for the next one. */
         http_request_next(&c->req);
@@ -131,8 +150,8 @@ static void http_conn_process(HttpConn *c)
         }
         c->processing = false;
 
-        if (c->close_after && !c->busy && buf_empty(&c->out))
-                return http_conn_free(c);
+        if (c->close_after && !c->busy && buf_empty(&c->out) && !c->lingering)
+                return close_answered(c);
         update_watch(c);
 }
 
@@ -145,6 +164,15 @@ void http_conn_on_io(HttpConn *c, uint32_t revents)
                 return http_conn_free(c);
         if (revents & EPOLLOUT)
                 return flush(c);
+        if (c->lingering) {
+                n = recv(c->fd, b, sizeof(b), 0);
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        return;
+                c->lingered += n > 0 ? (size_t) n : 0;
+                if (n <= 0 || c->lingered > LINGER_MAX)
+                        http_conn_free(c);
+                return;
+        }
         if (!(revents & EPOLLIN) || c->close_after)
                 return;
         if (c->busy) {

@@ -41,6 +41,8 @@ struct HttpConn {
         bool processing;  /* the parse loop is on the stack: it frees the connection, not others */
         bool streaming;   /* a streamed answer's body is still being written */
         bool in_blocked;  /* input arrived while busy: EPOLLIN is off until the answer is out */
+        bool lingering;   /* answered and half-closed; the rest of the request body is dropped */
+        size_t lingered;  /* bytes dropped so far */
         uint64_t body_left;
         const HttpConnOps *ops;
         void *userdata;

@@ -22,7 +22,8 @@ lambdad_init() {
         # Whatever a test leaves, the manager (activated by the bus, so not a child of the test)
         # and its containers go with it.
         lib_cleanup "'$MANAGER' --cleanup --docker-socket='$LIB_DOCKER_SOCK' >/dev/null 2>&1"
-        lib_cleanup "pkill -KILL -f '^$MANAGER --functions-dir=$FN' || true"
+        # SIGTERM first: a manager that exits by itself also reports its leaks (sanitized builds).
+        lib_cleanup "pkill -TERM -f '^$MANAGER --functions-dir=$FN' && for _ in \$(seq 50); do pgrep -f '^$MANAGER --functions-dir=$FN' >/dev/null || break; sleep 0.1; done; pkill -KILL -f '^$MANAGER --functions-dir=$FN' || true"
 }
 
 # lambdad_images NAME...: build example images (tagged $IMAGE_PREFIX$NAME:latest), with the

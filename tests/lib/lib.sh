@@ -383,7 +383,11 @@ socket_activate() {
                 (($# > 0)) && shift
         fi
         (($# > 0)) || lib_fail "socket_activate $addr: no command given"
-        [[ -n ${DBUS_SYSTEM_BUS_ADDRESS:-} ]] && opts+=(-E DBUS_SYSTEM_BUS_ADDRESS)
+        local var
+        # The bus, and a sanitized build's options (tools/test.sh), pass on when set.
+        for var in DBUS_SYSTEM_BUS_ADDRESS ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+                [[ -n ${!var:-} ]] && opts+=(-E "$var")
+        done
 
         for bin in /usr/bin/systemd-socket-activate /lib/systemd/systemd-socket-activate ""; do
                 [[ -x $bin ]] && break

@@ -44,6 +44,13 @@ static int parse(const char *headers, LambdaInvokeHeaders *ret, const char **ret
         http_request_init(&req, NULL);
         assert_int_equal(http_request_feed(&req, text, strlen(text), &consumed), HTTP_FEED_COMPLETE);
         r = lambda_invoke_headers_parse(&req, ret, ret_type, ret_message);
+        /* The context points into the request, which is about to go. */
+        if (r >= 0 && ret->client_context) {
+                static char context[4096];
+
+                (void) snprintf(context, sizeof(context), "%s", ret->client_context);
+                ret->client_context = context;
+        }
         http_request_done(&req);
         return r;
 }
