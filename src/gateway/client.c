@@ -222,7 +222,7 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         HttpConn *h = c->http;
 
         c->timer_armed = false;
-        if (h->busy)
+        if (http_conn_answering(h))
                 return 0;
         /* Nothing of a next request: just close. Part of one (slow drip): 408. */
         if (buf_empty(&h->in) && !h->req.started) {
@@ -246,7 +246,7 @@ static void on_watch(HttpConn *h, uint32_t events)
 
         /* A request must arrive whole within the timeout from when the connection became ready for it;
          * reading does not extend it (slowloris). */
-        if (h->busy) {
+        if (http_conn_answering(h)) {
                 c->timer_armed = false;
                 (void) sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
         } else if (!c->timer_armed) {
@@ -345,7 +345,7 @@ bool client_evict_waiting(Gateway *g)
 
         /* Newest first in the list: the last one waiting is the oldest. */
         for (ClientConn *c = g->clients; c; c = c->next)
-                if (!c->http->busy && !c->invocation && !c->list_call)
+                if (!http_conn_answering(c->http) && !c->invocation && !c->list_call)
                         oldest = c;
         if (!oldest)
                 return false;
@@ -358,7 +358,7 @@ void client_drain_all(Gateway *g)
 {
         for (ClientConn *c = g->clients, *next; c; c = next) {
                 next = c->next;
-                if (!c->http->busy)
+                if (!http_conn_answering(c->http))
                         http_conn_close(c->http);
                 else
                         c->http->close_after = true;
