@@ -83,6 +83,19 @@ void client_reply_plain(ClientConn *c, int status, const char *content_type, con
         http_conn_end(c->http, body, len);
 }
 
+/* The types route.h promises for its errors: the Lambda API's for a bad parameter and an unknown path. */
+static const char *route_error_type(int r)
+{
+        switch (r) {
+        case -EINVAL:
+                return "InvalidParameterValueException";
+        case -ENOENT:
+                return "UnknownOperationException";
+        default:
+                return NULL; /* by the status */
+        }
+}
+
 /* uri-host [":" port] (RFC 3986): a reg-name or IPv4 address, or an IP literal in brackets. Empty is
  * allowed (a target without an authority). */
 static bool host_value_is_valid(const char *v)
@@ -171,7 +184,8 @@ static void on_request(HttpConn *h)
                                           NULL);
         r = route_parse(http_request_method(&h->req), http_request_url(&h->req), &route, &status, &message);
         if (r < 0)
-                return client_reply_error(c, NULL, NULL, status, NULL, message ?: "Bad request.", NULL);
+                return client_reply_error(c, NULL, NULL, status, route_error_type(r),
+                                          message ?: "Bad request.", NULL);
         if (route.type == ROUTE_HEALTHZ)
                 return client_reply_plain(c, 200, "application/json", "{\"status\":\"ok\"}", 15);
         if (check_auth(c, &route) < 0)
