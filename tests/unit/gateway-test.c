@@ -200,7 +200,8 @@ const char *test_response_header(TestResponse *r, const char *name)
 
 void test_assert_error(TestResponse *r, int status, const char *type, const char *message_part)
 {
-        assert_int_equal(r->status, status);
+        if (r->status != status)
+                fail_msg("Expected %i, got: %s%s", status, r->head, r->body);
         assert_non_null(test_response_header(r, "x-amzn-ErrorType"));
         assert_string_equal(r->value, type);
         assert_non_null(test_response_header(r, "x-amzn-RequestId"));
@@ -216,6 +217,16 @@ void test_assert_error(TestResponse *r, int status, const char *type, const char
                 assert_string_equal(r->value, "1");
         } else
                 assert_null(test_response_header(r, "Retry-After"));
+}
+
+void test_client_expect_error(Gateway *g, TestClient *tc, const char *request, int status, const char *type,
+                              const char *message_part)
+{
+        TestResponse r;
+
+        test_client_exchange(g, tc, request, &r);
+        test_assert_error(&r, status, type, message_part);
+        test_response_done(&r);
 }
 
 char *test_invoke_request(const char *function, const char *extra_headers, const char *payload)

@@ -75,6 +75,10 @@ const char *test_response_header(TestResponse *r, const char *name);
  * contains message_part. */
 void test_assert_error(TestResponse *r, int status, const char *type, const char *message_part);
 
+/* A request, and the error it must get (test_assert_error()). */
+void test_client_expect_error(Gateway *g, TestClient *tc, const char *request, int status, const char *type,
+                              const char *message_part);
+
 /* An Invoke request of function with this JSON payload (and extra header lines, each ending in CRLF). */
 char *test_invoke_request(const char *function, const char *extra_headers, const char *payload);
 

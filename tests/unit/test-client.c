@@ -183,6 +183,17 @@ static void assert_healthz(TestClient *tc)
         test_response_done(&r);
 }
 
+/* The next response: 200 with this body. */
+static void assert_next_answer(TestClient *tc, const char *body)
+{
+        TestResponse r;
+
+        test_client_response(gw, tc, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, body);
+        test_response_done(&r);
+}
+
 /* The head of a response, and its body: BIG_LEN bytes of the pattern. */
 static void assert_big_answer(TestClient *tc)
 {
@@ -238,9 +249,8 @@ static void test_routes(void **state)
         test_response_done(&r);
 
         /* Errors in the AWS shape, and the connection stays. */
-        test_client_exchange(gw, &tc, "GET /nowhere HTTP/1.1\r\nHost: gateway\r\n\r\n", &r);
-        test_assert_error(&r, 404, "UnknownOperationException", "Unknown operation.");
-        test_response_done(&r);
+        test_client_expect_error(gw, &tc, "GET /nowhere HTTP/1.1\r\nHost: gateway\r\n\r\n", 404,
+                                 "UnknownOperationException", "Unknown operation.");
         test_client_exchange(gw, &tc,
                              "GET /2015-03-31/functions/hello/invocations HTTP/1.1\r\nHost: g\r\n\r\n", &r);
         test_assert_error(&r, 405, "MethodNotAllowedException", "takes POST");
@@ -260,14 +270,12 @@ static void test_routes(void **state)
 
         /* Without the bus, what needs the manager is 503 (retry), the rest is served. */
         fake_bus_ready = false;
-        test_client_exchange(
+        test_client_expect_error(
                 gw, &tc,
-                "POST /functions/hello/invocations HTTP/1.1\r\nHost: g\r\nContent-Length: 0\r\n\r\n", &r);
-        test_assert_error(&r, 503, "ServiceException", "system bus is not reachable");
-        test_response_done(&r);
-        test_client_exchange(gw, &tc, "GET /2015-03-31/functions/ HTTP/1.1\r\nHost: g\r\n\r\n", &r);
-        test_assert_error(&r, 503, "ServiceException", "system bus is not reachable");
-        test_response_done(&r);
+                "POST /functions/hello/invocations HTTP/1.1\r\nHost: g\r\nContent-Length: 0\r\n\r\n", 503,
+                "ServiceException", "system bus is not reachable");
+        test_client_expect_error(gw, &tc, "GET /2015-03-31/functions/ HTTP/1.1\r\nHost: g\r\n\r\n", 503,
+                                 "ServiceException", "system bus is not reachable");
         assert_healthz(&tc);
         assert_int_equal(n_handled, 2);
 
@@ -300,15 +308,12 @@ static void test_http_errors(void **state)
 
         /* RFC 9112: exactly one valid Host in HTTP/1.1. */
         test_client_open(gw, &tc);
-        test_client_exchange(gw, &tc, "GET /healthz HTTP/1.1\r\n\r\n", &r);
-        test_assert_error(&r, 400, "InvalidRequestContentException", "Host");
-        test_response_done(&r);
-        test_client_exchange(gw, &tc, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", &r);
-        test_assert_error(&r, 400, "InvalidRequestContentException", "Host");
-        test_response_done(&r);
-        test_client_exchange(gw, &tc, "GET /healthz HTTP/1.1\r\nHost: a b\r\n\r\n", &r);
-        test_assert_error(&r, 400, "InvalidRequestContentException", "Host");
-        test_response_done(&r);
+        test_client_expect_error(gw, &tc, "GET /healthz HTTP/1.1\r\n\r\n", 400,
+                                 "InvalidRequestContentException", "Host");
+        test_client_expect_error(gw, &tc, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400,
+                                 "InvalidRequestContentException", "Host");
+        test_client_expect_error(gw, &tc, "GET /healthz HTTP/1.1\r\nHost: a b\r\n\r\n", 400,
+                                 "InvalidRequestContentException", "Host");
         /* ... and the connection still serves. */
         assert_healthz(&tc);
         test_client_close(&tc);
@@ -337,22 +342,15 @@ static void test_http_errors(void **state)
 static void test_pipelining(void **state)
 {
         TestClient tc;
-        TestResponse r;
 
         test_client_open(gw, &tc);
         test_client_send(&tc,
                          "POST /functions/one/invocations HTTP/1.1\r\nHost: g\r\nContent-Length: 0\r\n\r\n"
                          "GET /healthz HTTP/1.1\r\nHost: g\r\n\r\n"
                          "POST /functions/two/invocations HTTP/1.1\r\nHost: g\r\nContent-Length: 0\r\n\r\n");
-        test_client_response(gw, &tc, &r);
-        assert_string_equal(r.body, "{\"function\":\"one\"}");
-        test_response_done(&r);
-        test_client_response(gw, &tc, &r);
-        assert_string_equal(r.body, "{\"status\":\"ok\"}");
-        test_response_done(&r);
-        test_client_response(gw, &tc, &r);
-        assert_string_equal(r.body, "{\"function\":\"two\"}");
-        test_response_done(&r);
+        assert_next_answer(&tc, "{\"function\":\"one\"}");
+        assert_next_answer(&tc, "{\"status\":\"ok\"}");
+        assert_next_answer(&tc, "{\"function\":\"two\"}");
 
         /* An answer that comes later: the request behind it waits its turn. */
         test_client_send(&tc,
@@ -362,12 +360,8 @@ static void test_pipelining(void **state)
         assert_int_equal(tc.in.len, 0);
         held_client->invocation = NULL;
         client_reply_plain(held_client, 200, "application/json", "{\"late\":1}", 10);
-        test_client_response(gw, &tc, &r);
-        assert_string_equal(r.body, "{\"late\":1}");
-        test_response_done(&r);
-        test_client_response(gw, &tc, &r);
-        assert_string_equal(r.body, "{\"status\":\"ok\"}");
-        test_response_done(&r);
+        assert_next_answer(&tc, "{\"late\":1}");
+        assert_next_answer(&tc, "{\"status\":\"ok\"}");
         assert_int_equal(n_handled, 3);
 
         /* A request that arrives while the last answer is still going out waits for it: it is not
@@ -381,9 +375,7 @@ static void test_pipelining(void **state)
         assert_int_equal(n_handled, 4);
         test_client_pause(&tc, false);
         assert_big_answer(&tc);
-        test_client_response(gw, &tc, &r);
-        assert_string_equal(r.body, "{\"status\":\"ok\"}");
-        test_response_done(&r);
+        assert_next_answer(&tc, "{\"status\":\"ok\"}");
         assert_int_equal(n_handled, 4);
         test_client_close(&tc);
 }

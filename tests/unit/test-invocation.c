@@ -95,6 +95,17 @@ void __wrap_upstream_pause(Upstream *u, bool pause)
         __real_upstream_pause(u, pause);
 }
 
+/* The n-th lease given back (of n in all so far) was the instance granted as the id-th, unhealthy. */
+static void assert_released_unhealthy(unsigned n, unsigned id)
+{
+        char name[32];
+
+        assert_int_equal(n_released, n);
+        (void) snprintf(name, sizeof(name), "instance-%u", id);
+        assert_string_equal(released[n - 1], name);
+        assert_false(released_healthy[n - 1]);
+}
+
 /* The next Acquire answers with an instance at this port (at once, if one waits already). */
 static void grant(uint16_t port)
 {
@@ -206,6 +217,19 @@ static void test_answer_and_reuse(void **state)
         test_client_close(&tc);
 }
 
+/* The instance answers so: the client gets 200, X-Amz-Function-Error: Unhandled and this body. */
+static void assert_function_error(TestClient *tc, const char *answer, const char *body)
+{
+        TestResponse r;
+
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER, answer);
+        invoke(tc, NULL, "{}", &r);
+        assert_int_equal(r.status, 200);
+        assert_header(&r, "X-Amz-Function-Error", "Unhandled");
+        assert_string_equal(r.body, body);
+        test_response_done(&r);
+}
+
 static void test_function_errors(void **state)
 {
         TestClient tc;
@@ -216,25 +240,16 @@ static void test_function_errors(void **state)
         test_client_open(gw, &tc);
 
         /* The runtime's error, passed on as Lambda does: 200 with X-Amz-Function-Error. */
-        test_instance_script_str(
-                &instance, TEST_INSTANCE_ANSWER,
+        assert_function_error(
+                &tc,
                 "HTTP/1.1 200 OK\r\nContent-Length: 24\r\nX-Amz-Function-Error: Unhandled\r\n\r\n"
+                "{\"errorMessage\":\"boom\"}\n",
                 "{\"errorMessage\":\"boom\"}\n");
-        invoke(&tc, NULL, "{}", &r);
-        assert_int_equal(r.status, 200);
-        assert_header(&r, "X-Amz-Function-Error", "Unhandled");
-        assert_string_equal(r.body, "{\"errorMessage\":\"boom\"}\n");
-        test_response_done(&r);
-
         /* lambda-rie's 502 for a runtime that died is a function error too. */
-        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
-                                 "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 33\r\n\r\n"
-                                 "{\"errorType\":\"Runtime.ExitError\"}");
-        invoke(&tc, NULL, "{}", &r);
-        assert_int_equal(r.status, 200);
-        assert_header(&r, "X-Amz-Function-Error", "Unhandled");
-        assert_string_equal(r.body, "{\"errorType\":\"Runtime.ExitError\"}");
-        test_response_done(&r);
+        assert_function_error(&tc,
+                              "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 33\r\n\r\n"
+                              "{\"errorType\":\"Runtime.ExitError\"}",
+                              "{\"errorType\":\"Runtime.ExitError\"}");
 
         /* Chunked: collected, then sent whole with its length and the headers that came with it. */
         test_instance_script_str(
@@ -273,7 +288,6 @@ static void assert_bad_answer(TestClient *tc, TestInstanceMode mode, const char 
 {
         unsigned released_before = n_released;
         TestResponse r;
-        char id[32];
 
         test_instance_script(&instance, mode, answer, len);
         grant(instance.port);
@@ -281,10 +295,7 @@ static void assert_bad_answer(TestClient *tc, TestInstanceMode mode, const char 
         test_assert_error(&r, status, "ServiceException", message);
         assert_null(test_response_header(&r, "Connection"));
         test_response_done(&r);
-        assert_int_equal(n_released, released_before + 1);
-        (void) snprintf(id, sizeof(id), "instance-%u", n_granted);
-        assert_string_equal(released[released_before], id);
-        assert_false(released_healthy[released_before]);
+        assert_released_unhealthy(released_before + 1, n_granted);
         assert_int_equal(gw->n_invocations, 0);
         assert_null(gw->functions);
 }
@@ -350,8 +361,7 @@ static void test_broken_after_bytes_sent(void **state)
         assert_true(strncmp(tc.in.data, "HTTP/1.1 200 OK\r\n", 17) == 0);
         assert_non_null(strstr(tc.in.data, "\r\nContent-Length: 100\r\n"));
         assert_string_equal(strstr(tc.in.data, "\r\n\r\n") + 4, "{\"partial\":");
-        assert_int_equal(n_released, 1);
-        assert_false(released_healthy[0]);
+        assert_released_unhealthy(1, 1);
         RUN_UNTIL(gw, gw->n_clients == 0);
         assert_int_equal(gw->n_invocations, 0);
         free(request);
@@ -371,8 +381,7 @@ static void test_timeout(void **state)
         test_assert_error(&r, 504, "ServiceException", "did not answer in time");
         test_response_done(&r);
         assert_true(now_usec(CLOCK_MONOTONIC) - start >= 300 * USEC_PER_MSEC);
-        assert_int_equal(n_released, 1);
-        assert_false(released_healthy[0]);
+        assert_released_unhealthy(1, 1);
         test_client_close(&tc);
 }
 
@@ -392,9 +401,7 @@ static void test_refused(void **state)
         assert_string_equal(r.body, "{}");
         test_response_done(&r);
         assert_int_equal(n_granted, 2);
-        assert_int_equal(n_released, 1);
-        assert_string_equal(released[0], "instance-1");
-        assert_false(released_healthy[0]);
+        assert_released_unhealthy(1, 1);
 
         /* Only once: two refusals are a 503 to retry later. */
         assert_true(gw->functions && gw->functions->leases);
@@ -405,8 +412,7 @@ static void test_refused(void **state)
         test_assert_error(&r, 503, "ServiceException", "retry");
         test_response_done(&r);
         assert_int_equal(n_granted, 4);
-        assert_int_equal(n_released, 3);
-        assert_false(released_healthy[2]);
+        assert_released_unhealthy(3, 4);
         test_client_close(&tc);
 }
 
