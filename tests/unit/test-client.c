@@ -3,11 +3,11 @@
 /*
  * Client connections (client.c) on real sockets, with what answers the requests faked at the link
  * (-Wl,--wrap): invocations, ListFunctions and whether the bus is there. Covers routing (names in
- * every form, /healthz, /metrics), errors as HTTP statuses in the AWS shape, keep-alive and
- * pipelining, the whole-request timeout (408), eviction of waiting connections at the connection
- * limit, a client that leaves mid-request, a streamed answer driven by the drained callback, and
- * draining. Answers still being written count as being answered: neither eviction, draining nor the
- * request timeout may cut them.
+ * every form, /healthz, /metrics), authentication in front of it (Bearer keys, per function), errors
+ * as HTTP statuses in the AWS shape, keep-alive and pipelining, the whole-request timeout (408),
+ * eviction of waiting connections at the connection limit, a client that leaves mid-request, a
+ * streamed answer driven by the drained callback, and draining. Answers still being written count as
+ * being answered: neither eviction, draining nor the request timeout may cut them.
  */
 
 #include <errno.h>
@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "auth.h"
 #include "client.h"
 #include "gateway-test.h"
 #include "invocation.h"
@@ -163,6 +164,22 @@ static int setup_short_timeout(void **state)
         return setup_with(config);
 }
 
+/* Authentication on: LAMBDAD_API_KEY for every function, and an api-keys entry for hello only. */
+static int setup_auth(void **state)
+{
+        static const char api_keys[] =
+                "ops 2c69bc9111c27110a9b9a7974ba3f8ac0c053c16b23a0738115ee829fbc4d57b hello\n";
+        GatewayConfig config = test_gateway_config();
+        char *error = NULL;
+
+        config.auth = true;
+        config.api_keys_path = "/nonexistent/lambdad-test/api-keys"; /* missing: no entries */
+        config.api_key = "every-function-key";
+        setup_with(config);
+        assert_int_equal(auth_parse_api_keys(gw->auth, api_keys, STRLEN(api_keys), "api-keys", &error), 0);
+        return 0;
+}
+
 static int teardown(void **state)
 {
         gw = gateway_free(gw);
@@ -283,6 +300,42 @@ static void test_routes(void **state)
         assert_int_equal(gw->metrics.connections_total, 1);
         test_client_close(&tc);
         RUN_UNTIL(gw, gw->n_clients == 0);
+}
+
+static void test_auth(void **state)
+{
+        static const char invoke_hello[] = "POST /functions/hello/invocations HTTP/1.1\r\nHost: g\r\n"
+                                           "Content-Length: 0\r\n";
+        static const char invoke_other[] = "POST /functions/other/invocations HTTP/1.1\r\nHost: g\r\n"
+                                           "Content-Length: 0\r\n";
+        TestClient tc;
+        char request[512];
+
+        test_client_open(gw, &tc);
+        /* /healthz needs no key; what reaches functions or says how they run does. */
+        assert_healthz(&tc);
+        (void) snprintf(request, sizeof(request), "%s\r\n", invoke_hello);
+        test_client_expect_error(gw, &tc, request, 403, "MissingAuthenticationTokenException", "");
+        test_client_expect_error(gw, &tc, "GET /metrics HTTP/1.1\r\nHost: g\r\n\r\n", 403,
+                                 "MissingAuthenticationTokenException", "");
+        test_client_expect_error(gw, &tc, "GET /2015-03-31/functions/ HTTP/1.1\r\nHost: g\r\n\r\n", 403,
+                                 "MissingAuthenticationTokenException", "");
+        (void) snprintf(request, sizeof(request), "%sAuthorization: Bearer wrong-key\r\n\r\n", invoke_hello);
+        test_client_expect_error(gw, &tc, request, 403, "InvalidSignatureException", "");
+        assert_int_equal(n_handled, 0);
+
+        (void) snprintf(request, sizeof(request), "%sAuthorization: Bearer every-function-key\r\n\r\n",
+                        invoke_other);
+        test_client_send(&tc, request);
+        assert_next_answer(&tc, "{\"function\":\"other\"}");
+        (void) snprintf(request, sizeof(request), "%sAuthorization: Bearer ops-key\r\n\r\n", invoke_hello);
+        test_client_send(&tc, request);
+        assert_next_answer(&tc, "{\"function\":\"hello\"}");
+        /* A key for hello only. */
+        (void) snprintf(request, sizeof(request), "%sAuthorization: Bearer ops-key\r\n\r\n", invoke_other);
+        test_client_expect_error(gw, &tc, request, 403, "AccessDeniedException", "");
+        assert_int_equal(n_handled, 2);
+        test_client_close(&tc);
 }
 
 /* A request that gets this error, and the connection closed after it. */
@@ -568,6 +621,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_auth, setup_auth, teardown),
                 cmocka_unit_test_setup_teardown(test_pipelining, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_request_timeout, setup_short_timeout, teardown),
                 cmocka_unit_test_setup_teardown(test_timeout_spares_answer_in_flight, setup_short_timeout,
