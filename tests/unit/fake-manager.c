@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +52,9 @@ static int test_bus_start(void)
         bus_pid = fork();
         assert_true(bus_pid >= 0);
         if (bus_pid == 0) {
+                /* It goes with the test, however the test ends (an abort included). */
+                if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1)
+                        _exit(127);
                 close(p[0]);
                 (void) snprintf(fd_arg, sizeof(fd_arg), "--print-address=%i", p[1]);
                 execlp("dbus-daemon", "dbus-daemon", "--session", "--nofork", "--nopidfile", fd_arg,

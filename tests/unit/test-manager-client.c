@@ -53,11 +53,28 @@ int __wrap_log_internal(int level, int error, const char *format, ...)
         return -error;
 }
 
+/* Calls of these members fail at once, as when the bus cannot take them. */
+static const char *fail_calls_to;
+
+int __real_sd_bus_call_async(sd_bus *bus, sd_bus_slot **slot, sd_bus_message *m,
+                             sd_bus_message_handler_t callback, void *userdata, uint64_t usec);
+int __wrap_sd_bus_call_async(sd_bus *bus, sd_bus_slot **slot, sd_bus_message *m,
+                             sd_bus_message_handler_t callback, void *userdata, uint64_t usec);
+int __wrap_sd_bus_call_async(sd_bus *bus, sd_bus_slot **slot, sd_bus_message *m,
+                             sd_bus_message_handler_t callback, void *userdata, uint64_t usec)
+{
+        if (fail_calls_to && strcmp(sd_bus_message_get_member(m), fail_calls_to) == 0)
+                return -ENOBUFS;
+        return __real_sd_bus_call_async(bus, slot, m, callback, userdata, usec);
+}
+
 static int start_gateway(void)
 {
         GatewayConfig config = test_gateway_config();
 
         config.manager_timeout_usec = 300 * USEC_PER_MSEC;
+        config.queue_timeout_usec = 300 * USEC_PER_MSEC;
+        fail_calls_to = NULL;
         n_away_logged = n_back_logged = 0;
         fake = (FakeManager){ .acquire_port = instance.port };
         test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
@@ -243,6 +260,51 @@ static void test_client_leaves_during_acquire(void **state)
         free(request);
 }
 
+static void test_acquire_not_sent(void **state)
+{
+        TestClient tc;
+        char *request = test_invoke_request("hello", NULL, "{}");
+
+        /* The manager answers, but the Acquire cannot be sent: 503 to retry, for each one waiting. */
+        fail_calls_to = "Acquire";
+        test_client_open(gw, &tc);
+        test_client_expect_error(gw, &tc, request, 503, "ServiceException", "not reachable");
+        assert_int_equal(gw->metrics.manager_errors, 1);
+        assert_int_equal(gw->n_invocations, 0);
+        assert_null(gw->functions);
+
+        fail_calls_to = NULL;
+        assert_invoke_ok(&tc);
+        test_client_close(&tc);
+        free(request);
+}
+
+static void test_at_the_limit(void **state)
+{
+        TestClient busy, waiting;
+        char *request = test_invoke_request("hello", NULL, "{}");
+        unsigned requests = test_instance_requests(&instance);
+        uint64_t start;
+
+        /* One instance, busy; the manager has no other: the next invocation waits for ours, and
+         * gives up with 429 once the queue timeout passed. */
+        test_instance_script_str(&instance, TEST_INSTANCE_NEVER_ANSWER, "");
+        test_client_open(gw, &busy);
+        test_client_send(&busy, request);
+        RUN_UNTIL(gw, test_instance_requests(&instance) > requests);
+        fake.acquire_error = LAMBDAD_ERROR_LIMIT_EXCEEDED;
+        fake.acquire_message = "at the limit";
+        test_client_open(gw, &waiting);
+        start = now_usec(CLOCK_MONOTONIC);
+        test_client_expect_error(gw, &waiting, request, 429, "TooManyRequestsException",
+                                 "concurrency limit");
+        assert_int_equal(fake.n_acquire, 2);
+        assert_true(now_usec(CLOCK_MONOTONIC) - start < 2 * USEC_PER_SEC);
+        test_client_close(&busy);
+        test_client_close(&waiting);
+        free(request);
+}
+
 static void test_manager_away_and_back(void **state)
 {
         TestClient tc;
@@ -360,6 +422,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_acquire_and_release, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_client_leaves_during_acquire, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_acquire_not_sent, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_at_the_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_manager_away_and_back, setup_without_manager, teardown),
                 cmocka_unit_test_setup_teardown(test_manager_hangs, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
