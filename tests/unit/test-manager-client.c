@@ -5,10 +5,12 @@
  * dbus-daemon stands in for the system bus, a fake manager answers on it (fake-manager.h), and
  * invocations come from real HTTP clients and go to a loopback instance (gateway-test.h). Covers the
  * error names and the HTTP statuses they become (503 and 429 with Retry-After), Acquire and Release,
- * a manager that is not there or does not answer within --manager-timeout (said once in the log, and
- * once that it is back), its signals (InstanceStopped, a new owner of its name), and a bus that comes
- * up after the gateway. Only the log is faked at the link, to count what it says. Skipped (77) only
- * when dbus-daemon is not installed.
+ * a client that leaves during Acquire, an Acquire that cannot be sent, the queue deadline at the
+ * limit while our own instances are busy, a manager that is not there or does not answer within
+ * --manager-timeout (said once in the log, and once that it is back), its signals (InstanceStopped,
+ * a new owner of its name), and a bus that comes up after the gateway. Faked at the link: the log (to
+ * count what it says) and sd_bus_call_async (to fail on demand). Skipped (77) only when dbus-daemon
+ * is not installed.
  */
 
 #include <errno.h>
