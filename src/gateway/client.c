@@ -83,6 +83,19 @@ void client_reply_plain(ClientConn *c, int status, const char *content_type, con
         http_conn_end(c->http, body, len);
 }
 
+/* The types route.h promises for its errors: the Lambda API's for a bad parameter and an unknown path. */
+static const char *route_error_type(int r)
+{
+        switch (r) {
+        case -EINVAL:
+                return "InvalidParameterValueException";
+        case -ENOENT:
+                return "UnknownOperationException";
+        default:
+                return NULL; /* by the status */
+        }
+}
+
 /* uri-host [":" port] (RFC 3986): a reg-name or IPv4 address, or an IP literal in brackets. Empty is
  * allowed (a target without an authority). */
 static bool host_value_is_valid(const char *v)
@@ -171,7 +184,8 @@ static void on_request(HttpConn *h)
                                           NULL);
         r = route_parse(http_request_method(&h->req), http_request_url(&h->req), &route, &status, &message);
         if (r < 0)
-                return client_reply_error(c, NULL, NULL, status, NULL, message ?: "Bad request.", NULL);
+                return client_reply_error(c, NULL, NULL, status, route_error_type(r),
+                                          message ?: "Bad request.", NULL);
         if (route.type == ROUTE_HEALTHZ)
                 return client_reply_plain(c, 200, "application/json", "{\"status\":\"ok\"}", 15);
         if (check_auth(c, &route) < 0)
@@ -222,7 +236,7 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         HttpConn *h = c->http;
 
         c->timer_armed = false;
-        if (h->busy)
+        if (http_conn_answering(h))
                 return 0;
         /* Nothing of a next request, or the rest of one already answered: just close. Part of one
          * (slow drip): 408. */
@@ -247,7 +261,7 @@ static void on_watch(HttpConn *h, uint32_t events)
 
         /* A request must arrive whole within the timeout from when the connection became ready for it;
          * reading does not extend it (slowloris). */
-        if (h->busy) {
+        if (http_conn_answering(h)) {
                 c->timer_armed = false;
                 (void) sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
         } else if (!c->timer_armed) {
@@ -346,7 +360,7 @@ bool client_evict_waiting(Gateway *g)
 
         /* Newest first in the list: the last one waiting is the oldest. */
         for (ClientConn *c = g->clients; c; c = c->next)
-                if (!c->http->busy && !c->invocation && !c->list_call)
+                if (!http_conn_answering(c->http) && !c->invocation && !c->list_call)
                         oldest = c;
         if (!oldest)
                 return false;
@@ -359,7 +373,7 @@ void client_drain_all(Gateway *g)
 {
         for (ClientConn *c = g->clients, *next; c; c = next) {
                 next = c->next;
-                if (!c->http->busy)
+                if (!http_conn_answering(c->http))
                         http_conn_close(c->http);
                 else
                         c->http->close_after = true;

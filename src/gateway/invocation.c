@@ -203,11 +203,12 @@ static void on_upstream_done(Upstream *u, int error, void *userdata)
                 return function_queue(inv);
         }
 
-        lease_done(l, false);
-        if (inv->answering) {
-                /* Part of the answer is with the client: all that is left is to cut it off. */
+        if (inv->answering)
                 log_warning("The answer of instance %.12s to invocation %s of '%s' broke off: %s", l->id,
                             inv->request_id, inv->function->name, strerror(-error));
+        lease_done(l, false); /* l is gone now */
+        if (inv->answering) {
+                /* Part of the answer is with the client: all that is left is to cut it off. */
                 metrics_observe(&g->metrics, inv->function->name, 502, false, inv->cold, seconds);
                 c = invocation_detach(inv);
                 if (c)

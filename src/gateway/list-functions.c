@@ -43,10 +43,11 @@ static json_object *function_entry(const Gateway *g, const char *name, const cha
 /* The page after lc->marker of the manager's list, or -EBADMSG/-ENOMEM. */
 static int build_page(const Gateway *g, ListCall *lc, sd_bus_message *m, json_object **ret)
 {
-        unsigned max_items = lc->max_items ?: MAX_ITEMS_DEFAULT, count = 0;
+        unsigned max_items = lc->max_items ?: MAX_ITEMS_DEFAULT;
         json_object *root = NULL, *list = NULL;
         const char *name, *image;
         uint32_t min, max, n, idle;
+        size_t count;
         int implicit, r;
 
         root = json_object_new_object();
@@ -58,15 +59,14 @@ static int build_page(const Gateway *g, ListCall *lc, sd_bus_message *m, json_ob
         }
         json_object_object_add(root, "Functions", list);
 
+        /* The manager lists in no order: every function after the marker (the last name of the
+         * previous page) is taken, and the page is cut from them once they are sorted. */
         r = sd_bus_message_enter_container(m, 'a', "(ssbuuuu)");
         while (r > 0 && (r = sd_bus_message_read(m, "(ssbuuuu)", &name, &image, &implicit, &min, &max, &n,
                                                  &idle)) > 0) {
                 json_object *fn;
 
-                /* The manager lists in no order; the marker is the last name of the previous page. */
                 if (lc->marker[0] && strcmp(name, lc->marker) <= 0)
-                        continue;
-                if (count++ >= max_items)
                         continue;
                 fn = function_entry(g, name, image);
                 if (!fn || json_object_array_add(list, fn) < 0) {
@@ -81,10 +81,13 @@ static int build_page(const Gateway *g, ListCall *lc, sd_bus_message *m, json_ob
         }
         /* By name, so that pages are stable. */
         json_object_array_sort(list, compare_function_names);
-        if (count > max_items && json_object_array_length(list) > 0) {
-                json_object *last = json_object_array_get_idx(list, json_object_array_length(list) - 1), *v;
+        count = json_object_array_length(list);
+        if (count > max_items) {
+                json_object *v;
 
-                if (json_object_object_get_ex(last, "FunctionName", &v))
+                (void) json_object_array_del_idx(list, max_items, count - max_items);
+                if (json_object_object_get_ex(json_object_array_get_idx(list, max_items - 1), "FunctionName",
+                                              &v))
                         json_object_object_add(root, "NextMarker",
                                                json_object_new_string(json_object_get_string(v)));
         }

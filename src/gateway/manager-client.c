@@ -101,9 +101,12 @@ static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
                         g->metrics.manager_errors++;
                 }
                 /* At the limit while we hold instances of the function: they come back as their
-                 * invocations end, and serve the waiting ones (until their deadline). */
-                if (status == 429 && f->leases)
+                 * invocations end, and serve the waiting ones (until their deadline, which counts
+                 * from now on: the timers must learn of it). */
+                if (status == 429 && f->leases) {
+                        gateway_update_timers(g);
                         return 0;
+                }
                 fail_waiting(f, e->message ?: "The function could not be run.", status, type);
                 return 0;
         }
@@ -211,8 +214,11 @@ static int on_pong(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                         log_info("The function manager answers again.");
                 g->manager_away = false;
                 g->manager_known = true;
-                for (GatewayFunction *f = g->functions; f; f = f->next)
+                /* Pumping may fail the last invocation of a function, and so free it. */
+                for (GatewayFunction *f = g->functions, *next; f; f = next) {
+                        next = f->next;
                         manager_pump(f);
+                }
                 return 0;
         }
 

@@ -60,7 +60,7 @@ static void update_watch(HttpConn *c)
         /* EPOLLIN stays on while an answer is made, as the next request rarely comes before it is
          * sent: turning it off and on for every request would cost two epoll_ctl() each. Only input
          * that does arrive meanwhile turns it off (http_conn_on_io()). */
-        if (!c->busy)
+        if (!http_conn_answering(c))
                 c->in_blocked = false;
         if ((!c->close_after && !c->in_blocked) || c->lingering)
                 events |= EPOLLIN;
@@ -120,7 +120,8 @@ static void flush(HttpConn *c)
 static void http_conn_process(HttpConn *c)
 {
         c->processing = true;
-        while (!c->busy && !c->close_after) {
+        /* Not while the last answer is still going out: its request is still the current one. */
+        while (!http_conn_answering(c) && !c->close_after) {
                 size_t consumed = 0;
                 int r;
 
@@ -175,7 +176,7 @@ void http_conn_on_io(HttpConn *c, uint32_t revents)
         }
         if (!(revents & EPOLLIN) || c->close_after)
                 return;
-        if (c->busy) {
+        if (http_conn_answering(c)) {
                 /* A pipelined request (or the client's close) while answering: later. */
                 c->in_blocked = true;
                 return update_watch(c);

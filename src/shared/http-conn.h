@@ -48,6 +48,13 @@ struct HttpConn {
         void *userdata;
 };
 
+/* A request is being answered: its answer is still to come, or still going out. Until it is out, the
+ * next request waits (it is neither read nor parsed) and the connection is not idle. */
+static inline bool http_conn_answering(const HttpConn *c)
+{
+        return c->busy || !buf_empty(&c->out);
+}
+
 /* Takes over fd (non-blocking). */
 int http_conn_new(HttpConn **ret, int fd, const HttpLimits *limits, const HttpConnOps *ops, void *userdata);
 /* Closes now (ops->closing first). Safe from the owner's callbacks only through http_conn_close(). */

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The test bus and the fake manager the gateway's tests share (fake-manager.h). */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fake-manager.h"
+#include "lambda-contract.h"
+#include "macro.h"
+
+static pid_t bus_pid;
+
+static bool in_path(const char *program)
+{
+        const char *path = getenv("PATH") ?: "/usr/bin:/bin";
+
+        while (*path) {
+                size_t n = strcspn(path, ":");
+                char file[4096];
+
+                (void) snprintf(file, sizeof(file), "%.*s/%s", (int) n, path, program);
+                if (access(file, X_OK) == 0)
+                        return true;
+                path += n + (path[n] == ':');
+        }
+        return false;
+}
+
+/* Starts dbus-daemon --session and points DBUS_SYSTEM_BUS_ADDRESS at it. -ENOENT: no dbus-daemon. */
+static int test_bus_start(void)
+{
+        char address[1024], fd_arg[32];
+        size_t n = 0;
+        int p[2];
+
+        if (!in_path("dbus-daemon"))
+                return -ENOENT;
+        assert_int_equal(pipe(p), 0);
+        bus_pid = fork();
+        assert_true(bus_pid >= 0);
+        if (bus_pid == 0) {
+                /* It goes with the test, however the test ends (an abort included). */
+                if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1)
+                        _exit(127);
+                close(p[0]);
+                (void) snprintf(fd_arg, sizeof(fd_arg), "--print-address=%i", p[1]);
+                execlp("dbus-daemon", "dbus-daemon", "--session", "--nofork", "--nopidfile", fd_arg,
+                       (char *) NULL);
+                _exit(127);
+        }
+        close(p[1]);
+        /* The daemon listens once it has printed its address. */
+        while (n < sizeof(address) - 1) {
+                ssize_t k = read(p[0], address + n, sizeof(address) - 1 - n);
+
+                if (k <= 0)
+                        break;
+                n += (size_t) k;
+                if (memchr(address, '\n', n))
+                        break;
+        }
+        close(p[0]);
+        address[n] = 0;
+        address[strcspn(address, "\n")] = 0;
+        if (n == 0)
+                fail_msg("dbus-daemon printed no address");
+        assert_int_equal(setenv("DBUS_SYSTEM_BUS_ADDRESS", address, 1), 0);
+        return 0;
+}
+
+static void test_bus_stop(void)
+{
+        if (bus_pid <= 0)
+                return;
+        (void) kill(bus_pid, SIGTERM);
+        (void) waitpid(bus_pid, NULL, 0);
+        bus_pid = 0;
+}
+
+int test_bus_run_group(const char *name, const struct CMUnitTest *tests, size_t n, CMFixtureFunction setup)
+{
+        int r;
+
+        if (test_bus_start() == -ENOENT) {
+                fprintf(stderr, "dbus-daemon is not installed (apt-get install dbus-daemon): skipping.\n");
+                return 77;
+        }
+        r = _cmocka_run_group_tests(name, tests, n, setup, NULL);
+        test_bus_stop();
+        return r;
+}
+
+static int reply_acquire(FakeManager *m, sd_bus_message *call)
+{
+        char id[32];
+
+        if (m->acquire_error)
+                return sd_bus_reply_method_errorf(call, m->acquire_error, "%s", m->acquire_message);
+        (void) snprintf(id, sizeof(id), "instance-%u", m->n_acquire);
+        return sd_bus_reply_method_return(call, "ssq", id, "127.0.0.1", m->acquire_port);
+}
+
+static int method_acquire(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        FakeManager *m = userdata;
+        const char *function;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &function);
+        if (r < 0)
+                return r;
+        m->n_acquire++;
+        (void) snprintf(m->acquired_function, sizeof(m->acquired_function), "%s", function);
+        if (m->acquire_hold) {
+                m->acquire_call = sd_bus_message_ref(msg);
+                return 1;
+        }
+        return reply_acquire(m, msg);
+}
+
+static int method_release(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        FakeManager *m = userdata;
+        const char *id;
+        int healthy, r;
+
+        r = sd_bus_message_read(msg, "sb", &id, &healthy);
+        if (r < 0)
+                return r;
+        if (m->n_released < ELEMENTSOF(m->released)) {
+                (void) snprintf(m->released[m->n_released], sizeof(m->released[0]), "%s", id);
+                m->released_healthy[m->n_released++] = healthy;
+        }
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int reply_list(FakeManager *m, sd_bus_message *call)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        if (m->list_error)
+                return sd_bus_reply_method_errorf(call, m->list_error, "%s", m->list_message);
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r < 0)
+                return r;
+        if (m->list_bad_reply)
+                r = sd_bus_message_append(reply, "as", 1, "not-a-function-list");
+        else {
+                r = sd_bus_message_open_container(reply, 'a', "(ssbuuuu)");
+                for (unsigned i = 0; r >= 0 && i < m->n_functions; i++)
+                        r = sd_bus_message_append(reply, "(ssbuuuu)", m->functions[i].name,
+                                                  m->functions[i].image, i % 2 == 0, 0, 3, i % 3, 0);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_functions(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        FakeManager *m = userdata;
+
+        m->n_list++;
+        if (m->list_hold) {
+                m->list_call = sd_bus_message_ref(msg);
+                return 1;
+        }
+        return reply_list(m, msg);
+}
+
+/* A plain object callback, not a vtable: the fake may answer with the wrong type on purpose. */
+static int on_manager_call(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        int r = 0;
+
+        if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "Acquire"))
+                r = method_acquire(msg, userdata, error);
+        else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "Release"))
+                r = method_release(msg, userdata, error);
+        else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "ListFunctions"))
+                r = method_list_functions(msg, userdata, error);
+        else
+                return 0; /* not ours: sd-bus answers UnknownMethod */
+        return r < 0 ? r : 1;
+}
+
+void fake_manager_connect(FakeManager *m, sd_event *event)
+{
+        assert_null(m->bus);
+        assert_true(sd_bus_new(&m->bus) >= 0);
+        assert_true(sd_bus_set_address(m->bus, getenv("DBUS_SYSTEM_BUS_ADDRESS")) >= 0);
+        assert_true(sd_bus_set_bus_client(m->bus, true) >= 0);
+        assert_true(sd_bus_start(m->bus) >= 0);
+        assert_true(sd_bus_add_object(m->bus, NULL, LAMBDAD_MANAGER_OBJECT, on_manager_call, m) >= 0);
+        assert_true(sd_bus_request_name(m->bus, LAMBDAD_MANAGER_BUS_NAME, 0) > 0);
+        assert_true(sd_bus_attach_event(m->bus, event, SD_EVENT_PRIORITY_NORMAL) >= 0);
+        m->frozen = false;
+}
+
+void fake_manager_disconnect(FakeManager *m)
+{
+        m->list_call = sd_bus_message_unref(m->list_call);
+        m->acquire_call = sd_bus_message_unref(m->acquire_call);
+        if (m->frozen)
+                m->frozen = false;
+        else if (m->bus)
+                (void) sd_bus_detach_event(m->bus);
+        m->bus = sd_bus_flush_close_unref(m->bus);
+}
+
+void fake_manager_freeze(FakeManager *m, sd_event *event, bool freeze)
+{
+        if (freeze == m->frozen)
+                return;
+        if (freeze)
+                assert_true(sd_bus_detach_event(m->bus) >= 0);
+        else
+                assert_true(sd_bus_attach_event(m->bus, event, SD_EVENT_PRIORITY_NORMAL) >= 0);
+        m->frozen = freeze;
+}
+
+void fake_manager_instance_stopped(FakeManager *m, const char *id, const char *function)
+{
+        assert_true(sd_bus_emit_signal(m->bus, LAMBDAD_MANAGER_OBJECT, LAMBDAD_MANAGER_INTERFACE,
+                                       "InstanceStopped", "sss", id, function, "stopped by the test") >= 0);
+}
+
+void fake_manager_answer_list(FakeManager *m)
+{
+        assert_non_null(m->list_call);
+        assert_true(reply_list(m, m->list_call) >= 0);
+        m->list_call = sd_bus_message_unref(m->list_call);
+}
+
+void fake_manager_answer_acquire(FakeManager *m)
+{
+        assert_non_null(m->acquire_call);
+        assert_true(reply_acquire(m, m->acquire_call) >= 0);
+        m->acquire_call = sd_bus_message_unref(m->acquire_call);
+}

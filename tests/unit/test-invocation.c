@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * One invocation (invocation.c) from the client's request to its answer, with real client
+ * connections, leases and upstream connections to a loopback instance (gateway-test.h) that answers
+ * as each test scripts it. The manager is faked at the link (-Wl,--wrap): its Acquire grants the
+ * instances a test lines up, from the loop, and Release is recorded. Covers the request sent to the
+ * instance, answers streamed and collected, function errors (X-Amz-Function-Error), instance
+ * answers that are malformed, cut short or too large (502 before any byte reached the client, the
+ * connection closed after), timeouts, refused connections and the one retry, Event and DryRun
+ * invocations, clients that leave, and reading paused while the client lags behind.
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gateway-test.h"
+#include "invocation.h"
+#include "lease.h"
+
+static TestInstance instance;
+static Gateway *gw;
+
+/* The fake manager: the ports its next Acquires answer with, and what was given back. */
+static uint16_t grants[8];
+static unsigned n_grants, n_granted, n_pumps;
+static char pumped_function[65];
+static sd_event_source *grant_source;
+static char released[8][32];
+static bool released_healthy[8];
+static unsigned n_released;
+static unsigned n_paused, n_resumed;
+
+static int on_grant(sd_event_source *s, void *userdata)
+{
+        GatewayFunction *f;
+
+        /* By name: the function may be gone since it asked (its client left). */
+        for (f = gw->functions; f; f = f->next)
+                if (strcmp(f->name, pumped_function) == 0)
+                        break;
+        while (f && f->n_waiting > 0 && n_granted < n_grants) {
+                char id[32];
+                Invocation *inv;
+                Lease *l;
+
+                (void) snprintf(id, sizeof(id), "instance-%u", n_granted + 1);
+                assert_int_equal(lease_new(f, id, "127.0.0.1", grants[n_granted++], &l), 0);
+                inv = function_pop_waiting(f);
+                inv->cold = true;
+                l->busy = true;
+                invocation_start(inv, l);
+        }
+        return 0;
+}
+
+void __wrap_manager_pump(GatewayFunction *f);
+void __wrap_manager_pump(GatewayFunction *f)
+{
+        n_pumps++;
+        (void) snprintf(pumped_function, sizeof(pumped_function), "%s", f->name);
+        /* Answers come later, from the loop, as the manager's do. */
+        assert_true(sd_event_source_set_enabled(grant_source, SD_EVENT_ONESHOT) >= 0);
+}
+
+void __wrap_manager_release(Gateway *g, const char *id, bool healthy);
+void __wrap_manager_release(Gateway *g, const char *id, bool healthy)
+{
+        (void) snprintf(released[n_released], sizeof(released[0]), "%s", id);
+        released_healthy[n_released++] = healthy;
+}
+
+bool __wrap_manager_client_ready(const Gateway *g);
+bool __wrap_manager_client_ready(const Gateway *g)
+{
+        return true;
+}
+
+void __real_upstream_pause(Upstream *u, bool pause);
+void __wrap_upstream_pause(Upstream *u, bool pause);
+void __wrap_upstream_pause(Upstream *u, bool pause)
+{
+        if (pause)
+                n_paused++;
+        else
+                n_resumed++;
+        __real_upstream_pause(u, pause);
+}
+
+/* The n-th lease given back (of n in all so far) was the instance granted as the id-th, unhealthy. */
+static void assert_released_unhealthy(unsigned n, unsigned id)
+{
+        char name[32];
+
+        assert_int_equal(n_released, n);
+        (void) snprintf(name, sizeof(name), "instance-%u", id);
+        assert_string_equal(released[n - 1], name);
+        assert_false(released_healthy[n - 1]);
+}
+
+/* The next Acquire answers with an instance at this port (at once, if one waits already). */
+static void grant(uint16_t port)
+{
+        grants[n_grants++] = port;
+        assert_true(sd_event_source_set_enabled(grant_source, SD_EVENT_ONESHOT) >= 0);
+}
+
+static int group_setup(void **state)
+{
+        test_instance_start(&instance);
+        return 0;
+}
+
+static int setup_with(GatewayConfig config)
+{
+        n_grants = n_granted = n_pumps = n_released = n_paused = n_resumed = 0;
+        assert_int_equal(gateway_new(&gw, &config), 0);
+        assert_int_equal(sd_event_add_defer(gw->event, &grant_source, on_grant, NULL), 0);
+        assert_int_equal(sd_event_source_set_enabled(grant_source, SD_EVENT_OFF), 0);
+        return 0;
+}
+
+static int setup(void **state)
+{
+        return setup_with(test_gateway_config());
+}
+
+static int setup_short_timeout(void **state)
+{
+        GatewayConfig config = test_gateway_config();
+
+        config.upstream_timeout_usec = 300 * USEC_PER_MSEC;
+        return setup_with(config);
+}
+
+static int teardown(void **state)
+{
+        grant_source = sd_event_source_disable_unref(grant_source);
+        gw = gateway_free(gw);
+        return 0;
+}
+
+/* An invocation of hello and its answer. */
+static void invoke(TestClient *tc, const char *extra_headers, const char *payload, TestResponse *ret)
+{
+        char *request = test_invoke_request("hello", extra_headers, payload);
+
+        test_client_exchange(gw, tc, request, ret);
+        free(request);
+}
+
+static void assert_header(TestResponse *r, const char *name, const char *value)
+{
+        const char *v = test_response_header(r, name);
+
+        if (!v || strcmp(v, value) != 0)
+                fail_msg("%s: '%s', expected '%s'", name, v ?: "(none)", value);
+}
+
+static void test_answer_and_reuse(void **state)
+{
+        TestClient tc;
+        TestResponse r;
+        char *seen, expect[sizeof(r.value) + 32];
+        unsigned requests = test_instance_requests(&instance);
+
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
+                                 "HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{\"hello\":\"you\"}");
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        invoke(&tc, "X-Amz-Client-Context: e30=\r\n", "{\"name\":\"me\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{\"hello\":\"you\"}");
+        assert_header(&r, "Content-Type", "application/json");
+        assert_header(&r, "X-Amz-Executed-Version", "$LATEST");
+        assert_null(test_response_header(&r, "X-Amz-Function-Error"));
+        assert_null(test_response_header(&r, "X-Amz-Log-Result"));
+
+        /* The instance got lambda-rie's invoke request: the payload, the request id, the context. */
+        seen = test_instance_last_request(&instance);
+        assert_non_null(test_response_header(&r, "x-amzn-RequestId"));
+        (void) snprintf(expect, sizeof(expect), "\r\nX-Amzn-RequestId: %s\r\n", r.value);
+        assert_true(strncmp(seen, "POST /2015-03-31/functions/function/invocations HTTP/1.1\r\n", 58) == 0);
+        assert_non_null(strstr(seen, expect));
+        assert_non_null(strstr(seen, "\r\nContent-Length: 13\r\n"));
+        assert_non_null(strstr(seen, "\r\nX-Amz-Client-Context: e30=\r\n"));
+        assert_null(strstr(seen, "X-Amz-Log-Type"));
+        assert_string_equal(strstr(seen, "\r\n\r\n") + 4, "{\"name\":\"me\"}");
+        free(seen);
+        test_response_done(&r);
+
+        /* Done: nothing in flight, the lease idles (kept, not given back). */
+        assert_int_equal(gw->n_invocations, 0);
+        assert_int_equal(gw->metrics.in_flight, 0);
+        assert_non_null(gw->functions);
+        assert_non_null(gw->functions->leases);
+        assert_false(gw->functions->leases->busy);
+        assert_int_equal(n_released, 0);
+
+        /* The next invocation takes the warm lease and its kept-alive connection: no Acquire. */
+        invoke(&tc, NULL, "{}", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{\"hello\":\"you\"}");
+        test_response_done(&r);
+        assert_int_equal(n_pumps, 1);
+        assert_int_equal(n_granted, 1);
+        assert_int_equal(upstream_connects(gw->functions->leases->upstream), 1);
+        assert_int_equal(test_instance_requests(&instance) - requests, 2);
+        test_client_close(&tc);
+}
+
+/* The instance answers so: the client gets 200, X-Amz-Function-Error: Unhandled and this body. */
+static void assert_function_error(TestClient *tc, const char *answer, const char *body)
+{
+        TestResponse r;
+
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER, answer);
+        invoke(tc, NULL, "{}", &r);
+        assert_int_equal(r.status, 200);
+        assert_header(&r, "X-Amz-Function-Error", "Unhandled");
+        assert_string_equal(r.body, body);
+        test_response_done(&r);
+}
+
+static void test_function_errors(void **state)
+{
+        TestClient tc;
+        TestResponse r;
+        char *seen;
+
+        grant(instance.port);
+        test_client_open(gw, &tc);
+
+        /* The runtime's error, passed on as Lambda does: 200 with X-Amz-Function-Error. */
+        assert_function_error(
+                &tc,
+                "HTTP/1.1 200 OK\r\nContent-Length: 24\r\nX-Amz-Function-Error: Unhandled\r\n\r\n"
+                "{\"errorMessage\":\"boom\"}\n",
+                "{\"errorMessage\":\"boom\"}\n");
+        /* lambda-rie's 502 for a runtime that died is a function error too. */
+        assert_function_error(&tc,
+                              "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 33\r\n\r\n"
+                              "{\"errorType\":\"Runtime.ExitError\"}",
+                              "{\"errorType\":\"Runtime.ExitError\"}");
+
+        /* Chunked: collected, then sent whole with its length and the headers that came with it. */
+        test_instance_script_str(
+                &instance, TEST_INSTANCE_ANSWER,
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Amz-Function-Error: Handled\r\n"
+                "X-Amz-Log-Result: bG9nIHRhaWw=\r\nX-Amz-Executed-Version: 3\r\n\r\n"
+                "5\r\n{\"a\":\r\n2\r\n1}\r\n0\r\n\r\n");
+        invoke(&tc, "X-Amz-Log-Type: Tail\r\n", "{}", &r);
+        assert_int_equal(r.status, 200);
+        assert_header(&r, "Content-Length", "7");
+        assert_string_equal(r.body, "{\"a\":1}");
+        assert_header(&r, "X-Amz-Function-Error", "Handled");
+        assert_header(&r, "X-Amz-Log-Result", "bG9nIHRhaWw=");
+        assert_header(&r, "X-Amz-Executed-Version", "3");
+        test_response_done(&r);
+        seen = test_instance_last_request(&instance);
+        assert_non_null(strstr(seen, "\r\nX-Amz-Log-Type: Tail\r\n"));
+        free(seen);
+
+        /* The log tail only when asked for. */
+        invoke(&tc, NULL, "{}", &r);
+        assert_null(test_response_header(&r, "X-Amz-Log-Result"));
+        test_response_done(&r);
+
+        /* Function errors leave the instance healthy: one lease for all. */
+        assert_int_equal(n_granted, 1);
+        assert_int_equal(n_released, 0);
+        assert_int_equal(gw->metrics.in_flight, 0);
+        test_client_close(&tc);
+}
+
+/* An instance answer that fails before any byte went to the client: 502 (or 503) in the AWS shape,
+ * the connection kept, the lease given back as unhealthy. */
+static void assert_bad_answer(TestClient *tc, TestInstanceMode mode, const char *answer, size_t len,
+                              int status, const char *message)
+{
+        unsigned released_before = n_released;
+        TestResponse r;
+
+        test_instance_script(&instance, mode, answer, len);
+        grant(instance.port);
+        invoke(tc, NULL, "{}", &r);
+        test_assert_error(&r, status, "ServiceException", message);
+        assert_null(test_response_header(&r, "Connection"));
+        test_response_done(&r);
+        assert_released_unhealthy(released_before + 1, n_granted);
+        assert_int_equal(gw->n_invocations, 0);
+        assert_null(gw->functions);
+}
+
+static char *oversized_chunked(size_t *ret_len)
+{
+        static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        size_t chunk = 64 * 1024, n = (size_t) (LAMBDA_RUNTIME_RESPONSE_MAX / chunk) + 4;
+        Buf b = {};
+
+        assert_int_equal(buf_append_str(&b, head), 0);
+        for (size_t i = 0; i < n; i++) {
+                assert_true(buf_printf(&b, "%zx\r\n", chunk) >= 0);
+                for (size_t k = 0; k < chunk; k += 8)
+                        assert_int_equal(buf_append(&b, "\"xxxxxx\"", 8), 0);
+                assert_int_equal(buf_append(&b, "\r\n", 2), 0);
+        }
+        assert_int_equal(buf_append_str(&b, "0\r\n\r\n"), 0);
+        return buf_steal(&b, ret_len);
+}
+
+static void test_bad_answers(void **state)
+{
+        static const char garbage[] = "HTTP/1.1 abc\r\n\r\n";
+        static const char head_cut[] = "HTTP/1.1 200 OK\r\nContent-Le";
+        static const char chunk_cut[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\"";
+        static const char too_long[] = "HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n{";
+        TestClient tc;
+        size_t len;
+        char *big = oversized_chunked(&len);
+
+        test_client_open(gw, &tc);
+        assert_bad_answer(&tc, TEST_INSTANCE_ANSWER_AND_CLOSE, garbage, STRLEN(garbage), 502, "malformed");
+        assert_bad_answer(&tc, TEST_INSTANCE_ANSWER_AND_CLOSE, head_cut, STRLEN(head_cut), 502, "cut short");
+        assert_bad_answer(&tc, TEST_INSTANCE_ANSWER_AND_CLOSE, chunk_cut, STRLEN(chunk_cut), 502,
+                          "cut short");
+        assert_bad_answer(&tc, TEST_INSTANCE_ANSWER_AND_CLOSE, too_long, STRLEN(too_long), 502, "too large");
+        assert_bad_answer(&tc, TEST_INSTANCE_ANSWER_AND_CLOSE, big, len, 502, "too large");
+        /* Gone without a word: it may have run, so no retry; a passing fault, so 503. */
+        assert_bad_answer(&tc, TEST_INSTANCE_CLOSE_SILENTLY, "", 0, 503, "went away");
+        free(big);
+
+        /* Each failure got its own instance; the client's connection served them all. */
+        assert_int_equal(n_granted, 6);
+        assert_false(tc.eof);
+        assert_int_equal(gw->metrics.connections_total, 1);
+        test_client_close(&tc);
+}
+
+static void test_broken_after_bytes_sent(void **state)
+{
+        static const char partial[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"partial\":";
+        TestClient tc;
+        char *request = test_invoke_request("hello", NULL, "{}");
+
+        /* The head and the first bytes are with the client: all that is left is to cut it off. */
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, partial);
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        test_client_send(&tc, request);
+        test_client_wait_eof(gw, &tc);
+        assert_non_null(tc.in.data);
+        assert_true(strncmp(tc.in.data, "HTTP/1.1 200 OK\r\n", 17) == 0);
+        assert_non_null(strstr(tc.in.data, "\r\nContent-Length: 100\r\n"));
+        assert_string_equal(strstr(tc.in.data, "\r\n\r\n") + 4, "{\"partial\":");
+        assert_released_unhealthy(1, 1);
+        RUN_UNTIL(gw, gw->n_clients == 0);
+        assert_int_equal(gw->n_invocations, 0);
+        free(request);
+        test_client_close(&tc);
+}
+
+static void test_timeout(void **state)
+{
+        TestClient tc;
+        TestResponse r;
+        uint64_t start = now_usec(CLOCK_MONOTONIC);
+
+        test_instance_script_str(&instance, TEST_INSTANCE_NEVER_ANSWER, "");
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        invoke(&tc, NULL, "{}", &r);
+        test_assert_error(&r, 504, "ServiceException", "did not answer in time");
+        test_response_done(&r);
+        assert_true(now_usec(CLOCK_MONOTONIC) - start >= 300 * USEC_PER_MSEC);
+        assert_released_unhealthy(1, 1);
+        test_client_close(&tc);
+}
+
+static void test_refused(void **state)
+{
+        TestClient tc;
+        TestResponse r;
+
+        /* Nothing listens: nothing ran, so once more on a fresh instance. */
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
+                                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+        grant(test_refused_port());
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        invoke(&tc, NULL, "{}", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{}");
+        test_response_done(&r);
+        assert_int_equal(n_granted, 2);
+        assert_released_unhealthy(1, 1);
+
+        /* Only once: two refusals are a 503 to retry later. */
+        assert_true(gw->functions && gw->functions->leases);
+        leases_forget(gw, NULL);
+        grant(test_refused_port());
+        grant(test_refused_port());
+        invoke(&tc, NULL, "{}", &r);
+        test_assert_error(&r, 503, "ServiceException", "retry");
+        test_response_done(&r);
+        assert_int_equal(n_granted, 4);
+        assert_released_unhealthy(3, 4);
+        test_client_close(&tc);
+}
+
+static void test_event_and_dry_run(void **state)
+{
+        TestClient tc;
+        TestResponse r;
+        unsigned requests = test_instance_requests(&instance);
+        char id[UUID_STRING_MAX], expect[128], *seen;
+
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
+                                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+        test_client_open(gw, &tc);
+
+        /* DryRun: 204, nothing runs. */
+        invoke(&tc, "X-Amz-Invocation-Type: DryRun\r\n", "{}", &r);
+        assert_int_equal(r.status, 204);
+        test_response_done(&r);
+        assert_int_equal(n_pumps, 0);
+
+        /* Event: 202 at once; they queue (at most max_events) and run without the client. */
+        for (unsigned i = 0; i < 4; i++) {
+                invoke(&tc, "X-Amz-Invocation-Type: Event\r\n", "{\"event\":1}", &r);
+                assert_int_equal(r.status, 202);
+                assert_int_equal(r.body_len, 0);
+                assert_non_null(test_response_header(&r, "x-amzn-RequestId"));
+                if (i == 0)
+                        memcpy(id, r.value, sizeof(id));
+                test_response_done(&r);
+        }
+        assert_int_equal(gw->n_events, 4);
+        invoke(&tc, "X-Amz-Invocation-Type: Event\r\n", "{\"event\":1}", &r);
+        test_assert_error(&r, 429, "TooManyRequestsException", "asynchronous");
+        test_response_done(&r);
+
+        /* One instance serves the queue in order. */
+        grant(instance.port);
+        RUN_UNTIL(gw, gw->n_invocations == 0);
+        assert_int_equal(gw->n_events, 0);
+        assert_int_equal(test_instance_requests(&instance) - requests, 4);
+        assert_int_equal(n_granted, 1);
+        seen = test_instance_last_request(&instance);
+        (void) snprintf(expect, sizeof(expect), "X-Amzn-RequestId: %s\r\n", id);
+        /* The last one to run is not the first one queued. */
+        assert_null(strstr(seen, expect));
+        assert_string_equal(strstr(seen, "\r\n\r\n") + 4, "{\"event\":1}");
+        free(seen);
+
+        /* Checked before anything runs. */
+        invoke(&tc, NULL, "{\"not json", &r);
+        test_assert_error(&r, 400, "InvalidRequestContentException", "must be JSON");
+        test_response_done(&r);
+        invoke(&tc, "X-Amz-Invocation-Type: Later\r\n", "{}", &r);
+        test_assert_error(&r, 400, "InvalidParameterValueException", "X-Amz-Invocation-Type");
+        test_response_done(&r);
+        invoke(&tc, "X-Amz-Client-Context: !!!\r\n", "{}", &r);
+        test_assert_error(&r, 400, "InvalidRequestContentException", "X-Amz-Client-Context");
+        test_response_done(&r);
+        assert_int_equal(test_instance_requests(&instance) - requests, 4);
+        test_client_close(&tc);
+}
+
+static void test_client_leaves_waiting(void **state)
+{
+        TestClient tc;
+        char *request = test_invoke_request("hello", NULL, "{}");
+
+        /* No instance comes: the client gives up, its invocation is forgotten, and so the function. */
+        test_client_open(gw, &tc);
+        test_client_send(&tc, request);
+        RUN_UNTIL(gw, n_pumps == 1);
+        assert_int_equal(gw->n_invocations, 1);
+        assert_int_equal(gw->functions->n_waiting, 1);
+        test_client_close(&tc);
+        RUN_UNTIL(gw, gw->n_invocations == 0);
+        assert_null(gw->functions);
+        assert_int_equal(n_released, 0);
+        free(request);
+}
+
+static char *big_answer(size_t body_len, size_t *ret_len)
+{
+        Buf b = {};
+
+        assert_true(buf_printf(&b, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n\"", body_len) >= 0);
+        for (size_t i = 1; i < body_len - 1; i++)
+                assert_int_equal(buf_append(&b, &"abcdefghijklmnopqrstuvwxyz"[i % 26], 1), 0);
+        assert_int_equal(buf_append(&b, "\"", 1), 0);
+        return buf_steal(&b, ret_len);
+}
+
+static void test_backpressure(void **state)
+{
+        size_t body_len = 4U * 1024U * 1024U, len;
+        char *answer = big_answer(body_len, &len);
+        const char *body = strstr(answer, "\r\n\r\n") + 4;
+        TestClient tc;
+        TestResponse r;
+        char *request = test_invoke_request("hello", NULL, "{}");
+
+        /* A client that does not read: reading from the instance pauses, and resumes as it takes the
+         * answer, which arrives whole. */
+        test_instance_script(&instance, TEST_INSTANCE_ANSWER, answer, len);
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        test_client_pause(&tc, true);
+        test_client_send(&tc, request);
+        RUN_UNTIL(gw, n_paused > 0);
+        assert_int_equal(gw->n_invocations, 1);
+        test_client_pause(&tc, false);
+        test_client_response(gw, &tc, &r);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.body_len, body_len);
+        assert_memory_equal(r.body, body, body_len);
+        test_response_done(&r);
+        assert_true(n_resumed > 0);
+        RUN_UNTIL(gw, gw->n_invocations == 0);
+        assert_int_equal(n_released, 0);
+
+        /* The client leaves while reading is paused: the answer is read to its end and dropped, and
+         * the instance stays warm. */
+        n_paused = 0;
+        test_client_pause(&tc, true);
+        test_client_send(&tc, request);
+        RUN_UNTIL(gw, n_paused > 0);
+        test_client_close(&tc);
+        RUN_UNTIL(gw, gw->n_invocations == 0);
+        assert_int_equal(n_released, 0);
+        assert_non_null(gw->functions);
+        assert_false(gw->functions->leases->busy);
+        assert_int_equal(n_granted, 1);
+        free(request);
+        free(answer);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_answer_and_reuse, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_function_errors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bad_answers, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_broken_after_bytes_sent, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_timeout, setup_short_timeout, teardown),
+                cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_event_and_dry_run, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_client_leaves_waiting, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, group_setup, NULL);
+}
