@@ -63,6 +63,7 @@ typedef struct Gateway {
         bool manager_known; /* the manager answered since it last went away */
         bool manager_away;  /* it did not answer the last check: said once in the log */
         bool pinging;       /* a Ping to the manager is in flight */
+        bool manager_gone;  /* its name lost its owner, and no next lifetime took it yet */
         sd_event_source *lease_timer;
         sd_event_source *idle_timer;
         bool draining;

@@ -105,6 +105,16 @@ void leases_forget(Gateway *g, const char *id)
         }
 }
 
+unsigned leases_count(const Gateway *g)
+{
+        unsigned n = 0;
+
+        for (GatewayFunction *f = g->functions; f; f = f->next)
+                for (Lease *l = f->leases; l; l = l->next)
+                        n += l->idle_since != UINT64_MAX;
+        return n;
+}
+
 void leases_release_idle(Gateway *g)
 {
         for (GatewayFunction *f = g->functions; f; f = f->next)

@@ -53,6 +53,8 @@ void lease_release(Lease *l, bool healthy);
 void lease_done(Lease *l, bool healthy);
 /* The manager restarted (id NULL) or an instance stopped: leases pointing there are worthless. */
 void leases_forget(Gateway *g, const char *id);
+/* How many leases are held (not counting forgotten ones still in use). */
+unsigned leases_count(const Gateway *g);
 /* Gives back every lease not in use (exit). */
 void leases_release_idle(Gateway *g);
 

@@ -49,7 +49,9 @@ void manager_release(Gateway *g, const char *instance_id, bool healthy)
 {
         int r;
 
-        if (!g->bus)
+        /* A lifetime that is gone has nothing to take back, and the call would only activate the
+         * next one, which removes the instances still serving. */
+        if (!g->bus || g->manager_gone)
                 return;
         r = sd_bus_call_method_async(g->bus, NULL, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
                                      LAMBDAD_MANAGER_INTERFACE, "Release", on_released, NULL, "sb",
@@ -265,10 +267,19 @@ static int on_manager_owner_changed(sd_bus_message *m, void *userdata, sd_bus_er
 
         if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
                 return 0;
-        if (old_owner[0]) {
-                /* Its instances went with it (or will be cleaned up by the next one). */
-                log_info("The function manager went away; forgetting its instances.");
+        if (old_owner[0] && !new_owner[0]) {
+                /* Its instances live on until a next lifetime removes them: the leases on them keep
+                 * serving meanwhile (an instance that died fails its invocation, and is let go). */
+                log_info("The function manager went away; serving on the %u instance(s) held.",
+                         leases_count(g));
                 g->manager_known = false;
+                g->manager_gone = true;
+        }
+        if (new_owner[0])
+                g->manager_gone = false;
+        if (new_owner[0] && leases_count(g) > 0) {
+                /* A new lifetime removes the instances of the one before: leases on them are worthless. */
+                log_info("A new function manager lifetime appeared; forgetting the instances of the last.");
                 leases_forget(g, NULL);
         }
         return 0;

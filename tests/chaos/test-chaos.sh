@@ -184,13 +184,30 @@ check "chaos answers" assert_eq '{"warm":1}' "$(invoke chaos '{"warm":1}')" "ans
 case $SCENARIO in
 manager-kill)
         baseline echo '{"load":1}'
+        old_lifetime=$(docker ps -q --filter label=org.lambdad.function=echo | head -n 1 |
+                xargs docker inspect -f '{{index .Config.Labels "org.lambdad.lifetime"}}')
         load fault echo "$LOAD_SECONDS" --expect '"load":1'
         sleep 4
         kill -KILL "$(manager_pid)"
         fault_end=$(now)
+        # Nobody owns the name: the leases the gateway holds keep serving on the live instances.
+        sleep 3
+        new_lifetime=$(now)
+        busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.lambdad.Manager1 /org/lambdad/Manager1 \
+                org.freedesktop.DBus.Peer Ping
         wait "$LOAD_PID"
         load_verdict fault
         load_recovery fault "$fault_end" 5
+        unserved=$(awk -v a="$fault_end" -v b="$new_lifetime" '$1 >= a && $2 < b && $3 != 200' "$TEST_TMP/fault.log" | wc -l)
+        served=$(awk -v a="$fault_end" -v b="$new_lifetime" '$1 >= a && $2 < b && $3 == 200' "$TEST_TMP/fault.log" | wc -l)
+        LOAD_FIGURES+=" with no manager: $served 200, $unserved other;"
+        ((unserved == 0)) || awk -v a="$fault_end" -v b="$new_lifetime" '$1 >= a && $2 < b && $3 != 200 {
+                printf "# not served with no manager: %.3f-%.3f s after the kill: %s %s\n", $1 - a, $2 - a, $3, $4 }' "$TEST_TMP/fault.log"
+        check "with no manager, the held leases served every request ($served 200s, $unserved other)" \
+                test "$served" -gt 0 -a "$unserved" -eq 0
+        old_left() { docker ps -aq --filter "label=org.lambdad.lifetime=$old_lifetime" | wc -l; }
+        check "the new lifetime removed the old one's containers" wait_until "old containers gone" \
+                test "$(old_left)" -eq 0
         back_to_baseline echo '{"load":1}'
         ;;
 manager-away)
