@@ -382,6 +382,21 @@ static int append_arguments(sd_bus_message *m, const char *signature, const char
         return 0;
 }
 
+/* The D-Bus specification's member names, which dbus-daemon enforces by disconnecting the sender: sd-bus
+ * lets a leading digit through. */
+static bool member_is_valid(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n < 1 || n > 255 || (s[0] >= '0' && s[0] <= '9'))
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+                      *s == '_'))
+                        return false;
+        return true;
+}
+
 static bool error_is_allowed(const sd_bus_error *e)
 {
         for (size_t i = 0; i < ELEMENTSOF(allowed_errors); i++)
@@ -419,6 +434,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         /* What sd-bus refuses to send (an invalid path, member or signature, a string that is not UTF-8)
          * never reaches the manager. */
+        if (!member_is_valid(member))
+                return 0;
         r = sd_bus_message_new_method_call(bus, &call, LAMBDAD_MANAGER_BUS_NAME, path, method->interface,
                                            member);
         if (r < 0)
