@@ -45,7 +45,9 @@ corpus_root=$LAMBDAD_ROOT/tests/fuzz/corpus
 if ! command -v clang >/dev/null 2>&1; then
         need_root
         say "installing clang"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang >/dev/null
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends clang >/dev/null
 fi
 
 # The fuzzers' own build: clang, sanitizers everywhere (the libraries under test included).
@@ -95,13 +97,14 @@ for target in "${targets[@]}"; do
         new=$scratch/$target/new
         artifacts=$scratch/$target/artifacts
         log=$scratch/$target/log
-        mkdir -p "$new" "$artifacts"
+        mkdir -p "$new" "$artifacts" "$scratch/$target/tmp"
         before=$(count_units "$corpus")
 
         say "fuzzing $target for ${seconds}s"
         rc=0
-        # New inputs land in the first dir given; the committed corpus is only read.
-        "$binary" "$new" "$corpus" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
+        # New inputs land in the first dir given; the committed corpus is only read. Whatever a
+        # target keeps in $TMPDIR stays in the scratch dir, even after a crash.
+        TMPDIR=$scratch/$target/tmp "$binary" "$new" "$corpus" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
                 -print_final_stats=1 -error_exitcode=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || rc=$?
 
         if ((rc == 77)); then

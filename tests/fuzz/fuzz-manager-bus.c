@@ -88,7 +88,7 @@ static const char *const declarations[][2] = {
         { "one.json", "{\"image\": \"one:latest\", \"max_instances\": 1, \"user\": \"1000\"}" },
 };
 
-static char tmp_dir[] = "/tmp/fuzz-manager-bus-XXXXXX";
+static char *tmp_dir;
 static char *bus_config, *functions_dir, *docker_socket;
 static sd_bus *bus;
 
@@ -122,7 +122,9 @@ static void write_file(const char *path, const char *text)
 
 static void make_tmp_dir(void)
 {
-        if (!mkdtemp(tmp_dir) || asprintf(&bus_config, "%s/bus.conf", tmp_dir) < 0 ||
+        /* Under $TMPDIR, so that tools/fuzz.sh finds what a crash (no atexit then) leaves behind. */
+        if (asprintf(&tmp_dir, "%s/fuzz-manager-bus-XXXXXX", getenv("TMPDIR") ?: "/tmp") < 0 ||
+            !mkdtemp(tmp_dir) || asprintf(&bus_config, "%s/bus.conf", tmp_dir) < 0 ||
             asprintf(&functions_dir, "%s/functions.d", tmp_dir) < 0 ||
             asprintf(&docker_socket, "%s/no-engine.sock", tmp_dir) < 0 || mkdir(functions_dir, 0755) < 0)
                 abort();
