@@ -105,23 +105,41 @@ static void on_done(CurlGlue *g, CURL *easy, CURLcode result, void *userdata)
         buf_done(&answer);
 }
 
+int docker_lines_feed(Buf *b, const char *p, size_t n, docker_line_t on_line, DockerClient *d,
+                      void *userdata)
+{
+        /* Line by line, so that the cap bounds each line rather than a line plus whatever else came in
+         * the same chunk. */
+        while (n > 0) {
+                const char *nl = memchr(p, '\n', n);
+                size_t k = nl ? (size_t) (nl - p) + 1 : n;
+                int r;
+
+                r = buf_append(b, p, k);
+                if (r < 0)
+                        return r;
+                p += k;
+                n -= k;
+                if (nl) {
+                        b->data[--b->len] = 0;
+                        on_line(d, b->data, b->len, userdata);
+                        buf_clear(b);
+                }
+        }
+        return 0;
+}
+
 static size_t on_write(char *p, size_t size, size_t n, void *userdata)
 {
         DockerCall *c = userdata;
-        char *nl;
-
-        if (buf_append(&c->answer, p, size * n) < 0)
-                return 0; /* over the cap or out of memory: curl ends the transfer */
+        int r;
 
         if (c->on_line)
-                while ((nl = memchr(c->answer.data, '\n', c->answer.len))) {
-                        size_t len = (size_t) (nl - c->answer.data);
-
-                        *nl = 0;
-                        c->on_line(c->client, c->answer.data, len, c->userdata);
-                        buf_consume(&c->answer, len + 1);
-                }
-        return size * n;
+                r = docker_lines_feed(&c->answer, p, size * n, c->on_line, c->client, c->userdata);
+        else
+                r = buf_append(&c->answer, p, size * n);
+        /* Over the cap or out of memory: returning less than given makes curl end the transfer. */
+        return r < 0 ? 0 : size * n;
 }
 
 int docker_client_new(DockerClient **ret, sd_event *event, const char *socket_path)

@@ -12,6 +12,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "buf.h"
 #include "macro.h"
 
 typedef struct DockerClient DockerClient;
@@ -26,6 +27,15 @@ typedef void (*docker_callback_t)(DockerClient *d, int error, long status, const
 
 /* Streaming calls: one complete line of the answer (NUL-terminated in place). */
 typedef void (*docker_line_t)(DockerClient *d, const char *line, size_t len, void *userdata);
+
+/*
+ * The framing of a streamed answer, pure so that it can be fuzzed: appends the n bytes of p to b (whose
+ * cap bounds one line) and hands each complete line, without its newline and NUL-terminated in place,
+ * to on_line (called with d and userdata); the unfinished rest stays in b. -ENOBUFS when a line
+ * outgrows the cap, -ENOMEM.
+ */
+int docker_lines_feed(Buf *b, const char *p, size_t n, docker_line_t on_line, DockerClient *d,
+                      void *userdata);
 
 int docker_client_new(DockerClient **ret, sd_event *event, const char *socket_path);
 /* Cancels every call in flight without calling back. */

@@ -73,6 +73,10 @@ int base64_decode(Buf *out, const char *s, size_t len)
                         return -EINVAL;
                 if (last && s[i + 3] == '=')
                         n = s[i + 2] == '=' ? 1 : 2;
+                /* The bits the padding drops are zero in the one encoding of these bytes ("Zz==" is not
+                 * another spelling of "Zw=="), as RFC 4648 §3.5 lets a strict decoder require. */
+                if ((n == 1 && (v[1] & 15) != 0) || (n == 2 && (v[2] & 3) != 0))
+                        return -EINVAL;
 
                 b[0] = (uint8_t) (v[0] << 2 | v[1] >> 4);
                 b[1] = (uint8_t) ((v[1] & 15) << 4 | v[2] >> 2);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* Fuzzes the parser of function configs (files an operator writes, but a parser must not trust them)
- * and checks that whatever it accepts keeps every promise of the format, and that whatever it refuses
- * comes with a message fit for a log line. */
+ * and checks that whatever it accepts keeps every promise of the format and reads back the same when
+ * written out again, and that whatever it refuses comes with a message fit for a log line. */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <json.h>
 
 #include "fuzz.h"
 #include "registry.h"
@@ -50,8 +53,75 @@ static void check_config(const FunctionConfig *f)
                 }
         }
 
+        /* ImageConfig and the user, as the format describes them. */
+        if (f->entrypoint &&
+            (strv_length(f->entrypoint) < 1 || strv_length(f->entrypoint) > 1500 || !f->entrypoint[0][0]))
+                abort();
+        if (f->command && (strv_length(f->command) > 1500 || (f->command[0] && !f->command[0][0])))
+                abort();
+        if (f->working_directory && (f->working_directory[0] != '/' || strlen(f->working_directory) > 1000))
+                abort();
+        if (f->user && !container_user_is_valid(f->user))
+                abort();
+
         if (!function_config_equal(f, f))
                 abort();
+}
+
+static json_object *strv_to_json(char *const *l)
+{
+        json_object *a = json_object_new_array();
+
+        for (; a && l && *l; l++)
+                if (json_object_array_add(a, json_object_new_string(*l)) < 0)
+                        abort();
+        return a;
+}
+
+/* The config written back as a declaration: it must read back as the same function. */
+static void check_round_trip(const FunctionConfig *f)
+{
+        _cleanup_(function_config_freep) FunctionConfig *again = NULL;
+        json_object *o = json_object_new_object(), *env = json_object_new_object();
+        const char *text;
+        int r;
+
+        if (!o || !env)
+                abort();
+        for (char **e = f->env; *e; e++) {
+                _cleanup_free_ char *key = strndup(*e, strcspn(*e, "="));
+
+                if (!key ||
+                    json_object_object_add(env, key, json_object_new_string(*e + strlen(key) + 1)) < 0)
+                        abort();
+        }
+        json_object_object_add(o, "image", json_object_new_string(f->image));
+        json_object_object_add(o, "environment", env);
+        json_object_object_add(o, "memory_mb", json_object_new_int64(f->memory_mb));
+        json_object_object_add(o, "timeout_sec", json_object_new_int64(f->timeout_sec));
+        if (f->nano_cpus > 0)
+                json_object_object_add(o, "cpus", json_object_new_double((double) f->nano_cpus / 1e9));
+        json_object_object_add(o, "min_instances", json_object_new_int64(f->min_instances));
+        json_object_object_add(o, "max_instances", json_object_new_int64(f->max_instances));
+        json_object_object_add(o, "idle_timeout_sec",
+                               json_object_new_int64((int64_t) (f->idle_timeout_usec / USEC_PER_SEC)));
+        json_object_object_add(o, "pull", json_object_new_boolean(f->pull));
+        if (f->entrypoint)
+                json_object_object_add(o, "entrypoint", strv_to_json(f->entrypoint));
+        if (f->command)
+                json_object_object_add(o, "command", strv_to_json(f->command));
+        if (f->working_directory)
+                json_object_object_add(o, "working_directory", json_object_new_string(f->working_directory));
+        if (f->user)
+                json_object_object_add(o, "user", json_object_new_string(f->user));
+
+        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        r = function_config_parse(f->name, text, strlen(text), &again, NULL);
+        if (r != -ENOMEM && (r < 0 || !function_config_equal(f, again))) {
+                fprintf(stderr, "did not read back: %s\n", text);
+                abort();
+        }
+        json_object_put(o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -75,5 +145,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!f || error)
                 abort();
         check_config(f);
+        check_round_trip(f);
         return 0;
 }
