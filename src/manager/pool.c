@@ -47,7 +47,7 @@ static void waiter_free(PoolWaiter *w)
         free(w);
 }
 
-static void instance_unlink(Pool *p, PoolInstance *i)
+static void slot_unlink(Pool *p, PoolInstance *i)
 {
         LIST_REMOVE(p->instances, i);
         p->n_instances--;
@@ -58,7 +58,7 @@ static void instance_unlink(Pool *p, PoolInstance *i)
 void pool_done(Pool *p)
 {
         while (p->instances)
-                instance_unlink(p, p->instances);
+                slot_unlink(p, p->instances);
         while (p->waiters) {
                 PoolWaiter *w = p->waiters;
                 p->waiters = w->next;
@@ -78,7 +78,7 @@ unsigned pool_count(const Pool *p, InstanceState state)
         return n;
 }
 
-static PoolInstance *instance_new(Pool *p)
+static PoolInstance *slot_new(Pool *p)
 {
         PoolInstance *i = calloc(1, sizeof(PoolInstance));
 
@@ -150,7 +150,7 @@ static void start_if_needed(Pool *p, PoolActions *out)
 
         if (p->n_waiters <= pool_count(p, INSTANCE_STARTING) || p->n_instances >= p->limits.max_instances)
                 return;
-        i = instance_new(p);
+        i = slot_new(p);
         if (i)
                 push(out, POOL_ACTION_START, i, NULL, 0);
         /* Without memory for it, the waiter is served by a release or fails at its deadline. */
@@ -218,7 +218,7 @@ int pool_instance_failed(Pool *p, PoolInstance *i, uint64_t now, PoolActions *ou
 
         if (reserve(out, p->n_waiters) < 0)
                 return -ENOMEM;
-        instance_unlink(p, i);
+        slot_unlink(p, i);
 
         /* The waiters the remaining starts will serve keep waiting; the rest learn at once that
          * starting failed, rather than triggering start after failing start. */
@@ -247,7 +247,7 @@ int pool_instance_gone(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
 {
         if (reserve(out, 1) < 0)
                 return -ENOMEM;
-        instance_unlink(p, i);
+        slot_unlink(p, i);
         start_if_needed(p, out);
         return 0;
 }
@@ -308,7 +308,7 @@ int pool_tick(Pool *p, uint64_t now, PoolActions *out)
                         stop(i, out);
 
         while (live_instances(p) < p->limits.min_instances && p->n_instances < p->limits.max_instances) {
-                PoolInstance *i = instance_new(p);
+                PoolInstance *i = slot_new(p);
 
                 if (!i)
                         break;
@@ -325,7 +325,7 @@ int pool_prewarm(Pool *p, unsigned count, PoolActions *out)
                 return -ENOMEM;
         warm = pool_count(p, INSTANCE_IDLE) + pool_count(p, INSTANCE_STARTING);
         while (warm + started < count && p->n_instances < p->limits.max_instances) {
-                PoolInstance *i = instance_new(p);
+                PoolInstance *i = slot_new(p);
 
                 if (!i)
                         break;
