@@ -4,7 +4,8 @@
 /*
  * engine-events.h: the engine's event stream, filtered to this lifetime's containers, so that an
  * instance whose container dies (killed, out of memory, removed by hand) is noticed at once rather
- * than at its next use. The stream is watched again when the engine comes back.
+ * than at its next use; and the engine's own comings and goings, logged once per change. When the
+ * engine is back, the stream is watched again and the instances it lost meanwhile are noted dead.
  */
 
 #include "manager.h"

@@ -99,6 +99,9 @@ void instance_fail(Instance *i, const char *error_name, const char *format, ...)
         PoolActions a = {};
         va_list ap;
 
+        /* Whatever step failed, with the engine away the start never had its chance: try again. */
+        if (!docker_client_reachable(m->docker))
+                error_name = LAMBDAD_ERROR_BACKEND_UNAVAILABLE;
         free(m->fail_message);
         va_start(ap, format);
         if (vasprintf(&m->fail_message, format, ap) < 0)
@@ -123,7 +126,10 @@ void instance_fail(Instance *i, const char *error_name, const char *format, ...)
         m->fail_message = NULL;
 }
 
-/* Maps a failed engine call to the error of the start, with the engine's own words. */
+/* Maps a failed engine call to the error of the start, with the engine's own words. The engine's own
+ * faults (it cannot be reached, it went away mid-call, or it answers 5xx: its containerd restarting, it
+ * shutting down) are BackendUnavailable, for the caller to try again; what it refuses (4xx: a bad image
+ * or command) is StartFailed. */
 static void instance_fail_call(Instance *i, const char *what, int error, long status, const char *body,
                                size_t len)
 {
@@ -133,8 +139,8 @@ static void instance_fail_call(Instance *i, const char *what, int error, long st
                 return instance_fail(i, LAMBDAD_ERROR_BACKEND_UNAVAILABLE,
                                      "Container engine unreachable (%s): %s", what, strerror(-error));
         (void) docker_parse_error(body, len, &message);
-        instance_fail(i, LAMBDAD_ERROR_START_FAILED, "%s failed (HTTP %li): %s", what, status,
-                      message ?: "?");
+        instance_fail(i, status >= 500 ? LAMBDAD_ERROR_BACKEND_UNAVAILABLE : LAMBDAD_ERROR_START_FAILED,
+                      "%s failed (HTTP %li): %s", what, status, message ?: "?");
 }
 
 static void instance_probe(Instance *i);
@@ -144,6 +150,7 @@ static void instance_ready(Instance *i)
         Manager *m = i->manager;
         PoolActions a = {};
 
+        i->ready_usec = now_usec(CLOCK_MONOTONIC);
         log_info("Instance %.12s of '%s' ready at %s:%u.", i->id, i->function->name, i->host, i->port);
         (void) sd_bus_emit_signal(m->bus, LAMBDAD_MANAGER_OBJECT, LAMBDAD_MANAGER_INTERFACE,
                                   "InstanceStarted", "sssq", i->id, i->function->name, i->host, i->port);

@@ -28,8 +28,9 @@ struct Instance {
         DockerCall *call;
         sd_event_source *probe_timer;
         uint64_t start_deadline;
-        int exit_code; /* of a container that exited while starting */
-        bool exited;   /* its logs are being read for the error */
+        uint64_t ready_usec; /* CLOCK_MONOTONIC when it first answered */
+        int exit_code;       /* of a container that exited while starting */
+        bool exited;         /* its logs are being read for the error */
         bool pulled;
         const char *stop_reason;
         Instance *prev, *next;

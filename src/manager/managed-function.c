@@ -142,6 +142,13 @@ static void on_image_inspected(DockerClient *d, int error, long status, const ch
                                 strerror(-error));
                 return resolve_finish(f, LAMBDAD_ERROR_BACKEND_UNAVAILABLE, message);
         }
+        /* The engine's own fault says nothing about the image: not "not found", but "try again". */
+        if (status >= 500) {
+                (void) snprintf(message, sizeof(message),
+                                "Container engine failed (inspecting image %s:latest, HTTP %li).", f->name,
+                                status);
+                return resolve_finish(f, LAMBDAD_ERROR_BACKEND_UNAVAILABLE, message);
+        }
         if (status == 200 && docker_parse_image(body, len, &image) >= 0 && image.function &&
             strcmp(image.function, f->name) == 0 && function_config_new_implicit(f->name, &config) >= 0) {
                 f->config = config;

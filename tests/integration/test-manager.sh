@@ -39,29 +39,8 @@ lib_cleanup "docker rmi -f lambdadtestunlabelled:latest >/dev/null"
 
 # The engine as the manager sees it: a socket we can take away and give back.
 ENGINE=$TEST_TMP/engine.sock
-cat >"$TEST_TMP/proxy.py" <<'EOF'
-import asyncio, os, sys
-listen, target = sys.argv[1], sys.argv[2]
-async def pipe(r, w):
-    try:
-        while data := await r.read(65536):
-            w.write(data)
-            await w.drain()
-    finally:
-        w.close()
-async def handle(cr, cw):
-    tr, tw = await asyncio.open_unix_connection(target)
-    await asyncio.gather(pipe(cr, tw), pipe(tr, cw), return_exceptions=True)
-async def main():
-    if os.path.exists(listen):
-        os.unlink(listen)
-    server = await asyncio.start_unix_server(handle, path=listen)
-    async with server:
-        await server.serve_forever()
-asyncio.run(main())
-EOF
 start_proxy() {
-        start_bg engine-proxy python3 "$TEST_TMP/proxy.py" "$ENGINE" "$LIB_DOCKER_SOCK"
+        start_bg engine-proxy python3 "$LAMBDAD_SRC/tests/lib/engine-proxy.py" "$ENGINE" "$LIB_DOCKER_SOCK"
         PROXY_PID=$BG_PID
         for _ in $(seq 50); do [[ -S $ENGINE ]] && return 0; sleep 0.1; done
         lib_fail "engine proxy did not start"
