@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container-reaper.h"
 #include "docker-json.h"
 #include "engine-events.h"
+#include "lifetime-cleanup.h"
 #include "instance.h"
 #include "log.h"
 #include "managed-function.h"
@@ -211,6 +213,9 @@ static void on_engine_state(DockerClient *d, bool reachable, int error, void *us
                  m->engine_away_since > 0 ? (double) (now - m->engine_away_since) / USEC_PER_SEC : 0.0);
         m->engine_away_since = 0;
         engine_resync(m);
+        reaper_retry_now(m);
+        if (m->cleanup_again && !m->exiting && cleanup_start(m, false, true, NULL) >= 0)
+                m->cleanup_again = false;
 }
 
 void engine_events_start(Manager *m)

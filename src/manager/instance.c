@@ -6,6 +6,7 @@
 #include <string.h>
 #include <stdarg.h>
 
+#include "container-reaper.h"
 #include "docker-json.h"
 #include "instance.h"
 #include "launch.h"
@@ -69,29 +70,6 @@ void instance_emit_stopped(Instance *i, const char *reason)
                                   "InstanceStopped", "sss", i->id, i->function->name, reason);
 }
 
-/* Removal of a container we no longer track: nobody waits for the answer. */
-static void on_removed_untracked(DockerClient *d, int error, long status, const char *body, size_t len,
-                                 void *userdata)
-{
-        if (error < 0 || (status >= 300 && status != 404))
-                log_warning("Failed to remove a container (status %li, %s); --cleanup will.", status,
-                            error < 0 ? strerror(-error) : "engine error");
-}
-
-static void remove_container(Manager *m, const char *id)
-{
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        if (asprintf(&path, "/containers/%s?force=1", id) < 0) {
-                log_oom();
-                return;
-        }
-        r = docker_call(m->docker, "DELETE", path, NULL, CALL_TIMEOUT_USEC, on_removed_untracked, m, NULL);
-        if (r < 0)
-                log_warning_errno(r, "Failed to remove container %s: %m", id);
-}
-
 void instance_fail(Instance *i, const char *error_name, const char *format, ...)
 {
         Manager *m = i->manager;
@@ -114,8 +92,8 @@ void instance_fail(Instance *i, const char *error_name, const char *format, ...)
         f->start_error = error_name;
         f->start_failed_usec = now_usec(CLOCK_MONOTONIC);
 
-        if (i->id)
-                remove_container(m, i->id);
+        if (i->id && reaper_remove(m, i->id, NULL, NULL) < 0)
+                log_oom();
         if (pool_instance_failed(&f->pool, i->slot, now_usec(CLOCK_MONOTONIC), &a) < 0)
                 log_oom();
         instance_free(i);
@@ -520,11 +498,11 @@ static void on_instance_removed(DockerClient *d, int error, long status, const c
         PoolActions a = {};
 
         i->call = NULL;
-        if (error < 0 || (status >= 300 && status != 404))
-                log_warning("Failed to remove container %.12s of '%s' (status %li); --cleanup will.", i->id,
-                            f->name, status);
-        else
-                log_info("Instance %.12s of '%s' stopped (%s).", i->id, f->name, i->stop_reason);
+        log_info("Instance %.12s of '%s' stopped (%s).", i->id, f->name, i->stop_reason);
+        /* The engine would not remove it now: it goes in the background, the instance goes now. */
+        if (i->id && (error < 0 || (status >= 300 && status != 404)) &&
+            reaper_remove(m, i->id, NULL, NULL) < 0)
+                log_oom();
 
         instance_emit_stopped(i, i->stop_reason);
         if (pool_instance_gone(&f->pool, i->slot, now_usec(CLOCK_MONOTONIC), &a) < 0)

@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-service.h"
+#include "container-reaper.h"
 #include "docker-json.h"
 #include "declarations.h"
 #include "engine-events.h"
@@ -325,6 +326,7 @@ Manager *manager_free(Manager *m)
         sd_event_source_disable_unref(m->idle_timer);
         sd_event_source_disable_unref(m->gc_event);
         engine_events_done(m);
+        reaper_done(m);
         docker_client_free(m->docker);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);

@@ -42,6 +42,7 @@ typedef struct Manager Manager;
 typedef struct ManagedFunction ManagedFunction;
 typedef struct Instance Instance;
 typedef struct OwnerTrack OwnerTrack;
+typedef struct Reaping Reaping;
 
 struct Manager {
         ManagerConfig config;
@@ -77,9 +78,14 @@ struct Manager {
         DockerCall *resync;           /* which of our containers still run, once the engine is back */
         uint64_t resync_since;
 
+        Reaping *reapings; /* containers to remove, retried until they are gone */
+        unsigned n_reapings;
+        sd_event_source *reaper_timer;
+
         bool exiting;
         int cleanup_result;
         bool cleanup_done;
+        bool cleanup_again; /* the cleanup at start did not reach the engine */
 
         char *network;    /* --network, resolved; NULL: the engine's default */
         char *rie_volume; /* --rie-volume=auto, resolved (config.rie_volume then points here) */

@@ -21,23 +21,13 @@ lambdad_images hello
 
 ENGINE=$TEST_TMP/engine.sock
 MODE=$TEST_TMP/proxy.mode
-start_proxy() {
-        start_bg engine-proxy python3 "$LAMBDAD_SRC/tests/lib/engine-proxy.py" "$ENGINE" "$LIB_DOCKER_SOCK" "$MODE" {_LAMBDAD_LOCK}>&-
-        PROXY_PID=$BG_PID
-        for _ in $(seq 50); do [[ -S $ENGINE ]] && return 0; sleep 0.1; done
-        lib_fail "engine proxy did not start"
-}
-stop_proxy() {
-        kill "$PROXY_PID" && wait "$PROXY_PID" 2>/dev/null || true
-        rm -f "$ENGINE"
-}
 # set_mode MODE: and wait until the connections of the mode before are closed.
 set_mode() {
         echo "$1" >"$MODE"
         sleep 0.2
 }
 echo pass >"$MODE"
-start_proxy
+engine_proxy_start "$ENGINE" "$MODE"
 
 cat >"$FN/hello.json" <<EOF
 { "image": "${IMAGE_PREFIX}hello:latest", "max_instances": 8, "idle_timeout_sec": 60 }
@@ -66,11 +56,11 @@ call StopFunction s hello >/dev/null
 wait_until "hello stopped" none_of hello
 
 # ---- gone: nothing listens on the socket any more
-stop_proxy
+engine_proxy_stop "$ENGINE"
 out=$(acquire 8)
 check "engine gone: 8 cold calls, each BackendUnavailable" only_backend_unavailable "$out" 8
 check "engine gone: logged once, not per call" assert_eq 1 "$(logged 'cannot be reached')" "log lines"
-start_proxy
+engine_proxy_start "$ENGINE" "$MODE"
 check "engine back: logged once" wait_until "the manager sees the engine back" \
         bash -c "[[ \$(grep -c 'is back after' '$LOG') -eq 1 ]]"
 check "engine back: calls work again" grep -q '^ok ' <<<"$(acquire 1)"
@@ -84,8 +74,9 @@ check "engine gone mid-call: each BackendUnavailable" only_backend_unavailable "
 set_mode pass
 check "engine back after the mid-call fault: calls work again" \
         wait_until "a call that works" bash -c "\"$BUS_ACQUIRE\" hello 1 0 --release | grep -q '^ok '"
-# A container whose removal the dropped calls cut short stays until --cleanup: take it away here.
-docker ps -aq --filter label=org.lambdad.function=hello --filter status=created | xargs -r docker rm -f >/dev/null
+# A container whose removal the dropped calls cut short is removed in the background.
+check "a removal the engine dropped is retried until it is done" wait_until "the cut-short container removed" \
+        bash -c "[[ -z \$(docker ps -aq --filter label=org.lambdad.function=hello --filter status=created) ]]"
 
 # ---- the engine answers its own failure (containerd away): 5xx is the engine's fault, not the function's
 call StopFunction s hello >/dev/null
@@ -104,10 +95,10 @@ id=$(busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1
         grep -o '"[0-9a-f]\{64\}" "hello" "idle"' | head -1 | cut -d'"' -f2)
 check "the warm instance is idle" test -n "$id"
 before=$(logged 'is back after')
-stop_proxy
+engine_proxy_stop "$ENGINE"
 # The engine lost it: killed behind the manager's back while the manager cannot hear of it.
 docker kill "$id" >/dev/null 2>&1
-start_proxy
+engine_proxy_start "$ENGINE" "$MODE"
 check "engine back: seen without any call" wait_until "the engine back" \
         bash -c "[[ \$(grep -c 'is back after' '$LOG') -gt $before ]]"
 lost_forgotten() {
@@ -115,6 +106,61 @@ lost_forgotten() {
 }
 check "the instance the engine lost is forgotten" wait_until "the lost instance forgotten" lost_forgotten
 check "the next call is served by a live instance" bash -c "[[ \$(busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 EnsureContainer s hello) == sq* ]]"
+
+# ---- containers the engine cannot remove (busy for seconds after an engine restart): one forced
+# DELETE each, all at once; logged once with the id and the engine's words; never waited for
+call StopFunction s hello >/dev/null
+wait_until "hello stopped" none_of hello
+plant_zombies() {
+        local k
+        for k in 1 2 3; do
+                docker_run_tracked --label org.lambdad.managed-by=lambda-manager --label org.lambdad.function=hello \
+                        --label org.lambdad.lifetime=0000000000000000000000000000000$k --entrypoint /bin/busybox \
+                        "${IMAGE_PREFIX}hello:latest" sleep 300
+                echo
+        done
+}
+zombies_gone() {
+        local z
+        for z in "$@"; do docker inspect "$z" >/dev/null 2>&1 && return 1; done
+        return 0
+}
+mapfile -t zombies < <(plant_zombies)
+set_mode busy
+start=$(date +%s%N)
+rc=0
+"$MANAGER" --cleanup --docker-socket="$ENGINE" >"$TEST_TMP/cleanup.log" 2>&1 {_LAMBDAD_LOCK}>&- || rc=$?
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+check "--cleanup with the engine busy: done within a second (${elapsed_ms} ms, exit $rc)" \
+        bash -c "[[ $rc -eq 0 && $elapsed_ms -lt 1200 ]]"
+check "--cleanup: planted 3 leftovers" assert_eq 3 "${#zombies[@]}" "containers"
+for z in "${zombies[@]}"; do
+        check "--cleanup: ${z:0:12}, which the engine did not remove in time, is named" \
+                grep -q "Container ${z:0:12} is still being removed" "$TEST_TMP/cleanup.log"
+done
+
+# The serving manager, killed and activated again while the engine cannot remove its leftovers
+kill -KILL "$(manager_pid)"
+wait_until "manager gone" manager_gone
+start=$(date +%s%N)
+out=$(call EnsureContainer s hello)
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+check "activation with unremovable leftovers: the first call is answered (${elapsed_ms} ms)" grep -q '^sq ' <<<"$out"
+check "activation with unremovable leftovers: not held back by their removal" test "$elapsed_ms" -lt 2500
+start=$(date +%s%N)
+out=$(call CleanupZombies)
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+check "CleanupZombies with the engine busy: answered within a second (${elapsed_ms} ms: $out)" \
+        bash -c "[[ '$out' == 'u 0' && $elapsed_ms -lt 1200 ]]"
+sleep 6 # a round of background retries, which stay quiet
+for z in "${zombies[@]}"; do
+        check "${z:0:12}: logged once by the serving manager with the engine's words, however often retried" \
+                assert_eq 1 "$(grep -c "${z:0:12} could not be removed (HTTP 500: container $z: driver \"overlay2\" failed to remove root filesystem.*device or resource busy" "$LOG")" "log lines"
+done
+set_mode pass
+check "once the engine can, the leftovers are removed in the background" \
+        wait_until "the leftovers removed" zombies_gone "${zombies[@]}"
+check "their removal at last is logged" grep -q "${zombies[0]:0:12} removed at last" "$LOG"
 
 call StopFunction s hello >/dev/null
 check "no container left" wait_until "hello stopped" none_of hello

@@ -39,17 +39,7 @@ lib_cleanup "docker rmi -f lambdadtestunlabelled:latest >/dev/null"
 
 # The engine as the manager sees it: a socket we can take away and give back.
 ENGINE=$TEST_TMP/engine.sock
-start_proxy() {
-        start_bg engine-proxy python3 "$LAMBDAD_SRC/tests/lib/engine-proxy.py" "$ENGINE" "$LIB_DOCKER_SOCK"
-        PROXY_PID=$BG_PID
-        for _ in $(seq 50); do [[ -S $ENGINE ]] && return 0; sleep 0.1; done
-        lib_fail "engine proxy did not start"
-}
-stop_proxy() {
-        kill "$PROXY_PID" && wait "$PROXY_PID" 2>/dev/null || true
-        rm -f "$ENGINE"
-}
-start_proxy
+engine_proxy_start "$ENGINE"
 
 # Declared functions.
 cat >"$FN/hello.json" <<EOF
@@ -224,13 +214,13 @@ check "CleanupZombies removes one zombie, not the live instances" assert_eq "u 1
 # ---- the engine goes away and comes back (no warm instance may hide it)
 call StopFunction s hello >/dev/null
 wait_until "hello stopped" none_of hello
-stop_proxy
+engine_proxy_stop "$ENGINE"
 start=$(date +%s%N)
 out=$(call Acquire s hello)
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 check "engine down: BackendUnavailable" assert_contains "$out" "unreachable" "error"
 check "engine down: answered within a second (${elapsed_ms} ms)" test "$elapsed_ms" -lt 1000
-start_proxy
+engine_proxy_start "$ENGINE"
 check "engine back: the next call works" bash -c "[[ \$(busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 EnsureContainer s hello) == sq* ]]"
 
 # ---- exit on idle, re-activation, and --cleanup
