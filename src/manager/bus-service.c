@@ -114,9 +114,10 @@ static int method_list_functions(sd_bus_message *message, void *userdata, sd_bus
         for (ManagedFunction *f = m->functions; f; f = f->next) {
                 if (f->removed || !f->config)
                         continue;
-                r = sd_bus_message_append(reply, "(ssbuuuu)", f->name, f->config->image, f->config->implicit,
-                                          f->config->min_instances, f->config->max_instances,
-                                          f->pool.n_instances, pool_count(&f->pool, INSTANCE_IDLE));
+                r = sd_bus_message_append(
+                        reply, "(ssbuuuu)", f->name, f->config->image, f->config->implicit,
+                        f->config->min_instances, f->config->max_instances, f->pool.n_instances,
+                        pool_count(&f->pool, INSTANCE_IDLE) + pool_count(&f->pool, INSTANCE_FROZEN));
                 if (r < 0)
                         return r;
         }
@@ -274,8 +275,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_RESULT("s", host, "q", port), method_ensure_container,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Acquire", SD_BUS_ARGS("s", function_name),
-                                SD_BUS_RESULT("s", instance_id, "s", host, "q", port), method_acquire,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
+                                SD_BUS_RESULT("s", instance_id, "s", host, "q", port, "b", thawed),
+                                method_acquire, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("s", instance_id, "b", healthy), SD_BUS_NO_RESULT,
                                 method_release, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListFunctions", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssbuuuu)", functions),

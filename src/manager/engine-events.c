@@ -27,22 +27,8 @@ static int on_dead(sd_event_source *s, void *userdata)
         for (char **id = dead; id && *id; id++) {
                 Instance *i = instance_find(m, *id);
 
-                if (!i)
-                        continue;
-                if (i->slot->state == INSTANCE_IDLE || i->slot->state == INSTANCE_LEASED) {
-                        log_warning("Instance %.12s of '%s' died.", i->id, i->function->name);
-                        instance_stop(i, "died");
-                } else if (i->slot->state == INSTANCE_STARTING && i->host && !i->exited) {
-                        /* Being probed: rather than probing a dead container until the start times out,
-                         * learn how it ended. Earlier steps see that it does not run by themselves. */
-                        docker_call_cancel(i->call);
-                        i->call = NULL;
-                        i->probe_timer = sd_event_source_disable_unref(i->probe_timer);
-                        if (instance_inspect(i) < 0)
-                                instance_fail(i, LAMBDAD_ERROR_START_FAILED,
-                                              "The container of '%s' died while starting.",
-                                              i->function->name);
-                }
+                if (i)
+                        instance_died(i);
         }
         return 0;
 }
@@ -126,7 +112,8 @@ static void on_resynced(DockerClient *d, int error, long status, const char *bod
                 /* Only instances that ran before the list was taken: a younger one may be missing
                  * from it and still run. */
                 if (!i->id || i->ready_usec == 0 || i->ready_usec >= m->resync_since ||
-                    (i->slot->state != INSTANCE_IDLE && i->slot->state != INSTANCE_LEASED))
+                    (i->slot->state != INSTANCE_IDLE && i->slot->state != INSTANCE_LEASED &&
+                     i->slot->state != INSTANCE_FROZEN))
                         continue;
                 for (size_t k = 0; k < n && !running; k++)
                         running = strcmp(list[k].id, i->id) == 0;

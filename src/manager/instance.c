@@ -255,7 +255,7 @@ static void on_inspected(DockerClient *d, int error, long status, const char *bo
         instance_probe(i);
 }
 
-int instance_inspect(Instance *i)
+static int instance_inspect(Instance *i)
 {
         _cleanup_free_ char *path = NULL;
 
@@ -530,4 +530,149 @@ void instance_stop(Instance *i, const char *reason)
         }
         /* Nothing to wait for: count it gone now, the next cleanup removes the container. */
         on_instance_removed(i->manager->docker, -EIO, 0, "", 0, i);
+}
+
+/* The caller never sees this: the pool serves it from another instance or a fresh one. */
+static void instance_thaw_failed(Instance *i, const char *why)
+{
+        Manager *m = i->manager;
+        ManagedFunction *f = i->function;
+        PoolActions a = {};
+
+        log_warning("Instance %.12s of '%s' could not be thawed (%s); removing it, serving the call from "
+                    "another.",
+                    i->id, f->name, why);
+        if (reaper_remove(m, i->id, NULL, NULL) < 0)
+                log_oom();
+        instance_emit_stopped(i, "thaw failed");
+        if (pool_instance_thaw_failed(&f->pool, i->slot, now_usec(CLOCK_MONOTONIC), &a) < 0)
+                log_oom();
+        instance_free(i);
+        manager_apply(m, f, &a, NULL);
+        pool_actions_done(&a);
+}
+
+void instance_died(Instance *i)
+{
+        switch (i->slot->state) {
+        case INSTANCE_IDLE:
+        case INSTANCE_LEASED:
+        case INSTANCE_FROZEN:
+                log_warning("Instance %.12s of '%s' died.", i->id, i->function->name);
+                return instance_stop(i, "died");
+        case INSTANCE_THAWING:
+                return instance_thaw_failed(i, "it died");
+        case INSTANCE_STARTING:
+                if (!i->host || i->exited)
+                        return; /* earlier steps see that it does not run by themselves */
+                /* Being probed: rather than probing a dead container until the start times out, learn
+                 * how it ended. */
+                docker_call_cancel(i->call);
+                i->call = NULL;
+                i->probe_timer = sd_event_source_disable_unref(i->probe_timer);
+                if (instance_inspect(i) < 0)
+                        instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                                      "The container of '%s' died while starting.", i->function->name);
+                return;
+        case INSTANCE_STOPPING:
+                return;
+        }
+}
+
+/* A container that does not run cannot be paused: the instance is dead; any other failure (the engine
+ * away) leaves it running, which the thaw copes with. */
+static void on_paused(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
+{
+        Instance *i = userdata;
+        _cleanup_free_ char *message = NULL;
+
+        i->call = NULL;
+        if (error == 0 && status < 300)
+                log_debug("Instance %.12s of '%s' frozen.", i->id, i->function->name);
+        else if (error == 0 && (status == 404 || status == 409)) {
+                (void) docker_parse_error(body, len, &message);
+                log_warning("Instance %.12s of '%s' could not be frozen (HTTP %li: %s).", i->id,
+                            i->function->name, status, message ?: "?");
+                return instance_died(i);
+        } else
+                log_debug("Instance %.12s of '%s' could not be frozen (%s); it runs on.", i->id,
+                          i->function->name, error < 0 ? strerror(-error) : "engine error");
+        if (i->thaw_queued) {
+                i->thaw_queued = false;
+                instance_thaw(i);
+        }
+}
+
+void instance_freeze(Instance *i)
+{
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (asprintf(&path, "/containers/%s/pause", i->id) < 0) {
+                log_oom();
+                return;
+        }
+        r = docker_call(i->manager->docker, "POST", path, NULL, CALL_TIMEOUT_USEC, on_paused, i, &i->call);
+        if (r < 0)
+                log_warning_errno(r, "Failed to freeze instance %.12s: %m", i->id);
+}
+
+static void on_thaw_probe(DockerClient *d, int error, long status, const char *body, size_t len,
+                          void *userdata)
+{
+        Instance *i = userdata;
+        Manager *m = i->manager;
+        ManagedFunction *f = i->function;
+        PoolActions a = {};
+
+        i->call = NULL;
+        if (error < 0 || status != 200)
+                return instance_thaw_failed(i, "it does not answer");
+        log_debug("Instance %.12s of '%s' thawed in %.1f ms.", i->id, f->name,
+                  (double) (now_usec(CLOCK_MONOTONIC) - i->thaw_since) / USEC_PER_MSEC);
+        if (pool_instance_thawed(&f->pool, i->slot, now_usec(CLOCK_MONOTONIC), &a) < 0)
+                log_oom();
+        manager_apply(m, f, &a, "stopped");
+        pool_actions_done(&a);
+}
+
+static void on_unpaused(DockerClient *d, int error, long status, const char *body, size_t len,
+                        void *userdata)
+{
+        Instance *i = userdata;
+        _cleanup_free_ char *url = NULL, *message = NULL;
+        int r;
+
+        i->call = NULL;
+        if (error < 0)
+                return instance_thaw_failed(i, "the container engine is unreachable");
+        /* "is not paused": the pause never happened (the engine was away), and it may well answer. */
+        if (status >= 300) {
+                (void) docker_parse_error(body, len, &message);
+                if (!message || !strstr(message, "is not paused"))
+                        return instance_thaw_failed(i, message ?: "the engine refused");
+        }
+        /* Killed while frozen, it dies only now: ask it, so that no caller is handed a dead one. */
+        if (asprintf(&url, "http://%s:%u/healthz", i->host, i->port) < 0)
+                return instance_thaw_failed(i, "out of memory");
+        r = http_probe(i->manager->docker, url, PROBE_TIMEOUT_USEC, on_thaw_probe, i, &i->call);
+        if (r < 0)
+                instance_thaw_failed(i, "it could not be probed");
+}
+
+void instance_thaw(Instance *i)
+{
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (i->call) {
+                i->thaw_queued = true; /* the pause is still on its way */
+                return;
+        }
+        i->thaw_since = now_usec(CLOCK_MONOTONIC);
+        if (asprintf(&path, "/containers/%s/unpause", i->id) < 0)
+                return instance_thaw_failed(i, "out of memory");
+        r = docker_call(i->manager->docker, "POST", path, NULL, CALL_TIMEOUT_USEC, on_unpaused, i, &i->call);
+        if (r < 0)
+                instance_thaw_failed(i, "the unpause could not be sent");
 }

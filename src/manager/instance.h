@@ -4,8 +4,8 @@
 /*
  * instance.h: one container of a function through its life: started (the engine's platform, the
  * image, an optional pull, create, start, inspect, readiness probes), failed with the engine's own
- * words, stopped and removed. Each step's outcome goes back to the function's pool, whose actions the
- * manager carries out.
+ * words, frozen (paused) and thawed, stopped and removed. Each step's outcome goes back to the function's
+ * pool, whose actions the manager carries out.
  */
 
 #include <stdbool.h>
@@ -32,6 +32,8 @@ struct Instance {
         int exit_code;       /* of a container that exited while starting */
         bool exited;         /* its logs are being read for the error */
         bool pulled;
+        bool thaw_queued;    /* thaw once the pause in flight is answered */
+        uint64_t thaw_since; /* CLOCK_MONOTONIC */
         const char *stop_reason;
         Instance *prev, *next;
 };
@@ -46,8 +48,13 @@ void instance_start(Instance *i);
 void instance_stop(Instance *i, const char *reason);
 /* A start failed: the pool learns it, waiting callers get error_name with the message. Frees i. */
 void instance_fail(Instance *i, const char *error_name, const char *format, ...) _printf_(3, 4);
-/* Asks the engine how the container is (again): a start that died while being probed. */
-int instance_inspect(Instance *i);
+/* The engine says the container died: what that means depends on where the instance is. */
+void instance_died(Instance *i);
+
+/* The pool froze the instance: pause its container. */
+void instance_freeze(Instance *i);
+/* The pool thaws it for a waiter: unpause, and make sure it answers; the pool hears either way. */
+void instance_thaw(Instance *i);
 
 /* InstanceStopped, for the lease holder: no new invocation may go there. */
 void instance_emit_stopped(Instance *i, const char *reason);

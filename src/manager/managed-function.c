@@ -17,6 +17,7 @@ PoolLimits function_limits(Manager *m, const FunctionConfig *c)
                 .min_instances = c->min_instances,
                 .max_instances = c->max_instances,
                 .idle_timeout_usec = c->idle_timeout_usec,
+                .freeze_after_usec = c->freeze_after_usec,
                 .wait_timeout_usec = m->config.wait_timeout_usec,
                 .max_waiters = MAX_WAITERS,
         };

@@ -52,8 +52,14 @@ void manager_apply(Manager *m, ManagedFunction *f, PoolActions *a, const char *s
                 case POOL_ACTION_STOP:
                         instance_stop(act->instance->userdata, stop_reason);
                         break;
+                case POOL_ACTION_FREEZE:
+                        instance_freeze(act->instance->userdata);
+                        break;
+                case POOL_ACTION_THAW:
+                        instance_thaw(act->instance->userdata);
+                        break;
                 case POOL_ACTION_GRANT:
-                        pending_grant(m, act->waiter, act->instance);
+                        pending_grant(m, act->waiter, act->instance, act->thawed);
                         break;
                 case POOL_ACTION_FAIL:
                         pending_fail(m, act->waiter, act->error);

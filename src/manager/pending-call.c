@@ -53,7 +53,7 @@ void pending_reply_error(PendingCall *pc, const char *name, const char *format, 
         pending_free(pc);
 }
 
-void pending_grant(Manager *m, PendingCall *pc, PoolInstance *slot)
+void pending_grant(Manager *m, PendingCall *pc, PoolInstance *slot, bool thawed)
 {
         Instance *i = slot->userdata;
         ManagedFunction *f = pc->function;
@@ -76,7 +76,7 @@ void pending_grant(Manager *m, PendingCall *pc, PoolInstance *slot)
         if (r < 0)
                 log_warning_errno(r,
                                   "Failed to track the lease holder; the lease ends only with Release: %m");
-        r = sd_bus_reply_method_return(pc->message, "ssq", i->id, i->host, i->port);
+        r = sd_bus_reply_method_return(pc->message, "ssqb", i->id, i->host, i->port, thawed);
         if (r < 0)
                 log_warning_errno(r, "Failed to answer Acquire: %m");
         pending_free(pc);

@@ -36,8 +36,9 @@ void pending_free(PendingCall *pc);
 /* Answers with the error name and frees the call. */
 void pending_reply_error(PendingCall *pc, const char *name, const char *format, ...) _printf_(3, 4);
 
-/* The pool granted slot (now leased to the caller): answer it; EnsureContainer gives it back at once. */
-void pending_grant(Manager *m, PendingCall *pc, PoolInstance *slot);
+/* The pool granted slot (now leased to the caller; thawed: it was frozen): answer it; EnsureContainer
+ * gives it back at once. */
+void pending_grant(Manager *m, PendingCall *pc, PoolInstance *slot, bool thawed);
 
 /* The pool failed the call with error (-EBUSY, -EIO, -ECONNRESET, -ECANCELED): answer it. */
 void pending_fail(Manager *m, PendingCall *pc, int error);

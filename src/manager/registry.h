@@ -26,6 +26,8 @@
  *     "min_instances": 0,              integer 0..max_instances, default 0
  *     "max_instances": 4,              integer 1..1000, default 4
  *     "idle_timeout_sec": 300,         integer 1..86400, default 300: keep-alive of idle instances
+ *     "freeze_after_ms": 1000,         integer 0..86400000, default 1000: idle instances are paused in
+ *                                      the engine after this (no CPU; thawed when leased); 0: never
  *     "pull": false,                   boolean, default false: the image is pulled only when true
  *     "entrypoint": ["/app/run"],      Lambda's ImageConfig: replace the image's ENTRYPOINT (1 to 1500
  *     "command": ["app.handler"],      strings), CMD (0 to 1500 strings) or WORKDIR (an absolute path of
@@ -60,6 +62,7 @@ typedef struct FunctionConfig {
         unsigned min_instances;
         unsigned max_instances;
         uint64_t idle_timeout_usec;
+        uint64_t freeze_after_usec; /* 0: never frozen */
         bool pull;
         char **entrypoint;       /* NULL: the image's */
         char **command;          /* NULL: the image's; empty: no arguments */

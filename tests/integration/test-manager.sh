@@ -99,7 +99,7 @@ busctl introspect --xml-interface org.lambdad.Manager1 /org/lambdad/Manager1 >"$
 check "dbus/org.lambdad.Manager1.xml matches the running service" assert_eq \
         "$(strip_xml "$SRC/dbus/org.lambdad.Manager1.xml")" "$(strip_xml "$TEST_TMP/live.xml")" "interface"
 check "busctl introspect shows named arguments" bash -c \
-        "busctl introspect org.lambdad.Manager1 /org/lambdad/Manager1 | grep -q '^.Acquire *method *s *ssq'"
+        "busctl introspect org.lambdad.Manager1 /org/lambdad/Manager1 | grep -q '^.Acquire *method *s *ssqb'"
 
 # ---- implicit functions: only for images that opt in
 out=$(call EnsureContainer s "$IMPLICIT")
