@@ -15,6 +15,7 @@ PoolLimits function_limits(Manager *m, const FunctionConfig *c)
 {
         return (PoolLimits){
                 .min_instances = c->min_instances,
+                .spare_instances = c->spare_instances,
                 .max_instances = c->max_instances,
                 .idle_timeout_usec = c->idle_timeout_usec,
                 .freeze_after_usec = c->freeze_after_usec,

@@ -81,7 +81,8 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
                 PoolActions a = {};
 
                 next = f->next;
-                if (!f->config)
+                /* A removed function's instances only go: no keep-alive, min_instances or spares. */
+                if (!f->config || f->removed)
                         continue;
                 if (pool_tick(&f->pool, now, &a) < 0)
                         log_oom();
@@ -112,7 +113,7 @@ void manager_update_timers(Manager *m)
         }
 
         for (ManagedFunction *f = m->functions; f; f = f->next)
-                if (f->config)
+                if (f->config && !f->removed)
                         next = MIN(next, pool_next_deadline(&f->pool));
         if (m->tick_timer) {
                 if (next == UINT64_MAX)

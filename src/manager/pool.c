@@ -323,12 +323,35 @@ static unsigned live_instances(const Pool *p)
         return p->n_instances - pool_count(p, INSTANCE_STOPPING);
 }
 
+/* Started instances nobody waits for: idle, frozen, and starts or thaws beyond the waiters. */
+static unsigned spares(const Pool *p)
+{
+        unsigned n_covered = covered(p);
+
+        return pool_count(p, INSTANCE_IDLE) + pool_count(p, INSTANCE_FROZEN) +
+               (n_covered > p->n_waiters ? n_covered - p->n_waiters : 0);
+}
+
+/* An idle or frozen instance stops at its keep-alive only above min_instances and beyond the spares. */
+static bool may_retire(const Pool *p)
+{
+        return live_instances(p) > p->limits.min_instances && spares(p) > p->limits.spare_instances;
+}
+
+/* Below min_instances, or short of spares (a scale-out took one), within the limit. */
+static bool wants_start(const Pool *p)
+{
+        return p->n_instances < p->limits.max_instances &&
+               (live_instances(p) < p->limits.min_instances || spares(p) < p->limits.spare_instances);
+}
+
 int pool_tick(Pool *p, uint64_t now, PoolActions *out)
 {
         PoolWaiter *prev = NULL;
         unsigned n_covered = covered(p);
 
-        if (reserve(out, p->n_waiters + p->n_instances + p->limits.min_instances) < 0)
+        if (reserve(out,
+                    p->n_waiters + p->n_instances + p->limits.min_instances + p->limits.spare_instances) < 0)
                 return -ENOMEM;
 
         /* The oldest waiters are those the starts and thaws in flight will serve: they wait for their
@@ -348,8 +371,7 @@ int pool_tick(Pool *p, uint64_t now, PoolActions *out)
 
         for (PoolInstance *i = p->instances; i; i = i->next)
                 if ((i->state == INSTANCE_IDLE || i->state == INSTANCE_FROZEN) &&
-                    i->idle_since + p->limits.idle_timeout_usec <= now &&
-                    live_instances(p) > p->limits.min_instances)
+                    i->idle_since + p->limits.idle_timeout_usec <= now && may_retire(p))
                         stop(i, out);
                 else if (i->state == INSTANCE_IDLE && p->limits.freeze_after_usec > 0 &&
                          i->idle_since + p->limits.freeze_after_usec <= now) {
@@ -357,7 +379,7 @@ int pool_tick(Pool *p, uint64_t now, PoolActions *out)
                         push(out, POOL_ACTION_FREEZE, i, NULL, 0);
                 }
 
-        while (live_instances(p) < p->limits.min_instances && p->n_instances < p->limits.max_instances) {
+        while (wants_start(p)) {
                 PoolInstance *i = slot_new(p);
 
                 if (!i)
@@ -420,12 +442,12 @@ uint64_t pool_next_deadline(const Pool *p)
                 for (PoolInstance *i = p->instances; i; i = i->next)
                         if (i->state == INSTANCE_IDLE)
                                 d = MIN(d, i->idle_since + p->limits.freeze_after_usec);
-        /* At min_instances idle ones stay: no wake-up for them, or the tick would spin. */
-        if (live_instances(p) > p->limits.min_instances)
+        /* At min_instances or the spares idle ones stay: no wake-up for them, or the tick would spin. */
+        if (may_retire(p))
                 for (PoolInstance *i = p->instances; i; i = i->next)
                         if (i->state == INSTANCE_IDLE || i->state == INSTANCE_FROZEN)
                                 d = MIN(d, i->idle_since + p->limits.idle_timeout_usec);
-        if (live_instances(p) < p->limits.min_instances && p->n_instances < p->limits.max_instances)
+        if (wants_start(p))
                 d = 0;
         return d;
 }

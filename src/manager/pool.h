@@ -47,6 +47,7 @@ struct PoolWaiter {
 
 typedef struct PoolLimits {
         unsigned min_instances;
+        unsigned spare_instances; /* started and unused instances kept beyond demand */
         unsigned max_instances;
         uint64_t idle_timeout_usec; /* idle instances above min_instances stop after this */
         uint64_t freeze_after_usec; /* idle instances freeze after this; 0: never */
@@ -124,8 +125,9 @@ int pool_owner_gone(Pool *p, const char *owner, uint64_t now, PoolActions *out);
 
 /* Time passes: waiters past their deadline fail (-EBUSY), except the oldest ones that the starts and
  * thaws in flight will serve (they learn the outcome of their start); idle instances past freeze_after
- * freeze; idle and frozen instances past their keep-alive stop (down to min_instances), and instances
- * are started up to min_instances. */
+ * freeze; idle and frozen instances past their keep-alive stop (down to min_instances, and never below
+ * spare_instances unused ones), and instances are started up to min_instances and spare_instances
+ * unused (within max_instances): a scale-out that took a spare is refilled. */
 int pool_tick(Pool *p, uint64_t now, PoolActions *out);
 
 /* Starts instances so that count more callers would find one warm (Prewarm), within the limit.

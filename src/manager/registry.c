@@ -55,7 +55,8 @@
 
 #define KEYS_EXPECTED                                                                      \
         "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
-        "idle_timeout_sec, freeze_after_ms, pull, command, entrypoint, working_directory, user"
+        "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
+        "working_directory, user"
 #define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
@@ -548,6 +549,9 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                 else if (streq(key, "min_instances"))
                         /* Checked against max_instances below, once both are known. */
                         r = parse_integer(key, v, 0, INSTANCES_MAX, &f->min_instances, ret_error);
+                else if (streq(key, "spare_instances"))
+                        /* Checked against max_instances below, once both are known. */
+                        r = parse_integer(key, v, 0, INSTANCES_MAX, &f->spare_instances, ret_error);
                 else if (streq(key, "max_instances"))
                         r = parse_integer(key, v, 1, INSTANCES_MAX, &f->max_instances, ret_error);
                 else if (streq(key, "idle_timeout_sec")) {
@@ -582,6 +586,10 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                 return set_error(ret_error,
                                  "min_instances: expected an integer from 0 to max_instances (%u), got %u",
                                  f->max_instances, f->min_instances);
+        if (f->spare_instances > f->max_instances)
+                return set_error(ret_error,
+                                 "spare_instances: expected an integer from 0 to max_instances (%u), got %u",
+                                 f->max_instances, f->spare_instances);
 
         *ret = TAKE_PTR(f);
         return 0;
@@ -636,7 +644,8 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
         return streq_ptr(a->name, b->name) && streq_ptr(a->image, b->image) && strv_equal(a->env, b->env) &&
                a->memory_mb == b->memory_mb && a->timeout_sec == b->timeout_sec &&
                a->nano_cpus == b->nano_cpus && a->min_instances == b->min_instances &&
-               a->max_instances == b->max_instances && a->idle_timeout_usec == b->idle_timeout_usec &&
+               a->spare_instances == b->spare_instances && a->max_instances == b->max_instances &&
+               a->idle_timeout_usec == b->idle_timeout_usec &&
                a->freeze_after_usec == b->freeze_after_usec && a->pull == b->pull &&
                strv_equal(a->entrypoint, b->entrypoint) && strv_equal(a->command, b->command) &&
                streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user);

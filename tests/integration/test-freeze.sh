@@ -37,6 +37,9 @@ EOF
 cat >"$FN/ticker.json" <<EOF
 { "image": "$TICKER:latest", "freeze_after_ms": 300, "max_instances": 1 }
 EOF
+cat >"$FN/spare.json" <<EOF
+{ "image": "${IMAGE_PREFIX}hello:latest", "freeze_after_ms": 300, "spare_instances": 2, "max_instances": 4 }
+EOF
 cat >"$FN/warm.json" <<EOF
 { "image": "${IMAGE_PREFIX}hello:latest", "freeze_after_ms": 0, "max_instances": 1 }
 EOF
@@ -131,7 +134,34 @@ check "the thaw that found it dead is logged" grep -q "Instance ${id:0:12} of 'h
 check "and that container is removed" wait_until "the dead container removed" \
         bash -c "! docker inspect $id >/dev/null 2>&1"
 
-# ---- frozen instances stop with their function, and nothing is left
+# ---- spares: started and frozen ahead of demand, refilled after a scale-out takes them
+# spares_are TOTAL FROZEN: function spare has TOTAL containers, FROZEN of them paused.
+spares_are() {
+        local c n=0
+        for c in $(docker ps -q --no-trunc --filter label=org.lambdad.function=spare); do
+                paused "$c" && n=$((n + 1))
+        done
+        [[ $n -eq $2 && $(docker ps -q --filter label=org.lambdad.function=spare | wc -l) -eq $1 ]]
+}
+check "spares: two started ahead of any call, and frozen" wait_until "two frozen spares" spares_are 2 2
+out=$(busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 Acquire s spare)
+check "spares: Acquire is served by a thaw, and says so ($out)" grep -Eq '^ssqb "[0-9a-f]{64}" "127.0.0.1" [0-9]+ true$' <<<"$out"
+# busctl's lease ended with its connection (that instance is destroyed): the spares are refilled.
+check "spares: refilled after the lease took one" wait_until "two frozen spares again" spares_are 2 2
+start=$(date +%s%N)
+"$BUS_ACQUIRE" spare 2 4 >"$TEST_TMP/spare.out" &
+acquirer=$!
+wait_until "two leases" bash -c "[[ \$(grep -c '^ok ' '$TEST_TMP/spare.out') -eq 2 ]]"
+burst_ms=$((($(date +%s%N) - start) / 1000000))
+check "spares: a scale-out of two is served at once by the spares (${burst_ms} ms)" test "$burst_ms" -lt 1500
+check "spares: refilled in the background while the scale-out holds them" \
+        wait_until "four instances, two of them frozen spares" spares_are 4 2
+wait "$acquirer" || true
+
+# ---- frozen instances stop with their function, and nothing is left (spares, like min_instances,
+# come back after StopFunction: their declaration goes)
+rm "$FN/spare.json"
+busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 Reload
 for f in hello ticker warm; do
         busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 StopFunction s "$f" >/dev/null
 done

@@ -599,6 +599,94 @@ static void test_frozen_min_instances(void **state)
         pool_done(&p);
 }
 
+static void test_spares(void **state)
+{
+        PoolLimits l = freezing;
+        PoolActions a = {};
+        PoolInstance *s0, *s1, *t, *n;
+        Pool p;
+
+        l.max_instances = 3;
+        l.spare_instances = 2;
+        pool_init(&p, &l);
+
+        /* Two spares are started ahead of any call, and freeze once idle. */
+        assert_int_equal(pool_next_deadline(&p), 0);
+        assert_int_equal(pool_tick(&p, 0, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_START), 2);
+        s0 = started(&a, 0);
+        s1 = started(&a, 1);
+        a.n = 0;
+        assert_int_equal(pool_instance_ready(&p, s0, 0, &a), 0);
+        assert_int_equal(pool_instance_ready(&p, s1, 0, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_int_equal(pool_next_deadline(&p), SEC);
+        assert_int_equal(pool_tick(&p, SEC, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_FREEZE), 2);
+
+        /* Their keep-alive does not stop them: they are the spares. */
+        assert_int_equal(pool_next_deadline(&p), UINT64_MAX);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 3600 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+
+        /* A call takes one (a thaw, no start for it); the tick refills the spares at once. */
+        assert_int_equal(pool_acquire(&p, ":1.1", &callers[0], 3600 * SEC, &a), 0);
+        t = only(&a, POOL_ACTION_THAW)->instance;
+        assert_int_equal(pool_next_deadline(&p), 0);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 3600 * SEC, &a), 0);
+        n = only(&a, POOL_ACTION_START)->instance;
+        assert_int_equal(p.n_instances, 3);
+        a.n = 0;
+        assert_int_equal(pool_instance_thawed(&p, t, 3600 * SEC, &a), 0);
+        assert_true(only(&a, POOL_ACTION_GRANT)->thawed);
+        a.n = 0;
+        assert_int_equal(pool_instance_ready(&p, n, 3600 * SEC, &a), 0);
+        assert_int_equal(pool_next_deadline(&p), 3601 * SEC);
+
+        /* Released, three are unused: one more than the spares, so one stops at its keep-alive. */
+        assert_int_equal(pool_release(&p, t, true, 3601 * SEC, &a), 0);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 3601 * SEC + 60 * SEC, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_STOP), 1);
+        assert_int_equal(pool_count(&p, INSTANCE_STOPPING), 1);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_spares_within_limit(void **state)
+{
+        PoolLimits l = freezing;
+        PoolActions a = {};
+        PoolInstance *s0;
+        Pool p;
+
+        /* A burst past the spares: one thaw, starts up to the limit, no refill past it. */
+        l.max_instances = 3;
+        l.spare_instances = 1;
+        pool_init(&p, &l);
+        assert_int_equal(pool_tick(&p, 0, &a), 0);
+        s0 = only(&a, POOL_ACTION_START)->instance;
+        assert_int_equal(pool_instance_ready(&p, s0, 0, &a), 0);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, SEC, &a), 0);
+        (void) only(&a, POOL_ACTION_FREEZE);
+        a.n = 0;
+        for (int k = 0; k < 5; k++)
+                assert_int_equal(pool_acquire(&p, ":1.1", &callers[k], 2 * SEC, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_THAW), 1);
+        assert_int_equal(count(&a, POOL_ACTION_START), 2);
+        assert_int_equal(p.n_instances, 3);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 2 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -617,6 +705,8 @@ int main(void)
                 cmocka_unit_test(test_thaw_failed),
                 cmocka_unit_test(test_frozen_counts_towards_limit),
                 cmocka_unit_test(test_frozen_min_instances),
+                cmocka_unit_test(test_spares),
+                cmocka_unit_test(test_spares_within_limit),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

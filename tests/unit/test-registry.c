@@ -22,7 +22,9 @@
         "not starting with '-')"
 #define KEYS                                                                               \
         "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
-        "idle_timeout_sec, freeze_after_ms, pull, command, entrypoint, working_directory, user"
+        "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
+        "working_directory, "                                                              \
+        "user"
 
 static FunctionConfig *parse_ok(const char *json)
 {
@@ -172,6 +174,10 @@ static void test_ranges(void **state)
         assert_int_equal(f->idle_timeout_usec, USEC_PER_SEC);
         function_config_free(f);
 
+        f = parse_ok("{\"image\":\"a\",\"max_instances\":2,\"spare_instances\":2}");
+        assert_int_equal(f->spare_instances, 2);
+        function_config_free(f);
+
         /* freeze_after_ms: 0 disables freezing; the upper bound is a day. */
         f = parse_ok("{\"image\":\"a\",\"freeze_after_ms\":0}");
         assert_int_equal(f->freeze_after_usec, 0);
@@ -230,6 +236,8 @@ static void test_invalid_values(void **state)
                      "idle_timeout_sec: expected an integer from 1 to 86400, got 0");
         expect_error("{\"image\":\"a\",\"idle_timeout_sec\":86401}",
                      "idle_timeout_sec: expected an integer from 1 to 86400, got 86401");
+        expect_error("{\"image\":\"a\",\"max_instances\":2,\"spare_instances\":3}",
+                     "spare_instances: expected an integer from 0 to max_instances (2), got 3");
         expect_error("{\"image\":\"a\",\"freeze_after_ms\":-1}",
                      "freeze_after_ms: expected an integer from 0 to 86400000, got -1");
         expect_error("{\"image\":\"a\",\"freeze_after_ms\":86400001}",
