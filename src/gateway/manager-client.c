@@ -89,6 +89,7 @@ static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
         const sd_bus_error *e = sd_bus_message_get_error(m);
         const char *id, *host;
         uint16_t port;
+        int thawed = 0;
         Invocation *inv;
         Lease *l;
         int r;
@@ -118,6 +119,9 @@ static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
                 fail_waiting(f, "The manager's answer is invalid.", 502, "ServiceException");
                 return 0;
         }
+        /* A manager before freeze/thaw says nothing more. */
+        if (sd_bus_message_read(m, "b", &thawed) > 0 && thawed)
+                metrics_thawed(&g->metrics, f->name);
         r = lease_new(f, id, host, port, &l);
         if (r < 0) {
                 log_warning_errno(r, "Failed to use instance %s at %s:%u: %m", id, host, port);

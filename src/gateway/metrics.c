@@ -116,6 +116,14 @@ void metrics_observe(Metrics *m, const char *function, int status, bool function
         f->latency_count++;
 }
 
+void metrics_thawed(Metrics *m, const char *function)
+{
+        FunctionMetrics *f = metrics_function(m, function);
+
+        if (f)
+                f->thaws++;
+}
+
 /* Label values escape backslash, double quote and newline (and nothing else) in format 0.0.4. */
 static int append_label_value(Buf *out, const char *s)
 {
@@ -202,6 +210,11 @@ static uint64_t get_cold_starts(const FunctionMetrics *f)
         return f->cold_starts;
 }
 
+static uint64_t get_thaws(const FunctionMetrics *f)
+{
+        return f->thaws;
+}
+
 static int render_function_counter(const Metrics *m, Buf *out, const char *name, const char *help,
                                    uint64_t (*get)(const FunctionMetrics *f))
 {
@@ -276,6 +289,11 @@ int metrics_render(const Metrics *m, Buf *out)
                 r = render_function_counter(m, out, "lambdad_cold_starts_total",
                                             "Invocations that had to wait for a new instance, by function.",
                                             get_cold_starts);
+        if (r >= 0)
+                r = render_function_counter(m, out, "lambdad_thaws_total",
+                                            "Instances the manager thawed (unpaused) for an invocation, by "
+                                            "function.",
+                                            get_thaws);
         if (r >= 0)
                 r = render_latency(m, out);
         if (r >= 0)

@@ -24,6 +24,7 @@ typedef struct FunctionMetrics {
         uint64_t requests_by_class[6]; /* index = status/100 (1xx..5xx), [0] unused */
         uint64_t function_errors;      /* 200 with X-Amz-Function-Error */
         uint64_t cold_starts;
+        uint64_t thaws; /* leases the manager thawed a frozen instance for */
         uint64_t
                 latency_buckets[METRICS_LATENCY_BUCKETS + 1]; /* per bucket; made cumulative when rendered */
         double latency_sum;
@@ -58,6 +59,9 @@ FunctionMetrics *metrics_function(Metrics *m, const char *name);
  */
 void metrics_observe(Metrics *m, const char *function, int status, bool function_error, bool cold_start,
                      double seconds);
+
+/* Counts a lease of function's that the manager served by thawing a frozen instance. */
+void metrics_thawed(Metrics *m, const char *function);
 
 /* Appends the exposition to out (Content-Type: text/plain; version=0.0.4). -ENOMEM, -ENOBUFS from out. */
 int metrics_render(const Metrics *m, Buf *out);

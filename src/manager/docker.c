@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ struct DockerCall {
         Buf answer;
         docker_callback_t cb;
         docker_line_t on_line; /* streaming calls: each complete line, as it arrives */
+        bool engine;           /* to the engine (not an instance's probe): says whether it is reachable */
         void *userdata;
         DockerCall *prev, *next;
 };
@@ -34,6 +36,9 @@ struct DockerClient {
         char *socket_path;
         DockerCall *calls;
         unsigned n_calls;
+        bool unreachable;
+        docker_state_t on_state;
+        void *state_userdata;
 };
 
 static void call_free(DockerCall *c)
@@ -73,6 +78,23 @@ static int error_from_curl(CURLcode r)
         }
 }
 
+/* Whether the engine can be reached changes with the first call that finds it so; an answer too large
+ * for us says nothing about that, nor does the end of a stream that the engine closed. */
+static void note_engine_state(DockerCall *c, int error)
+{
+        DockerClient *d = c->client;
+        bool unreachable;
+
+        if (error == -EMSGSIZE || (error == 0 && c->on_line))
+                return;
+        unreachable = error < 0;
+        if (unreachable == d->unreachable)
+                return;
+        d->unreachable = unreachable;
+        if (d->on_state)
+                d->on_state(d, !unreachable, error, d->state_userdata);
+}
+
 static void on_done(CurlGlue *g, CURL *easy, CURLcode result, void *userdata)
 {
         DockerCall *c = NULL;
@@ -92,6 +114,9 @@ static void on_done(CurlGlue *g, CURL *easy, CURLcode result, void *userdata)
         }
         if (error == 0)
                 (void) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+
+        if (c->engine)
+                note_engine_state(c, error);
 
         /* The callback may start new calls or free the client: finish with this one first. */
         docker_callback_t cb = c->cb;
@@ -165,6 +190,17 @@ int docker_client_new(DockerClient **ret, sd_event *event, const char *socket_pa
         return 0;
 }
 
+void docker_client_on_state(DockerClient *d, docker_state_t cb, void *userdata)
+{
+        d->on_state = cb;
+        d->state_userdata = userdata;
+}
+
+bool docker_client_reachable(const DockerClient *d)
+{
+        return !d->unreachable;
+}
+
 DockerClient *docker_client_free(DockerClient *d)
 {
         if (!d)
@@ -194,6 +230,7 @@ static int call_start(DockerClient *d, bool engine, const char *method, const ch
                 .userdata = userdata,
                 .answer = BUF_INIT_MAX(on_line ? LINE_MAX_BYTES : BODY_MAX),
         };
+        c->engine = engine;
         LIST_PREPEND(d->calls, c);
         d->n_calls++;
 

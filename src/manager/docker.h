@@ -8,6 +8,7 @@
  * nothing here blocks. A callback must not free the client.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <systemd/sd-event.h>
@@ -25,6 +26,9 @@ typedef struct DockerCall DockerCall;
 typedef void (*docker_callback_t)(DockerClient *d, int error, long status, const char *body, size_t len,
                                   void *userdata);
 
+/* The engine became reachable again (reachable), or a call found it unreachable (error says how). */
+typedef void (*docker_state_t)(DockerClient *d, bool reachable, int error, void *userdata);
+
 /* Streaming calls: one complete line of the answer (NUL-terminated in place). */
 typedef void (*docker_line_t)(DockerClient *d, const char *line, size_t len, void *userdata);
 
@@ -38,6 +42,10 @@ int docker_lines_feed(Buf *b, const char *p, size_t n, docker_line_t on_line, Do
                       void *userdata);
 
 int docker_client_new(DockerClient **ret, sd_event *event, const char *socket_path);
+/* cb runs when the engine's reachability changes, before the callback of the call that found out. */
+void docker_client_on_state(DockerClient *d, docker_state_t cb, void *userdata);
+bool docker_client_reachable(const DockerClient *d);
+
 /* Cancels every call in flight without calling back. */
 DockerClient *docker_client_free(DockerClient *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DockerClient *, docker_client_free);

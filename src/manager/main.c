@@ -9,6 +9,7 @@
 #include "docker-json.h"
 #include "log.h"
 #include "options.h"
+#include "lifetime-cleanup.h"
 #include "manager.h"
 #include "util.h"
 

@@ -2,9 +2,10 @@
 #pragma once
 
 /*
- * manager.h: lambda-manager's daemon state: the function registry, one instance pool per function,
- * the containers behind the instances, and the D-Bus service org.lambdad.Manager1 that hands them
- * out. It is the only process of lambdad that talks to the container engine.
+ * manager.h: lambda-manager's daemon: the one Manager that holds the functions, their pools and the
+ * containers behind the instances, the event loop with its timers, and the way in and out of a
+ * lifetime (start, serve, exit on idle or SIGTERM). The parts live in their own modules: the bus
+ * service, instances, functions, declarations, engine events, and the cleanup of other lifetimes.
  */
 
 #include <stdbool.h>
@@ -13,8 +14,11 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "docker.h"
 #include "lambda-contract.h"
 #include "macro.h"
+#include "pool.h"
+#include "util.h"
 
 typedef struct ManagerConfig {
         const char *docker_socket;
@@ -31,15 +35,71 @@ typedef struct ManagerConfig {
         bool require_engine;         /* exit at start when the engine socket cannot be used */
 } ManagerConfig;
 
+/* Every engine call but pulls and the event stream. */
+#define CALL_TIMEOUT_USEC (30 * USEC_PER_SEC)
+
 typedef struct Manager Manager;
+typedef struct ManagedFunction ManagedFunction;
+typedef struct Instance Instance;
+typedef struct OwnerTrack OwnerTrack;
+typedef struct Reaping Reaping;
+
+struct Manager {
+        ManagerConfig config;
+        char lifetime[33];
+        /* What the engine runs, asked once before the first start: images for others are refused. */
+        char *engine_os, *engine_arch;
+
+        sd_event *event;
+        sd_bus *bus;
+        DockerClient *docker;
+
+        ManagedFunction *functions;
+        Instance *instances;
+        unsigned n_instances;
+        OwnerTrack *tracks;
+        unsigned n_pending; /* method calls and cleanups not answered yet */
+
+        sd_event_source *tick_timer;
+        sd_event_source *idle_timer;
+        sd_event_source *gc_event;
+
+        /* What a failed start said, for the FAIL actions it produces. */
+        const char *fail_error;
+        char *fail_message;
+
+        DockerCall *events;
+        sd_event_source *events_retry;
+        /* Containers the event stream reported dead, handled outside curl's callbacks. */
+        char **dead;
+        sd_event_source *dead_event;
+        uint64_t engine_away_since;   /* CLOCK_MONOTONIC; 0 while the engine answers */
+        sd_event_source *engine_ping; /* while the engine is away: is it back? */
+        DockerCall *resync;           /* which of our containers still run, once the engine is back */
+        uint64_t resync_since;
+
+        Reaping *reapings; /* containers to remove, retried until they are gone */
+        unsigned n_reapings;
+        sd_event_source *reaper_timer;
+
+        bool exiting;
+        int cleanup_result;
+        bool cleanup_done;
+        bool cleanup_again; /* the cleanup at start did not reach the engine */
+
+        char *network;    /* --network, resolved; NULL: the engine's default */
+        char *rie_volume; /* --rie-volume=auto, resolved (config.rie_volume then points here) */
+};
 
 int manager_new(Manager **ret, const ManagerConfig *config);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
-/* Removes every container labelled as ours from another lifetime (all of them when all is set),
- * running the event loop until done. Returns how many were removed, or -errno. */
-int manager_cleanup_sync(Manager *m, bool all);
-
 /* Connects to the system bus, takes the name, serves until exit on idle or SIGTERM. */
 int manager_run(Manager *m);
+
+/* Carries out what f's pool decided; stop_reason goes with the STOP actions. */
+void manager_apply(Manager *m, ManagedFunction *f, PoolActions *a, const char *stop_reason);
+
+/* Re-arms the pool tick and the exit-on-idle timer after anything changed. */
+void manager_update_timers(Manager *m);

@@ -47,7 +47,7 @@ static void waiter_free(PoolWaiter *w)
         free(w);
 }
 
-static void instance_unlink(Pool *p, PoolInstance *i)
+static void slot_unlink(Pool *p, PoolInstance *i)
 {
         LIST_REMOVE(p->instances, i);
         p->n_instances--;
@@ -58,7 +58,7 @@ static void instance_unlink(Pool *p, PoolInstance *i)
 void pool_done(Pool *p)
 {
         while (p->instances)
-                instance_unlink(p, p->instances);
+                slot_unlink(p, p->instances);
         while (p->waiters) {
                 PoolWaiter *w = p->waiters;
                 p->waiters = w->next;
@@ -78,7 +78,7 @@ unsigned pool_count(const Pool *p, InstanceState state)
         return n;
 }
 
-static PoolInstance *instance_new(Pool *p)
+static PoolInstance *slot_new(Pool *p)
 {
         PoolInstance *i = calloc(1, sizeof(PoolInstance));
 
@@ -124,7 +124,7 @@ static void stop(PoolInstance *i, PoolActions *out)
 }
 
 /* Hands a usable instance to the oldest waiter, or lets it idle. */
-static void grant_or_idle(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
+static void grant_or_idle(Pool *p, PoolInstance *i, uint64_t now, bool thawed, PoolActions *out)
 {
         PoolWaiter *w;
 
@@ -140,38 +140,62 @@ static void grant_or_idle(Pool *p, PoolInstance *i, uint64_t now, PoolActions *o
         i->state = INSTANCE_LEASED;
         i->owner = TAKE_PTR(w->owner);
         push(out, POOL_ACTION_GRANT, i, w->userdata, 0);
+        out->a[out->n - 1].thawed = thawed;
         waiter_free(w);
 }
 
-/* Starts one more instance when a waiter has none coming and the limit allows it. */
-static void start_if_needed(Pool *p, PoolActions *out)
+/* The waiters that starts and thaws in flight will serve. */
+static unsigned covered(const Pool *p)
 {
-        PoolInstance *i;
+        return pool_count(p, INSTANCE_STARTING) + pool_count(p, INSTANCE_THAWING);
+}
 
-        if (p->n_waiters <= pool_count(p, INSTANCE_STARTING) || p->n_instances >= p->limits.max_instances)
-                return;
-        i = instance_new(p);
-        if (i)
+/* Of the instances in state, the one idle the shortest: the others can reach their keep-alive. */
+static PoolInstance *freshest(const Pool *p, InstanceState state)
+{
+        PoolInstance *best = NULL;
+
+        for (PoolInstance *i = p->instances; i; i = i->next)
+                if (i->state == state && (!best || i->idle_since > best->idle_since))
+                        best = i;
+        return best;
+}
+
+/* Each waiter that has nothing coming gets a frozen instance thawed, else a start within the limit.
+ * Callers reserve room for n_waiters + 1 actions. */
+static void serve_waiters(Pool *p, PoolActions *out)
+{
+        while (p->n_waiters > covered(p)) {
+                PoolInstance *i = freshest(p, INSTANCE_FROZEN);
+
+                if (i) {
+                        i->state = INSTANCE_THAWING;
+                        push(out, POOL_ACTION_THAW, i, NULL, 0);
+                        continue;
+                }
+                if (p->n_instances >= p->limits.max_instances)
+                        return;
+                i = slot_new(p);
+                /* Without memory for it, the waiter is served by a release or fails at its deadline. */
+                if (!i)
+                        return;
                 push(out, POOL_ACTION_START, i, NULL, 0);
-        /* Without memory for it, the waiter is served by a release or fails at its deadline. */
+        }
 }
 
 int pool_acquire(Pool *p, const char *owner, void *waiter, uint64_t now, PoolActions *out)
 {
         _cleanup_free_ char *o = NULL;
-        PoolInstance *best = NULL;
+        PoolInstance *best;
         PoolWaiter *w;
 
-        if (reserve(out, 2) < 0)
+        if (reserve(out, p->n_waiters + 2) < 0)
                 return -ENOMEM;
         o = strdup(owner);
         if (!o)
                 return -ENOMEM;
 
-        /* The instance idle the shortest: the others can reach their keep-alive and stop. */
-        for (PoolInstance *i = p->instances; i; i = i->next)
-                if (i->state == INSTANCE_IDLE && (!best || i->idle_since > best->idle_since))
-                        best = i;
+        best = freshest(p, INSTANCE_IDLE);
         if (best) {
                 best->state = INSTANCE_LEASED;
                 best->owner = TAKE_PTR(o);
@@ -197,18 +221,38 @@ int pool_acquire(Pool *p, const char *owner, void *waiter, uint64_t now, PoolAct
         p->waiters_tail = w;
         p->n_waiters++;
 
-        start_if_needed(p, out);
+        serve_waiters(p, out);
         return 0;
 }
 
-int pool_instance_ready(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
+/* A started or thawed instance answers: it stops (StopFunction meanwhile), serves, or idles. */
+static int usable(Pool *p, PoolInstance *i, uint64_t now, bool thawed, PoolActions *out)
 {
         if (reserve(out, 1) < 0)
                 return -ENOMEM;
         if (i->doomed)
                 stop(i, out);
         else
-                grant_or_idle(p, i, now, out);
+                grant_or_idle(p, i, now, thawed, out);
+        return 0;
+}
+
+int pool_instance_ready(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
+{
+        return usable(p, i, now, false, out);
+}
+
+int pool_instance_thawed(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
+{
+        return usable(p, i, now, true, out);
+}
+
+int pool_instance_thaw_failed(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
+{
+        if (reserve(out, p->n_waiters + 1) < 0)
+                return -ENOMEM;
+        slot_unlink(p, i);
+        serve_waiters(p, out);
         return 0;
 }
 
@@ -218,11 +262,11 @@ int pool_instance_failed(Pool *p, PoolInstance *i, uint64_t now, PoolActions *ou
 
         if (reserve(out, p->n_waiters) < 0)
                 return -ENOMEM;
-        instance_unlink(p, i);
+        slot_unlink(p, i);
 
         /* The waiters the remaining starts will serve keep waiting; the rest learn at once that
          * starting failed, rather than triggering start after failing start. */
-        starting = pool_count(p, INSTANCE_STARTING);
+        starting = covered(p);
         while (p->n_waiters > starting) {
                 PoolWaiter *w = waiter_pop(p);
 
@@ -239,16 +283,16 @@ int pool_release(Pool *p, PoolInstance *i, bool healthy, uint64_t now, PoolActio
         if (!healthy || i->doomed)
                 stop(i, out);
         else
-                grant_or_idle(p, i, now, out);
+                grant_or_idle(p, i, now, false, out);
         return 0;
 }
 
 int pool_instance_gone(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
 {
-        if (reserve(out, 1) < 0)
+        if (reserve(out, p->n_waiters + 1) < 0)
                 return -ENOMEM;
-        instance_unlink(p, i);
-        start_if_needed(p, out);
+        slot_unlink(p, i);
+        serve_waiters(p, out);
         return 0;
 }
 
@@ -279,21 +323,44 @@ static unsigned live_instances(const Pool *p)
         return p->n_instances - pool_count(p, INSTANCE_STOPPING);
 }
 
+/* Started instances nobody waits for: idle, frozen, and starts or thaws beyond the waiters. */
+static unsigned spares(const Pool *p)
+{
+        unsigned n_covered = covered(p);
+
+        return pool_count(p, INSTANCE_IDLE) + pool_count(p, INSTANCE_FROZEN) +
+               (n_covered > p->n_waiters ? n_covered - p->n_waiters : 0);
+}
+
+/* An idle or frozen instance stops at its keep-alive only above min_instances and beyond the spares. */
+static bool may_retire(const Pool *p)
+{
+        return live_instances(p) > p->limits.min_instances && spares(p) > p->limits.spare_instances;
+}
+
+/* Below min_instances, or short of spares (a scale-out took one), within the limit. */
+static bool wants_start(const Pool *p)
+{
+        return p->n_instances < p->limits.max_instances &&
+               (live_instances(p) < p->limits.min_instances || spares(p) < p->limits.spare_instances);
+}
+
 int pool_tick(Pool *p, uint64_t now, PoolActions *out)
 {
         PoolWaiter *prev = NULL;
-        unsigned covered = pool_count(p, INSTANCE_STARTING);
+        unsigned n_covered = covered(p);
 
-        if (reserve(out, p->n_waiters + p->n_instances + p->limits.min_instances) < 0)
+        if (reserve(out,
+                    p->n_waiters + p->n_instances + p->limits.min_instances + p->limits.spare_instances) < 0)
                 return -ENOMEM;
 
-        /* The oldest waiters are those the starts in flight will serve: they wait for their start to
-         * succeed or fail (each start has a deadline of its own), as giving up on a container that is
-         * about to answer helps nobody. Only the others are at the limit, and time out. */
+        /* The oldest waiters are those the starts and thaws in flight will serve: they wait for their
+         * start to succeed or fail (each start has a deadline of its own), as giving up on a container
+         * that is about to answer helps nobody. Only the others are at the limit, and time out. */
         for (PoolWaiter *w = p->waiters, *next; w; w = next) {
                 next = w->next;
-                if (covered > 0) {
-                        covered--;
+                if (n_covered > 0) {
+                        n_covered--;
                         prev = w;
                 } else if (w->deadline <= now) {
                         push(out, POOL_ACTION_FAIL, NULL, w->userdata, -EBUSY);
@@ -303,12 +370,17 @@ int pool_tick(Pool *p, uint64_t now, PoolActions *out)
         }
 
         for (PoolInstance *i = p->instances; i; i = i->next)
-                if (i->state == INSTANCE_IDLE && i->idle_since + p->limits.idle_timeout_usec <= now &&
-                    live_instances(p) > p->limits.min_instances)
+                if ((i->state == INSTANCE_IDLE || i->state == INSTANCE_FROZEN) &&
+                    i->idle_since + p->limits.idle_timeout_usec <= now && may_retire(p))
                         stop(i, out);
+                else if (i->state == INSTANCE_IDLE && p->limits.freeze_after_usec > 0 &&
+                         i->idle_since + p->limits.freeze_after_usec <= now) {
+                        i->state = INSTANCE_FROZEN;
+                        push(out, POOL_ACTION_FREEZE, i, NULL, 0);
+                }
 
-        while (live_instances(p) < p->limits.min_instances && p->n_instances < p->limits.max_instances) {
-                PoolInstance *i = instance_new(p);
+        while (wants_start(p)) {
+                PoolInstance *i = slot_new(p);
 
                 if (!i)
                         break;
@@ -323,9 +395,9 @@ int pool_prewarm(Pool *p, unsigned count, PoolActions *out)
 
         if (reserve(out, count) < 0)
                 return -ENOMEM;
-        warm = pool_count(p, INSTANCE_IDLE) + pool_count(p, INSTANCE_STARTING);
+        warm = pool_count(p, INSTANCE_IDLE) + pool_count(p, INSTANCE_FROZEN) + covered(p);
         while (warm + started < count && p->n_instances < p->limits.max_instances) {
-                PoolInstance *i = instance_new(p);
+                PoolInstance *i = slot_new(p);
 
                 if (!i)
                         break;
@@ -347,7 +419,7 @@ int pool_stop_all(Pool *p, PoolActions *out)
                 waiter_free(w);
         }
         for (PoolInstance *i = p->instances; i; i = i->next) {
-                if (i->state == INSTANCE_IDLE)
+                if (i->state == INSTANCE_IDLE || i->state == INSTANCE_FROZEN)
                         stop(i, out);
                 else if (i->state != INSTANCE_STOPPING)
                         i->doomed = true;
@@ -357,20 +429,25 @@ int pool_stop_all(Pool *p, PoolActions *out)
 
 uint64_t pool_next_deadline(const Pool *p)
 {
-        unsigned covered = pool_count(p, INSTANCE_STARTING);
+        unsigned n_covered = covered(p);
         uint64_t d = UINT64_MAX;
 
         for (PoolWaiter *w = p->waiters; w; w = w->next)
-                if (covered > 0)
-                        covered--;
+                if (n_covered > 0)
+                        n_covered--;
                 else
                         d = MIN(d, w->deadline);
-        /* At min_instances idle ones stay: no wake-up for them, or the tick would spin. */
-        if (live_instances(p) > p->limits.min_instances)
+        /* Idle ones freeze even at min_instances (once frozen they need no wake-up for it). */
+        if (p->limits.freeze_after_usec > 0)
                 for (PoolInstance *i = p->instances; i; i = i->next)
                         if (i->state == INSTANCE_IDLE)
+                                d = MIN(d, i->idle_since + p->limits.freeze_after_usec);
+        /* At min_instances or the spares idle ones stay: no wake-up for them, or the tick would spin. */
+        if (may_retire(p))
+                for (PoolInstance *i = p->instances; i; i = i->next)
+                        if (i->state == INSTANCE_IDLE || i->state == INSTANCE_FROZEN)
                                 d = MIN(d, i->idle_since + p->limits.idle_timeout_usec);
-        if (live_instances(p) < p->limits.min_instances && p->n_instances < p->limits.max_instances)
+        if (wants_start(p))
                 d = 0;
         return d;
 }
@@ -384,6 +461,10 @@ const char *instance_state_to_string(InstanceState s)
                 return "idle";
         case INSTANCE_LEASED:
                 return "leased";
+        case INSTANCE_FROZEN:
+                return "frozen";
+        case INSTANCE_THAWING:
+                return "thawing";
         case INSTANCE_STOPPING:
                 return "stopping";
         }

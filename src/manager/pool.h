@@ -7,6 +7,11 @@
  * function's limit: concurrent cold calls are coalesced onto the starts in flight), when an idle
  * instance is stopped, and when a waiting caller gives up. It does no I/O: every decision comes
  * back as a PoolAction for the manager to carry out, so all of it is unit-tested with a fake clock.
+ *
+ * An instance idle for freeze_after is frozen (paused in the engine: it uses no CPU, its background
+ * work stops, as in Lambda); a caller that finds no idle instance thaws a frozen one before anything is
+ * started. A thaw covers a waiter as a start does; one that fails costs the caller nothing but time:
+ * the instance is forgotten and the waiter served by another thaw or a start.
  */
 
 #include <stdbool.h>
@@ -17,16 +22,18 @@ typedef enum InstanceState {
         INSTANCE_STARTING, /* container being created, started, or not answering yet */
         INSTANCE_IDLE,
         INSTANCE_LEASED,
+        INSTANCE_FROZEN,  /* idle, paused in the engine */
+        INSTANCE_THAWING, /* being unpaused for the oldest waiter */
         INSTANCE_STOPPING,
 } InstanceState;
 
 typedef struct PoolInstance PoolInstance;
 struct PoolInstance {
         InstanceState state;
-        uint64_t idle_since;
-        char *owner;    /* the lease holder's bus name while LEASED */
-        bool doomed;    /* stop instead of idling when released or ready (StopFunction) */
-        void *userdata; /* the manager's instance */
+        uint64_t idle_since; /* IDLE and FROZEN: keep-alive and freezing count from here */
+        char *owner;         /* the lease holder's bus name while LEASED */
+        bool doomed;         /* stop instead of idling when released or ready (StopFunction) */
+        void *userdata;      /* the manager's instance */
         PoolInstance *prev, *next;
 };
 
@@ -40,16 +47,20 @@ struct PoolWaiter {
 
 typedef struct PoolLimits {
         unsigned min_instances;
+        unsigned spare_instances; /* started and unused instances kept beyond demand */
         unsigned max_instances;
         uint64_t idle_timeout_usec; /* idle instances above min_instances stop after this */
+        uint64_t freeze_after_usec; /* idle instances freeze after this; 0: never */
         uint64_t wait_timeout_usec; /* how long an Acquire waits for an instance at the limit */
         unsigned max_waiters;       /* queued Acquires; past it callers are refused at once */
 } PoolLimits;
 
 typedef enum PoolActionType {
-        POOL_ACTION_START, /* start a container for .instance */
-        POOL_ACTION_STOP,  /* stop and remove .instance's container, then call pool_instance_gone() */
-        POOL_ACTION_GRANT, /* answer .waiter with .instance, now leased to it */
+        POOL_ACTION_START,  /* start a container for .instance */
+        POOL_ACTION_STOP,   /* stop and remove .instance's container, then call pool_instance_gone() */
+        POOL_ACTION_FREEZE, /* pause .instance's container (it is FROZEN already) */
+        POOL_ACTION_THAW,  /* unpause .instance's container, then pool_instance_thawed() or _thaw_failed() */
+        POOL_ACTION_GRANT, /* answer .waiter with .instance, now leased to it (.thawed: it was frozen) */
         POOL_ACTION_FAIL,  /* answer .waiter with the error .error (-EBUSY: limit, -EIO: start failed) */
 } PoolActionType;
 
@@ -58,6 +69,7 @@ typedef struct PoolAction {
         PoolInstance *instance;
         void *waiter; /* the PoolWaiter's userdata */
         int error;
+        bool thawed;
 } PoolAction;
 
 /* What one call decided, in order. Calls reserve room before they change anything, so a call that
@@ -90,6 +102,13 @@ int pool_acquire(Pool *p, const char *owner, void *waiter, uint64_t now, PoolAct
 /* The container of a STARTING instance answers: grant it to the oldest waiter, or keep it idle. */
 int pool_instance_ready(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out);
 
+/* A THAW succeeded: the instance goes to the oldest waiter, or idles. */
+int pool_instance_thawed(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out);
+
+/* A THAW failed (the container died while frozen): the instance is forgotten (the caller removes its
+ * container), and its waiter served by another thaw or a start, never failed for it. */
+int pool_instance_thaw_failed(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out);
+
 /* A START failed (the instance is gone): waiters that nothing else will serve are failed (-EIO). */
 int pool_instance_failed(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out);
 
@@ -104,16 +123,18 @@ int pool_instance_gone(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
  * waiting calls are dropped without an answer. */
 int pool_owner_gone(Pool *p, const char *owner, uint64_t now, PoolActions *out);
 
-/* Time passes: waiters past their deadline fail (-EBUSY), except the oldest ones that the starts in
- * flight will serve (they learn the outcome of their start); idle instances past their keep-alive
- * stop (down to min_instances), and instances are started up to min_instances. */
+/* Time passes: waiters past their deadline fail (-EBUSY), except the oldest ones that the starts and
+ * thaws in flight will serve (they learn the outcome of their start); idle instances past freeze_after
+ * freeze; idle and frozen instances past their keep-alive stop (down to min_instances, and never below
+ * spare_instances unused ones), and instances are started up to min_instances and spare_instances
+ * unused (within max_instances): a scale-out that took a spare is refilled. */
 int pool_tick(Pool *p, uint64_t now, PoolActions *out);
 
 /* Starts instances so that count more callers would find one warm (Prewarm), within the limit.
  * Returns how many starts it produced. */
 int pool_prewarm(Pool *p, unsigned count, PoolActions *out);
 
-/* Stops every instance that is not leased; leased and starting ones stop when released or ready.
+/* Stops every instance that is not leased; leased, starting and thawing ones stop when released or ready.
  * Fails all waiters (-ECANCELED). */
 int pool_stop_all(Pool *p, PoolActions *out);
 

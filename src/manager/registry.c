@@ -30,6 +30,8 @@
 #define IDLE_TIMEOUT_SEC_MIN     1U
 #define IDLE_TIMEOUT_SEC_MAX     86400U
 #define IDLE_TIMEOUT_SEC_DEFAULT 300U
+#define FREEZE_AFTER_MS_MAX      86400000U
+#define FREEZE_AFTER_MS_DEFAULT  1000U
 
 /* AWS's limit on the size of a function's environment, counted as the names plus the values. */
 #define ENVIRONMENT_SIZE_MAX 4096U
@@ -53,7 +55,8 @@
 
 #define KEYS_EXPECTED                                                                      \
         "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
-        "idle_timeout_sec, pull, command, entrypoint, working_directory, user"
+        "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
+        "working_directory, user"
 #define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
@@ -420,6 +423,7 @@ static int function_config_new(const char *name, FunctionConfig **ret)
                 .timeout_sec = TIMEOUT_SEC_DEFAULT,
                 .max_instances = MAX_INSTANCES_DEFAULT,
                 .idle_timeout_usec = IDLE_TIMEOUT_SEC_DEFAULT * USEC_PER_SEC,
+                .freeze_after_usec = FREEZE_AFTER_MS_DEFAULT * USEC_PER_MSEC,
         };
         f->name = strdup(name);
         f->env = calloc(1, sizeof(char *));
@@ -523,7 +527,7 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
              !json_object_iter_equal(&i, &end); json_object_iter_next(&i)) {
                 const char *key = json_object_iter_peek_name(&i);
                 json_object *v = json_object_iter_peek_value(&i);
-                unsigned idle_sec;
+                unsigned idle_sec, freeze_ms;
 
                 if (streq(key, "image"))
                         r = parse_image(v, &f->image, ret_error);
@@ -545,6 +549,9 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                 else if (streq(key, "min_instances"))
                         /* Checked against max_instances below, once both are known. */
                         r = parse_integer(key, v, 0, INSTANCES_MAX, &f->min_instances, ret_error);
+                else if (streq(key, "spare_instances"))
+                        /* Checked against max_instances below, once both are known. */
+                        r = parse_integer(key, v, 0, INSTANCES_MAX, &f->spare_instances, ret_error);
                 else if (streq(key, "max_instances"))
                         r = parse_integer(key, v, 1, INSTANCES_MAX, &f->max_instances, ret_error);
                 else if (streq(key, "idle_timeout_sec")) {
@@ -552,6 +559,10 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                                           ret_error);
                         if (r >= 0)
                                 f->idle_timeout_usec = idle_sec * USEC_PER_SEC;
+                } else if (streq(key, "freeze_after_ms")) {
+                        r = parse_integer(key, v, 0, FREEZE_AFTER_MS_MAX, &freeze_ms, ret_error);
+                        if (r >= 0)
+                                f->freeze_after_usec = (uint64_t) freeze_ms * USEC_PER_MSEC;
                 } else if (streq(key, "pull"))
                         r = parse_boolean_field(key, v, &f->pull, ret_error);
                 else if (streq(key, "entrypoint"))
@@ -575,6 +586,10 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                 return set_error(ret_error,
                                  "min_instances: expected an integer from 0 to max_instances (%u), got %u",
                                  f->max_instances, f->min_instances);
+        if (f->spare_instances > f->max_instances)
+                return set_error(ret_error,
+                                 "spare_instances: expected an integer from 0 to max_instances (%u), got %u",
+                                 f->max_instances, f->spare_instances);
 
         *ret = TAKE_PTR(f);
         return 0;
@@ -629,10 +644,11 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
         return streq_ptr(a->name, b->name) && streq_ptr(a->image, b->image) && strv_equal(a->env, b->env) &&
                a->memory_mb == b->memory_mb && a->timeout_sec == b->timeout_sec &&
                a->nano_cpus == b->nano_cpus && a->min_instances == b->min_instances &&
-               a->max_instances == b->max_instances && a->idle_timeout_usec == b->idle_timeout_usec &&
-               a->pull == b->pull && strv_equal(a->entrypoint, b->entrypoint) &&
-               strv_equal(a->command, b->command) && streq_ptr(a->working_directory, b->working_directory) &&
-               streq_ptr(a->user, b->user);
+               a->spare_instances == b->spare_instances && a->max_instances == b->max_instances &&
+               a->idle_timeout_usec == b->idle_timeout_usec &&
+               a->freeze_after_usec == b->freeze_after_usec && a->pull == b->pull &&
+               strv_equal(a->entrypoint, b->entrypoint) && strv_equal(a->command, b->command) &&
+               streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user);
 }
 
 Registry *registry_free(Registry *r)

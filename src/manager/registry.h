@@ -26,6 +26,10 @@
  *     "min_instances": 0,              integer 0..max_instances, default 0
  *     "max_instances": 4,              integer 1..1000, default 4
  *     "idle_timeout_sec": 300,         integer 1..86400, default 300: keep-alive of idle instances
+ *     "spare_instances": 0,            integer 0..max_instances, default 0: instances kept started
+ *                                      (and frozen) beyond current demand, refilled after a scale-out
+ *     "freeze_after_ms": 1000,         integer 0..86400000, default 1000: idle instances are paused in
+ *                                      the engine after this (no CPU; thawed when leased); 0: never
  *     "pull": false,                   boolean, default false: the image is pulled only when true
  *     "entrypoint": ["/app/run"],      Lambda's ImageConfig: replace the image's ENTRYPOINT (1 to 1500
  *     "command": ["app.handler"],      strings), CMD (0 to 1500 strings) or WORKDIR (an absolute path of
@@ -58,8 +62,10 @@ typedef struct FunctionConfig {
         unsigned timeout_sec;
         uint64_t nano_cpus; /* 0: no CPU limit */
         unsigned min_instances;
+        unsigned spare_instances; /* kept started and unused beyond demand */
         unsigned max_instances;
         uint64_t idle_timeout_usec;
+        uint64_t freeze_after_usec; /* 0: never frozen */
         bool pull;
         char **entrypoint;       /* NULL: the image's */
         char **command;          /* NULL: the image's; empty: no arguments */

@@ -39,38 +39,7 @@ lib_cleanup "docker rmi -f lambdadtestunlabelled:latest >/dev/null"
 
 # The engine as the manager sees it: a socket we can take away and give back.
 ENGINE=$TEST_TMP/engine.sock
-cat >"$TEST_TMP/proxy.py" <<'EOF'
-import asyncio, os, sys
-listen, target = sys.argv[1], sys.argv[2]
-async def pipe(r, w):
-    try:
-        while data := await r.read(65536):
-            w.write(data)
-            await w.drain()
-    finally:
-        w.close()
-async def handle(cr, cw):
-    tr, tw = await asyncio.open_unix_connection(target)
-    await asyncio.gather(pipe(cr, tw), pipe(tr, cw), return_exceptions=True)
-async def main():
-    if os.path.exists(listen):
-        os.unlink(listen)
-    server = await asyncio.start_unix_server(handle, path=listen)
-    async with server:
-        await server.serve_forever()
-asyncio.run(main())
-EOF
-start_proxy() {
-        start_bg engine-proxy python3 "$TEST_TMP/proxy.py" "$ENGINE" "$LIB_DOCKER_SOCK"
-        PROXY_PID=$BG_PID
-        for _ in $(seq 50); do [[ -S $ENGINE ]] && return 0; sleep 0.1; done
-        lib_fail "engine proxy did not start"
-}
-stop_proxy() {
-        kill "$PROXY_PID" && wait "$PROXY_PID" 2>/dev/null || true
-        rm -f "$ENGINE"
-}
-start_proxy
+engine_proxy_start "$ENGINE"
 
 # Declared functions.
 cat >"$FN/hello.json" <<EOF
@@ -130,7 +99,7 @@ busctl introspect --xml-interface org.lambdad.Manager1 /org/lambdad/Manager1 >"$
 check "dbus/org.lambdad.Manager1.xml matches the running service" assert_eq \
         "$(strip_xml "$SRC/dbus/org.lambdad.Manager1.xml")" "$(strip_xml "$TEST_TMP/live.xml")" "interface"
 check "busctl introspect shows named arguments" bash -c \
-        "busctl introspect org.lambdad.Manager1 /org/lambdad/Manager1 | grep -q '^.Acquire *method *s *ssq'"
+        "busctl introspect org.lambdad.Manager1 /org/lambdad/Manager1 | grep -q '^.Acquire *method *s *ssqb'"
 
 # ---- implicit functions: only for images that opt in
 out=$(call EnsureContainer s "$IMPLICIT")
@@ -245,13 +214,13 @@ check "CleanupZombies removes one zombie, not the live instances" assert_eq "u 1
 # ---- the engine goes away and comes back (no warm instance may hide it)
 call StopFunction s hello >/dev/null
 wait_until "hello stopped" none_of hello
-stop_proxy
+engine_proxy_stop "$ENGINE"
 start=$(date +%s%N)
 out=$(call Acquire s hello)
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 check "engine down: BackendUnavailable" assert_contains "$out" "unreachable" "error"
 check "engine down: answered within a second (${elapsed_ms} ms)" test "$elapsed_ms" -lt 1000
-start_proxy
+engine_proxy_start "$ENGINE"
 check "engine back: the next call works" bash -c "[[ \$(busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 EnsureContainer s hello) == sq* ]]"
 
 # ---- exit on idle, re-activation, and --cleanup

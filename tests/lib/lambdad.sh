@@ -79,3 +79,20 @@ wait_until() {
 free_port() {
         python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# engine_proxy_start SOCKET [MODE_FILE]: the engine as the manager sees it, through
+# tests/lib/engine-proxy.py: a socket the test can take away or make misbehave (MODE_FILE).
+engine_proxy_start() {
+        local i
+        start_bg engine-proxy python3 "$LAMBDAD_SRC/tests/lib/engine-proxy.py" "$1" "$LIB_DOCKER_SOCK" "${@:2}" \
+                {_LAMBDAD_LOCK}>&-
+        ENGINE_PROXY_PID=$BG_PID
+        for i in $(seq 50); do [[ -S $1 ]] && return 0; sleep 0.1; done
+        lib_fail "engine proxy did not start"
+}
+
+# engine_proxy_stop SOCKET: the engine goes away (nothing listens on SOCKET any more).
+engine_proxy_stop() {
+        kill "$ENGINE_PROXY_PID" && wait "$ENGINE_PROXY_PID" 2>/dev/null || true
+        rm -f "$1"
+}

@@ -389,7 +389,7 @@ static void test_empty(void **state)
         assert_true(value_of(&e, "lambdad_manager_errors_total", "") == 0);
         assert_true(value_of(&e, "lambdad_connections_total", "") == 0);
         assert_true(value_of(&e, "lambdad_connections_evicted_total", "") == 0);
-        assert_int_equal(e.n_families, 8);
+        assert_int_equal(e.n_families, 9);
         assert_string_equal(e.families[family_find(&e, "lambdad_request_duration_seconds")].type,
                             "histogram");
         assert_string_equal(e.families[family_find(&e, "lambdad_in_flight_requests")].type, "gauge");
@@ -413,6 +413,8 @@ static void test_observe(void **state)
         metrics_observe(&m, "hello", 99, false, false, 1);
         metrics_observe(&m, "hello", 600, false, false, 1);
         metrics_observe(&m, NULL, -1, false, false, 1);
+        metrics_thawed(&m, "hello");
+        metrics_thawed(&m, "hello");
         m.in_flight = 3;
         m.manager_errors = 2;
         m.connections_total = 12345678901234ULL;
@@ -428,6 +430,8 @@ static void test_observe(void **state)
         assert_true(value_of(&e, "lambdad_function_errors_total", "function=hello") == 1);
         assert_true(value_of(&e, "lambdad_function_errors_total", "function=other") == 0);
         assert_true(value_of(&e, "lambdad_cold_starts_total", "function=hello") == 1);
+        assert_true(value_of(&e, "lambdad_thaws_total", "function=hello") == 2);
+        assert_true(value_of(&e, "lambdad_thaws_total", "function=other") == 0);
 
         /* Cumulative buckets: 0.0001 and 0.003 by 0.005; 0.2 by 0.25; 1.0 by 1 (le is inclusive). */
         assert_true(value_of(&e, "lambdad_request_duration_seconds_bucket", "function=hello,le=0.001") == 1);

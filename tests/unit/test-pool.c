@@ -344,6 +344,349 @@ static void test_stop_all_and_prewarm(void **state)
         pool_done(&p);
 }
 
+static const PoolLimits freezing = {
+        .max_instances = 2,
+        .idle_timeout_usec = 60 * SEC,
+        .freeze_after_usec = 1 * SEC,
+        .wait_timeout_usec = 5 * SEC,
+        .max_waiters = 100,
+};
+
+/* The one action of a, which must be of type t. */
+static const PoolAction *only(const PoolActions *a, PoolActionType t)
+{
+        assert_int_equal(a->n, 1);
+        assert_int_equal(a->a[0].type, t);
+        return &a->a[0];
+}
+
+static PoolInstance *first(const PoolActions *a, PoolActionType t)
+{
+        for (size_t i = 0; i < a->n; i++)
+                if (a->a[i].type == t)
+                        return a->a[i].instance;
+        return NULL;
+}
+
+/* One instance, started for a caller and released at `at`: idle since then. */
+static PoolInstance *idle_instance(Pool *p, int caller, uint64_t at)
+{
+        PoolActions a = {};
+        PoolInstance *i;
+
+        assert_int_equal(pool_acquire(p, ":1.1", &callers[caller], at, &a), 0);
+        i = first(&a, POOL_ACTION_START);
+        assert_non_null(i);
+        assert_int_equal(pool_instance_ready(p, i, at, &a), 0);
+        assert_int_equal(pool_release(p, i, true, at, &a), 0);
+        assert_int_equal(i->state, INSTANCE_IDLE);
+        pool_actions_done(&a);
+        return i;
+}
+
+static PoolInstance *frozen_instance(Pool *p, int caller, uint64_t at)
+{
+        PoolActions a = {};
+        PoolInstance *i = idle_instance(p, caller, at);
+
+        assert_int_equal(pool_tick(p, at + SEC, &a), 0);
+        assert_int_equal(i->state, INSTANCE_FROZEN);
+        pool_actions_done(&a);
+        return i;
+}
+
+static void test_freeze_after_idle(void **state)
+{
+        PoolActions a = {};
+        PoolInstance *i;
+        Pool p;
+
+        pool_init(&p, &freezing);
+        i = idle_instance(&p, 0, 10 * SEC);
+
+        /* Not before freeze_after; the tick is due exactly then. */
+        assert_int_equal(pool_next_deadline(&p), 11 * SEC);
+        assert_int_equal(pool_tick(&p, 10 * SEC + SEC / 2, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_int_equal(pool_tick(&p, 11 * SEC, &a), 0);
+        (void) only(&a, POOL_ACTION_FREEZE);
+        assert_ptr_equal(a.a[0].instance, i);
+        assert_int_equal(i->state, INSTANCE_FROZEN);
+        assert_string_equal(instance_state_to_string(i->state), "frozen");
+
+        /* Frozen, it still counts, and stops at its keep-alive (from when it went idle). */
+        assert_int_equal(p.n_instances, 1);
+        assert_int_equal(pool_next_deadline(&p), 70 * SEC);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 69 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_int_equal(pool_tick(&p, 70 * SEC, &a), 0);
+        (void) only(&a, POOL_ACTION_STOP);
+        assert_int_equal(i->state, INSTANCE_STOPPING);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_freeze_disabled(void **state)
+{
+        PoolLimits l = freezing;
+        PoolActions a = {};
+        PoolInstance *i;
+        Pool p;
+
+        l.freeze_after_usec = 0;
+        pool_init(&p, &l);
+        i = idle_instance(&p, 0, 0);
+        assert_int_equal(pool_next_deadline(&p), 60 * SEC);
+        assert_int_equal(pool_tick(&p, 30 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_int_equal(i->state, INSTANCE_IDLE);
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_thaw_on_acquire(void **state)
+{
+        PoolActions a = {};
+        PoolInstance *i;
+        Pool p;
+
+        pool_init(&p, &freezing);
+        i = frozen_instance(&p, 0, 0);
+
+        /* A frozen instance is thawed for the caller rather than a container started. */
+        assert_int_equal(pool_acquire(&p, ":1.2", &callers[1], 2 * SEC, &a), 0);
+        (void) only(&a, POOL_ACTION_THAW);
+        assert_ptr_equal(a.a[0].instance, i);
+        assert_int_equal(i->state, INSTANCE_THAWING);
+        assert_int_equal(p.n_waiters, 1);
+
+        /* The thaw covers the waiter past its wait deadline, as a start does. */
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 20 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+
+        assert_int_equal(pool_instance_thawed(&p, i, 20 * SEC, &a), 0);
+        (void) only(&a, POOL_ACTION_GRANT);
+        assert_ptr_equal(a.a[0].waiter, &callers[1]);
+        assert_true(a.a[0].thawed);
+        assert_int_equal(i->state, INSTANCE_LEASED);
+        assert_string_equal(i->owner, ":1.2");
+
+        /* An idle instance is preferred to a frozen one, and its grant is no thaw. */
+        a.n = 0;
+        assert_int_equal(pool_release(&p, i, true, 21 * SEC, &a), 0);
+        assert_int_equal(pool_acquire(&p, ":1.2", &callers[2], 21 * SEC, &a), 0);
+        (void) only(&a, POOL_ACTION_GRANT);
+        assert_false(a.a[0].thawed);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_thaw_failed(void **state)
+{
+        PoolActions a = {};
+        PoolInstance *i, *j, *k;
+        Pool p;
+
+        /* Two instances, both used at once, then idle and frozen. */
+        pool_init(&p, &freezing);
+        assert_int_equal(pool_acquire(&p, ":1.1", &callers[0], 0, &a), 0);
+        assert_int_equal(pool_acquire(&p, ":1.1", &callers[1], 0, &a), 0);
+        i = started(&a, 0);
+        j = started(&a, 1);
+        assert_non_null(j);
+        assert_int_equal(pool_instance_ready(&p, i, 0, &a), 0);
+        assert_int_equal(pool_instance_ready(&p, j, 0, &a), 0);
+        assert_int_equal(pool_release(&p, i, true, 0, &a), 0);
+        assert_int_equal(pool_release(&p, j, true, 0, &a), 0);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, SEC, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_FREEZE), 2);
+        a.n = 0;
+
+        /* The freshest frozen one is thawed; when that fails the caller gets the other one... */
+        assert_int_equal(pool_acquire(&p, ":1.2", &callers[2], 2 * SEC, &a), 0);
+        (void) only(&a, POOL_ACTION_THAW);
+        k = a.a[0].instance;
+        assert_true(k == i || k == j);
+        a.n = 0;
+        assert_int_equal(pool_instance_thaw_failed(&p, k, 2 * SEC, &a), 0);
+        assert_int_equal(p.n_instances, 1);
+        (void) only(&a, POOL_ACTION_THAW);
+        assert_ptr_equal(a.a[0].instance, k == i ? j : i);
+        k = a.a[0].instance;
+
+        /* ...and when that fails too, a fresh start: never an error for a failed thaw. */
+        a.n = 0;
+        assert_int_equal(pool_instance_thaw_failed(&p, k, 2 * SEC, &a), 0);
+        assert_int_equal(p.n_instances, 1);
+        assert_int_equal(count(&a, POOL_ACTION_FAIL), 0);
+        assert_int_equal(count(&a, POOL_ACTION_START), 1);
+        k = started(&a, 0);
+        a.n = 0;
+        assert_int_equal(pool_instance_ready(&p, k, 3 * SEC, &a), 0);
+        (void) only(&a, POOL_ACTION_GRANT);
+        assert_ptr_equal(a.a[0].waiter, &callers[2]);
+        assert_false(a.a[0].thawed);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_frozen_counts_towards_limit(void **state)
+{
+        PoolLimits l = freezing;
+        PoolActions a = {};
+        PoolInstance *i;
+        Pool p;
+
+        l.max_instances = 1;
+        pool_init(&p, &l);
+        i = frozen_instance(&p, 0, 0);
+
+        /* Two callers: one thaw, and no start past the limit; the second waits for the first. */
+        assert_int_equal(pool_acquire(&p, ":1.2", &callers[1], 2 * SEC, &a), 0);
+        assert_int_equal(pool_acquire(&p, ":1.3", &callers[2], 2 * SEC, &a), 0);
+        (void) only(&a, POOL_ACTION_THAW);
+        assert_int_equal(p.n_instances, 1);
+
+        /* Prewarm counts a frozen or thawing instance as warm. */
+        a.n = 0;
+        assert_int_equal(pool_prewarm(&p, 1, &a), 0);
+
+        /* StopFunction: the thawing instance stops once thawed, instead of serving. */
+        assert_int_equal(pool_stop_all(&p, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_FAIL), 2);
+        a.n = 0;
+        assert_int_equal(pool_instance_thawed(&p, i, 3 * SEC, &a), 0);
+        (void) only(&a, POOL_ACTION_STOP);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_frozen_min_instances(void **state)
+{
+        PoolLimits l = freezing;
+        PoolActions a = {};
+        PoolInstance *i;
+        Pool p;
+
+        /* At min_instances a frozen instance stays, and needs no wake-up: the tick does not spin. */
+        l.min_instances = 1;
+        pool_init(&p, &l);
+        assert_int_equal(pool_tick(&p, 0, &a), 0);
+        i = first(&a, POOL_ACTION_START);
+        assert_non_null(i);
+        a.n = 0;
+        assert_int_equal(pool_instance_ready(&p, i, 0, &a), 0);
+        assert_int_equal(pool_next_deadline(&p), SEC);
+        assert_int_equal(pool_tick(&p, SEC, &a), 0);
+        assert_int_equal(i->state, INSTANCE_FROZEN);
+        assert_int_equal(pool_next_deadline(&p), UINT64_MAX);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 100 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+
+        /* StopFunction stops a frozen instance at once. */
+        assert_int_equal(pool_stop_all(&p, &a), 0);
+        (void) only(&a, POOL_ACTION_STOP);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_spares(void **state)
+{
+        PoolLimits l = freezing;
+        PoolActions a = {};
+        PoolInstance *s0, *s1, *t, *n;
+        Pool p;
+
+        l.max_instances = 3;
+        l.spare_instances = 2;
+        pool_init(&p, &l);
+
+        /* Two spares are started ahead of any call, and freeze once idle. */
+        assert_int_equal(pool_next_deadline(&p), 0);
+        assert_int_equal(pool_tick(&p, 0, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_START), 2);
+        s0 = started(&a, 0);
+        s1 = started(&a, 1);
+        a.n = 0;
+        assert_int_equal(pool_instance_ready(&p, s0, 0, &a), 0);
+        assert_int_equal(pool_instance_ready(&p, s1, 0, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_int_equal(pool_next_deadline(&p), SEC);
+        assert_int_equal(pool_tick(&p, SEC, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_FREEZE), 2);
+
+        /* Their keep-alive does not stop them: they are the spares. */
+        assert_int_equal(pool_next_deadline(&p), UINT64_MAX);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 3600 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+
+        /* A call takes one (a thaw, no start for it); the tick refills the spares at once. */
+        assert_int_equal(pool_acquire(&p, ":1.1", &callers[0], 3600 * SEC, &a), 0);
+        t = only(&a, POOL_ACTION_THAW)->instance;
+        assert_int_equal(pool_next_deadline(&p), 0);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 3600 * SEC, &a), 0);
+        n = only(&a, POOL_ACTION_START)->instance;
+        assert_int_equal(p.n_instances, 3);
+        a.n = 0;
+        assert_int_equal(pool_instance_thawed(&p, t, 3600 * SEC, &a), 0);
+        assert_true(only(&a, POOL_ACTION_GRANT)->thawed);
+        a.n = 0;
+        assert_int_equal(pool_instance_ready(&p, n, 3600 * SEC, &a), 0);
+        assert_int_equal(pool_next_deadline(&p), 3601 * SEC);
+
+        /* Released, three are unused: one more than the spares, so one stops at its keep-alive. */
+        assert_int_equal(pool_release(&p, t, true, 3601 * SEC, &a), 0);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 3601 * SEC + 60 * SEC, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_STOP), 1);
+        assert_int_equal(pool_count(&p, INSTANCE_STOPPING), 1);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+static void test_spares_within_limit(void **state)
+{
+        PoolLimits l = freezing;
+        PoolActions a = {};
+        PoolInstance *s0;
+        Pool p;
+
+        /* A burst past the spares: one thaw, starts up to the limit, no refill past it. */
+        l.max_instances = 3;
+        l.spare_instances = 1;
+        pool_init(&p, &l);
+        assert_int_equal(pool_tick(&p, 0, &a), 0);
+        s0 = only(&a, POOL_ACTION_START)->instance;
+        assert_int_equal(pool_instance_ready(&p, s0, 0, &a), 0);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, SEC, &a), 0);
+        (void) only(&a, POOL_ACTION_FREEZE);
+        a.n = 0;
+        for (int k = 0; k < 5; k++)
+                assert_int_equal(pool_acquire(&p, ":1.1", &callers[k], 2 * SEC, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_THAW), 1);
+        assert_int_equal(count(&a, POOL_ACTION_START), 2);
+        assert_int_equal(p.n_instances, 3);
+        a.n = 0;
+        assert_int_equal(pool_tick(&p, 2 * SEC, &a), 0);
+        assert_int_equal(a.n, 0);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -356,6 +699,14 @@ int main(void)
                 cmocka_unit_test(test_owner_gone),
                 cmocka_unit_test(test_queue_limit),
                 cmocka_unit_test(test_stop_all_and_prewarm),
+                cmocka_unit_test(test_freeze_after_idle),
+                cmocka_unit_test(test_freeze_disabled),
+                cmocka_unit_test(test_thaw_on_acquire),
+                cmocka_unit_test(test_thaw_failed),
+                cmocka_unit_test(test_frozen_counts_towards_limit),
+                cmocka_unit_test(test_frozen_min_instances),
+                cmocka_unit_test(test_spares),
+                cmocka_unit_test(test_spares_within_limit),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,7 +22,9 @@
         "not starting with '-')"
 #define KEYS                                                                               \
         "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
-        "idle_timeout_sec, pull, command, entrypoint, working_directory, user"
+        "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
+        "working_directory, "                                                              \
+        "user"
 
 static FunctionConfig *parse_ok(const char *json)
 {
@@ -118,6 +120,7 @@ static void test_defaults(void **state)
         assert_int_equal(f->min_instances, 0);
         assert_int_equal(f->max_instances, 4);
         assert_int_equal(f->idle_timeout_usec, 300 * USEC_PER_SEC);
+        assert_int_equal(f->freeze_after_usec, 1000 * USEC_PER_MSEC);
         assert_false(f->pull);
         assert_false(f->implicit);
 }
@@ -171,6 +174,18 @@ static void test_ranges(void **state)
         assert_int_equal(f->idle_timeout_usec, USEC_PER_SEC);
         function_config_free(f);
 
+        f = parse_ok("{\"image\":\"a\",\"max_instances\":2,\"spare_instances\":2}");
+        assert_int_equal(f->spare_instances, 2);
+        function_config_free(f);
+
+        /* freeze_after_ms: 0 disables freezing; the upper bound is a day. */
+        f = parse_ok("{\"image\":\"a\",\"freeze_after_ms\":0}");
+        assert_int_equal(f->freeze_after_usec, 0);
+        function_config_free(f);
+        f = parse_ok("{\"image\":\"a\",\"freeze_after_ms\":86400000}");
+        assert_int_equal(f->freeze_after_usec, 86400000ULL * USEC_PER_MSEC);
+        function_config_free(f);
+
         f = parse_ok("{\"image\":\"a\",\"cpus\":64}");
         assert_int_equal(f->nano_cpus, 64000000000);
         function_config_free(f);
@@ -221,6 +236,14 @@ static void test_invalid_values(void **state)
                      "idle_timeout_sec: expected an integer from 1 to 86400, got 0");
         expect_error("{\"image\":\"a\",\"idle_timeout_sec\":86401}",
                      "idle_timeout_sec: expected an integer from 1 to 86400, got 86401");
+        expect_error("{\"image\":\"a\",\"max_instances\":2,\"spare_instances\":3}",
+                     "spare_instances: expected an integer from 0 to max_instances (2), got 3");
+        expect_error("{\"image\":\"a\",\"freeze_after_ms\":-1}",
+                     "freeze_after_ms: expected an integer from 0 to 86400000, got -1");
+        expect_error("{\"image\":\"a\",\"freeze_after_ms\":86400001}",
+                     "freeze_after_ms: expected an integer from 0 to 86400000, got 86400001");
+        expect_error("{\"image\":\"a\",\"freeze_after_ms\":1.5}",
+                     "freeze_after_ms: expected an integer from 0 to 86400000, got 1.5");
 
         expect_error("{\"image\":\"-v\"}", "image: expected " IMAGE_EXPECTED ", got \"-v\"");
         expect_error("{\"image\":\"\"}", "image: expected " IMAGE_EXPECTED ", got \"\"");
@@ -501,6 +524,7 @@ static void test_implicit(void **state)
         assert_int_equal(f->timeout_sec, 3);
         assert_int_equal(f->max_instances, 4);
         assert_int_equal(f->idle_timeout_usec, 300 * USEC_PER_SEC);
+        assert_int_equal(f->freeze_after_usec, 1000 * USEC_PER_MSEC);
         assert_false(f->pull);
 
         /* Declaring exactly what the convention gives is the same function. */

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-service.h"
+#include "declarations.h"
+#include "docker-json.h"
+#include "instance.h"
+#include "lifetime-cleanup.h"
+#include "log.h"
+#include "managed-function.h"
+#include "pending-call.h"
+#include "util.h"
+
+static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd_bus_error *error)
+{
+        PendingCall *pc = NULL;
+        PoolActions a = {};
+        const char *name;
+        ManagedFunction *f;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &name);
+        if (r < 0)
+                return r;
+        if (!function_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid function name '%s': 1-64 of [A-Za-z0-9_-].", name);
+        if (m->exiting)
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_BACKEND_UNAVAILABLE,
+                                         "lambda-manager is stopping.");
+
+        r = pending_new(m, NULL, message, kind, &pc);
+        if (r < 0)
+                return r;
+        r = function_for_call(m, name, pc, &f);
+        if (r == -ENOENT) {
+                pending_free(pc);
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                                         "ManagedFunction not found: '%s' is not declared.", name);
+        }
+        if (r < 0) {
+                pending_free(pc);
+                return r;
+        }
+        if (!f)
+                return 1; /* answered once the image is checked */
+
+        r = pool_acquire(&f->pool, kind == CALL_ENSURE ? "" : sd_bus_message_get_sender(message) ?: "", pc,
+                         now_usec(CLOCK_MONOTONIC), &a);
+        if (r < 0) {
+                pending_free(pc);
+                return r;
+        }
+        manager_apply(m, f, &a, NULL);
+        pool_actions_done(&a);
+        return 1;
+}
+
+static int method_acquire(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return acquire_common(message, userdata, CALL_ACQUIRE, error);
+}
+
+static int method_ensure_container(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return acquire_common(message, userdata, CALL_ENSURE, error);
+}
+
+static int method_release(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *id, *sender;
+        PoolActions a = {};
+        Instance *i;
+        int healthy, r;
+
+        r = sd_bus_message_read(message, "sb", &id, &healthy);
+        if (r < 0)
+                return r;
+        if (!docker_id_is_valid(id))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid instance id '%s'.", id);
+
+        sender = sd_bus_message_get_sender(message);
+        i = instance_find(m, id);
+        if (!i || i->slot->state != INSTANCE_LEASED || !sender || !i->slot->owner ||
+            strcmp(i->slot->owner, sender) != 0)
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_INSTANCE_NOT_FOUND,
+                                         "No instance %s is leased to %s.", id, sender ?: "the caller");
+
+        r = pool_release(&i->function->pool, i->slot, healthy, now_usec(CLOCK_MONOTONIC), &a);
+        if (r < 0)
+                return r;
+        manager_apply(m, i->function, &a, healthy ? "stopped" : "released unhealthy");
+        pool_actions_done(&a);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_list_functions(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssbuuuu)");
+        if (r < 0)
+                return r;
+        for (ManagedFunction *f = m->functions; f; f = f->next) {
+                if (f->removed || !f->config)
+                        continue;
+                r = sd_bus_message_append(
+                        reply, "(ssbuuuu)", f->name, f->config->image, f->config->implicit,
+                        f->config->min_instances, f->config->max_instances, f->pool.n_instances,
+                        pool_count(&f->pool, INSTANCE_IDLE) + pool_count(&f->pool, INSTANCE_FROZEN));
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_instances(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssssqs)");
+        if (r < 0)
+                return r;
+        for (Instance *i = m->instances; i; i = i->next) {
+                r = sd_bus_message_append(reply, "(ssssqs)", i->id ?: "", i->function->name,
+                                          instance_state_to_string(i->slot->state), i->host ?: "", i->port,
+                                          i->slot->owner ?: "");
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_stop_function(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        PoolActions a = {};
+        const char *name;
+        ManagedFunction *f;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &name);
+        if (r < 0)
+                return r;
+        if (!function_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid function name '%s'.",
+                                         name);
+        f = function_find(m, name);
+        if (!f || !f->config)
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                                         "ManagedFunction '%s' has no instances.", name);
+
+        r = pool_stop_all(&f->pool, &a);
+        if (r < 0)
+                return r;
+        manager_apply(m, f, &a, "stopped by request");
+        pool_actions_done(&a);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_prewarm(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        PoolActions a = {};
+        const char *name;
+        uint32_t count;
+        ManagedFunction *f;
+        int r;
+
+        r = sd_bus_message_read(message, "su", &name, &count);
+        if (r < 0)
+                return r;
+        if (!function_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid function name '%s'.",
+                                         name);
+        f = function_find(m, name);
+        if (!f || !f->config)
+                return sd_bus_error_setf(
+                        error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                        "ManagedFunction '%s' is not declared (implicit functions prewarm on first use).",
+                        name);
+        if (count > f->config->max_instances)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "ManagedFunction '%s' allows at most %u instances.", name,
+                                         f->config->max_instances);
+
+        r = pool_prewarm(&f->pool, count, &a);
+        if (r < 0)
+                return r;
+        manager_apply(m, f, &a, NULL);
+        pool_actions_done(&a);
+        return sd_bus_reply_method_return(message, "u", (uint32_t) r);
+}
+
+static int method_cleanup_zombies(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        int r;
+
+        r = cleanup_start(userdata, false, false, message);
+        if (r < 0)
+                return r;
+        return 1;
+}
+
+static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        int r;
+
+        r = declarations_load(userdata);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Failed to reload: %s", strerror(-r));
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int property_get_instances(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "u", (uint32_t) m->n_instances);
+}
+
+static int property_get_functions(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        uint32_t n = 0;
+
+        for (ManagedFunction *f = m->functions; f; f = f->next)
+                n += !f->removed && f->config;
+        return sd_bus_message_append(reply, "u", n);
+}
+
+static int property_get_string(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+
+        if (strcmp(property, "Lifetime") == 0)
+                return sd_bus_message_append(reply, "s", m->lifetime);
+        if (strcmp(property, "DockerSocket") == 0)
+                return sd_bus_message_append(reply, "s", m->config.docker_socket);
+        return sd_bus_message_append(reply, "s", "docker");
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Backend", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("DockerSocket", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Lifetime", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Functions", "u", property_get_functions, 0, 0),
+        SD_BUS_PROPERTY("Instances", "u", property_get_instances, 0, 0),
+        SD_BUS_METHOD_WITH_ARGS("EnsureContainer", SD_BUS_ARGS("s", function_name),
+                                SD_BUS_RESULT("s", host, "q", port), method_ensure_container,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Acquire", SD_BUS_ARGS("s", function_name),
+                                SD_BUS_RESULT("s", instance_id, "s", host, "q", port, "b", thawed),
+                                method_acquire, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("s", instance_id, "b", healthy), SD_BUS_NO_RESULT,
+                                method_release, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListFunctions", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssbuuuu)", functions),
+                                method_list_functions, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListInstances", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssqs)", instances),
+                                method_list_instances, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("StopFunction", SD_BUS_ARGS("s", function_name), SD_BUS_NO_RESULT,
+                                method_stop_function, 0),
+        SD_BUS_METHOD_WITH_ARGS("Prewarm", SD_BUS_ARGS("s", function_name, "u", count),
+                                SD_BUS_RESULT("u", started), method_prewarm, 0),
+        SD_BUS_METHOD_WITH_ARGS("CleanupZombies", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", removed),
+                                method_cleanup_zombies, 0),
+        SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload, 0),
+        SD_BUS_SIGNAL_WITH_ARGS("InstanceStarted",
+                                SD_BUS_ARGS("s", instance_id, "s", function_name, "s", host, "q", port), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("InstanceStopped",
+                                SD_BUS_ARGS("s", instance_id, "s", function_name, "s", reason), 0),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_service_register(Manager *m)
+{
+        return sd_bus_add_object_vtable(m->bus, NULL, LAMBDAD_MANAGER_OBJECT, LAMBDAD_MANAGER_INTERFACE,
+                                        manager_vtable, m);
+}

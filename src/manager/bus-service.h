@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * bus-service.h: the D-Bus interface org.lambdad.Manager1: its vtable (named arguments, as
+ * dbus/org.lambdad.Manager1.xml describes them), the validation of every argument, and the methods
+ * and properties, which hand the work to the pools and answer at once or through a PendingCall.
+ */
+
+#include "manager.h"
+
+int bus_service_register(Manager *m);

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * instance.h: one container of a function through its life: started (the engine's platform, the
+ * image, an optional pull, create, start, inspect, readiness probes), failed with the engine's own
+ * words, frozen (paused) and thawed, stopped and removed. Each step's outcome goes back to the function's
+ * pool, whose actions the manager carries out.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "docker.h"
+#include "manager.h"
+#include "pool.h"
+
+struct Instance {
+        Manager *manager;
+        ManagedFunction *function;
+        PoolInstance *slot;
+        char *id;
+        char *name;
+        char *host;
+        uint16_t port;
+        DockerCall *call;
+        sd_event_source *probe_timer;
+        uint64_t start_deadline;
+        uint64_t ready_usec; /* CLOCK_MONOTONIC when it first answered */
+        int exit_code;       /* of a container that exited while starting */
+        bool exited;         /* its logs are being read for the error */
+        bool pulled;
+        bool thaw_queued;    /* thaw once the pause in flight is answered */
+        uint64_t thaw_since; /* CLOCK_MONOTONIC */
+        const char *stop_reason;
+        Instance *prev, *next;
+};
+
+/* For the pool's START on slot: an instance that starts at once (its outcome reaches the pool). */
+int instance_new(Manager *m, ManagedFunction *f, PoolInstance *slot, Instance **ret);
+Instance *instance_free(Instance *i);
+Instance *instance_find(Manager *m, const char *id);
+
+void instance_start(Instance *i);
+/* Removes the container; the pool learns that the instance is gone once the engine answers. */
+void instance_stop(Instance *i, const char *reason);
+/* A start failed: the pool learns it, waiting callers get error_name with the message. Frees i. */
+void instance_fail(Instance *i, const char *error_name, const char *format, ...) _printf_(3, 4);
+/* The engine says the container died: what that means depends on where the instance is. */
+void instance_died(Instance *i);
+
+/* The pool froze the instance: pause its container. */
+void instance_freeze(Instance *i);
+/* The pool thaws it for a waiter: unpause, and make sure it answers; the pool hears either way. */
+void instance_thaw(Instance *i);
+
+/* InstanceStopped, for the lease holder: no new invocation may go there. */
+void instance_emit_stopped(Instance *i, const char *reason);

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "container-reaper.h"
+#include "docker-json.h"
+#include "lifetime-cleanup.h"
+#include "log.h"
+#include "util.h"
+
+/* Whatever the engine does, a cleanup answers within this: ExecStartPre never holds the service back,
+ * and CleanupZombies never holds its caller. Containers still going then go in the background. */
+#define CLEANUP_DEADLINE_USEC (900 * USEC_PER_MSEC)
+
+typedef struct Cleanup {
+        Manager *manager;
+        bool all;
+        bool background; /* at start, beside serving: only the outcome is logged */
+        unsigned removing;
+        unsigned removed;
+        unsigned skipped; /* the engine would not remove them yet: left to the reaper */
+        bool listing;     /* handing out the removals: outcomes that come at once do not end it */
+        int error;
+        sd_bus_message *reply_to; /* CleanupZombies, or NULL for the synchronous form */
+        DockerCall *list;
+        sd_event_source *deadline;
+} Cleanup;
+
+/* Answers with what is known now, and lets go of what is still on its way. */
+static void cleanup_finish(Cleanup *c)
+{
+        Manager *m = c->manager;
+        unsigned left = c->removing + c->skipped;
+
+        if (c->reply_to) {
+                if (c->error < 0)
+                        (void) sd_bus_reply_method_errorf(c->reply_to, LAMBDAD_ERROR_BACKEND_UNAVAILABLE,
+                                                          "Container engine unreachable: %s",
+                                                          strerror(-c->error));
+                else
+                        (void) sd_bus_reply_method_return(c->reply_to, "u", (uint32_t) c->removed);
+                sd_bus_message_unref(c->reply_to);
+        } else if (c->background) {
+                /* Once the engine is back, the next lifetime's leftovers are looked for again. */
+                m->cleanup_again = c->error < 0;
+                if (c->error < 0)
+                        log_warning_errno(
+                                c->error,
+                                "Removing the containers of earlier lifetimes failed, again once the "
+                                "engine is back: %m");
+                else if (c->removed > 0 || left > 0)
+                        log_info("Removed %u containers of earlier lifetimes%s.", c->removed,
+                                 left > 0 ? "; the others go in the background" : "");
+        } else {
+                m->cleanup_result = c->error < 0 ? c->error : (int) c->removed;
+                m->cleanup_done = true;
+                /* Nothing runs after us to retry: say which ones the engine still works on. */
+                reaper_detach(m, c,
+                              "is still being removed by the engine; the manager removes it when it runs.");
+        }
+        reaper_detach(m, c, NULL);
+        docker_call_cancel(c->list);
+        sd_event_source_disable_unref(c->deadline);
+        m->n_pending--;
+        free(c);
+        manager_update_timers(m);
+}
+
+static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Cleanup *c = userdata;
+
+        if (c->list)
+                c->error = -ETIMEDOUT;
+        cleanup_finish(c);
+        return 0;
+}
+
+static void on_zombie_done(Manager *m, bool removed, void *userdata)
+{
+        Cleanup *c = userdata;
+
+        c->removing--;
+        if (removed)
+                c->removed++;
+        else
+                c->skipped++;
+        if (c->removing == 0 && !c->listing)
+                cleanup_finish(c);
+}
+
+static void on_zombies_listed(DockerClient *d, int error, long status, const char *body, size_t len,
+                              void *userdata)
+{
+        Cleanup *c = userdata;
+        Manager *m = c->manager;
+        DockerContainer *list = NULL;
+        size_t n = 0;
+
+        c->list = NULL;
+        if (error < 0 || status != 200) {
+                c->error = error < 0 ? error : -EIO;
+                return cleanup_finish(c);
+        }
+        if (docker_parse_container_list(body, len, &list, &n) < 0) {
+                c->error = -EBADMSG;
+                return cleanup_finish(c);
+        }
+
+        c->listing = true;
+        for (size_t k = 0; k < n; k++) {
+                /* The filter asked for our label; check again, never touching anything else. */
+                if (!list[k].managed ||
+                    (!c->all && list[k].lifetime && strcmp(list[k].lifetime, m->lifetime) == 0))
+                        continue;
+                log_info("Removing container %.12s of '%s' left by an earlier lifetime.", list[k].id,
+                         list[k].function ?: "?");
+                c->removing++;
+                if (reaper_remove(m, list[k].id, on_zombie_done, c) < 0) {
+                        c->removing--;
+                        c->error = -ENOMEM;
+                }
+        }
+        docker_container_array_free(list, n);
+        c->listing = false;
+        if (c->removing == 0)
+                cleanup_finish(c);
+}
+
+int cleanup_start(Manager *m, bool all, bool background, sd_bus_message *reply_to)
+{
+        _cleanup_free_ char *filter = NULL, *path = NULL;
+        Cleanup *c;
+        int r;
+
+        /* On a network of its own, the manager owns only the containers on it: other deployments on
+         * the same engine keep theirs (each container is still checked for our managed-by label). */
+        if (m->network)
+                r = docker_label_filter(LABEL_NETWORK, m->network, &filter);
+        else
+                r = docker_label_filter(LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, &filter);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "/containers/json?all=1&filters=%s", filter) < 0)
+                return -ENOMEM;
+
+        c = calloc(1, sizeof(Cleanup));
+        if (!c)
+                return -ENOMEM;
+        *c = (Cleanup){ .manager = m, .all = all, .background = background };
+        r = sd_event_add_time_relative(m->event, &c->deadline, CLOCK_MONOTONIC, CLEANUP_DEADLINE_USEC,
+                                       10 * USEC_PER_MSEC, on_deadline, c);
+        if (r >= 0)
+                r = docker_call(m->docker, "GET", path, NULL, CLEANUP_DEADLINE_USEC, on_zombies_listed, c,
+                                &c->list);
+        if (r < 0) {
+                sd_event_source_disable_unref(c->deadline);
+                free(c);
+                return r;
+        }
+        (void) sd_event_source_set_description(c->deadline, "cleanup-deadline");
+        c->reply_to = sd_bus_message_ref(reply_to);
+        m->n_pending++;
+        return 0;
+}
+
+int manager_cleanup_sync(Manager *m, bool all)
+{
+        int r;
+
+        m->cleanup_done = false;
+        r = cleanup_start(m, all, false, NULL);
+        if (r < 0)
+                return r;
+        while (!m->cleanup_done) {
+                r = sd_event_run(m->event, UINT64_MAX);
+                if (r < 0)
+                        return r;
+        }
+        return m->cleanup_result;
+}

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker-json.h"
+#include "list.h"
+#include "log.h"
+#include "managed-function.h"
+#include "util.h"
+
+PoolLimits function_limits(Manager *m, const FunctionConfig *c)
+{
+        return (PoolLimits){
+                .min_instances = c->min_instances,
+                .spare_instances = c->spare_instances,
+                .max_instances = c->max_instances,
+                .idle_timeout_usec = c->idle_timeout_usec,
+                .freeze_after_usec = c->freeze_after_usec,
+                .wait_timeout_usec = m->config.wait_timeout_usec,
+                .max_waiters = MAX_WAITERS,
+        };
+}
+
+ManagedFunction *function_free(ManagedFunction *f)
+{
+        Manager *m;
+
+        if (!f)
+                return NULL;
+        m = f->manager;
+        LIST_REMOVE(m->functions, f);
+
+        docker_call_cancel(f->resolve_call);
+        while (f->resolving) {
+                PendingCall *pc = f->resolving;
+
+                f->resolving = pc->next;
+                pending_reply_error(pc, LAMBDAD_ERROR_CANCELLED, "ManagedFunction '%s' went away.", f->name);
+        }
+        pool_done(&f->pool);
+        function_config_free(f->config);
+        free(f->start_message);
+        free(f->name);
+        free(f);
+        return NULL;
+}
+
+ManagedFunction *function_find(Manager *m, const char *name)
+{
+        for (ManagedFunction *f = m->functions; f; f = f->next)
+                if (!f->removed && strcmp(f->name, name) == 0)
+                        return f;
+        return NULL;
+}
+
+int function_new(Manager *m, const char *name, FunctionConfig *config, ManagedFunction **ret)
+{
+        ManagedFunction *f = calloc(1, sizeof(ManagedFunction));
+
+        if (!f)
+                return -ENOMEM;
+        f->manager = m;
+        f->name = strdup(name);
+        if (!f->name) {
+                free(f);
+                return -ENOMEM;
+        }
+        f->config = config;
+        /* An implicit function gets its limits once its image is checked. */
+        pool_init(&f->pool, &(PoolLimits){ .max_waiters = MAX_WAITERS });
+        if (config)
+                f->pool.limits = function_limits(m, config);
+        LIST_PREPEND(m->functions, f);
+        *ret = f;
+        return 0;
+}
+
+int function_gc(sd_event_source *s, void *userdata)
+{
+        Manager *m = userdata;
+
+        for (ManagedFunction *f = m->functions, *next; f; f = next) {
+                next = f->next;
+                if (f->removed && f->pool.n_instances == 0 && f->pool.n_waiters == 0 && !f->resolving)
+                        function_free(f);
+        }
+        return 0;
+}
+
+void function_gc_later(Manager *m)
+{
+        if (m->gc_event)
+                (void) sd_event_source_set_enabled(m->gc_event, SD_EVENT_ONESHOT);
+}
+
+static void resolve_finish(ManagedFunction *f, const char *error_name, const char *message)
+{
+        Manager *m = f->manager;
+        PendingCall *calls = TAKE_PTR(f->resolving);
+
+        f->resolve_call = NULL;
+        if (error_name) {
+                /* Forget the function so that the next call checks again. */
+                f->removed = true;
+                while (calls) {
+                        PendingCall *pc = calls;
+
+                        calls = pc->next;
+                        pending_reply_error(pc, error_name, "%s", message);
+                }
+                function_gc_later(m);
+                manager_update_timers(m);
+                return;
+        }
+
+        while (calls) {
+                PendingCall *pc = calls;
+                PoolActions a = {};
+
+                calls = pc->next;
+                pc->next = NULL;
+                if (pool_acquire(&f->pool, pc->kind == CALL_ENSURE ? "" : sd_bus_message_get_sender(pc->message) ?: "",
+                                 pc, now_usec(CLOCK_MONOTONIC), &a) < 0)
+                        pending_reply_error(pc, SD_BUS_ERROR_NO_MEMORY, "Out of memory.");
+                manager_apply(m, f, &a, NULL);
+                pool_actions_done(&a);
+        }
+}
+
+static void on_image_inspected(DockerClient *d, int error, long status, const char *body, size_t len,
+                               void *userdata)
+{
+        ManagedFunction *f = userdata;
+        _cleanup_(docker_image_done) DockerImage image = {};
+        FunctionConfig *config = NULL;
+        char message[512];
+
+        f->resolve_call = NULL;
+        if (error < 0) {
+                (void) snprintf(message, sizeof(message), "Container engine unreachable: %s",
+                                strerror(-error));
+                return resolve_finish(f, LAMBDAD_ERROR_BACKEND_UNAVAILABLE, message);
+        }
+        /* The engine's own fault says nothing about the image: not "not found", but "try again". */
+        if (status >= 500) {
+                (void) snprintf(message, sizeof(message),
+                                "Container engine failed (inspecting image %s:latest, HTTP %li).", f->name,
+                                status);
+                return resolve_finish(f, LAMBDAD_ERROR_BACKEND_UNAVAILABLE, message);
+        }
+        if (status == 200 && docker_parse_image(body, len, &image) >= 0 && image.function &&
+            strcmp(image.function, f->name) == 0 && function_config_new_implicit(f->name, &config) >= 0) {
+                f->config = config;
+                f->pool.limits = function_limits(f->manager, config);
+                log_info("ManagedFunction '%s' runs image %s (labelled org.lambdad.function=%s).", f->name,
+                         config->image, f->name);
+                return resolve_finish(f, NULL, NULL);
+        }
+        (void) snprintf(message, sizeof(message),
+                        "ManagedFunction not found: '%s' is not declared, and no local image %s:latest "
+                        "carries the label "
+                        "org.lambdad.function=%s.",
+                        f->name, f->name, f->name);
+        resolve_finish(f, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, message);
+}
+
+int function_for_call(Manager *m, const char *name, PendingCall *pc, ManagedFunction **ret)
+{
+        _cleanup_free_ char *path = NULL;
+        ManagedFunction *f;
+        int r;
+
+        f = function_find(m, name);
+        if (!f && !m->config.implicit_functions)
+                return -ENOENT;
+        if (!f) {
+                r = function_new(m, name, NULL, &f);
+                if (r < 0)
+                        return r;
+                if (asprintf(&path, "/images/%s:latest/json", name) < 0)
+                        return -ENOMEM;
+                r = docker_call(m->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_image_inspected, f,
+                                &f->resolve_call);
+                if (r < 0) {
+                        function_free(f);
+                        return r;
+                }
+        }
+        pc->function = f;
+        if (!f->config) {
+                pc->next = f->resolving;
+                f->resolving = pc;
+                *ret = NULL;
+                return 0;
+        }
+        *ret = f;
+        return 0;
+}

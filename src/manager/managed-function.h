@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * managed-function.h: a function as the manager serves it: its configuration, its pool of instances,
+ * and the last start failure that callers waiting through it are told. It finds the function a call
+ * names, declared or implicit (an undeclared NAME whose image NAME:latest carries our label is checked
+ * with the engine once, the calls waiting meanwhile), and frees functions that were removed once
+ * nothing of them is left.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "docker.h"
+#include "manager.h"
+#include "pending-call.h"
+#include "pool.h"
+#include "registry.h"
+
+/* Queued Acquires per function; past it callers are refused at once. */
+#define MAX_WAITERS 256
+
+struct ManagedFunction {
+        Manager *manager;
+        char *name;
+        FunctionConfig *config; /* NULL while an implicit function's image is being checked */
+        Pool pool;
+        bool removed; /* gone from the registry: freed once its instances are */
+        /* The last failed start, for callers that wait through it and then give up. */
+        const char *start_error;
+        char *start_message;
+        uint64_t start_failed_usec;
+        PendingCall *resolving; /* calls waiting for the image check */
+        DockerCall *resolve_call;
+        ManagedFunction *prev, *next;
+};
+
+PoolLimits function_limits(Manager *m, const FunctionConfig *c);
+
+/* Takes config (NULL: an implicit function whose image is still to be checked). */
+int function_new(Manager *m, const char *name, FunctionConfig *config, ManagedFunction **ret);
+ManagedFunction *function_free(ManagedFunction *f);
+ManagedFunction *function_find(Manager *m, const char *name);
+
+/* Frees removed functions with nothing left (the manager's gc_event handler). */
+int function_gc(sd_event_source *s, void *userdata);
+/* Runs function_gc() from the loop's top, never under a caller. */
+void function_gc_later(Manager *m);
+
+/* Finds the function for a call, or starts checking an implicit one (*ret = NULL: the call waits and
+ * is answered once the image is checked). -ENOENT when there is no such function. */
+int function_for_call(Manager *m, const char *name, PendingCall *pc, ManagedFunction **ret);

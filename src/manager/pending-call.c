@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdarg.h>
+
+#include "instance.h"
+#include "lease-owner.h"
+#include "log.h"
+#include "managed-function.h"
+#include "pending-call.h"
+#include "util.h"
+
+void pending_free(PendingCall *pc)
+{
+        if (!pc)
+                return;
+        pc->manager->n_pending--;
+        sd_bus_message_unref(pc->message);
+        free(pc);
+}
+
+int pending_new(Manager *m, ManagedFunction *f, sd_bus_message *message, CallKind kind, PendingCall **ret)
+{
+        PendingCall *pc = calloc(1, sizeof(PendingCall));
+
+        if (!pc)
+                return -ENOMEM;
+        *pc = (PendingCall){
+                .manager = m,
+                .function = f,
+                .message = sd_bus_message_ref(message),
+                .kind = kind,
+                .since = now_usec(CLOCK_MONOTONIC),
+        };
+        m->n_pending++;
+        *ret = pc;
+        return 0;
+}
+
+void pending_reply_error(PendingCall *pc, const char *name, const char *format, ...)
+{
+        va_list ap;
+        /* Room for a start failure that quotes the container's last output. */
+        char text[1024];
+
+        va_start(ap, format);
+        (void) vsnprintf(text, sizeof(text), format, ap);
+        va_end(ap);
+        (void) sd_bus_reply_method_errorf(pc->message, name, "%s", text);
+        pending_free(pc);
+}
+
+void pending_grant(Manager *m, PendingCall *pc, PoolInstance *slot, bool thawed)
+{
+        Instance *i = slot->userdata;
+        ManagedFunction *f = pc->function;
+        int r;
+
+        if (pc->kind == CALL_ENSURE) {
+                PoolActions a = {};
+
+                /* EnsureContainer only makes sure an instance runs: no lease stays behind. */
+                r = sd_bus_reply_method_return(pc->message, "sq", i->host, i->port);
+                pending_free(pc);
+                if (pool_release(&f->pool, slot, true, now_usec(CLOCK_MONOTONIC), &a) < 0)
+                        log_oom();
+                manager_apply(m, f, &a, NULL);
+                pool_actions_done(&a);
+                return;
+        }
+
+        r = lease_owner_track(m, pc->message);
+        if (r < 0)
+                log_warning_errno(r,
+                                  "Failed to track the lease holder; the lease ends only with Release: %m");
+        r = sd_bus_reply_method_return(pc->message, "ssqb", i->id, i->host, i->port, thawed);
+        if (r < 0)
+                log_warning_errno(r, "Failed to answer Acquire: %m");
+        pending_free(pc);
+}
+
+void pending_fail(Manager *m, PendingCall *pc, int error)
+{
+        ManagedFunction *f = pc->function;
+
+        switch (error) {
+        case -EBUSY:
+                /* Gave up waiting: say why, a start that failed meanwhile being the likelier cause. */
+                if (f->start_message && f->start_failed_usec >= pc->since)
+                        return pending_reply_error(
+                                pc, f->start_error,
+                                "No instance of '%s' became free in time; its last start failed: %s",
+                                f->name, f->start_message);
+                return pending_reply_error(
+                        pc, LAMBDAD_ERROR_LIMIT_EXCEEDED,
+                        "ManagedFunction '%s' is at its limit of %u instances (%u busy, %u starting) and "
+                        "none became free in time.",
+                        f->name, f->pool.limits.max_instances, pool_count(&f->pool, INSTANCE_LEASED),
+                        pool_count(&f->pool, INSTANCE_STARTING));
+        case -EIO:
+                return pending_reply_error(pc, m->fail_error ?: LAMBDAD_ERROR_START_FAILED, "%s",
+                                           m->fail_message ?: "Starting an instance failed.");
+        case -ECONNRESET:
+                /* The caller is gone; nobody reads this. */
+                return pending_free(pc);
+        default:
+                return pending_reply_error(pc, LAMBDAD_ERROR_CANCELLED, "ManagedFunction '%s' was stopped.",
+                                           pc->function->name);
+        }
+}
