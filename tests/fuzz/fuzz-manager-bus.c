@@ -10,7 +10,7 @@
  *            strings, a number as text for 'u', and with FLAG_SIGNATURE a signature of basic types to
  *            send instead of the declared one (its values taken from the same fields).
  *
- * Whatever is sent, the manager must answer within CALL_TIMEOUT_USEC with a method return of the
+ * Whatever is sent, the manager must answer within BUS_CALL_TIMEOUT_USEC with a method return of the
  * declared signature or an error it is entitled to send (never a timeout, a disconnect or a raw errno),
  * and stay on the bus. Exits 77 when dbus-daemon is not installed.
  */
@@ -36,9 +36,9 @@
 #include "manager.h"
 #include "util.h"
 
-#define CALL_TIMEOUT_USEC  (5 * USEC_PER_SEC)
-#define START_TIMEOUT_MSEC 10000
-#define FIELDS_MAX         8
+#define BUS_CALL_TIMEOUT_USEC (5 * USEC_PER_SEC)
+#define START_TIMEOUT_MSEC    10000
+#define FIELDS_MAX            8
 
 enum {
         FLAG_SIGNATURE = 1 << 0, /* send the signature of the last field instead of the declared one */
@@ -416,7 +416,7 @@ static int call_and_wait(sd_bus_message *call, sd_bus_message **ret)
         sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_call_async(bus, &slot, call, on_reply, &reply, CALL_TIMEOUT_USEC);
+        r = sd_bus_call_async(bus, &slot, call, on_reply, &reply, BUS_CALL_TIMEOUT_USEC);
         if (r < 0)
                 return r;
         while (!reply) {
