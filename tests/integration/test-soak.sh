@@ -21,6 +21,8 @@ for f in echo fail crash; do
         printf '{ "image": "%s%s:latest", "max_instances": 4 }\n' "$IMAGE_PREFIX" "$f" >"$FN/$f.json"
 done
 printf '{ "image": "%ssleepy:latest", "max_instances": 1 }\n' "$IMAGE_PREFIX" >"$FN/single.json"
+# Invoked first with the manager away: the gateway holds no lease on it (held ones keep serving).
+printf '{ "image": "%secho:latest" }\n' "$IMAGE_PREFIX" >"$FN/unleased.json"
 lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=0 --wait-timeout=1
 
 KEY=soak-api-key-0123456789
@@ -56,15 +58,22 @@ check "at the instance limit: 200s (timeouts) and 429s, nothing else ($codes)" \
         bash -c "grep -q 429 '$TEST_TMP/codes' && ! grep -qv '^\(200\|429\)$' '$TEST_TMP/codes'"
 
 # ---- the manager away: 503, then back
+old_lifetime=$(docker ps -q --filter label=org.lambdad.function=echo | head -n 1 |
+        xargs docker inspect -f '{{index .Config.Labels "org.lambdad.lifetime"}}')
 kill -KILL "$(manager_pid)"
 service=$TEST_TMP/dbus-services/org.lambdad.Manager1.service
 cp "$service" "$TEST_TMP/manager.service.good"
 sed -i 's|^Exec=.*|Exec=/bin/false|' "$service"
 dbus_reload
-check "the manager away: 503" assert_eq 503 \
-        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $KEY" "$URL/functions/echo/invocations" -d '{}')" "status"
+check "the manager away: 503 for a function without a lease held" assert_eq 503 \
+        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $KEY" "$URL/functions/unleased/invocations" -d '{}')" "status"
+check "the manager away: a lease held still serves" assert_eq '{"held":1}' "$(invoke echo '{"held":1}')" "answer"
 cp "$TEST_TMP/manager.service.good" "$service"
 dbus_reload
+# The next lifetime, and the last one's instances (that the held leases used) gone with it.
+busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.lambdad.Manager1 /org/lambdad/Manager1 org.freedesktop.DBus.Peer Ping
+old_gone() { [[ -z $(docker ps -aq --filter "label=org.lambdad.lifetime=$old_lifetime") ]]; }
+check "the next lifetime removed the last one's instances" wait_until "old instances gone" old_gone
 check "the manager back: answers" assert_eq '{"back":1}' "$(invoke echo '{"back":1}')" "answer"
 check "again, 2,000 requests over every path" \
         python3 "$LAMBDAD_SRC/tests/integration/soak.py" "$URL" "$KEY" "$AKID" "$SECRET" 2000 4
