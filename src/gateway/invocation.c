@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event-stream.h"
 #include "invocation.h"
 #include "json-check.h"
 #include "lambda-contract.h"
@@ -125,8 +126,9 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
         if (!inv->client)
                 return 0;
 
-        if (head->content_length == UINT64_MAX) {
-                /* No length up front (a chunked answer): collected, and sent whole at the end. */
+        if (head->content_length == UINT64_MAX || inv->stream) {
+                /* No length up front (a chunked answer), or one to wrap in an event stream: collected,
+                 * and sent whole at the end. */
                 inv->answer.max = ANSWER_MAX;
                 if (dup_value(&inv->function_error_type, head->function_error) < 0 ||
                     dup_value(&inv->log_result, head->log_result) < 0 ||
@@ -164,12 +166,44 @@ static int on_upstream_body(Upstream *u, const char *p, size_t n, void *userdata
         return 0;
 }
 
+/* The whole answer as InvokeWithResponseStream's events: the payload in one PayloadChunk, then
+ * InvokeComplete; a function error goes into InvokeComplete instead, as Lambda reports it. */
+static void answer_stream(Invocation *inv, ClientConn *c)
+{
+        const char *log_result = inv->log_tail ? inv->log_result : NULL;
+        Buf events = {};
+        int r = 0;
+
+        if (inv->function_error)
+                r = lambda_invoke_complete_append(&events, inv->function_error_type ?: "Unhandled",
+                                                  inv->answer.data ?: "", log_result);
+        else {
+                if (inv->answer.len > 0)
+                        r = lambda_payload_chunk_append(&events, inv->answer.data, inv->answer.len);
+                if (r >= 0)
+                        r = lambda_invoke_complete_append(&events, NULL, NULL, log_result);
+        }
+        if (r < 0) {
+                buf_done(&events);
+                return client_reply_error(c, inv->function->name, inv->request_id, 500, "ServiceException",
+                                          "Out of memory.", NULL);
+        }
+        http_conn_begin(c->http, 200);
+        http_conn_header(c->http, "Content-Type", "application/vnd.amazon.eventstream");
+        http_conn_header(c->http, "x-amzn-RequestId", inv->request_id);
+        http_conn_header(c->http, "X-Amz-Executed-Version", inv->executed_version ?: "$LATEST");
+        http_conn_end(c->http, events.data, events.len);
+        buf_done(&events);
+}
+
 static void answer_whole(Invocation *inv)
 {
         ClientConn *c = invocation_detach(inv);
 
         if (!c)
                 return;
+        if (inv->stream && inv->status == 200)
+                return answer_stream(inv, c);
         answer_head(inv, c->http, inv->function_error_type, inv->log_result, inv->executed_version);
         http_conn_end(c->http, inv->answer.data ?: "", inv->answer.len);
 }
@@ -298,6 +332,12 @@ void invocation_handle(ClientConn *c, const Route *route)
                 return client_reply_error(
                         c, route->function, NULL, 400, "InvalidRequestContentException",
                         "Could not parse request body into json: the payload must be JSON.", NULL);
+        if (h.type == LAMBDA_INVOKE_EVENT && route->stream)
+                return client_reply_error(c, route->function, NULL, 400, "InvalidParameterValueException",
+                                          "1 validation error detected: Value 'Event' at 'invocationType' "
+                                          "failed to satisfy constraint: Member must satisfy enum value "
+                                          "set: [RequestResponse, DryRun]",
+                                          NULL);
         if (h.type == LAMBDA_INVOKE_EVENT && req->body.len > LAMBDA_EVENT_PAYLOAD_MAX)
                 return client_reply_error(
                         c, route->function, NULL, 413, "RequestTooLargeException",
@@ -327,6 +367,7 @@ void invocation_handle(ClientConn *c, const Route *route)
         inv->gateway = g;
         inv->function = f;
         inv->event = h.type == LAMBDA_INVOKE_EVENT;
+        inv->stream = route->stream;
         inv->log_tail = h.log_tail;
         inv->start_usec = now_usec(CLOCK_MONOTONIC);
         uuid_generator_next(&g->ids, inv->request_id);

@@ -6,7 +6,8 @@
  * request, waiting for an instance (lease.h), the request to the instance over the lease's upstream
  * connection, and the answer passed on to the client as it arrives, in Lambda's shapes (function
  * errors as 200 with X-Amz-Function-Error). Event invocations are answered 202 at once and run
- * without a client.
+ * without a client. InvokeWithResponseStream's answer is the same answer as an event stream
+ * (event-stream.h): the payload as a PayloadChunk, then InvokeComplete with the function's error.
  */
 
 #include <stdbool.h>
@@ -25,6 +26,7 @@ struct Invocation {
         Lease *lease;
         char request_id[UUID_STRING_MAX];
         bool event;
+        bool stream; /* InvokeWithResponseStream: the answer goes out as an event stream */
         bool log_tail;
         bool retried;
         bool cold;
@@ -43,7 +45,7 @@ struct Invocation {
         Invocation *wnext;       /* the function's queue */
 };
 
-/* POST .../invocations */
+/* POST .../invocations, .../response-streaming-invocations */
 void invocation_handle(ClientConn *c, const Route *route);
 
 void invocation_free(Invocation *inv);

@@ -18,6 +18,7 @@ typedef struct Span {
 typedef enum PathKind {
         PATH_UNKNOWN,
         PATH_INVOKE_AWS,
+        PATH_INVOKE_STREAM,
         PATH_INVOKE_SIMPLE,
         PATH_LIST_FUNCTIONS,
         PATH_HEALTHZ,
@@ -311,7 +312,9 @@ static void split_target(const char *target, Span *ret_path, Span *ret_query)
 /* Classifies the path by shape alone; for invoke paths *ret_name is the still-encoded name segment. */
 static PathKind classify_path(Span path, Span *ret_name)
 {
-        static const char aws_prefix[] = "/2015-03-31/functions/", simple_prefix[] = "/functions/";
+        static const char aws_prefix[] = "/2015-03-31/functions/", simple_prefix[] = "/functions/",
+                          stream_prefix[] = "/2021-11-15/functions/";
+        const char *suffix = "/invocations";
         Span rest;
         PathKind kind;
         const char *slash;
@@ -327,6 +330,10 @@ static PathKind classify_path(Span path, Span *ret_name)
         if (span_startswith(path, aws_prefix)) {
                 rest = (Span){ path.p + STRLEN(aws_prefix), path.n - STRLEN(aws_prefix) };
                 kind = PATH_INVOKE_AWS;
+        } else if (span_startswith(path, stream_prefix)) {
+                rest = (Span){ path.p + STRLEN(stream_prefix), path.n - STRLEN(stream_prefix) };
+                kind = PATH_INVOKE_STREAM;
+                suffix = "/response-streaming-invocations";
         } else if (span_startswith(path, simple_prefix)) {
                 rest = (Span){ path.p + STRLEN(simple_prefix), path.n - STRLEN(simple_prefix) };
                 kind = PATH_INVOKE_SIMPLE;
@@ -335,7 +342,7 @@ static PathKind classify_path(Span path, Span *ret_name)
 
         /* The name is one segment: an encoded "/" (%2F) stays inside it and is refused later. */
         slash = memchr(rest.p, '/', rest.n);
-        if (!slash || !span_eq((Span){ slash, rest.n - (size_t) (slash - rest.p) }, "/invocations"))
+        if (!slash || !span_eq((Span){ slash, rest.n - (size_t) (slash - rest.p) }, suffix))
                 return PATH_UNKNOWN;
         *ret_name = (Span){ rest.p, (size_t) (slash - rest.p) };
         return kind;
@@ -345,6 +352,7 @@ static const char *path_method(PathKind kind)
 {
         switch (kind) {
         case PATH_INVOKE_AWS:
+        case PATH_INVOKE_STREAM:
         case PATH_INVOKE_SIMPLE:
                 return "POST";
         case PATH_LIST_FUNCTIONS:
@@ -507,8 +515,10 @@ static int route_parse_internal(const char *method, const char *target, Route *r
                 route->type = ROUTE_LIST_FUNCTIONS;
                 return parse_list_query(query, route, ret_error);
         case PATH_INVOKE_AWS:
+        case PATH_INVOKE_STREAM:
         case PATH_INVOKE_SIMPLE:
                 route->type = ROUTE_INVOKE;
+                route->stream = kind == PATH_INVOKE_STREAM;
 
                 /* Decoded exactly once: a "%25" in the name becomes "%", which is then just invalid. */
                 r = percent_decode(name.p, name.n, decoded, sizeof(decoded));

@@ -3,9 +3,9 @@
 
 /*
  * route.h: maps lambda-gateway's request lines (method + raw request target) to what they ask for, as
- * a pure function: the AWS Invoke and ListFunctions paths, lambdad's own simple invoke path, /healthz
- * and /metrics. Function names arrive percent-encoded and in any of Lambda's name/ARN forms; this is
- * the one place that decodes and validates them.
+ * a pure function: the AWS Invoke, InvokeWithResponseStream and ListFunctions paths, lambdad's own
+ * simple invoke path, /healthz and /metrics. Function names arrive percent-encoded and in any of Lambda's
+ * name/ARN forms; this is the one place that decodes and validates them.
  */
 
 #include <stdbool.h>
@@ -31,6 +31,7 @@ typedef struct Route {
         char qualifier[ROUTE_QUALIFIER_MAX + 1];     /* "" when none; "$LATEST" when given so */
         char marker[ROUTE_MARKER_MAX + 1];           /* ListFunctions; "" when none */
         unsigned max_items;                          /* 0 = not given */
+        bool stream;                                 /* InvokeWithResponseStream */
 } Route;
 
 /*
