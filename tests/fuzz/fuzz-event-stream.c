@@ -74,7 +74,9 @@ static void check_complete(const char *code, const char *details, const char *lo
                 return;
         }
         hlen = be32((const uint8_t *) b.data + 4);
-        o = json_tokener_parse(b.data + 12 + hlen); /* the CRC after it: parse stops at the object */
+        /* The payload alone (the message CRC follows it). */
+        b.data[b.len - 4] = '\0';
+        o = json_tokener_parse(b.data + 12 + hlen);
         CHECK(o);
         for (size_t i = 0; i < 3; i++)
                 CHECK(json_object_object_get_ex(o, keys[i], &v) == !!want[i] &&
