@@ -87,6 +87,7 @@ struct Manager {
         uint64_t budget_seen; /* budget.used when last looked at: less now means memory came free */
         sd_event_source *budget_event;
         bool budget_busy;
+        bool budget_hungry; /* a caller waits for memory that nothing could be stopped for */
 
         bool exiting;
         int cleanup_result;

@@ -42,6 +42,7 @@ static int on_budget(sd_event_source *s, void *userdata)
         Manager *m = userdata;
 
         m->budget_busy = true;
+        m->budget_hungry = false;
         m->budget.starved = false;
         serve_waiting(m);
         while (m->budget.starved) {
@@ -50,8 +51,12 @@ static int on_budget(sd_event_source *s, void *userdata)
                 PoolActions a = {};
 
                 m->budget.starved = false;
-                if (!i)
-                        break; /* the callers wait for memory to come free, or fail at their deadline */
+                if (!i) {
+                        /* The callers wait for memory to come free or an instance to idle, or fail at
+                         * their deadline. */
+                        m->budget_hungry = true;
+                        break;
+                }
                 log_info(
                         "Stopping instance %.12s of '%s' (unused for %.1f s): the memory budget of %llu MiB "
                         "is used up and a call waits.",
@@ -76,7 +81,8 @@ void memory_budget_check(Manager *m)
         if (m->budget.limit == 0 || m->budget_busy)
                 return;
         m->budget_seen = m->budget.used;
-        if (m->budget.starved || freed)
+        /* A caller waits for memory: whatever happened may have let some come free or idle. */
+        if (m->budget.starved || freed || m->budget_hungry)
                 (void) sd_event_source_set_enabled(m->budget_event, SD_EVENT_ONESHOT);
 }
 

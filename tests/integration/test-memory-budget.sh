@@ -4,7 +4,8 @@
 # lambda-manager --memory-budget for real: two functions of 128 MB under a budget of 256 MB. A start
 # that does not fit stops the least recently used idle or frozen instance (of any function) first;
 # when nothing can be stopped, the call waits like any other at its limit and ends in
-# LimitExceeded (the gateway's 429). The engine never runs more than the budget allows.
+# LimitExceeded (the gateway's 429), unless memory comes free meanwhile. The engine never runs more
+# than the budget allows.
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
@@ -67,8 +68,13 @@ check "older while the budget is held by busy instances: LimitExceeded ($out)" \
 check "after waiting like any call at its limit (${elapsed_ms} ms)" bash -c "(($elapsed_ms >= 1500 && $elapsed_ms < 6000))"
 wait "$burst" || true
 
-# ---- once memory is free again, older starts
-check "older: served once newer's leases are gone" grep -q '^ok ' <<<"$(acquire older 1 0)"
+# ---- a call that waits for memory is served as soon as some comes free
+"$BUS_ACQUIRE" newer 2 1 >"$TEST_TMP/burst2.out" 2>&1 &
+burst=$!
+wait_until "two leases again" bash -c "[[ \$(grep -c '^ok ' '$TEST_TMP/burst2.out') -eq 2 ]]"
+out=$(acquire older 1 0)
+check "older waits while the budget is busy, and starts once newer's leases end ($out)" grep -q '^ok ' <<<"$out"
+wait "$burst" || true
 kill "$watcher" 2>/dev/null || true
 check "never more than the budget's two instances at once (most seen: $(cat "$TEST_TMP/most"))" \
         bash -c "[[ \$(cat '$TEST_TMP/most') -le 2 ]]"
