@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,36 @@ static ManagerConfig arg_config = {
         .rie_path = LIBEXECDIR "/lambdad/lambda-rie",
 };
 static bool arg_cleanup = false;
+
+/* BYTES[K|M|G|T], powers of 1024; at least one instance's smallest memory limit (128 MiB). */
+static int parse_bytes(const char *s, uint64_t *ret)
+{
+        static const char suffixes[] = "KMGT";
+        unsigned long long v;
+        const char *p;
+        char *end;
+
+        if (!isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0)
+                return -EINVAL;
+        if (*end) {
+                p = strchr(suffixes, *end);
+                if (!p || end[1])
+                        return -EINVAL;
+                for (long k = 0; k <= p - suffixes; k++) {
+                        if (v > UINT64_MAX / 1024)
+                                return -ERANGE;
+                        v *= 1024;
+                }
+        }
+        if (v < 128ULL << 20)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
 
 static void help(void)
 {
@@ -79,6 +111,10 @@ static void help(void)
                "        --wait-timeout=SEC     how long Acquire waits at the instance limit (default 10)\n"
                "        --exit-idle=SEC        exit after this long without instances or calls;\n"
                "                               0 never (default 60)\n"
+               "        --memory-budget=BYTES  bound on the memory limits of all instances together\n"
+               "                               (suffix K, M, G or T: powers of 1024); a start past it\n"
+               "                               stops idle and frozen instances, least recently used\n"
+               "                               first, or waits, then LimitExceeded (default: none)\n"
                "        --keep-instances       leave containers running on SIGTERM\n"
                "        --rie-path=PATH        lambda-rie as a file on the engine's host, bound read-only\n"
                "                               into images that do not run it themselves (default\n"
@@ -116,6 +152,7 @@ static int parse_argv(int argc, char *argv[])
                 ARG_VERSION,
                 ARG_NETWORK,
                 ARG_REQUIRE_ENGINE,
+                ARG_MEMORY_BUDGET,
         };
         static const struct option options[] = {
                 { "cleanup", no_argument, NULL, ARG_CLEANUP },
@@ -133,6 +170,7 @@ static int parse_argv(int argc, char *argv[])
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "network", required_argument, NULL, ARG_NETWORK },
+                { "memory-budget", required_argument, NULL, ARG_MEMORY_BUDGET },
                 { "require-engine", no_argument, NULL, ARG_REQUIRE_ENGINE },
                 {},
         };
@@ -204,6 +242,15 @@ static int parse_argv(int argc, char *argv[])
                         break;
                 case ARG_REQUIRE_ENGINE:
                         arg_config.require_engine = true;
+                        break;
+                case ARG_MEMORY_BUDGET:
+                        r = parse_bytes(optarg, &arg_config.memory_budget);
+                        if (r < 0)
+                                return log_error_errno(
+                                        r,
+                                        "Invalid --memory-budget '%s': a number of bytes of at "
+                                        "least 128M, with an optional suffix K, M, G or T.",
+                                        optarg);
                         break;
                 case 'h':
                         help();

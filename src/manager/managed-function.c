@@ -19,6 +19,7 @@ PoolLimits function_limits(Manager *m, const FunctionConfig *c)
                 .max_instances = c->max_instances,
                 .idle_timeout_usec = c->idle_timeout_usec,
                 .freeze_after_usec = c->freeze_after_usec,
+                .memory_bytes = (uint64_t) c->memory_mb << 20,
                 .wait_timeout_usec = m->config.wait_timeout_usec,
                 .max_waiters = MAX_WAITERS,
         };
@@ -71,6 +72,7 @@ int function_new(Manager *m, const char *name, FunctionConfig *config, ManagedFu
         f->config = config;
         /* An implicit function gets its limits once its image is checked. */
         pool_init(&f->pool, &(PoolLimits){ .max_waiters = MAX_WAITERS });
+        f->pool.budget = &m->budget;
         if (config)
                 f->pool.limits = function_limits(m, config);
         LIST_PREPEND(m->functions, f);

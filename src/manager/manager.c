@@ -18,6 +18,7 @@
 #include "lifetime-cleanup.h"
 #include "log.h"
 #include "managed-function.h"
+#include "memory-budget.h"
 #include "pending-call.h"
 #include "self.h"
 #include "strv.h"
@@ -69,6 +70,7 @@ void manager_apply(Manager *m, ManagedFunction *f, PoolActions *a, const char *s
         a->n = 0;
         if (f->removed)
                 function_gc_later(m);
+        memory_budget_check(m);
         manager_update_timers(m);
 }
 
@@ -306,6 +308,8 @@ int manager_new(Manager **ret, const ManagerConfig *config)
                 r = sd_event_add_time(m->event, &m->idle_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_idle, m);
         if (r >= 0)
                 r = sd_event_add_defer(m->event, &m->gc_event, function_gc, m);
+        if (r >= 0)
+                r = memory_budget_init(m, config->memory_budget);
         if (r < 0)
                 return log_error_errno(r, "Failed to create timers: %m");
         (void) sd_event_source_set_enabled(m->tick_timer, SD_EVENT_OFF);
@@ -334,6 +338,7 @@ Manager *manager_free(Manager *m)
         sd_event_source_disable_unref(m->gc_event);
         engine_events_done(m);
         reaper_done(m);
+        memory_budget_done(m);
         docker_client_free(m->docker);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);

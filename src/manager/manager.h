@@ -32,6 +32,7 @@ typedef struct ManagerConfig {
         const char *rie_path;        /* lambda-rie on the engine's host, lent to images without one */
         const char *rie_volume;      /* or: a volume holding lambda-rie (wins over rie_path) */
         const char *network;         /* instances join it, reached at their address there; "auto": ours */
+        uint64_t memory_budget;      /* bytes for the memory limits of all instances; 0: unbounded */
         bool require_engine;         /* exit at start when the engine socket cannot be used */
 } ManagerConfig;
 
@@ -81,6 +82,12 @@ struct Manager {
         Reaping *reapings; /* containers to remove, retried until they are gone */
         unsigned n_reapings;
         sd_event_source *reaper_timer;
+
+        PoolBudget budget;
+        uint64_t budget_seen; /* budget.used when last looked at: less now means memory came free */
+        sd_event_source *budget_event;
+        bool budget_busy;
+        bool budget_hungry; /* a caller waits for memory that nothing could be stopped for */
 
         bool exiting;
         int cleanup_result;

@@ -94,6 +94,13 @@ void pending_fail(Manager *m, PendingCall *pc, int error)
                                 pc, f->start_error,
                                 "No instance of '%s' became free in time; its last start failed: %s",
                                 f->name, f->start_message);
+                if (m->budget.limit > 0 && m->budget.used + f->pool.limits.memory_bytes > m->budget.limit &&
+                    f->pool.n_instances < f->pool.limits.max_instances)
+                        return pending_reply_error(pc, LAMBDAD_ERROR_LIMIT_EXCEEDED,
+                                                   "No instance of '%s' could start in time: the memory "
+                                                   "budget of %llu MiB is in "
+                                                   "use by instances that are busy.",
+                                                   f->name, (unsigned long long) (m->budget.limit >> 20));
                 return pending_reply_error(
                         pc, LAMBDAD_ERROR_LIMIT_EXCEEDED,
                         "ManagedFunction '%s' is at its limit of %u instances (%u busy, %u starting) and "

@@ -47,8 +47,29 @@ static void waiter_free(PoolWaiter *w)
         free(w);
 }
 
+/* Whether one more instance fits the budget. */
+static bool fits(const Pool *p)
+{
+        return !p->budget || p->budget->limit == 0 ||
+               p->budget->used + p->limits.memory_bytes <= p->budget->limit;
+}
+
+static void charge(Pool *p)
+{
+        if (p->budget)
+                p->budget->used += p->limits.memory_bytes;
+}
+
+/* A stopping instance is as good as gone: its container is being killed. */
+static void uncharge(Pool *p, const PoolInstance *i)
+{
+        if (p->budget && i->state != INSTANCE_STOPPING)
+                p->budget->used -= MIN(p->budget->used, p->limits.memory_bytes);
+}
+
 static void slot_unlink(Pool *p, PoolInstance *i)
 {
+        uncharge(p, i);
         LIST_REMOVE(p->instances, i);
         p->n_instances--;
         free(i->owner);
@@ -84,6 +105,7 @@ static PoolInstance *slot_new(Pool *p)
 
         if (!i)
                 return NULL;
+        charge(p);
         i->state = INSTANCE_STARTING;
         LIST_PREPEND(p->instances, i);
         p->n_instances++;
@@ -115,8 +137,9 @@ static void waiter_remove(Pool *p, PoolWaiter *w, PoolWaiter *prev)
         waiter_free(w);
 }
 
-static void stop(PoolInstance *i, PoolActions *out)
+static void stop(Pool *p, PoolInstance *i, PoolActions *out)
 {
+        uncharge(p, i);
         i->state = INSTANCE_STOPPING;
         free(i->owner);
         i->owner = NULL;
@@ -175,6 +198,10 @@ static void serve_waiters(Pool *p, PoolActions *out)
                 }
                 if (p->n_instances >= p->limits.max_instances)
                         return;
+                if (!fits(p)) {
+                        p->budget->starved = true;
+                        return;
+                }
                 i = slot_new(p);
                 /* Without memory for it, the waiter is served by a release or fails at its deadline. */
                 if (!i)
@@ -231,7 +258,7 @@ static int usable(Pool *p, PoolInstance *i, uint64_t now, bool thawed, PoolActio
         if (reserve(out, 1) < 0)
                 return -ENOMEM;
         if (i->doomed)
-                stop(i, out);
+                stop(p, i, out);
         else
                 grant_or_idle(p, i, now, thawed, out);
         return 0;
@@ -281,7 +308,7 @@ int pool_release(Pool *p, PoolInstance *i, bool healthy, uint64_t now, PoolActio
         if (reserve(out, 1) < 0)
                 return -ENOMEM;
         if (!healthy || i->doomed)
-                stop(i, out);
+                stop(p, i, out);
         else
                 grant_or_idle(p, i, now, false, out);
         return 0;
@@ -305,7 +332,7 @@ int pool_owner_gone(Pool *p, const char *owner, uint64_t now, PoolActions *out)
 
         for (PoolInstance *i = p->instances; i; i = i->next)
                 if (i->state == INSTANCE_LEASED && i->owner && strcmp(i->owner, owner) == 0)
-                        stop(i, out);
+                        stop(p, i, out);
 
         for (PoolWaiter *w = p->waiters, *next; w; w = next) {
                 next = w->next;
@@ -341,7 +368,7 @@ static bool may_retire(const Pool *p)
 /* Below min_instances, or short of spares (a scale-out took one), within the limit. */
 static bool wants_start(const Pool *p)
 {
-        return p->n_instances < p->limits.max_instances &&
+        return p->n_instances < p->limits.max_instances && fits(p) &&
                (live_instances(p) < p->limits.min_instances || spares(p) < p->limits.spare_instances);
 }
 
@@ -372,7 +399,7 @@ int pool_tick(Pool *p, uint64_t now, PoolActions *out)
         for (PoolInstance *i = p->instances; i; i = i->next)
                 if ((i->state == INSTANCE_IDLE || i->state == INSTANCE_FROZEN) &&
                     i->idle_since + p->limits.idle_timeout_usec <= now && may_retire(p))
-                        stop(i, out);
+                        stop(p, i, out);
                 else if (i->state == INSTANCE_IDLE && p->limits.freeze_after_usec > 0 &&
                          i->idle_since + p->limits.freeze_after_usec <= now) {
                         i->state = INSTANCE_FROZEN;
@@ -396,7 +423,7 @@ int pool_prewarm(Pool *p, unsigned count, PoolActions *out)
         if (reserve(out, count) < 0)
                 return -ENOMEM;
         warm = pool_count(p, INSTANCE_IDLE) + pool_count(p, INSTANCE_FROZEN) + covered(p);
-        while (warm + started < count && p->n_instances < p->limits.max_instances) {
+        while (warm + started < count && p->n_instances < p->limits.max_instances && fits(p)) {
                 PoolInstance *i = slot_new(p);
 
                 if (!i)
@@ -405,6 +432,35 @@ int pool_prewarm(Pool *p, unsigned count, PoolActions *out)
                 started++;
         }
         return (int) started;
+}
+
+int pool_serve(Pool *p, PoolActions *out)
+{
+        if (reserve(out, p->n_waiters + 1) < 0)
+                return -ENOMEM;
+        serve_waiters(p, out);
+        return 0;
+}
+
+PoolInstance *pool_least_recent(const Pool *p)
+{
+        PoolInstance *best = NULL;
+
+        for (PoolInstance *i = p->instances; i; i = i->next)
+                if ((i->state == INSTANCE_IDLE || i->state == INSTANCE_FROZEN) &&
+                    (!best || i->idle_since < best->idle_since))
+                        best = i;
+        return best;
+}
+
+int pool_evict(Pool *p, PoolInstance *i, PoolActions *out)
+{
+        if (i->state != INSTANCE_IDLE && i->state != INSTANCE_FROZEN)
+                return -EINVAL;
+        if (reserve(out, 1) < 0)
+                return -ENOMEM;
+        stop(p, i, out);
+        return 0;
 }
 
 int pool_stop_all(Pool *p, PoolActions *out)
@@ -420,7 +476,7 @@ int pool_stop_all(Pool *p, PoolActions *out)
         }
         for (PoolInstance *i = p->instances; i; i = i->next) {
                 if (i->state == INSTANCE_IDLE || i->state == INSTANCE_FROZEN)
-                        stop(i, out);
+                        stop(p, i, out);
                 else if (i->state != INSTANCE_STOPPING)
                         i->doomed = true;
         }

@@ -12,6 +12,12 @@
  * work stops, as in Lambda); a caller that finds no idle instance thaws a frozen one before anything is
  * started. A thaw covers a waiter as a start does; one that fails costs the caller nothing but time:
  * the instance is forgotten and the waiter served by another thaw or a start.
+ *
+ * Pools may share a PoolBudget: the memory limits of all their instances that are not stopping stay
+ * within it. A start that does not fit is not made; if a waiter needed it, the budget is marked
+ * starved, for the manager to stop the least recently used idle or frozen instances (of any pool,
+ * pool_least_recent() and pool_evict()) and serve the waiters again (pool_serve()). What still does
+ * not fit waits like any other at its limit, and fails at its deadline.
  */
 
 #include <stdbool.h>
@@ -51,6 +57,7 @@ typedef struct PoolLimits {
         unsigned max_instances;
         uint64_t idle_timeout_usec; /* idle instances above min_instances stop after this */
         uint64_t freeze_after_usec; /* idle instances freeze after this; 0: never */
+        uint64_t memory_bytes;      /* of each instance, against the budget */
         uint64_t wait_timeout_usec; /* how long an Acquire waits for an instance at the limit */
         unsigned max_waiters;       /* queued Acquires; past it callers are refused at once */
 } PoolLimits;
@@ -81,8 +88,15 @@ typedef struct PoolActions {
 
 void pool_actions_done(PoolActions *out);
 
+typedef struct PoolBudget {
+        uint64_t limit; /* bytes; 0: unbounded */
+        uint64_t used;  /* memory_bytes of every instance of the pools sharing it, stopping ones aside */
+        bool starved;   /* a start that a waiter needed did not fit */
+} PoolBudget;
+
 typedef struct Pool {
         PoolLimits limits;
+        PoolBudget *budget; /* NULL: none */
         PoolInstance *instances;
         unsigned n_instances; /* all states: what counts against max_instances */
         PoolWaiter *waiters, *waiters_tail;
@@ -133,6 +147,15 @@ int pool_tick(Pool *p, uint64_t now, PoolActions *out);
 /* Starts instances so that count more callers would find one warm (Prewarm), within the limit.
  * Returns how many starts it produced. */
 int pool_prewarm(Pool *p, unsigned count, PoolActions *out);
+
+/* Starts or thaws for the waiters that nothing serves yet, if that fits now (after an eviction). */
+int pool_serve(Pool *p, PoolActions *out);
+
+/* The idle or frozen instance unused the longest, or NULL. */
+PoolInstance *pool_least_recent(const Pool *p);
+
+/* Stops an idle or frozen instance to make room in the budget (STOP). */
+int pool_evict(Pool *p, PoolInstance *i, PoolActions *out);
 
 /* Stops every instance that is not leased; leased, starting and thawing ones stop when released or ready.
  * Fails all waiters (-ECANCELED). */

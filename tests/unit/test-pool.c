@@ -687,6 +687,100 @@ static void test_spares_within_limit(void **state)
         pool_done(&p);
 }
 
+static void test_budget(void **state)
+{
+        PoolBudget budget = { .limit = 3 * 128 };
+        PoolLimits la = limits, lb = limits;
+        PoolActions a = {};
+        PoolInstance *lru;
+        Pool pa, pb;
+
+        /* Two functions, instances of 128 (units) each, 384 in all. */
+        la.memory_bytes = lb.memory_bytes = 128;
+        pool_init(&pa, &la);
+        pool_init(&pb, &lb);
+        pa.budget = pb.budget = &budget;
+
+        /* Three of A fill the budget. */
+        for (int k = 0; k < 3; k++)
+                assert_int_equal(pool_acquire(&pa, ":1.1", &callers[k], 0, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_START), 3);
+        assert_int_equal(budget.used, 384);
+        for (size_t k = 0; k < 3; k++)
+                assert_int_equal(pool_instance_ready(&pa, started(&a, k), 0, &a), 0);
+        for (size_t k = 0; k < 3; k++)
+                assert_int_equal(pool_release(&pa, started(&a, k), true, 10 + k, &a), 0);
+        assert_int_equal(pool_count(&pa, INSTANCE_IDLE), 3);
+
+        /* B's call does not fit: no start, the budget is starved, the caller waits. */
+        a.n = 0;
+        assert_int_equal(pool_acquire(&pb, ":1.2", &callers[10], 20, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_true(budget.starved);
+        assert_int_equal(pb.n_waiters, 1);
+
+        /* The manager stops the least recently used idle instance and serves B again: now it fits. */
+        budget.starved = false;
+        lru = pool_least_recent(&pa);
+        assert_int_equal(lru->idle_since, 10);
+        assert_int_equal(pool_evict(&pa, lru, &a), 0);
+        (void) only(&a, POOL_ACTION_STOP);
+        assert_int_equal(budget.used, 256);
+        a.n = 0;
+        assert_int_equal(pool_serve(&pb, &a), 0);
+        (void) only(&a, POOL_ACTION_START);
+        assert_int_equal(budget.used, 384);
+        assert_false(budget.starved);
+
+        /* The stopped instance's memory came back when it stopped; forgetting it changes nothing. */
+        assert_int_equal(pool_instance_gone(&pa, lru, 25, &a), 0);
+        assert_int_equal(budget.used, 384);
+
+        /* A leased instance is never evicted; with nothing to evict, the caller fails at its deadline. */
+        assert_int_equal(pool_instance_ready(&pb, started(&a, 0), 25, &a), 0);
+        a.n = 0;
+        assert_int_equal(pool_acquire(&pa, ":1.1", &callers[20], 30, &a), 0);
+        assert_int_equal(pool_acquire(&pa, ":1.1", &callers[21], 30, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_GRANT), 2);
+        assert_null(pool_least_recent(&pa));
+        assert_null(pool_least_recent(&pb));
+        assert_int_equal(pool_evict(&pa, a.a[0].instance, &a), -EINVAL);
+        a.n = 0;
+        assert_int_equal(pool_acquire(&pa, ":1.1", &callers[22], 30, &a), 0);
+        assert_int_equal(a.n, 0);
+        assert_true(budget.starved);
+        assert_int_equal(pool_next_deadline(&pa), 30 + limits.wait_timeout_usec);
+        assert_int_equal(pool_tick(&pa, 30 + limits.wait_timeout_usec, &a), 0);
+        assert_int_equal(only(&a, POOL_ACTION_FAIL)->error, -EBUSY);
+
+        pool_actions_done(&a);
+        pool_done(&pa);
+        pool_done(&pb);
+        assert_int_equal(budget.used, 0);
+}
+
+static void test_budget_spares_wait(void **state)
+{
+        PoolBudget budget = { .limit = 128 };
+        PoolLimits l = freezing;
+        PoolActions a = {};
+        Pool p;
+
+        /* Spares that do not fit are not started, and the tick does not spin on them. */
+        l.spare_instances = 2;
+        l.memory_bytes = 128;
+        pool_init(&p, &l);
+        p.budget = &budget;
+        assert_int_equal(pool_tick(&p, 0, &a), 0);
+        (void) only(&a, POOL_ACTION_START);
+        assert_false(budget.starved);
+        assert_int_equal(pool_next_deadline(&p), UINT64_MAX);
+        assert_int_equal(pool_prewarm(&p, 2, &a), 0);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -707,6 +801,8 @@ int main(void)
                 cmocka_unit_test(test_frozen_min_instances),
                 cmocka_unit_test(test_spares),
                 cmocka_unit_test(test_spares_within_limit),
+                cmocka_unit_test(test_budget),
+                cmocka_unit_test(test_budget_spares_wait),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
