@@ -305,6 +305,140 @@ if any(len(pl.get(k, {})) < 3 for k in ("1MiB", "6MiB")) or "gateway_vmhwm_kib_a
     missing.append("payloads")
 result["payloads"] = pl
 
+
+
+def dist(values):
+    """p50, p90, min, max and the runs of a list of times (ms)."""
+    if not values:
+        return {}
+    return {"p50": pct(values, 50), "p90": pct(values, 90), "min": min(values), "max": max(values), "runs": values}
+
+
+def bare_dist(name):
+    """A section's own bare cold starts (bare_once rows): the totals, and the p50 of their parts."""
+    b = rows(name)
+    if not b:
+        return {}
+    d = dist([r[0] for r in b])
+    d.update({"p50_create": pct([r[1] for r in b], 50), "p50_start": pct([r[2] for r in b], 50),
+              "p50_start_to_first_200": pct([r[4] for r in b], 50), "wall_p50": pct([r[6] for r in b], 50)})
+    return d
+
+
+def note(name):
+    try:
+        with open(os.path.join(RAW, name)) as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+# ---- §8 thaw: the first invocation served by a frozen instance (rows: ms wall thaws same-container)
+thaw_rows = rows("thaw-gateway.txt")
+thaw = {}
+if thaw_rows and rows("thaw-bare.txt"):
+    # Only the runs the gateway counted as a thaw of the frozen container count.
+    served = [r for r in thaw_rows if r[2] >= 1 and r[3] == 1]
+    thaw = {
+        "runs": len(thaw_rows), "runs_served_by_a_thaw": len(served),
+        "timing": "curl's own time_total per call (process start-up excluded); wall_p50 includes it",
+        "gateway_ms": dist([r[0] for r in served]),
+        "bare_engine_ms": bare_dist("thaw-bare.txt"),
+    }
+    if served:
+        thaw["gateway_ms"]["wall_p50"] = pct([r[1] for r in served], 50)
+    thaw["ratio_p50"] = ratio(thaw["gateway_ms"].get("p50"), thaw["bare_engine_ms"]["p50"])
+if thaw.get("ratio_p50") is None:
+    missing.append("thaw")
+result["thaw"] = thaw
+
+# ---- §9 node-hello: a scale-out served by a frozen spare (rows: ms rie-init-duration thaws)
+node_note = note("node.txt")
+node_rows = rows("node-spare.txt")
+node = {}
+if node_rows and rows("node-bare.txt"):
+    nf = load("node-frozen.json") or {}
+    nc = (nf.get("containers") or [{}])[0].get("start", {})
+    node = {
+        "runs": len(node_rows),
+        "tries_not_served_by_the_spare": len(rows("node-not-scaleout.txt")),
+        "scale_out_ms": dist([r[0] for r in node_rows]),
+        "thaws_counted": [int(r[2]) for r in node_rows],
+        # lambda-rie's "Init Duration" of the spare: from its start to its first invocation, so
+        # its time frozen included; it marks the answer as the spare's.
+        "spare_rie_init_duration_ms": [r[1] for r in node_rows],
+        "bare_engine_ms": bare_dist("node-bare.txt"),
+        "frozen_spare_memory_bytes": nc.get("engine_memory_working_set"),
+    }
+    node["ratio_p50"] = ratio(node["scale_out_ms"]["p50"], node["bare_engine_ms"]["p50"])
+elif not node_note:
+    missing.append("node-spare")
+if node_note:
+    node["note"] = node_note
+result["node_spare"] = node
+
+# ---- §10 frozen instances: memory each, CPU over the window
+fz = load("frozen.json")
+frozen = {}
+if fz and fz.get("containers"):
+    cs = fz["containers"]
+
+    def mean_mib(key):
+        v = [c["start"][key] for c in cs if c["start"].get(key) is not None]
+        return statistics.mean(v) / 1048576 if v else None
+
+    cpu = [c.get("cgroup_cpu_ns_used") for c in cs]
+    eng = [c.get("engine_cpu_ns_used") for c in cs]
+    frozen = {
+        "instances": len(cs), "seconds": fz["seconds"],
+        "paused_throughout": all(c["paused_start"] and c.get("paused_end") for c in cs),
+        "memory_mib_per_instance": {"engine_working_set": mean_mib("engine_memory_working_set"),
+                                    "engine_usage": mean_mib("engine_memory_usage"),
+                                    "engine_rss": mean_mib("engine_memory_rss"),
+                                    "cgroup": mean_mib("cgroup_memory")},
+        "cpu_ns_cgroup": None if None in cpu else sum(cpu),
+        "cpu_ns_engine": None if None in eng else sum(eng),
+        "per_instance": [{"id": c["id"], "memory_bytes": c["start"].get("engine_memory_working_set"),
+                          "cpu_ns": c.get("cgroup_cpu_ns_used")} for c in cs],
+    }
+if frozen.get("cpu_ns_cgroup") is None:
+    missing.append("frozen")
+result["frozen"] = frozen
+
+# ---- §11 recovery from a manager SIGKILL (rows: ms wall attempts acquires manager-running)
+rec = {}
+rec_bare = bare_dist("recovery-bare.txt")
+for case in ("held", "released"):
+    rr = rows("recovery-%s.txt" % case)
+    if not rr or not rec_bare:
+        continue
+    held = sum(1 for r in rr if r[3] == 0)
+    rec[case] = {
+        "runs": len(rr), "ms": dist([r[0] for r in rr]), "wall_p50": pct([r[1] for r in rr], 50),
+        "answers_before_the_200": int(sum(r[2] - 1 for r in rr)),
+        "served_on_a_held_lease": held, "served_after_a_new_manager_lifetime": len(rr) - held,
+        "manager_running_at_the_answer": int(sum(r[4] > 0 for r in rr)),
+    }
+    rec[case]["ratio_p50"] = ratio(rec[case]["ms"]["p50"], rec_bare["p50"])
+if len(rec) < 2:
+    missing.append("recovery")
+rec["bare_engine_ms"] = rec_bare
+rec["gateway_log"] = (note("recovery-gateway-log.txt") or "").splitlines()
+result["recovery"] = rec
+
+
+def served_by(case):
+    e = rec.get(case)
+    if not e:
+        return None
+    if e["served_after_a_new_manager_lifetime"] == 0:
+        return "held lease"
+    if e["served_on_a_held_lease"] == 0:
+        return "new manager lifetime"
+    return "held lease %d, new manager lifetime %d" % (e["served_on_a_held_lease"],
+                                                         e["served_after_a_new_manager_lifetime"])
+
+
 # ---- the gateway's own counters over §1-§4
 counters = {}
 try:
@@ -344,6 +478,14 @@ result["gateway_peak_rss_mb_6mb_x16"] = rnd(pl["gateway_vmhwm_kib_6mib_x16"] / 1
     if "gateway_vmhwm_kib_6mib_x16" in pl else None
 result["ttfb_6mb_gateway_ms"] = rnd(pl.get("ttfb_6mib_gateway_ms"), 1)
 result["total_6mb_direct_ms"] = rnd(pl.get("total_6mib_direct_ms"), 1)
+result["thaw_start_ratio"] = rnd(thaw.get("ratio_p50"))
+result["node_spare_start_ratio"] = rnd(node.get("ratio_p50"))
+result["manager_recovery_ratio"] = rnd(rec.get("held", {}).get("ratio_p50"))
+result["manager_recovery_served_by"] = served_by("held")
+result["manager_recovery_ratio_no_lease"] = rnd(rec.get("released", {}).get("ratio_p50"))
+result["manager_recovery_no_lease_served_by"] = served_by("released")
+result["frozen_instance_memory_mib"] = rnd(frozen.get("memory_mib_per_instance", {}).get("engine_working_set"), 2)
+result["frozen_instances_cpu_ns"] = frozen.get("cpu_ns_cgroup")
 result["goals"] = {
     "gateway_adds_no_more_than_nginx": None if result["gateway_vs_nginx_added_latency_ratio"] is None
     else result["gateway_vs_nginx_added_latency_ratio"] <= 1.0,
@@ -367,6 +509,16 @@ result["goals"] = {
     "first_byte_before_the_instance_finished": None
     if result["ttfb_6mb_gateway_ms"] is None or result["total_6mb_direct_ms"] is None
     else result["ttfb_6mb_gateway_ms"] < result["total_6mb_direct_ms"],
+    "thaw_start_ratio_at_most_0.25": None if result["thaw_start_ratio"] is None
+    else result["thaw_start_ratio"] <= 0.25,
+    "node_spare_start_ratio_at_most_0.15": None if result["node_spare_start_ratio"] is None
+    else result["node_spare_start_ratio"] <= 0.15,
+    "manager_recovery_ratio_at_most_2": None if result["manager_recovery_ratio"] is None
+    else result["manager_recovery_ratio"] <= 2.0,
+    "manager_recovery_no_lease_ratio_at_most_2": None if result["manager_recovery_ratio_no_lease"] is None
+    else result["manager_recovery_ratio_no_lease"] <= 2.0,
+    "frozen_instances_use_no_cpu": None if result["frozen_instances_cpu_ns"] is None
+    else result["frozen_instances_cpu_ns"] == 0 and frozen["paused_throughout"],
 }
 result["missing"] = missing + [m for m in config.get("failed", []) if m not in missing]
 
@@ -433,11 +585,29 @@ md.append("| `gateway_peak_rss_mb_6mb_x16` (§7, VmHWM with 16 answers of 6 MiB 
           % (f(result["gateway_peak_rss_mb_6mb_x16"], 1), met(g["peak_rss_6mb_x16_under_32mb"])))
 md.append("| `cold_start_ratio` (§3, p50: gateway / bare Engine API) | %s | ≤ 1.15 | %s |"
           % (f(result["cold_start_ratio"]), met(g["cold_start_ratio_at_most_1.15"])))
-md.append("| `burst_containers_started` (§4, %s requests, max_instances %s) | %s | ≤ %s, all answered | %s |"
+md.append("| `burst_containers_started` (§4, %s requests, max_instances %s, freeze on) | %s | ≤ %s, all answered | %s |"
           % (config.get("burst_n"), config.get("burst_max"), f(result["burst_containers_started"]),
              config.get("burst_max"), met(g["burst_within_max_instances_all_answered"])))
 md.append("| lambdad processes after the idle period (§5/§6) | %s | 0 | %s |"
           % (f(act.get("lambdad_processes_after_idle")), met(g["no_lambdad_processes_after_idle"])))
+md.append("| `thaw_start_ratio` (§8, p50: first invocation served by a frozen instance, through the gateway / bare "
+          "Engine API cold start) | %s | ≤ 0.25 | %s |" % (f(result["thaw_start_ratio"]), met(g["thaw_start_ratio_at_most_0.25"])))
+md.append("| `node_spare_start_ratio` (§9, p50, node-hello: scale-out served by a frozen spare / bare cold start of the "
+          "image) | %s | ≤ 0.15 | %s |" % (f(result["node_spare_start_ratio"]) if node.get("ratio_p50") is not None
+                                            else (node.get("note") or "—"), met(g["node_spare_start_ratio_at_most_0.15"])))
+md.append("| `manager_recovery_ratio` (§11, p50: manager SIGKILL → first 200 of a warm function, the gateway holding its "
+          "lease; served by: %s / bare cold start) | %s | ≤ 2 | %s |"
+          % (result["manager_recovery_served_by"] or "—", f(result["manager_recovery_ratio"]),
+             met(g["manager_recovery_ratio_at_most_2"])))
+md.append("| `manager_recovery_ratio_no_lease` (§11, the same once the gateway gave the lease back; served by: %s) "
+          "| %s | ≤ 2 | %s |" % (result["manager_recovery_no_lease_served_by"] or "—",
+                                 f(result["manager_recovery_ratio_no_lease"]),
+                                 met(g["manager_recovery_no_lease_ratio_at_most_2"])))
+md.append("| `frozen_instance_memory_mib` (§10, per frozen instance, engine stats as `docker stats` shows it) | %s | — | — |"
+          % f(result["frozen_instance_memory_mib"]))
+md.append("| `frozen_instances_cpu_ns` (§10, %s frozen instances over %s s, cgroup cpuacct) | %s | 0 | %s |"
+          % (frozen.get("instances", "—"), f(frozen.get("seconds"), 0), f(result["frozen_instances_cpu_ns"]),
+             met(g["frozen_instances_use_no_cpu"])))
 if result["missing"]:
     md.append("\n**Not measured:** %s\n" % ", ".join(result["missing"]))
 md.append("")
@@ -575,6 +745,81 @@ md.append("\nGateway peak RSS (VmHWM): %s MiB before the big payloads, %s MiB af
     f(mib(pl.get("gateway_vmhwm_kib_before")), 1), f(mib(pl.get("gateway_vmhwm_kib_after")), 1),
     f(mib(pl.get("gateway_rss_kib_after")), 1)))
 
+md.append("## 8. Thaw\n")
+if thaw:
+    tg, tb = thaw["gateway_ms"], thaw["bare_engine_ms"]
+    md.append("A function with `max_instances` 1 and `freeze_after_ms` 200. Each run waits until its instance is frozen "
+              "(ListInstances `frozen`, the engine `Paused`), then times one invocation through the gateway (Acquire "
+              "thaws it: unpause, one readiness probe), then one bare cold start of the same image (§3's curl on the "
+              "Engine API). %d runs, %d of them counted as a thaw of the frozen container by the gateway "
+              "(`lambdad_thaws_total`); only those count.\n" % (thaw["runs"], thaw["runs_served_by_a_thaw"]))
+    md.append("| path | p50 ms | p90 ms | min ms | max ms |")
+    md.append("|---|---|---|---|---|")
+    md.append("| first invocation on a frozen instance, through the gateway | %s | %s | %s | %s |" % (
+        f(tg.get("p50"), 1), f(tg.get("p90"), 1), f(tg.get("min"), 1), f(tg.get("max"), 1)))
+    md.append("| bare Engine API cold start (baseline) | %s | %s | %s | %s |" % (
+        f(tb["p50"], 1), f(tb["p90"], 1), f(tb["min"], 1), f(tb["max"], 1)))
+    md.append("\nRatio p50 **%s** (goal ≤ 0.25). Bare p50: create %s ms, start %s ms, start → first 200 %s ms.\n" % (
+        f(thaw["ratio_p50"]), f(tb["p50_create"], 1), f(tb["p50_start"], 1), f(tb["p50_start_to_first_200"], 1)))
+
+md.append("## 9. node-hello: a scale-out served by a frozen spare\n")
+if node.get("ratio_p50") is not None:
+    ns_, nb = node["scale_out_ms"], node["bare_engine_ms"]
+    md.append("`examples/node-hello` (AWS's Node runtime interface client) with `max_instances` 2, `spare_instances` 1, "
+              "`freeze_after_ms` 1000. Each run: the spare is taken and held by another client of the manager (so the "
+              "function's one running instance is busy), the manager starts and freezes a new spare, and the next "
+              "invocation through the gateway, which finds every running instance busy, is timed: the gateway's "
+              "Acquire thaws the spare. Its log tail reports lambda-rie's `Init Duration` (the spare's first "
+              "invocation), which shows that the spare served it. %d runs (%d tries served otherwise, not counted); "
+              "thaws counted by the gateway per run: %s.\n" % (
+                  node["runs"], node["tries_not_served_by_the_spare"], ", ".join(str(t) for t in node["thaws_counted"])))
+    md.append("| path | p50 ms | p90 ms | min ms | max ms |")
+    md.append("|---|---|---|---|---|")
+    md.append("| scale-out served by a frozen spare, through the gateway | %s | %s | %s | %s |" % (
+        f(ns_["p50"], 1), f(ns_["p90"], 1), f(ns_["min"], 1), f(ns_["max"], 1)))
+    md.append("| bare Engine API cold start of node-hello, first answer included (baseline) | %s | %s | %s | %s |" % (
+        f(nb["p50"], 1), f(nb["p90"], 1), f(nb["min"], 1), f(nb["max"], 1)))
+    md.append("\nRatio p50 **%s** (goal ≤ 0.15). Bare p50: create %s ms, start %s ms, start → first 200 (the Node client "
+              "initialising, then answering) %s ms. A frozen node-hello spare holds %s MiB.\n" % (
+                  f(node["ratio_p50"]), f(nb["p50_create"], 1), f(nb["p50_start"], 1),
+                  f(nb["p50_start_to_first_200"], 1), f(mib(node["frozen_spare_memory_bytes"] / 1024)
+                                                       if node.get("frozen_spare_memory_bytes") else None, 1)))
+else:
+    md.append("%s\n" % (node.get("note") or "Not measured."))
+
+md.append("## 10. Frozen instances\n")
+if frozen:
+    mm = frozen["memory_mib_per_instance"]
+    md.append("%d instances of the C echo function, prewarmed and frozen (`freeze_after_ms` 200), paused throughout: "
+              "%s. Memory per instance (mean), from the engine's stats: %s MiB as `docker stats` shows it (usage %s "
+              "MiB, RSS %s MiB); memory cgroup %s MiB. CPU time of all of them over %s s (cgroup `cpuacct.usage`): "
+              "**%s ns** (the engine's own figure: %s ns; goal 0).\n" % (
+                  frozen["instances"], "yes" if frozen["paused_throughout"] else "**no**",
+                  f(mm["engine_working_set"], 2), f(mm["engine_usage"], 2), f(mm["engine_rss"], 2), f(mm["cgroup"], 2),
+                  f(frozen["seconds"], 0), f(frozen["cpu_ns_cgroup"]), f(frozen["cpu_ns_engine"])))
+
+md.append("## 11. Recovery after a manager SIGKILL\n")
+if rec.get("held") or rec.get("released"):
+    rb = rec["bare_engine_ms"]
+    md.append("A warm function (`freeze_after_ms` 0). SIGKILL to the manager, then the next invocation is timed from "
+              "the SIGKILL to its first 200 (answers other than 200 retried every 10 ms). Two cases: the gateway still "
+              "holds the function's lease (invoked just before, as under load), and the gateway gave it back "
+              "(`--lease-idle=1`), so the invocation needs a manager: D-Bus activates a new lifetime, which starts a new "
+              "instance. Served by: from the gateway's `lambdad_cold_starts_total` (no Acquire: the held lease).\n")
+    md.append("| case | runs | p50 ms | max ms | served by | answers before the 200 | ratio p50 / bare |")
+    md.append("|---|---|---|---|---|---|---|")
+    for case, label in (("held", "lease held by the gateway"), ("released", "no lease held")):
+        e = rec.get(case)
+        if e:
+            md.append("| %s | %d | %s | %s | %s | %d | **%s** |" % (
+                label, e["runs"], f(e["ms"]["p50"], 1), f(e["ms"]["max"], 1), served_by(case),
+                e["answers_before_the_200"], f(e["ratio_p50"])))
+    md.append("| bare Engine API cold start (baseline) | %d | %s | %s | — | — | — |\n" % (
+        len(rb.get("runs", [])), f(rb.get("p50"), 1), f(rb.get("max"), 1)))
+    if rec["gateway_log"]:
+        md.append("The gateway's log meanwhile: %s.\n" % "; ".join(
+            "%d× \"%s\"" % (rec["gateway_log"].count(line), line) for line in dict.fromkeys(rec["gateway_log"])))
+
 gc = result["gateway_counters"]
 if gc["requests_by_status_class"]:
     md.append("## The gateway's own counters\n")
@@ -673,6 +918,14 @@ print("  cold_start_ratio on Podman            %s   (p50: gateway %s ms, bare Po
     f(cold_podman.get("bare_engine_ms", {}).get("p50"), 1)))
 print("  burst_containers_started              %s   (max_instances %s; all answered: %s)" % (
     f(result["burst_containers_started"]), config.get("burst_max"), burst.get("all_answered")))
+print("  thaw_start_ratio                      %s   (goal <= 0.25)" % f(result["thaw_start_ratio"]))
+print("  node_spare_start_ratio                %s   (goal <= 0.15)%s" % (
+    f(result["node_spare_start_ratio"]), "  " + node["note"] if node.get("note") else ""))
+print("  manager_recovery_ratio                %s   (goal <= 2; served by: %s; no lease held: %s, served by: %s)" % (
+    f(result["manager_recovery_ratio"]), result["manager_recovery_served_by"] or "—",
+    f(result["manager_recovery_ratio_no_lease"]), result["manager_recovery_no_lease_served_by"] or "—"))
+print("  frozen instances: %s MiB each, %s ns of CPU over %s s   (goal 0 ns)" % (
+    f(result["frozen_instance_memory_mib"]), f(result["frozen_instances_cpu_ns"]), f(frozen.get("seconds"), 0)))
 print("  activation first/warm                 %s   (lambdad processes after idle: %s)" % (
     f(act.get("ratio_p50"), 0), act.get("lambdad_processes_after_idle")))
 print("  results: %s/latest.json, latest.md, *.png" % OUT)
