@@ -22,7 +22,8 @@ static GatewayConfig arg_config = {
         .acquire_timeout_usec = 40 * USEC_PER_SEC,
         .request_timeout_usec = 30 * USEC_PER_SEC,
         .idle_exit_usec = 60 * USEC_PER_SEC,
-        .lease_idle_usec = 10 * USEC_PER_SEC,
+        /* Short: the manager freezes an instance only once it is given back (freeze_after_ms). */
+        .lease_idle_usec = 1 * USEC_PER_SEC,
         .queue_timeout_usec = 2 * USEC_PER_SEC,
         .upstream_timeout_usec = 910 * USEC_PER_SEC,
         .max_connections = 1024,
@@ -66,7 +67,8 @@ static void help(void)
                "        --request-timeout=SEC  a request must arrive whole within this (default 30)\n"
                "        --exit-idle=SEC        exit with no connections for this long; 0 never (default "
                "60)\n"
-               "        --lease-idle=SEC       give back instances unused for this long (default 10)\n"
+               "        --lease-idle=SEC       give back instances unused for this long (default 1; the\n"
+               "                               manager freezes an instance only once it is back)\n"
                "        --max-connections=N    default 1024\n"
                "        --log-level=LEVEL      emerg..debug (default info)\n"
                "    -h, --help                 show this help\n"

@@ -33,8 +33,9 @@ printf '%s %s *\n' "$AKID" "$SECRET" >"$TEST_TMP/credentials"
 chmod 0640 "$TEST_TMP/api-keys" "$TEST_TMP/credentials"
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
+# Leases kept 30 s: the check with the manager away uses one taken before.
 socket_activate "127.0.0.1:$PORT" "$GATEWAY" --api-keys="$TEST_TMP/api-keys" \
-        --credentials="$TEST_TMP/credentials" --exit-idle=0 --request-timeout=5 {_LAMBDAD_LOCK}>&-
+        --credentials="$TEST_TMP/credentials" --exit-idle=0 --request-timeout=5 --lease-idle=30 {_LAMBDAD_LOCK}>&-
 GATEWAY_PID=$SOCKET_ACTIVATE_PID
 invoke() {
         curl -sS --max-time 60 -H "Authorization: Bearer $KEY" "$URL/functions/$1/invocations" -d "$2"
@@ -58,6 +59,7 @@ check "at the instance limit: 200s (timeouts) and 429s, nothing else ($codes)" \
         bash -c "grep -q 429 '$TEST_TMP/codes' && ! grep -qv '^\(200\|429\)$' '$TEST_TMP/codes'"
 
 # ---- the manager away: 503, then back
+check "echo answers before the manager goes" assert_eq '{"before":1}' "$(invoke echo '{"before":1}')" "answer"
 old_lifetime=$(docker ps -q --filter label=org.lambdad.function=echo | head -n 1 |
         xargs docker inspect -f '{{index .Config.Labels "org.lambdad.lifetime"}}')
 kill -KILL "$(manager_pid)"

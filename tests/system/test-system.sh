@@ -145,8 +145,9 @@ out=$(curl -sS --max-time 60 -H "Authorization: Bearer $KEY" "http://127.0.0.1:$
 check "idle: the next invocation re-activates everything" assert_contains "$out" '"again":1' "answer"
 
 # ---- 5. systemctl restart lambda-manager under load (the chaos suite's scenario, under systemd):
-# 8 keep-alive clients get only 200s and 503s with Retry-After, the first 200 comes within 5 s of
-# the restart, and the daemons' fds and RSS come back to what they were under the same load before.
+# 8 keep-alive clients get only 200s and 503s with Retry-After, the first 200 comes within twice a
+# bare cold start of the restart, and the daemons' fds and RSS come back to what they were under the
+# same load before.
 unit_pid() { inside systemctl show -P MainPID "$1"; }
 fds_of() { inside sh -c "ls /proc/$(unit_pid "$1")/fd | wc -l"; }
 # (awk is an alternatives link, and the machine's /etc has none)
@@ -157,6 +158,20 @@ steady_load() {
         load_verdict "$1"
         sleep 1
 }
+# The bound: twice a bare cold start of the same image (docker run to its first answer), measured
+# now, as issue #15 puts it; never under 1 s.
+bare_start=$(date +%s%N)
+bare=$(docker_run_tracked -p 127.0.0.1::8080 "${IMAGE_PREFIX}echo:latest")
+bare_port=$(container_port "$bare")
+until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -d '{}' \
+        "http://127.0.0.1:$bare_port/2015-03-31/functions/function/invocations") == 200 ]]; do
+        (($(date +%s%N) - bare_start < 30000000000)) || lib_fail "the bare container never answered"
+        sleep 0.01
+done
+bare_ms=$((($(date +%s%N) - bare_start) / 1000000))
+docker rm -f "$bare" >/dev/null
+recovery_bound=$(awk -v b="$bare_ms" 'BEGIN { t = 2 * b / 1000; printf "%.2f", t < 1 ? 1 : t }')
+LOAD_FIGURES+=" bare cold start ${bare_ms} ms;"
 steady_load before
 declare -A base
 for u in lambda-gateway lambda-manager; do
@@ -168,7 +183,7 @@ inside systemctl restart lambda-manager
 restarted=$(date +%s.%N)
 wait "$LOAD_PID"
 load_verdict restart
-load_recovery restart "$restarted" 5
+load_recovery restart "$restarted" "$recovery_bound"
 steady_load after
 for u in lambda-gateway lambda-manager; do
         read -r fds0 rss0 <<<"${base[$u]}"
