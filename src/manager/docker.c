@@ -27,6 +27,7 @@ struct DockerCall {
         docker_callback_t cb;
         docker_line_t on_line; /* streaming calls: each complete line, as it arrives */
         bool engine;           /* to the engine (not an instance's probe): says whether it is reachable */
+        unsigned generation;   /* the client's at the start: what the engine's state was then */
         void *userdata;
         DockerCall *prev, *next;
 };
@@ -37,6 +38,7 @@ struct DockerClient {
         DockerCall *calls;
         unsigned n_calls;
         bool unreachable;
+        unsigned generation; /* counts the changes of unreachable */
         docker_state_t on_state;
         void *state_userdata;
 };
@@ -79,18 +81,21 @@ static int error_from_curl(CURLcode r)
 }
 
 /* Whether the engine can be reached changes with the first call that finds it so; an answer too large
- * for us says nothing about that, nor does the end of a stream that the engine closed. */
+ * for us says nothing about that, nor does the end of a stream that the engine closed. Nor does a
+ * call made before the last change: the calls sent while the engine was away fail after it is back,
+ * and would otherwise have it go and come back once each. */
 static void note_engine_state(DockerCall *c, int error)
 {
         DockerClient *d = c->client;
         bool unreachable;
 
-        if (error == -EMSGSIZE || (error == 0 && c->on_line))
+        if (error == -EMSGSIZE || (error == 0 && c->on_line) || c->generation != d->generation)
                 return;
         unreachable = error < 0;
         if (unreachable == d->unreachable)
                 return;
         d->unreachable = unreachable;
+        d->generation++;
         if (d->on_state)
                 d->on_state(d, !unreachable, error, d->state_userdata);
 }
@@ -231,6 +236,7 @@ static int call_start(DockerClient *d, bool engine, const char *method, const ch
                 .answer = BUF_INIT_MAX(on_line ? LINE_MAX_BYTES : BODY_MAX),
         };
         c->engine = engine;
+        c->generation = d->generation;
         LIST_PREPEND(d->calls, c);
         d->n_calls++;
 
@@ -260,6 +266,10 @@ static int call_start(DockerClient *d, bool engine, const char *method, const ch
              curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, (long) (timeout_usec / 1000)) == CURLE_OK;
         if (ok && engine)
                 ok = curl_easy_setopt(c->easy, CURLOPT_UNIX_SOCKET_PATH, d->socket_path) == CURLE_OK;
+        /* While the engine is away, a call must reach it anew to say it is back: an engine on its way
+         * out still answers on the connections it had. */
+        if (ok && engine && d->unreachable)
+                ok = curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK;
         if (ok && body)
                 ok = curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->body) == CURLE_OK &&
                      curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers) == CURLE_OK;
