@@ -61,10 +61,28 @@ RSS_MARGIN_KB=4096
 # ---- a private engine: its own data, socket and /run, in this namespace
 ENGINE=$TEST_TMP/engine
 ENGINE_DATA=/var/lib/lambdad-test-chaos-$$
-# What a chaos test killed too hard to clean up left (its engine and shell are gone).
-for d in /var/lib/lambdad-test-chaos-*; do
-        [[ -d $d ]] && ! _lib_alive "${d##*-}" && ! pgrep -f -- "--data-root=$d " >/dev/null && rm -rf "$d"
-done
+# sweep_orphans: what chaos tests killed too hard to clean up left: containers whose engine is gone
+# (their shims outlive it, in the engine's private mount namespace, which no dockerd holds any
+# more), and engine data of tests whose shell is gone. Engines that still run (another test's, or
+# the swarm test's second node) keep theirs.
+sweep_orphans() {
+        local shim ns d engines=" "
+        for d in $(pgrep -x dockerd); do
+                engines+="$(readlink "/proc/$d/ns/mnt") "
+        done
+        for shim in $(pgrep -f '^/usr/bin/containerd-shim-runc-v2 -namespace moby '); do
+                ns=$(readlink "/proc/$shim/ns/mnt") || continue
+                [[ $ns == "$(readlink /proc/self/ns/mnt)" || $engines == *" $ns "* ]] && continue
+                pkill -KILL -P "$shim" || true
+                kill -KILL "$shim" 2>/dev/null || true
+        done
+        for d in /var/lib/lambdad-test-chaos-*; do
+                [[ -d $d ]] && ! _lib_alive "${d##*-}" && ! pgrep -f -- "--data-root=$d " >/dev/null && rm -rf "$d"
+        done
+        return 0
+}
+sweep_orphans
+lib_cleanup sweep_orphans
 mkdir -p "$ENGINE" "$ENGINE_DATA"
 lib_cleanup rm -rf "$ENGINE_DATA"
 LIB_DOCKER_SOCK=$ENGINE/docker.sock
