@@ -83,6 +83,7 @@ static void test_limits(void **state)
 
         assert_int_equal(lambda_payload_chunk_size(EVENT_STREAM_MESSAGE_MAX), 0);
         /* A buffer that cannot take the whole message keeps none of it. */
+        buf_done(&b);
         b = BUF_INIT_MAX(20);
         assert_int_equal(lambda_payload_chunk_append(&b, "hi", 2), -ENOBUFS);
         assert_int_equal(b.len, 0);
