@@ -357,6 +357,11 @@ build_image() {
                 [[ -z $cmd ]] || echo "CMD $cmd"
         } >"$ctx/Dockerfile"
 
+        # One build at a time: a concurrent build of the same tag would remove the image this one
+        # is building on ("unable to find image sha256:...").
+        mkdir -p "$CACHE_DIR"
+        exec {lock_fd}>"$CACHE_DIR/build-images.lock"
+        flock "$lock_fd"
         old_id=$("$DOCKER" image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
         if ! DOCKER_BUILDKIT=0 "$DOCKER" build -q --force-rm -t "$tag" "$ctx" >"$ctx/build.log" 2>&1; then
                 cat -- "$ctx/build.log" >&2
@@ -367,6 +372,7 @@ build_image() {
                 # The previous build, now untagged; kept if a container uses it.
                 "$DOCKER" image rm "$old_id" >/dev/null 2>&1 || true
         fi
+        exec {lock_fd}>&-
         size=$("$DOCKER" image inspect -f '{{.Size}}' "$tag")
         rm -rf -- "$ctx"
         new_id=${new_id#sha256:}
