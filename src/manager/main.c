@@ -11,6 +11,7 @@
 #include "docker-json.h"
 #include "log.h"
 #include "options.h"
+#include "registry.h"
 #include "lifetime-cleanup.h"
 #include "manager.h"
 #include "util.h"
@@ -18,6 +19,7 @@
 static ManagerConfig arg_config = {
         .docker_socket = DOCKER_SOCKET_PATH,
         .functions_dir = SYSCONFDIR "/lambdad/functions.d",
+        .destination_root = DESTINATION_ROOT_DEFAULT,
         .implicit_functions = true,
         .publish_loopback = true,
         .start_timeout_usec = 30 * USEC_PER_SEC,
@@ -115,6 +117,8 @@ static void help(void)
                "                               (suffix K, M, G or T: powers of 1024); a start past it\n"
                "                               stops idle and frozen instances, least recently used\n"
                "                               first, or waits, then LimitExceeded (default: none)\n"
+               "        --destination-root=DIR directory destinations (on_success, on_failure) must lie\n"
+               "                               under DIR and exist (default " DESTINATION_ROOT_DEFAULT ")\n"
                "        --keep-instances       leave containers running on SIGTERM\n"
                "        --rie-path=PATH        lambda-rie as a file on the engine's host, bound read-only\n"
                "                               into images that do not run it themselves (default\n"
@@ -153,6 +157,7 @@ static int parse_argv(int argc, char *argv[])
                 ARG_NETWORK,
                 ARG_REQUIRE_ENGINE,
                 ARG_MEMORY_BUDGET,
+                ARG_DESTINATION_ROOT,
         };
         static const struct option options[] = {
                 { "cleanup", no_argument, NULL, ARG_CLEANUP },
@@ -172,6 +177,7 @@ static int parse_argv(int argc, char *argv[])
                 { "network", required_argument, NULL, ARG_NETWORK },
                 { "memory-budget", required_argument, NULL, ARG_MEMORY_BUDGET },
                 { "require-engine", no_argument, NULL, ARG_REQUIRE_ENGINE },
+                { "destination-root", required_argument, NULL, ARG_DESTINATION_ROOT },
                 {},
         };
         int c, r;
@@ -213,6 +219,13 @@ static int parse_argv(int argc, char *argv[])
                         r = parse_seconds_option("exit-idle", optarg, 0, &arg_config.exit_idle_usec);
                         if (r < 0)
                                 return r;
+                        break;
+                case ARG_DESTINATION_ROOT:
+                        if (!destination_path_is_valid(optarg))
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid --destination-root '%s': an absolute path.",
+                                                       optarg);
+                        arg_config.destination_root = optarg;
                         break;
                 case ARG_KEEP:
                         arg_config.keep_instances = true;

@@ -32,6 +32,12 @@
 #define IDLE_TIMEOUT_SEC_DEFAULT 300U
 #define FREEZE_AFTER_MS_MAX      86400000U
 #define FREEZE_AFTER_MS_DEFAULT  1000U
+/* AWS's bounds of an asynchronous invocation configuration. */
+#define RETRY_ATTEMPTS_MAX   2U
+#define EVENT_AGE_SEC_MIN    60U
+#define EVENT_AGE_SEC_MAX    21600U
+#define DESTINATION_PATH_MAX 1000U
+#define DESTINATION_EXPECTED "{\"function\": NAME} or {\"directory\": \"/ABSOLUTE/PATH\"}"
 
 /* AWS's limit on the size of a function's environment, counted as the names plus the values. */
 #define ENVIRONMENT_SIZE_MAX 4096U
@@ -53,10 +59,11 @@
 #define DESCRIBE_MAX  64U
 #define DESCRIBE_SIZE (DESCRIBE_MAX + STRLEN("...") + 1)
 
-#define KEYS_EXPECTED                                                                      \
-        "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
-        "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
-        "working_directory, user"
+#define KEYS_EXPECTED                                                                          \
+        "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, "     \
+        "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "      \
+        "working_directory, user, maximum_retry_attempts, maximum_event_age_sec, on_success, " \
+        "on_failure"
 #define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
@@ -295,6 +302,54 @@ static int parse_working_directory(json_object *v, char **ret, char **ret_error)
         return *ret ? 0 : -ENOMEM;
 }
 
+bool destination_path_is_valid(const char *path)
+{
+        size_t n = strlen(path);
+
+        /* Absolute and normal, so that the check against the allowed roots cannot be talked around. */
+        if (path[0] != '/' || n > DESTINATION_PATH_MAX || (n > 1 && path[n - 1] == '/') ||
+            strstr(path, "//") || strstr(path, "/./") || strstr(path, "/../") ||
+            (n >= 2 && streq(path + n - 2, "/.")) || (n >= 3 && streq(path + n - 3, "/..")))
+                return false;
+        for (const char *p = path; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+/* {"function": NAME} or {"directory": "/ABSOLUTE/PATH"}, as "function:NAME" or "directory:/PATH". */
+static int parse_destination(const char *key, json_object *v, char **ret, char **ret_error)
+{
+        char got[DESCRIBE_SIZE];
+        json_object *target;
+        const char *s;
+        char *d;
+
+        if (!json_object_is_type(v, json_type_object) || json_object_object_length(v) != 1)
+                return set_error(ret_error, "%s: expected " DESTINATION_EXPECTED ", got %s", key,
+                                 describe_value(v, got));
+        if (json_object_object_get_ex(v, "function", &target)) {
+                if (!json_get_string(target, &s) || !function_name_is_valid(s))
+                        return set_error(ret_error, "%s.function: expected " NAME_EXPECTED ", got %s", key,
+                                         describe_value(target, got));
+                if (asprintf(&d, DESTINATION_FUNCTION_PREFIX "%s", s) < 0)
+                        return -ENOMEM;
+        } else if (json_object_object_get_ex(v, "directory", &target)) {
+                if (!json_get_string(target, &s) || !destination_path_is_valid(s))
+                        return set_error(ret_error,
+                                         "%s.directory: expected an absolute path without '.', '..' or "
+                                         "'//' of at most %u characters, got %s",
+                                         key, DESTINATION_PATH_MAX, describe_value(target, got));
+                if (asprintf(&d, DESTINATION_DIRECTORY_PREFIX "%s", s) < 0)
+                        return -ENOMEM;
+        } else
+                return set_error(ret_error, "%s: expected " DESTINATION_EXPECTED ", got %s", key,
+                                 describe_value(v, got));
+        free(*ret);
+        *ret = d;
+        return 0;
+}
+
 bool container_user_is_valid(const char *user)
 {
         size_t n, colons = 0;
@@ -406,6 +461,8 @@ FunctionConfig *function_config_free(FunctionConfig *f)
         strv_free(f->command);
         free(f->working_directory);
         free(f->user);
+        free(f->on_success);
+        free(f->on_failure);
         free(f);
         return NULL;
 }
@@ -424,6 +481,8 @@ static int function_config_new(const char *name, FunctionConfig **ret)
                 .max_instances = MAX_INSTANCES_DEFAULT,
                 .idle_timeout_usec = IDLE_TIMEOUT_SEC_DEFAULT * USEC_PER_SEC,
                 .freeze_after_usec = FREEZE_AFTER_MS_DEFAULT * USEC_PER_MSEC,
+                .maximum_retry_attempts = RETRY_ATTEMPTS_MAX,
+                .maximum_event_age_sec = EVENT_AGE_SEC_MAX,
         };
         f->name = strdup(name);
         f->env = calloc(1, sizeof(char *));
@@ -573,6 +632,16 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                         r = parse_working_directory(v, &f->working_directory, ret_error);
                 else if (streq(key, "user"))
                         r = parse_user(v, &f->user, ret_error);
+                else if (streq(key, "maximum_retry_attempts"))
+                        r = parse_integer(key, v, 0, RETRY_ATTEMPTS_MAX, &f->maximum_retry_attempts,
+                                          ret_error);
+                else if (streq(key, "maximum_event_age_sec"))
+                        r = parse_integer(key, v, EVENT_AGE_SEC_MIN, EVENT_AGE_SEC_MAX,
+                                          &f->maximum_event_age_sec, ret_error);
+                else if (streq(key, "on_success"))
+                        r = parse_destination(key, v, &f->on_success, ret_error);
+                else if (streq(key, "on_failure"))
+                        r = parse_destination(key, v, &f->on_failure, ret_error);
                 else
                         r = set_error(ret_error, "%s: unknown key, expected one of " KEYS_EXPECTED,
                                       describe_name(key, buf));
@@ -648,7 +717,10 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
                a->idle_timeout_usec == b->idle_timeout_usec &&
                a->freeze_after_usec == b->freeze_after_usec && a->pull == b->pull &&
                strv_equal(a->entrypoint, b->entrypoint) && strv_equal(a->command, b->command) &&
-               streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user);
+               streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user) &&
+               a->maximum_retry_attempts == b->maximum_retry_attempts &&
+               a->maximum_event_age_sec == b->maximum_event_age_sec &&
+               streq_ptr(a->on_success, b->on_success) && streq_ptr(a->on_failure, b->on_failure);
 }
 
 Registry *registry_free(Registry *r)
