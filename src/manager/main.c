@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -28,36 +27,6 @@ static ManagerConfig arg_config = {
         .rie_path = LIBEXECDIR "/lambdad/lambda-rie",
 };
 static bool arg_cleanup = false;
-
-/* BYTES[K|M|G|T], powers of 1024; at least one instance's smallest memory limit (128 MiB). */
-static int parse_bytes(const char *s, uint64_t *ret)
-{
-        static const char suffixes[] = "KMGT";
-        unsigned long long v;
-        const char *p;
-        char *end;
-
-        if (!isdigit((unsigned char) s[0]))
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno != 0)
-                return -EINVAL;
-        if (*end) {
-                p = strchr(suffixes, *end);
-                if (!p || end[1])
-                        return -EINVAL;
-                for (long k = 0; k <= p - suffixes; k++) {
-                        if (v > UINT64_MAX / 1024)
-                                return -ERANGE;
-                        v *= 1024;
-                }
-        }
-        if (v < 128ULL << 20)
-                return -ERANGE;
-        *ret = v;
-        return 0;
-}
 
 static void help(void)
 {
@@ -257,7 +226,7 @@ static int parse_argv(int argc, char *argv[])
                         arg_config.require_engine = true;
                         break;
                 case ARG_MEMORY_BUDGET:
-                        r = parse_bytes(optarg, &arg_config.memory_budget);
+                        r = parse_size(optarg, 128ULL << 20, &arg_config.memory_budget);
                         if (r < 0)
                                 return log_error_errno(
                                         r,

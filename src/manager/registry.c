@@ -32,12 +32,8 @@
 #define IDLE_TIMEOUT_SEC_DEFAULT 300U
 #define FREEZE_AFTER_MS_MAX      86400000U
 #define FREEZE_AFTER_MS_DEFAULT  1000U
-/* AWS's bounds of an asynchronous invocation configuration. */
-#define RETRY_ATTEMPTS_MAX   2U
-#define EVENT_AGE_SEC_MIN    60U
-#define EVENT_AGE_SEC_MAX    21600U
-#define DESTINATION_PATH_MAX 1000U
-#define DESTINATION_EXPECTED "{\"function\": NAME} or {\"directory\": \"/ABSOLUTE/PATH\"}"
+#define DESTINATION_PATH_MAX     1000U
+#define DESTINATION_EXPECTED     "{\"function\": NAME} or {\"directory\": \"/ABSOLUTE/PATH\"}"
 
 /* AWS's limit on the size of a function's environment, counted as the names plus the values. */
 #define ENVIRONMENT_SIZE_MAX 4096U
@@ -481,8 +477,8 @@ static int function_config_new(const char *name, FunctionConfig **ret)
                 .max_instances = MAX_INSTANCES_DEFAULT,
                 .idle_timeout_usec = IDLE_TIMEOUT_SEC_DEFAULT * USEC_PER_SEC,
                 .freeze_after_usec = FREEZE_AFTER_MS_DEFAULT * USEC_PER_MSEC,
-                .maximum_retry_attempts = RETRY_ATTEMPTS_MAX,
-                .maximum_event_age_sec = EVENT_AGE_SEC_MAX,
+                .maximum_retry_attempts = LAMBDA_RETRY_ATTEMPTS_MAX,
+                .maximum_event_age_sec = LAMBDA_EVENT_AGE_SEC_MAX,
         };
         f->name = strdup(name);
         f->env = calloc(1, sizeof(char *));
@@ -633,10 +629,10 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                 else if (streq(key, "user"))
                         r = parse_user(v, &f->user, ret_error);
                 else if (streq(key, "maximum_retry_attempts"))
-                        r = parse_integer(key, v, 0, RETRY_ATTEMPTS_MAX, &f->maximum_retry_attempts,
+                        r = parse_integer(key, v, 0, LAMBDA_RETRY_ATTEMPTS_MAX, &f->maximum_retry_attempts,
                                           ret_error);
                 else if (streq(key, "maximum_event_age_sec"))
-                        r = parse_integer(key, v, EVENT_AGE_SEC_MIN, EVENT_AGE_SEC_MAX,
+                        r = parse_integer(key, v, LAMBDA_EVENT_AGE_SEC_MIN, LAMBDA_EVENT_AGE_SEC_MAX,
                                           &f->maximum_event_age_sec, ret_error);
                 else if (streq(key, "on_success"))
                         r = parse_destination(key, v, &f->on_success, ret_error);

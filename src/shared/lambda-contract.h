@@ -33,6 +33,11 @@
 #define LAMBDAD_CONFIG_ON_SUCCESS                "OnSuccess"
 #define LAMBDAD_CONFIG_ON_FAILURE                "OnFailure"
 
+/* AWS's bounds and defaults of an asynchronous invocation configuration. */
+#define LAMBDA_RETRY_ATTEMPTS_MAX 2U
+#define LAMBDA_EVENT_AGE_SEC_MIN  60U
+#define LAMBDA_EVENT_AGE_SEC_MAX  21600U
+
 /* The gateway's state (its queue of Event invocations) when systemd's StateDirectory= does not say,
  * and the root under which directory destinations must lie unless the manager is told otherwise. */
 #define LAMBDAD_GATEWAY_STATE_DIRECTORY "/var/lib/lambdad-gateway"

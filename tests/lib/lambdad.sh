@@ -19,6 +19,9 @@ lambdad_init() {
         IMAGE_PREFIX=lambdad-test-
         FN=$TEST_TMP/functions.d
         mkdir -p "$FN"
+        # Every gateway the test starts keeps its queue of Event invocations here, not in the
+        # machine's /var/lib/lambdad-gateway (which other tests may be using).
+        export STATE_DIRECTORY=$TEST_TMP/gateway-state
         # Whatever a test leaves, the manager (activated by the bus, so not a child of the test)
         # and its containers go with it.
         lib_cleanup "'$MANAGER' --cleanup --docker-socket='$LIB_DOCKER_SOCK' >/dev/null 2>&1"
