@@ -69,11 +69,16 @@ none_of() {
         [[ $(ours "$1") -eq 0 ]]
 }
 
-# wait_until WHAT CMD...: until CMD succeeds (20 s at most).
+# wait_until [--timeout=S] WHAT CMD...: until CMD succeeds (20 s at most, or S).
 wait_until() {
-        local what=$1 i
+        local tries=100 what i
+        if [[ $1 == --timeout=* ]]; then
+                tries=$((${1#--timeout=} * 5))
+                shift
+        fi
+        what=$1
         shift
-        for i in $(seq 100); do "$@" && return 0; sleep 0.2; done
+        for ((i = 0; i < tries; i++)); do "$@" && return 0; sleep 0.2; done
         echo "FAIL: timed out waiting for $what" >&2
         return 1
 }
