@@ -6,8 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <json-c/json.h>
-
 #include "json-check.h"
 #include "lambda-contract.h"
 #include "macro.h"
@@ -68,7 +66,9 @@ static int take_number(const char **p, const char *end, const char *key, uint64_
 {
         char value[24];
 
-        if (take_line(p, end, key, value, sizeof(value)) < 0 || parse_uint64(value, 0, max, ret) < 0)
+        /* Canonical decimal only, as queue_record_format() writes it: no leading zeros. */
+        if (take_line(p, end, key, value, sizeof(value)) < 0 || (value[0] == '0' && value[1]) ||
+            parse_uint64(value, 0, max, ret) < 0)
                 return -EBADMSG;
         return 0;
 }
@@ -150,24 +150,44 @@ QueueVerdict queue_decide(const QueuePolicy *p, QueueResult result, unsigned att
         return QUEUE_VERDICT_RETRY;
 }
 
+/* A JSON string of arbitrary bytes: what is not valid UTF-8 becomes U+FFFD. */
+static int append_json_string(Buf *out, const char *p, size_t n)
+{
+        int r = buf_append(out, "\"", 1);
+
+        for (size_t i = 0; i < n && r >= 0;) {
+                unsigned char c = (unsigned char) p[i];
+                size_t k;
+
+                if (c == '"' || c == '\\') {
+                        r = buf_printf(out, "\\%c", c);
+                        i++;
+                } else if (c < 0x20 || c == 0x7f) {
+                        r = buf_printf(out, "\\u%04x", c);
+                        i++;
+                } else if (c < 0x80) {
+                        r = buf_append(out, p + i, 1);
+                        i++;
+                } else if ((k = utf8_sequence_len((const unsigned char *) p + i, n - i)) > 0) {
+                        r = buf_append(out, p + i, k);
+                        i += k;
+                } else {
+                        r = buf_append_str(out, "\\ufffd");
+                        i++;
+                }
+        }
+        return r < 0 ? r : buf_append(out, "\"", 1);
+}
+
 /* A JSON value for bytes that may or may not be JSON text: as they are when they are, else a string;
  * nothing at all is null. */
 static int append_payload(Buf *out, const char *p, size_t n)
 {
-        json_object *s;
-        int r;
-
         if (n == 0)
                 return buf_append_str(out, "null");
         if (json_text_is_valid(p, n))
                 return buf_append(out, p, n);
-        s = json_object_new_string_len(p, (int) MIN(n, (size_t) INT32_MAX));
-        if (!s)
-                return -ENOMEM;
-        r = buf_append_str(out, json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN |
-                                                                          JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(s);
-        return r;
+        return append_json_string(out, p, n);
 }
 
 /* An error type as it may appear unquoted in the record; anything else is reported as Unhandled. */
