@@ -478,6 +478,7 @@ static void free_call(void *userdata)
 int manager_get_configuration(Gateway *g, const char *function, configuration_handler_t handler,
                               void *userdata, sd_bus_slot **ret_slot)
 {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         ConfigurationCall *call;
         int r;
 
@@ -487,9 +488,14 @@ int manager_get_configuration(Gateway *g, const char *function, configuration_ha
         if (!call)
                 return -ENOMEM;
         *call = (ConfigurationCall){ handler, userdata };
-        r = sd_bus_call_method_async(g->bus, ret_slot, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
-                                     LAMBDAD_MANAGER_INTERFACE, "GetFunctionConfiguration", on_configuration,
-                                     call, "s", function);
+        r = sd_bus_message_new_method_call(g->bus, &m, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
+                                           LAMBDAD_MANAGER_INTERFACE, "GetFunctionConfiguration");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", function);
+        /* Bounded like every first call to the manager, activation included: never D-Bus's 25 s. */
+        if (r >= 0)
+                r = sd_bus_call_async(g->bus, ret_slot, m, on_configuration, call,
+                                      g->config.manager_timeout_usec);
         if (r < 0) {
                 free(call);
                 return r;
