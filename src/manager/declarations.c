@@ -21,8 +21,8 @@ static void on_config_error(const char *path, const char *message, void *userdat
 static const char *destination_problem(const Manager *m, const Registry *reg, const char *d)
 {
         const char *root = m->config.destination_root;
-        size_t n = strlen(root);
         struct stat st;
+        size_t n;
 
         if (!d)
                 return NULL;
@@ -31,7 +31,8 @@ static const char *destination_problem(const Manager *m, const Registry *reg, co
                                ? NULL
                                : "the destination function is not declared";
         d += STRLEN(DESTINATION_DIRECTORY_PREFIX);
-        if (!(strcmp(root, "/") == 0 || (strncmp(d, root, n) == 0 && (d[n] == '/' || d[n] == 0))))
+        n = root ? strlen(root) : 0;
+        if (!root || !(strcmp(root, "/") == 0 || (strncmp(d, root, n) == 0 && (d[n] == '/' || d[n] == 0))))
                 return "the destination directory is not under the allowed root (--destination-root)";
         if (stat(d, &st) < 0 || !S_ISDIR(st.st_mode))
                 return "the destination directory does not exist";

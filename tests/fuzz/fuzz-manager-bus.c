@@ -70,6 +70,7 @@ static const Method methods[] = {
         { PROPERTIES, "Set", "ssv", "" },
         { "org.freedesktop.DBus.Introspectable", "Introspect", "", "s" },
         { LAMBDAD_MANAGER_INTERFACE, NULL, "", NULL },
+        { LAMBDAD_MANAGER_INTERFACE, "GetFunctionConfiguration", "s", "a{sv}" },
 };
 
 /* What a call may end in besides a method return. */
@@ -86,6 +87,8 @@ static const char *const allowed_errors[] = {
 static const char *const declarations[][2] = {
         { "fuzz.json", "{\"image\": \"fuzz:latest\", \"max_instances\": 2}" },
         { "one.json", "{\"image\": \"one:latest\", \"max_instances\": 1, \"user\": \"1000\"}" },
+        { "async.json", "{\"image\": \"async:latest\", \"maximum_retry_attempts\": 0, \"on_failure\": "
+                        "{\"function\": \"one\"}}" },
 };
 
 static char *tmp_dir;
