@@ -25,9 +25,8 @@ typedef struct QueuedEvent QueuedEvent;
 int event_queue_open(Gateway *g, EventQueue **ret);
 EventQueue *event_queue_free(EventQueue *q);
 
-/* Accepts an Event invocation: on disk when this returns 0. -EXFULL past a bound of the function
- * (*ret_reason says which), -EDQUOT past a bound of the whole queue, -errno when it could not be
- * written. */
+/* Accepts an Event invocation: on disk when this returns 0. -EXFULL past a bound of the function,
+ * -EDQUOT past a bound of the whole queue, -errno when it could not be written. */
 int event_queue_accept(EventQueue *q, const char *function, const char *request_id, const char *payload,
                        size_t payload_len);
 
