@@ -13,14 +13,7 @@
 #include "manager-client.h"
 #include "url-call.h"
 
-/* What GetFunctionConfiguration says of a function's URL. */
-typedef struct UrlSettings {
-        const char *auth; /* NULL: no URL */
-        const char *cors;
-        const char *invoke_mode;
-} UrlSettings;
-
-static int read_settings(sd_bus_message *m, UrlSettings *ret)
+int url_settings_read(sd_bus_message *m, UrlSettings *ret)
 {
         UrlSettings s = {};
         int r;
@@ -184,7 +177,7 @@ static int on_configuration(sd_bus_message *m, void *userdata, sd_bus_error *ret
                 free(uc);
                 return 0;
         }
-        if (!e && read_settings(m, &s) < 0) {
+        if (!e && url_settings_read(m, &s) < 0) {
                 client_reply_error(c, uc->route.function, NULL, 502, "ServiceException",
                                    "The manager's configuration is invalid.", NULL);
                 free(uc);

@@ -13,6 +13,17 @@
 #include "invocation.h"
 #include "route.h"
 
+/* What GetFunctionConfiguration says of a function's URL; the strings point into the message. */
+typedef struct UrlSettings {
+        const char *auth; /* NULL: no URL */
+        const char *cors;
+        const char *invoke_mode;
+} UrlSettings;
+
+/* Reads GetFunctionConfiguration's reply, skipping the keys of other features. Negative errno for a
+ * malformed reply. */
+int url_settings_read(sd_bus_message *m, UrlSettings *ret);
+
 typedef struct UrlCall {
         ClientConn *client; /* NULL once the client left */
         Route route;

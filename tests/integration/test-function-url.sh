@@ -143,6 +143,11 @@ check "AWS_IAM: unsigned: a message" assert_contains "$(cat "$TEST_TMP/iam.json"
 check "AWS_IAM: a wrong secret: 403" assert_eq 403 \
         "$(c -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:us-east-1:lambda" --user "$AKID:wrongSecretKey0123456789abcdefgh" "$URL/url/iam/")" "status"
 
+# ---- ListFunctions prints FunctionUrl for functions with a URL, on the Host the request named
+list=$(c --aws-sigv4 "aws:amz:us-east-1:lambda" --user "$AKID:$SECRET" "$URL/2015-03-31/functions/?MaxItems=100")
+check "ListFunctions: FunctionUrl of a function with a URL" assert_eq "http://127.0.0.1:$PORT/url/pub/ None" \
+        "$(json '" ".join(str({f["FunctionName"]: f.get("FunctionUrl") for f in d["Functions"]}[n]) for n in ("pub", "nourl"))' <<<"$list")" "FunctionUrl"
+
 # ---- CORS
 c -o /dev/null -D "$TEST_TMP/pre.h" -X OPTIONS -H "Origin: $PAGE_ORIGIN" -H 'Access-Control-Request-Method: POST' \
         -H 'Access-Control-Request-Headers: content-type,x-test' "$URL/url/api/data"
