@@ -39,7 +39,8 @@ static int feed(const uint8_t *data, size_t size, size_t step, FunctionUrlAnswer
                 r = function_url_prelude_feed(&p, (const char *) data + off, n, &consumed, head);
                 if (r < 0)
                         break;
-                if (consumed > n || (r == 0 && consumed != n) || (r == 2 && consumed != 0) || (r == 1 && got))
+                if (consumed > n || (r == 0 && consumed != n) || (r == 2 && consumed != 0) ||
+                    (r == 1 && got))
                         abort();
                 if (r == 1)
                         got = true;
