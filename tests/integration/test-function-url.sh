@@ -7,7 +7,7 @@
 # error 502, JSON without statusCode 200 application/json, malformed 502), 404, 400 for paths that
 # escape their prefix, 413, 429 at max_instances, CORS preflights, a RESPONSE_STREAM URL's prelude,
 # and a real headless Chromium loading a page from one function URL that fetch()es another URL on
-# another origin, allowed by CORS or refused. About 40 s here.
+# another origin, allowed by CORS or refused. About 20 s here.
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
@@ -91,6 +91,9 @@ body=$(c -D "$TEST_TMP/js.h" "$URL/url/pub/json")
 check "JSON without statusCode: 200 application/json, the output as the body" assert_eq '200 application/json {"hello":"world"}' \
         "$(head -n 1 "$TEST_TMP/js.h" | cut -d' ' -f2) $(header "$TEST_TMP/js.h" content-type) $body" "answer"
 check "a JSON string: its contents as the body" assert_eq "just a string" "$(c "$URL/url/pub/string")" "body"
+
+st=$(c -I -o "$TEST_TMP/head.h" -w '%{http_code}' "$URL/url/pub/cookies")
+check "HEAD: the head GET gets (its Content-Length), no body" assert_eq "201 7" "$st $(header "$TEST_TMP/head.h" content-length)" "head"
 
 # ---- Host-based routing
 ev=$(c -H "Host: pub.lambda-url.localhost:$PORT" "$URL/hosted/path?h=1")
