@@ -561,7 +561,8 @@ int route_parse(const char *method, const char *target, Route *ret, int *ret_sta
 }
 
 static const char msg_url_escape[] =
-        "The path is invalid: it may not hold '.' or '..' segments, encoded slashes or backslashes.";
+        "The path is invalid: it must start with '/' and may not hold '.' or '..' "
+        "segments, encoded slashes or backslashes.";
 static const char msg_url_name[] =
         "Function URL is invalid: NAME must be 1 to 64 characters of [a-zA-Z0-9-_].";
 
@@ -640,7 +641,8 @@ static int route_function_url_internal(const char *target, const char *host, Rou
                 *ret_error = route_error(400, msg_url_name);
                 return -EINVAL;
         }
-        if (!url_path_is_contained(path)) {
+        /* Only origin-form (and absolute-form) reach a function: not "*", nor a path without "/". */
+        if (!url_path_is_contained(path) || (path.n > 0 && path.p[0] != '/')) {
                 *ret_error = route_error(400, msg_url_escape);
                 return -EINVAL;
         }

@@ -62,7 +62,8 @@ int route_parse(const char *method, const char *target, Route *ret, int *ret_sta
  * (host may be NULL). Returns 0 and fills *ret (type ROUTE_FUNCTION_URL) when the request is for a
  * function URL; -ENOENT when it is not (route it with route_parse()); -EINVAL with 400 and a message
  * when its path would escape the function's prefix: "." or ".." segments (also percent-encoded),
- * encoded slashes or backslashes (%2F, %5C), raw backslashes, or a bad percent-escape.
+ * encoded slashes or backslashes (%2F, %5C), raw backslashes, or a bad percent-escape; or when it
+ * does not start with "/" ("*", for one).
  */
 int route_function_url(const char *target, const char *host, Route *ret, int *ret_status,
                        const char **ret_message);

@@ -400,6 +400,8 @@ static void test_route(void **state)
                         fail_msg("accepted: %s", bad[i]);
                 assert_int_equal(status, 400);
         }
+        /* Host routing takes origin-form only. */
+        assert_int_equal(route_function_url("*", "fn.lambda-url.localhost", &r, &status, &message), -EINVAL);
         /* Dots inside a segment are just characters. */
         assert_int_equal(route_function_url("/url/fn/a..b/...", NULL, &r, &status, &message), 0);
 }
