@@ -8,6 +8,8 @@
  * errors as 200 with X-Amz-Function-Error). Event invocations are answered 202 at once and run
  * without a client. InvokeWithResponseStream's answer is the same answer as an event stream
  * (event-stream.h): the payload as a PayloadChunk, then InvokeComplete with the function's error.
+ * Function URLs' invocations (url-call.h) run here too; their answers are collected and mapped by
+ * url-call.h.
  */
 
 #include <stdbool.h>
