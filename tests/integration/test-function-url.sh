@@ -46,6 +46,13 @@ c() { curl -sS --max-time 30 "$@"; }
 json() { python3 -c 'import json, sys; d = json.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$1"; }
 header() { tr -d '\r' <"$1" | grep -i "^$2:" | cut -d' ' -f2- | paste -sd'|'; }
 
+# ---- the manager's side: GetFunctionConfiguration
+conf() { busctl --system call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 GetFunctionConfiguration s "$1" 2>&1; }
+check "GetFunctionConfiguration: a URL's keys" assert_contains "$(conf api)" \
+        "\"UrlAuthType\" s \"NONE\" \"UrlInvokeMode\" s \"BUFFERED\" \"UrlCors\" s \"{\\\"AllowOrigins\\\":[\\\"$PAGE_ORIGIN\\\"]" "reply"
+check "GetFunctionConfiguration: no URL keys without a url" assert_eq "a{sv} 0" "$(conf nourl)" "reply"
+check "GetFunctionConfiguration: FunctionNotFound" assert_contains "$(conf nosuch)" "is not declared" "error"
+
 # ---- GET and POST through /url/NAME/..., the event as the function saw it
 ev=$(c -H 'Cookie: a=1; b=2' -H 'X-Multi: one' -H 'X-Multi: two' -A 'test-agent/1' "$URL/url/pub/some/path?x=1&y=a%20b&x=2")
 check "GET: the event's version and routeKey" assert_eq '2.0 $default' "$(json 'd["version"], d["routeKey"]' <<<"$ev" | tr -d "(),'")" "event"
