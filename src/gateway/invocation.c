@@ -11,6 +11,7 @@
 #include "list.h"
 #include "log.h"
 #include "manager-client.h"
+#include "url-call.h"
 
 /* The answer may carry a little more than the payload limit: the runtime's envelope. */
 #define ANSWER_MAX (LAMBDA_RUNTIME_RESPONSE_MAX + 64 * 1024)
@@ -36,6 +37,8 @@ void invocation_free(Invocation *inv)
         free(inv->log_result);
         free(inv->executed_version);
         free(inv->function_error_type);
+        free(inv->url_cors);
+        free(inv->url_origin);
         LIST_REMOVE(g->invocations, inv);
         g->n_invocations--;
         inv->function->n_invocations--;
@@ -135,9 +138,9 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
         if (!inv->client)
                 return 0;
 
-        if (head->content_length == UINT64_MAX || inv->stream) {
-                /* No length up front (a chunked answer), or one to wrap in an event stream: collected,
-                 * and sent whole at the end. */
+        if (head->content_length == UINT64_MAX || inv->stream || inv->url) {
+                /* No length up front (a chunked answer), or one to wrap in an event stream or map to a
+                 * function URL's answer: collected, and sent whole at the end. */
                 inv->answer.max = ANSWER_MAX;
                 if (dup_value(&inv->function_error_type, head->function_error) < 0 ||
                     dup_value(&inv->log_result, head->log_result) < 0 ||
@@ -213,6 +216,8 @@ static void answer_whole(Invocation *inv)
 
         if (!c)
                 return;
+        if (inv->url)
+                return url_call_answer(inv, c);
         if (inv->stream && inv->status == 200)
                 return answer_stream(inv, c);
         answer_head(inv, c->http, inv->function_error_type, inv->log_result, inv->executed_version);
@@ -329,16 +334,6 @@ void invocation_start(Invocation *inv, Lease *l)
         }
 }
 
-static void invocation_add(Invocation *inv)
-{
-        Gateway *g = inv->gateway;
-
-        LIST_PREPEND(g->invocations, inv);
-        g->n_invocations++;
-        inv->function->n_invocations++;
-        g->metrics.in_flight = g->n_invocations;
-}
-
 /* Event: 202 once the queue holds it on disk. */
 static void accept_event(ClientConn *c, const char *function, HttpRequest *req)
 {
@@ -363,28 +358,23 @@ static void accept_event(ClientConn *c, const char *function, HttpRequest *req)
         http_conn_end(c->http, NULL, 0);
 }
 
+static Invocation *invocation_alloc(Gateway *g, const char *function);
+
 int invocation_run_event(Gateway *g, const char *function, const char *request_id, char *payload,
                          size_t payload_len, QueuedEvent *e)
 {
-        GatewayFunction *f = gateway_function_get(g, function);
-        Invocation *inv = calloc(1, sizeof(Invocation));
+        Invocation *inv = invocation_alloc(g, function);
 
-        if (!f || !inv) {
-                free(inv);
+        if (!inv) {
                 free(payload);
-                if (f)
-                        gateway_function_gc(f);
                 return -ENOMEM;
         }
-        inv->gateway = g;
-        inv->function = f;
         inv->event = true;
         inv->queued = e;
-        inv->start_usec = now_usec(CLOCK_MONOTONIC);
+        /* Every attempt of an event carries the request id its 202 gave. */
         memcpy(inv->request_id, request_id, sizeof(inv->request_id));
         inv->payload = payload;
         inv->payload_len = payload_len;
-        invocation_add(inv);
         gateway_update_timers(g);
         function_queue(inv);
         return 0;
@@ -396,7 +386,6 @@ void invocation_handle(ClientConn *c, const Route *route)
         HttpRequest *req = &c->http->req;
         LambdaInvokeHeaders h;
         const char *type, *message;
-        GatewayFunction *f;
         Invocation *inv;
 
         if (lambda_invoke_headers_parse(req, &h, &type, &message) < 0)
@@ -424,27 +413,47 @@ void invocation_handle(ClientConn *c, const Route *route)
         if (h.type == LAMBDA_INVOKE_EVENT)
                 return accept_event(c, route->function, req);
 
-        f = gateway_function_get(g, route->function);
-        inv = calloc(1, sizeof(Invocation));
-        if (!f || !inv || (h.client_context && !(inv->client_context = strdup(h.client_context)))) {
+        inv = invocation_new(c, route->function);
+        if (!inv || (h.client_context && !(inv->client_context = strdup(h.client_context)))) {
                 if (inv)
-                        free(inv->client_context);
-                free(inv);
-                if (f)
-                        gateway_function_gc(f); /* made for this request, which never came to be */
+                        invocation_free(inv); /* made for this request, which never came to be */
                 return client_reply_error(c, route->function, NULL, 500, "ServiceException",
                                           "Out of memory.", NULL);
         }
-        inv->gateway = g;
-        inv->function = f;
         inv->stream = route->stream;
         inv->log_tail = h.log_tail;
-        inv->start_usec = now_usec(CLOCK_MONOTONIC);
-        uuid_generator_next(&g->ids, inv->request_id);
         inv->payload = buf_steal(&req->body, &inv->payload_len);
-        invocation_add(inv);
         inv->client = c;
         c->invocation = inv;
         gateway_update_timers(g);
         function_queue(inv);
+}
+
+static Invocation *invocation_alloc(Gateway *g, const char *function)
+{
+        GatewayFunction *f;
+        Invocation *inv;
+
+        f = gateway_function_get(g, function);
+        if (!f)
+                return NULL;
+        inv = calloc(1, sizeof(Invocation));
+        if (!inv) {
+                gateway_function_gc(f);
+                return NULL;
+        }
+        inv->gateway = g;
+        inv->function = f;
+        inv->start_usec = now_usec(CLOCK_MONOTONIC);
+        uuid_generator_next(&g->ids, inv->request_id);
+        LIST_PREPEND(g->invocations, inv);
+        g->n_invocations++;
+        f->n_invocations++;
+        g->metrics.in_flight = g->n_invocations;
+        return inv;
+}
+
+Invocation *invocation_new(ClientConn *c, const char *function)
+{
+        return invocation_alloc(c->gateway, function);
 }

@@ -6,9 +6,10 @@
  * request, waiting for an instance (lease.h), the request to the instance over the lease's upstream
  * connection, and the answer passed on to the client as it arrives, in Lambda's shapes (function
  * errors as 200 with X-Amz-Function-Error). Event invocations are answered 202 once the durable queue
- * holds them (event-queue.h), which runs them later without a client. InvokeWithResponseStream's answer is
- * the same answer as an event stream (event-stream.h): the payload as a PayloadChunk, then InvokeComplete
- * with the function's error.
+ * holds them (event-queue.h), which runs them later without a client. InvokeWithResponseStream's
+ * answer is the same answer as an event stream (event-stream.h): the payload as a PayloadChunk, then
+ * InvokeComplete with the function's error. Function URLs' invocations (url-call.h) run here too;
+ * their answers are collected and mapped by url-call.h.
  */
 
 #include <stdbool.h>
@@ -44,6 +45,10 @@ struct Invocation {
         uint64_t deadline; /* waiting for an instance ends here */
         Buf answer;        /* the body of an answer that does not say its length up front */
         char *log_result, *executed_version, *function_error_type;
+        bool url;         /* a function URL's: the answer is mapped by payload format 2.0's rules */
+        bool url_stream;  /* ... its invoke mode is RESPONSE_STREAM (the answer starts with a prelude) */
+        char *url_cors;   /* ... its Cors (JSON) */
+        char *url_origin; /* ... the request's Origin; NULL when none */
 
         Invocation *prev, *next; /* Gateway.invocations */
         Invocation *wnext;       /* the function's queue */
@@ -51,6 +56,11 @@ struct Invocation {
 
 /* POST .../invocations, .../response-streaming-invocations */
 void invocation_handle(ClientConn *c, const Route *route);
+
+/* A RequestResponse invocation of function for client c, not yet tied to it nor queued: the caller
+ * sets the payload, links the client (c->invocation, inv->client) and calls function_queue(). NULL on
+ * ENOMEM. */
+Invocation *invocation_new(ClientConn *c, const char *function);
 
 void invocation_free(Invocation *inv);
 

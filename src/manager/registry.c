@@ -15,6 +15,7 @@
 #include "lambda-contract.h"
 #include "registry.h"
 #include "strv.h"
+#include "url-config.h"
 #include "util.h"
 
 #define IMAGE_REFERENCE_MAX 255U
@@ -47,19 +48,19 @@
         "a user and optional group, \"UID[:GID]\" or \"NAME[:GROUP]\" (at most 64 characters of A-Z, " \
         "a-z, 0-9, '.', '_' and '-', one ':')"
 
-/* A config is an object holding at most one more object; anything deeper is a mistake, and the limit
- * keeps hostile nesting cheap. */
-#define JSON_DEPTH_MAX 4
+/* A config is an object whose deepest value is url.cors's lists (object, url, cors, list, and json-c counts
+ * one more); anything deeper is a mistake, and the limit keeps hostile nesting cheap. */
+#define JSON_DEPTH_MAX 5
 
 /* Enough of a value in an error message to recognise it, without quoting a whole file into the log. */
 #define DESCRIBE_MAX  64U
 #define DESCRIBE_SIZE (DESCRIBE_MAX + STRLEN("...") + 1)
 
-#define KEYS_EXPECTED                                                                          \
-        "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, "     \
-        "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "      \
-        "working_directory, user, maximum_retry_attempts, maximum_event_age_sec, on_success, " \
-        "on_failure"
+#define KEYS_EXPECTED                                                                      \
+        "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
+        "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
+        "working_directory, user, url, maximum_retry_attempts, maximum_event_age_sec, "    \
+        "on_success, on_failure"
 #define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
@@ -459,6 +460,7 @@ FunctionConfig *function_config_free(FunctionConfig *f)
         free(f->user);
         free(f->on_success);
         free(f->on_failure);
+        url_config_free(f->url);
         free(f);
         return NULL;
 }
@@ -628,7 +630,11 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                         r = parse_working_directory(v, &f->working_directory, ret_error);
                 else if (streq(key, "user"))
                         r = parse_user(v, &f->user, ret_error);
-                else if (streq(key, "maximum_retry_attempts"))
+                else if (streq(key, "url")) {
+                        url_config_free(f->url);
+                        f->url = NULL;
+                        r = url_config_parse(v, &f->url, ret_error);
+                } else if (streq(key, "maximum_retry_attempts"))
                         r = parse_integer(key, v, 0, LAMBDA_RETRY_ATTEMPTS_MAX, &f->maximum_retry_attempts,
                                           ret_error);
                 else if (streq(key, "maximum_event_age_sec"))
@@ -714,7 +720,7 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
                a->freeze_after_usec == b->freeze_after_usec && a->pull == b->pull &&
                strv_equal(a->entrypoint, b->entrypoint) && strv_equal(a->command, b->command) &&
                streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user) &&
-               a->maximum_retry_attempts == b->maximum_retry_attempts &&
+               url_config_equal(a->url, b->url) && a->maximum_retry_attempts == b->maximum_retry_attempts &&
                a->maximum_event_age_sec == b->maximum_event_age_sec &&
                streq_ptr(a->on_success, b->on_success) && streq_ptr(a->on_failure, b->on_failure);
 }

@@ -42,6 +42,8 @@
  *     "on_failure": {"directory": "/D"} {"directory": "/ABSOLUTE/PATH"}; whether the function is
  *                                      declared and the directory allowed is checked on load
  *                                      (declarations.h), not here
+ *     "url": {"auth": "NONE"}          a Function URL: see url-config.h; omitted: none (the gateway
+ *                                      answers its URL paths 404)
  *   }
  *
  * Unknown keys and values of the wrong JSON type are errors, so a typo never passes silently. Each
@@ -53,6 +55,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "url-config.h"
 
 /* Who function code runs as unless a declaration says otherwise: Lambda's sbx_user1051. */
 #define CONTAINER_USER_DEFAULT "993:990"
@@ -77,6 +80,7 @@ typedef struct FunctionConfig {
         char **command;          /* NULL: the image's; empty: no arguments */
         char *working_directory; /* NULL: the image's */
         char *user;              /* NULL: CONTAINER_USER_DEFAULT */
+        UrlConfig *url;          /* NULL: no Function URL */
         bool implicit;           /* made by the NAME -> NAME:latest convention, not declared in a file */
         unsigned maximum_retry_attempts;
         unsigned maximum_event_age_sec;

@@ -70,6 +70,7 @@ static const Method methods[] = {
         { PROPERTIES, "Set", "ssv", "" },
         { "org.freedesktop.DBus.Introspectable", "Introspect", "", "s" },
         { LAMBDAD_MANAGER_INTERFACE, NULL, "", NULL },
+        /* Added last, so that the corpus keeps its members. */
         { LAMBDAD_MANAGER_INTERFACE, "GetFunctionConfiguration", "s", "a{sv}" },
 };
 
@@ -85,7 +86,8 @@ static const char *const allowed_errors[] = {
 };
 
 static const char *const declarations[][2] = {
-        { "fuzz.json", "{\"image\": \"fuzz:latest\", \"max_instances\": 2}" },
+        { "fuzz.json", "{\"image\": \"fuzz:latest\", \"max_instances\": 2, \"url\": {\"auth\": \"NONE\", "
+                       "\"cors\": {\"allow_origins\": [\"*\"]}}}" },
         { "one.json", "{\"image\": \"one:latest\", \"max_instances\": 1, \"user\": \"1000\"}" },
         { "async.json", "{\"image\": \"async:latest\", \"maximum_retry_attempts\": 0, \"on_failure\": "
                         "{\"function\": \"one\"}}" },
