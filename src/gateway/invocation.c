@@ -334,6 +334,30 @@ void invocation_start(Invocation *inv, Lease *l)
         }
 }
 
+static Invocation *invocation_alloc(Gateway *g, const char *function)
+{
+        GatewayFunction *f;
+        Invocation *inv;
+
+        f = gateway_function_get(g, function);
+        if (!f)
+                return NULL;
+        inv = calloc(1, sizeof(Invocation));
+        if (!inv) {
+                gateway_function_gc(f);
+                return NULL;
+        }
+        inv->gateway = g;
+        inv->function = f;
+        inv->start_usec = now_usec(CLOCK_MONOTONIC);
+        uuid_generator_next(&g->ids, inv->request_id);
+        LIST_PREPEND(g->invocations, inv);
+        g->n_invocations++;
+        f->n_invocations++;
+        g->metrics.in_flight = g->n_invocations;
+        return inv;
+}
+
 /* Event: 202 once the queue holds it on disk. */
 static void accept_event(ClientConn *c, const char *function, HttpRequest *req)
 {
@@ -357,8 +381,6 @@ static void accept_event(ClientConn *c, const char *function, HttpRequest *req)
         metrics_observe(&g->metrics, function, 202, false, false, 0);
         http_conn_end(c->http, NULL, 0);
 }
-
-static Invocation *invocation_alloc(Gateway *g, const char *function);
 
 int invocation_run_event(Gateway *g, const char *function, const char *request_id, char *payload,
                          size_t payload_len, QueuedEvent *e)
@@ -427,30 +449,6 @@ void invocation_handle(ClientConn *c, const Route *route)
         c->invocation = inv;
         gateway_update_timers(g);
         function_queue(inv);
-}
-
-static Invocation *invocation_alloc(Gateway *g, const char *function)
-{
-        GatewayFunction *f;
-        Invocation *inv;
-
-        f = gateway_function_get(g, function);
-        if (!f)
-                return NULL;
-        inv = calloc(1, sizeof(Invocation));
-        if (!inv) {
-                gateway_function_gc(f);
-                return NULL;
-        }
-        inv->gateway = g;
-        inv->function = f;
-        inv->start_usec = now_usec(CLOCK_MONOTONIC);
-        uuid_generator_next(&g->ids, inv->request_id);
-        LIST_PREPEND(g->invocations, inv);
-        g->n_invocations++;
-        f->n_invocations++;
-        g->metrics.in_flight = g->n_invocations;
-        return inv;
 }
 
 Invocation *invocation_new(ClientConn *c, const char *function)
