@@ -486,6 +486,12 @@ result["manager_recovery_ratio_no_lease"] = rnd(rec.get("released", {}).get("rat
 result["manager_recovery_no_lease_served_by"] = served_by("released")
 result["frozen_instance_memory_mib"] = rnd(frozen.get("memory_mib_per_instance", {}).get("engine_working_set"), 2)
 result["frozen_instances_cpu_ns"] = frozen.get("cpu_ns_cgroup")
+eq = load("event-queue.json", {}) or {}
+if not eq:
+    missing.append("event-queue")
+result["event_queue"] = eq
+result["event_queue_accepted_per_s"] = eq.get("accepted_events_per_s")
+result["event_queue_vs_raw_fsync_ratio"] = eq.get("ratio")
 result["goals"] = {
     "gateway_adds_no_more_than_nginx": None if result["gateway_vs_nginx_added_latency_ratio"] is None
     else result["gateway_vs_nginx_added_latency_ratio"] <= 1.0,
@@ -603,6 +609,10 @@ md.append("| `manager_recovery_ratio_no_lease` (§11, the same once the gateway 
           "| %s | ≤ 2 | %s |" % (result["manager_recovery_no_lease_served_by"] or "—",
                                  f(result["manager_recovery_ratio_no_lease"]),
                                  met(g["manager_recovery_no_lease_ratio_at_most_2"])))
+md.append("| `event_queue_vs_raw_fsync_ratio` (§12: Event invocations accepted per second, each fsync'd before its 202: "
+          "%s/s / bare write + fsync + rename + directory fsync loop: %s/s) | %s | — | — |"
+          % (f(eq.get("accepted_events_per_s"), 0), f(eq.get("raw_durable_writes_per_s"), 0),
+             f(result["event_queue_vs_raw_fsync_ratio"])))
 md.append("| `frozen_instance_memory_mib` (§10, per frozen instance, engine stats as `docker stats` shows it) | %s | — | — |"
           % f(result["frozen_instance_memory_mib"]))
 md.append("| `frozen_instances_cpu_ns` (§10, %s frozen instances over %s s, cgroup cpuacct) | %s | 0 | %s |"
@@ -926,6 +936,9 @@ print("  manager_recovery_ratio                %s   (goal <= 2; served by: %s; n
     f(result["manager_recovery_ratio_no_lease"]), result["manager_recovery_no_lease_served_by"] or "—"))
 print("  frozen instances: %s MiB each, %s ns of CPU over %s s   (goal 0 ns)" % (
     f(result["frozen_instance_memory_mib"]), f(result["frozen_instances_cpu_ns"]), f(frozen.get("seconds"), 0)))
+print("  event_queue_vs_raw_fsync_ratio        %s   (%s accepted events/s, fsync'd; bare durable writes %s/s)" % (
+    f(result["event_queue_vs_raw_fsync_ratio"]), f(eq.get("accepted_events_per_s"), 0),
+    f(eq.get("raw_durable_writes_per_s"), 0)))
 print("  activation first/warm                 %s   (lambdad processes after idle: %s)" % (
     f(act.get("ratio_p50"), 0), act.get("lambdad_processes_after_idle")))
 print("  results: %s/latest.json, latest.md, *.png" % OUT)

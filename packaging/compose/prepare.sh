@@ -72,6 +72,9 @@ d=$OUT/gateway
 common "$d"
 copy_with_libs "$d" "$BUILD/src/gateway/lambda-gateway" /usr/libexec/lambdad/lambda-gateway
 install -d -m 0755 "$d/etc/lambdad/secrets"
+# The state directory, apart: copied into /var/lib with the gateway's owner (Dockerfile.gateway), as
+# the volume gateway-state is filled from it, owner and mode included.
+install -d -m 0700 "$OUT/gateway-state/lambdad-gateway"
 
 for s in bus manager gateway; do
         printf 'prepare.sh: %-8s %s\n' "$s" "$(du -sh --apparent-size "$OUT/$s" | cut -f1)"

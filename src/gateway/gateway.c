@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "client.h"
+#include "event-queue.h"
 #include "gateway.h"
 #include "invocation.h"
 #include "lease.h"
@@ -106,12 +107,15 @@ void gateway_update_timers(Gateway *g)
 
         idle = g->n_clients == 0 && g->n_invocations == 0;
         if (g->draining) {
+                /* Queued events stay on disk for the next lifetime. */
                 if (idle) {
                         leases_release_idle(g);
                         (void) sd_event_exit(g->event, 0);
                 }
                 return;
         }
+        /* Queued events keep the gateway: nothing else would run them when they are due. */
+        idle = idle && event_queue_size(g->queue) == 0;
         if (g->idle_timer && g->config.idle_exit_usec > 0) {
                 if (idle && sd_event_source_get_enabled(g->idle_timer, NULL) == 0) {
                         (void) sd_event_source_set_time_relative(g->idle_timer, g->config.idle_exit_usec);
@@ -268,6 +272,7 @@ Gateway *gateway_free(Gateway *g)
                 http_conn_free(g->clients->http);
         while (g->invocations)
                 invocation_free(g->invocations);
+        g->queue = event_queue_free(g->queue);
         gateway_function_free_all(g);
         for (size_t i = 0; i < g->n_listeners; i++)
                 sd_event_source_disable_unref(g->listeners[i]);
@@ -296,6 +301,9 @@ int gateway_run(Gateway *g)
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
 
+        r = event_queue_open(g, &g->queue);
+        if (r < 0)
+                return r;
         r = manager_client_start(g);
         if (r < 0)
                 return r;

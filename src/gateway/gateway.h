@@ -33,7 +33,13 @@ typedef struct GatewayConfig {
         uint64_t queue_timeout_usec;    /* at the limit, how long a job waits for one of our instances */
         uint64_t upstream_timeout_usec; /* safety net over the function's own timeout */
         unsigned max_connections;
-        unsigned max_events; /* queued Event invocations */
+        /* The durable queue of Event invocations (event-queue.h). */
+        const char *state_directory;
+        double retry_delay_scale; /* 1: AWS's timing of retries */
+        unsigned queue_max_events, queue_function_max_events;
+        uint64_t queue_max_bytes, queue_function_max_bytes;
+        unsigned queue_concurrency; /* queued events run at once per function */
+        uint64_t failed_retention_usec;
         const char *api_key; /* from LAMBDAD_API_KEY: a Bearer key for every function, or NULL */
 } GatewayConfig;
 
@@ -41,6 +47,7 @@ typedef struct Auth Auth;
 typedef struct ClientConn ClientConn;
 typedef struct GatewayFunction GatewayFunction;
 typedef struct Invocation Invocation;
+typedef struct EventQueue EventQueue;
 
 typedef struct Gateway {
         GatewayConfig config;
@@ -58,7 +65,7 @@ typedef struct Gateway {
         GatewayFunction *functions;
         Invocation *invocations;
         unsigned n_invocations;
-        unsigned n_events;
+        EventQueue *queue;
 
         bool manager_known; /* the manager answered since it last went away */
         bool manager_away;  /* it did not answer the last check: said once in the log */

@@ -27,6 +27,10 @@ void invocation_free(Invocation *inv)
         g = inv->gateway;
         if (inv->client)
                 inv->client->invocation = NULL;
+        if (inv->queued)
+                event_queue_done(inv->queued, inv->finished ? inv->status : 0, inv->function_error,
+                                 inv->function_error_type, inv->payload, inv->payload_len, inv->answer.data,
+                                 inv->answer.len);
         buf_done(&inv->answer);
         free(inv->payload);
         free(inv->client_context);
@@ -39,8 +43,6 @@ void invocation_free(Invocation *inv)
         g->n_invocations--;
         inv->function->n_invocations--;
         gateway_function_gc(inv->function);
-        if (inv->event)
-                g->n_events--;
         g->metrics.in_flight = g->n_invocations;
         free(inv);
         gateway_update_timers(g);
@@ -62,11 +64,13 @@ void invocation_fail(Invocation *inv, int status, const char *type, const char *
 {
         ClientConn *c = invocation_detach(inv);
 
+        inv->status = status;
+        inv->finished = true;
         if (c)
                 client_reply_error(c, inv->function->name, inv->request_id, status, type, message, reason);
         else if (inv->event)
-                log_warning("Event invocation %s of '%s' failed: %s", inv->request_id, inv->function->name,
-                            message);
+                log_info("Event invocation %s of '%s' was not run: %s", inv->request_id, inv->function->name,
+                         message);
         invocation_free(inv);
 }
 
@@ -126,6 +130,11 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
                 inv->function_error = true;
                 inv->status = 200;
         }
+        if (inv->queued) {
+                /* The queue keeps the answer for the destination's record. */
+                inv->answer.max = ANSWER_MAX;
+                return dup_value(&inv->function_error_type, head->function_error);
+        }
         if (!inv->client)
                 return 0;
 
@@ -155,8 +164,10 @@ static int on_upstream_body(Upstream *u, const char *p, size_t n, void *userdata
         Invocation *inv = userdata;
         ClientConn *c = inv->client;
 
+        if (!c && inv->queued)
+                return buf_append(&inv->answer, p, n) < 0 ? -EMSGSIZE : 0;
         if (!c)
-                return 0; /* an Event invocation, or the client left */
+                return 0; /* the client left */
         if (!inv->answering)
                 return buf_append(&inv->answer, p, n) < 0 ? -EMSGSIZE : 0;
 
@@ -223,6 +234,7 @@ static void on_upstream_done(Upstream *u, int error, void *userdata)
 
         inv->lease = NULL;
         if (error == 0) {
+                inv->finished = true;
                 metrics_observe(&g->metrics, inv->function->name, inv->status, inv->function_error,
                                 inv->cold, seconds);
                 if (!inv->answering)
@@ -322,13 +334,80 @@ void invocation_start(Invocation *inv, Lease *l)
         }
 }
 
+static Invocation *invocation_alloc(Gateway *g, const char *function)
+{
+        GatewayFunction *f;
+        Invocation *inv;
+
+        f = gateway_function_get(g, function);
+        if (!f)
+                return NULL;
+        inv = calloc(1, sizeof(Invocation));
+        if (!inv) {
+                gateway_function_gc(f);
+                return NULL;
+        }
+        inv->gateway = g;
+        inv->function = f;
+        inv->start_usec = now_usec(CLOCK_MONOTONIC);
+        uuid_generator_next(&g->ids, inv->request_id);
+        LIST_PREPEND(g->invocations, inv);
+        g->n_invocations++;
+        f->n_invocations++;
+        g->metrics.in_flight = g->n_invocations;
+        return inv;
+}
+
+/* Event: 202 once the queue holds it on disk. */
+static void accept_event(ClientConn *c, const char *function, HttpRequest *req)
+{
+        Gateway *g = c->gateway;
+        char id[UUID_STRING_MAX];
+        int r;
+
+        uuid_generator_next(&g->ids, id);
+        r = event_queue_accept(g->queue, function, id, req->body.data ?: "", req->body.len);
+        if (r == -EXFULL || r == -EDQUOT)
+                return client_reply_error(c, function, id, 429, "TooManyRequestsException", "Rate Exceeded.",
+                                          r == -EXFULL ? "FunctionInvocationRateLimitExceeded"
+                                                       : "CallerRateLimitExceeded");
+        if (r < 0) {
+                log_error_errno(r, "Failed to queue an Event invocation of '%s': %m", function);
+                return client_reply_error(c, function, id, 500, "ServiceException",
+                                          "The event could not be stored.", NULL);
+        }
+        http_conn_begin(c->http, 202);
+        http_conn_header(c->http, "x-amzn-RequestId", id);
+        metrics_observe(&g->metrics, function, 202, false, false, 0);
+        http_conn_end(c->http, NULL, 0);
+}
+
+int invocation_run_event(Gateway *g, const char *function, const char *request_id, char *payload,
+                         size_t payload_len, QueuedEvent *e)
+{
+        Invocation *inv = invocation_alloc(g, function);
+
+        if (!inv) {
+                free(payload);
+                return -ENOMEM;
+        }
+        inv->event = true;
+        inv->queued = e;
+        /* Every attempt of an event carries the request id its 202 gave. */
+        memcpy(inv->request_id, request_id, sizeof(inv->request_id));
+        inv->payload = payload;
+        inv->payload_len = payload_len;
+        gateway_update_timers(g);
+        function_queue(inv);
+        return 0;
+}
+
 void invocation_handle(ClientConn *c, const Route *route)
 {
         Gateway *g = c->gateway;
         HttpRequest *req = &c->http->req;
         LambdaInvokeHeaders h;
         const char *type, *message;
-        GatewayFunction *f;
         Invocation *inv;
 
         if (lambda_invoke_headers_parse(req, &h, &type, &message) < 0)
@@ -353,10 +432,8 @@ void invocation_handle(ClientConn *c, const Route *route)
                 http_conn_end(c->http, NULL, 0);
                 return;
         }
-        if (h.type == LAMBDA_INVOKE_EVENT && g->n_events >= g->config.max_events)
-                return client_reply_error(c, route->function, NULL, 429, "TooManyRequestsException",
-                                          "Too many asynchronous invocations are queued.",
-                                          "ReservedFunctionConcurrentInvocationLimitExceeded");
+        if (h.type == LAMBDA_INVOKE_EVENT)
+                return accept_event(c, route->function, req);
 
         inv = invocation_new(c, route->function);
         if (!inv || (h.client_context && !(inv->client_context = strdup(h.client_context)))) {
@@ -365,47 +442,16 @@ void invocation_handle(ClientConn *c, const Route *route)
                 return client_reply_error(c, route->function, NULL, 500, "ServiceException",
                                           "Out of memory.", NULL);
         }
-        inv->event = h.type == LAMBDA_INVOKE_EVENT;
         inv->stream = route->stream;
         inv->log_tail = h.log_tail;
         inv->payload = buf_steal(&req->body, &inv->payload_len);
-        f = inv->function;
-
-        if (inv->event) {
-                g->n_events++;
-                http_conn_begin(c->http, 202);
-                http_conn_header(c->http, "x-amzn-RequestId", inv->request_id);
-                metrics_observe(&g->metrics, f->name, 202, false, false, 0);
-                http_conn_end(c->http, NULL, 0);
-        } else {
-                inv->client = c;
-                c->invocation = inv;
-        }
+        inv->client = c;
+        c->invocation = inv;
         gateway_update_timers(g);
         function_queue(inv);
 }
 
 Invocation *invocation_new(ClientConn *c, const char *function)
 {
-        Gateway *g = c->gateway;
-        GatewayFunction *f;
-        Invocation *inv;
-
-        f = gateway_function_get(g, function);
-        if (!f)
-                return NULL;
-        inv = calloc(1, sizeof(Invocation));
-        if (!inv) {
-                gateway_function_gc(f);
-                return NULL;
-        }
-        inv->gateway = g;
-        inv->function = f;
-        inv->start_usec = now_usec(CLOCK_MONOTONIC);
-        uuid_generator_next(&g->ids, inv->request_id);
-        LIST_PREPEND(g->invocations, inv);
-        g->n_invocations++;
-        f->n_invocations++;
-        g->metrics.in_flight = g->n_invocations;
-        return inv;
+        return invocation_alloc(c->gateway, function);
 }

@@ -5,11 +5,11 @@
  * invocation.h: one invocation from the request to the answer: the Invoke API's checks of the
  * request, waiting for an instance (lease.h), the request to the instance over the lease's upstream
  * connection, and the answer passed on to the client as it arrives, in Lambda's shapes (function
- * errors as 200 with X-Amz-Function-Error). Event invocations are answered 202 at once and run
- * without a client. InvokeWithResponseStream's answer is the same answer as an event stream
- * (event-stream.h): the payload as a PayloadChunk, then InvokeComplete with the function's error.
- * Function URLs' invocations (url-call.h) run here too; their answers are collected and mapped by
- * url-call.h.
+ * errors as 200 with X-Amz-Function-Error). Event invocations are answered 202 once the durable queue
+ * holds them (event-queue.h), which runs them later without a client. InvokeWithResponseStream's
+ * answer is the same answer as an event stream (event-stream.h): the payload as a PayloadChunk, then
+ * InvokeComplete with the function's error. Function URLs' invocations (url-call.h) run here too;
+ * their answers are collected and mapped by url-call.h.
  */
 
 #include <stdbool.h>
@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "client.h"
+#include "event-queue.h"
 #include "lease.h"
 #include "route.h"
 #include "util.h"
@@ -34,7 +35,9 @@ struct Invocation {
         bool cold;
         bool answering; /* the client has bytes of the answer: a failure now can only close it */
         bool function_error;
-        int status; /* what the client is told */
+        bool finished;       /* status is the outcome (else it was cut off by the gateway's exit) */
+        int status;          /* what the client is told */
+        QueuedEvent *queued; /* run for the event queue: the outcome goes back to it */
         char *payload;
         size_t payload_len;
         char *client_context;
@@ -60,6 +63,10 @@ void invocation_handle(ClientConn *c, const Route *route);
 Invocation *invocation_new(ClientConn *c, const char *function);
 
 void invocation_free(Invocation *inv);
+
+/* Runs a queued event (payload is taken); its outcome goes to event_queue_done(). -ENOMEM. */
+int invocation_run_event(Gateway *g, const char *function, const char *request_id, char *payload,
+                         size_t payload_len, QueuedEvent *e);
 
 /* Ends the invocation with a service error (or silently for Event invocations). */
 void invocation_fail(Invocation *inv, int status, const char *type, const char *message, const char *reason);

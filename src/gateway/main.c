@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "event-queue.h"
 #include "gateway.h"
+#include "lambda-contract.h"
 #include "log.h"
 #include "options.h"
 #include "strv.h"
@@ -27,8 +29,16 @@ static GatewayConfig arg_config = {
         .queue_timeout_usec = 2 * USEC_PER_SEC,
         .upstream_timeout_usec = 910 * USEC_PER_SEC,
         .max_connections = 1024,
-        .max_events = 100,
+        .retry_delay_scale = 1.0,
+        .queue_max_events = 100000,
+        .queue_max_bytes = 1024ULL * 1024 * 1024,
+        .queue_function_max_events = 10000,
+        .queue_function_max_bytes = 256ULL * 1024 * 1024,
+        .queue_concurrency = 4,
+        .failed_retention_usec = 14 * 24 * 3600 * USEC_PER_SEC,
 };
+static const char *arg_queue_delete = NULL;
+static bool arg_queue_list = false;
 
 static void help(void)
 {
@@ -54,6 +64,10 @@ static void help(void)
                "    Authentication: API keys (Authorization: Bearer KEY) from the api-keys file, or AWS\n"
                "    Signature Version 4 with the secrets in the credentials file. The gateway exits\n"
                "    after an idle period; systemd keeps the socket, so no connection is lost.\n"
+               "    Event invocations are answered 202 once they are on disk (fsync'd) in the state\n"
+               "    directory's queue, run from there at least once, retried after function errors\n"
+               "    as the function's declaration says, and their records delivered to its\n"
+               "    destinations; the gateway does not exit on idle while any are queued.\n"
                "\n"
                "OPTIONS\n"
                "    -l, --listen=ADDR          listen here when systemd passes no socket (repeatable;\n"
@@ -70,6 +84,23 @@ static void help(void)
                "        --lease-idle=SEC       give back instances unused for this long (default 1; the\n"
                "                               manager freezes an instance only once it is back)\n"
                "        --max-connections=N    default 1024\n"
+               "        --state-directory=DIR  the durable queue of Event invocations (DIR/queue), records\n"
+               "                               of failed ones (DIR/failed) and unreadable queue files\n"
+               "                               (DIR/corrupt); default $STATE_DIRECTORY (systemd's\n"
+               "                               StateDirectory=), else " LAMBDAD_GATEWAY_STATE_DIRECTORY "\n"
+               "        --retry-delay-scale=F  scale the delays of retries (about 60 s, then 120 s) and\n"
+               "                               of the throttling backoff (1 s doubling to 300 s); default "
+               "1\n"
+               "        --queue-max-events=N   queued Event invocations in all (default 100000)\n"
+               "        --queue-max-bytes=B    their payloads in all (default 1G)\n"
+               "        --queue-function-max-events=N  ... per function (default 10000)\n"
+               "        --queue-function-max-bytes=B   ... per function (default 256M); past a bound:\n"
+               "                               429 TooManyRequestsException\n"
+               "        --queue-concurrency=N  queued events of one function run at once (default 4)\n"
+               "        --failed-retention=SEC records in DIR/failed are kept this long (default 14 days)\n"
+               "        --queue-list           list the queued events in the state directory and exit\n"
+               "        --queue-delete=ID      delete a queued event and exit (safe while the gateway\n"
+               "                               runs: it skips the event; a running attempt finishes)\n"
                "        --log-level=LEVEL      emerg..debug (default info)\n"
                "    -h, --help                 show this help\n"
                "        --version              show the version\n"
@@ -96,6 +127,16 @@ static int parse_argv(int argc, char *argv[])
                 ARG_MAX_CONNECTIONS,
                 ARG_LOG_LEVEL,
                 ARG_VERSION,
+                ARG_STATE_DIRECTORY,
+                ARG_RETRY_DELAY_SCALE,
+                ARG_QUEUE_MAX_EVENTS,
+                ARG_QUEUE_MAX_BYTES,
+                ARG_QUEUE_FUNCTION_MAX_EVENTS,
+                ARG_QUEUE_FUNCTION_MAX_BYTES,
+                ARG_QUEUE_CONCURRENCY,
+                ARG_FAILED_RETENTION,
+                ARG_QUEUE_LIST,
+                ARG_QUEUE_DELETE,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, 'l' },
@@ -111,6 +152,16 @@ static int parse_argv(int argc, char *argv[])
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
+                { "state-directory", required_argument, NULL, ARG_STATE_DIRECTORY },
+                { "retry-delay-scale", required_argument, NULL, ARG_RETRY_DELAY_SCALE },
+                { "queue-max-events", required_argument, NULL, ARG_QUEUE_MAX_EVENTS },
+                { "queue-max-bytes", required_argument, NULL, ARG_QUEUE_MAX_BYTES },
+                { "queue-function-max-events", required_argument, NULL, ARG_QUEUE_FUNCTION_MAX_EVENTS },
+                { "queue-function-max-bytes", required_argument, NULL, ARG_QUEUE_FUNCTION_MAX_BYTES },
+                { "queue-concurrency", required_argument, NULL, ARG_QUEUE_CONCURRENCY },
+                { "failed-retention", required_argument, NULL, ARG_FAILED_RETENTION },
+                { "queue-list", no_argument, NULL, ARG_QUEUE_LIST },
+                { "queue-delete", required_argument, NULL, ARG_QUEUE_DELETE },
                 {},
         };
         int c, r;
@@ -165,6 +216,60 @@ static int parse_argv(int argc, char *argv[])
                         if (r < 0)
                                 return r;
                         break;
+                case ARG_STATE_DIRECTORY:
+                        if (optarg[0] != '/')
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid --state-directory '%s': an absolute path.",
+                                                       optarg);
+                        arg_config.state_directory = optarg;
+                        break;
+                case ARG_RETRY_DELAY_SCALE: {
+                        char *end;
+
+                        errno = 0;
+                        arg_config.retry_delay_scale = strtod(optarg, &end);
+                        if (errno != 0 || end == optarg || *end || !(arg_config.retry_delay_scale > 0) ||
+                            arg_config.retry_delay_scale > 100)
+                                return log_error_errno(
+                                        -EINVAL,
+                                        "Invalid --retry-delay-scale '%s': a number above 0, at "
+                                        "most 100.",
+                                        optarg);
+                        break;
+                }
+                case ARG_QUEUE_MAX_EVENTS:
+                case ARG_QUEUE_FUNCTION_MAX_EVENTS:
+                case ARG_QUEUE_CONCURRENCY:
+                        r = parse_unsigned(optarg, 1, 100000000,
+                                           c == ARG_QUEUE_MAX_EVENTS ? &arg_config.queue_max_events
+                                           : c == ARG_QUEUE_FUNCTION_MAX_EVENTS
+                                                   ? &arg_config.queue_function_max_events
+                                                   : &arg_config.queue_concurrency);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid number '%s'.", optarg);
+                        break;
+                case ARG_QUEUE_MAX_BYTES:
+                case ARG_QUEUE_FUNCTION_MAX_BYTES:
+                        r = parse_size(optarg, 1,
+                                       c == ARG_QUEUE_MAX_BYTES ? &arg_config.queue_max_bytes
+                                                                : &arg_config.queue_function_max_bytes);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid size '%s'.", optarg);
+                        break;
+                case ARG_FAILED_RETENTION:
+                        r = parse_uint64(optarg, 1, 10ULL * 366 * 24 * 3600,
+                                         &arg_config.failed_retention_usec);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid --failed-retention '%s': seconds.",
+                                                       optarg);
+                        arg_config.failed_retention_usec *= USEC_PER_SEC;
+                        break;
+                case ARG_QUEUE_LIST:
+                        arg_queue_list = true;
+                        break;
+                case ARG_QUEUE_DELETE:
+                        arg_queue_delete = optarg;
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -178,6 +283,13 @@ static int parse_argv(int argc, char *argv[])
         if (optind < argc)
                 return log_error_errno(-EINVAL, "Unexpected argument '%s'.", argv[optind]);
         arg_config.listen = arg_listen;
+        if (!arg_config.state_directory) {
+                /* systemd may list several, separated by ':'; ours is one. */
+                const char *e = getenv("STATE_DIRECTORY");
+
+                arg_config.state_directory =
+                        e && e[0] == '/' && !strchr(e, ':') ? e : LAMBDAD_GATEWAY_STATE_DIRECTORY;
+        }
         /* Empty means unset, as compose passes "${LAMBDAD_API_KEY:-}" through. */
         arg_config.api_key = getenv("LAMBDAD_API_KEY");
         if (arg_config.api_key && !arg_config.api_key[0])
@@ -193,6 +305,13 @@ int main(int argc, char *argv[])
         log_open();
         r = parse_argv(argc, argv);
         if (r <= 0) {
+                strv_free(arg_listen);
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
+
+        if (arg_queue_list || arg_queue_delete) {
+                r = arg_queue_list ? event_queue_list(arg_config.state_directory)
+                                   : event_queue_delete(arg_config.state_directory, arg_queue_delete);
                 strv_free(arg_listen);
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }

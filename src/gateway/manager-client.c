@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "invocation.h"
@@ -369,4 +370,136 @@ int manager_client_start(Gateway *g)
 bool manager_client_ready(const Gateway *g)
 {
         return g->bus;
+}
+
+/* AWS's defaults, as the manager's declarations have them. */
+static void async_configuration_defaults(AsyncConfiguration *c)
+{
+        *c = (AsyncConfiguration){
+                .maximum_retry_attempts = LAMBDA_RETRY_ATTEMPTS_MAX,
+                .maximum_event_age_usec = LAMBDA_EVENT_AGE_SEC_MAX * USEC_PER_SEC,
+        };
+}
+
+void async_configuration_done(AsyncConfiguration *c)
+{
+        free(c->on_success);
+        free(c->on_failure);
+        async_configuration_defaults(c);
+}
+
+static int read_destination(sd_bus_message *m, char **slot)
+{
+        const char *s;
+        int r;
+
+        r = sd_bus_message_read(m, "v", "s", &s);
+        if (r < 0)
+                return r;
+        free(*slot);
+        *slot = strdup(s);
+        return *slot ? 0 : -ENOMEM;
+}
+
+static int read_configuration(sd_bus_message *m, AsyncConfiguration *c)
+{
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key;
+                uint32_t u;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                /* Out of range values are brought into AWS's bounds, not trusted. */
+                if (strcmp(key, LAMBDAD_CONFIG_MAXIMUM_RETRY_ATTEMPTS) == 0) {
+                        r = sd_bus_message_read(m, "v", "u", &u);
+                        c->maximum_retry_attempts = MIN(u, LAMBDA_RETRY_ATTEMPTS_MAX);
+                } else if (strcmp(key, LAMBDAD_CONFIG_MAXIMUM_EVENT_AGE_SECONDS) == 0) {
+                        r = sd_bus_message_read(m, "v", "u", &u);
+                        c->maximum_event_age_usec =
+                                (uint64_t) MAX(MIN(u, LAMBDA_EVENT_AGE_SEC_MAX), LAMBDA_EVENT_AGE_SEC_MIN) *
+                                USEC_PER_SEC;
+                } else if (strcmp(key, LAMBDAD_CONFIG_ON_SUCCESS) == 0)
+                        r = read_destination(m, &c->on_success);
+                else if (strcmp(key, LAMBDAD_CONFIG_ON_FAILURE) == 0)
+                        r = read_destination(m, &c->on_failure);
+                else
+                        r = sd_bus_message_skip(m, "v"); /* keys for other parts of the gateway */
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+typedef struct ConfigurationCall {
+        configuration_handler_t handler;
+        void *userdata;
+} ConfigurationCall;
+
+static int on_configuration(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        ConfigurationCall call = *(ConfigurationCall *) userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        AsyncConfiguration c;
+        int r = 0;
+
+        async_configuration_defaults(&c);
+        if (!e)
+                r = read_configuration(m, &c);
+        else if (!sd_bus_error_has_name(e, LAMBDAD_ERROR_FUNCTION_NOT_FOUND) &&
+                 !sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD))
+                r = -EIO;
+        if (r < 0) {
+                log_warning("Could not learn a function's configuration for its queued events: %s",
+                            e ? (e->message ?: e->name) : strerror(-r));
+                async_configuration_done(&c);
+                call.handler(NULL, -EIO, call.userdata);
+                return 0;
+        }
+        call.handler(&c, 0, call.userdata);
+        return 0;
+}
+
+static void free_call(void *userdata)
+{
+        free(userdata);
+}
+
+int manager_get_configuration(Gateway *g, const char *function, configuration_handler_t handler,
+                              void *userdata, sd_bus_slot **ret_slot)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        ConfigurationCall *call;
+        int r;
+
+        if (!g->bus)
+                return -ENOTCONN;
+        call = malloc(sizeof(ConfigurationCall));
+        if (!call)
+                return -ENOMEM;
+        *call = (ConfigurationCall){ handler, userdata };
+        r = sd_bus_message_new_method_call(g->bus, &m, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
+                                           LAMBDAD_MANAGER_INTERFACE, "GetFunctionConfiguration");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", function);
+        /* Bounded like every first call to the manager, activation included: never D-Bus's 25 s. */
+        if (r >= 0)
+                r = sd_bus_call_async(g->bus, ret_slot, m, on_configuration, call,
+                                      g->config.manager_timeout_usec);
+        if (r < 0) {
+                free(call);
+                return r;
+        }
+        (void) sd_bus_slot_set_destroy_callback(*ret_slot, free_call);
+        return 0;
 }

@@ -9,6 +9,7 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <systemd/sd-bus.h>
 
@@ -31,3 +32,21 @@ void manager_release(Gateway *g, const char *instance_id, bool healthy);
 
 /* The HTTP status and x-amzn-ErrorType for an error the manager answered. */
 const char *manager_error_status(const sd_bus_error *e, int *ret_status);
+
+/* A function's configuration for its Event invocations, from GetFunctionConfiguration. */
+typedef struct AsyncConfiguration {
+        unsigned maximum_retry_attempts;
+        uint64_t maximum_event_age_usec;
+        char *on_success, *on_failure; /* "function:NAME", "directory:/PATH", or NULL */
+} AsyncConfiguration;
+
+void async_configuration_done(AsyncConfiguration *c);
+
+/* c is the handler's to keep (its strings are taken); error is 0, or -EIO when the manager could not
+ * say (c is NULL then). A function the manager does not know, or a manager without the method, gets
+ * the defaults: its invocation reports what is wrong. */
+typedef void (*configuration_handler_t)(const AsyncConfiguration *c, int error, void *userdata);
+
+/* Asks the manager; the handler is called once, unless *ret_slot is unref'd first. */
+int manager_get_configuration(Gateway *g, const char *function, configuration_handler_t handler,
+                              void *userdata, sd_bus_slot **ret_slot);

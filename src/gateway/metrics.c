@@ -275,6 +275,48 @@ static int render_scalar(Buf *out, const char *name, const char *type, const cha
         return r;
 }
 
+/* The queue of Event invocations: where the records of finished events went, by kind and condition. */
+static int render_queue(const Metrics *m, Buf *out)
+{
+        static const char *const kinds[_DESTINATION_KIND_MAX] = { "function", "directory" };
+        static const char *const conditions[_DESTINATION_CONDITION_MAX] = { "Success", "RetriesExhausted",
+                                                                            "EventAgeExceeded" };
+        static const char deliveries[] = "lambdad_event_destination_deliveries_total";
+        int r;
+
+        r = render_scalar(out, "lambdad_events_queued", "gauge",
+                          "Event invocations on disk: waiting, running or waiting for a retry.",
+                          m->events_queued);
+        if (r >= 0)
+                r = render_scalar(out, "lambdad_event_retries_total", "counter",
+                                  "Event invocations retried after a function error.", m->event_retries);
+        if (r >= 0)
+                r = render_scalar(out, "lambdad_event_throttles_total", "counter",
+                                  "Event invocation attempts throttled (429) or unavailable (503), retried "
+                                  "with backoff without counting as attempts.",
+                                  m->event_throttles);
+        if (r >= 0)
+                r = render_scalar(out, "lambdad_events_expired_total", "counter",
+                                  "Event invocations dropped past their maximum age.", m->events_expired);
+        if (r >= 0)
+                r = render_scalar(out, "lambdad_events_failed_total", "counter",
+                                  "Failed Event invocations whose record was kept in the failed/ directory.",
+                                  m->events_failed);
+        if (r >= 0)
+                r = render_scalar(out, "lambdad_event_files_corrupt_total", "counter",
+                                  "Unreadable queue files moved to the corrupt/ directory.",
+                                  m->events_corrupt);
+        if (r >= 0)
+                r = append_family(out, deliveries, "counter",
+                                  "Records of Event invocations delivered to their destination, by kind and "
+                                  "condition.");
+        for (size_t k = 0; k < _DESTINATION_KIND_MAX && r >= 0; k++)
+                for (size_t c = 0; c < _DESTINATION_CONDITION_MAX && r >= 0; c++)
+                        r = buf_printf(out, "%s{kind=\"%s\",condition=\"%s\"} %" PRIu64 "\n", deliveries,
+                                       kinds[k], conditions[c], m->destination_deliveries[k][c]);
+        return r;
+}
+
 int metrics_render(const Metrics *m, Buf *out)
 {
         int r;
@@ -309,5 +351,7 @@ int metrics_render(const Metrics *m, Buf *out)
                 r = render_scalar(out, "lambdad_connections_evicted_total", "counter",
                                   "Connections without a complete request closed at the connection limit.",
                                   m->connections_evicted);
+        if (r >= 0)
+                r = render_queue(m, out);
         return r;
 }

@@ -31,6 +31,20 @@ typedef struct FunctionMetrics {
         uint64_t latency_count;
 } FunctionMetrics;
 
+/* Where records of finished Event invocations went, and why. */
+typedef enum DestinationCondition {
+        DESTINATION_SUCCESS,
+        DESTINATION_RETRIES_EXHAUSTED,
+        DESTINATION_EVENT_AGE_EXCEEDED,
+        _DESTINATION_CONDITION_MAX,
+} DestinationCondition;
+
+enum {
+        DESTINATION_KIND_FUNCTION,
+        DESTINATION_KIND_DIRECTORY,
+        _DESTINATION_KIND_MAX,
+};
+
 typedef struct Metrics {
         FunctionMetrics *functions; /* sorted by name */
         size_t n_functions, cap;    /* n_functions <= METRICS_FUNCTIONS_MAX + 1 (METRICS_OTHER) */
@@ -39,6 +53,14 @@ typedef struct Metrics {
         uint64_t connections_total;
         uint64_t connections_evicted;  /* closed at the limit without a complete request */
         uint64_t requests_unrouted[6]; /* requests without a function (404s, healthz, ...) by class */
+        /* The queue of Event invocations (event-queue.h). */
+        uint64_t events_queued;   /* gauge */
+        uint64_t event_retries;   /* after a function error */
+        uint64_t event_throttles; /* attempts throttled (429/503), retried without counting */
+        uint64_t events_expired;  /* dropped past their maximum age */
+        uint64_t events_failed;   /* records kept in failed/ (no destination, or it failed) */
+        uint64_t events_corrupt;  /* queue files moved aside */
+        uint64_t destination_deliveries[_DESTINATION_KIND_MAX][_DESTINATION_CONDITION_MAX];
 } Metrics;
 
 /* A zero-initialised Metrics is ready to use; this frees it and leaves it so. */

@@ -138,6 +138,22 @@ static int append_url_configuration(sd_bus_message *reply, const FunctionConfig 
                                      c->url->cors_json);
 }
 
+/* The keys of asynchronous invocation (retries, event age, destinations). */
+static int append_async_configuration(sd_bus_message *reply, const FunctionConfig *c)
+{
+        int r;
+
+        r = sd_bus_message_append(reply, "{sv}{sv}", LAMBDAD_CONFIG_MAXIMUM_RETRY_ATTEMPTS, "u",
+                                  (uint32_t) c->maximum_retry_attempts,
+                                  LAMBDAD_CONFIG_MAXIMUM_EVENT_AGE_SECONDS, "u",
+                                  (uint32_t) c->maximum_event_age_sec);
+        if (r >= 0 && c->on_success)
+                r = sd_bus_message_append(reply, "{sv}", LAMBDAD_CONFIG_ON_SUCCESS, "s", c->on_success);
+        if (r >= 0 && c->on_failure)
+                r = sd_bus_message_append(reply, "{sv}", LAMBDAD_CONFIG_ON_FAILURE, "s", c->on_failure);
+        return r;
+}
+
 static int method_get_function_configuration(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -162,6 +178,8 @@ static int method_get_function_configuration(sd_bus_message *message, void *user
                 r = sd_bus_message_open_container(reply, 'a', "{sv}");
         if (r >= 0)
                 r = append_url_configuration(reply, f->config);
+        if (r >= 0)
+                r = append_async_configuration(reply, f->config);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "declarations.h"
 #include "log.h"
@@ -15,6 +16,60 @@ static void on_config_error(const char *path, const char *message, void *userdat
         log_error("%s: %s (function not loaded)", path, message);
 }
 
+/* Why the destination cannot be used, or NULL when it can: a function must be declared itself, a
+ * directory must exist under the allowed root (the gateway writes the records there). */
+static const char *destination_problem(const Manager *m, const Registry *reg, const char *d)
+{
+        const char *root = m->config.destination_root;
+        struct stat st;
+        size_t n;
+
+        if (!d)
+                return NULL;
+        if (strncmp(d, DESTINATION_FUNCTION_PREFIX, STRLEN(DESTINATION_FUNCTION_PREFIX)) == 0)
+                return registry_find(reg, d + STRLEN(DESTINATION_FUNCTION_PREFIX))
+                               ? NULL
+                               : "the destination function is not declared";
+        d += STRLEN(DESTINATION_DIRECTORY_PREFIX);
+        n = root ? strlen(root) : 0;
+        if (!root || !(strcmp(root, "/") == 0 || (strncmp(d, root, n) == 0 && (d[n] == '/' || d[n] == 0))))
+                return "the destination directory is not under the allowed root (--destination-root)";
+        if (stat(d, &st) < 0 || !S_ISDIR(st.st_mode))
+                return "the destination directory does not exist";
+        return NULL;
+}
+
+/* Refuses declarations whose destinations cannot be used; repeated, as refusing one may leave
+ * another pointing at nothing. */
+static void declarations_check_destinations(Manager *m, Registry *reg)
+{
+        bool changed = true;
+
+        while (changed) {
+                changed = false;
+                for (size_t k = 0; k < reg->n_functions; k++) {
+                        FunctionConfig *c = reg->functions[k];
+                        const char *key = "on_success",
+                                   *problem = destination_problem(m, reg, c->on_success);
+
+                        if (!problem) {
+                                key = "on_failure";
+                                problem = destination_problem(m, reg, c->on_failure);
+                        }
+                        if (!problem)
+                                continue;
+                        log_error("%s/%s.json: %s: %s (function not loaded)", m->config.functions_dir,
+                                  c->name, key, problem);
+                        function_config_free(c);
+                        memmove(reg->functions + k, reg->functions + k + 1,
+                                (reg->n_functions - k - 1) * sizeof(FunctionConfig *));
+                        reg->n_functions--;
+                        changed = true;
+                        break;
+                }
+        }
+}
+
 int declarations_load(Manager *m)
 {
         _cleanup_(registry_freep) Registry *reg = NULL;
@@ -23,6 +78,7 @@ int declarations_load(Manager *m)
         r = registry_load(m->config.functions_dir, on_config_error, m, &reg);
         if (r < 0)
                 return log_error_errno(r, "Failed to read %s: %m", m->config.functions_dir);
+        declarations_check_destinations(m, reg);
 
         for (ManagedFunction *f = m->functions; f; f = f->next) {
                 const FunctionConfig *c;

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include "docker-json.h"
 #include "log.h"
 #include "options.h"
+#include "registry.h"
 #include "lifetime-cleanup.h"
 #include "manager.h"
 #include "util.h"
@@ -18,6 +18,7 @@
 static ManagerConfig arg_config = {
         .docker_socket = DOCKER_SOCKET_PATH,
         .functions_dir = SYSCONFDIR "/lambdad/functions.d",
+        .destination_root = DESTINATION_ROOT_DEFAULT,
         .implicit_functions = true,
         .publish_loopback = true,
         .start_timeout_usec = 30 * USEC_PER_SEC,
@@ -26,36 +27,6 @@ static ManagerConfig arg_config = {
         .rie_path = LIBEXECDIR "/lambdad/lambda-rie",
 };
 static bool arg_cleanup = false;
-
-/* BYTES[K|M|G|T], powers of 1024; at least one instance's smallest memory limit (128 MiB). */
-static int parse_bytes(const char *s, uint64_t *ret)
-{
-        static const char suffixes[] = "KMGT";
-        unsigned long long v;
-        const char *p;
-        char *end;
-
-        if (!isdigit((unsigned char) s[0]))
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno != 0)
-                return -EINVAL;
-        if (*end) {
-                p = strchr(suffixes, *end);
-                if (!p || end[1])
-                        return -EINVAL;
-                for (long k = 0; k <= p - suffixes; k++) {
-                        if (v > UINT64_MAX / 1024)
-                                return -ERANGE;
-                        v *= 1024;
-                }
-        }
-        if (v < 128ULL << 20)
-                return -ERANGE;
-        *ret = v;
-        return 0;
-}
 
 static void help(void)
 {
@@ -115,6 +86,8 @@ static void help(void)
                "                               (suffix K, M, G or T: powers of 1024); a start past it\n"
                "                               stops idle and frozen instances, least recently used\n"
                "                               first, or waits, then LimitExceeded (default: none)\n"
+               "        --destination-root=DIR directory destinations (on_success, on_failure) must lie\n"
+               "                               under DIR and exist (default " DESTINATION_ROOT_DEFAULT ")\n"
                "        --keep-instances       leave containers running on SIGTERM\n"
                "        --rie-path=PATH        lambda-rie as a file on the engine's host, bound read-only\n"
                "                               into images that do not run it themselves (default\n"
@@ -153,6 +126,7 @@ static int parse_argv(int argc, char *argv[])
                 ARG_NETWORK,
                 ARG_REQUIRE_ENGINE,
                 ARG_MEMORY_BUDGET,
+                ARG_DESTINATION_ROOT,
         };
         static const struct option options[] = {
                 { "cleanup", no_argument, NULL, ARG_CLEANUP },
@@ -172,6 +146,7 @@ static int parse_argv(int argc, char *argv[])
                 { "network", required_argument, NULL, ARG_NETWORK },
                 { "memory-budget", required_argument, NULL, ARG_MEMORY_BUDGET },
                 { "require-engine", no_argument, NULL, ARG_REQUIRE_ENGINE },
+                { "destination-root", required_argument, NULL, ARG_DESTINATION_ROOT },
                 {},
         };
         int c, r;
@@ -214,6 +189,13 @@ static int parse_argv(int argc, char *argv[])
                         if (r < 0)
                                 return r;
                         break;
+                case ARG_DESTINATION_ROOT:
+                        if (!destination_path_is_valid(optarg))
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid --destination-root '%s': an absolute path.",
+                                                       optarg);
+                        arg_config.destination_root = optarg;
+                        break;
                 case ARG_KEEP:
                         arg_config.keep_instances = true;
                         break;
@@ -244,7 +226,7 @@ static int parse_argv(int argc, char *argv[])
                         arg_config.require_engine = true;
                         break;
                 case ARG_MEMORY_BUDGET:
-                        r = parse_bytes(optarg, &arg_config.memory_budget);
+                        r = parse_size(optarg, 128ULL << 20, &arg_config.memory_budget);
                         if (r < 0)
                                 return log_error_errno(
                                         r,

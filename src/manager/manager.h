@@ -25,15 +25,16 @@ typedef struct ManagerConfig {
         const char *functions_dir;
         bool implicit_functions; /* NAME -> NAME:latest for images labelled org.lambdad.function=NAME */
         bool publish_loopback;   /* reach instances on a published 127.0.0.1 port, else the container IP */
-        uint64_t start_timeout_usec; /* create to first answer of the instance */
-        uint64_t wait_timeout_usec;  /* how long Acquire waits at the instance limit */
-        uint64_t exit_idle_usec;     /* exit after this long with no instances and no calls; 0: never */
-        bool keep_instances;         /* leave containers running on SIGTERM */
-        const char *rie_path;        /* lambda-rie on the engine's host, lent to images without one */
-        const char *rie_volume;      /* or: a volume holding lambda-rie (wins over rie_path) */
-        const char *network;         /* instances join it, reached at their address there; "auto": ours */
-        uint64_t memory_budget;      /* bytes for the memory limits of all instances; 0: unbounded */
-        bool require_engine;         /* exit at start when the engine socket cannot be used */
+        uint64_t start_timeout_usec;  /* create to first answer of the instance */
+        uint64_t wait_timeout_usec;   /* how long Acquire waits at the instance limit */
+        uint64_t exit_idle_usec;      /* exit after this long with no instances and no calls; 0: never */
+        bool keep_instances;          /* leave containers running on SIGTERM */
+        const char *rie_path;         /* lambda-rie on the engine's host, lent to images without one */
+        const char *rie_volume;       /* or: a volume holding lambda-rie (wins over rie_path) */
+        const char *network;          /* instances join it, reached at their address there; "auto": ours */
+        uint64_t memory_budget;       /* bytes for the memory limits of all instances; 0: unbounded */
+        bool require_engine;          /* exit at start when the engine socket cannot be used */
+        const char *destination_root; /* directory destinations must lie under it */
 } ManagerConfig;
 
 /* Every engine call but pulls and the event stream. */

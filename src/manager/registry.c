@@ -33,6 +33,8 @@
 #define IDLE_TIMEOUT_SEC_DEFAULT 300U
 #define FREEZE_AFTER_MS_MAX      86400000U
 #define FREEZE_AFTER_MS_DEFAULT  1000U
+#define DESTINATION_PATH_MAX     1000U
+#define DESTINATION_EXPECTED     "{\"function\": NAME} or {\"directory\": \"/ABSOLUTE/PATH\"}"
 
 /* AWS's limit on the size of a function's environment, counted as the names plus the values. */
 #define ENVIRONMENT_SIZE_MAX 4096U
@@ -57,7 +59,8 @@
 #define KEYS_EXPECTED                                                                      \
         "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
         "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
-        "working_directory, user, url"
+        "working_directory, user, url, maximum_retry_attempts, maximum_event_age_sec, "    \
+        "on_success, on_failure"
 #define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
@@ -296,6 +299,54 @@ static int parse_working_directory(json_object *v, char **ret, char **ret_error)
         return *ret ? 0 : -ENOMEM;
 }
 
+bool destination_path_is_valid(const char *path)
+{
+        size_t n = strlen(path);
+
+        /* Absolute and normal, so that the check against the allowed roots cannot be talked around. */
+        if (path[0] != '/' || n > DESTINATION_PATH_MAX || (n > 1 && path[n - 1] == '/') ||
+            strstr(path, "//") || strstr(path, "/./") || strstr(path, "/../") ||
+            (n >= 2 && streq(path + n - 2, "/.")) || (n >= 3 && streq(path + n - 3, "/..")))
+                return false;
+        for (const char *p = path; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+/* {"function": NAME} or {"directory": "/ABSOLUTE/PATH"}, as "function:NAME" or "directory:/PATH". */
+static int parse_destination(const char *key, json_object *v, char **ret, char **ret_error)
+{
+        char got[DESCRIBE_SIZE];
+        json_object *target;
+        const char *s;
+        char *d;
+
+        if (!json_object_is_type(v, json_type_object) || json_object_object_length(v) != 1)
+                return set_error(ret_error, "%s: expected " DESTINATION_EXPECTED ", got %s", key,
+                                 describe_value(v, got));
+        if (json_object_object_get_ex(v, "function", &target)) {
+                if (!json_get_string(target, &s) || !function_name_is_valid(s))
+                        return set_error(ret_error, "%s.function: expected " NAME_EXPECTED ", got %s", key,
+                                         describe_value(target, got));
+                if (asprintf(&d, DESTINATION_FUNCTION_PREFIX "%s", s) < 0)
+                        return -ENOMEM;
+        } else if (json_object_object_get_ex(v, "directory", &target)) {
+                if (!json_get_string(target, &s) || !destination_path_is_valid(s))
+                        return set_error(ret_error,
+                                         "%s.directory: expected an absolute path without '.', '..' or "
+                                         "'//' of at most %u characters, got %s",
+                                         key, DESTINATION_PATH_MAX, describe_value(target, got));
+                if (asprintf(&d, DESTINATION_DIRECTORY_PREFIX "%s", s) < 0)
+                        return -ENOMEM;
+        } else
+                return set_error(ret_error, "%s: expected " DESTINATION_EXPECTED ", got %s", key,
+                                 describe_value(v, got));
+        free(*ret);
+        *ret = d;
+        return 0;
+}
+
 bool container_user_is_valid(const char *user)
 {
         size_t n, colons = 0;
@@ -407,6 +458,8 @@ FunctionConfig *function_config_free(FunctionConfig *f)
         strv_free(f->command);
         free(f->working_directory);
         free(f->user);
+        free(f->on_success);
+        free(f->on_failure);
         url_config_free(f->url);
         free(f);
         return NULL;
@@ -426,6 +479,8 @@ static int function_config_new(const char *name, FunctionConfig **ret)
                 .max_instances = MAX_INSTANCES_DEFAULT,
                 .idle_timeout_usec = IDLE_TIMEOUT_SEC_DEFAULT * USEC_PER_SEC,
                 .freeze_after_usec = FREEZE_AFTER_MS_DEFAULT * USEC_PER_MSEC,
+                .maximum_retry_attempts = LAMBDA_RETRY_ATTEMPTS_MAX,
+                .maximum_event_age_sec = LAMBDA_EVENT_AGE_SEC_MAX,
         };
         f->name = strdup(name);
         f->env = calloc(1, sizeof(char *));
@@ -579,7 +634,17 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                         url_config_free(f->url);
                         f->url = NULL;
                         r = url_config_parse(v, &f->url, ret_error);
-                } else
+                } else if (streq(key, "maximum_retry_attempts"))
+                        r = parse_integer(key, v, 0, LAMBDA_RETRY_ATTEMPTS_MAX, &f->maximum_retry_attempts,
+                                          ret_error);
+                else if (streq(key, "maximum_event_age_sec"))
+                        r = parse_integer(key, v, LAMBDA_EVENT_AGE_SEC_MIN, LAMBDA_EVENT_AGE_SEC_MAX,
+                                          &f->maximum_event_age_sec, ret_error);
+                else if (streq(key, "on_success"))
+                        r = parse_destination(key, v, &f->on_success, ret_error);
+                else if (streq(key, "on_failure"))
+                        r = parse_destination(key, v, &f->on_failure, ret_error);
+                else
                         r = set_error(ret_error, "%s: unknown key, expected one of " KEYS_EXPECTED,
                                       describe_name(key, buf));
                 if (r < 0)
@@ -655,7 +720,9 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
                a->freeze_after_usec == b->freeze_after_usec && a->pull == b->pull &&
                strv_equal(a->entrypoint, b->entrypoint) && strv_equal(a->command, b->command) &&
                streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user) &&
-               url_config_equal(a->url, b->url);
+               url_config_equal(a->url, b->url) && a->maximum_retry_attempts == b->maximum_retry_attempts &&
+               a->maximum_event_age_sec == b->maximum_event_age_sec &&
+               streq_ptr(a->on_success, b->on_success) && streq_ptr(a->on_failure, b->on_failure);
 }
 
 Registry *registry_free(Registry *r)

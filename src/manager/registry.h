@@ -36,6 +36,12 @@
  *     "working_directory": "/app",     at most 1000 characters), each on its own
  *     "user": "993:990",               the user the function runs as, "UID[:GID]" or "NAME[:GROUP]";
  *                                      default 993:990, Lambda's unprivileged sbx_user1051
+ *     "maximum_retry_attempts": 2,     Event invocations: retries after a function error, 0..2
+ *     "maximum_event_age_sec": 21600,  Event invocations: dropped past this age, 60..21600
+ *     "on_success": {"function": "F"}, where a successful Event's record goes: {"function": NAME} or
+ *     "on_failure": {"directory": "/D"} {"directory": "/ABSOLUTE/PATH"}; whether the function is
+ *                                      declared and the directory allowed is checked on load
+ *                                      (declarations.h), not here
  *     "url": {"auth": "NONE"}          a Function URL: see url-config.h; omitted: none (the gateway
  *                                      answers its URL paths 404)
  *   }
@@ -76,12 +82,21 @@ typedef struct FunctionConfig {
         char *user;              /* NULL: CONTAINER_USER_DEFAULT */
         UrlConfig *url;          /* NULL: no Function URL */
         bool implicit;           /* made by the NAME -> NAME:latest convention, not declared in a file */
+        unsigned maximum_retry_attempts;
+        unsigned maximum_event_age_sec;
+        char *on_success; /* "function:NAME" or "directory:/PATH"; NULL: none */
+        char *on_failure;
 } FunctionConfig;
+
+#define DESTINATION_FUNCTION_PREFIX  "function:"
+#define DESTINATION_DIRECTORY_PREFIX "directory:"
 
 bool function_name_is_valid(const char *name);
 bool image_reference_is_valid(const char *image);
 /* A container user as Docker's Config.User takes it: NAME or UID, optionally ":GROUP" or ":GID". */
 bool container_user_is_valid(const char *user);
+/* An absolute path without '.', '..', '//' or a trailing '/', and no control characters. */
+bool destination_path_is_valid(const char *path);
 
 FunctionConfig *function_config_free(FunctionConfig *f);
 DEFINE_TRIVIAL_CLEANUP_FUNC(FunctionConfig *, function_config_free);

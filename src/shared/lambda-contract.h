@@ -26,6 +26,23 @@
 #define LAMBDAD_ERROR_INSTANCE_NOT_FOUND  "org.lambdad.Error.InstanceNotFound"
 #define LAMBDAD_ERROR_CANCELLED           "org.lambdad.Error.Cancelled"
 
+/* GetFunctionConfiguration's keys for asynchronous invocation: u, u, s, s (the destinations as
+ * "function:NAME" or "directory:/PATH", absent when none). */
+#define LAMBDAD_CONFIG_MAXIMUM_RETRY_ATTEMPTS    "MaximumRetryAttempts"
+#define LAMBDAD_CONFIG_MAXIMUM_EVENT_AGE_SECONDS "MaximumEventAgeSeconds"
+#define LAMBDAD_CONFIG_ON_SUCCESS                "OnSuccess"
+#define LAMBDAD_CONFIG_ON_FAILURE                "OnFailure"
+
+/* AWS's bounds and defaults of an asynchronous invocation configuration. */
+#define LAMBDA_RETRY_ATTEMPTS_MAX 2U
+#define LAMBDA_EVENT_AGE_SEC_MIN  60U
+#define LAMBDA_EVENT_AGE_SEC_MAX  21600U
+
+/* The gateway's state (its queue of Event invocations) when systemd's StateDirectory= does not say,
+ * and the root under which directory destinations must lie unless the manager is told otherwise. */
+#define LAMBDAD_GATEWAY_STATE_DIRECTORY "/var/lib/lambdad-gateway"
+#define DESTINATION_ROOT_DEFAULT        LAMBDAD_GATEWAY_STATE_DIRECTORY "/destinations"
+
 /* Lambda's payload limit for synchronous invocations and function responses. */
 #define LAMBDA_PAYLOAD_MAX ((uint64_t) 6 * 1024 * 1024)
 /* ... and for asynchronous (Event) invocations. */

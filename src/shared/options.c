@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "log.h"
 #include "options.h"
 #include "util.h"
@@ -28,5 +33,34 @@ int parse_log_level_option(const char *value)
                         "notice, info or debug.",
                         value);
         log_set_max_level(r);
+        return 0;
+}
+
+int parse_size(const char *s, uint64_t min, uint64_t *ret)
+{
+        static const char suffixes[] = "KMGT";
+        unsigned long long v;
+        const char *p;
+        char *end;
+
+        if (!isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0)
+                return -EINVAL;
+        if (*end) {
+                p = strchr(suffixes, *end);
+                if (!p || end[1])
+                        return -EINVAL;
+                for (long k = 0; k <= p - suffixes; k++) {
+                        if (v > UINT64_MAX / 1024)
+                                return -ERANGE;
+                        v *= 1024;
+                }
+        }
+        if (v < min)
+                return -ERANGE;
+        *ret = v;
         return 0;
 }

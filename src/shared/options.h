@@ -13,3 +13,6 @@ int parse_seconds_option(const char *name, const char *value, uint64_t min, uint
 
 /* --log-level=LEVEL: sets the log level. Logs and returns -errno. */
 int parse_log_level_option(const char *value);
+
+/* BYTES[K|M|G|T], powers of 1024, at least min. -EINVAL, -ERANGE; does not log. */
+int parse_size(const char *s, uint64_t min, uint64_t *ret);

@@ -89,6 +89,8 @@ static const char *const declarations[][2] = {
         { "fuzz.json", "{\"image\": \"fuzz:latest\", \"max_instances\": 2, \"url\": {\"auth\": \"NONE\", "
                        "\"cors\": {\"allow_origins\": [\"*\"]}}}" },
         { "one.json", "{\"image\": \"one:latest\", \"max_instances\": 1, \"user\": \"1000\"}" },
+        { "async.json", "{\"image\": \"async:latest\", \"maximum_retry_attempts\": 0, \"on_failure\": "
+                        "{\"function\": \"one\"}}" },
 };
 
 static char *tmp_dir;

@@ -19,6 +19,9 @@ lambdad_init() {
         IMAGE_PREFIX=lambdad-test-
         FN=$TEST_TMP/functions.d
         mkdir -p "$FN"
+        # Every gateway the test starts keeps its queue of Event invocations here, not in the
+        # machine's /var/lib/lambdad-gateway (which other tests may be using).
+        export STATE_DIRECTORY=$TEST_TMP/gateway-state
         # Whatever a test leaves, the manager (activated by the bus, so not a child of the test)
         # and its containers go with it.
         lib_cleanup "'$MANAGER' --cleanup --docker-socket='$LIB_DOCKER_SOCK' >/dev/null 2>&1"
@@ -66,11 +69,16 @@ none_of() {
         [[ $(ours "$1") -eq 0 ]]
 }
 
-# wait_until WHAT CMD...: until CMD succeeds (20 s at most).
+# wait_until [--timeout=S] WHAT CMD...: until CMD succeeds (20 s at most, or S).
 wait_until() {
-        local what=$1 i
+        local tries=100 what i
+        if [[ $1 == --timeout=* ]]; then
+                tries=$((${1#--timeout=} * 5))
+                shift
+        fi
+        what=$1
         shift
-        for i in $(seq 100); do "$@" && return 0; sleep 0.2; done
+        for ((i = 0; i < tries; i++)); do "$@" && return 0; sleep 0.2; done
         echo "FAIL: timed out waiting for $what" >&2
         return 1
 }

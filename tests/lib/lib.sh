@@ -384,8 +384,9 @@ socket_activate() {
         fi
         (($# > 0)) || lib_fail "socket_activate $addr: no command given"
         local var
-        # The bus, and a sanitized build's options (tools/test.sh), pass on when set.
-        for var in DBUS_SYSTEM_BUS_ADDRESS ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+        # The bus, the gateway's state directory (tests/lib/lambdad.sh), and a sanitized build's
+        # options (tools/test.sh), pass on when set.
+        for var in DBUS_SYSTEM_BUS_ADDRESS STATE_DIRECTORY ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
                 [[ -n ${!var:-} ]] && opts+=(-E "$var")
         done
 

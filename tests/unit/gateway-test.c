@@ -36,7 +36,13 @@ GatewayConfig test_gateway_config(void)
                 .queue_timeout_usec = 5 * USEC_PER_SEC,
                 .upstream_timeout_usec = 5 * USEC_PER_SEC,
                 .max_connections = 16,
-                .max_events = 4,
+                .retry_delay_scale = 0.001,
+                .queue_max_events = 100,
+                .queue_max_bytes = 1 << 20,
+                .queue_function_max_events = 4,
+                .queue_function_max_bytes = 1 << 20,
+                .queue_concurrency = 4,
+                .failed_retention_usec = 60 * USEC_PER_SEC,
         };
 }
 

@@ -23,11 +23,14 @@
 #include <cmocka.h>
 
 #include "gateway-test.h"
+#include "event-queue.h"
 #include "invocation.h"
 #include "lease.h"
+#include "manager-client.h"
 
 static TestInstance instance;
 static Gateway *gw;
+static char state_directory[] = "/tmp/test-invocation-XXXXXX";
 
 /* The fake manager: the ports its next Acquires answer with, and what was given back. */
 static uint16_t grants[8];
@@ -78,6 +81,19 @@ void __wrap_manager_release(Gateway *g, const char *id, bool healthy)
         released_healthy[n_released++] = healthy;
 }
 
+/* Every function has the defaults; the queue is told at once. */
+int __wrap_manager_get_configuration(Gateway *g, const char *function, configuration_handler_t handler,
+                                     void *userdata, sd_bus_slot **ret_slot);
+int __wrap_manager_get_configuration(Gateway *g, const char *function, configuration_handler_t handler,
+                                     void *userdata, sd_bus_slot **ret_slot)
+{
+        AsyncConfiguration c = {};
+
+        async_configuration_done(&c);
+        handler(&c, 0, userdata);
+        return 0;
+}
+
 bool __wrap_manager_client_ready(const Gateway *g);
 bool __wrap_manager_client_ready(const Gateway *g)
 {
@@ -122,7 +138,11 @@ static int group_setup(void **state)
 static int setup_with(GatewayConfig config)
 {
         n_grants = n_granted = n_pumps = n_released = n_paused = n_resumed = 0;
+        (void) snprintf(state_directory, sizeof(state_directory), "/tmp/test-invocation-XXXXXX");
+        assert_non_null(mkdtemp(state_directory));
+        config.state_directory = state_directory;
         assert_int_equal(gateway_new(&gw, &config), 0);
+        assert_int_equal(event_queue_open(gw, &gw->queue), 0);
         assert_int_equal(sd_event_add_defer(gw->event, &grant_source, on_grant, NULL), 0);
         assert_int_equal(sd_event_source_set_enabled(grant_source, SD_EVENT_OFF), 0);
         return 0;
@@ -143,8 +163,12 @@ static int setup_short_timeout(void **state)
 
 static int teardown(void **state)
 {
+        char command[128];
+
         grant_source = sd_event_source_disable_unref(grant_source);
         gw = gateway_free(gw);
+        (void) snprintf(command, sizeof(command), "rm -rf '%s'", state_directory);
+        assert_int_equal(system(command), 0);
         return 0;
 }
 
@@ -433,7 +457,7 @@ static void test_event_and_dry_run(void **state)
         test_response_done(&r);
         assert_int_equal(n_pumps, 0);
 
-        /* Event: 202 at once; they queue (at most max_events) and run without the client. */
+        /* Event: 202 once on disk; they queue (at most 4 of a function here) and run without the client. */
         for (unsigned i = 0; i < 4; i++) {
                 invoke(&tc, "X-Amz-Invocation-Type: Event\r\n", "{\"event\":1}", &r);
                 assert_int_equal(r.status, 202);
@@ -443,15 +467,15 @@ static void test_event_and_dry_run(void **state)
                         memcpy(id, r.value, sizeof(id));
                 test_response_done(&r);
         }
-        assert_int_equal(gw->n_events, 4);
+        assert_int_equal(event_queue_size(gw->queue), 4);
         invoke(&tc, "X-Amz-Invocation-Type: Event\r\n", "{\"event\":1}", &r);
-        test_assert_error(&r, 429, "TooManyRequestsException", "asynchronous");
+        test_assert_error(&r, 429, "TooManyRequestsException", "Rate Exceeded.");
         test_response_done(&r);
 
         /* One instance serves the queue in order. */
         grant(instance.port);
-        RUN_UNTIL(gw, gw->n_invocations == 0);
-        assert_int_equal(gw->n_events, 0);
+        RUN_UNTIL(gw, event_queue_size(gw->queue) == 0);
+        assert_int_equal(gw->n_invocations, 0);
         assert_int_equal(test_instance_requests(&instance) - requests, 4);
         assert_int_equal(n_granted, 1);
         seen = test_instance_last_request(&instance);

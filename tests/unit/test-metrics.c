@@ -389,10 +389,31 @@ static void test_empty(void **state)
         assert_true(value_of(&e, "lambdad_manager_errors_total", "") == 0);
         assert_true(value_of(&e, "lambdad_connections_total", "") == 0);
         assert_true(value_of(&e, "lambdad_connections_evicted_total", "") == 0);
-        assert_int_equal(e.n_families, 9);
+        assert_int_equal(e.n_families, 16);
         assert_string_equal(e.families[family_find(&e, "lambdad_request_duration_seconds")].type,
                             "histogram");
         assert_string_equal(e.families[family_find(&e, "lambdad_in_flight_requests")].type, "gauge");
+        exposition_done(&e);
+        metrics_done(&m);
+}
+
+/* The queue of Event invocations: its gauge, its counters, and the deliveries by kind and condition. */
+static void test_queue(void **state)
+{
+        Metrics m = { .events_queued = 3, .event_retries = 2, .events_expired = 1, .events_failed = 4 };
+        Exposition e;
+
+        m.destination_deliveries[DESTINATION_KIND_DIRECTORY][DESTINATION_RETRIES_EXHAUSTED] = 5;
+        render_and_parse(&m, &e);
+        assert_true(value_of(&e, "lambdad_events_queued", "") == 3);
+        assert_string_equal(e.families[family_find(&e, "lambdad_events_queued")].type, "gauge");
+        assert_true(value_of(&e, "lambdad_event_retries_total", "") == 2);
+        assert_true(value_of(&e, "lambdad_events_expired_total", "") == 1);
+        assert_true(value_of(&e, "lambdad_events_failed_total", "") == 4);
+        assert_true(value_of(&e, "lambdad_event_destination_deliveries_total",
+                             "kind=directory,condition=RetriesExhausted") == 5);
+        assert_true(value_of(&e, "lambdad_event_destination_deliveries_total",
+                             "kind=function,condition=Success") == 0);
         exposition_done(&e);
         metrics_done(&m);
 }
@@ -603,6 +624,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_empty),
+                cmocka_unit_test(test_queue),
                 cmocka_unit_test(test_observe),
                 cmocka_unit_test(test_bucket_bounds),
                 cmocka_unit_test(test_sorted_and_bounded),

@@ -24,7 +24,7 @@
         "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
         "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
         "working_directory, "                                                              \
-        "user, url"
+        "user, url, maximum_retry_attempts, maximum_event_age_sec, on_success, on_failure"
 
 static FunctionConfig *parse_ok(const char *json)
 {
@@ -251,6 +251,45 @@ static void test_invalid_values(void **state)
         /* json-c keeps a \u0000 inside the string; C would read only "hello". */
         expect_error("{\"image\":\"hello\\u0000 --privileged\"}",
                      "image: expected " IMAGE_EXPECTED ", got \"hello\\u0000 --privileged\"");
+}
+
+static void test_async(void **state)
+{
+        _cleanup_(function_config_freep) FunctionConfig *d = parse_ok("{\"image\":\"a\"}");
+        _cleanup_(function_config_freep) FunctionConfig *f = parse_ok(
+                "{\"image\":\"a\",\"maximum_retry_attempts\":0,\"maximum_event_age_sec\":60,"
+                "\"on_success\":{\"function\":\"next\"},\"on_failure\":{\"directory\":\"/var/dlq\"}}");
+
+        assert_int_equal(d->maximum_retry_attempts, 2);
+        assert_int_equal(d->maximum_event_age_sec, 21600);
+        assert_null(d->on_success);
+        assert_null(d->on_failure);
+        assert_int_equal(f->maximum_retry_attempts, 0);
+        assert_int_equal(f->maximum_event_age_sec, 60);
+        assert_string_equal(f->on_success, "function:next");
+        assert_string_equal(f->on_failure, "directory:/var/dlq");
+        assert_false(function_config_equal(d, f));
+
+        expect_error("{\"image\":\"a\",\"maximum_retry_attempts\":3}",
+                     "maximum_retry_attempts: expected an integer from 0 to 2, got 3");
+        expect_error("{\"image\":\"a\",\"maximum_event_age_sec\":59}",
+                     "maximum_event_age_sec: expected an integer from 60 to 21600, got 59");
+        expect_error("{\"image\":\"a\",\"on_success\":\"next\"}",
+                     "on_success: expected {\"function\": NAME} or {\"directory\": \"/ABSOLUTE/PATH\"}, "
+                     "got \"next\"");
+        expect_error("{\"image\":\"a\",\"on_failure\":{\"function\":\"a b\"}}",
+                     "on_failure.function: expected 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_', got "
+                     "\"a b\"");
+        expect_error("{\"image\":\"a\",\"on_failure\":{\"directory\":\"/a/../etc\"}}",
+                     "on_failure.directory: expected an absolute path without '.', '..' or '//' of at most "
+                     "1000 characters, got \"/a/../etc\"");
+        expect_error("{\"image\":\"a\",\"on_failure\":{\"directory\":\"dlq\"}}",
+                     "on_failure.directory: expected an absolute path without '.', '..' or '//' of at most "
+                     "1000 characters, got \"dlq\"");
+        assert_true(destination_path_is_valid("/"));
+        assert_false(destination_path_is_valid("/a/"));
+        assert_false(destination_path_is_valid("/a/.."));
+        assert_false(destination_path_is_valid("/a\nb"));
 }
 
 static void test_missing_image(void **state)
@@ -854,6 +893,7 @@ int main(void)
                 cmocka_unit_test(test_registry_load),
                 cmocka_unit_test(test_registry_load_missing),
                 cmocka_unit_test(test_registry_find),
+                cmocka_unit_test(test_async),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,937 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "event-queue.h"
+#include "invocation.h"
+#include "lambda-contract.h"
+#include "list.h"
+#include "log.h"
+#include "manager-client.h"
+#include "queue-file.h"
+
+/* How long the gateway trusts a function's configuration from the manager. */
+#define CONFIG_TTL_USEC (10 * USEC_PER_SEC)
+#define EVENT_SUFFIX    ".event"
+/* A queue file is its head and a payload of at most 1 MiB (what Event accepts) or a destination
+ * record, which holds a request and a response. */
+#define EVENT_FILE_MAX (LAMBDA_PAYLOAD_MAX + 2 * LAMBDA_EVENT_PAYLOAD_MAX)
+
+typedef struct QueueFunction QueueFunction;
+
+struct QueuedEvent {
+        EventQueue *queue;
+        QueueFunction *function;
+        char id[UUID_STRING_MAX];
+        uint64_t enqueued_usec, due_usec; /* CLOCK_REALTIME */
+        unsigned attempts;                /* that ended in a function error */
+        unsigned throttles;               /* in a row, for the backoff */
+        size_t size;
+        bool running;
+        QueuedEvent *prev, *next;
+};
+
+struct QueueFunction {
+        EventQueue *queue;
+        char name[65];
+        unsigned n_events, n_running;
+        uint64_t bytes;
+        /* From GetFunctionConfiguration, fetched before it runs and trusted for CONFIG_TTL_USEC. */
+        AsyncConfiguration config;
+        uint64_t config_usec;       /* CLOCK_MONOTONIC of the answer; 0: none yet */
+        uint64_t config_retry_usec; /* CLOCK_REALTIME: the manager did not answer; not before this */
+        bool fetching;
+        sd_bus_slot *fetch_slot;
+        QueueFunction *prev, *next;
+};
+
+struct EventQueue {
+        Gateway *gateway;
+        int state_fd, queue_fd, failed_fd, corrupt_fd;
+        QueuedEvent *events, *events_tail; /* oldest first */
+        unsigned n_events;
+        uint64_t bytes;
+        QueueFunction *functions;
+        sd_event_source *timer;
+};
+
+static int open_dir_at(int at, const char *name, int *ret)
+{
+        int fd;
+
+        if (mkdirat(at, name, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        *ret = fd;
+        return 0;
+}
+
+/* name in dir_fd, whole or not at all: a temporary file written and fsync'd, renamed over, and the
+ * directory fsync'd, so that the rename itself survives a crash. */
+static int write_atomic(int dir_fd, const char *name, const char *data, size_t len, mode_t mode)
+{
+        char tmp[PATH_MAX];
+        int fd, r = 0;
+
+        (void) snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0)
+                return -errno;
+        for (size_t done = 0; done < len;) {
+                ssize_t n = write(fd, data + done, len - done);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        break;
+                }
+                done += (size_t) n;
+        }
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        safe_close(fd);
+        if (r == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlinkat(dir_fd, tmp, 0);
+                return r;
+        }
+        return fsync(dir_fd) < 0 ? -errno : 0;
+}
+
+static int read_at(int dir_fd, const char *name, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *data = NULL;
+        struct stat st;
+        size_t done = 0;
+
+        fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode) || (uint64_t) st.st_size > EVENT_FILE_MAX)
+                return -EBADMSG;
+        data = malloc((size_t) st.st_size + 1);
+        if (!data)
+                return -ENOMEM;
+        while (done < (size_t) st.st_size) {
+                ssize_t n = read(fd, data + done, (size_t) st.st_size - done);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                done += (size_t) n;
+        }
+        data[done] = 0;
+        *ret = TAKE_PTR(data);
+        *ret_len = done;
+        return 0;
+}
+
+static void event_file_name(const char *id, char buf[static UUID_STRING_MAX + sizeof(EVENT_SUFFIX)])
+{
+        (void) snprintf(buf, UUID_STRING_MAX + sizeof(EVENT_SUFFIX), "%s" EVENT_SUFFIX, id);
+}
+
+/* ---- functions and their configuration ---- */
+
+static QueueFunction *queue_function_get(EventQueue *q, const char *name)
+{
+        QueueFunction *f;
+
+        for (f = q->functions; f; f = f->next)
+                if (strcmp(f->name, name) == 0)
+                        return f;
+        f = calloc(1, sizeof(QueueFunction));
+        if (!f)
+                return NULL;
+        f->queue = q;
+        (void) snprintf(f->name, sizeof(f->name), "%s", name);
+        LIST_PREPEND(q->functions, f);
+        return f;
+}
+
+static void queue_function_free(EventQueue *q, QueueFunction *f)
+{
+        LIST_REMOVE(q->functions, f);
+        sd_bus_slot_unref(f->fetch_slot);
+        async_configuration_done(&f->config);
+        free(f);
+}
+
+static void queue_function_gc(EventQueue *q, QueueFunction *f)
+{
+        if (f->n_events == 0 && !f->fetching)
+                queue_function_free(q, f);
+}
+
+static bool configuration_fresh(const QueueFunction *f)
+{
+        return f->config_usec > 0 && now_usec(CLOCK_MONOTONIC) - f->config_usec < CONFIG_TTL_USEC;
+}
+
+static void on_configuration(const AsyncConfiguration *c, int error, void *userdata)
+{
+        QueueFunction *f = userdata;
+        EventQueue *q = f->queue;
+
+        f->fetching = false;
+        f->fetch_slot = sd_bus_slot_unref(f->fetch_slot);
+        if (error < 0) {
+                f->config_retry_usec = now_usec(CLOCK_REALTIME) +
+                                       queue_throttle_delay_usec(1, q->gateway->config.retry_delay_scale);
+        } else {
+                async_configuration_done(&f->config);
+                f->config = *c; /* taken */
+                f->config_usec = now_usec(CLOCK_MONOTONIC);
+        }
+        event_queue_kick(q);
+}
+
+static void fetch_configuration(QueueFunction *f)
+{
+        Gateway *g = f->queue->gateway;
+        int r;
+
+        f->fetching = true;
+        r = manager_get_configuration(g, f->name, on_configuration, f, &f->fetch_slot);
+        if (r < 0) {
+                f->fetching = false;
+                f->config_retry_usec =
+                        now_usec(CLOCK_REALTIME) + queue_throttle_delay_usec(1, g->config.retry_delay_scale);
+        }
+}
+
+/* ---- events ---- */
+
+static void update_gauge(EventQueue *q)
+{
+        q->gateway->metrics.events_queued = q->n_events;
+}
+
+static int event_add(EventQueue *q, const QueueRecord *r, QueuedEvent **ret)
+{
+        QueueFunction *f = queue_function_get(q, r->function);
+        QueuedEvent *e;
+
+        if (!f)
+                return -ENOMEM;
+        e = calloc(1, sizeof(QueuedEvent));
+        if (!e) {
+                queue_function_gc(q, f);
+                return -ENOMEM;
+        }
+        e->queue = q;
+        e->function = f;
+        memcpy(e->id, r->id, sizeof(e->id));
+        e->enqueued_usec = r->enqueued_usec;
+        e->due_usec = r->due_usec;
+        e->attempts = r->attempts;
+        e->size = r->payload_len;
+        if (q->events_tail) {
+                q->events_tail->next = e;
+                e->prev = q->events_tail;
+        } else
+                q->events = e;
+        q->events_tail = e;
+        q->n_events++;
+        q->bytes += e->size;
+        f->n_events++;
+        f->bytes += e->size;
+        update_gauge(q);
+        if (ret)
+                *ret = e;
+        return 0;
+}
+
+/* Forgets the event; its file goes too unless it is already gone (or moved aside). */
+static void event_remove(QueuedEvent *e, bool unlink_file)
+{
+        EventQueue *q = e->queue;
+        QueueFunction *f = e->function;
+        char name[UUID_STRING_MAX + sizeof(EVENT_SUFFIX)];
+
+        if (unlink_file) {
+                event_file_name(e->id, name);
+                if (unlinkat(q->queue_fd, name, 0) < 0 && errno != ENOENT)
+                        log_warning_errno(-errno, "Failed to remove queued event %s: %m", e->id);
+        }
+        if (e->prev)
+                e->prev->next = e->next;
+        else
+                q->events = e->next;
+        if (e->next)
+                e->next->prev = e->prev;
+        else
+                q->events_tail = e->prev;
+        q->n_events--;
+        q->bytes -= e->size;
+        f->n_events--;
+        f->bytes -= e->size;
+        if (e->running)
+                f->n_running--;
+        free(e);
+        queue_function_gc(q, f);
+        update_gauge(q);
+}
+
+static int write_event(EventQueue *q, const QueueRecord *r)
+{
+        char name[UUID_STRING_MAX + sizeof(EVENT_SUFFIX)];
+        Buf b = {};
+        int k;
+
+        k = queue_record_format(r, &b);
+        if (k >= 0) {
+                event_file_name(r->id, name);
+                k = write_atomic(q->queue_fd, name, b.data, b.len, 0600);
+        }
+        buf_done(&b);
+        return k;
+}
+
+static int enqueue(EventQueue *q, const char *function, const char *id, const char *payload, size_t len)
+{
+        QueueRecord r = {
+                .payload = payload,
+                .payload_len = len,
+        };
+        int k;
+
+        memcpy(r.id, id, sizeof(r.id));
+        (void) snprintf(r.function, sizeof(r.function), "%s", function);
+        r.enqueued_usec = r.due_usec = now_usec(CLOCK_REALTIME);
+        k = write_event(q, &r);
+        if (k < 0)
+                return k;
+        k = event_add(q, &r, NULL);
+        if (k < 0) {
+                /* On disk, so not lost: the next lifetime runs it. */
+                log_oom();
+                return 0;
+        }
+        event_queue_kick(q);
+        return 0;
+}
+
+int event_queue_accept(EventQueue *q, const char *function, const char *request_id, const char *payload,
+                       size_t payload_len)
+{
+        const GatewayConfig *c = &q->gateway->config;
+        QueueFunction *f;
+
+        for (f = q->functions; f; f = f->next)
+                if (strcmp(f->name, function) == 0)
+                        break;
+        if (f && (f->n_events >= c->queue_function_max_events ||
+                  f->bytes + payload_len > c->queue_function_max_bytes))
+                return -EXFULL;
+        if (q->n_events >= c->queue_max_events || q->bytes + payload_len > c->queue_max_bytes)
+                return -EDQUOT;
+        return enqueue(q, function, request_id, payload, payload_len);
+}
+
+unsigned event_queue_size(const EventQueue *q)
+{
+        return q ? q->n_events : 0;
+}
+
+/* Moves an unreadable file aside, where an operator can look at it. */
+static void move_corrupt(EventQueue *q, const char *name, const char *why)
+{
+        log_warning("Queued event file %s is %s; moved to corrupt/ and skipped.", name, why);
+        q->gateway->metrics.events_corrupt++;
+        if (renameat(q->queue_fd, name, q->corrupt_fd, name) < 0) {
+                log_warning_errno(-errno, "Failed to move %s aside, removing it: %m", name);
+                (void) unlinkat(q->queue_fd, name, 0);
+        }
+}
+
+/* The event's file, read again when its time comes: memory holds only what schedules it. */
+static int event_read(QueuedEvent *e, char **ret_data, QueueRecord *ret)
+{
+        char name[UUID_STRING_MAX + sizeof(EVENT_SUFFIX)];
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        int r;
+
+        event_file_name(e->id, name);
+        r = read_at(e->queue->queue_fd, name, &data, &len);
+        if (r == -ENOENT) {
+                log_info("Queued event %s of '%s' was deleted.", e->id, e->function->name);
+                return r;
+        }
+        if (r >= 0)
+                r = queue_record_parse(data, len, ret);
+        if (r >= 0 && strcmp(ret->id, e->id) != 0)
+                r = -EBADMSG;
+        if (r == -EBADMSG)
+                move_corrupt(e->queue, name, "not a valid queued event");
+        else if (r < 0)
+                log_warning_errno(r, "Failed to read queued event %s: %m", e->id);
+        if (r < 0)
+                return r;
+        *ret_data = TAKE_PTR(data);
+        return 0;
+}
+
+static const char *const condition_names[] = {
+        [DESTINATION_SUCCESS] = "Success",
+        [DESTINATION_RETRIES_EXHAUSTED] = "RetriesExhausted",
+        [DESTINATION_EVENT_AGE_EXCEEDED] = "EventAgeExceeded",
+};
+
+static int write_record_file(int dir_fd, const char *id, const Buf *record)
+{
+        char name[UUID_STRING_MAX + STRLEN(".json")];
+
+        (void) snprintf(name, sizeof(name), "%s.json", id);
+        return write_atomic(dir_fd, name, record->data, record->len, 0640);
+}
+
+/* Hands the record to its destination (or failed/ when there is none for a failure). 0 when it is
+ * somewhere safe and the event may go. */
+static int deliver(EventQueue *q, QueuedEvent *e, const char *destination, DestinationCondition condition,
+                   const Buf *record)
+{
+        Gateway *g = q->gateway;
+        char id[UUID_STRING_MAX];
+        int r = -EINVAL;
+
+        if (destination && strncmp(destination, "function:", STRLEN("function:")) == 0) {
+                uuid_generator_next(&g->ids, id);
+                r = enqueue(q, destination + STRLEN("function:"), id, record->data, record->len);
+                if (r >= 0) {
+                        g->metrics.destination_deliveries[DESTINATION_KIND_FUNCTION][condition]++;
+                        log_info("Event %s of '%s' (%s): record queued for '%s' as %s.", e->id,
+                                 e->function->name, condition_names[condition],
+                                 destination + STRLEN("function:"), id);
+                        return 0;
+                }
+        } else if (destination && strncmp(destination, "directory:", STRLEN("directory:")) == 0) {
+                _cleanup_close_ int fd =
+                        open(destination + STRLEN("directory:"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+                r = fd < 0 ? -errno : write_record_file(fd, e->id, record);
+                if (r >= 0) {
+                        g->metrics.destination_deliveries[DESTINATION_KIND_DIRECTORY][condition]++;
+                        return 0;
+                }
+        } else if (condition == DESTINATION_SUCCESS)
+                return 0;
+        if (destination)
+                log_error_errno(r,
+                                "Failed to deliver the record of event %s of '%s' to %s (%m); keeping it "
+                                "in failed/.",
+                                e->id, e->function->name, destination);
+        if (condition == DESTINATION_SUCCESS)
+                return 0; /* a success is not kept in failed/ */
+
+        r = write_record_file(q->failed_fd, e->id, record);
+        if (r < 0)
+                return log_error_errno(r, "Failed to keep the record of failed event %s of '%s': %m", e->id,
+                                       e->function->name);
+        g->metrics.events_failed++;
+        log_warning("Event %s of '%s' failed (%s, %u attempt(s)); its record is in %s/failed/%s.json.",
+                    e->id, e->function->name, condition_names[condition], e->attempts,
+                    g->config.state_directory, e->id);
+        return 0;
+}
+
+/* The end of the event: its record to where it belongs, then its file goes. */
+static void event_finish(QueuedEvent *e, DestinationCondition condition, unsigned invoke_count,
+                         const QueueOutcome *outcome_in)
+{
+        EventQueue *q = e->queue;
+        Gateway *g = q->gateway;
+        QueueFunction *f = e->function;
+        const char *destination =
+                condition == DESTINATION_SUCCESS ? f->config.on_success : f->config.on_failure;
+        QueueOutcome o = *outcome_in;
+        char arn[256];
+        Buf record = {};
+        int r = 0;
+
+        if (destination || condition != DESTINATION_SUCCESS) {
+                gateway_function_arn(g, f->name, arn, sizeof(arn));
+                o.request_id = e->id;
+                o.function_arn = arn;
+                o.condition = condition_names[condition];
+                o.invoke_count = invoke_count;
+                o.timestamp_usec = now_usec(CLOCK_REALTIME);
+                r = queue_destination_record(&o, &record);
+                if (r >= 0)
+                        r = deliver(q, e, destination, condition, &record);
+                buf_done(&record);
+        }
+        if (r < 0) {
+                /* Nowhere to put it yet: it stays queued and is tried again later. */
+                e->due_usec = now_usec(CLOCK_REALTIME) +
+                              queue_throttle_delay_usec(++e->throttles, g->config.retry_delay_scale);
+                return;
+        }
+        event_remove(e, true);
+}
+
+/* Dropped for age before another attempt. */
+static void event_expire(QueuedEvent *e)
+{
+        _cleanup_free_ char *data = NULL;
+        QueueRecord r;
+        QueueOutcome o = {};
+
+        if (event_read(e, &data, &r) < 0)
+                return event_remove(e, false);
+        e->queue->gateway->metrics.events_expired++;
+        log_info("Event %s of '%s' is past its maximum age after %u attempt(s): dropped.", e->id,
+                 e->function->name, e->attempts);
+        o.request_payload = r.payload;
+        o.request_payload_len = r.payload_len;
+        event_finish(e, DESTINATION_EVENT_AGE_EXCEEDED, e->attempts, &o);
+}
+
+void event_queue_done(QueuedEvent *e, int status, bool function_error, const char *function_error_type,
+                      const char *payload, size_t payload_len, const char *response, size_t response_len)
+{
+        EventQueue *q = e->queue;
+        Gateway *g = q->gateway;
+        QueueFunction *f = e->function;
+        QueuePolicy p = {
+                .maximum_retry_attempts = f->config.maximum_retry_attempts,
+                .maximum_event_age_usec = f->config.maximum_event_age_usec,
+                .delay_scale = g->config.retry_delay_scale,
+        };
+        QueueOutcome o = {
+                .request_payload = payload,
+                .request_payload_len = payload_len,
+                .status = status,
+                .function_error = function_error ? (function_error_type ?: "Unhandled") : NULL,
+                .response = response,
+                .response_len = response_len,
+        };
+        QueueResult result;
+        QueueVerdict v;
+        uint64_t due = 0;
+
+        e->running = false;
+        f->n_running--;
+        event_queue_kick(q);
+        if (status == 0)
+                return; /* never finished (the gateway is exiting): it runs again */
+
+        if (status == 200)
+                result = function_error ? QUEUE_RESULT_FUNCTION_ERROR : QUEUE_RESULT_SUCCESS;
+        else if (status == 429 || status == 503)
+                result = QUEUE_RESULT_THROTTLED;
+        else
+                result = QUEUE_RESULT_FUNCTION_ERROR; /* it may have run: an attempt */
+        if (result != QUEUE_RESULT_FUNCTION_ERROR)
+                o.function_error = NULL;
+
+        v = queue_decide(&p, result, e->attempts, e->throttles, e->enqueued_usec, now_usec(CLOCK_REALTIME),
+                         &due);
+        switch (v) {
+        case QUEUE_VERDICT_RETRY:
+                if (result == QUEUE_RESULT_THROTTLED) {
+                        e->throttles++;
+                        g->metrics.event_throttles++;
+                        e->due_usec = due;
+                        return;
+                }
+                {
+                        QueueRecord r = {
+                                .enqueued_usec = e->enqueued_usec,
+                                .due_usec = due,
+                                .attempts = e->attempts + 1,
+                                .payload = payload,
+                                .payload_len = payload_len,
+                        };
+                        char name[UUID_STRING_MAX + sizeof(EVENT_SUFFIX)];
+                        int k;
+
+                        memcpy(r.id, e->id, sizeof(r.id));
+                        (void) snprintf(r.function, sizeof(r.function), "%s", f->name);
+                        event_file_name(e->id, name);
+                        /* Deleted by the operator while it ran: it stays deleted. */
+                        if (faccessat(q->queue_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                                return event_remove(e, false);
+                        k = write_event(q, &r);
+                        if (k < 0)
+                                log_warning_errno(k, "Failed to record the retry of event %s: %m", e->id);
+                }
+                e->attempts++;
+                e->throttles = 0;
+                e->due_usec = due;
+                g->metrics.event_retries++;
+                log_info("Event %s of '%s' failed (attempt %u); retrying in %.1f s.", e->id, f->name,
+                         e->attempts, (double) (due - now_usec(CLOCK_REALTIME)) / 1e6);
+                return;
+        case QUEUE_VERDICT_SUCCEEDED:
+                return event_finish(e, DESTINATION_SUCCESS, e->attempts + 1, &o);
+        case QUEUE_VERDICT_RETRIES_EXHAUSTED:
+                return event_finish(e, DESTINATION_RETRIES_EXHAUSTED, e->attempts + 1, &o);
+        case QUEUE_VERDICT_AGE_EXCEEDED:
+                g->metrics.events_expired++;
+                return event_finish(e, DESTINATION_EVENT_AGE_EXCEEDED,
+                                    e->attempts + (result == QUEUE_RESULT_FUNCTION_ERROR), &o);
+        }
+}
+
+static void event_start(QueuedEvent *e)
+{
+        _cleanup_free_ char *data = NULL;
+        QueueRecord r;
+        char *payload;
+        int k;
+
+        if (event_read(e, &data, &r) < 0)
+                return event_remove(e, false);
+        payload = malloc(r.payload_len + 1);
+        if (!payload) {
+                log_oom();
+                return;
+        }
+        memcpy(payload, r.payload, r.payload_len);
+        payload[r.payload_len] = 0;
+        e->running = true;
+        e->function->n_running++;
+        k = invocation_run_event(e->queue->gateway, e->function->name, e->id, payload, r.payload_len, e);
+        if (k < 0) {
+                e->running = false;
+                e->function->n_running--;
+                e->due_usec = now_usec(CLOCK_REALTIME) + USEC_PER_SEC;
+        }
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        EventQueue *q = userdata;
+        Gateway *g = q->gateway;
+        uint64_t now = now_usec(CLOCK_REALTIME), next = UINT64_MAX;
+        QueuedEvent *e, *enext;
+
+        if (g->draining)
+                return 0;
+        for (e = q->events; e; e = enext) {
+                QueueFunction *f = e->function;
+                QueuePolicy p = { .maximum_event_age_usec = f->config.maximum_event_age_usec };
+
+                enext = e->next;
+                if (e->running)
+                        continue;
+                if (e->due_usec > now) {
+                        next = MIN(next, e->due_usec);
+                        continue;
+                }
+                if (f->n_running >= g->config.queue_concurrency)
+                        continue; /* kicked when one of them ends */
+                if (!configuration_fresh(f)) {
+                        if (f->fetching)
+                                continue;
+                        if (f->config_retry_usec > now) {
+                                next = MIN(next, f->config_retry_usec);
+                                continue;
+                        }
+                        fetch_configuration(f);
+                        if (!f->fetching)
+                                next = MIN(next, f->config_retry_usec);
+                        continue;
+                }
+                /* Either may end other events (an invocation that fails at once can fail others
+                 * waiting with it): the walk starts over, past what already runs or waits. */
+                if (queue_event_expired(&p, e->enqueued_usec, now))
+                        event_expire(e);
+                else
+                        event_start(e);
+                enext = q->events;
+        }
+        if (next == UINT64_MAX)
+                (void) sd_event_source_set_enabled(q->timer, SD_EVENT_OFF);
+        else {
+                (void) sd_event_source_set_time(q->timer, next);
+                (void) sd_event_source_set_enabled(q->timer, SD_EVENT_ONESHOT);
+        }
+        gateway_update_timers(g);
+        return 0;
+}
+
+void event_queue_kick(EventQueue *q)
+{
+        uint64_t t;
+
+        if (!q)
+                return;
+        if (sd_event_source_get_enabled(q->timer, NULL) > 0 && sd_event_source_get_time(q->timer, &t) >= 0 &&
+            t <= now_usec(CLOCK_REALTIME))
+                return;
+        (void) sd_event_source_set_time(q->timer, 0);
+        (void) sd_event_source_set_enabled(q->timer, SD_EVENT_ONESHOT);
+}
+
+/* ---- start and stop ---- */
+
+static bool name_is_event_file(const char *name, char id[static UUID_STRING_MAX])
+{
+        size_t n = strlen(name);
+
+        if (n != UUID_STRING_MAX - 1 + STRLEN(EVENT_SUFFIX) ||
+            strcmp(name + UUID_STRING_MAX - 1, EVENT_SUFFIX) != 0)
+                return false;
+        memcpy(id, name, UUID_STRING_MAX - 1);
+        id[UUID_STRING_MAX - 1] = 0;
+        return queue_id_is_valid(id);
+}
+
+static int compare_enqueued(const void *a, const void *b)
+{
+        const QueueRecord *x = a, *y = b;
+
+        return x->enqueued_usec < y->enqueued_usec ? -1 : x->enqueued_usec > y->enqueued_usec;
+}
+
+static int load_events(EventQueue *q)
+{
+        _cleanup_free_ QueueRecord *records = NULL;
+        size_t n = 0, cap = 0;
+        DIR *d;
+        struct dirent *de;
+        int fd, r = 0;
+
+        fd = dup(q->queue_fd);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return -errno;
+        }
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *data = NULL;
+                char id[UUID_STRING_MAX];
+                size_t len;
+                QueueRecord rec;
+                int k;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (de->d_name[0] == '.') {
+                        /* A write that never completed: its 202 was never sent. */
+                        (void) unlinkat(q->queue_fd, de->d_name, 0);
+                        continue;
+                }
+                if (!name_is_event_file(de->d_name, id)) {
+                        move_corrupt(q, de->d_name, "not named ID" EVENT_SUFFIX);
+                        continue;
+                }
+                k = read_at(q->queue_fd, de->d_name, &data, &len);
+                if (k == -ENOMEM) {
+                        r = k;
+                        break;
+                }
+                if (k >= 0)
+                        k = queue_record_parse(data, len, &rec);
+                if (k >= 0 && strcmp(rec.id, id) != 0)
+                        k = -EBADMSG;
+                if (k < 0) {
+                        move_corrupt(q, de->d_name,
+                                     k == -EBADMSG ? "not a valid queued event" : "unreadable");
+                        continue;
+                }
+                if (n == cap) {
+                        QueueRecord *nr =
+                                reallocarray(records, MAX(cap * 2, (size_t) 64), sizeof(QueueRecord));
+
+                        if (!nr) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        records = nr;
+                        cap = MAX(cap * 2, (size_t) 64);
+                }
+                rec.payload = NULL; /* not kept: read again when it runs */
+                records[n++] = rec;
+        }
+        closedir(d);
+        if (r < 0)
+                return r;
+        if (n > 0)
+                qsort(records, n, sizeof(QueueRecord), compare_enqueued);
+        for (size_t i = 0; i < n; i++) {
+                r = event_add(q, &records[i], NULL);
+                if (r < 0)
+                        return r;
+        }
+        if (n > 0)
+                log_info("%zu queued event(s) from an earlier lifetime.", n);
+        return 0;
+}
+
+/* Records of failed events are kept for --failed-retention. */
+static void prune_failed(EventQueue *q)
+{
+        uint64_t now = now_usec(CLOCK_REALTIME), retention = q->gateway->config.failed_retention_usec;
+        struct dirent *de;
+        DIR *d;
+        int fd;
+
+        fd = dup(q->failed_fd);
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return;
+        }
+        while ((de = readdir(d))) {
+                struct stat st;
+
+                if (de->d_name[0] == '.' && de->d_name[1] != 0 && strcmp(de->d_name, "..") != 0)
+                        continue;
+                if (fstatat(q->failed_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                if ((uint64_t) st.st_mtime * USEC_PER_SEC + retention < now)
+                        (void) unlinkat(q->failed_fd, de->d_name, 0);
+        }
+        closedir(d);
+}
+
+EventQueue *event_queue_free(EventQueue *q)
+{
+        if (!q)
+                return NULL;
+        while (q->events)
+                event_remove(q->events, false);
+        while (q->functions)
+                queue_function_free(q, q->functions);
+        sd_event_source_disable_unref(q->timer);
+        safe_close(q->state_fd);
+        safe_close(q->queue_fd);
+        safe_close(q->failed_fd);
+        safe_close(q->corrupt_fd);
+        free(q);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(EventQueue *, event_queue_free);
+
+static int open_state(const char *state_directory, int *ret_state, int *ret_queue)
+{
+        _cleanup_close_ int state_fd = -EBADF, queue_fd = -EBADF;
+        int r;
+
+        if (mkdir(state_directory, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        state_fd = open(state_directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (state_fd < 0)
+                return -errno;
+        r = open_dir_at(state_fd, "queue", &queue_fd);
+        if (r < 0)
+                return r;
+        *ret_state = TAKE_FD(state_fd);
+        *ret_queue = TAKE_FD(queue_fd);
+        return 0;
+}
+
+int event_queue_open(Gateway *g, EventQueue **ret)
+{
+        _cleanup_(event_queue_freep) EventQueue *q = NULL;
+        const char *dir = g->config.state_directory;
+        int r;
+
+        q = calloc(1, sizeof(EventQueue));
+        if (!q)
+                return log_oom();
+        q->gateway = g;
+        q->state_fd = q->queue_fd = q->failed_fd = q->corrupt_fd = -EBADF;
+        r = open_state(dir, &q->state_fd, &q->queue_fd);
+        if (r >= 0)
+                r = open_dir_at(q->state_fd, "failed", &q->failed_fd);
+        if (r >= 0)
+                r = open_dir_at(q->state_fd, "corrupt", &q->corrupt_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the state directory %s: %m", dir);
+        r = sd_event_add_time(g->event, &q->timer, CLOCK_REALTIME, 0, 0, on_timer, q);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the queue's timer: %m");
+        (void) sd_event_source_set_description(q->timer, "event-queue");
+        r = load_events(q);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the queued events from %s/queue: %m", dir);
+        prune_failed(q);
+        *ret = TAKE_PTR(q);
+        return 0;
+}
+
+/* ---- the operator's tool ---- */
+
+int event_queue_list(const char *state_directory)
+{
+        _cleanup_close_ int state_fd = -EBADF, queue_fd = -EBADF;
+        struct dirent *de;
+        DIR *d;
+        int r;
+
+        r = open_state(state_directory, &state_fd, &queue_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open %s/queue: %m", state_directory);
+        d = fdopendir(TAKE_FD(queue_fd));
+        if (!d)
+                return log_error_errno(-errno, "Failed to read %s/queue: %m", state_directory);
+        printf("%-36s %-24s %-10s %-8s %s\n", "ID", "FUNCTION", "AGE_SEC", "ATTEMPTS", "BYTES");
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *data = NULL;
+                char id[UUID_STRING_MAX];
+                QueueRecord rec;
+                size_t len;
+
+                if (!name_is_event_file(de->d_name, id))
+                        continue;
+                if (read_at(dirfd(d), de->d_name, &data, &len) < 0 ||
+                    queue_record_parse(data, len, &rec) < 0) {
+                        printf("%-36s (unreadable)\n", id);
+                        continue;
+                }
+                printf("%-36s %-24s %-10" PRIu64 " %-8u %zu\n", rec.id, rec.function,
+                       (now_usec(CLOCK_REALTIME) - MIN(rec.enqueued_usec, now_usec(CLOCK_REALTIME))) /
+                               USEC_PER_SEC,
+                       rec.attempts, rec.payload_len);
+        }
+        closedir(d);
+        return 0;
+}
+
+int event_queue_delete(const char *state_directory, const char *id)
+{
+        _cleanup_close_ int state_fd = -EBADF, queue_fd = -EBADF;
+        char name[UUID_STRING_MAX + sizeof(EVENT_SUFFIX)];
+        int r;
+
+        if (strlen(id) != UUID_STRING_MAX - 1 || !queue_id_is_valid(id))
+                return log_error_errno(-EINVAL, "Invalid event id '%s'.", id);
+        r = open_state(state_directory, &state_fd, &queue_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open %s/queue: %m", state_directory);
+        event_file_name(id, name);
+        if (unlinkat(queue_fd, name, 0) < 0)
+                return log_error_errno(-errno, "Failed to delete event %s: %m", id);
+        (void) fsync(queue_fd);
+        printf("Deleted %s.\n", id);
+        return 0;
+}
