@@ -16,9 +16,11 @@ static void on_config_error(const char *path, const char *message, void *userdat
         log_error("%s: %s (function not loaded)", path, message);
 }
 
-/* Why the destination cannot be used, or NULL when it can: a function must be declared itself, a
- * directory must exist under the allowed root (the gateway writes the records there). */
-static const char *destination_problem(const Manager *m, const Registry *reg, const char *d)
+/* Why the destination cannot be used, or NULL when it can: a function must be declared itself and be
+ * another one (as on AWS: a function of its own would loop), a directory must exist under the allowed
+ * root (the gateway writes the records there). */
+static const char *destination_problem(const Manager *m, const Registry *reg, const char *self,
+                                       const char *d)
 {
         const char *root = m->config.destination_root;
         struct stat st;
@@ -26,10 +28,12 @@ static const char *destination_problem(const Manager *m, const Registry *reg, co
 
         if (!d)
                 return NULL;
-        if (strncmp(d, DESTINATION_FUNCTION_PREFIX, STRLEN(DESTINATION_FUNCTION_PREFIX)) == 0)
-                return registry_find(reg, d + STRLEN(DESTINATION_FUNCTION_PREFIX))
-                               ? NULL
-                               : "the destination function is not declared";
+        if (strncmp(d, DESTINATION_FUNCTION_PREFIX, STRLEN(DESTINATION_FUNCTION_PREFIX)) == 0) {
+                d += STRLEN(DESTINATION_FUNCTION_PREFIX);
+                if (strcmp(d, self) == 0)
+                        return "a function cannot be its own destination";
+                return registry_find(reg, d) ? NULL : "the destination function is not declared";
+        }
         d += STRLEN(DESTINATION_DIRECTORY_PREFIX);
         n = root ? strlen(root) : 0;
         if (!root || !(strcmp(root, "/") == 0 || (strncmp(d, root, n) == 0 && (d[n] == '/' || d[n] == 0))))
@@ -50,11 +54,11 @@ static void declarations_check_destinations(Manager *m, Registry *reg)
                 for (size_t k = 0; k < reg->n_functions; k++) {
                         FunctionConfig *c = reg->functions[k];
                         const char *key = "on_success",
-                                   *problem = destination_problem(m, reg, c->on_success);
+                                   *problem = destination_problem(m, reg, c->name, c->on_success);
 
                         if (!problem) {
                                 key = "on_failure";
-                                problem = destination_problem(m, reg, c->on_failure);
+                                problem = destination_problem(m, reg, c->name, c->on_failure);
                         }
                         if (!problem)
                                 continue;

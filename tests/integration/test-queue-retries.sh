@@ -29,6 +29,7 @@ declare_fn aged echo '"maximum_event_age_sec": 60, "on_failure": {"directory": "
 declare_fn bounded tally '"max_instances": 1'
 # Refused at load, each with its reason in the manager's log.
 declare_fn badfn echo '"on_failure": {"function": "nosuch"}'
+declare_fn selfdest echo '"on_success": {"function": "selfdest"}'
 declare_fn baddir echo '"on_failure": {"directory": "'"$ROOT/missing"'"}'
 declare_fn outside echo '"on_failure": {"directory": "/tmp"}'
 declare_fn relative echo '"on_failure": {"directory": "dlq"}'
@@ -72,6 +73,8 @@ check "the corrupt files are counted" assert_eq 2 "$(metric lambdad_event_files_
 logged() { grep -qF "$1" "$TEST_TMP/dbus.log"; }
 check "undeclared destination function: refused at load" wait_until --timeout=30 "the manager's log" logged \
         "badfn.json: on_failure: the destination function is not declared (function not loaded)"
+check "a function as its own destination: refused (it would loop)" logged \
+        "selfdest.json: on_success: a function cannot be its own destination (function not loaded)"
 check "missing destination directory: refused" logged "baddir.json: on_failure: the destination directory does not exist"
 check "directory outside --destination-root: refused" logged \
         "outside.json: on_failure: the destination directory is not under the allowed root"
