@@ -7,7 +7,9 @@
  * connection, and the answer passed on to the client as it arrives, in Lambda's shapes (function
  * errors as 200 with X-Amz-Function-Error). Event invocations are answered 202 at once and run
  * without a client. InvokeWithResponseStream's answer is the same answer as an event stream
- * (event-stream.h): the payload as a PayloadChunk, then InvokeComplete with the function's error.
+ * (event-stream.h), sent as it comes: each piece of the instance's answer as a PayloadChunk, then
+ * InvokeComplete with the function's error (from lambda-rie's trailer fields when it failed mid-stream,
+ * or the whole error of a function that failed before its first byte) and the log tail.
  */
 
 #include <stdbool.h>
@@ -32,7 +34,9 @@ struct Invocation {
         bool cold;
         bool answering; /* the client has bytes of the answer: a failure now can only close it */
         bool function_error;
-        int status; /* what the client is told */
+        bool events;            /* the answer goes out as events, chunk by chunk, as they come */
+        bool instance_streamed; /* the instance streams its answer (lambda-rie's streaming mode) */
+        int status;             /* what the client is told */
         char *payload;
         size_t payload_len;
         char *client_context;
@@ -40,6 +44,9 @@ struct Invocation {
         uint64_t deadline; /* waiting for an instance ends here */
         Buf answer;        /* the body of an answer that does not say its length up front */
         char *log_result, *executed_version, *function_error_type;
+        char *stream_error_type; /* a function that failed mid-stream: its error type ... */
+        Buf stream_error;        /* ... and its error JSON */
+        uint64_t streamed;       /* payload bytes sent in PayloadChunks */
 
         Invocation *prev, *next; /* Gateway.invocations */
         Invocation *wnext;       /* the function's queue */
