@@ -243,8 +243,7 @@ static void finish_events(Invocation *inv, const char *error_code, const char *e
                 buf_done(&b);
                 return http_conn_close(c->http);
         }
-        http_conn_write(c->http, b.data, b.len);
-        http_conn_finish(c->http, NULL);
+        http_conn_finish(c->http, b.data, b.len, NULL);
         buf_done(&b);
 }
 

@@ -242,7 +242,7 @@ void rie_invocation_stream_end(Rie *rie, const char *error_type, const char *err
         }
         invocation_forget(rie);
         if (c)
-                http_conn_finish(c->http, trailers);
+                http_conn_finish(c->http, NULL, 0, trailers);
         buf_done(&log);
         buf_done(&body);
         buf_done(&decoded);

@@ -277,33 +277,30 @@ void http_conn_end_head_chunked(HttpConn *c)
         /* The head goes out with the first chunk. */
 }
 
-static void write_chunk(HttpConn *c, const void *p, size_t n)
+/* Appends a piece of a chunked (or close-framed) body to the output, without sending it. */
+static int append_chunk(HttpConn *c, const void *p, size_t n)
 {
         int r = 0;
 
         if (n == 0)
-                return;
+                return 0;
         if (!c->eof_framed)
                 r = buf_printf(&c->out, "%zx\r\n", n);
         if (r >= 0)
                 r = buf_append(&c->out, p, n);
         if (r >= 0 && !c->eof_framed)
                 r = buf_append(&c->out, "\r\n", 2);
-        if (r < 0) {
-                log_oom();
-                c->busy = false;
-                return http_conn_close(c);
-        }
-        flush(c);
+        return r;
 }
 
-void http_conn_finish(HttpConn *c, const char *const *trailers)
+void http_conn_finish(HttpConn *c, const void *last, size_t n, const char *const *trailers)
 {
-        int r = 0;
+        int r;
 
         if (!c->streaming || !c->chunked)
                 return;
-        if (!c->eof_framed) {
+        r = append_chunk(c, last, n);
+        if (r >= 0 && !c->eof_framed) {
                 r = buf_append(&c->out, "0\r\n", 3);
                 for (const char *const *t = trailers; r >= 0 && t && t[0]; t += 2)
                         if (t[1] && http_header_value_is_valid(t[1]))
@@ -311,13 +308,12 @@ void http_conn_finish(HttpConn *c, const char *const *trailers)
                 if (r >= 0)
                         r = buf_append(&c->out, "\r\n", 2);
         }
-        if (r < 0) {
-                log_oom();
-                c->busy = false;
-                return http_conn_close(c);
-        }
         c->streaming = c->chunked = false;
         c->busy = false;
+        if (r < 0) {
+                log_oom();
+                return http_conn_close(c);
+        }
         flush(c);
 }
 
@@ -333,8 +329,14 @@ void http_conn_write(HttpConn *c, const void *p, size_t n)
 {
         if (!c->streaming)
                 return;
-        if (c->chunked)
-                return write_chunk(c, p, n);
+        if (c->chunked) {
+                if (append_chunk(c, p, n) < 0) {
+                        log_oom();
+                        c->busy = false;
+                        return http_conn_close(c);
+                }
+                return flush(c);
+        }
         n = (size_t) MIN((uint64_t) n, c->body_left);
         if (buf_append(&c->out, p, n) < 0) {
                 log_oom();

@@ -88,11 +88,12 @@ void http_conn_write(HttpConn *c, const void *p, size_t n);
 
 /* A streamed answer of unknown length: end_head_chunked() ends the head with "Transfer-Encoding:
  * chunked" (a "Trailer" header naming the trailer fields is the owner's), write() sends each piece as a
- * chunk, finish() the last chunk and the trailer fields (NULL-terminated name, value pairs; a value
- * that is NULL or cannot be sent is left out). To an HTTP/1.0 client the body goes unframed, ends at
- * the close, and the trailer fields are dropped. */
+ * chunk, finish() a last piece (n may be 0), the last chunk and the trailer fields (NULL-terminated
+ * name, value pairs; a value that is NULL or cannot be sent is left out), all in one send: the
+ * connection may be gone after it, and is free for its next request. To an HTTP/1.0 client the body goes
+ * unframed, ends at the close, and the trailer fields are dropped. */
 void http_conn_end_head_chunked(HttpConn *c);
-void http_conn_finish(HttpConn *c, const char *const *trailers);
+void http_conn_finish(HttpConn *c, const void *last, size_t n, const char *const *trailers);
 
 /* Stops (true) or resumes reading requests: a streamed request body's consumer lags behind. */
 void http_conn_pause_input(HttpConn *c, bool pause);
