@@ -134,6 +134,9 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
         if (inv->stream && inv->status == 200 && !inv->function_error) {
                 /* InvokeWithResponseStream: the head now, PayloadChunks as the bytes come. */
                 inv->answering = inv->events = true;
+                /* A buffered answer's log tail comes in its head, a streamed one's in its trailers. */
+                if (dup_value(&inv->log_result, head->log_result) < 0)
+                        return -ENOMEM;
                 c = inv->client;
                 http_conn_begin(c->http, 200);
                 http_conn_header(c->http, "Content-Type", "application/vnd.amazon.eventstream");

@@ -615,6 +615,16 @@ static void test_stream_events(void **state)
         grant(instance.port);
         test_client_open(gw, &tc);
 
+        /* A buffered answer: its body as PayloadChunks, its log tail (a header) in InvokeComplete. */
+        test_instance_script_str(
+                &instance, TEST_INSTANCE_ANSWER,
+                "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nX-Amz-Log-Result: bG9n\r\n\r\n{\"a\":1}");
+        stream_exchange(&tc, "X-Amz-Log-Type: Tail\r\n", &r);
+        events_of(&r, &events);
+        assert_string_equal(events.data, "PayloadChunk:{\"a\":1}|InvokeComplete:{\"LogResult\":\"bG9n\"}|");
+        buf_clear(&events);
+        test_response_done(&r);
+
         /* Each piece of the instance's answer as a PayloadChunk, then InvokeComplete. */
         test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
                                  STREAMED_HEAD "6\r\nchunk0\r\n6\r\nchunk1\r\n0\r\n\r\n");
