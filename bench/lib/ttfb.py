@@ -61,8 +61,8 @@ for _ in range(runs):
         result[mode].append(once(s, f, paths[mode]))
 for mode in ("streamed", "buffered"):
     ok = [r for r in result[mode] if r["status"] == 200]
-    result[mode + "_ttfb_p50_ms"] = statistics.median(r["ttfb_ms"] for r in ok) if ok else None
-    result[mode + "_total_p50_ms"] = statistics.median(r["total_ms"] for r in ok) if ok else None
+    result[mode + "_ttfb_p50_ms"] = round(statistics.median(r["ttfb_ms"] for r in ok), 2) if ok else None
+    result[mode + "_total_p50_ms"] = round(statistics.median(r["total_ms"] for r in ok), 2) if ok else None
 a, b = result["streamed_ttfb_p50_ms"], result["buffered_ttfb_p50_ms"]
 result["ttfb_ratio"] = round(a / b, 3) if a and b else None
 print(json.dumps(result))
