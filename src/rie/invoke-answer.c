@@ -247,21 +247,3 @@ void rie_invocation_stream_end(Rie *rie, const char *error_type, const char *err
         buf_done(&body);
         buf_done(&decoded);
 }
-
-int rie_on_timeout(LoopSource *s, void *userdata)
-{
-        Rie *rie = userdata;
-        Buf b = {};
-
-        if (rie->rt.phase == INVOKE_NONE)
-                return 0;
-
-        rie_function_log(rie, "%s Task timed out after %u.00 seconds", rie->inv.id,
-                         rie->settings.timeout_sec);
-        (void) lambda_timeout_error_json(&b, rie->inv.id, rie->settings.timeout_sec);
-        /* Report first, while the process still shows its memory use; then kill it. */
-        rie_invocation_complete(rie, 200, true, b.data ?: "", b.len);
-        buf_done(&b);
-        rie_bootstrap_kill(rie);
-        return 0;
-}

@@ -88,7 +88,7 @@ void rie_drain_function_output(Rie *rie);
 int rie_on_function_output(LoopSource *s, int fd, uint32_t revents, void *userdata);
 void rie_log_report(Rie *rie);
 
-/* invoke-answer.c: answers to the invoker and to the runtime. */
+/* invoke-answer.c: answers to the invoker (whole or streamed) and to the runtime. */
 void rie_reply_json(RieConn *c, int status, const char *error_type, const Buf *json);
 void rie_invoke_reply_error(RieConn *c, int status, const char *type, const char *message,
                             const char *reason);
@@ -100,7 +100,6 @@ void rie_invocation_stream_begin(Rie *rie, RieConn *source);
 void rie_invocation_stream_write(Rie *rie, const char *p, size_t n);
 void rie_invocation_stream_end(Rie *rie, const char *error_type, const char *error_body_base64);
 void rie_invocation_client_drained(Rie *rie);
-int rie_on_timeout(LoopSource *s, void *userdata);
 
 /* bootstrap.c: the function's bootstrap process. */
 int rie_bootstrap_start(Rie *rie);

@@ -2,7 +2,8 @@
 
 /*
  * rie.c: lambda-rie's server core: the two listening sockets and their connections (handed to the
- * invoke endpoint or the Runtime API by kind), signals (exit, and reaping the bootstrap), and setup.
+ * invoke endpoint or the Runtime API by kind), the invocation timeout, signals (exit, and reaping
+ * the bootstrap), and setup.
  */
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "lambda-contract.h"
+#include "lambda-error.h"
 #include "list.h"
 #include "log.h"
 #include "rie-server.h"
@@ -39,6 +41,25 @@ static const HttpLimits runtime_limits = {
         .max_headers = HTTP_MAX_HEADERS,
         .max_body = LAMBDA_RUNTIME_RESPONSE_MAX,
 };
+
+/* The invocation overran its timeout. */
+static int on_timeout(LoopSource *s, void *userdata)
+{
+        Rie *rie = userdata;
+        Buf b = {};
+
+        if (rie->rt.phase == INVOKE_NONE)
+                return 0;
+
+        rie_function_log(rie, "%s Task timed out after %u.00 seconds", rie->inv.id,
+                         rie->settings.timeout_sec);
+        (void) lambda_timeout_error_json(&b, rie->inv.id, rie->settings.timeout_sec);
+        /* Report first, while the process still shows its memory use; then kill it. */
+        rie_invocation_complete(rie, 200, true, b.data ?: "", b.len);
+        buf_done(&b);
+        rie_bootstrap_kill(rie);
+        return 0;
+}
 
 static int on_signal(LoopSource *s, int fd, uint32_t revents, void *userdata)
 {
@@ -253,7 +274,7 @@ int rie_new(Rie **ret, RieConfig *config)
         r = loop_add_io(rie->loop, &rie->signal_source, rie->signal_fd, EPOLLIN, on_signal, rie);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
-        r = loop_add_timer(rie->loop, &rie->timeout_source, 0, rie_on_timeout, rie);
+        r = loop_add_timer(rie->loop, &rie->timeout_source, 0, on_timeout, rie);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the invocation timer: %m");
 
