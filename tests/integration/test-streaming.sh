@@ -10,7 +10,7 @@
 # apart): its chunks arrive in order, as written (client-side timestamps: the first well before the
 # last and before InvokeComplete), a failure mid-stream reaches InvokeComplete after the chunks
 # written before it, and Invoke of it gets the whole answer (or its error). Real gateway and
-# manager, a real dockerd. About 45 s here (plus minutes the first time aws-lambda-ric is built).
+# manager, a real dockerd. About 100 s here (plus minutes the first time aws-lambda-ric is built).
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
