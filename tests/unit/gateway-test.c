@@ -128,7 +128,8 @@ static size_t chunked_length(const char *p, size_t n, Buf *body)
         size_t off = 0;
 
         for (;;) {
-                const char *eol = memmem(p + off, n - off, "\r\n", 2);
+                /* Bounded searches: see response_length(). */
+                const char *eol = memmem(p + off, MIN(n - off, (size_t) 64), "\r\n", 2);
                 unsigned long long size;
 
                 if (!eol)
@@ -137,9 +138,10 @@ static size_t chunked_length(const char *p, size_t n, Buf *body)
                 off = (size_t) (eol - p) + 2;
                 if (size == 0) {
                         /* Trailer fields, up to the empty line. */
-                        const char *end = off + 2 <= n && memcmp(p + off, "\r\n", 2) == 0
-                                                  ? p + off - 2
-                                                  : memmem(p + off, n - off, "\r\n\r\n", 4);
+                        const char *end =
+                                off + 2 <= n && memcmp(p + off, "\r\n", 2) == 0
+                                        ? p + off - 2
+                                        : memmem(p + off, MIN(n - off, (size_t) 65536), "\r\n\r\n", 4);
 
                         return end ? (size_t) (end - p) + 4 : 0;
                 }
@@ -151,7 +153,8 @@ static size_t chunked_length(const char *p, size_t n, Buf *body)
         }
 }
 
-/* The length of the first response in b, when it is whole; 0 otherwise. */
+/* The length of the first response in b, when it is whole; 0 otherwise. Searches only the head: a
+ * sanitizer's string functions take time in the length of all of b, which may be 20 MiB. */
 static size_t response_length(const Buf *b, size_t *ret_head_len, bool *ret_chunked)
 {
         const char *end, *cl;
@@ -161,11 +164,11 @@ static size_t response_length(const Buf *b, size_t *ret_head_len, bool *ret_chun
 
         if (!b->data)
                 return 0;
-        end = strstr(b->data, "\r\n\r\n");
+        end = memmem(b->data, MIN(b->len, (size_t) 65536), "\r\n\r\n", 4);
         if (!end)
                 return 0;
         head_len = (size_t) (end - b->data) + 4;
-        for (cl = b->data; (cl = strstr(cl, "\r\n")) && cl < end; cl += 2) {
+        for (cl = b->data; (cl = memmem(cl, (size_t) (end + 2 - cl), "\r\n", 2)) && cl < end; cl += 2) {
                 if (strncasecmp(cl + 2, "Content-Length:", 15) == 0)
                         body_len = strtoull(cl + 2 + 15, NULL, 10);
                 if (strncasecmp(cl + 2, "Transfer-Encoding: chunked\r\n", 28) == 0)

@@ -144,6 +144,16 @@ static int setup_short_timeout(void **state)
         return setup_with(config);
 }
 
+/* For 20 MiB through the gateway, which a sanitized build takes seconds for. */
+static int setup_long_timeout(void **state)
+{
+        GatewayConfig config = test_gateway_config();
+
+        config.upstream_timeout_usec = 120 * USEC_PER_SEC;
+        config.request_timeout_usec = 120 * USEC_PER_SEC;
+        return setup_with(config);
+}
+
 static int teardown(void **state)
 {
         grant_source = sd_event_source_disable_unref(grant_source);
@@ -551,9 +561,11 @@ static void test_backpressure(void **state)
         free(answer);
 }
 
-/* The events of an event-stream body, as "TYPE:PAYLOAD|..." (payloads are text here). */
-static void events_of(const TestResponse *r, Buf *ret)
+/* The events of an event-stream body, as "TYPE:PAYLOAD|..." (payloads are text here), and how many
+ * payload bytes the PayloadChunks carried (ret_payload may be NULL). */
+static void events_of(const TestResponse *r, Buf *ret, size_t *ret_payload)
 {
+        size_t payload = 0;
         const unsigned char *p = (const unsigned char *) r->body;
         size_t left = r->body_len;
 
@@ -566,9 +578,12 @@ static void events_of(const TestResponse *r, Buf *ret)
                 while (h < hend) {
                         size_t nlen = h[0], vlen = (size_t) h[nlen + 2] << 8 | h[nlen + 3];
 
-                        if (nlen == 11 && memcmp(h + 1, ":event-type", 11) == 0)
+                        if (nlen == 11 && memcmp(h + 1, ":event-type", 11) == 0) {
                                 assert_true(buf_printf(ret, "%.*s:", (int) vlen,
                                                        (const char *) h + nlen + 4) >= 0);
+                                if (vlen == 12 && memcmp(h + nlen + 4, "PayloadChunk", 12) == 0)
+                                        payload += total - hlen - 16;
+                        }
                         h += 1 + nlen + 1 + 2 + vlen;
                 }
                 assert_int_equal(buf_append(ret, hend, total - hlen - 16), 0);
@@ -578,6 +593,8 @@ static void events_of(const TestResponse *r, Buf *ret)
         }
         assert_int_equal(left, 0);
         assert_int_equal(buf_append(ret, "", 1), 0);
+        if (ret_payload)
+                *ret_payload = payload;
 }
 
 static void stream_exchange(TestClient *tc, const char *extra_headers, TestResponse *r)
@@ -620,7 +637,7 @@ static void test_stream_events(void **state)
                 &instance, TEST_INSTANCE_ANSWER,
                 "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nX-Amz-Log-Result: bG9n\r\n\r\n{\"a\":1}");
         stream_exchange(&tc, "X-Amz-Log-Type: Tail\r\n", &r);
-        events_of(&r, &events);
+        events_of(&r, &events, NULL);
         assert_string_equal(events.data, "PayloadChunk:{\"a\":1}|InvokeComplete:{\"LogResult\":\"bG9n\"}|");
         buf_clear(&events);
         test_response_done(&r);
@@ -632,7 +649,7 @@ static void test_stream_events(void **state)
         assert_int_equal(r.status, 200);
         assert_header(&r, "Content-Type", "application/vnd.amazon.eventstream");
         assert_header(&r, "Transfer-Encoding", "chunked");
-        events_of(&r, &events);
+        events_of(&r, &events, NULL);
         assert_non_null(strstr(events.data, "PayloadChunk:chunk0"));
         assert_non_null(strstr(events.data, "chunk1|InvokeComplete:{}|"));
         buf_clear(&events);
@@ -641,7 +658,7 @@ static void test_stream_events(void **state)
         /* A function that fails mid-stream: the chunks it wrote, then its error and the log tail. */
         test_instance_script_str(&instance, TEST_INSTANCE_ANSWER, FAILED_MID_STREAM);
         stream_exchange(&tc, "X-Amz-Log-Type: Tail\r\n", &r);
-        events_of(&r, &events);
+        events_of(&r, &events, NULL);
         assert_string_equal(
                 events.data,
                 "PayloadChunk:chunk0|InvokeComplete:{\"ErrorCode\":\"Error\",\"ErrorDetails\":"
@@ -655,7 +672,7 @@ static void test_stream_events(void **state)
                                  STREAMED_HEAD "0\r\nLambda-Runtime-Function-Error-Type: Oops\r\n"
                                                "Lambda-Runtime-Function-Error-Body: !!\r\n\r\n");
         stream_exchange(&tc, NULL, &r);
-        events_of(&r, &events);
+        events_of(&r, &events, NULL);
         assert_non_null(strstr(events.data, "InvokeComplete:{\"ErrorCode\":\"Oops\",\"ErrorDetails\":"));
         assert_non_null(strstr(events.data, "streamed response failed"));
         buf_clear(&events);
@@ -689,6 +706,7 @@ static void test_stream_broken(void **state)
         TestClient tc;
         TestResponse r;
         Buf events = {}, big = {};
+        size_t payload;
 
         test_client_open(gw, &tc);
 
@@ -706,7 +724,7 @@ static void test_stream_broken(void **state)
         grant(instance.port);
         stream_exchange(&tc, NULL, &r);
         assert_int_equal(r.status, 200);
-        events_of(&r, &events);
+        events_of(&r, &events, NULL);
         assert_non_null(strstr(events.data,
                                "PayloadChunk:chunk0|InvokeComplete:{\"ErrorCode\":\"ServiceException\""));
         assert_non_null(strstr(events.data, "malformed"));
@@ -718,7 +736,7 @@ static void test_stream_broken(void **state)
         test_instance_script_str(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, STREAMED_HEAD "6\r\nchunk0\r\n");
         grant(instance.port);
         stream_exchange(&tc, NULL, &r);
-        events_of(&r, &events);
+        events_of(&r, &events, NULL);
         assert_non_null(strstr(events.data, "cut short"));
         buf_clear(&events);
         test_response_done(&r);
@@ -736,17 +754,8 @@ static void test_stream_broken(void **state)
         test_instance_script(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, big.data, big.len);
         grant(instance.port);
         stream_exchange(&tc, NULL, &r);
-        events_of(&r, &events);
-        {
-                size_t payload = 0;
-                const char *e = events.data;
-
-                while ((e = strstr(e, "PayloadChunk:"))) {
-                        e += 13;
-                        payload += strspn(e, "x");
-                }
-                assert_int_equal(payload, LAMBDA_STREAM_RESPONSE_MAX);
-        }
+        events_of(&r, &events, &payload);
+        assert_int_equal(payload, LAMBDA_STREAM_RESPONSE_MAX);
         assert_non_null(
                 strstr(events.data, "InvokeComplete:{\"ErrorCode\":\"Function.ResponseSizeTooLarge\""));
         test_response_done(&r);
@@ -769,7 +778,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_client_leaves_waiting, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stream_events, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_stream_broken, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stream_broken, setup_long_timeout, teardown),
         };
         return cmocka_run_group_tests(tests, group_setup, NULL);
 }
