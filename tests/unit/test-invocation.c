@@ -11,7 +11,7 @@
  * invocations, clients that leave, and reading paused while the client lags behind.
  * InvokeWithResponseStream: an instance's streamed answer as PayloadChunk events and InvokeComplete
  * (with the error and log tail of its trailer fields), its limit, malformed framing after the first
- * event, and Invoke of a function that streams.
+ * event, reading paused while the client lags, and Invoke of a function that streams.
  */
 
 #include <errno.h>
@@ -313,17 +313,17 @@ static void assert_bad_answer(TestClient *tc, TestInstanceMode mode, const char 
         assert_null(gw->functions);
 }
 
-static char *oversized_chunked(size_t *ret_len)
+/* A chunked answer: head, then n chunks of 64 KiB, each the 8 bytes of fill over and over. */
+static char *chunked_answer(const char *head, size_t n, const char *fill, size_t *ret_len)
 {
-        static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-        size_t chunk = 64 * 1024, n = (size_t) (LAMBDA_RUNTIME_RESPONSE_MAX / chunk) + 4;
+        size_t chunk = 64 * 1024;
         Buf b = {};
 
         assert_int_equal(buf_append_str(&b, head), 0);
         for (size_t i = 0; i < n; i++) {
                 assert_true(buf_printf(&b, "%zx\r\n", chunk) >= 0);
                 for (size_t k = 0; k < chunk; k += 8)
-                        assert_int_equal(buf_append(&b, "\"xxxxxx\"", 8), 0);
+                        assert_int_equal(buf_append(&b, fill, 8), 0);
                 assert_int_equal(buf_append(&b, "\r\n", 2), 0);
         }
         assert_int_equal(buf_append_str(&b, "0\r\n\r\n"), 0);
@@ -338,7 +338,9 @@ static void test_bad_answers(void **state)
         static const char too_long[] = "HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n{";
         TestClient tc;
         size_t len;
-        char *big = oversized_chunked(&len);
+        char *big =
+                chunked_answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                               (size_t) (LAMBDA_RUNTIME_RESPONSE_MAX / (64 * 1024)) + 4, "\"xxxxxx\"", &len);
 
         test_client_open(gw, &tc);
         assert_bad_answer(&tc, TEST_INSTANCE_ANSWER_AND_CLOSE, garbage, STRLEN(garbage), 502, "malformed");
@@ -705,8 +707,9 @@ static void test_stream_broken(void **state)
         static const char garbage[] = "HTTP/1.1 abc\r\n\r\n";
         TestClient tc;
         TestResponse r;
-        Buf events = {}, big = {};
-        size_t payload;
+        Buf events = {};
+        size_t payload, len;
+        char *big;
 
         test_client_open(gw, &tc);
 
@@ -743,15 +746,8 @@ static void test_stream_broken(void **state)
         assert_released_unhealthy(3, 3);
 
         /* Past 20 MiB: exactly 20 MiB of PayloadChunks, then Function.ResponseSizeTooLarge. */
-        assert_int_equal(buf_append_str(&big, STREAMED_HEAD), 0);
-        for (size_t i = 0; i < 21 * 16; i++) {
-                assert_true(buf_printf(&big, "%x\r\n", 64 * 1024) >= 0);
-                for (size_t k = 0; k < 64 * 1024; k += 8)
-                        assert_int_equal(buf_append(&big, "xxxxxxxx", 8), 0);
-                assert_int_equal(buf_append(&big, "\r\n", 2), 0);
-        }
-        assert_int_equal(buf_append_str(&big, "0\r\n\r\n"), 0);
-        test_instance_script(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, big.data, big.len);
+        big = chunked_answer(STREAMED_HEAD, 21 * 16, "xxxxxxxx", &len);
+        test_instance_script(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, big, len);
         grant(instance.port);
         stream_exchange(&tc, NULL, &r);
         events_of(&r, &events, &payload);
@@ -761,7 +757,42 @@ static void test_stream_broken(void **state)
         test_response_done(&r);
         assert_false(tc.eof);
         buf_done(&events);
-        buf_done(&big);
+        free(big);
+        test_client_close(&tc);
+}
+
+static void test_stream_backpressure(void **state)
+{
+        size_t n = 64, payload, len;
+        TestClient tc;
+        TestResponse r;
+        Buf events = {};
+        char *request = NULL, *answer;
+
+        /* 4 MiB streamed to a client that does not read: reading from the instance pauses, and
+         * resumes as the client takes the events, which arrive whole. */
+        answer = chunked_answer(STREAMED_HEAD, n, "yyyyyyyy", &len);
+        test_instance_script(&instance, TEST_INSTANCE_ANSWER, answer, len);
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        test_client_pause(&tc, true);
+        assert_true(asprintf(&request,
+                             "POST /2021-11-15/functions/hello/response-streaming-invocations HTTP/1.1\r\n"
+                             "Host: gateway\r\nContent-Length: 2\r\n\r\n{}") > 0);
+        test_client_send(&tc, request);
+        RUN_UNTIL(gw, n_paused > 0);
+        test_client_pause(&tc, false);
+        test_client_response(gw, &tc, &r);
+        events_of(&r, &events, &payload);
+        assert_int_equal(payload, n * 64 * 1024);
+        assert_non_null(strstr(events.data + events.len - 40, "|InvokeComplete:{}|"));
+        assert_true(n_resumed > 0);
+        test_response_done(&r);
+        RUN_UNTIL(gw, gw->n_invocations == 0);
+        assert_int_equal(n_released, 0);
+        free(request);
+        free(answer);
+        buf_done(&events);
         test_client_close(&tc);
 }
 
@@ -779,6 +810,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stream_events, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stream_broken, setup_long_timeout, teardown),
+                cmocka_unit_test_setup_teardown(test_stream_backpressure, setup, teardown),
         };
         return cmocka_run_group_tests(tests, group_setup, NULL);
 }
