@@ -4,10 +4,13 @@
 # POSTs a body to an HTTP/1.1 URL and reads the answer off the socket itself, so that nothing buffers
 # it: prints JSON with the status, the headers, each piece of the body as it arrived with its time
 # since the request went out (the chunks of a chunked answer, as the peer framed them), the trailer
-# fields, and whether the framing was complete.
+# fields, and whether the framing was complete. With LAG_S and LAG_PID in the environment, it waits
+# LAG_S seconds after the head before reading on (a slow client), then notes the peak memory (VmHWM,
+# kB) of process LAG_PID as "lag_hwm_kb".
 # Usage: chunked-read.py URL BODY [HEADER: VALUE ...]
 
 import json
+import os
 import socket
 import sys
 import time
@@ -39,7 +42,11 @@ def fields():
 
 status = int(line().split()[1])
 headers = fields()
-chunks, trailers, complete = [], {}, False
+chunks, trailers, complete, hwm = [], {}, False, None
+if os.environ.get("LAG_S"):
+    time.sleep(float(os.environ["LAG_S"]))
+    with open(f"/proc/{os.environ['LAG_PID']}/status") as st:
+        hwm = next(int(l.split()[1]) for l in st if l.startswith("VmHWM:"))
 if headers.get("transfer-encoding", "").lower() == "chunked":
     while True:
         size_line = line()
@@ -58,4 +65,4 @@ else:
     chunks.append({"t": round(time.monotonic() - start, 3), "data": data.decode("latin-1")})
     complete = True
 print(json.dumps({"status": status, "headers": headers, "chunks": chunks, "trailers": trailers,
-                  "complete": complete}))
+                  "complete": complete, "lag_hwm_kb": hwm}))

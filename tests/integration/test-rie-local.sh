@@ -4,7 +4,9 @@
 # lambda-rie on the host, no container engine: the Runtime API contract and every flaw of AWS's
 # emulator that lambda-rie fixes (function errors, timeouts, a second concurrent invocation,
 # crashes, init errors, payload limits), driven by real HTTP over loopback against shell
-# bootstraps that speak the Runtime API with curl.
+# bootstraps that speak the Runtime API with curl; and its streaming mode, against a runtime that
+# speaks it as aws-lambda-ric does (stream-runtime.py): chunks passed on as written, errors, timeouts,
+# cut or malformed streams and the 20 MiB limit in trailers, backpressure on a slow invoker.
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 lib_init rie-local
@@ -332,6 +334,16 @@ check "streaming: the runtime serves the next invocation" assert_eq "chunk 0 chu
         "$(sjson "$out" '" ".join(c["data"].strip() for c in d["chunks"])')" "chunks"
 check "streaming: the Runtime API accepted the streamed responses (202)" bash -c \
         "grep -q 'runtime api answered: HTTP/1.1 202' '$TEST_TMP/stream.log'"
+
+# A slow invoker: lambda-rie stops reading the runtime (which sends 16 MiB as fast as it can) while
+# 256 KiB wait, so its peak memory stays far below the stream's size.
+start_rie streamlag /usr/bin/python3 "$(source_dir)/tests/integration/stream-runtime.py"
+lag=$(LAG_S=1.5 LAG_PID=$PID_streamlag sread '{"chunks":16,"size":1048576}' | python3 -c 'import json, sys; d = json.load(sys.stdin)
+print(sum(len(c["data"]) for c in d["chunks"]), d["complete"], d["lag_hwm_kb"])')
+check "streaming: a slow invoker gets the whole stream" assert_eq "16777216 True" "${lag% *}" "stream"
+check "streaming: backpressure: lambda-rie's peak memory stays under 8 MiB for a 16 MiB stream" \
+        bash -c "(( ${lag##* } < 8192 ))"
+echo "# lambda-rie VmHWM with a slow invoker of a 16 MiB stream: ${lag##* } kB" >&2
 
 # ---- eager init
 start_rie eager --eager-init "$TEST_TMP/bootstrap"
