@@ -18,6 +18,7 @@
 #include "log.h"
 #include "manager-client.h"
 #include "route.h"
+#include "url-call.h"
 
 static const HttpLimits client_limits = {
         .max_url = 8192,
@@ -133,7 +134,7 @@ static bool host_is_valid(const HttpRequest *req)
         return n <= 1;
 }
 
-static int check_auth(ClientConn *c, const Route *route)
+int client_check_auth(ClientConn *c, const char *function)
 {
         static const char *const types[] = {
                 [AUTH_MISSING] = "MissingAuthenticationTokenException",
@@ -144,7 +145,6 @@ static int check_auth(ClientConn *c, const Route *route)
         Gateway *g = c->gateway;
         _cleanup_free_ char *principal = NULL;
         const char *message = NULL;
-        const char *function = route->type == ROUTE_INVOKE ? route->function : NULL;
         int r;
 
         if (!g->config.auth)
@@ -182,13 +182,20 @@ static void on_request(HttpConn *h)
                 return client_reply_error(c, NULL, NULL, 400, NULL,
                                           "An HTTP/1.1 request must carry exactly one valid Host header.",
                                           NULL);
+        r = route_function_url(http_request_url(&h->req), http_request_header(&h->req, "Host"), &route,
+                               &status, &message);
+        if (r == 0)
+                return url_call_handle(c, &route);
+        if (r != -ENOENT)
+                return client_reply_error(c, NULL, NULL, status, "InvalidRequestContentException",
+                                          message ?: "Bad request.", NULL);
         r = route_parse(http_request_method(&h->req), http_request_url(&h->req), &route, &status, &message);
         if (r < 0)
                 return client_reply_error(c, NULL, NULL, status, route_error_type(r),
                                           message ?: "Bad request.", NULL);
         if (route.type == ROUTE_HEALTHZ)
                 return client_reply_plain(c, 200, "application/json", "{\"status\":\"ok\"}", 15);
-        if (check_auth(c, &route) < 0)
+        if (client_check_auth(c, route.type == ROUTE_INVOKE ? route.function : NULL) < 0)
                 return;
 
         if ((route.type == ROUTE_LIST_FUNCTIONS || route.type == ROUTE_INVOKE) && !manager_client_ready(g))
@@ -292,6 +299,8 @@ static void on_closing(HttpConn *h)
         }
         if (c->list_call)
                 c->list_call->client = NULL;
+        if (c->url_call)
+                c->url_call->client = NULL;
         LIST_REMOVE(g->clients, c);
         g->n_clients--;
         sd_event_source_disable_unref(c->io);
@@ -360,7 +369,7 @@ bool client_evict_waiting(Gateway *g)
 
         /* Newest first in the list: the last one waiting is the oldest. */
         for (ClientConn *c = g->clients; c; c = c->next)
-                if (!http_conn_answering(c->http) && !c->invocation && !c->list_call)
+                if (!http_conn_answering(c->http) && !c->invocation && !c->list_call && !c->url_call)
                         oldest = c;
         if (!oldest)
                 return false;

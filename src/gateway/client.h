@@ -15,6 +15,7 @@
 #include "http-conn.h"
 
 typedef struct ListCall ListCall;
+typedef struct UrlCall UrlCall;
 
 struct ClientConn {
         Gateway *gateway;
@@ -24,6 +25,7 @@ struct ClientConn {
         bool timer_armed;
         Invocation *invocation; /* the invocation answering the current request */
         ListCall *list_call;    /* or the ListFunctions call doing so */
+        UrlCall *url_call;      /* or the configuration call of a function URL */
         ClientConn *prev, *next;
 };
 
@@ -42,5 +44,9 @@ void client_drain_all(Gateway *g);
  * x-amzn-RequestId, Retry-After for 429/503), counted in the metrics. request_id may be NULL. */
 void client_reply_error(ClientConn *c, const char *function, const char *request_id, int status,
                         const char *type, const char *message, const char *reason);
+
+/* Checks the request's credentials for function (NULL: a call that touches none); when they do not
+ * pass, answers (403, or 400 for a body that does not match its signed hash) and returns -EACCES. */
+int client_check_auth(ClientConn *c, const char *function);
 
 void client_reply_plain(ClientConn *c, int status, const char *content_type, const char *body, size_t len);

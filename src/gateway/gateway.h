@@ -4,9 +4,9 @@
 /*
  * gateway.h: lambda-gateway's daemon state and lifecycle: the listening sockets systemd hands over,
  * the timers (lease keep-alive, exit on idle, draining) and the signals. What it serves lives in its
- * own modules: client connections (client.h), invocations (invocation.h), the leases held per
- * function (lease.h), the manager on the bus (manager-client.h) and the connections to instances
- * (upstream.h). It never talks to the container engine.
+ * own modules: client connections (client.h), invocations (invocation.h), function URLs
+ * (url-call.h), the leases held per function (lease.h), the manager on the bus (manager-client.h)
+ * and the connections to instances (upstream.h). It never talks to the container engine.
  */
 
 #include <stdbool.h>

@@ -13,6 +13,7 @@
 #include "list.h"
 #include "log.h"
 #include "manager-client.h"
+#include "url-call.h"
 
 /* The answer may carry a little more than the payload limit: the runtime's envelope. */
 #define ANSWER_MAX (LAMBDA_RUNTIME_RESPONSE_MAX + 64 * 1024)
@@ -36,6 +37,8 @@ void invocation_free(Invocation *inv)
         free(inv->log_result);
         free(inv->executed_version);
         free(inv->function_error_type);
+        free(inv->url_cors);
+        free(inv->url_origin);
         LIST_REMOVE(g->invocations, inv);
         g->n_invocations--;
         inv->function->n_invocations--;
@@ -146,9 +149,9 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
                 return 0;
         }
 
-        if (head->content_length == UINT64_MAX || inv->stream) {
-                /* No length up front (a chunked answer), or one to wrap in an event stream: collected,
-                 * and sent whole at the end. */
+        if (head->content_length == UINT64_MAX || inv->stream || inv->url) {
+                /* No length up front (a chunked answer), or one to wrap in an event stream or map to a
+                 * function URL's answer: collected, and sent whole at the end. */
                 inv->answer.max = ANSWER_MAX;
                 if (dup_value(&inv->function_error_type, head->function_error) < 0 ||
                     dup_value(&inv->log_result, head->log_result) < 0 ||
@@ -286,6 +289,8 @@ static void answer_whole(Invocation *inv)
 
         if (!c)
                 return;
+        if (inv->url)
+                return url_call_answer(inv, c);
         if (inv->stream && inv->status == 200)
                 return answer_stream(inv, c);
         answer_head(inv, c->http, inv->function_error_type, inv->log_result, inv->executed_version);
@@ -483,29 +488,18 @@ void invocation_handle(ClientConn *c, const Route *route)
                                           "Too many asynchronous invocations are queued.",
                                           "ReservedFunctionConcurrentInvocationLimitExceeded");
 
-        f = gateway_function_get(g, route->function);
-        inv = calloc(1, sizeof(Invocation));
-        if (!f || !inv || (h.client_context && !(inv->client_context = strdup(h.client_context)))) {
+        inv = invocation_new(c, route->function);
+        if (!inv || (h.client_context && !(inv->client_context = strdup(h.client_context)))) {
                 if (inv)
-                        free(inv->client_context);
-                free(inv);
-                if (f)
-                        gateway_function_gc(f); /* made for this request, which never came to be */
+                        invocation_free(inv); /* made for this request, which never came to be */
                 return client_reply_error(c, route->function, NULL, 500, "ServiceException",
                                           "Out of memory.", NULL);
         }
-        inv->gateway = g;
-        inv->function = f;
         inv->event = h.type == LAMBDA_INVOKE_EVENT;
         inv->stream = route->stream;
         inv->log_tail = h.log_tail;
-        inv->start_usec = now_usec(CLOCK_MONOTONIC);
-        uuid_generator_next(&g->ids, inv->request_id);
         inv->payload = buf_steal(&req->body, &inv->payload_len);
-        LIST_PREPEND(g->invocations, inv);
-        g->n_invocations++;
-        f->n_invocations++;
-        g->metrics.in_flight = g->n_invocations;
+        f = inv->function;
 
         if (inv->event) {
                 g->n_events++;
@@ -519,4 +513,29 @@ void invocation_handle(ClientConn *c, const Route *route)
         }
         gateway_update_timers(g);
         function_queue(inv);
+}
+
+Invocation *invocation_new(ClientConn *c, const char *function)
+{
+        Gateway *g = c->gateway;
+        GatewayFunction *f;
+        Invocation *inv;
+
+        f = gateway_function_get(g, function);
+        if (!f)
+                return NULL;
+        inv = calloc(1, sizeof(Invocation));
+        if (!inv) {
+                gateway_function_gc(f);
+                return NULL;
+        }
+        inv->gateway = g;
+        inv->function = f;
+        inv->start_usec = now_usec(CLOCK_MONOTONIC);
+        uuid_generator_next(&g->ids, inv->request_id);
+        LIST_PREPEND(g->invocations, inv);
+        g->n_invocations++;
+        f->n_invocations++;
+        g->metrics.in_flight = g->n_invocations;
+        return inv;
 }

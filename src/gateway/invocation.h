@@ -10,6 +10,8 @@
  * (event-stream.h), sent as it comes: each piece of the instance's answer as a PayloadChunk, then
  * InvokeComplete with the function's error (from lambda-rie's trailer fields when it failed mid-stream,
  * or the whole error of a function that failed before its first byte) and the log tail.
+ * Function URLs' invocations (url-call.h) run here too; their answers are collected and mapped by
+ * url-call.h.
  */
 
 #include <stdbool.h>
@@ -47,6 +49,10 @@ struct Invocation {
         char *stream_error_type; /* a function that failed mid-stream: its error type ... */
         Buf stream_error;        /* ... and its error JSON */
         uint64_t streamed;       /* payload bytes sent in PayloadChunks */
+        bool url;                /* a function URL's: the answer is mapped by payload format 2.0's rules */
+        bool url_stream;  /* ... its invoke mode is RESPONSE_STREAM (the answer starts with a prelude) */
+        char *url_cors;   /* ... its Cors (JSON) */
+        char *url_origin; /* ... the request's Origin; NULL when none */
 
         Invocation *prev, *next; /* Gateway.invocations */
         Invocation *wnext;       /* the function's queue */
@@ -54,6 +60,11 @@ struct Invocation {
 
 /* POST .../invocations, .../response-streaming-invocations */
 void invocation_handle(ClientConn *c, const Route *route);
+
+/* A RequestResponse invocation of function for client c, not yet tied to it nor queued: the caller
+ * sets the payload, links the client (c->invocation, inv->client) and calls function_queue(). NULL on
+ * ENOMEM. */
+Invocation *invocation_new(ClientConn *c, const char *function);
 
 void invocation_free(Invocation *inv);
 

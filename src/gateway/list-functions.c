@@ -8,7 +8,9 @@
 
 #include "lambda-contract.h"
 #include "list-functions.h"
+#include "log.h"
 #include "manager-client.h"
+#include "url-call.h"
 
 #define MAX_ITEMS_DEFAULT 50U
 
@@ -95,18 +97,107 @@ static int build_page(const Gateway *g, ListCall *lc, sd_bus_message *m, json_ob
         return 0;
 }
 
+static void list_call_free(ListCall *lc)
+{
+        json_object_put(lc->page);
+        free(lc->host);
+        free(lc);
+}
+
+static void reply_page(ListCall *lc)
+{
+        ClientConn *c = lc->client;
+        const char *body;
+
+        if (!c)
+                return;
+        c->list_call = NULL;
+        lc->client = NULL;
+        body = json_object_to_json_string_ext(lc->page,
+                                              JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (!body)
+                return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
+        client_reply_plain(c, 200, "application/json", body, strlen(body));
+}
+
+typedef struct UrlLookup {
+        ListCall *lc;
+        json_object *fn; /* the page's entry */
+} UrlLookup;
+
+static int on_url_configuration(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        UrlLookup *u = userdata;
+        ListCall *lc = u->lc;
+        UrlSettings settings;
+        json_object *name;
+        char *url = NULL;
+
+        /* A function that went away meanwhile, or a manager that cannot say: listed without a URL. */
+        if (!sd_bus_message_is_method_error(m, NULL) && url_settings_read(m, &settings) >= 0 &&
+            settings.auth && json_object_object_get_ex(u->fn, "FunctionName", &name) &&
+            asprintf(&url, "http://%s/url/%s/", lc->host, json_object_get_string(name)) >= 0) {
+                json_object_object_add(u->fn, "FunctionUrl", json_object_new_string(url));
+                free(url);
+        }
+        free(u);
+        if (--lc->pending > 0)
+                return 0;
+        reply_page(lc);
+        list_call_free(lc);
+        return 0;
+}
+
+/* Asks for the configuration of each function on the page; the answer goes when the last one is in. */
+static void lookup_urls(Gateway *g, ListCall *lc)
+{
+        json_object *list = NULL;
+
+        (void) json_object_object_get_ex(lc->page, "Functions", &list);
+        lc->pending = 1; /* this loop's own, so that no answer replies before every call is out */
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+                json_object *fn = json_object_array_get_idx(list, i), *name;
+                UrlLookup *u;
+                int r;
+
+                if (!json_object_object_get_ex(fn, "FunctionName", &name) ||
+                    !(u = malloc(sizeof(UrlLookup))))
+                        continue;
+                *u = (UrlLookup){ lc, fn };
+                r = sd_bus_message_new_method_call(g->bus, &m, LAMBDAD_MANAGER_BUS_NAME,
+                                                   LAMBDAD_MANAGER_OBJECT, LAMBDAD_MANAGER_INTERFACE,
+                                                   "GetFunctionConfiguration");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", json_object_get_string(name));
+                if (r >= 0)
+                        r = sd_bus_call_async(g->bus, NULL, m, on_url_configuration, u,
+                                              g->config.manager_timeout_usec);
+                if (r < 0) {
+                        log_debug("Cannot ask for the URL of '%s': %s", json_object_get_string(name),
+                                  strerror(-r));
+                        free(u);
+                        continue;
+                }
+                lc->pending++;
+        }
+        if (--lc->pending > 0)
+                return;
+        reply_page(lc);
+        list_call_free(lc);
+}
+
 static int on_listed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         ListCall *lc = userdata;
         ClientConn *c = lc->client;
         const sd_bus_error *e = sd_bus_message_get_error(m);
         json_object *root = NULL;
-        const char *body;
         Gateway *g;
         int status, r;
 
         if (!c) {
-                free(lc);
+                list_call_free(lc);
                 return 0;
         }
         g = c->gateway;
@@ -117,21 +208,22 @@ static int on_listed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 g->metrics.manager_errors += status == 503;
                 client_reply_error(c, NULL, NULL, status, type, e->message ?: "The function manager failed.",
                                    NULL);
-                free(lc);
+                list_call_free(lc);
                 return 0;
         }
 
         r = build_page(g, lc, m, &root);
-        free(lc);
         if (r < 0) {
+                list_call_free(lc);
                 client_reply_error(c, NULL, NULL, r == -ENOMEM ? 500 : 502, "ServiceException",
                                    r == -ENOMEM ? "Out of memory." : "The manager's list is invalid.", NULL);
                 return 0;
         }
         g->manager_known = true;
-        body = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
-        client_reply_plain(c, 200, "application/json", body, strlen(body));
-        json_object_put(root);
+        lc->page = root;
+        /* The client waits on lc still (c->list_call), until the URLs are known. */
+        c->list_call = lc;
+        lookup_urls(g, lc);
         return 0;
 }
 
@@ -147,13 +239,20 @@ void list_functions_handle(ClientConn *c, const Route *route)
                 return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
         *lc = (ListCall){ .client = c, .max_items = route->max_items };
         memcpy(lc->marker, route->marker, sizeof(lc->marker));
+        /* Valid (client.c checked it) and required of HTTP/1.1; an HTTP/1.0 client without one gets
+         * the listening address's usual name. */
+        lc->host = strdup(http_request_header(&c->http->req, "Host") ?: "localhost");
+        if (!lc->host) {
+                free(lc);
+                return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
+        }
 
         r = sd_bus_message_new_method_call(g->bus, &m, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
                                            LAMBDAD_MANAGER_INTERFACE, "ListFunctions");
         if (r >= 0)
                 r = sd_bus_call_async(g->bus, NULL, m, on_listed, lc, g->config.manager_timeout_usec);
         if (r < 0) {
-                free(lc);
+                list_call_free(lc);
                 g->metrics.manager_errors++;
                 return client_reply_error(c, NULL, NULL, 503, "ServiceException",
                                           "The function manager is not reachable.", NULL);

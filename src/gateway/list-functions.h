@@ -3,7 +3,9 @@
 
 /*
  * list-functions.h: GET /2015-03-31/functions/ (aws lambda list-functions): the manager's function
- * list in the Lambda API's shape, sorted and paginated by name with Marker and MaxItems.
+ * list in the Lambda API's shape, sorted and paginated by name with Marker and MaxItems. Functions
+ * with a URL (GetFunctionConfiguration's UrlAuthType, asked for each function of the page at once)
+ * also carry FunctionUrl: http://HOST/url/NAME/, HOST as the request's Host header gave it.
  */
 
 #include "client.h"
@@ -13,6 +15,9 @@ struct ListCall {
         ClientConn *client; /* NULL once the client left */
         char marker[ROUTE_MARKER_MAX + 1];
         unsigned max_items;
+        char *host;               /* the request's Host, for FunctionUrl */
+        struct json_object *page; /* the page, while the URLs of its functions are asked for */
+        unsigned pending;         /* GetFunctionConfiguration calls in flight: lc lives until they end */
 };
 
 void list_functions_handle(ClientConn *c, const Route *route);

@@ -23,6 +23,7 @@ typedef enum RouteType {
         ROUTE_LIST_FUNCTIONS,
         ROUTE_HEALTHZ,
         ROUTE_METRICS,
+        ROUTE_FUNCTION_URL,
 } RouteType;
 
 typedef struct Route {
@@ -32,6 +33,12 @@ typedef struct Route {
         char marker[ROUTE_MARKER_MAX + 1];           /* ListFunctions; "" when none */
         unsigned max_items;                          /* 0 = not given */
         bool stream;                                 /* InvokeWithResponseStream */
+        /* ROUTE_FUNCTION_URL: the path the function sees (from "/", still encoded) and the query,
+         * pointing into the target. */
+        const char *url_path;
+        size_t url_path_len;
+        const char *url_query;
+        size_t url_query_len;
 } Route;
 
 /*
@@ -49,6 +56,17 @@ typedef struct Route {
  */
 int route_parse(const char *method, const char *target, Route *ret, int *ret_status,
                 const char **ret_message);
+
+/*
+ * Function URLs: "/url/NAME[/PATH]" (any method), or any path when host is "NAME.lambda-url.ANYTHING"
+ * (host may be NULL). Returns 0 and fills *ret (type ROUTE_FUNCTION_URL) when the request is for a
+ * function URL; -ENOENT when it is not (route it with route_parse()); -EINVAL with 400 and a message
+ * when its path would escape the function's prefix: "." or ".." segments (also percent-encoded),
+ * encoded slashes or backslashes (%2F, %5C), raw backslashes, or a bad percent-escape; or when it
+ * does not start with "/" ("*", for one).
+ */
+int route_function_url(const char *target, const char *host, Route *ret, int *ret_status,
+                       const char **ret_message);
 
 /* The method the target's path takes ("GET" or "POST"), for the Allow header of a 405; NULL when the
  * path is unknown. */

@@ -127,6 +127,48 @@ static int method_list_functions(sd_bus_message *message, void *userdata, sd_bus
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* GetFunctionConfiguration's dictionary is built one group of keys at a time, each group by its own
+ * function, so that a feature adds its keys without touching the others'. */
+static int append_url_configuration(sd_bus_message *reply, const FunctionConfig *c)
+{
+        if (!c->url)
+                return 0;
+        return sd_bus_message_append(reply, "{sv}{sv}{sv}", "UrlAuthType", "s", c->url->auth,
+                                     "UrlInvokeMode", "s", c->url->invoke_mode, "UrlCors", "s",
+                                     c->url->cors_json);
+}
+
+static int method_get_function_configuration(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        const char *name;
+        ManagedFunction *f;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &name);
+        if (r < 0)
+                return r;
+        if (!function_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid function name '%s'.",
+                                         name);
+        f = function_find(m, name);
+        if (!f || f->removed || !f->config)
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                                         "ManagedFunction '%s' is not declared.", name);
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = append_url_configuration(reply, f->config);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 static int method_list_instances(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -281,6 +323,9 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_release, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListFunctions", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssbuuuu)", functions),
                                 method_list_functions, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetFunctionConfiguration", SD_BUS_ARGS("s", function_name),
+                                SD_BUS_RESULT("a{sv}", configuration), method_get_function_configuration,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListInstances", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssqs)", instances),
                                 method_list_instances, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("StopFunction", SD_BUS_ARGS("s", function_name), SD_BUS_NO_RESULT,

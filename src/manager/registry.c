@@ -15,6 +15,7 @@
 #include "lambda-contract.h"
 #include "registry.h"
 #include "strv.h"
+#include "url-config.h"
 #include "util.h"
 
 #define IMAGE_REFERENCE_MAX 255U
@@ -45,9 +46,9 @@
         "a user and optional group, \"UID[:GID]\" or \"NAME[:GROUP]\" (at most 64 characters of A-Z, " \
         "a-z, 0-9, '.', '_' and '-', one ':')"
 
-/* A config is an object holding at most one more object; anything deeper is a mistake, and the limit
- * keeps hostile nesting cheap. */
-#define JSON_DEPTH_MAX 4
+/* A config is an object whose deepest value is url.cors's lists (object, url, cors, list, and json-c counts
+ * one more); anything deeper is a mistake, and the limit keeps hostile nesting cheap. */
+#define JSON_DEPTH_MAX 5
 
 /* Enough of a value in an error message to recognise it, without quoting a whole file into the log. */
 #define DESCRIBE_MAX  64U
@@ -56,7 +57,7 @@
 #define KEYS_EXPECTED                                                                      \
         "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
         "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
-        "working_directory, user"
+        "working_directory, user, url"
 #define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
@@ -406,6 +407,7 @@ FunctionConfig *function_config_free(FunctionConfig *f)
         strv_free(f->command);
         free(f->working_directory);
         free(f->user);
+        url_config_free(f->url);
         free(f);
         return NULL;
 }
@@ -573,7 +575,11 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                         r = parse_working_directory(v, &f->working_directory, ret_error);
                 else if (streq(key, "user"))
                         r = parse_user(v, &f->user, ret_error);
-                else
+                else if (streq(key, "url")) {
+                        url_config_free(f->url);
+                        f->url = NULL;
+                        r = url_config_parse(v, &f->url, ret_error);
+                } else
                         r = set_error(ret_error, "%s: unknown key, expected one of " KEYS_EXPECTED,
                                       describe_name(key, buf));
                 if (r < 0)
@@ -648,7 +654,8 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
                a->idle_timeout_usec == b->idle_timeout_usec &&
                a->freeze_after_usec == b->freeze_after_usec && a->pull == b->pull &&
                strv_equal(a->entrypoint, b->entrypoint) && strv_equal(a->command, b->command) &&
-               streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user);
+               streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user) &&
+               url_config_equal(a->url, b->url);
 }
 
 Registry *registry_free(Registry *r)

@@ -34,8 +34,10 @@
  *     "entrypoint": ["/app/run"],      Lambda's ImageConfig: replace the image's ENTRYPOINT (1 to 1500
  *     "command": ["app.handler"],      strings), CMD (0 to 1500 strings) or WORKDIR (an absolute path of
  *     "working_directory": "/app",     at most 1000 characters), each on its own
- *     "user": "993:990"                the user the function runs as, "UID[:GID]" or "NAME[:GROUP]";
+ *     "user": "993:990",               the user the function runs as, "UID[:GID]" or "NAME[:GROUP]";
  *                                      default 993:990, Lambda's unprivileged sbx_user1051
+ *     "url": {"auth": "NONE"}          a Function URL: see url-config.h; omitted: none (the gateway
+ *                                      answers its URL paths 404)
  *   }
  *
  * Unknown keys and values of the wrong JSON type are errors, so a typo never passes silently. Each
@@ -47,6 +49,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "url-config.h"
 
 /* Who function code runs as unless a declaration says otherwise: Lambda's sbx_user1051. */
 #define CONTAINER_USER_DEFAULT "993:990"
@@ -71,6 +74,7 @@ typedef struct FunctionConfig {
         char **command;          /* NULL: the image's; empty: no arguments */
         char *working_directory; /* NULL: the image's */
         char *user;              /* NULL: CONTAINER_USER_DEFAULT */
+        UrlConfig *url;          /* NULL: no Function URL */
         bool implicit;           /* made by the NAME -> NAME:latest convention, not declared in a file */
 } FunctionConfig;
 

@@ -228,7 +228,9 @@ static bool answer_keeps_alive(HttpConn *c)
 }
 
 /* Ends the head; -ENOMEM when the connection had to be closed instead. */
-static int end_head(HttpConn *c, uint64_t content_length)
+/* body_follows: the content_length bytes are written next; otherwise the answer ends with its head
+ * (an answer to HEAD, which says the length of a body it does not carry). */
+static int end_head(HttpConn *c, uint64_t content_length, bool body_follows)
 {
         bool keep_alive = answer_keeps_alive(c);
         int r;
@@ -243,8 +245,8 @@ static int end_head(HttpConn *c, uint64_t content_length)
         }
         if (!keep_alive)
                 c->close_after = true;
-        c->body_left = content_length;
-        c->streaming = content_length > 0;
+        c->body_left = body_follows ? content_length : 0;
+        c->streaming = c->body_left > 0;
         if (c->streaming)
                 return 0; /* the head goes out with the first piece of the body: one send() */
         c->busy = false;
@@ -254,7 +256,7 @@ static int end_head(HttpConn *c, uint64_t content_length)
 
 void http_conn_end_head(HttpConn *c, uint64_t content_length)
 {
-        (void) end_head(c, content_length);
+        (void) end_head(c, content_length, true);
 }
 
 void http_conn_end_head_chunked(HttpConn *c)
@@ -353,6 +355,9 @@ void http_conn_write(HttpConn *c, const void *p, size_t n)
 
 void http_conn_end(HttpConn *c, const void *body, size_t len)
 {
-        if (end_head(c, len) >= 0 && len > 0)
+        /* RFC 9110 §9.3.2: the answer to HEAD is GET's head, without its body. */
+        bool head = http_request_is_method(&c->req, HTTP_HEAD);
+
+        if (end_head(c, len, !head) >= 0 && len > 0 && !head)
                 http_conn_write(c, body, len);
 }

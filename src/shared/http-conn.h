@@ -74,7 +74,7 @@ void http_conn_close(HttpConn *c);
 void http_conn_on_io(HttpConn *c, uint32_t revents);
 
 /* Composing the answer to the current request. end() sends it, with Content-Length, and with
- * "Connection: close" when the connection will close. */
+ * "Connection: close" when the connection will close; to a HEAD request, without the body. */
 void http_conn_begin(HttpConn *c, int status);
 void http_conn_header(HttpConn *c, const char *name, const char *value);
 void http_conn_end(HttpConn *c, const void *body, size_t len);

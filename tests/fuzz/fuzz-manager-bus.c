@@ -70,6 +70,8 @@ static const Method methods[] = {
         { PROPERTIES, "Set", "ssv", "" },
         { "org.freedesktop.DBus.Introspectable", "Introspect", "", "s" },
         { LAMBDAD_MANAGER_INTERFACE, NULL, "", NULL },
+        /* Added last, so that the corpus keeps its members. */
+        { LAMBDAD_MANAGER_INTERFACE, "GetFunctionConfiguration", "s", "a{sv}" },
 };
 
 /* What a call may end in besides a method return. */
@@ -84,7 +86,8 @@ static const char *const allowed_errors[] = {
 };
 
 static const char *const declarations[][2] = {
-        { "fuzz.json", "{\"image\": \"fuzz:latest\", \"max_instances\": 2}" },
+        { "fuzz.json", "{\"image\": \"fuzz:latest\", \"max_instances\": 2, \"url\": {\"auth\": \"NONE\", "
+                       "\"cors\": {\"allow_origins\": [\"*\"]}}}" },
         { "one.json", "{\"image\": \"one:latest\", \"max_instances\": 1, \"user\": \"1000\"}" },
 };
 

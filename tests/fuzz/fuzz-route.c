@@ -90,6 +90,41 @@ static bool route_equal(const Route *a, const Route *b)
                strcmp(a->qualifier, b->qualifier) == 0 && strcmp(a->marker, b->marker) == 0;
 }
 
+/* A function URL's route: a valid name, and a path from "/" inside the target that holds no dot
+ * segment and no encoded slash; a refusal is a 400 with a message. */
+static void check_function_url(const char *target, const char *host)
+{
+        const char *message = NULL;
+        int status = 0, k;
+        Route r;
+
+        k = route_function_url(target, host, &r, &status, &message);
+        if (k == -ENOENT)
+                return;
+        if (k == -EINVAL) {
+                if (status != 400 || !message || !*message)
+                        abort();
+                return;
+        }
+        if (k != 0 || r.type != ROUTE_FUNCTION_URL || !is_name_chars(r.function, LAMBDA_FUNCTION_NAME_MAX))
+                abort();
+        if (r.url_path_len == 0 || r.url_path[0] != '/' || memchr(r.url_path, '\\', r.url_path_len))
+                abort();
+        if (r.url_path_len > 1 &&
+            (r.url_path < target || r.url_path + r.url_path_len > target + strlen(target)))
+                abort();
+        for (size_t i = 0; i + 2 < r.url_path_len; i++)
+                if (r.url_path[i] == '%' &&
+                    ((r.url_path[i + 1] == '2' && (r.url_path[i + 2] | 0x20) == 'f') ||
+                     (r.url_path[i + 1] == '5' && (r.url_path[i + 2] | 0x20) == 'c')))
+                        abort();
+        for (size_t i = 0; i + 1 < r.url_path_len; i++)
+                if (r.url_path[i] == '/' && r.url_path[i + 1] == '.' &&
+                    (i + 2 == r.url_path_len || r.url_path[i + 2] == '/' ||
+                     (r.url_path[i + 2] == '.' && (i + 3 == r.url_path_len || r.url_path[i + 3] == '/'))))
+                        abort();
+}
+
 /* Decodes with a buffer of every size from 0 up, and checks the result against re-encoding it. */
 static void check_percent_decode(const char *in, size_t len)
 {
@@ -157,6 +192,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 check_route(space ? line : "GET", target, &r);
         else
                 check_refusal(target, k, status, message);
+
+        /* The request line's method doubles as a Host header. */
+        check_function_url(target, space ? line : NULL);
 
         /* Routing is a function of its input alone. */
         k2 = route_parse(space ? line : "GET", target, &r2, &status, &message);

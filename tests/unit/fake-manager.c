@@ -184,6 +184,39 @@ static int method_list_functions(sd_bus_message *msg, void *userdata, sd_bus_err
         return reply_list(m, msg);
 }
 
+/* A function's settings as the manager's GetFunctionConfiguration gives them; FunctionNotFound for
+ * names not in the list. */
+static int method_get_function_configuration(sd_bus_message *msg, FakeManager *m)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < m->n_functions; i++) {
+                if (strcmp(m->functions[i].name, name) != 0)
+                        continue;
+                r = sd_bus_message_new_method_return(msg, &reply);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+                /* A key of another feature, which readers of the URL's keys skip. */
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "{sv}", "MaximumRetryAttempts", "u", 2);
+                if (r >= 0 && m->functions[i].url_auth)
+                        r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "UrlAuthType", "s",
+                                                  m->functions[i].url_auth, "UrlCors", "s", "{}",
+                                                  "UrlInvokeMode", "s", "BUFFERED");
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        return r;
+                return sd_bus_send(NULL, reply, NULL);
+        }
+        return sd_bus_reply_method_errorf(msg, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, "No function '%s'.", name);
+}
+
 /* A plain object callback, not a vtable: the fake may answer with the wrong type on purpose. */
 static int on_manager_call(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
@@ -195,6 +228,8 @@ static int on_manager_call(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 r = method_release(msg, userdata, error);
         else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "ListFunctions"))
                 r = method_list_functions(msg, userdata, error);
+        else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "GetFunctionConfiguration"))
+                r = method_get_function_configuration(msg, userdata);
         else
                 return 0; /* not ours: sd-bus answers UnknownMethod */
         return r < 0 ? r : 1;

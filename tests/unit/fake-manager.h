@@ -29,6 +29,7 @@ int test_bus_run_group(const char *name, const struct CMUnitTest *tests, size_t 
 
 typedef struct FakeFunction {
         const char *name, *image;
+        const char *url_auth; /* GetFunctionConfiguration's UrlAuthType; NULL: no URL */
 } FakeFunction;
 
 typedef struct FakeManager {

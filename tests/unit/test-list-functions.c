@@ -32,8 +32,12 @@ static TestClient tc;
 
 /* The manager's order: not the names' order. */
 static const FakeFunction seven[] = {
-        { "golf", "golf:latest" }, { "charlie", "charlie:latest" }, { "alpha", "registry.example/alpha:1" },
-        { "echo", "echo:latest" }, { "bravo", "bravo:latest" },     { "foxtrot", "foxtrot:latest" },
+        { "golf", "golf:latest" },
+        { "charlie", "charlie:latest", "AWS_IAM" },
+        { "alpha", "registry.example/alpha:1" },
+        { "echo", "echo:latest" },
+        { "bravo", "bravo:latest" },
+        { "foxtrot", "foxtrot:latest" },
         { "delta", "delta:2" },
 };
 
@@ -153,6 +157,10 @@ static void test_shape(void **state)
         assert_string_member(alpha, "PackageType", "Image");
         assert_string_member(alpha, "Version", "$LATEST");
         assert_string_member(alpha, "Description", "registry.example/alpha:1");
+        /* A function with a URL has it, on the Host the request named. */
+        assert_int_equal(json_object_object_length(json_object_array_get_idx(functions, 2)), 6);
+        assert_string_member(json_object_array_get_idx(functions, 2), "FunctionUrl",
+                             "http://gateway/url/charlie/");
         json_object_put(root);
         test_response_done(&r);
         assert_int_equal(fake.n_list, 1);

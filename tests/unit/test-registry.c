@@ -24,7 +24,7 @@
         "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
         "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
         "working_directory, "                                                              \
-        "user"
+        "user, url"
 
 static FunctionConfig *parse_ok(const char *json)
 {
@@ -448,15 +448,15 @@ static void test_invalid_json(void **state)
         expect_error("{\"image\":\"a\",\"pull\":True}",
                      "invalid JSON at line 1, column 21: boolean expected");
         expect_error_len("{\"image\":\"a\"}\0junk", 18, "invalid JSON at line 1, column 14: NUL byte");
-        expect_error("{\"image\":\"a\",\"environment\":{\"A\":{\"B\":{\"C\":{\"D\":1}}}}}",
-                     "invalid JSON at line 1, column 43: nesting too deep");
+        expect_error("{\"image\":\"a\",\"environment\":{\"A\":{\"B\":{\"C\":{\"D\":{\"E\":1}}}}}}",
+                     "invalid JSON at line 1, column 48: nesting too deep");
 
         /* Deep nesting is refused early, not recursed into. */
         deep = malloc(100001);
         memset(deep, '[', 100000);
         deep[100000] = 0;
         expect_error_len(deep, 100000, "expected at most 65536 bytes of JSON, got 100000");
-        expect_error_len(deep, 1000, "invalid JSON at line 1, column 5: nesting too deep");
+        expect_error_len(deep, 1000, "invalid JSON at line 1, column 6: nesting too deep");
 
         /* Whitespace is fine; 64 KiB is the limit. */
         huge = malloc(FUNCTION_CONFIG_SIZE_MAX + 2);
@@ -585,6 +585,64 @@ static void test_equal(void **state)
 }
 
 /* Temporary directory helpers for registry_load(). */
+
+static void test_url(void **state)
+{
+        _cleanup_(function_config_freep) FunctionConfig *none = NULL, *full = NULL, *plain = NULL;
+
+        plain = parse_ok("{\"image\":\"a\"}");
+        assert_null(plain->url);
+
+        none = parse_ok("{\"image\":\"a\",\"url\":{\"auth\":\"NONE\"}}");
+        assert_non_null(none->url);
+        assert_string_equal(none->url->auth, "NONE");
+        assert_string_equal(none->url->invoke_mode, "BUFFERED");
+        assert_string_equal(none->url->cors_json, "{}");
+        assert_false(function_config_equal(plain, none));
+
+        full = parse_ok(
+                "{\"image\":\"a\",\"url\":{\"auth\":\"AWS_IAM\",\"invoke_mode\":\"RESPONSE_STREAM\","
+                "\"cors\":{\"allow_origins\":[\"http://a.example:8080\",\"*\"],\"allow_methods\":[\"GET\"],"
+                "\"allow_headers\":[\"content-type\"],\"expose_headers\":[\"x-id\"],\"max_age\":60,"
+                "\"allow_credentials\":true}}}");
+        assert_string_equal(full->url->auth, "AWS_IAM");
+        assert_string_equal(full->url->invoke_mode, "RESPONSE_STREAM");
+        assert_string_equal(full->url->cors_json,
+                            "{\"AllowOrigins\":[\"http://a.example:8080\",\"*\"],\"AllowMethods\":[\"GET\"],"
+                            "\"AllowHeaders\":[\"content-type\"],\"ExposeHeaders\":[\"x-id\"],\"MaxAge\":60,"
+                            "\"AllowCredentials\":true}");
+        assert_false(function_config_equal(none, full));
+
+        expect_error("{\"image\":\"a\",\"url\":true}",
+                     "url: expected an object with keys auth, invoke_mode, cors");
+        expect_error("{\"image\":\"a\",\"url\":{}}", "url.auth: missing, expected \"NONE\" or \"AWS_IAM\"");
+        expect_error("{\"image\":\"a\",\"url\":{\"auth\":\"none\"}}",
+                     "url.auth: expected \"NONE\" or \"AWS_IAM\"");
+        expect_error("{\"image\":\"a\",\"url\":{\"auth\":\"NONE\",\"invoke_mode\":1}}",
+                     "url.invoke_mode: expected \"BUFFERED\" or \"RESPONSE_STREAM\"");
+        expect_error("{\"image\":\"a\",\"url\":{\"auth\":\"NONE\",\"x\":1}}",
+                     "url: unknown key, expected one of auth, invoke_mode, cors");
+        expect_error(
+                "{\"image\":\"a\",\"url\":{\"auth\":\"NONE\",\"cors\":{\"allow_origins\":[\"example.com\"]}}"
+                "}",
+                "url.cors.allow_origins[0]: expected origins: \"*\" or SCHEME://HOST[:PORT] of at most 253 "
+                "characters");
+        expect_error(
+                "{\"image\":\"a\",\"url\":{\"auth\":\"NONE\",\"cors\":{\"allow_methods\":[\"TRACE\"]}}}",
+                "url.cors.allow_methods[0]: expected methods: GET, PUT, HEAD, POST, PATCH, DELETE or *");
+        expect_error("{\"image\":\"a\",\"url\":{\"auth\":\"NONE\",\"cors\":{\"allow_headers\":[\"a b\"]}}}",
+                     "url.cors.allow_headers[0]: expected header names of at most 1024 characters");
+        expect_error("{\"image\":\"a\",\"url\":{\"auth\":\"NONE\",\"cors\":{\"max_age\":86401}}}",
+                     "url.cors.max_age: expected an integer from 0 to 86400");
+        expect_error("{\"image\":\"a\",\"url\":{\"auth\":\"NONE\",\"cors\":{\"allow_credentials\":1}}}",
+                     "url.cors.allow_credentials: expected true or false");
+        expect_error("{\"image\":\"a\",\"url\":{\"auth\":\"NONE\",\"cors\":{\"allowOrigins\":[]}}}",
+                     "url.cors: unknown key, expected one of allow_origins, allow_methods, allow_headers, "
+                     "expose_headers, max_age, allow_credentials");
+        expect_error("{\"image\":\"a\",\"url\":{\"auth\":\"NONE\",\"cors\":{\"allow_methods\":"
+                     "[\"GET\",\"GET\",\"GET\",\"GET\",\"GET\",\"GET\",\"GET\"]}}}",
+                     "url.cors.allow_methods: expected at most 6 entries, got 7");
+}
 
 static void write_file(const char *dir, const char *name, const char *content, size_t len)
 {
@@ -776,15 +834,25 @@ static void test_registry_find(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_function_name), cmocka_unit_test(test_image_reference),
-                cmocka_unit_test(test_defaults),      cmocka_unit_test(test_all_fields),
-                cmocka_unit_test(test_ranges),        cmocka_unit_test(test_invalid_values),
-                cmocka_unit_test(test_missing_image), cmocka_unit_test(test_wrong_types),
-                cmocka_unit_test(test_unknown_key),   cmocka_unit_test(test_environment),
-                cmocka_unit_test(test_image_config),  cmocka_unit_test(test_min_max),
-                cmocka_unit_test(test_invalid_json),  cmocka_unit_test(test_invalid_name),
-                cmocka_unit_test(test_implicit),      cmocka_unit_test(test_equal),
-                cmocka_unit_test(test_registry_load), cmocka_unit_test(test_registry_load_missing),
+                cmocka_unit_test(test_function_name),
+                cmocka_unit_test(test_image_reference),
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_all_fields),
+                cmocka_unit_test(test_ranges),
+                cmocka_unit_test(test_invalid_values),
+                cmocka_unit_test(test_missing_image),
+                cmocka_unit_test(test_wrong_types),
+                cmocka_unit_test(test_unknown_key),
+                cmocka_unit_test(test_environment),
+                cmocka_unit_test(test_image_config),
+                cmocka_unit_test(test_min_max),
+                cmocka_unit_test(test_invalid_json),
+                cmocka_unit_test(test_invalid_name),
+                cmocka_unit_test(test_implicit),
+                cmocka_unit_test(test_equal),
+                cmocka_unit_test(test_url),
+                cmocka_unit_test(test_registry_load),
+                cmocka_unit_test(test_registry_load_missing),
                 cmocka_unit_test(test_registry_find),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
