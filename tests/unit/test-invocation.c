@@ -735,6 +735,21 @@ static void test_stream_broken(void **state)
         test_response_done(&r);
         assert_released_unhealthy(2, 2);
 
+        /* Malformed trailer fields (one of them twice): the same. */
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE,
+                                 STREAMED_HEAD
+                                 "6\r\nchunk0\r\n0\r\nLambda-Runtime-Function-Error-Type: A\r\n"
+                                 "Lambda-Runtime-Function-Error-Type: B\r\n\r\n");
+        grant(instance.port);
+        stream_exchange(&tc, NULL, &r);
+        events_of(&r, &events, NULL);
+        assert_non_null(strstr(events.data,
+                               "PayloadChunk:chunk0|InvokeComplete:{\"ErrorCode\":\"ServiceException\""));
+        assert_non_null(strstr(events.data, "malformed"));
+        buf_clear(&events);
+        test_response_done(&r);
+        assert_released_unhealthy(3, 3);
+
         /* Cut short after a chunk: the same. */
         test_instance_script_str(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, STREAMED_HEAD "6\r\nchunk0\r\n");
         grant(instance.port);
@@ -743,7 +758,7 @@ static void test_stream_broken(void **state)
         assert_non_null(strstr(events.data, "cut short"));
         buf_clear(&events);
         test_response_done(&r);
-        assert_released_unhealthy(3, 3);
+        assert_released_unhealthy(4, 4);
 
         /* Past 20 MiB: exactly 20 MiB of PayloadChunks, then Function.ResponseSizeTooLarge. */
         big = chunked_answer(STREAMED_HEAD, 21 * 16, "xxxxxxxx", &len);
