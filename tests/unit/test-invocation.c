@@ -702,6 +702,26 @@ static void test_stream_events(void **state)
         test_client_close(&tc);
 }
 
+/* An instance's streamed answer that breaks after its first chunk: the client gets the chunk, then
+ * InvokeComplete with ServiceException and the message; the instance is the n-th released unhealthy. */
+static void assert_stream_broken(TestClient *tc, const char *answer, const char *message, unsigned n)
+{
+        TestResponse r;
+        Buf events = {};
+
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, answer);
+        grant(instance.port);
+        stream_exchange(tc, NULL, &r);
+        assert_int_equal(r.status, 200);
+        events_of(&r, &events, NULL);
+        assert_non_null(strstr(events.data,
+                               "PayloadChunk:chunk0|InvokeComplete:{\"ErrorCode\":\"ServiceException\""));
+        assert_non_null(strstr(events.data, message));
+        buf_done(&events);
+        test_response_done(&r);
+        assert_released_unhealthy(n, n);
+}
+
 static void test_stream_broken(void **state)
 {
         static const char garbage[] = "HTTP/1.1 abc\r\n\r\n";
@@ -722,43 +742,13 @@ static void test_stream_broken(void **state)
         assert_released_unhealthy(1, 1);
 
         /* Malformed framing after a chunk: InvokeComplete says so, the client's connection stays. */
-        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE,
-                                 STREAMED_HEAD "6\r\nchunk0\r\nzz\r\nnot a chunk\r\n");
-        grant(instance.port);
-        stream_exchange(&tc, NULL, &r);
-        assert_int_equal(r.status, 200);
-        events_of(&r, &events, NULL);
-        assert_non_null(strstr(events.data,
-                               "PayloadChunk:chunk0|InvokeComplete:{\"ErrorCode\":\"ServiceException\""));
-        assert_non_null(strstr(events.data, "malformed"));
-        buf_clear(&events);
-        test_response_done(&r);
-        assert_released_unhealthy(2, 2);
-
-        /* Malformed trailer fields (one of them twice): the same. */
-        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE,
-                                 STREAMED_HEAD
-                                 "6\r\nchunk0\r\n0\r\nLambda-Runtime-Function-Error-Type: A\r\n"
-                                 "Lambda-Runtime-Function-Error-Type: B\r\n\r\n");
-        grant(instance.port);
-        stream_exchange(&tc, NULL, &r);
-        events_of(&r, &events, NULL);
-        assert_non_null(strstr(events.data,
-                               "PayloadChunk:chunk0|InvokeComplete:{\"ErrorCode\":\"ServiceException\""));
-        assert_non_null(strstr(events.data, "malformed"));
-        buf_clear(&events);
-        test_response_done(&r);
-        assert_released_unhealthy(3, 3);
-
-        /* Cut short after a chunk: the same. */
-        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, STREAMED_HEAD "6\r\nchunk0\r\n");
-        grant(instance.port);
-        stream_exchange(&tc, NULL, &r);
-        events_of(&r, &events, NULL);
-        assert_non_null(strstr(events.data, "cut short"));
-        buf_clear(&events);
-        test_response_done(&r);
-        assert_released_unhealthy(4, 4);
+        assert_stream_broken(&tc, STREAMED_HEAD "6\r\nchunk0\r\nzz\r\nnot a chunk\r\n", "malformed", 2);
+        /* Malformed trailer fields (one of them twice), or cut short after a chunk: the same. */
+        assert_stream_broken(&tc,
+                             STREAMED_HEAD "6\r\nchunk0\r\n0\r\nLambda-Runtime-Function-Error-Type: A\r\n"
+                                           "Lambda-Runtime-Function-Error-Type: B\r\n\r\n",
+                             "malformed", 3);
+        assert_stream_broken(&tc, STREAMED_HEAD "6\r\nchunk0\r\n", "cut short", 4);
 
         /* Past 20 MiB: exactly 20 MiB of PayloadChunks, then Function.ResponseSizeTooLarge. */
         big = chunked_answer(STREAMED_HEAD, 21 * 16, "xxxxxxxx", &len);
