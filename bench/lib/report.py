@@ -608,7 +608,7 @@ md.append("| `node_spare_start_ratio` (§9, p50, node-hello: scale-out served by
 md.append("| `stream_ttfb_ratio` (§12, p50, node-stream writing 5 chunks 200 ms apart: time to first byte "
           "of InvokeWithResponseStream / of Invoke; %s ms / %s ms) | %s | — | — |"
           % (f(stream.get("streamed_ttfb_p50_ms"), 1), f(stream.get("buffered_ttfb_p50_ms"), 1),
-             f(result["stream_ttfb_ratio"]) if stream.get("ttfb_ratio") is not None else (stream.get("note") or "—")))
+             f(result["stream_ttfb_ratio"], 3) if stream.get("ttfb_ratio") is not None else (stream.get("note") or "—")))
 md.append("| `manager_recovery_ratio` (§11, p50: manager SIGKILL → first 200 of a warm function, the gateway holding its "
           "lease; served by: %s / bare cold start) | %s | ≤ 2 | %s |"
           % (result["manager_recovery_served_by"] or "—", f(result["manager_recovery_ratio"]),
@@ -936,7 +936,7 @@ print("  thaw_start_ratio                      %s   (goal <= 0.25)" % f(result["
 print("  node_spare_start_ratio                %s   (goal <= 0.15)%s" % (
     f(result["node_spare_start_ratio"]), "  " + node["note"] if node.get("note") else ""))
 print("  stream_ttfb_ratio                     %s   (streamed / buffered time to first byte, p50: %s ms / %s ms)" % (
-    f(result["stream_ttfb_ratio"]), f(stream.get("streamed_ttfb_p50_ms"), 1), f(stream.get("buffered_ttfb_p50_ms"), 1)))
+    f(result["stream_ttfb_ratio"], 3), f(stream.get("streamed_ttfb_p50_ms"), 1), f(stream.get("buffered_ttfb_p50_ms"), 1)))
 print("  manager_recovery_ratio                %s   (goal <= 2; served by: %s; no lease held: %s, served by: %s)" % (
     f(result["manager_recovery_ratio"]), result["manager_recovery_served_by"] or "—",
     f(result["manager_recovery_ratio_no_lease"]), result["manager_recovery_no_lease_served_by"] or "—"))
