@@ -377,6 +377,15 @@ if node_note:
     node["note"] = node_note
 result["node_spare"] = node
 
+# ---- §13 node-stream: time to first byte, streamed (InvokeWithResponseStream) vs buffered (Invoke)
+stream = load("stream-ttfb.json") or {}
+if not stream and not node_note:
+    missing.append("stream-ttfb")
+if node_note:
+    stream["note"] = node_note
+result["stream_ttfb"] = {k: stream.get(k) for k in ("runs", "payload", "streamed_ttfb_p50_ms", "streamed_total_p50_ms",
+                                                      "buffered_ttfb_p50_ms", "buffered_total_p50_ms", "note")}
+
 # ---- §10 frozen instances: memory each, CPU over the window
 fz = load("frozen.json")
 frozen = {}
@@ -480,6 +489,7 @@ result["ttfb_6mb_gateway_ms"] = rnd(pl.get("ttfb_6mib_gateway_ms"), 1)
 result["total_6mb_direct_ms"] = rnd(pl.get("total_6mib_direct_ms"), 1)
 result["thaw_start_ratio"] = rnd(thaw.get("ratio_p50"))
 result["node_spare_start_ratio"] = rnd(node.get("ratio_p50"))
+result["stream_ttfb_ratio"] = rnd(stream.get("ttfb_ratio"))
 result["manager_recovery_ratio"] = rnd(rec.get("held", {}).get("ratio_p50"))
 result["manager_recovery_served_by"] = served_by("held")
 result["manager_recovery_ratio_no_lease"] = rnd(rec.get("released", {}).get("ratio_p50"))
@@ -601,6 +611,10 @@ md.append("| `thaw_start_ratio` (§8, p50: first invocation served by a frozen i
 md.append("| `node_spare_start_ratio` (§9, p50, node-hello: scale-out served by a frozen spare / bare cold start of the "
           "image) | %s | ≤ 0.15 | %s |" % (f(result["node_spare_start_ratio"]) if node.get("ratio_p50") is not None
                                             else (node.get("note") or "—"), met(g["node_spare_start_ratio_at_most_0.15"])))
+md.append("| `stream_ttfb_ratio` (§13, p50, node-stream writing 5 chunks 200 ms apart: time to first byte "
+          "of InvokeWithResponseStream / of Invoke; %s ms / %s ms) | %s | — | — |"
+          % (f(stream.get("streamed_ttfb_p50_ms"), 1), f(stream.get("buffered_ttfb_p50_ms"), 1),
+             f(result["stream_ttfb_ratio"], 3) if stream.get("ttfb_ratio") is not None else (stream.get("note") or "—")))
 md.append("| `manager_recovery_ratio` (§11, p50: manager SIGKILL → first 200 of a warm function, the gateway holding its "
           "lease; served by: %s / bare cold start) | %s | ≤ 2 | %s |"
           % (result["manager_recovery_served_by"] or "—", f(result["manager_recovery_ratio"]),
@@ -931,6 +945,8 @@ print("  burst_containers_started              %s   (max_instances %s; all answe
 print("  thaw_start_ratio                      %s   (goal <= 0.25)" % f(result["thaw_start_ratio"]))
 print("  node_spare_start_ratio                %s   (goal <= 0.15)%s" % (
     f(result["node_spare_start_ratio"]), "  " + node["note"] if node.get("note") else ""))
+print("  stream_ttfb_ratio                     %s   (streamed / buffered time to first byte, p50: %s ms / %s ms)" % (
+    f(result["stream_ttfb_ratio"], 3), f(stream.get("streamed_ttfb_p50_ms"), 1), f(stream.get("buffered_ttfb_p50_ms"), 1)))
 print("  manager_recovery_ratio                %s   (goal <= 2; served by: %s; no lease held: %s, served by: %s)" % (
     f(result["manager_recovery_ratio"]), result["manager_recovery_served_by"] or "—",
     f(result["manager_recovery_ratio_no_lease"]), result["manager_recovery_no_lease_served_by"] or "—"))

@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "event-stream.h"
 #include "invocation.h"
 #include "json-check.h"
 #include "lambda-contract.h"
+#include "lambda-error.h"
 #include "list.h"
 #include "log.h"
 #include "manager-client.h"
@@ -32,6 +34,8 @@ void invocation_free(Invocation *inv)
                                  inv->function_error_type, inv->payload, inv->payload_len, inv->answer.data,
                                  inv->answer.len);
         buf_done(&inv->answer);
+        buf_done(&inv->stream_error);
+        free(inv->stream_error_type);
         free(inv->payload);
         free(inv->client_context);
         free(inv->log_result);
@@ -130,6 +134,7 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
                 inv->function_error = true;
                 inv->status = 200;
         }
+        inv->instance_streamed = head->streaming;
         if (inv->queued) {
                 /* The queue keeps the answer for the destination's record. */
                 inv->answer.max = ANSWER_MAX;
@@ -137,6 +142,21 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
         }
         if (!inv->client)
                 return 0;
+
+        if (inv->stream && inv->status == 200 && !inv->function_error) {
+                /* InvokeWithResponseStream: the head now, PayloadChunks as the bytes come. */
+                inv->answering = inv->events = true;
+                /* A buffered answer's log tail comes in its head, a streamed one's in its trailers. */
+                if (dup_value(&inv->log_result, head->log_result) < 0)
+                        return -ENOMEM;
+                c = inv->client;
+                http_conn_begin(c->http, 200);
+                http_conn_header(c->http, "Content-Type", "application/vnd.amazon.eventstream");
+                http_conn_header(c->http, "x-amzn-RequestId", inv->request_id);
+                http_conn_header(c->http, "X-Amz-Executed-Version", head->executed_version ?: "$LATEST");
+                http_conn_end_head_chunked(c->http);
+                return 0;
+        }
 
         if (head->content_length == UINT64_MAX || inv->stream || inv->url) {
                 /* No length up front (a chunked answer), or one to wrap in an event stream or map to a
@@ -159,6 +179,29 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
         return 0;
 }
 
+static void pause_for_client(Invocation *inv)
+{
+        if (inv->client && inv->lease && inv->client->http->out.len > CLIENT_BACKLOG_MAX)
+                upstream_pause(inv->lease->upstream, true);
+}
+
+/* A piece of a streamed answer, as one PayloadChunk (inv->answer is the scratch buffer). */
+static int send_payload_chunk(Invocation *inv, ClientConn *c, const char *p, size_t n)
+{
+        int r;
+
+        if (inv->streamed + n > LAMBDA_STREAM_RESPONSE_MAX)
+                return -EMSGSIZE;
+        buf_clear(&inv->answer);
+        r = lambda_payload_chunk_append(&inv->answer, p, n);
+        if (r < 0)
+                return -ENOMEM;
+        inv->streamed += n;
+        http_conn_write(c->http, inv->answer.data, inv->answer.len);
+        pause_for_client(inv);
+        return 0;
+}
+
 static int on_upstream_body(Upstream *u, const char *p, size_t n, void *userdata)
 {
         Invocation *inv = userdata;
@@ -170,14 +213,55 @@ static int on_upstream_body(Upstream *u, const char *p, size_t n, void *userdata
                 return 0; /* the client left */
         if (!inv->answering)
                 return buf_append(&inv->answer, p, n) < 0 ? -EMSGSIZE : 0;
+        if (inv->events)
+                return send_payload_chunk(inv, c, p, n);
 
         /* The piece that completes the answer frees the connection for its next request first. */
         if ((uint64_t) n >= c->http->body_left)
                 (void) invocation_detach(inv);
         http_conn_write(c->http, p, n);
-        if (inv->client && inv->client->http->out.len > CLIENT_BACKLOG_MAX)
-                upstream_pause(u, true);
+        pause_for_client(inv);
         return 0;
+}
+
+static int on_upstream_trailers(Upstream *u, const UpstreamTrailers *t, void *userdata)
+{
+        Invocation *inv = userdata;
+
+        if (t->log_result && !inv->log_result && dup_value(&inv->log_result, t->log_result) < 0)
+                return -ENOMEM;
+        if (!t->error_type)
+                return 0;
+        if (dup_value(&inv->stream_error_type, t->error_type) < 0)
+                return -ENOMEM;
+        /* Its details: the error JSON, if the body decodes to some; else Lambda's shape around the type. */
+        inv->stream_error.max = UPSTREAM_TRAILER_VALUE_MAX;
+        if (!t->error_body || base64_decode(&inv->stream_error, t->error_body, strlen(t->error_body)) < 0 ||
+            !json_text_is_valid(inv->stream_error.data ?: "", inv->stream_error.len)) {
+                buf_clear(&inv->stream_error);
+                inv->stream_error.max = 0;
+                if (lambda_function_error_json(&inv->stream_error, t->error_type,
+                                               "The function's streamed response failed.") < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* The end of an event-stream answer: InvokeComplete with the error, if any, and the log tail. */
+static void finish_events(Invocation *inv, const char *error_code, const char *error_details)
+{
+        ClientConn *c = invocation_detach(inv);
+        Buf b = {};
+
+        if (!c)
+                return;
+        if (lambda_invoke_complete_append(&b, error_code, error_details,
+                                          inv->log_tail ? inv->log_result : NULL) < 0) {
+                buf_done(&b);
+                return http_conn_close(c->http);
+        }
+        http_conn_finish(c->http, b.data, b.len, NULL);
+        buf_done(&b);
 }
 
 /* The whole answer as InvokeWithResponseStream's events: the payload in one PayloadChunk, then
@@ -224,6 +308,27 @@ static void answer_whole(Invocation *inv)
         http_conn_end(c->http, inv->answer.data ?: "", inv->answer.len);
 }
 
+static const char *upstream_error_message(int error)
+{
+        switch (error) {
+        case -ECONNREFUSED:
+        case -ECONNRESET:
+                /* It may have run: never twice on our own. An instance that went away under it (its
+                 * manager restarting, its container killed) is a passing fault: 503, retry. */
+                return "The instance went away during the invocation; retry shortly.";
+        case -ETIMEDOUT:
+                return "The instance did not answer in time.";
+        case -EMSGSIZE:
+                return "The instance's answer is too large.";
+        case -EPIPE:
+                return "The instance's answer was cut short.";
+        case -ENOMEM:
+                return "Out of memory.";
+        default:
+                return "The instance's answer is malformed.";
+        }
+}
+
 static void on_upstream_done(Upstream *u, int error, void *userdata)
 {
         Invocation *inv = userdata;
@@ -234,10 +339,22 @@ static void on_upstream_done(Upstream *u, int error, void *userdata)
 
         inv->lease = NULL;
         if (error == 0) {
+                if (inv->stream_error_type && !inv->events) {
+                        /* Invoke of a function that streams and failed mid-stream: its error is the
+                         * answer, as a function error. */
+                        inv->function_error = true;
+                        free(inv->function_error_type);
+                        inv->function_error_type = NULL;
+                        buf_done(&inv->answer);
+                        inv->answer = inv->stream_error;
+                        inv->stream_error = (Buf){};
+                }
                 inv->finished = true;
-                metrics_observe(&g->metrics, inv->function->name, inv->status, inv->function_error,
-                                inv->cold, seconds);
-                if (!inv->answering)
+                metrics_observe(&g->metrics, inv->function->name, inv->status,
+                                inv->function_error || inv->stream_error_type, inv->cold, seconds);
+                if (inv->events)
+                        finish_events(inv, inv->stream_error_type, inv->stream_error.data);
+                else if (!inv->answering)
                         answer_whole(inv);
                 /* Any whole answer means lambda-rie is alive: it recovers from a crashed runtime by
                  * itself. */
@@ -258,6 +375,18 @@ static void on_upstream_done(Upstream *u, int error, void *userdata)
                 log_warning("The answer of instance %.12s to invocation %s of '%s' broke off: %s", l->id,
                             inv->request_id, inv->function->name, strerror(-error));
         lease_done(l, false); /* l is gone now */
+        if (inv->events) {
+                /* The client has part of the stream: InvokeComplete says why it ends here. */
+                metrics_observe(&g->metrics, inv->function->name, 502, false, inv->cold, seconds);
+                if (error == -EMSGSIZE)
+                        finish_events(
+                                inv, "Function.ResponseSizeTooLarge",
+                                "Response payload size exceeded maximum allowed payload size (20971520 "
+                                "bytes).");
+                else
+                        finish_events(inv, "ServiceException", upstream_error_message(error));
+                return invocation_free(inv);
+        }
         if (inv->answering) {
                 /* Part of the answer is with the client: all that is left is to cut it off. */
                 metrics_observe(&g->metrics, inv->function->name, 502, false, inv->cold, seconds);
@@ -266,33 +395,34 @@ static void on_upstream_done(Upstream *u, int error, void *userdata)
                         http_conn_close(c->http);
                 return invocation_free(inv);
         }
+        if (error == -EMSGSIZE && inv->instance_streamed && inv->client) {
+                /* Invoke of a function that streams more than Invoke's limit: Lambda's function error. */
+                inv->function_error = true;
+                buf_clear(&inv->answer);
+                if (lambda_function_error_json(&inv->answer, "Function.ResponseSizeTooLarge",
+                                               "Response payload size exceeded maximum allowed payload size "
+                                               "(6291556 bytes).") >= 0) {
+                        answer_whole(inv);
+                        return invocation_free(inv);
+                }
+        }
         switch (error) {
         case -ECONNREFUSED:
         case -ECONNRESET:
-                /* It may have run: never twice on our own. An instance that went away under it (its
-                 * manager restarting, its container killed) is a passing fault: 503, retry. */
-                return invocation_fail(inv, 503, "ServiceException",
-                                       "The instance went away during the invocation; retry shortly.", NULL);
+                return invocation_fail(inv, 503, "ServiceException", upstream_error_message(error), NULL);
         case -ETIMEDOUT:
-                return invocation_fail(inv, 504, "ServiceException", "The instance did not answer in time.",
-                                       NULL);
-        case -EMSGSIZE:
-                return invocation_fail(inv, 502, "ServiceException", "The instance's answer is too large.",
-                                       NULL);
-        case -EPIPE:
-                return invocation_fail(inv, 502, "ServiceException", "The instance's answer was cut short.",
-                                       NULL);
+                return invocation_fail(inv, 504, "ServiceException", upstream_error_message(error), NULL);
         case -ENOMEM:
-                return invocation_fail(inv, 500, "ServiceException", "Out of memory.", NULL);
+                return invocation_fail(inv, 500, "ServiceException", upstream_error_message(error), NULL);
         default:
-                return invocation_fail(inv, 502, "ServiceException", "The instance's answer is malformed.",
-                                       NULL);
+                return invocation_fail(inv, 502, "ServiceException", upstream_error_message(error), NULL);
         }
 }
 
 static const UpstreamOps upstream_ops = {
         .head = on_upstream_head,
         .body = on_upstream_body,
+        .trailers = on_upstream_trailers,
         .done = on_upstream_done,
 };
 
@@ -325,7 +455,7 @@ void invocation_start(Invocation *inv, Lease *l)
         r = request_head(inv, &l->request);
         if (r >= 0)
                 r = upstream_request(l->upstream, l->request.data, l->request.len, inv->payload,
-                                     inv->payload_len, ANSWER_MAX,
+                                     inv->payload_len, inv->stream ? LAMBDA_STREAM_RESPONSE_MAX : ANSWER_MAX,
                                      inv->gateway->config.upstream_timeout_usec, &upstream_ops, inv);
         if (r < 0) {
                 inv->lease = NULL;

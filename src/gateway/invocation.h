@@ -7,8 +7,10 @@
  * connection, and the answer passed on to the client as it arrives, in Lambda's shapes (function
  * errors as 200 with X-Amz-Function-Error). Event invocations are answered 202 once the durable queue
  * holds them (event-queue.h), which runs them later without a client. InvokeWithResponseStream's
- * answer is the same answer as an event stream (event-stream.h): the payload as a PayloadChunk, then
- * InvokeComplete with the function's error. Function URLs' invocations (url-call.h) run here too;
+ * answer is the same answer as an event stream (event-stream.h), sent as it comes: each piece of the
+ * instance's answer as a PayloadChunk, then InvokeComplete with the function's error (from
+ * lambda-rie's trailer fields when it failed mid-stream, or the whole error of a function that failed
+ * before its first byte) and the log tail. Function URLs' invocations (url-call.h) run here too;
  * their answers are collected and mapped by url-call.h.
  */
 
@@ -35,9 +37,11 @@ struct Invocation {
         bool cold;
         bool answering; /* the client has bytes of the answer: a failure now can only close it */
         bool function_error;
-        bool finished;       /* status is the outcome (else it was cut off by the gateway's exit) */
-        int status;          /* what the client is told */
-        QueuedEvent *queued; /* run for the event queue: the outcome goes back to it */
+        bool events;            /* the answer goes out as events, chunk by chunk, as they come */
+        bool instance_streamed; /* the instance streams its answer (lambda-rie's streaming mode) */
+        bool finished;          /* status is the outcome (else it was cut off by the gateway's exit) */
+        int status;             /* what the client is told */
+        QueuedEvent *queued;    /* run for the event queue: the outcome goes back to it */
         char *payload;
         size_t payload_len;
         char *client_context;
@@ -45,7 +49,10 @@ struct Invocation {
         uint64_t deadline; /* waiting for an instance ends here */
         Buf answer;        /* the body of an answer that does not say its length up front */
         char *log_result, *executed_version, *function_error_type;
-        bool url;         /* a function URL's: the answer is mapped by payload format 2.0's rules */
+        char *stream_error_type; /* a function that failed mid-stream: its error type ... */
+        Buf stream_error;        /* ... and its error JSON */
+        uint64_t streamed;       /* payload bytes sent in PayloadChunks */
+        bool url;                /* a function URL's: the answer is mapped by payload format 2.0's rules */
         bool url_stream;  /* ... its invoke mode is RESPONSE_STREAM (the answer starts with a prelude) */
         char *url_cors;   /* ... its Cors (JSON) */
         char *url_origin; /* ... the request's Origin; NULL when none */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "macro.h"
 #include "upstream-parser.h"
 
 static UpstreamParser *parser_of(llhttp_t *l)
@@ -36,30 +37,44 @@ static int on_status(llhttp_t *l, const char *at, size_t n)
         return count_head(parser_of(l), n);
 }
 
-/* The header just read, if it is one we keep. */
-static int take_header(UpstreamParser *p)
+typedef struct KeptField {
+        const char *name;
+        size_t offset;
+} KeptField;
+
+static const KeptField kept_headers[] = {
+        { "X-Amz-Function-Error", offsetof(UpstreamHead, function_error) },
+        { "X-Amz-Log-Result", offsetof(UpstreamHead, log_result) },
+        { "X-Amz-Executed-Version", offsetof(UpstreamHead, executed_version) },
+};
+
+static const KeptField kept_trailers[] = {
+        { "Lambda-Runtime-Function-Error-Type", offsetof(UpstreamTrailers, error_type) },
+        { "Lambda-Runtime-Function-Error-Body", offsetof(UpstreamTrailers, error_body) },
+        { "X-Amz-Log-Result", offsetof(UpstreamTrailers, log_result) },
+};
+
+/* The header or trailer field just read, if it is one we keep. */
+static int take_field(UpstreamParser *p)
 {
-        static const struct {
-                const char *name;
-                size_t offset;
-        } kept[] = {
-                { "X-Amz-Function-Error", offsetof(UpstreamHead, function_error) },
-                { "X-Amz-Log-Result", offsetof(UpstreamHead, log_result) },
-                { "X-Amz-Executed-Version", offsetof(UpstreamHead, executed_version) },
-        };
+        const KeptField *kept = p->head_complete ? kept_trailers : kept_headers;
+        char *base = p->head_complete ? (char *) &p->trailers : (char *) &p->head;
+        size_t n_kept = p->head_complete ? ELEMENTSOF(kept_trailers) : ELEMENTSOF(kept_headers);
 
         if (!p->field.data)
                 return 0;
-        for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
-                char **slot = (char **) ((char *) &p->head + kept[i].offset);
+        if (!p->head_complete && strcasecmp(p->field.data, "Lambda-Runtime-Function-Response-Mode") == 0)
+                p->head.streaming = strcasecmp(p->value.data ?: "", "streaming") == 0;
+        for (size_t i = 0; i < n_kept; i++) {
+                char **slot = (char **) (base + kept[i].offset);
 
                 if (strcasecmp(p->field.data, kept[i].name) != 0)
                         continue;
-                /* A value we pass on must not split the client's answer, nor hide a NUL. */
-                if (p->value.len > UPSTREAM_VALUE_MAX || memchr(p->value.data ?: "", 0, p->value.len) ||
+                /* A value we pass on must not split the client's answer, nor hide a NUL; a field twice
+                 * is a contradiction. */
+                if (*slot || memchr(p->value.data ?: "", 0, p->value.len) ||
                     strpbrk(p->value.data ?: "", "\r\n"))
                         return fail(p, -EBADMSG);
-                free(*slot);
                 *slot = strdup(p->value.data ?: "");
                 if (!*slot)
                         return fail(p, -ENOMEM);
@@ -67,14 +82,23 @@ static int take_header(UpstreamParser *p)
         return 0;
 }
 
+/* Counts a piece of the head or of the trailer section against its limit. */
+static int count_field(UpstreamParser *p, size_t n)
+{
+        if (!p->head_complete)
+                return count_head(p, n);
+        p->trailer_bytes += n;
+        return p->trailer_bytes > UPSTREAM_TRAILERS_MAX ? fail(p, -EMSGSIZE) : 0;
+}
+
 static int on_header_field(llhttp_t *l, const char *at, size_t n)
 {
         UpstreamParser *p = parser_of(l);
 
-        if (count_head(p, n) < 0)
+        if (count_field(p, n) < 0)
                 return HPE_USER;
         if (p->in_value) {
-                if (take_header(p) < 0)
+                if (take_field(p) < 0)
                         return HPE_USER;
                 buf_clear(&p->field);
                 buf_clear(&p->value);
@@ -87,7 +111,7 @@ static int on_header_value(llhttp_t *l, const char *at, size_t n)
 {
         UpstreamParser *p = parser_of(l);
 
-        if (count_head(p, n) < 0)
+        if (count_field(p, n) < 0)
                 return HPE_USER;
         p->in_value = true;
         return buf_append(&p->value, at, n) < 0 ? fail(p, -EMSGSIZE) : 0;
@@ -98,10 +122,13 @@ static int on_headers_complete(llhttp_t *l)
         UpstreamParser *p = parser_of(l);
         int r;
 
-        if (p->in_value && take_header(p) < 0)
+        if (p->in_value && take_field(p) < 0)
                 return HPE_USER;
-        buf_done(&p->field);
-        buf_done(&p->value);
+        buf_clear(&p->field);
+        buf_clear(&p->value);
+        p->in_value = false;
+        /* Trailer values may be longer: an error body in base64. */
+        p->value.max = UPSTREAM_TRAILER_VALUE_MAX + 1;
 
         p->head.status = llhttp_get_status_code(l);
         p->head.content_length = (l->flags & F_CONTENT_LENGTH) ? l->content_length : UINT64_MAX;
@@ -139,7 +166,16 @@ static int on_body(llhttp_t *l, const char *at, size_t n)
 static int on_message_complete(llhttp_t *l)
 {
         UpstreamParser *p = parser_of(l);
+        int r;
 
+        if (p->in_value && take_field(p) < 0)
+                return HPE_USER;
+        if (p->ops && p->ops->trailers &&
+            (p->trailers.error_type || p->trailers.error_body || p->trailers.log_result)) {
+                r = p->ops->trailers(&p->trailers, p->userdata);
+                if (r < 0)
+                        return fail(p, r);
+        }
         p->complete = true;
         return HPE_PAUSED;
 }
@@ -175,6 +211,10 @@ void upstream_parser_done(UpstreamParser *p)
         free(p->head.log_result);
         free(p->head.executed_version);
         p->head = (UpstreamHead){};
+        free(p->trailers.error_type);
+        free(p->trailers.error_body);
+        free(p->trailers.log_result);
+        p->trailers = (UpstreamTrailers){};
 }
 
 int upstream_parser_feed(UpstreamParser *p, const char *data, size_t len)
@@ -193,6 +233,9 @@ int upstream_parser_feed(UpstreamParser *p, const char *data, size_t len)
         e = llhttp_execute(&p->parser, data, len);
         if (e == HPE_OK)
                 return 0;
+        /* llhttp takes an error of on_message_complete() for a pause. */
+        if (e == HPE_PAUSED && p->error < 0)
+                return p->error;
         if (e == HPE_PAUSED) {
                 if ((size_t) (llhttp_get_error_pos(&p->parser) - data) < len)
                         p->head.keep_alive = false;

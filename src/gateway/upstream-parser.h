@@ -5,8 +5,9 @@
  * upstream-parser.h: incremental parsing of an instance's HTTP/1.1 answer to an invocation, over
  * llhttp, as a pure function over buffers. It reads the status and the few headers the gateway acts
  * on, then hands out body bytes as they arrive so that they can be passed on without being
- * collected. Every byte is untrusted: heads and bodies are bounded, and anything malformed ends the
- * answer with an error instead of a guess.
+ * collected. A chunked answer's trailer fields that lambda-rie sends after a streamed response (the
+ * function's error, the log tail) are read too. Every byte is untrusted: heads, trailers and bodies are
+ * bounded, and anything malformed ends the answer with an error instead of a guess.
  */
 
 #include <stdbool.h>
@@ -21,6 +22,10 @@
 #define UPSTREAM_HEAD_MAX (16U * 1024U)
 /* Header values we keep are cut at this length (X-Amz-Log-Result is base64 of at most 4 KiB). */
 #define UPSTREAM_VALUE_MAX 8192U
+/* The trailer section may be this large, and a value in it (an error body in base64) this long: a
+ * runtime's error trailers fit in lambda-rie's 16 KiB request head. */
+#define UPSTREAM_TRAILERS_MAX      (32U * 1024U)
+#define UPSTREAM_TRAILER_VALUE_MAX (22U * 1024U)
 
 typedef struct UpstreamHead {
         int status;
@@ -29,13 +34,23 @@ typedef struct UpstreamHead {
         char *function_error;    /* X-Amz-Function-Error, or NULL */
         char *log_result;        /* X-Amz-Log-Result, or NULL */
         char *executed_version;  /* X-Amz-Executed-Version, or NULL */
+        bool streaming;          /* Lambda-Runtime-Function-Response-Mode: streaming */
 } UpstreamHead;
+
+/* The trailer fields of a streamed answer (see lambda-rie's README section): each NULL when absent. */
+typedef struct UpstreamTrailers {
+        char *error_type; /* Lambda-Runtime-Function-Error-Type: the function failed mid-stream */
+        char *error_body; /* Lambda-Runtime-Function-Error-Body: its error JSON, base64 */
+        char *log_result; /* X-Amz-Log-Result */
+} UpstreamTrailers;
 
 typedef struct UpstreamParserOps {
         /* The head is complete. A negative return stops the parse with that error. */
         int (*head)(const UpstreamHead *head, void *userdata);
         /* Body bytes, pointing into the fed data: used or copied before returning. */
         int (*body)(const char *p, size_t n, void *userdata);
+        /* Optional: the whole answer is in, with these trailer fields (borrowed). */
+        int (*trailers)(const UpstreamTrailers *trailers, void *userdata);
 } UpstreamParserOps;
 
 typedef struct UpstreamParser {
@@ -45,9 +60,10 @@ typedef struct UpstreamParser {
         uint64_t max_body;
 
         UpstreamHead head;
-        Buf field, value; /* the header being read */
+        UpstreamTrailers trailers;
+        Buf field, value; /* the header or trailer field being read */
         bool in_value;
-        size_t head_bytes;
+        size_t head_bytes, trailer_bytes;
         uint64_t body_bytes;
         bool started, head_complete, complete;
         int error; /* from a callback, or the limit that was passed */

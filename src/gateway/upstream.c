@@ -130,9 +130,17 @@ static int on_parsed_body(const char *p, size_t n, void *userdata)
         return u->ops->body ? u->ops->body(u, p, n, u->userdata) : 0;
 }
 
+static int on_parsed_trailers(const UpstreamTrailers *trailers, void *userdata)
+{
+        Upstream *u = userdata;
+
+        return u->ops->trailers ? u->ops->trailers(u, trailers, u->userdata) : 0;
+}
+
 static const UpstreamParserOps parser_ops = {
         .head = on_parsed_head,
         .body = on_parsed_body,
+        .trailers = on_parsed_trailers,
 };
 
 static void upstream_read(Upstream *u)

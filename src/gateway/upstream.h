@@ -25,6 +25,8 @@ typedef struct UpstreamOps {
         int (*head)(Upstream *u, const UpstreamHead *head, void *userdata);
         /* Body bytes, to be used or copied before returning. */
         int (*body)(Upstream *u, const char *p, size_t n, void *userdata);
+        /* Optional: the answer's trailer fields (borrowed), just before it completes. */
+        int (*trailers)(Upstream *u, const UpstreamTrailers *trailers, void *userdata);
         /*
          * The answer is complete (0), or failed: -ECONNREFUSED (nothing listens: the request never
          * reached the instance), -ECONNRESET (the instance went away; it may have run), -ETIMEDOUT,

@@ -17,6 +17,25 @@
 
 static void http_conn_process(HttpConn *c);
 
+static int on_request_head(HttpRequest *r, void *userdata)
+{
+        HttpConn *c = userdata;
+
+        return c->ops->head ? c->ops->head(c) : 0;
+}
+
+static int on_request_body(HttpRequest *r, const char *p, size_t n, void *userdata)
+{
+        HttpConn *c = userdata;
+
+        return c->ops->body(c, p, n);
+}
+
+static const HttpRequestOps request_ops = {
+        .head = on_request_head,
+        .body = on_request_body,
+};
+
 int http_conn_new(HttpConn **ret, int fd, const HttpLimits *limits, const HttpConnOps *ops, void *userdata)
 {
         HttpConn *c = calloc(1, sizeof(HttpConn));
@@ -25,6 +44,8 @@ int http_conn_new(HttpConn **ret, int fd, const HttpLimits *limits, const HttpCo
                 return -ENOMEM;
         *c = (HttpConn){ .fd = fd, .ops = ops, .userdata = userdata };
         http_request_init(&c->req, limits);
+        c->req.ops = &request_ops;
+        c->req.userdata = c;
         *ret = c;
         return 0;
 }
@@ -43,7 +64,7 @@ void http_conn_free(HttpConn *c)
 
 void http_conn_close(HttpConn *c)
 {
-        c->streaming = false;
+        c->streaming = c->chunked = false;
         if (c->processing) {
                 c->close_after = true;
                 c->busy = false;
@@ -62,7 +83,7 @@ static void update_watch(HttpConn *c)
          * that does arrive meanwhile turns it off (http_conn_on_io()). */
         if (!http_conn_answering(c))
                 c->in_blocked = false;
-        if ((!c->close_after && !c->in_blocked) || c->lingering)
+        if ((!c->close_after && !c->in_blocked && !c->in_paused) || c->lingering)
                 events |= EPOLLIN;
         if (!buf_empty(&c->out))
                 events |= EPOLLOUT;
@@ -138,7 +159,7 @@ static void http_conn_process(HttpConn *c)
                 }
                 if (r == HTTP_FEED_MORE) {
                         if (c->req.headers_complete && http_request_expects_continue(&c->req) &&
-                            c->req.body.len == 0 && buf_empty(&c->out)) {
+                            c->req.body.len == 0 && c->req.body_bytes == 0 && buf_empty(&c->out)) {
                                 static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
                                 (void) send(c->fd, cont, STRLEN(cont), MSG_NOSIGNAL);
@@ -174,7 +195,7 @@ void http_conn_on_io(HttpConn *c, uint32_t revents)
                         http_conn_free(c);
                 return;
         }
-        if (!(revents & EPOLLIN) || c->close_after)
+        if (!(revents & EPOLLIN) || c->close_after || c->in_paused)
                 return;
         if (http_conn_answering(c)) {
                 /* A pipelined request (or the client's close) while answering: later. */
@@ -238,10 +259,86 @@ void http_conn_end_head(HttpConn *c, uint64_t content_length)
         (void) end_head(c, content_length, true);
 }
 
+void http_conn_end_head_chunked(HttpConn *c)
+{
+        bool keep_alive;
+
+        /* HTTP/1.0 knows no chunks: the close ends the body. */
+        c->eof_framed = c->req.parser.http_major == 1 && c->req.parser.http_minor == 0;
+        keep_alive = answer_keeps_alive(c) && !c->eof_framed;
+        if (buf_printf(&c->out, "%s%s\r\n", c->eof_framed ? "" : "Transfer-Encoding: chunked\r\n",
+                       keep_alive ? "" : "Connection: close\r\n") < 0) {
+                log_oom();
+                c->busy = false;
+                return http_conn_close(c);
+        }
+        if (!keep_alive)
+                c->close_after = true;
+        c->streaming = true;
+        c->chunked = true;
+        /* The head goes out with the first chunk. */
+}
+
+/* Appends a piece of a chunked (or close-framed) body to the output, without sending it. */
+static int append_chunk(HttpConn *c, const void *p, size_t n)
+{
+        int r = 0;
+
+        if (n == 0)
+                return 0;
+        if (!c->eof_framed)
+                r = buf_printf(&c->out, "%zx\r\n", n);
+        if (r >= 0)
+                r = buf_append(&c->out, p, n);
+        if (r >= 0 && !c->eof_framed)
+                r = buf_append(&c->out, "\r\n", 2);
+        return r;
+}
+
+void http_conn_finish(HttpConn *c, const void *last, size_t n, const char *const *trailers)
+{
+        int r;
+
+        if (!c->streaming || !c->chunked)
+                return;
+        r = append_chunk(c, last, n);
+        if (r >= 0 && !c->eof_framed) {
+                r = buf_append(&c->out, "0\r\n", 3);
+                for (const char *const *t = trailers; r >= 0 && t && t[0]; t += 2)
+                        if (t[1] && http_header_value_is_valid(t[1]))
+                                r = http_response_header(&c->out, t[0], t[1]);
+                if (r >= 0)
+                        r = buf_append(&c->out, "\r\n", 2);
+        }
+        c->streaming = c->chunked = false;
+        c->busy = false;
+        if (r < 0) {
+                log_oom();
+                return http_conn_close(c);
+        }
+        flush(c);
+}
+
+void http_conn_pause_input(HttpConn *c, bool pause)
+{
+        if (c->in_paused == pause)
+                return;
+        c->in_paused = pause;
+        update_watch(c);
+}
+
 void http_conn_write(HttpConn *c, const void *p, size_t n)
 {
         if (!c->streaming)
                 return;
+        if (c->chunked) {
+                if (append_chunk(c, p, n) < 0) {
+                        log_oom();
+                        c->busy = false;
+                        return http_conn_close(c);
+                }
+                return flush(c);
+        }
         n = (size_t) MIN((uint64_t) n, c->body_left);
         if (buf_append(&c->out, p, n) < 0) {
                 log_oom();

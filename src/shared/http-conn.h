@@ -29,6 +29,11 @@ typedef struct HttpConnOps {
         /* Optional: everything written so far of a streamed answer has gone out (see
          * http_conn_write()); the owner may write more. */
         void (*drained)(HttpConn *c);
+        /* Optional: the head of a request is in (c->req.headers_complete), its body still to come: the
+         * owner may have the body streamed to ops->body (http_request_stream_body(&c->req, max)). */
+        int (*head)(HttpConn *c);
+        /* A piece of a streamed request body. */
+        int (*body)(HttpConn *c, const char *p, size_t n);
 } HttpConnOps;
 
 struct HttpConn {
@@ -40,6 +45,9 @@ struct HttpConn {
         bool close_after; /* close once the answer is written */
         bool processing;  /* the parse loop is on the stack: it frees the connection, not others */
         bool streaming;   /* a streamed answer's body is still being written */
+        bool chunked;     /* ... in chunks, ended by http_conn_finish() */
+        bool eof_framed;  /* ... until the close (an HTTP/1.0 client cannot take chunks) */
+        bool in_paused;   /* the owner paused reading (http_conn_pause_input()) */
         bool in_blocked;  /* input arrived while busy: EPOLLIN is off until the answer is out */
         bool lingering;   /* answered and half-closed; the rest of the request body is dropped */
         size_t lingered;  /* bytes dropped so far */
@@ -77,3 +85,15 @@ void http_conn_end(HttpConn *c, const void *body, size_t len);
  * of backpressure; ops->drained tells when it is empty). */
 void http_conn_end_head(HttpConn *c, uint64_t content_length);
 void http_conn_write(HttpConn *c, const void *p, size_t n);
+
+/* A streamed answer of unknown length: end_head_chunked() ends the head with "Transfer-Encoding:
+ * chunked" (a "Trailer" header naming the trailer fields is the owner's), write() sends each piece as a
+ * chunk, finish() a last piece (n may be 0), the last chunk and the trailer fields (NULL-terminated
+ * name, value pairs; a value that is NULL or cannot be sent is left out), all in one send: the
+ * connection may be gone after it, and is free for its next request. To an HTTP/1.0 client the body goes
+ * unframed, ends at the close, and the trailer fields are dropped. */
+void http_conn_end_head_chunked(HttpConn *c);
+void http_conn_finish(HttpConn *c, const void *last, size_t n, const char *const *trailers);
+
+/* Stops (true) or resumes reading requests: a streamed request body's consumer lags behind. */
+void http_conn_pause_input(HttpConn *c, bool pause);

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "http-request.h"
+#include "macro.h"
 
 const HttpLimits http_limits_default = {
         .max_url = 8192,
@@ -100,13 +101,23 @@ static int on_headers_complete(llhttp_t *p)
                         r->headers[i].value = r->head.len - 1;
 
         r->part = HTTP_PART_NONE;
+        r->n_head_headers = r->n_headers;
         r->headers_complete = true;
         r->chunked = (p->flags & F_CHUNKED) != 0;
         r->content_length = (p->flags & F_CONTENT_LENGTH) ? p->content_length : UINT64_MAX;
 
-        if (r->content_length != UINT64_MAX && r->content_length > r->limits.max_body)
+        if (r->ops && r->ops->head && r->ops->head(r, r->userdata) < 0)
+                return fail(r, 500, "Failed to take the request");
+        if (r->content_length != UINT64_MAX &&
+            r->content_length > (r->stream_body ? r->stream_max : r->limits.max_body))
                 return fail(r, 413, "Request body too large");
         return 0;
+}
+
+void http_request_stream_body(HttpRequest *r, uint64_t max)
+{
+        r->stream_body = true;
+        r->stream_max = max;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t n)
@@ -114,6 +125,14 @@ static int on_body(llhttp_t *p, const char *at, size_t n)
         HttpRequest *r = request_of(p);
         int k;
 
+        if (r->stream_body) {
+                r->body_bytes += n;
+                if (r->body_bytes > r->stream_max)
+                        return fail(r, 413, "Request body too large");
+                return r->ops->body(r, at, n, r->userdata) < 0
+                               ? fail(r, 500, "Failed to take the request body")
+                               : 0;
+        }
         if (r->body.len + n > r->limits.max_body)
                 return fail(r, 413, "Request body too large");
         k = buf_append(&r->body, at, n);
@@ -122,10 +141,65 @@ static int on_body(llhttp_t *p, const char *at, size_t n)
         return 0;
 }
 
+/* Whether the head's "Trailer" lists this field name. */
+static bool trailer_declared(const HttpRequest *r, const char *name)
+{
+        const char *list = NULL;
+        size_t n = strlen(name);
+
+        for (size_t i = 0; i < r->n_head_headers; i++)
+                if (strcasecmp(r->head.data + r->headers[i].name, "Trailer") == 0) {
+                        list = r->head.data + r->headers[i].value;
+                        for (const char *t = list; *t;) {
+                                size_t k;
+
+                                t += strspn(t, " \t,");
+                                k = strcspn(t, " \t,");
+                                if (k == n && strncasecmp(t, name, n) == 0)
+                                        return true;
+                                t += k;
+                        }
+                }
+        return false;
+}
+
+/* The trailer section of a chunked body: terminated like the head, and checked. Fields that frame,
+ * route or authenticate a message may not come after its body (RFC 9110 §6.5.1); a declared field may
+ * come once. */
+static int trailers_complete(HttpRequest *r)
+{
+        static const char *const forbidden[] = {
+                "Content-Length", "Transfer-Encoding", "Trailer",          "Host",
+                "Connection",     "Content-Type",      "Content-Encoding", "Authorization",
+        };
+
+        if (r->n_headers == r->n_head_headers)
+                return 0;
+        if (buf_append(&r->head, "", 1) < 0)
+                return fail(r, 431, "Request header fields too large");
+        for (size_t i = r->n_head_headers; i < r->n_headers; i++) {
+                const char *name = r->head.data + r->headers[i].name;
+
+                if (r->headers[i].value == SIZE_MAX)
+                        r->headers[i].value = r->head.len - 1;
+                for (size_t f = 0; f < ELEMENTSOF(forbidden); f++)
+                        if (strcasecmp(name, forbidden[f]) == 0)
+                                return fail(r, 400, "Forbidden trailer field");
+                for (size_t j = r->n_head_headers; j < i; j++)
+                        if (strcasecmp(name, r->head.data + r->headers[j].name) == 0 &&
+                            trailer_declared(r, name))
+                                return fail(r, 400, "Repeated trailer field");
+        }
+        r->part = HTTP_PART_NONE;
+        return 0;
+}
+
 static int on_message_complete(llhttp_t *p)
 {
         HttpRequest *r = request_of(p);
 
+        if (trailers_complete(r) < 0)
+                return HPE_USER;
         r->complete = true;
         r->keep_alive = llhttp_should_keep_alive(p);
         /* Stop here: the caller answers this request before looking at the next (pipelining). */
@@ -148,6 +222,10 @@ static void request_clear(HttpRequest *r)
         buf_clear(&r->body);
         r->url_len = 0;
         r->n_headers = 0;
+        r->n_head_headers = 0;
+        r->stream_body = false;
+        r->stream_max = 0;
+        r->body_bytes = 0;
         r->part = HTTP_PART_NONE;
         r->content_length = UINT64_MAX;
         r->started = false;
@@ -216,6 +294,9 @@ int http_request_feed(HttpRequest *r, const char *data, size_t len, size_t *ret_
         }
 
         e = llhttp_execute(&r->parser, data, len);
+        /* llhttp takes any error of on_message_complete() for a pause: ours are errors all the same. */
+        if (r->error_status != 0 && e == HPE_PAUSED)
+                e = HPE_USER;
         switch (e) {
         case HPE_OK:
                 *ret_consumed = len;
@@ -245,14 +326,26 @@ bool http_request_is_method(const HttpRequest *r, llhttp_method_t m)
         return r->parser.method == m;
 }
 
+static const char *field_lookup(const HttpRequest *r, size_t from, size_t to, const char *name)
+{
+        for (size_t i = from; i < to; i++)
+                if (strcasecmp(r->head.data + r->headers[i].name, name) == 0)
+                        return r->head.data + r->headers[i].value;
+        return NULL;
+}
+
 const char *http_request_header(const HttpRequest *r, const char *name)
 {
         if (!r->headers_complete)
                 return NULL;
-        for (size_t i = 0; i < r->n_headers; i++)
-                if (strcasecmp(r->head.data + r->headers[i].name, name) == 0)
-                        return r->head.data + r->headers[i].value;
-        return NULL;
+        return field_lookup(r, 0, r->n_head_headers, name);
+}
+
+const char *http_request_trailer(const HttpRequest *r, const char *name)
+{
+        if (!r->complete || !trailer_declared(r, name))
+                return NULL;
+        return field_lookup(r, r->n_head_headers, r->n_headers, name);
 }
 
 bool http_request_expects_continue(const HttpRequest *r)

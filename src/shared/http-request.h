@@ -5,7 +5,9 @@
  * http-request.h: incremental HTTP/1.1 request parsing over llhttp, as a pure function over buffers.
  * Collects the request line, headers and body of one message at a time under hard limits, and maps
  * every malformed or oversized input to the HTTP status the server should answer with. Pipelined
- * requests are handled one at a time: parsing stops at the end of each message.
+ * requests are handled one at a time: parsing stops at the end of each message. A body is collected
+ * whole, or, when the owner asks for it once the head is in, handed out piece by piece as it arrives
+ * (a chunked body's chunks, then its trailer fields, checked).
  */
 
 #include <stdbool.h>
@@ -34,9 +36,22 @@ typedef enum HttpParsePart {
         HTTP_PART_VALUE,
 } HttpParsePart;
 
-typedef struct HttpRequest {
+typedef struct HttpRequest HttpRequest;
+
+typedef struct HttpRequestOps {
+        /* The head is complete (r->headers_complete): the owner may call http_request_stream_body(). A
+         * negative return fails the request with 500. */
+        int (*head)(HttpRequest *r, void *userdata);
+        /* A piece of a streamed body, to be used or copied before returning. A negative return fails the
+         * request with 500. */
+        int (*body)(HttpRequest *r, const char *p, size_t n, void *userdata);
+} HttpRequestOps;
+
+struct HttpRequest {
         llhttp_t parser;
         HttpLimits limits;
+        const HttpRequestOps *ops; /* optional */
+        void *userdata;
 
         /* The head of the current message: "URL\0name\0value\0name\0value\0...". */
         Buf head;
@@ -46,10 +61,14 @@ typedef struct HttpRequest {
                 size_t value;
         } headers[HTTP_MAX_HEADERS];
         size_t n_headers;
+        size_t n_head_headers; /* headers[] past this are the trailer fields of a chunked body */
         HttpParsePart part;
 
         Buf body;
         uint64_t content_length; /* UINT64_MAX when not announced */
+        bool stream_body;        /* the body goes to ops->body instead of into body */
+        uint64_t stream_max;     /* a streamed body's limit (413 past it) */
+        uint64_t body_bytes;     /* of a streamed body, so far */
 
         bool started; /* a byte of this message arrived */
         bool headers_complete;
@@ -59,7 +78,7 @@ typedef struct HttpRequest {
 
         int error_status; /* the status to answer after a parse error */
         const char *error_reason;
-} HttpRequest;
+};
 
 typedef enum HttpFeedResult {
         HTTP_FEED_MORE = 0,     /* all bytes consumed, the message is not complete yet */
@@ -75,6 +94,10 @@ void http_request_done(HttpRequest *r);
  */
 int http_request_feed(HttpRequest *r, const char *data, size_t len, size_t *ret_consumed);
 
+/* From ops->head: hand the body out through ops->body as it arrives instead of collecting it; it may
+ * be at most max bytes. */
+void http_request_stream_body(HttpRequest *r, uint64_t max);
+
 /* Forgets the completed message and readies the parser for the next one on the same connection. */
 void http_request_next(HttpRequest *r);
 
@@ -88,6 +111,10 @@ static inline const char *http_request_url(const HttpRequest *r)
 
 /* Case-insensitive lookup of the first header with this name; NULL when absent. */
 const char *http_request_header(const HttpRequest *r, const char *name);
+
+/* The trailer field with this name of a complete chunked message, if the head declared it in
+ * "Trailer" (undeclared ones are ignored, RFC 9110 §6.5.2); NULL when absent. */
+const char *http_request_trailer(const HttpRequest *r, const char *name);
 
 /* Whether the client sent "Expect: 100-continue" and waits before sending the body. */
 bool http_request_expects_continue(const HttpRequest *r);

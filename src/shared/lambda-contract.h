@@ -49,6 +49,8 @@
 #define LAMBDA_EVENT_PAYLOAD_MAX ((uint64_t) 1024 * 1024)
 /* The Runtime API accepts a little more than the payload limit for the response envelope. */
 #define LAMBDA_RUNTIME_RESPONSE_MAX ((uint64_t) 6291556)
+/* A streamed response (InvokeWithResponseStream) may be this large, as in Lambda. */
+#define LAMBDA_STREAM_RESPONSE_MAX ((uint64_t) 20 * 1024 * 1024)
 /* X-Amz-Client-Context: base64 of at most this many bytes. */
 #define LAMBDA_CLIENT_CONTEXT_MAX 3583U
 /* A bare function name: 1 to 64 of [A-Za-z0-9_-]. */

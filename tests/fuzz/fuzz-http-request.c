@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* Fuzzes the HTTP request parser as both of lambda-rie's servers drive it: bytes arriving in
- * arbitrary pieces, pipelined requests, limits, header lookups, and Runtime API routing. */
+ * arbitrary pieces, pipelined requests, limits, header lookups, Runtime API routing, and bodies
+ * streamed piece by piece (the Runtime API's streaming mode) with their trailer fields: a streamed
+ * body must be handed out whole, the same however the bytes arrive, and never past its limit. */
 
 #include <string.h>
 
@@ -11,12 +13,48 @@
 
 static const HttpLimits small_limits = { .max_url = 64, .max_head = 256, .max_headers = 8, .max_body = 128 };
 
-static void run(const uint8_t *data, size_t size, const HttpLimits *limits, size_t piece)
+#define STREAM_MAX 512
+
+typedef struct Streamed {
+        bool stream; /* ask for streaming when the head says so */
+        uint64_t bytes, bytes_complete;
+        uint32_t crc, crc_complete; /* of the streamed bytes of complete messages */
+        unsigned messages;
+} Streamed;
+
+static int on_head(HttpRequest *r, void *userdata)
+{
+        Streamed *s = userdata;
+
+        s->bytes = 0;
+        s->crc = 0;
+        if (s->stream && http_request_header(r, "Lambda-Runtime-Function-Response-Mode"))
+                http_request_stream_body(r, STREAM_MAX);
+        return 0;
+}
+
+static int on_body(HttpRequest *r, const char *p, size_t n, void *userdata)
+{
+        Streamed *s = userdata;
+
+        s->bytes += n;
+        if (s->bytes > STREAM_MAX || r->body.len > 0)
+                abort();
+        for (size_t i = 0; i < n; i++)
+                s->crc = s->crc * 31 + (uint8_t) p[i];
+        return 0;
+}
+
+static const HttpRequestOps stream_ops = { .head = on_head, .body = on_body };
+
+static void run(const uint8_t *data, size_t size, const HttpLimits *limits, size_t piece, Streamed *s)
 {
         HttpRequest r;
         size_t off = 0;
 
         http_request_init(&r, limits);
+        r.ops = &stream_ops;
+        r.userdata = s;
         while (off < size) {
                 size_t len = MIN(piece, size - off), consumed = 0;
                 int k = http_request_feed(&r, (const char *) data + off, len, &consumed);
@@ -31,6 +69,13 @@ static void run(const uint8_t *data, size_t size, const HttpLimits *limits, size
                         (void) http_request_expects_continue(&r);
                         (void) http_request_method(&r);
                         (void) runtime_route_parse(http_request_url(&r), id);
+                        (void) http_request_trailer(&r, "Lambda-Runtime-Function-Error-Type");
+                        (void) http_request_trailer(&r, "Lambda-Runtime-Function-Error-Body");
+                        if (r.stream_body) {
+                                s->bytes_complete += s->bytes;
+                                s->crc_complete = s->crc_complete * 7 + s->crc;
+                        }
+                        s->messages++;
                         http_request_next(&r);
                 }
         }
@@ -43,9 +88,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (size < 1)
                 return 0;
+        Streamed whole = { .stream = true }, pieces = { .stream = true }, plain = {};
+
         /* The first byte picks how the bytes are split into reads. */
         piece = (size_t) data[0] % 17 + 1;
-        run(data + 1, size - 1, NULL, size);
-        run(data + 1, size - 1, &small_limits, piece);
+        run(data + 1, size - 1, NULL, size, &plain);
+        run(data + 1, size - 1, &small_limits, piece, &plain);
+        run(data + 1, size - 1, NULL, size, &whole);
+        run(data + 1, size - 1, NULL, piece, &pieces);
+        /* Complete messages stream the same bytes however they arrive. */
+        if (whole.messages != pieces.messages || whole.bytes_complete != pieces.bytes_complete ||
+            whole.crc_complete != pieces.crc_complete)
+                abort();
         return 0;
 }

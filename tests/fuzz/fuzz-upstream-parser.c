@@ -4,7 +4,7 @@
  * An instance's answer, fed whole and then again in pieces cut where the input's first byte says: the
  * outcome and the body must not depend on how the bytes arrive (which error a bad answer gets may: a
  * limit can be passed before llhttp sees a bad byte further on), bodies stay within their limit,
- * and kept header values can never split the client's answer.
+ * and kept header and trailer values can never split the client's answer.
  */
 
 #include <errno.h>
@@ -21,6 +21,7 @@ typedef struct Result {
         int outcome;
         int status;
         Buf body;
+        Buf trailers; /* the kept trailer fields, as they were handed out */
 } Result;
 
 static int on_head(const UpstreamHead *h, void *userdata)
@@ -43,7 +44,25 @@ static int on_body(const char *p, size_t n, void *userdata)
         return buf_append(&r->body, p, n) < 0 ? -ENOMEM : 0;
 }
 
-static const UpstreamParserOps ops = { .head = on_head, .body = on_body };
+static void check_value(Buf *b, const char *v)
+{
+        for (const char *c = v; c && *c; c++)
+                if (*c == '\r' || *c == '\n')
+                        abort();
+        (void) buf_printf(b, "%s|", v ?: "-");
+}
+
+static int on_trailers(const UpstreamTrailers *t, void *userdata)
+{
+        Result *r = userdata;
+
+        check_value(&r->trailers, t->error_type);
+        check_value(&r->trailers, t->error_body);
+        check_value(&r->trailers, t->log_result);
+        return 0;
+}
+
+static const UpstreamParserOps ops = { .head = on_head, .body = on_body, .trailers = on_trailers };
 
 static void run(const char *d, size_t n, size_t piece, Result *res)
 {
@@ -79,9 +98,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (whole.outcome >= 0 && whole.status != pieces.status) ||
             (whole.outcome == 1 &&
              (whole.body.len != pieces.body.len ||
-              memcmp(whole.body.data ?: "", pieces.body.data ?: "", whole.body.len) != 0)))
+              memcmp(whole.body.data ?: "", pieces.body.data ?: "", whole.body.len) != 0 ||
+              whole.trailers.len != pieces.trailers.len ||
+              memcmp(whole.trailers.data ?: "", pieces.trailers.data ?: "", whole.trailers.len) != 0)))
                 abort();
         buf_done(&whole.body);
         buf_done(&pieces.body);
+        buf_done(&whole.trailers);
+        buf_done(&pieces.trailers);
         return 0;
 }

@@ -4,7 +4,9 @@
 # lambda-rie on the host, no container engine: the Runtime API contract and every flaw of AWS's
 # emulator that lambda-rie fixes (function errors, timeouts, a second concurrent invocation,
 # crashes, init errors, payload limits), driven by real HTTP over loopback against shell
-# bootstraps that speak the Runtime API with curl.
+# bootstraps that speak the Runtime API with curl; and its streaming mode, against a runtime that
+# speaks it as aws-lambda-ric does (stream-runtime.py): chunks passed on as written, errors, timeouts,
+# cut or malformed streams and the 20 MiB limit in trailers, backpressure on a slow invoker.
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 lib_init rie-local
@@ -289,6 +291,59 @@ invoke '{}'
 check "memory: the invocation ran" assert_eq '"held"' "$BODY" "body"
 check "memory: REPORT shows the real peak (80 MB held)" bash -c \
         "grep 'REPORT' '$TEST_TMP/memory.log' | tail -n 1 | grep -Eq 'Max Memory Used: (8[0-9]|9[0-9]|1[0-9][0-9]) MB'"
+
+# ---- the Runtime API's streaming mode: a chunked response passed on as it arrives, errors in trailers
+start_rie stream --timeout 3 /usr/bin/python3 "$(source_dir)/tests/integration/stream-runtime.py"
+sread() { python3 "$(source_dir)/tests/integration/chunked-read.py" "$URL" "$@"; }
+sjson() { python3 -c 'import base64, json, sys; d = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+out=$(sread '{"chunks":5,"pause_ms":200}')
+check "streaming: 200, chunked, marked streaming" assert_eq "200 chunked streaming" \
+        "$(sjson "$out" 'd["status"], d["headers"]["transfer-encoding"], d["headers"]["lambda-runtime-function-response-mode"]' | tr -d "(),'")" "head"
+check "streaming: the runtime's Content-Type" assert_eq application/octet-stream \
+        "$(sjson "$out" 'd["headers"]["content-type"]')" "content type"
+check "streaming: every chunk, in order" assert_eq "chunk 0 chunk 1 chunk 2 chunk 3 chunk 4" \
+        "$(sjson "$out" '" ".join(c["data"].strip() for c in d["chunks"])')" "chunks"
+check "streaming: the chunks arrive as written (200 ms apart: first to last 0.6 to 1.5 s)" bash -c \
+        "python3 -c 'import json, sys; c = json.loads(sys.argv[1])[\"chunks\"]; sys.exit(not 0.6 <= c[-1][\"t\"] - c[0][\"t\"] <= 1.5)' '$out'"
+check "streaming: a clean end has no error trailer" assert_eq "True None" \
+        "$(sjson "$out" 'd["complete"], d["trailers"].get("lambda-runtime-function-error-type")' | tr -d "(),'")" "trailers"
+out=$(sread '{"chunks":2,"fail":true}' 'X-Amz-Log-Type: Tail')
+check "streaming: the chunks written before a failure" assert_eq "chunk 0 chunk 1" \
+        "$(sjson "$out" '" ".join(c["data"].strip() for c in d["chunks"])')" "chunks"
+check "streaming: the failure's type in the trailer" assert_eq Error \
+        "$(sjson "$out" 'd["trailers"]["lambda-runtime-function-error-type"]')" "error type"
+check "streaming: its body, base64, in the trailer" assert_eq "failed mid-stream" \
+        "$(sjson "$out" 'json.loads(base64.b64decode(d["trailers"]["lambda-runtime-function-error-body"]))["errorMessage"]')" "error body"
+check "streaming: Tail puts the log in a trailer" assert_contains \
+        "$(sjson "$out" 'base64.b64decode(d["trailers"]["x-amz-log-result"]).decode()')" "REPORT RequestId" "log"
+out=$(sread '{"chunks":2,"malformed":true}')
+check "streaming: malformed chunk framing ends the answer with Runtime.TruncatedResponse" assert_eq \
+        "2 Runtime.TruncatedResponse" "$(sjson "$out" 'len(d["chunks"]), d["trailers"]["lambda-runtime-function-error-type"]' | tr -d "(),'")" "trailers"
+out=$(sread '{"chunks":1,"cut":true}')
+check "streaming: a connection cut mid-stream ends it with Runtime.TruncatedResponse" assert_eq \
+        "Runtime.TruncatedResponse" "$(sjson "$out" 'd["trailers"]["lambda-runtime-function-error-type"]')" "trailers"
+out=$(sread '{"chunks":30,"pause_ms":200}')
+check "streaming: a timeout mid-stream is Sandbox.Timedout in the trailer" assert_eq "True Sandbox.Timedout" \
+        "$(sjson "$out" 'len(d["chunks"]) < 30, d["trailers"]["lambda-runtime-function-error-type"]' | tr -d "(),'")" "trailers"
+size=$(sread '{"chunks":22,"size":1048576}' | python3 -c 'import json, sys; d = json.load(sys.stdin)
+print(sum(len(c["data"]) for c in d["chunks"]), d["trailers"]["lambda-runtime-function-error-type"])')
+check "streaming: past 20 MiB, Function.ResponseSizeTooLarge after exactly 20 MiB" assert_eq \
+        "20971520 Function.ResponseSizeTooLarge" "$size" "size"
+out=$(sread '{"chunks":2}')
+check "streaming: the runtime serves the next invocation" assert_eq "chunk 0 chunk 1" \
+        "$(sjson "$out" '" ".join(c["data"].strip() for c in d["chunks"])')" "chunks"
+check "streaming: the Runtime API accepted the streamed responses (202)" bash -c \
+        "grep -q 'runtime api answered: HTTP/1.1 202' '$TEST_TMP/stream.log'"
+
+# A slow invoker: lambda-rie stops reading the runtime (which sends 16 MiB as fast as it can) while
+# 256 KiB wait, so its peak memory stays far below the stream's size.
+start_rie streamlag /usr/bin/python3 "$(source_dir)/tests/integration/stream-runtime.py"
+lag=$(LAG_S=1.5 LAG_PID=$PID_streamlag sread '{"chunks":16,"size":1048576}' | python3 -c 'import json, sys; d = json.load(sys.stdin)
+print(sum(len(c["data"]) for c in d["chunks"]), d["complete"], d["lag_hwm_kb"])')
+check "streaming: a slow invoker gets the whole stream" assert_eq "16777216 True" "${lag% *}" "stream"
+check "streaming: backpressure: lambda-rie's peak memory stays under 8 MiB for a 16 MiB stream" \
+        bash -c "(( ${lag##* } < 8192 ))"
+echo "# lambda-rie VmHWM with a slow invoker of a 16 MiB stream: ${lag##* } kB" >&2
 
 # ---- eager init
 start_rie eager --eager-init "$TEST_TMP/bootstrap"

@@ -5,18 +5,25 @@
 # decoders (boto3, and the AWS SDK for JavaScript v3 when npm could install it): a function that
 # does not stream answers in one PayloadChunk then InvokeComplete; a function error arrives in
 # InvokeComplete (ErrorCode, ErrorDetails); LogType Tail puts the log in LogResult; names, ARNs and
-# qualifiers as for Invoke; DryRun 204; Event refused; an unknown function 404. Real gateway and
-# manager, a real dockerd. About 30 s here.
+# qualifiers as for Invoke; DryRun 204; Event refused; an unknown function 404. And a function that
+# streams (examples/node-stream: aws-lambda-ric, awslambda.streamifyResponse, 5 chunks 200 ms
+# apart): its chunks arrive in order, as written (client-side timestamps: the first well before the
+# last and before InvokeComplete), a failure mid-stream reaches InvokeComplete after the chunks
+# written before it, and Invoke of it gets the whole answer (or its error). Real gateway and
+# manager, a real dockerd. About 100 s here (plus minutes the first time aws-lambda-ric is built).
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
 lib_init streaming
 require_cmd curl
 require_cmd python3
+require_cmd node nodejs
+require_cmd npm
 python3 -c 'import boto3' 2>/dev/null || lib_skip "boto3 missing (apt-get install python3-boto3)"
 ensure_dockerd
 lambdad_init
-lambdad_images echo fail
+lambdad_images echo fail node-stream
+printf '{ "image": "%snode-stream:latest", "max_instances": 2 }\n' "$IMAGE_PREFIX" >"$FN/stream.json"
 for f in echo fail; do
         printf '{ "image": "%s%s:latest", "max_instances": 2 }\n' "$IMAGE_PREFIX" "$f" >"$FN/$f.json"
 done
@@ -59,6 +66,47 @@ out=$(stream nosuch '{}')
 check "boto3: an unknown function is ResourceNotFoundException" assert_eq "ResourceNotFoundException 404" \
         "$(json "$out" 'd["error"], d["status"]' | tr -d "(),'")" "error"
 
+# ---- a function that streams (boto3)
+out=$(stream stream '{}')
+check "boto3 streaming: every chunk, in order" assert_eq "chunk 0|chunk 1|chunk 2|chunk 3|chunk 4|" \
+        "$(json "$out" '"".join(c[0].strip() + "|" for c in d["chunks"])')" "chunks"
+check "boto3 streaming: the chunks arrive as written (first to last 0.6 to 1.6 s, 4 pauses of 200 ms)" \
+        bash -c "python3 -c 'import json, sys; c = json.loads(sys.argv[1])[\"chunks\"]; sys.exit(not 0.6 <= c[-1][1] - c[0][1] <= 1.6)' '$out'"
+check "boto3 streaming: the first chunk arrives before the function has finished (0.6 s before InvokeComplete)" \
+        bash -c "python3 -c 'import json, sys; d = json.loads(sys.argv[1]); sys.exit(not d[\"complete_t\"] - d[\"chunks\"][0][1] >= 0.6)' '$out'"
+check "boto3 streaming: InvokeComplete without an error" assert_eq "None" \
+        "$(json "$out" 'd["complete"].get("ErrorCode")')" "ErrorCode"
+echo "# boto3 streaming timestamps (s since the call): $(json "$out" '[c[1] for c in d["chunks"]], d["complete_t"]')" >&2
+out=$(stream stream '{"fail":true}' Tail)
+check "boto3 streaming: the chunks written before a failure mid-stream" assert_eq "chunk 0|chunk 1|" \
+        "$(json "$out" '"".join(c[0].strip() + "|" for c in d["chunks"])')" "chunks"
+check "boto3 streaming: then InvokeComplete with the function's error" assert_eq Error \
+        "$(json "$out" 'd["complete"]["ErrorCode"]')" "ErrorCode"
+check "boto3 streaming: ErrorDetails is the function's error" assert_contains \
+        "$(json "$out" 'd["complete"]["ErrorDetails"]')" "failed mid-stream after 2 chunks" "ErrorDetails"
+check "boto3 streaming: LogResult with the failure in the log" assert_contains \
+        "$(json "$out" 'd["complete"]["LogResult"]' | base64 -d)" "REPORT RequestId" "LogResult"
+invoke_plain() {
+        python3 -c 'import boto3, json, sys
+c = boto3.client("lambda", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])
+r = c.invoke(FunctionName="stream", Payload=sys.argv[4].encode())
+print(json.dumps({"error": r.get("FunctionError"), "payload": r["Payload"].read().decode()}))' "$URL" "$AKID" "$SECRET" "$1"
+}
+out=$(invoke_plain '{"pause_ms":10}')
+check "boto3 Invoke of a function that streams: the whole answer" assert_eq "chunk 0|chunk 1|chunk 2|chunk 3|chunk 4|" \
+        "$(json "$out" '"|".join(d["payload"].splitlines()) + "|"')" "payload"
+out=$(invoke_plain '{"fail":true,"pause_ms":10}')
+check "boto3 Invoke of a function that fails mid-stream: a function error" assert_eq Unhandled \
+        "$(json "$out" 'd["error"]')" "FunctionError"
+check "boto3 Invoke of a function that fails mid-stream: its error as the payload" assert_contains \
+        "$(json "$out" 'd["payload"]')" "failed mid-stream after 2 chunks" "payload"
+
+# ---- the raw event stream over curl
+raw=$(curl -sS -N --aws-sigv4 "aws:amz:us-east-1:lambda" --user "$AKID:$SECRET" -H 'Content-Type: application/json' \
+        "$URL/2021-11-15/functions/stream/response-streaming-invocations" -d '{"chunks":2,"pause_ms":10}' | od -An -c | tr -d ' \n')
+check "curl: the raw event stream holds PayloadChunk and InvokeComplete events" bash -c \
+        "[[ '$raw' == *PayloadChunk*chunk0*InvokeComplete* ]]"
+
 # ---- the same route over curl (SigV4 left to the SDKs: no credentials file needed for these)
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'X-Amz-Invocation-Type: DryRun' \
         --aws-sigv4 "aws:amz:us-east-1:lambda" --user "$AKID:$SECRET" \
@@ -86,17 +134,36 @@ const client = new LambdaClient({ endpoint: process.env.URL, region: "us-east-1"
         credentials: { accessKeyId: process.env.AKID, secretAccessKey: process.env.SECRET } });
 const r = await client.send(new InvokeWithResponseStreamCommand({ FunctionName: process.argv[2],
         Payload: Buffer.from(process.argv[3]) }));
-let payload = "", complete = null;
+const start = process.hrtime.bigint(), since = () => Number(process.hrtime.bigint() - start) / 1e9;
+let payload = "", complete = null, complete_t = null;
+const chunks = [];
 for await (const event of r.EventStream) {
-        if (event.PayloadChunk) payload += Buffer.from(event.PayloadChunk.Payload).toString();
-        if (event.InvokeComplete) complete = event.InvokeComplete;
+        if (event.PayloadChunk) {
+                const text = Buffer.from(event.PayloadChunk.Payload).toString();
+                payload += text;
+                chunks.push([text, since()]);
+        }
+        if (event.InvokeComplete) [complete, complete_t] = [event.InvokeComplete, since()];
 }
-console.log(JSON.stringify({ status: r.StatusCode, payload, complete }));
+console.log(JSON.stringify({ status: r.StatusCode, payload, chunks, complete, complete_t }));
 JS
         out=$(SDK=$SDK URL=$URL AKID=$AKID SECRET=$SECRET node "$TEST_TMP/stream.mjs" echo '{"js":1}' 2>>"$TEST_TMP/node.log" || true)
         check "JS SDK v3: InvokeWithResponseStreamCommand, the payload" assert_eq '{"js":1}' "$(json "$out" 'd["payload"]')" "payload"
         out=$(SDK=$SDK URL=$URL AKID=$AKID SECRET=$SECRET node "$TEST_TMP/stream.mjs" fail '{}' 2>>"$TEST_TMP/node.log" || true)
         check "JS SDK v3: a function error in InvokeComplete" assert_eq Unhandled "$(json "$out" 'd["complete"]["ErrorCode"]')" "ErrorCode"
+        out=$(SDK=$SDK URL=$URL AKID=$AKID SECRET=$SECRET node "$TEST_TMP/stream.mjs" stream '{}' 2>>"$TEST_TMP/node.log" || true)
+        check "JS SDK v3 streaming: every chunk, in order" assert_eq "chunk 0|chunk 1|chunk 2|chunk 3|chunk 4|" \
+                "$(json "$out" '"".join(c[0].strip() + "|" for c in d["chunks"])')" "chunks"
+        check "JS SDK v3 streaming: the chunks arrive as written (first to last 0.6 to 1.6 s)" \
+                bash -c "python3 -c 'import json, sys; c = json.loads(sys.argv[1])[\"chunks\"]; sys.exit(not 0.6 <= c[-1][1] - c[0][1] <= 1.6)' '$out'"
+        check "JS SDK v3 streaming: the first chunk before the function has finished" \
+                bash -c "python3 -c 'import json, sys; d = json.loads(sys.argv[1]); sys.exit(not d[\"complete_t\"] - d[\"chunks\"][0][1] >= 0.6)' '$out'"
+        echo "# JS SDK v3 streaming timestamps (s since the answer's head): $(json "$out" '[round(c[1], 3) for c in d["chunks"]], round(d["complete_t"], 3)')" >&2
+        out=$(SDK=$SDK URL=$URL AKID=$AKID SECRET=$SECRET node "$TEST_TMP/stream.mjs" stream '{"fail":true}' 2>>"$TEST_TMP/node.log" || true)
+        check "JS SDK v3 streaming: the chunks written before a failure mid-stream" assert_eq "chunk 0|chunk 1|" \
+                "$(json "$out" '"".join(c[0].strip() + "|" for c in d["chunks"])')" "chunks"
+        check "JS SDK v3 streaming: InvokeComplete carries the failure" assert_eq "Error True" \
+                "$(json "$out" 'd["complete"]["ErrorCode"], "failed mid-stream after 2 chunks" in d["complete"]["ErrorDetails"]' | tr -d "(),'")" "InvokeComplete"
 else
         not_ok "JS SDK v3" "npm install @aws-sdk/client-lambda failed (see above)"
 fi

@@ -61,7 +61,8 @@ typedef struct TestResponse {
         char value[8192]; /* the last header looked up */
 } TestResponse;
 
-/* Waits for one whole response (framed by Content-Length) and takes it out of tc->in. */
+/* Waits for one whole response (framed by Content-Length, or chunked: then body holds the chunks' data)
+ * and takes it out of tc->in. */
 void test_client_response(Gateway *g, TestClient *tc, TestResponse *ret);
 /* A request, then its response. */
 void test_client_exchange(Gateway *g, TestClient *tc, const char *request, TestResponse *ret);

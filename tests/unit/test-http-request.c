@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -76,8 +77,146 @@ static void test_chunked(void **state)
         assert_true(r.chunked);
         assert_int_equal(r.body.len, 11);
         assert_memory_equal(r.body.data, "hello world", 11);
-        assert_string_equal(http_request_header(&r, "Trailer-Name"), "v");
+        /* A trailer field is not a header, and one the head did not declare is ignored. */
+        assert_null(http_request_header(&r, "Trailer-Name"));
+        assert_null(http_request_trailer(&r, "Trailer-Name"));
         http_request_done(&r);
+}
+
+/* What a streamed body's consumer saw. */
+typedef struct Streamed {
+        char data[64];
+        size_t len;
+        unsigned pieces;
+        bool stream; /* ask for the body to be streamed */
+} Streamed;
+
+static int streamed_head(HttpRequest *r, void *userdata)
+{
+        Streamed *s = userdata;
+
+        if (s->stream)
+                http_request_stream_body(r, 16);
+        return 0;
+}
+
+static int streamed_body(HttpRequest *r, const char *p, size_t n, void *userdata)
+{
+        Streamed *s = userdata;
+
+        assert_true(s->len + n <= sizeof(s->data));
+        memcpy(s->data + s->len, p, n);
+        s->len += n;
+        s->pieces++;
+        return 0;
+}
+
+static const HttpRequestOps streamed_ops = {
+        .head = streamed_head,
+        .body = streamed_body,
+};
+
+static void test_chunked_streamed_with_trailers(void **state)
+{
+        /* As aws-lambda-ric sends a streamed response that fails after two chunks. */
+        static const char req[] =
+                "POST /2018-06-01/runtime/invocation/abc/response HTTP/1.1\r\n"
+                "Lambda-Runtime-Function-Response-Mode: streaming\r\n"
+                "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"
+                "3\r\none\r\n3\r\ntwo\r\n0\r\n"
+                "Lambda-Runtime-Function-Error-Type: Error\r\n"
+                "Lambda-Runtime-Function-Error-Body: eyJ9\r\n"
+                "X-Undeclared: x\r\n\r\n";
+        Streamed s = { .stream = true };
+        HttpRequest r;
+        size_t n, off = 0;
+        int k = HTTP_FEED_MORE;
+
+        http_request_init(&r, NULL);
+        r.ops = &streamed_ops;
+        r.userdata = &s;
+        /* Byte by byte: every piece is handed out as it arrives, none collected. */
+        while (k == HTTP_FEED_MORE && off < strlen(req)) {
+                k = http_request_feed(&r, req + off, 1, &n);
+                off += n;
+                if (k == HTTP_FEED_MORE && r.headers_complete && !r.complete)
+                        assert_null(http_request_trailer(&r, "Lambda-Runtime-Function-Error-Type"));
+        }
+        assert_int_equal(k, HTTP_FEED_COMPLETE);
+        assert_int_equal(off, strlen(req));
+        assert_int_equal(r.body.len, 0);
+        assert_int_equal(s.len, 6);
+        assert_int_equal(s.pieces, 6);
+        assert_memory_equal(s.data, "onetwo", 6);
+        assert_string_equal(http_request_header(&r, "Lambda-Runtime-Function-Response-Mode"), "streaming");
+        assert_null(http_request_header(&r, "Lambda-Runtime-Function-Error-Type"));
+        assert_string_equal(http_request_trailer(&r, "lambda-runtime-function-error-type"), "Error");
+        assert_string_equal(http_request_trailer(&r, "Lambda-Runtime-Function-Error-Body"), "eyJ9");
+        assert_null(http_request_trailer(&r, "X-Undeclared"));
+
+        /* The next message on the connection starts clean. */
+        http_request_next(&r);
+        s = (Streamed){};
+        assert_int_equal(feed_all(&r, "POST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", &n),
+                         HTTP_FEED_COMPLETE);
+        assert_int_equal(r.body.len, 2);
+        assert_int_equal(s.len, 0);
+        assert_null(http_request_trailer(&r, "Lambda-Runtime-Function-Error-Type"));
+        http_request_done(&r);
+}
+
+static void test_streamed_limit(void **state)
+{
+        static const char req[] = "POST /r HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                  "a\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n";
+        static const char announced[] = "POST /r HTTP/1.1\r\nContent-Length: 17\r\n\r\n";
+        Streamed s = { .stream = true };
+        HttpRequest r;
+        size_t n;
+
+        http_request_init(&r, NULL);
+        r.ops = &streamed_ops;
+        r.userdata = &s;
+        assert_int_equal(feed_all(&r, req, &n), -ENOBUFS);
+        assert_int_equal(r.error_status, 413);
+        assert_int_equal(s.len, 10); /* what fits was handed out */
+        http_request_done(&r);
+
+        s = (Streamed){ .stream = true };
+        http_request_init(&r, NULL);
+        r.ops = &streamed_ops;
+        r.userdata = &s;
+        assert_int_equal(feed_all(&r, announced, &n), -ENOBUFS);
+        assert_int_equal(r.error_status, 413);
+        http_request_done(&r);
+}
+
+static void test_bad_trailers(void **state)
+{
+        static const char *const bad[] = {
+                /* framing after the body */
+                "POST /r HTTP/1.1\r\nTrailer: Content-Length\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "0\r\nContent-Length: 5\r\n\r\n",
+                "POST /r HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nTransfer-Encoding: gzip\r\n\r\n",
+                /* a declared field twice */
+                "POST /r HTTP/1.1\r\nTrailer: A\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nA: 1\r\nA: "
+                "2\r\n\r\n",
+                /* a malformed trailer section */
+                "POST /r HTTP/1.1\r\nTrailer: A\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nA 1\r\n\r\n",
+                /* a malformed chunk size */
+                "POST /r HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n",
+        };
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                HttpRequest r;
+                size_t n;
+
+                http_request_init(&r, NULL);
+                assert_int_equal(feed_all(&r, bad[i], &n), -EBADMSG);
+                assert_int_equal(r.error_status, 400);
+                http_request_done(&r);
+        }
 }
 
 static void test_pipelined(void **state)
@@ -224,6 +363,9 @@ int main(void)
                 cmocka_unit_test(test_get),
                 cmocka_unit_test(test_post_body_byte_by_byte),
                 cmocka_unit_test(test_chunked),
+                cmocka_unit_test(test_chunked_streamed_with_trailers),
+                cmocka_unit_test(test_streamed_limit),
+                cmocka_unit_test(test_bad_trailers),
                 cmocka_unit_test(test_pipelined),
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_limits),

@@ -9,6 +9,9 @@
  * answers that are malformed, cut short or too large (502 before any byte reached the client, the
  * connection closed after), timeouts, refused connections and the one retry, Event and DryRun
  * invocations, clients that leave, and reading paused while the client lags behind.
+ * InvokeWithResponseStream: an instance's streamed answer as PayloadChunk events and InvokeComplete
+ * (with the error and log tail of its trailer fields), its limit, malformed framing after the first
+ * event, reading paused while the client lags, and Invoke of a function that streams.
  */
 
 #include <errno.h>
@@ -158,6 +161,16 @@ static int setup_short_timeout(void **state)
         GatewayConfig config = test_gateway_config();
 
         config.upstream_timeout_usec = 300 * USEC_PER_MSEC;
+        return setup_with(config);
+}
+
+/* For 20 MiB through the gateway, which a sanitized build takes seconds for. */
+static int setup_long_timeout(void **state)
+{
+        GatewayConfig config = test_gateway_config();
+
+        config.upstream_timeout_usec = 120 * USEC_PER_SEC;
+        config.request_timeout_usec = 120 * USEC_PER_SEC;
         return setup_with(config);
 }
 
@@ -324,17 +337,17 @@ static void assert_bad_answer(TestClient *tc, TestInstanceMode mode, const char 
         assert_null(gw->functions);
 }
 
-static char *oversized_chunked(size_t *ret_len)
+/* A chunked answer: head, then n chunks of 64 KiB, each the 8 bytes of fill over and over. */
+static char *chunked_answer(const char *head, size_t n, const char *fill, size_t *ret_len)
 {
-        static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-        size_t chunk = 64 * 1024, n = (size_t) (LAMBDA_RUNTIME_RESPONSE_MAX / chunk) + 4;
+        size_t chunk = 64 * 1024;
         Buf b = {};
 
         assert_int_equal(buf_append_str(&b, head), 0);
         for (size_t i = 0; i < n; i++) {
                 assert_true(buf_printf(&b, "%zx\r\n", chunk) >= 0);
                 for (size_t k = 0; k < chunk; k += 8)
-                        assert_int_equal(buf_append(&b, "\"xxxxxx\"", 8), 0);
+                        assert_int_equal(buf_append(&b, fill, 8), 0);
                 assert_int_equal(buf_append(&b, "\r\n", 2), 0);
         }
         assert_int_equal(buf_append_str(&b, "0\r\n\r\n"), 0);
@@ -349,7 +362,9 @@ static void test_bad_answers(void **state)
         static const char too_long[] = "HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n{";
         TestClient tc;
         size_t len;
-        char *big = oversized_chunked(&len);
+        char *big =
+                chunked_answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                               (size_t) (LAMBDA_RUNTIME_RESPONSE_MAX / (64 * 1024)) + 4, "\"xxxxxx\"", &len);
 
         test_client_open(gw, &tc);
         assert_bad_answer(&tc, TEST_INSTANCE_ANSWER_AND_CLOSE, garbage, STRLEN(garbage), 502, "malformed");
@@ -572,6 +587,244 @@ static void test_backpressure(void **state)
         free(answer);
 }
 
+/* The events of an event-stream body, as "TYPE:PAYLOAD|..." (payloads are text here), and how many
+ * payload bytes the PayloadChunks carried (ret_payload may be NULL). */
+static void events_of(const TestResponse *r, Buf *ret, size_t *ret_payload)
+{
+        size_t payload = 0;
+        const unsigned char *p = (const unsigned char *) r->body;
+        size_t left = r->body_len;
+
+        while (left >= 16) {
+                uint32_t total = (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+                uint32_t hlen = (uint32_t) p[4] << 24 | (uint32_t) p[5] << 16 | (uint32_t) p[6] << 8 | p[7];
+                const unsigned char *h = p + 12, *hend = h + hlen;
+
+                assert_true(total <= left && hlen + 16 <= total);
+                while (h < hend) {
+                        size_t nlen = h[0], vlen = (size_t) h[nlen + 2] << 8 | h[nlen + 3];
+
+                        if (nlen == 11 && memcmp(h + 1, ":event-type", 11) == 0) {
+                                assert_true(buf_printf(ret, "%.*s:", (int) vlen,
+                                                       (const char *) h + nlen + 4) >= 0);
+                                if (vlen == 12 && memcmp(h + nlen + 4, "PayloadChunk", 12) == 0)
+                                        payload += total - hlen - 16;
+                        }
+                        h += 1 + nlen + 1 + 2 + vlen;
+                }
+                assert_int_equal(buf_append(ret, hend, total - hlen - 16), 0);
+                assert_int_equal(buf_append(ret, "|", 1), 0);
+                p += total;
+                left -= total;
+        }
+        assert_int_equal(left, 0);
+        assert_int_equal(buf_append(ret, "", 1), 0);
+        if (ret_payload)
+                *ret_payload = payload;
+}
+
+static void stream_exchange(TestClient *tc, const char *extra_headers, TestResponse *r)
+{
+        char *request = NULL;
+
+        assert_true(asprintf(&request,
+                             "POST /2021-11-15/functions/hello/response-streaming-invocations HTTP/1.1\r\n"
+                             "Host: gateway\r\nContent-Length: 2\r\n%s\r\n{}",
+                             extra_headers ?: "") > 0);
+        test_client_exchange(gw, tc, request, r);
+        free(request);
+}
+
+#define STREAMED_HEAD                                                                       \
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"                     \
+        "Lambda-Runtime-Function-Response-Mode: streaming\r\n"                              \
+        "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body, " \
+        "X-Amz-Log-Result\r\nTransfer-Encoding: chunked\r\n\r\n"
+/* base64 of {"errorType":"Error","errorMessage":"failed mid-stream"} */
+#define ERROR_B64 "eyJlcnJvclR5cGUiOiJFcnJvciIsImVycm9yTWVzc2FnZSI6ImZhaWxlZCBtaWQtc3RyZWFtIn0="
+/* A chunk, then the function's error and the log tail in trailer fields. */
+#define FAILED_MID_STREAM                                                     \
+        STREAMED_HEAD "6\r\nchunk0\r\n0\r\n"                                  \
+                      "Lambda-Runtime-Function-Error-Type: Error\r\n"         \
+                      "Lambda-Runtime-Function-Error-Body: " ERROR_B64 "\r\n" \
+                      "X-Amz-Log-Result: bG9n\r\n\r\n"
+
+static void test_stream_events(void **state)
+{
+        TestClient tc;
+        TestResponse r;
+        Buf events = {};
+
+        grant(instance.port);
+        test_client_open(gw, &tc);
+
+        /* A buffered answer: its body as PayloadChunks, its log tail (a header) in InvokeComplete. */
+        test_instance_script_str(
+                &instance, TEST_INSTANCE_ANSWER,
+                "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nX-Amz-Log-Result: bG9n\r\n\r\n{\"a\":1}");
+        stream_exchange(&tc, "X-Amz-Log-Type: Tail\r\n", &r);
+        events_of(&r, &events, NULL);
+        assert_string_equal(events.data, "PayloadChunk:{\"a\":1}|InvokeComplete:{\"LogResult\":\"bG9n\"}|");
+        buf_clear(&events);
+        test_response_done(&r);
+
+        /* Each piece of the instance's answer as a PayloadChunk, then InvokeComplete. */
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
+                                 STREAMED_HEAD "6\r\nchunk0\r\n6\r\nchunk1\r\n0\r\n\r\n");
+        stream_exchange(&tc, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_header(&r, "Content-Type", "application/vnd.amazon.eventstream");
+        assert_header(&r, "Transfer-Encoding", "chunked");
+        events_of(&r, &events, NULL);
+        assert_non_null(strstr(events.data, "PayloadChunk:chunk0"));
+        assert_non_null(strstr(events.data, "chunk1|InvokeComplete:{}|"));
+        buf_clear(&events);
+        test_response_done(&r);
+
+        /* A function that fails mid-stream: the chunks it wrote, then its error and the log tail. */
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER, FAILED_MID_STREAM);
+        stream_exchange(&tc, "X-Amz-Log-Type: Tail\r\n", &r);
+        events_of(&r, &events, NULL);
+        assert_string_equal(
+                events.data,
+                "PayloadChunk:chunk0|InvokeComplete:{\"ErrorCode\":\"Error\",\"ErrorDetails\":"
+                "\"{\\\"errorType\\\":\\\"Error\\\",\\\"errorMessage\\\":\\\"failed mid-stream\\\"}\","
+                "\"LogResult\":\"bG9n\"}|");
+        buf_clear(&events);
+        test_response_done(&r);
+
+        /* An error body that is not base64 of JSON: Lambda's shape around the type. */
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
+                                 STREAMED_HEAD "0\r\nLambda-Runtime-Function-Error-Type: Oops\r\n"
+                                               "Lambda-Runtime-Function-Error-Body: !!\r\n\r\n");
+        stream_exchange(&tc, NULL, &r);
+        events_of(&r, &events, NULL);
+        assert_non_null(strstr(events.data, "InvokeComplete:{\"ErrorCode\":\"Oops\",\"ErrorDetails\":"));
+        assert_non_null(strstr(events.data, "streamed response failed"));
+        buf_clear(&events);
+        test_response_done(&r);
+
+        /* Invoke of a function that streams: the whole answer, its error as a function error. */
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER, FAILED_MID_STREAM);
+        invoke(&tc, "X-Amz-Log-Type: Tail\r\n", "{}", &r);
+        assert_int_equal(r.status, 200);
+        assert_header(&r, "X-Amz-Function-Error", "Unhandled");
+        assert_header(&r, "X-Amz-Log-Result", "bG9n");
+        assert_string_equal(r.body, "{\"errorType\":\"Error\",\"errorMessage\":\"failed mid-stream\"}");
+        test_response_done(&r);
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
+                                 STREAMED_HEAD "6\r\nchunk0\r\n6\r\nchunk1\r\n0\r\n\r\n");
+        invoke(&tc, NULL, "{}", &r);
+        assert_string_equal(r.body, "chunk0chunk1");
+        assert_null(test_response_header(&r, "X-Amz-Function-Error"));
+        test_response_done(&r);
+
+        /* All on one healthy instance. */
+        assert_int_equal(n_granted, 1);
+        assert_int_equal(n_released, 0);
+        buf_done(&events);
+        test_client_close(&tc);
+}
+
+/* An instance's streamed answer that breaks after its first chunk: the client gets the chunk, then
+ * InvokeComplete with ServiceException and the message; the instance is the n-th released unhealthy. */
+static void assert_stream_broken(TestClient *tc, const char *answer, const char *message, unsigned n)
+{
+        TestResponse r;
+        Buf events = {};
+
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, answer);
+        grant(instance.port);
+        stream_exchange(tc, NULL, &r);
+        assert_int_equal(r.status, 200);
+        events_of(&r, &events, NULL);
+        assert_non_null(strstr(events.data,
+                               "PayloadChunk:chunk0|InvokeComplete:{\"ErrorCode\":\"ServiceException\""));
+        assert_non_null(strstr(events.data, message));
+        buf_done(&events);
+        test_response_done(&r);
+        assert_released_unhealthy(n, n);
+}
+
+static void test_stream_broken(void **state)
+{
+        static const char garbage[] = "HTTP/1.1 abc\r\n\r\n";
+        TestClient tc;
+        TestResponse r;
+        Buf events = {};
+        size_t payload, len;
+        char *big;
+
+        test_client_open(gw, &tc);
+
+        /* Malformed before anything went to the client: the usual 502. */
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, garbage);
+        grant(instance.port);
+        stream_exchange(&tc, NULL, &r);
+        test_assert_error(&r, 502, "ServiceException", "malformed");
+        test_response_done(&r);
+        assert_released_unhealthy(1, 1);
+
+        /* Malformed framing after a chunk: InvokeComplete says so, the client's connection stays. */
+        assert_stream_broken(&tc, STREAMED_HEAD "6\r\nchunk0\r\nzz\r\nnot a chunk\r\n", "malformed", 2);
+        /* Malformed trailer fields (one of them twice), or cut short after a chunk: the same. */
+        assert_stream_broken(&tc,
+                             STREAMED_HEAD "6\r\nchunk0\r\n0\r\nLambda-Runtime-Function-Error-Type: A\r\n"
+                                           "Lambda-Runtime-Function-Error-Type: B\r\n\r\n",
+                             "malformed", 3);
+        assert_stream_broken(&tc, STREAMED_HEAD "6\r\nchunk0\r\n", "cut short", 4);
+
+        /* Past 20 MiB: exactly 20 MiB of PayloadChunks, then Function.ResponseSizeTooLarge. */
+        big = chunked_answer(STREAMED_HEAD, 21 * 16, "xxxxxxxx", &len);
+        test_instance_script(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, big, len);
+        grant(instance.port);
+        stream_exchange(&tc, NULL, &r);
+        events_of(&r, &events, &payload);
+        assert_int_equal(payload, LAMBDA_STREAM_RESPONSE_MAX);
+        assert_non_null(
+                strstr(events.data, "InvokeComplete:{\"ErrorCode\":\"Function.ResponseSizeTooLarge\""));
+        test_response_done(&r);
+        assert_false(tc.eof);
+        buf_done(&events);
+        free(big);
+        test_client_close(&tc);
+}
+
+static void test_stream_backpressure(void **state)
+{
+        size_t n = 64, payload, len;
+        TestClient tc;
+        TestResponse r;
+        Buf events = {};
+        char *request = NULL, *answer;
+
+        /* 4 MiB streamed to a client that does not read: reading from the instance pauses, and
+         * resumes as the client takes the events, which arrive whole. */
+        answer = chunked_answer(STREAMED_HEAD, n, "yyyyyyyy", &len);
+        test_instance_script(&instance, TEST_INSTANCE_ANSWER, answer, len);
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        test_client_pause(&tc, true);
+        assert_true(asprintf(&request,
+                             "POST /2021-11-15/functions/hello/response-streaming-invocations HTTP/1.1\r\n"
+                             "Host: gateway\r\nContent-Length: 2\r\n\r\n{}") > 0);
+        test_client_send(&tc, request);
+        RUN_UNTIL(gw, n_paused > 0);
+        test_client_pause(&tc, false);
+        test_client_response(gw, &tc, &r);
+        events_of(&r, &events, &payload);
+        assert_int_equal(payload, n * 64 * 1024);
+        assert_non_null(strstr(events.data + events.len - 40, "|InvokeComplete:{}|"));
+        assert_true(n_resumed > 0);
+        test_response_done(&r);
+        RUN_UNTIL(gw, gw->n_invocations == 0);
+        assert_int_equal(n_released, 0);
+        free(request);
+        free(answer);
+        buf_done(&events);
+        test_client_close(&tc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -584,6 +837,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_event_and_dry_run, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_client_leaves_waiting, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stream_events, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stream_broken, setup_long_timeout, teardown),
+                cmocka_unit_test_setup_teardown(test_stream_backpressure, setup, teardown),
         };
         return cmocka_run_group_tests(tests, group_setup, NULL);
 }
