@@ -158,8 +158,10 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
                 return 0;
         }
 
-        if (inv->url_stream && inv->instance_streamed && inv->status == 200 && !inv->function_error)
-                /* A RESPONSE_STREAM URL: its head once the prelude is in, the body as it comes. */
+        if (inv->url_stream && inv->instance_streamed && inv->status == 200 && !inv->function_error &&
+            !http_request_is_method(&inv->client->http->req, HTTP_HEAD))
+                /* A RESPONSE_STREAM URL: its head once the prelude is in, the body as it comes (HEAD
+                 * gets its head from the whole answer, with the body's length). */
                 return url_call_stream_begin(inv, head->content_type);
 
         if (head->content_length == UINT64_MAX || inv->stream || inv->url) {
