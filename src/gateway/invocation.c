@@ -398,7 +398,7 @@ static void on_upstream_done(Upstream *u, int error, void *userdata)
                 metrics_observe(&g->metrics, inv->function->name, 502, false, inv->cold, seconds);
                 c = invocation_detach(inv);
                 if (c)
-                        http_conn_close(c->http);
+                        http_conn_cut(c->http);
                 return invocation_free(inv);
         }
         if (error == -EMSGSIZE && inv->instance_streamed && inv->client) {

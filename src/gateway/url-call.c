@@ -364,7 +364,7 @@ void url_call_stream_end(Invocation *inv, ClientConn *c)
                  * last chunk tells it that the rest is missing (RFC 9112 §7.1). */
                 log_info("Function URL invocation %s of '%s' failed mid-stream (%s): its answer is cut off.",
                          inv->request_id, inv->function->name, inv->stream_error_type);
-                return http_conn_close(c->http);
+                return http_conn_cut(c->http);
         }
         if (!inv->answering && !inv->function_error && inv->url_prelude.state == PRELUDE_BODY) {
                 /* Passed through, and empty. */

@@ -14,8 +14,9 @@
  * event, reading paused while the client lags, and Invoke of a function that streams. Function URLs
  * (url_call_handle() is faked at the link: the URL's settings without the manager): a RESPONSE_STREAM
  * URL's streamed answer, its prelude (in pieces) as the head and the body in chunks, or passed through
- * without one, an error before the first byte (502) and mid-stream (cut off), reading paused while the
- * client lags, and a BUFFERED URL of a function that streams (collected).
+ * without one, an error before the first byte (502) and mid-stream or past 20 MiB (cut off after
+ * every byte written so far), reading paused while the client lags, HEAD (the collected answer's head)
+ * and a BUFFERED URL of a function that streams (collected).
  */
 
 #include <errno.h>
@@ -966,9 +967,31 @@ static void test_url_stream(void **state)
         test_client_close(&tc);
 }
 
+/* The data of the whole chunks in a chunked body cut off before its last chunk (asserted). */
+static size_t cut_chunked_length(const char *body, size_t len)
+{
+        size_t total = 0, at = 0;
+
+        while (at < len) {
+                size_t n;
+                char *end;
+
+                n = strtoul(body + at, &end, 16);
+                assert_true(end > body + at && n > 0);
+                at = (size_t) (end - body) + 2;
+                if (at + n + 2 > len)
+                        break; /* a chunk cut in the middle */
+                total += n;
+                at += n + 2;
+        }
+        return total;
+}
+
 static void test_url_stream_broken(void **state)
 {
         TestClient tc;
+        char *big, *body;
+        size_t len;
 
         /* The head and a chunk went out: the error cuts the answer off, without its last chunk. */
         grant(instance.port);
@@ -983,6 +1006,43 @@ static void test_url_stream_broken(void **state)
         /* The instance is fine. */
         RUN_UNTIL(gw, gw->n_invocations == 0);
         assert_int_equal(n_released, 0);
+        test_client_close(&tc);
+
+        /* Past 20 MiB: exactly 20 MiB of body, then the answer is cut off. */
+        big = chunked_answer(STREAMED_HEAD, 21 * 16, "xxxxxxxx", &len);
+        test_instance_script(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, big, len);
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        test_client_send(&tc, URL_REQUEST);
+        test_client_wait_eof(gw, &tc);
+        body = memmem(tc.in.data, tc.in.len, "\r\n\r\n", 4);
+        assert_non_null(body);
+        body += 4;
+        assert_int_equal(cut_chunked_length(body, tc.in.len - (size_t) (body - tc.in.data)),
+                         LAMBDA_STREAM_RESPONSE_MAX);
+        assert_released_unhealthy(1, 1);
+        free(big);
+        test_client_close(&tc);
+}
+
+static void test_url_stream_head(void **state)
+{
+        static const char answer[] = PRELUDE_HEAD "12\r\n{\"statusCode\":201}\r\n"
+                                                  "8\r\n\0\0\0\0\0\0\0\0\r\n4\r\nbody\r\n0\r\n\r\n";
+        TestClient tc;
+
+        /* HEAD: the head from the whole answer, with the body's length, and no body. */
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        test_instance_script(&instance, TEST_INSTANCE_ANSWER, answer, sizeof(answer) - 1);
+        test_client_send(&tc, "HEAD /url/hello/ HTTP/1.1\r\nHost: gateway\r\n\r\n");
+        RUN_UNTIL(gw, gw->n_invocations == 0);
+        test_run_for(gw, 100 * USEC_PER_MSEC);
+        assert_int_equal(buf_append(&tc.in, "", 1), 0);
+        assert_non_null(strstr(tc.in.data, "HTTP/1.1 201 "));
+        assert_non_null(strstr(tc.in.data, "Content-Length: 4\r\n"));
+        assert_null(strstr(tc.in.data, "chunked"));
+        assert_null(strstr(tc.in.data, "body"));
         test_client_close(&tc);
 }
 
@@ -1030,7 +1090,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_stream_broken, setup_long_timeout, teardown),
                 cmocka_unit_test_setup_teardown(test_stream_backpressure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_url_stream, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_url_stream_broken, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_url_stream_broken, setup_long_timeout, teardown),
+                cmocka_unit_test_setup_teardown(test_url_stream_head, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_url_stream_backpressure, setup, teardown),
         };
         return cmocka_run_group_tests(tests, group_setup, NULL);
