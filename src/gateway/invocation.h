@@ -53,7 +53,7 @@ struct Invocation {
         char *log_result, *executed_version, *function_error_type;
         char *stream_error_type; /* a function that failed mid-stream: its error type ... */
         Buf stream_error;        /* ... and its error JSON */
-        uint64_t streamed;       /* payload bytes sent in PayloadChunks */
+        uint64_t streamed;       /* bytes streamed as they came (PayloadChunks, a URL's stream) */
         bool url;                /* a function URL's: the answer is mapped by payload format 2.0's rules */
         bool url_stream;    /* ... its invoke mode is RESPONSE_STREAM (the answer starts with a prelude) */
         char *url_cors;     /* ... its Cors (JSON) */
