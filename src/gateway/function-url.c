@@ -489,6 +489,17 @@ void function_url_prelude_done(FunctionUrlPrelude *p)
         *p = (FunctionUrlPrelude){};
 }
 
+bool function_url_has_prelude(const char *content_type)
+{
+        static const char type[] = "application/vnd.awslambda.http-integration-response";
+        size_t n;
+
+        if (!content_type)
+                return false;
+        n = strcspn(content_type, "; \t");
+        return n == STRLEN(type) && strncasecmp(content_type, type, n) == 0;
+}
+
 static int prelude_parse_head(FunctionUrlPrelude *p, FunctionUrlAnswer *ret)
 {
         _cleanup_(json_object_putp) json_object *o = NULL;

@@ -72,6 +72,10 @@ typedef struct FunctionUrlPrelude {
 
 void function_url_prelude_done(FunctionUrlPrelude *p);
 
+/* Whether a streamed answer's Content-Type says it starts with the prelude
+ * (application/vnd.awslambda.http-integration-response, parameters and case aside); NULL: no. */
+bool function_url_has_prelude(const char *content_type);
+
 /*
  * Feeds bytes of a streaming answer. In PRELUDE_HEAD: returns 0 when all n bytes went into the head
  * and it is not complete yet; 1 when the head is complete: *ret_head holds its status and headers

@@ -43,6 +43,8 @@ void invocation_free(Invocation *inv)
         free(inv->function_error_type);
         free(inv->url_cors);
         free(inv->url_origin);
+        free(inv->url_content_type);
+        function_url_prelude_done(&inv->url_prelude);
         LIST_REMOVE(g->invocations, inv);
         g->n_invocations--;
         inv->function->n_invocations--;
@@ -52,9 +54,7 @@ void invocation_free(Invocation *inv)
         gateway_update_timers(g);
 }
 
-/* The client waiting for the answer, no longer tied to it: answering may close the connection, or
- * start on its next request, and neither may touch the invocation then. */
-static ClientConn *invocation_detach(Invocation *inv)
+ClientConn *invocation_detach(Invocation *inv)
 {
         ClientConn *c = inv->client;
 
@@ -158,6 +158,12 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
                 return 0;
         }
 
+        if (inv->url_stream && inv->instance_streamed && inv->status == 200 && !inv->function_error &&
+            !http_request_is_method(&inv->client->http->req, HTTP_HEAD))
+                /* A RESPONSE_STREAM URL: its head once the prelude is in, the body as it comes (HEAD
+                 * gets its head from the whole answer, with the body's length). */
+                return url_call_stream_begin(inv, head->content_type);
+
         if (head->content_length == UINT64_MAX || inv->stream || inv->url) {
                 /* No length up front (a chunked answer), or one to wrap in an event stream or map to a
                  * function URL's answer: collected, and sent whole at the end. */
@@ -179,8 +185,9 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
         return 0;
 }
 
-static void pause_for_client(Invocation *inv)
+void invocation_write(Invocation *inv, ClientConn *c, const void *p, size_t n)
 {
+        http_conn_write(c->http, p, n);
         if (inv->client && inv->lease && inv->client->http->out.len > CLIENT_BACKLOG_MAX)
                 upstream_pause(inv->lease->upstream, true);
 }
@@ -188,17 +195,10 @@ static void pause_for_client(Invocation *inv)
 /* A piece of a streamed answer, as one PayloadChunk (inv->answer is the scratch buffer). */
 static int send_payload_chunk(Invocation *inv, ClientConn *c, const char *p, size_t n)
 {
-        int r;
-
-        if (inv->streamed + n > LAMBDA_STREAM_RESPONSE_MAX)
-                return -EMSGSIZE;
         buf_clear(&inv->answer);
-        r = lambda_payload_chunk_append(&inv->answer, p, n);
-        if (r < 0)
+        if (lambda_payload_chunk_append(&inv->answer, p, n) < 0)
                 return -ENOMEM;
-        inv->streamed += n;
-        http_conn_write(c->http, inv->answer.data, inv->answer.len);
-        pause_for_client(inv);
+        invocation_write(inv, c, inv->answer.data, inv->answer.len);
         return 0;
 }
 
@@ -211,16 +211,20 @@ static int on_upstream_body(Upstream *u, const char *p, size_t n, void *userdata
                 return buf_append(&inv->answer, p, n) < 0 ? -EMSGSIZE : 0;
         if (!c)
                 return 0; /* the client left */
+        if (inv->events || inv->url_streaming) {
+                /* Streamed as it comes, within Lambda's limit for streamed answers. */
+                if (inv->streamed + n > LAMBDA_STREAM_RESPONSE_MAX)
+                        return -EMSGSIZE;
+                inv->streamed += n;
+                return inv->events ? send_payload_chunk(inv, c, p, n) : url_call_stream_body(inv, c, p, n);
+        }
         if (!inv->answering)
                 return buf_append(&inv->answer, p, n) < 0 ? -EMSGSIZE : 0;
-        if (inv->events)
-                return send_payload_chunk(inv, c, p, n);
 
         /* The piece that completes the answer frees the connection for its next request first. */
         if ((uint64_t) n >= c->http->body_left)
                 (void) invocation_detach(inv);
-        http_conn_write(c->http, p, n);
-        pause_for_client(inv);
+        invocation_write(inv, c, p, n);
         return 0;
 }
 
@@ -354,6 +358,8 @@ static void on_upstream_done(Upstream *u, int error, void *userdata)
                                 inv->function_error || inv->stream_error_type, inv->cold, seconds);
                 if (inv->events)
                         finish_events(inv, inv->stream_error_type, inv->stream_error.data);
+                else if (inv->url_streaming)
+                        url_call_stream_end(inv, invocation_detach(inv));
                 else if (!inv->answering)
                         answer_whole(inv);
                 /* Any whole answer means lambda-rie is alive: it recovers from a crashed runtime by
@@ -392,7 +398,7 @@ static void on_upstream_done(Upstream *u, int error, void *userdata)
                 metrics_observe(&g->metrics, inv->function->name, 502, false, inv->cold, seconds);
                 c = invocation_detach(inv);
                 if (c)
-                        http_conn_close(c->http);
+                        http_conn_cut(c->http);
                 return invocation_free(inv);
         }
         if (error == -EMSGSIZE && inv->instance_streamed && inv->client) {
@@ -454,9 +460,10 @@ void invocation_start(Invocation *inv, Lease *l)
         inv->lease = l;
         r = request_head(inv, &l->request);
         if (r >= 0)
-                r = upstream_request(l->upstream, l->request.data, l->request.len, inv->payload,
-                                     inv->payload_len, inv->stream ? LAMBDA_STREAM_RESPONSE_MAX : ANSWER_MAX,
-                                     inv->gateway->config.upstream_timeout_usec, &upstream_ops, inv);
+                r = upstream_request(
+                        l->upstream, l->request.data, l->request.len, inv->payload, inv->payload_len,
+                        inv->stream || inv->url_stream ? LAMBDA_STREAM_RESPONSE_MAX : ANSWER_MAX,
+                        inv->gateway->config.upstream_timeout_usec, &upstream_ops, inv);
         if (r < 0) {
                 inv->lease = NULL;
                 lease_done(l, true);

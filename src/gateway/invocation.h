@@ -11,7 +11,8 @@
  * instance's answer as a PayloadChunk, then InvokeComplete with the function's error (from
  * lambda-rie's trailer fields when it failed mid-stream, or the whole error of a function that failed
  * before its first byte) and the log tail. Function URLs' invocations (url-call.h) run here too;
- * their answers are collected and mapped by url-call.h.
+ * their answers are collected and mapped by url-call.h, or, for a RESPONSE_STREAM URL of a function
+ * that streams, passed through url-call.h piece by piece with the same limit and backpressure.
  */
 
 #include <stdbool.h>
@@ -20,6 +21,7 @@
 #include "buf.h"
 #include "client.h"
 #include "event-queue.h"
+#include "function-url.h"
 #include "lease.h"
 #include "route.h"
 #include "util.h"
@@ -51,11 +53,14 @@ struct Invocation {
         char *log_result, *executed_version, *function_error_type;
         char *stream_error_type; /* a function that failed mid-stream: its error type ... */
         Buf stream_error;        /* ... and its error JSON */
-        uint64_t streamed;       /* payload bytes sent in PayloadChunks */
+        uint64_t streamed;       /* bytes streamed as they came (PayloadChunks, a URL's stream) */
         bool url;                /* a function URL's: the answer is mapped by payload format 2.0's rules */
-        bool url_stream;  /* ... its invoke mode is RESPONSE_STREAM (the answer starts with a prelude) */
-        char *url_cors;   /* ... its Cors (JSON) */
-        char *url_origin; /* ... the request's Origin; NULL when none */
+        bool url_stream;    /* ... its invoke mode is RESPONSE_STREAM (the answer starts with a prelude) */
+        char *url_cors;     /* ... its Cors (JSON) */
+        char *url_origin;   /* ... the request's Origin; NULL when none */
+        bool url_streaming; /* ... the instance streams it: it goes out as it comes */
+        FunctionUrlPrelude url_prelude; /* ... its prelude, as it comes (PRELUDE_BODY: none) */
+        char *url_content_type;         /* ... without a prelude: the runtime's Content-Type */
 
         Invocation *prev, *next; /* Gateway.invocations */
         Invocation *wnext;       /* the function's queue */
@@ -83,6 +88,13 @@ void invocation_start(Invocation *inv, Lease *l);
 
 /* Its client left (the connection closes): the answer is dropped, the instance finishes. */
 void invocation_client_gone(Invocation *inv);
+
+/* The client waiting for the answer, no longer tied to it (NULL if none): answering may close the
+ * connection, or start on its next request, and neither may touch the invocation then. */
+ClientConn *invocation_detach(Invocation *inv);
+
+/* Bytes of a streamed answer to client c: reading from the instance pauses while too many wait. */
+void invocation_write(Invocation *inv, ClientConn *c, const void *p, size_t n);
 
 /* The client took what it was sent so far: read more of the answer. */
 void invocation_client_drained(Invocation *inv);

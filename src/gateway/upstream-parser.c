@@ -46,6 +46,7 @@ static const KeptField kept_headers[] = {
         { "X-Amz-Function-Error", offsetof(UpstreamHead, function_error) },
         { "X-Amz-Log-Result", offsetof(UpstreamHead, log_result) },
         { "X-Amz-Executed-Version", offsetof(UpstreamHead, executed_version) },
+        { "Content-Type", offsetof(UpstreamHead, content_type) },
 };
 
 static const KeptField kept_trailers[] = {
@@ -210,6 +211,7 @@ void upstream_parser_done(UpstreamParser *p)
         free(p->head.function_error);
         free(p->head.log_result);
         free(p->head.executed_version);
+        free(p->head.content_type);
         p->head = (UpstreamHead){};
         free(p->trailers.error_type);
         free(p->trailers.error_body);

@@ -34,6 +34,7 @@ typedef struct UpstreamHead {
         char *function_error;    /* X-Amz-Function-Error, or NULL */
         char *log_result;        /* X-Amz-Log-Result, or NULL */
         char *executed_version;  /* X-Amz-Executed-Version, or NULL */
+        char *content_type;      /* Content-Type (a streaming runtime's own), or NULL */
         bool streaming;          /* Lambda-Runtime-Function-Response-Mode: streaming */
 } UpstreamHead;
 

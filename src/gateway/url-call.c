@@ -43,14 +43,22 @@ int url_settings_read(sd_bus_message *m, UrlSettings *ret)
         return 0;
 }
 
-static void reply_answer(ClientConn *c, const char *request_id, FunctionUrlAnswer *a)
+/* The head of an answer: its status and headers, a Content-Type if it has none and default_type is
+ * not NULL, and the request id. */
+static void answer_head(ClientConn *c, const char *request_id, const FunctionUrlAnswer *a,
+                        const char *default_type)
 {
         http_conn_begin(c->http, a->status);
         for (size_t i = 0; i < a->n_headers; i++)
                 http_conn_header(c->http, a->headers[i].name, a->headers[i].value);
-        if (!a->has_content_type && a->body.len > 0)
-                http_conn_header(c->http, "Content-Type", "application/json");
+        if (!a->has_content_type && default_type)
+                http_conn_header(c->http, "Content-Type", default_type);
         http_conn_header(c->http, "x-amzn-RequestId", request_id);
+}
+
+static void reply_answer(ClientConn *c, const char *request_id, FunctionUrlAnswer *a)
+{
+        answer_head(c, request_id, a, a->body.len > 0 ? "application/json" : NULL);
         http_conn_end(c->http, a->body.data ?: "", a->body.len);
 }
 
@@ -257,6 +265,18 @@ static int map_answer(Invocation *inv, FunctionUrlAnswer *ret)
         return r;
 }
 
+/* A function's answer that cannot be mapped: -ENOMEM is 500, anything else 502. */
+static void reply_unmapped(Invocation *inv, ClientConn *c, int error)
+{
+        if (error == -ENOMEM)
+                return client_reply_error(c, inv->function->name, inv->request_id, 500, "ServiceException",
+                                          "Out of memory.", NULL);
+        log_info("Function URL invocation %s of '%s': the function's answer is malformed.", inv->request_id,
+                 inv->function->name);
+        client_reply_error(c, inv->function->name, inv->request_id, 502, "ServiceException",
+                           "The function's answer is malformed.", NULL);
+}
+
 void url_call_answer(Invocation *inv, ClientConn *c)
 {
         FunctionUrlAnswer a = {};
@@ -273,14 +293,88 @@ void url_call_answer(Invocation *inv, ClientConn *c)
                 r = function_url_cors(inv->url_cors, inv->url_origin, false, &a);
         if (r < 0) {
                 function_url_answer_done(&a);
-                if (r == -ENOMEM)
-                        return client_reply_error(c, inv->function->name, inv->request_id, 500,
-                                                  "ServiceException", "Out of memory.", NULL);
-                log_info("Function URL invocation %s of '%s': the function's answer is malformed.",
-                         inv->request_id, inv->function->name);
-                return client_reply_error(c, inv->function->name, inv->request_id, 502, "ServiceException",
-                                          "The function's answer is malformed.", NULL);
+                return reply_unmapped(inv, c, r);
         }
         reply_answer(c, inv->request_id, &a);
         function_url_answer_done(&a);
+}
+
+int url_call_stream_begin(Invocation *inv, const char *content_type)
+{
+        inv->url_streaming = true;
+        if (function_url_has_prelude(content_type))
+                return 0;
+        /* No prelude: AWS answers 200 with the runtime's type, and the bytes as they are. */
+        inv->url_prelude.state = PRELUDE_BODY;
+        inv->url_content_type = strdup(content_type ?: "application/octet-stream");
+        return inv->url_content_type ? 0 : -ENOMEM;
+}
+
+/* The head of a streamed answer (a: the prelude's, or an empty one without a prelude), with CORS; the
+ * body follows in chunks. */
+static int stream_head(Invocation *inv, ClientConn *c, FunctionUrlAnswer *a)
+{
+        int r;
+
+        r = function_url_cors(inv->url_cors, inv->url_origin, false, a);
+        if (r < 0)
+                return r;
+        inv->answering = true;
+        answer_head(c, inv->request_id, a, inv->url_content_type ?: "application/octet-stream");
+        http_conn_end_head_chunked(c->http);
+        return 0;
+}
+
+int url_call_stream_body(Invocation *inv, ClientConn *c, const char *p, size_t n)
+{
+        FunctionUrlAnswer head = { .status = 200 };
+        size_t used = 0;
+        int r;
+
+        if (!inv->answering) {
+                r = function_url_prelude_feed(&inv->url_prelude, p, n, &used, &head);
+                if (r == 0)
+                        return 0; /* the prelude goes on */
+                if (r > 0)
+                        r = stream_head(inv, c, &head);
+                function_url_answer_done(&head);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        /* Nothing went out yet: 502, and the rest of the answer is dropped. */
+                        inv->status = 502;
+                        reply_unmapped(inv, invocation_detach(inv), r);
+                        return 0;
+                }
+        }
+        if (used < n)
+                invocation_write(inv, c, p + used, n - used);
+        return 0;
+}
+
+void url_call_stream_end(Invocation *inv, ClientConn *c)
+{
+        FunctionUrlAnswer a = { .status = 200 };
+        int r;
+
+        if (!c)
+                return;
+        if (inv->answering && inv->stream_error_type) {
+                /* The client has the head and part of the body: only an answer that ends without its
+                 * last chunk tells it that the rest is missing (RFC 9112 §7.1). */
+                log_info("Function URL invocation %s of '%s' failed mid-stream (%s): its answer is cut off.",
+                         inv->request_id, inv->function->name, inv->stream_error_type);
+                return http_conn_cut(c->http);
+        }
+        if (!inv->answering && !inv->function_error && inv->url_prelude.state == PRELUDE_BODY) {
+                /* Passed through, and empty. */
+                r = stream_head(inv, c, &a);
+                function_url_answer_done(&a);
+                if (r < 0)
+                        return reply_unmapped(inv, c, r);
+        }
+        if (inv->answering)
+                return http_conn_finish(c->http, NULL, 0, NULL);
+        /* An error before the first byte (502), or a prelude that never ended. */
+        url_call_answer(inv, c);
 }

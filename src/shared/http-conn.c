@@ -319,6 +319,15 @@ void http_conn_finish(HttpConn *c, const void *last, size_t n, const char *const
         flush(c);
 }
 
+void http_conn_cut(HttpConn *c)
+{
+        c->streaming = c->chunked = false;
+        c->busy = false;
+        c->close_after = true;
+        if (!c->processing)
+                flush(c);
+}
+
 void http_conn_pause_input(HttpConn *c, bool pause)
 {
         if (c->in_paused == pause)

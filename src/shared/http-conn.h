@@ -95,5 +95,9 @@ void http_conn_write(HttpConn *c, const void *p, size_t n);
 void http_conn_end_head_chunked(HttpConn *c);
 void http_conn_finish(HttpConn *c, const void *last, size_t n, const char *const *trailers);
 
+/* Ends a streamed answer without its end (no last chunk, fewer bytes than its Content-Length), so that
+ * the client sees it cut short: what was written still goes out, then the connection closes. */
+void http_conn_cut(HttpConn *c);
+
 /* Stops (true) or resumes reading requests: a streamed request body's consumer lags behind. */
 void http_conn_pause_input(HttpConn *c, bool pause);

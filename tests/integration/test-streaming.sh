@@ -9,8 +9,12 @@
 # streams (examples/node-stream: aws-lambda-ric, awslambda.streamifyResponse, 5 chunks 200 ms
 # apart): its chunks arrive in order, as written (client-side timestamps: the first well before the
 # last and before InvokeComplete), a failure mid-stream reaches InvokeComplete after the chunks
-# written before it, and Invoke of it gets the whole answer (or its error). Real gateway and
-# manager, a real dockerd. About 100 s here (plus minutes the first time aws-lambda-ric is built).
+# written before it, and Invoke of it gets the whole answer (or its error). The same function behind a
+# RESPONSE_STREAM function URL (curl, and an HTTP reader with timestamps): the prelude's status,
+# headers and cookie, the body in chunks as written (the first before the function has finished), a
+# stream without the prelude passed through with 200, an error before the first byte 502, and one
+# mid-stream a truncated answer. Real gateway and manager, a real dockerd. About 110 s here (plus
+# minutes the first time aws-lambda-ric is built).
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
@@ -24,6 +28,8 @@ ensure_dockerd
 lambdad_init
 lambdad_images echo fail node-stream
 printf '{ "image": "%snode-stream:latest", "max_instances": 2 }\n' "$IMAGE_PREFIX" >"$FN/stream.json"
+printf '{ "image": "%snode-stream:latest", "max_instances": 2, "url": {"auth": "NONE", "invoke_mode": "RESPONSE_STREAM"} }\n' \
+        "$IMAGE_PREFIX" >"$FN/streamurl.json"
 for f in echo fail; do
         printf '{ "image": "%s%s:latest", "max_instances": 2 }\n' "$IMAGE_PREFIX" "$f" >"$FN/$f.json"
 done
@@ -100,6 +106,52 @@ check "boto3 Invoke of a function that fails mid-stream: a function error" asser
         "$(json "$out" 'd["error"]')" "FunctionError"
 check "boto3 Invoke of a function that fails mid-stream: its error as the payload" assert_contains \
         "$(json "$out" 'd["payload"]')" "failed mid-stream after 2 chunks" "payload"
+
+# ---- a RESPONSE_STREAM function URL of the function that streams
+# GET PATH, read as it comes: status, headers, the body's pieces with their times (s since the
+# request), the end's time, and whether the answer was complete (not cut off).
+read_url() {
+        python3 - "$PORT" "$1" <<'PY'
+import http.client, json, sys, time
+conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
+start = time.monotonic()
+conn.request("GET", sys.argv[2])
+r = conn.getresponse()
+pieces, complete = [], True
+try:
+        while piece := r.read1(65536):
+                pieces.append([piece.decode(), time.monotonic() - start])
+except http.client.IncompleteRead:
+        complete = False
+print(json.dumps({"status": r.status, "headers": {k.lower(): v for k, v in r.getheaders()}, "pieces": pieces,
+                  "end_t": time.monotonic() - start, "complete": complete}))
+PY
+}
+body_of() { json "$1" '"".join(p[0] for p in d["pieces"]).replace("\n", "|")'; }
+out=$(read_url "/url/streamurl/?chunks=5&pause_ms=200")
+check "streaming URL: the prelude's status, headers and cookie, chunked" assert_eq "203 text/plain yes s=1; Path=/ chunked" \
+        "$(json "$out" '" ".join(str(x) for x in (d["status"], d["headers"].get("content-type"), d["headers"].get("x-streamed"), d["headers"].get("set-cookie"), d["headers"].get("transfer-encoding")))')" "head"
+check "streaming URL: the body after the prelude, complete" assert_eq "chunk 0|chunk 1|chunk 2|chunk 3|chunk 4| True" \
+        "$(body_of "$out") $(json "$out" 'd["complete"]')" "body"
+check "streaming URL: the first bytes arrive before the function has finished (0.6 s before the end)" \
+        bash -c "python3 -c 'import json, sys; d = json.loads(sys.argv[1]); sys.exit(not d[\"end_t\"] - d[\"pieces\"][0][1] >= 0.6)' '$out'"
+echo "# streaming URL timestamps (s since the request): $(json "$out" '[round(p[1], 3) for p in d["pieces"]], round(d["end_t"], 3)')" >&2
+out=$(read_url "/url/streamurl/?prelude=0&chunks=3&pause_ms=300")
+check "streaming URL without the prelude: 200 with the runtime's type, passed through" assert_eq "200 text/plain chunk 0|chunk 1|chunk 2|" \
+        "$(json "$out" 'd["status"], d["headers"].get("content-type")' | tr -d "(),'") $(body_of "$out")" "answer"
+check "streaming URL without the prelude: the first bytes before the function has finished" \
+        bash -c "python3 -c 'import json, sys; d = json.loads(sys.argv[1]); sys.exit(not d[\"end_t\"] - d[\"pieces\"][0][1] >= 0.4)' '$out'"
+out=$(read_url "/url/streamurl/?fail=1&pause_ms=50")
+check "streaming URL, a failure mid-stream: the head and the chunks before it, then a truncated answer" \
+        assert_eq "203 chunk 0|chunk 1| False" "$(json "$out" 'd["status"]') $(body_of "$out") $(json "$out" 'd["complete"]')" "answer"
+rc=0
+curl -sS -N --max-time 30 -o /dev/null "$URL/url/streamurl/?fail=1&pause_ms=50" 2>/dev/null || rc=$?
+check "curl -N: the truncated answer is an error (exit 18, partial transfer)" assert_eq 18 "$rc" "exit status"
+check "streaming URL, a failure before the first byte: 502" assert_eq 502 \
+        "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 30 "$URL/url/streamurl/?fail=1&fail_after=0")" "status"
+body=$(curl -sS -N --max-time 30 -D "$TEST_TMP/su.h" "$URL/url/streamurl/?chunks=2&pause_ms=10")
+check "curl -N: the streamed URL's status and body" assert_eq "203 chunk 0|chunk 1|" \
+        "$(head -n 1 "$TEST_TMP/su.h" | cut -d' ' -f2) $(tr '\n' '|' <<<"$body")" "answer"
 
 # ---- the raw event stream over curl
 raw=$(curl -sS -N --aws-sigv4 "aws:amz:us-east-1:lambda" --user "$AKID:$SECRET" -H 'Content-Type: application/json' \

@@ -322,6 +322,16 @@ static void test_prelude_malformed(void **state)
         function_url_prelude_done(&p);
 }
 
+static void test_prelude_type(void **state)
+{
+        assert_true(function_url_has_prelude("application/vnd.awslambda.http-integration-response"));
+        assert_true(function_url_has_prelude("Application/VND.awslambda.http-integration-response; x=1"));
+        assert_false(function_url_has_prelude("application/vnd.awslambda.http-integration-responsex"));
+        assert_false(function_url_has_prelude("application/octet-stream"));
+        assert_false(function_url_has_prelude(""));
+        assert_false(function_url_has_prelude(NULL));
+}
+
 static void test_cors(void **state)
 {
         static const char cors[] =
@@ -416,6 +426,7 @@ int main(void)
                 cmocka_unit_test(test_answer_malformed),
                 cmocka_unit_test(test_prelude),
                 cmocka_unit_test(test_prelude_malformed),
+                cmocka_unit_test(test_prelude_type),
                 cmocka_unit_test(test_cors),
                 cmocka_unit_test(test_route),
         };

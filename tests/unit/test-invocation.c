@@ -11,7 +11,12 @@
  * invocations, clients that leave, and reading paused while the client lags behind.
  * InvokeWithResponseStream: an instance's streamed answer as PayloadChunk events and InvokeComplete
  * (with the error and log tail of its trailer fields), its limit, malformed framing after the first
- * event, reading paused while the client lags, and Invoke of a function that streams.
+ * event, reading paused while the client lags, and Invoke of a function that streams. Function URLs
+ * (url_call_handle() is faked at the link: the URL's settings without the manager): a RESPONSE_STREAM
+ * URL's streamed answer, its prelude (in pieces) as the head and the body in chunks, or passed through
+ * without one, an error before the first byte (502) and mid-stream or past 20 MiB (cut off after
+ * every byte written so far), reading paused while the client lags, HEAD (the collected answer's head)
+ * and a BUFFERED URL of a function that streams (collected).
  */
 
 #include <errno.h>
@@ -30,6 +35,7 @@
 #include "invocation.h"
 #include "lease.h"
 #include "manager-client.h"
+#include "url-call.h"
 
 static TestInstance instance;
 static Gateway *gw;
@@ -114,6 +120,29 @@ void __wrap_upstream_pause(Upstream *u, bool pause)
         __real_upstream_pause(u, pause);
 }
 
+/* The fake URL call: the URL of any function, public, CORS for every origin, its invoke mode
+ * RESPONSE_STREAM unless url_buffered; the event is "{}". */
+static bool url_buffered;
+
+void __wrap_url_call_handle(ClientConn *c, const Route *route);
+void __wrap_url_call_handle(ClientConn *c, const Route *route)
+{
+        Invocation *inv = invocation_new(c, route->function);
+
+        assert_non_null(inv);
+        inv->url = true;
+        inv->url_stream = !url_buffered;
+        inv->url_cors = strdup("{\"AllowOrigins\":[\"*\"]}");
+        inv->url_origin = strdup("https://example.com");
+        inv->payload = strdup("{}");
+        assert_true(inv->url_cors && inv->url_origin && inv->payload);
+        inv->payload_len = 2;
+        inv->client = c;
+        c->invocation = inv;
+        gateway_update_timers(gw);
+        function_queue(inv);
+}
+
 /* The n-th lease given back (of n in all so far) was the instance granted as the id-th, unhealthy. */
 static void assert_released_unhealthy(unsigned n, unsigned id)
 {
@@ -141,6 +170,7 @@ static int group_setup(void **state)
 static int setup_with(GatewayConfig config)
 {
         n_grants = n_granted = n_pumps = n_released = n_paused = n_resumed = 0;
+        url_buffered = false;
         (void) snprintf(state_directory, sizeof(state_directory), "/tmp/test-invocation-XXXXXX");
         assert_non_null(mkdtemp(state_directory));
         config.state_directory = state_directory;
@@ -825,6 +855,225 @@ static void test_stream_backpressure(void **state)
         test_client_close(&tc);
 }
 
+#define URL_REQUEST "GET /url/hello/page HTTP/1.1\r\nHost: gateway\r\nOrigin: https://example.com\r\n\r\n"
+#define PRELUDE_HEAD                                                                               \
+        "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.awslambda.http-integration-response\r\n" \
+        "Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+/* A chunked answer of head and the pieces (each a chunk; they may hold NULs), ended by end (the last
+ * chunk and trailer fields). */
+static char *pieces_answer(const char *head, const char *const *pieces, const size_t *lens, size_t n,
+                           const char *end, size_t *ret_len)
+{
+        Buf b = {};
+
+        assert_int_equal(buf_append_str(&b, head), 0);
+        for (size_t i = 0; i < n; i++) {
+                assert_true(buf_printf(&b, "%zx\r\n", lens[i]) >= 0);
+                assert_int_equal(buf_append(&b, pieces[i], lens[i]), 0);
+                assert_int_equal(buf_append(&b, "\r\n", 2), 0);
+        }
+        assert_int_equal(buf_append_str(&b, end), 0);
+        return buf_steal(&b, ret_len);
+}
+
+static void url_exchange(TestClient *tc, const char *answer, size_t len, TestResponse *r)
+{
+        test_instance_script(&instance, TEST_INSTANCE_ANSWER, answer, len);
+        test_client_exchange(gw, tc, URL_REQUEST, r);
+}
+
+static void test_url_stream(void **state)
+{
+        /* The prelude split across pieces, its NULs too, the body's first bytes in its last piece. */
+        static const char *const pieces[] = {
+                "{\"statusCode\":201,\"head",
+                "ers\":{\"X-A\":\"b\",\"Content-Type\":\"text/html\"},\"cookies\":[\"c=1\",\"d=2\"]}\0\0\0",
+                "\0\0\0\0\0<p>one",
+                "</p><p>two</p>",
+        };
+        static const size_t lens[] = { 23, 71, 11, 14 };
+        static const char *const passed[] = { "chunk0", "chunk1" };
+        static const size_t passed_lens[] = { 6, 6 };
+        static const char bad_prelude[] = PRELUDE_HEAD "c\r\n[1]\0\0\0\0\0\0\0\0x\r\n0\r\n\r\n";
+        TestClient tc;
+        TestResponse r;
+        size_t len;
+        char *answer;
+
+        grant(instance.port);
+        test_client_open(gw, &tc);
+
+        /* The prelude's status, headers and cookies, CORS, then the body in chunks. */
+        answer = pieces_answer(PRELUDE_HEAD, pieces, lens, ELEMENTSOF(pieces), "0\r\n\r\n", &len);
+        url_exchange(&tc, answer, len, &r);
+        free(answer);
+        assert_int_equal(r.status, 201);
+        assert_header(&r, "X-A", "b");
+        assert_header(&r, "Content-Type", "text/html");
+        assert_header(&r, "Access-Control-Allow-Origin", "*");
+        assert_header(&r, "Transfer-Encoding", "chunked");
+        assert_non_null(strstr(r.head, "\r\nSet-Cookie: c=1\r\nSet-Cookie: d=2\r\n"));
+        assert_string_equal(r.body, "<p>one</p><p>two</p>");
+        test_response_done(&r);
+
+        /* No prelude: 200 with the runtime's type, the bytes as they are. */
+        answer = pieces_answer(STREAMED_HEAD, passed, passed_lens, 2, "0\r\n\r\n", &len);
+        url_exchange(&tc, answer, len, &r);
+        free(answer);
+        assert_int_equal(r.status, 200);
+        assert_header(&r, "Content-Type", "application/octet-stream");
+        assert_header(&r, "Access-Control-Allow-Origin", "*");
+        assert_string_equal(r.body, "chunk0chunk1");
+        test_response_done(&r);
+        /* ... and empty. */
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER, STREAMED_HEAD "0\r\n\r\n");
+        test_client_exchange(gw, &tc, URL_REQUEST, &r);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.body_len, 0);
+        test_response_done(&r);
+
+        /* A function error before the first byte: 502, as for a buffered URL. */
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
+                                 STREAMED_HEAD "0\r\nLambda-Runtime-Function-Error-Type: Error\r\n"
+                                               "Lambda-Runtime-Function-Error-Body: " ERROR_B64 "\r\n\r\n");
+        test_client_exchange(gw, &tc, URL_REQUEST, &r);
+        test_assert_error(&r, 502, "ServiceException", "Internal Server Error");
+        test_response_done(&r);
+
+        /* A malformed prelude, and one that never ends: 502, the function's fault, not the instance's. */
+        test_instance_script(&instance, TEST_INSTANCE_ANSWER, bad_prelude, sizeof(bad_prelude) - 1);
+        test_client_exchange(gw, &tc, URL_REQUEST, &r);
+        test_assert_error(&r, 502, "ServiceException", "malformed");
+        test_response_done(&r);
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER, PRELUDE_HEAD "2\r\n{}\r\n0\r\n\r\n");
+        test_client_exchange(gw, &tc, URL_REQUEST, &r);
+        test_assert_error(&r, 502, "ServiceException", "malformed");
+        test_response_done(&r);
+
+        /* A BUFFERED URL of a function that streams: collected, mapped whole. */
+        url_buffered = true;
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
+                                 STREAMED_HEAD
+                                 "11\r\n{\"statusCode\":202\r\nd\r\n,\"body\":\"ok\"}\r\n0\r\n\r\n");
+        test_client_exchange(gw, &tc, URL_REQUEST, &r);
+        assert_int_equal(r.status, 202);
+        assert_null(test_response_header(&r, "Transfer-Encoding"));
+        assert_string_equal(r.body, "ok");
+        test_response_done(&r);
+
+        assert_int_equal(n_granted, 1);
+        assert_int_equal(n_released, 0);
+        test_client_close(&tc);
+}
+
+/* The data of the whole chunks in a chunked body cut off before its last chunk (asserted). */
+static size_t cut_chunked_length(const char *body, size_t len)
+{
+        size_t total = 0, at = 0;
+
+        while (at < len) {
+                size_t n;
+                char *end;
+
+                n = strtoul(body + at, &end, 16);
+                assert_true(end > body + at && n > 0);
+                at = (size_t) (end - body) + 2;
+                if (at + n + 2 > len)
+                        break; /* a chunk cut in the middle */
+                total += n;
+                at += n + 2;
+        }
+        return total;
+}
+
+static void test_url_stream_broken(void **state)
+{
+        TestClient tc;
+        char *big, *body;
+        size_t len;
+
+        /* The head and a chunk went out: the error cuts the answer off, without its last chunk. */
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER, FAILED_MID_STREAM);
+        test_client_send(&tc, URL_REQUEST);
+        test_client_wait_eof(gw, &tc);
+        assert_int_equal(buf_append(&tc.in, "", 1), 0);
+        assert_non_null(strstr(tc.in.data, "HTTP/1.1 200 "));
+        assert_non_null(strstr(tc.in.data, "\r\n\r\n6\r\nchunk0\r\n"));
+        assert_null(strstr(tc.in.data, "\r\n0\r\n"));
+        /* The instance is fine. */
+        RUN_UNTIL(gw, gw->n_invocations == 0);
+        assert_int_equal(n_released, 0);
+        test_client_close(&tc);
+
+        /* Past 20 MiB: exactly 20 MiB of body, then the answer is cut off. */
+        big = chunked_answer(STREAMED_HEAD, 21 * 16, "xxxxxxxx", &len);
+        test_instance_script(&instance, TEST_INSTANCE_ANSWER_AND_CLOSE, big, len);
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        test_client_send(&tc, URL_REQUEST);
+        test_client_wait_eof(gw, &tc);
+        body = memmem(tc.in.data, tc.in.len, "\r\n\r\n", 4);
+        assert_non_null(body);
+        body += 4;
+        assert_int_equal(cut_chunked_length(body, tc.in.len - (size_t) (body - tc.in.data)),
+                         LAMBDA_STREAM_RESPONSE_MAX);
+        assert_released_unhealthy(1, 1);
+        free(big);
+        test_client_close(&tc);
+}
+
+static void test_url_stream_head(void **state)
+{
+        static const char answer[] = PRELUDE_HEAD "12\r\n{\"statusCode\":201}\r\n"
+                                                  "8\r\n\0\0\0\0\0\0\0\0\r\n4\r\nbody\r\n0\r\n\r\n";
+        TestClient tc;
+
+        /* HEAD: the head from the whole answer, with the body's length, and no body. */
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        test_instance_script(&instance, TEST_INSTANCE_ANSWER, answer, sizeof(answer) - 1);
+        test_client_send(&tc, "HEAD /url/hello/ HTTP/1.1\r\nHost: gateway\r\n\r\n");
+        RUN_UNTIL(gw, gw->n_invocations == 0);
+        test_run_for(gw, 100 * USEC_PER_MSEC);
+        assert_int_equal(buf_append(&tc.in, "", 1), 0);
+        assert_non_null(strstr(tc.in.data, "HTTP/1.1 201 "));
+        assert_non_null(strstr(tc.in.data, "Content-Length: 4\r\n"));
+        assert_null(strstr(tc.in.data, "chunked"));
+        assert_null(strstr(tc.in.data, "body"));
+        test_client_close(&tc);
+}
+
+static void test_url_stream_backpressure(void **state)
+{
+        size_t n = 64, len;
+        TestClient tc;
+        TestResponse r;
+        char *answer;
+
+        /* 4 MiB passed through to a client that does not read: reading from the instance pauses, and
+         * resumes as the client takes it. */
+        answer = chunked_answer(STREAMED_HEAD, n, "zzzzzzzz", &len);
+        test_instance_script(&instance, TEST_INSTANCE_ANSWER, answer, len);
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        test_client_pause(&tc, true);
+        test_client_send(&tc, URL_REQUEST);
+        RUN_UNTIL(gw, n_paused > 0);
+        test_client_pause(&tc, false);
+        test_client_response(gw, &tc, &r);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.body_len, n * 64 * 1024);
+        assert_true(n_resumed > 0);
+        test_response_done(&r);
+        RUN_UNTIL(gw, gw->n_invocations == 0);
+        assert_int_equal(n_released, 0);
+        free(answer);
+        test_client_close(&tc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -840,6 +1089,10 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_stream_events, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stream_broken, setup_long_timeout, teardown),
                 cmocka_unit_test_setup_teardown(test_stream_backpressure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_url_stream, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_url_stream_broken, setup_long_timeout, teardown),
+                cmocka_unit_test_setup_teardown(test_url_stream_head, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_url_stream_backpressure, setup, teardown),
         };
         return cmocka_run_group_tests(tests, group_setup, NULL);
 }

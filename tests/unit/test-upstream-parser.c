@@ -16,6 +16,7 @@ typedef struct Seen {
         int heads;
         UpstreamHead head;
         char function_error[64];
+        char content_type[64];
         Buf body;
 } Seen;
 
@@ -26,6 +27,7 @@ static int on_head(const UpstreamHead *h, void *userdata)
         s->heads++;
         s->head = *h;
         (void) snprintf(s->function_error, sizeof(s->function_error), "%s", h->function_error ?: "");
+        (void) snprintf(s->content_type, sizeof(s->content_type), "%s", h->content_type ?: "");
         return 0;
 }
 
@@ -73,6 +75,7 @@ static void test_whole_answer(void **state)
                 assert_int_equal(s.head.content_length, 17);
                 assert_true(s.head.keep_alive);
                 assert_string_equal(s.function_error, "Unhandled");
+                assert_string_equal(s.content_type, "application/json");
                 assert_int_equal(s.body.len, 17);
                 assert_memory_equal(s.body.data, "{\"errorType\":\"x\"}", 17);
                 buf_done(&s.body);
