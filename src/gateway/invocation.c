@@ -170,7 +170,8 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
                 inv->answer.max = ANSWER_MAX;
                 if (dup_value(&inv->function_error_type, head->function_error) < 0 ||
                     dup_value(&inv->log_result, head->log_result) < 0 ||
-                    dup_value(&inv->executed_version, head->executed_version) < 0)
+                    dup_value(&inv->executed_version, head->executed_version) < 0 ||
+                    (inv->url && dup_value(&inv->url_content_type, head->content_type) < 0))
                         return -ENOMEM;
                 return 0;
         }

@@ -60,7 +60,7 @@ struct Invocation {
         char *url_origin;   /* ... the request's Origin; NULL when none */
         bool url_streaming; /* ... the instance streams it: it goes out as it comes */
         FunctionUrlPrelude url_prelude; /* ... its prelude, as it comes (PRELUDE_BODY: none) */
-        char *url_content_type;         /* ... without a prelude: the runtime's Content-Type */
+        char *url_content_type;         /* ... the runtime's Content-Type (a prelude's, or a raw stream's) */
 
         Invocation *prev, *next; /* Gateway.invocations */
         Invocation *wnext;       /* the function's queue */

@@ -56,9 +56,11 @@ static void answer_head(ClientConn *c, const char *request_id, const FunctionUrl
         http_conn_header(c->http, "x-amzn-RequestId", request_id);
 }
 
-static void reply_answer(ClientConn *c, const char *request_id, FunctionUrlAnswer *a)
+/* default_type: the Content-Type when the answer names none (NULL: none, for an empty body). */
+static void reply_answer(ClientConn *c, const char *request_id, FunctionUrlAnswer *a,
+                         const char *default_type)
 {
-        answer_head(c, request_id, a, a->body.len > 0 ? "application/json" : NULL);
+        answer_head(c, request_id, a, a->body.len > 0 ? default_type : NULL);
         http_conn_end(c->http, a->body.data ?: "", a->body.len);
 }
 
@@ -83,7 +85,7 @@ static void answer_preflight(ClientConn *c, const UrlSettings *s)
         }
         uuid_generator_next(&g->ids, id);
         metrics_observe(&g->metrics, NULL, 200, false, false, 0);
-        reply_answer(c, id, &a);
+        reply_answer(c, id, &a, "application/json");
         function_url_answer_done(&a);
 }
 
@@ -244,15 +246,39 @@ void url_call_handle(ClientConn *c, const Route *route)
         c->url_call = uc;
 }
 
-/* The function's output, by the URL's invoke mode: a buffered answer, or a prelude and the body. */
+/* Whether the collected answer is a RESPONSE_STREAM URL's stream without a prelude (HEAD collects
+ * those): AWS passes it on as it is, 200 with the runtime's type. */
+static bool is_raw_stream(const Invocation *inv)
+{
+        return inv->url_stream && inv->instance_streamed && !function_url_has_prelude(inv->url_content_type);
+}
+
+#define PRELUDE_NULS "\0\0\0\0\0\0\0\0"
+
+/* The Content-Type of a streamed answer that names none: a raw stream's is the runtime's. */
+static const char *stream_type(const Invocation *inv)
+{
+        return is_raw_stream(inv) && inv->url_content_type ? inv->url_content_type
+                                                           : "application/octet-stream";
+}
+
+/* The function's output, by the URL's invoke mode and what the function answered: AWS's buffered
+ * rules, a prelude (its head, then the body), or a stream without a prelude. */
 static int map_answer(Invocation *inv, FunctionUrlAnswer *ret)
 {
         FunctionUrlPrelude p = {};
         size_t consumed;
         int r;
 
-        if (!inv->url_stream)
+        /* A function that does not stream may still write a prelude as its whole answer; JSON holds
+         * no NUL, so without the prelude's 8 NULs the answer is one for AWS's buffered rules. */
+        if (!inv->url_stream ||
+            (!inv->instance_streamed && !memmem(inv->answer.data ?: "", inv->answer.len, PRELUDE_NULS, 8)))
                 return function_url_answer_parse(inv->answer.data ?: "", inv->answer.len, ret);
+        if (is_raw_stream(inv)) {
+                ret->status = 200;
+                return buf_append(&ret->body, inv->answer.data ?: "", inv->answer.len);
+        }
         r = function_url_prelude_feed(&p, inv->answer.data ?: "", inv->answer.len, &consumed, ret);
         function_url_prelude_done(&p);
         if (r == 0)
@@ -295,19 +321,20 @@ void url_call_answer(Invocation *inv, ClientConn *c)
                 function_url_answer_done(&a);
                 return reply_unmapped(inv, c, r);
         }
-        reply_answer(c, inv->request_id, &a);
+        reply_answer(c, inv->request_id, &a, is_raw_stream(inv) ? stream_type(inv) : "application/json");
         function_url_answer_done(&a);
 }
 
 int url_call_stream_begin(Invocation *inv, const char *content_type)
 {
         inv->url_streaming = true;
-        if (function_url_has_prelude(content_type))
+        if (content_type && !(inv->url_content_type = strdup(content_type)))
+                return -ENOMEM;
+        if (!is_raw_stream(inv))
                 return 0;
         /* No prelude: AWS answers 200 with the runtime's type, and the bytes as they are. */
         inv->url_prelude.state = PRELUDE_BODY;
-        inv->url_content_type = strdup(content_type ?: "application/octet-stream");
-        return inv->url_content_type ? 0 : -ENOMEM;
+        return 0;
 }
 
 /* The head of a streamed answer (a: the prelude's, or an empty one without a prelude), with CORS; the
@@ -320,7 +347,7 @@ static int stream_head(Invocation *inv, ClientConn *c, FunctionUrlAnswer *a)
         if (r < 0)
                 return r;
         inv->answering = true;
-        answer_head(c, inv->request_id, a, inv->url_content_type ?: "application/octet-stream");
+        answer_head(c, inv->request_id, a, stream_type(inv));
         http_conn_end_head_chunked(c->http);
         return 0;
 }

@@ -951,6 +951,17 @@ static void test_url_stream(void **state)
         test_assert_error(&r, 502, "ServiceException", "malformed");
         test_response_done(&r);
 
+        /* A RESPONSE_STREAM URL of a function that answers whole (it does not stream): AWS's buffered
+         * rules, as for a BUFFERED URL. */
+        test_instance_script_str(
+                &instance, TEST_INSTANCE_ANSWER,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 33\r\n\r\n"
+                "{\"statusCode\":203,\"body\":\"whole\"}");
+        test_client_exchange(gw, &tc, URL_REQUEST, &r);
+        assert_int_equal(r.status, 203);
+        assert_string_equal(r.body, "whole");
+        test_response_done(&r);
+
         /* A BUFFERED URL of a function that streams: collected, mapped whole. */
         url_buffered = true;
         test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
@@ -1043,6 +1054,21 @@ static void test_url_stream_head(void **state)
         assert_non_null(strstr(tc.in.data, "Content-Length: 4\r\n"));
         assert_null(strstr(tc.in.data, "chunked"));
         assert_null(strstr(tc.in.data, "body"));
+
+        /* ... and of a stream without a prelude: 200 with the runtime's type and the bytes' length. */
+        buf_clear(&tc.in);
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
+                                 "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                                 "Lambda-Runtime-Function-Response-Mode: streaming\r\n"
+                                 "Transfer-Encoding: chunked\r\n\r\n5\r\nraw!!\r\n0\r\n\r\n");
+        test_client_send(&tc, "HEAD /url/hello/ HTTP/1.1\r\nHost: gateway\r\n\r\n");
+        RUN_UNTIL(gw, gw->n_invocations == 0);
+        test_run_for(gw, 100 * USEC_PER_MSEC);
+        assert_int_equal(buf_append(&tc.in, "", 1), 0);
+        assert_non_null(strstr(tc.in.data, "HTTP/1.1 200 "));
+        assert_non_null(strstr(tc.in.data, "Content-Type: text/plain\r\n"));
+        assert_non_null(strstr(tc.in.data, "Content-Length: 5\r\n"));
+        assert_null(strstr(tc.in.data, "raw!!"));
         test_client_close(&tc);
 }
 
