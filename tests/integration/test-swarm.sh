@@ -78,7 +78,7 @@ stack_remove() {
                 docker network rm "$NET" >/dev/null 2>&1 && break
                 sleep 0.3
         done
-        for v in "${STACK}_bus" "${STACK}_rie"; do
+        for v in "${STACK}_bus" "${STACK}_rie" "${STACK}_gateway-state"; do
                 for _ in $(seq 50); do
                         docker volume inspect "$v" >/dev/null 2>&1 || break
                         docker volume rm "$v" >/dev/null 2>&1 && break
