@@ -301,6 +301,8 @@ static void on_closing(HttpConn *h)
                 c->list_call->client = NULL;
         if (c->url_call)
                 c->url_call->client = NULL;
+        if (c->event_accept)
+                event_accept_forget(c->event_accept);
         LIST_REMOVE(g->clients, c);
         g->n_clients--;
         sd_event_source_disable_unref(c->io);

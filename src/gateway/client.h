@@ -11,6 +11,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "event-queue.h"
 #include "gateway.h"
 #include "http-conn.h"
 
@@ -23,9 +24,10 @@ struct ClientConn {
         sd_event_source *io;
         sd_event_source *timer; /* the request must be complete before it fires */
         bool timer_armed;
-        Invocation *invocation; /* the invocation answering the current request */
-        ListCall *list_call;    /* or the ListFunctions call doing so */
-        UrlCall *url_call;      /* or the configuration call of a function URL */
+        Invocation *invocation;    /* the invocation answering the current request */
+        ListCall *list_call;       /* or the ListFunctions call doing so */
+        UrlCall *url_call;         /* or the configuration call of a function URL */
+        EventAccept *event_accept; /* or the queue writing its Event invocation to disk */
         ClientConn *prev, *next;
 };
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "event-queue.h"
+#include "event-writer.h"
 #include "invocation.h"
 #include "lambda-contract.h"
 #include "list.h"
@@ -62,6 +63,15 @@ struct EventQueue {
         uint64_t bytes;
         QueueFunction *functions;
         sd_event_source *timer;
+        EventWriter *writer;
+};
+
+/* An accepted event on its way to disk: counted in the bounds already, in the queue once written. */
+struct EventAccept {
+        EventWrite write; /* first: done() gets it back */
+        QueuedEvent *event;
+        EventAcceptDone done;
+        void *userdata; /* NULL with done: the waiter left */
 };
 
 static int open_dir_at(int at, const char *name, int *ret)
@@ -75,40 +85,6 @@ static int open_dir_at(int at, const char *name, int *ret)
                 return -errno;
         *ret = fd;
         return 0;
-}
-
-/* name in dir_fd, whole or not at all: a temporary file written and fsync'd, renamed over, and the
- * directory fsync'd, so that the rename itself survives a crash. */
-static int write_atomic(int dir_fd, const char *name, const char *data, size_t len, mode_t mode)
-{
-        char tmp[PATH_MAX];
-        int fd, r = 0;
-
-        (void) snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-        if (fd < 0)
-                return -errno;
-        for (size_t done = 0; done < len;) {
-                ssize_t n = write(fd, data + done, len - done);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        break;
-                }
-                done += (size_t) n;
-        }
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-        safe_close(fd);
-        if (r == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void) unlinkat(dir_fd, tmp, 0);
-                return r;
-        }
-        return fsync(dir_fd) < 0 ? -errno : 0;
 }
 
 static int read_at(int dir_fd, const char *name, char **ret, size_t *ret_len)
@@ -226,17 +202,38 @@ static void update_gauge(EventQueue *q)
         q->gateway->metrics.events_queued = q->n_events;
 }
 
-static int event_add(EventQueue *q, const QueueRecord *r, QueuedEvent **ret)
+/* Counts e in (or out of) the bounds of its function and of the queue. */
+static void event_account(QueuedEvent *e, bool in)
+{
+        EventQueue *q = e->queue;
+        QueueFunction *f = e->function;
+
+        if (in) {
+                q->n_events++;
+                q->bytes += e->size;
+                f->n_events++;
+                f->bytes += e->size;
+        } else {
+                q->n_events--;
+                q->bytes -= e->size;
+                f->n_events--;
+                f->bytes -= e->size;
+        }
+        update_gauge(q);
+}
+
+/* A counted event, not yet in the list. */
+static QueuedEvent *event_new(EventQueue *q, const QueueRecord *r)
 {
         QueueFunction *f = queue_function_get(q, r->function);
         QueuedEvent *e;
 
         if (!f)
-                return -ENOMEM;
+                return NULL;
         e = calloc(1, sizeof(QueuedEvent));
         if (!e) {
                 queue_function_gc(q, f);
-                return -ENOMEM;
+                return NULL;
         }
         e->queue = q;
         e->function = f;
@@ -245,20 +242,40 @@ static int event_add(EventQueue *q, const QueueRecord *r, QueuedEvent **ret)
         e->due_usec = r->due_usec;
         e->attempts = r->attempts;
         e->size = r->payload_len;
+        event_account(e, true);
+        return e;
+}
+
+static void event_link(QueuedEvent *e)
+{
+        EventQueue *q = e->queue;
+
         if (q->events_tail) {
                 q->events_tail->next = e;
                 e->prev = q->events_tail;
         } else
                 q->events = e;
         q->events_tail = e;
-        q->n_events++;
-        q->bytes += e->size;
-        f->n_events++;
-        f->bytes += e->size;
-        update_gauge(q);
-        if (ret)
-                *ret = e;
+}
+
+static int event_add(EventQueue *q, const QueueRecord *r)
+{
+        QueuedEvent *e = event_new(q, r);
+
+        if (!e)
+                return -ENOMEM;
+        event_link(e);
         return 0;
+}
+
+/* An event that never made it to the list (its write failed). */
+static void event_drop(QueuedEvent *e)
+{
+        QueueFunction *f = e->function;
+
+        event_account(e, false);
+        free(e);
+        queue_function_gc(f->queue, f);
 }
 
 /* Forgets the event; its file goes too unless it is already gone (or moved aside). */
@@ -281,15 +298,9 @@ static void event_remove(QueuedEvent *e, bool unlink_file)
                 e->next->prev = e->prev;
         else
                 q->events_tail = e->prev;
-        q->n_events--;
-        q->bytes -= e->size;
-        f->n_events--;
-        f->bytes -= e->size;
         if (e->running)
                 f->n_running--;
-        free(e);
-        queue_function_gc(q, f);
-        update_gauge(q);
+        event_drop(e);
 }
 
 static int write_event(EventQueue *q, const QueueRecord *r)
@@ -307,21 +318,29 @@ static int write_event(EventQueue *q, const QueueRecord *r)
         return k;
 }
 
-static int enqueue(EventQueue *q, const char *function, const char *id, const char *payload, size_t len)
+/* The record of a new event: due now, its age counting from now. */
+static void new_record(QueueRecord *r, const char *function, const char *id, const char *payload, size_t len)
 {
-        QueueRecord r = {
+        *r = (QueueRecord){
                 .payload = payload,
                 .payload_len = len,
         };
+        memcpy(r->id, id, sizeof(r->id));
+        (void) snprintf(r->function, sizeof(r->function), "%s", function);
+        r->enqueued_usec = r->due_usec = now_usec(CLOCK_REALTIME);
+}
+
+/* A new event on disk now, blocking on it: for records, whose event goes only once this returned. */
+static int enqueue(EventQueue *q, const char *function, const char *id, const char *payload, size_t len)
+{
+        QueueRecord r;
         int k;
 
-        memcpy(r.id, id, sizeof(r.id));
-        (void) snprintf(r.function, sizeof(r.function), "%s", function);
-        r.enqueued_usec = r.due_usec = now_usec(CLOCK_REALTIME);
+        new_record(&r, function, id, payload, len);
         k = write_event(q, &r);
         if (k < 0)
                 return k;
-        k = event_add(q, &r, NULL);
+        k = event_add(q, &r);
         if (k < 0) {
                 /* On disk, so not lost: the next lifetime runs it. */
                 log_oom();
@@ -332,11 +351,15 @@ static int enqueue(EventQueue *q, const char *function, const char *id, const ch
 }
 
 int event_queue_accept(EventQueue *q, const char *function, const char *request_id, const char *payload,
-                       size_t payload_len)
+                       size_t payload_len, EventAcceptDone done, void *userdata, EventAccept **ret)
 {
         const GatewayConfig *c = &q->gateway->config;
+        _cleanup_free_ EventAccept *a = NULL;
         QueueFunction *f;
+        QueueRecord r;
+        int k;
 
+        /* Events still being written count: they are in n_events and bytes already. */
         for (f = q->functions; f; f = f->next)
                 if (strcmp(f->name, function) == 0)
                         break;
@@ -345,7 +368,59 @@ int event_queue_accept(EventQueue *q, const char *function, const char *request_
                 return -EXFULL;
         if (q->n_events >= c->queue_max_events || q->bytes + payload_len > c->queue_max_bytes)
                 return -EDQUOT;
-        return enqueue(q, function, request_id, payload, payload_len);
+
+        a = calloc(1, sizeof(EventAccept));
+        if (!a)
+                return -ENOMEM;
+        new_record(&r, function, request_id, payload, payload_len);
+        k = queue_record_format(&r, &a->write.data);
+        if (k >= 0) {
+                a->event = event_new(q, &r);
+                if (!a->event)
+                        k = -ENOMEM;
+        }
+        if (k < 0) {
+                buf_done(&a->write.data);
+                return k;
+        }
+        event_file_name(r.id, a->write.name);
+        a->done = done;
+        a->userdata = userdata;
+        event_writer_submit(q->writer, &a->write);
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+void event_accept_forget(EventAccept *a)
+{
+        a->done = NULL;
+        a->userdata = NULL;
+}
+
+/* The writer is done with an accepted event: it joins the queue, or is forgotten if it could not be
+ * written (its waiter says so; it was never acknowledged). */
+static void on_written(EventWrite *w, void *userdata)
+{
+        EventAccept *a = (EventAccept *) w;
+        QueuedEvent *e = a->event;
+        EventQueue *q = userdata;
+
+        buf_done(&w->data);
+        q->gateway->metrics.event_commits = event_writer_commits(q->writer);
+        if (a->done)
+                a->done(w->error, e->function->name, e->id, a->userdata);
+        else if (w->error < 0)
+                log_error_errno(w->error,
+                                "Failed to queue an Event invocation of '%s' (its client left): %m",
+                                e->function->name);
+        if (w->error < 0) {
+                event_drop(e);
+                gateway_update_timers(q->gateway);
+        } else {
+                event_link(e);
+                event_queue_kick(q);
+        }
+        free(a);
 }
 
 unsigned event_queue_size(const EventQueue *q)
@@ -774,7 +849,7 @@ static int load_events(EventQueue *q)
         if (n > 0)
                 qsort(records, n, sizeof(QueueRecord), compare_enqueued);
         for (size_t i = 0; i < n; i++) {
-                r = event_add(q, &records[i], NULL);
+                r = event_add(q, &records[i]);
                 if (r < 0)
                         return r;
         }
@@ -816,6 +891,8 @@ EventQueue *event_queue_free(EventQueue *q)
 {
         if (!q)
                 return NULL;
+        /* What it has goes to disk (and into the list, to be forgotten with the rest) first. */
+        q->writer = event_writer_free(q->writer);
         while (q->events)
                 event_remove(q->events, false);
         while (q->functions)
@@ -871,6 +948,9 @@ int event_queue_open(Gateway *g, EventQueue **ret)
         if (r < 0)
                 return log_error_errno(r, "Failed to create the queue's timer: %m");
         (void) sd_event_source_set_description(q->timer, "event-queue");
+        r = event_writer_new(g->event, q->queue_fd, on_written, q, &q->writer);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the queue's writer: %m");
         r = load_events(q);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the queued events from %s/queue: %m", dir);

@@ -3,8 +3,8 @@
 
 /*
  * event-queue.h: the gateway's durable queue of Event invocations. An accepted event is a file in
- * STATE/queue (written, fsync'd, renamed, directory fsync'd) before its 202 goes out, and is removed
- * only once it succeeded or its record reached its destination: at-least-once across crashes and
+ * STATE/queue (written, fsync'd, renamed, directory fsync'd, off the loop) before its 202 goes out, and is
+ * removed only once it succeeded or its record reached its destination: at-least-once across crashes and
  * restarts. It runs like any invocation (invocation.h), at most --queue-concurrency at a time per
  * function; function errors are retried as the manager's declaration says (GetFunctionConfiguration,
  * cached for CONFIG_TTL), throttles and unavailable instances back off until the event's maximum age;
@@ -25,12 +25,24 @@ typedef struct QueuedEvent QueuedEvent;
 int event_queue_open(Gateway *g, EventQueue **ret);
 EventQueue *event_queue_free(EventQueue *q);
 
-/* Accepts an Event invocation: on disk when this returns 0. -EXFULL past a bound of the function,
- * -EDQUOT past a bound of the whole queue, -errno when it could not be written. */
-int event_queue_accept(EventQueue *q, const char *function, const char *request_id, const char *payload,
-                       size_t payload_len);
+typedef struct EventAccept EventAccept;
 
-/* Events queued, running or waiting for a retry: the gateway does not exit on idle while any are. */
+/* An accepted event is on disk (error 0: file and directory fsync'd) or could not be written. */
+typedef void (*EventAcceptDone)(int error, const char *function, const char *request_id, void *userdata);
+
+/* Accepts an Event invocation: it is written off the loop (event-writer.h) and done() called, from
+ * the loop, once it is on disk or could not be written; *ret until then. Counts in the bounds at once:
+ * -EXFULL past a bound of the function, -EDQUOT past a bound of the whole queue, -ENOMEM (done() is
+ * not called for these). */
+int event_queue_accept(EventQueue *q, const char *function, const char *request_id, const char *payload,
+                       size_t payload_len, EventAcceptDone done, void *userdata, EventAccept **ret);
+
+/* The waiter of an accepted event left: done() is not called, the event is queued all the same once
+ * written (at-least-once). */
+void event_accept_forget(EventAccept *a);
+
+/* Events being written, queued, running or waiting for a retry: the gateway does not exit on idle while any
+ * are. */
 unsigned event_queue_size(const EventQueue *q);
 
 /* Its invocation ended (status 0: it never finished, the gateway is exiting): retry, deliver, or

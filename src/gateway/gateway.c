@@ -270,8 +270,13 @@ Gateway *gateway_free(Gateway *g)
                 return NULL;
         while (g->clients)
                 http_conn_free(g->clients->http);
-        while (g->invocations)
+        while (g->invocations) {
+                /* One still waiting for an instance leaves its function's queue first: the walks of
+                 * that queue (the lease timer's) must not meet it freed. */
+                if (!g->invocations->lease)
+                        function_unqueue(g->invocations);
                 invocation_free(g->invocations);
+        }
         g->queue = event_queue_free(g->queue);
         gateway_function_free_all(g);
         for (size_t i = 0; i < g->n_listeners; i++)

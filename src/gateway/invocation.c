@@ -496,15 +496,11 @@ static Invocation *invocation_alloc(Gateway *g, const char *function)
         return inv;
 }
 
-/* Event: 202 once the queue holds it on disk. */
-static void accept_event(ClientConn *c, const char *function, HttpRequest *req)
+/* Event: 202 once the queue holds it on disk (or the error that it could not). */
+static void event_answer(ClientConn *c, const char *function, const char *id, int r)
 {
         Gateway *g = c->gateway;
-        char id[UUID_STRING_MAX];
-        int r;
 
-        uuid_generator_next(&g->ids, id);
-        r = event_queue_accept(g->queue, function, id, req->body.data ?: "", req->body.len);
         if (r == -EXFULL || r == -EDQUOT)
                 return client_reply_error(c, function, id, 429, "TooManyRequestsException", "Rate Exceeded.",
                                           r == -EXFULL ? "FunctionInvocationRateLimitExceeded"
@@ -518,6 +514,26 @@ static void accept_event(ClientConn *c, const char *function, HttpRequest *req)
         http_conn_header(c->http, "x-amzn-RequestId", id);
         metrics_observe(&g->metrics, function, 202, false, false, 0);
         http_conn_end(c->http, NULL, 0);
+}
+
+static void on_event_written(int error, const char *function, const char *request_id, void *userdata)
+{
+        ClientConn *c = userdata;
+
+        c->event_accept = NULL;
+        event_answer(c, function, request_id, error);
+}
+
+static void accept_event(ClientConn *c, const char *function, HttpRequest *req)
+{
+        char id[UUID_STRING_MAX];
+        int r;
+
+        uuid_generator_next(&c->gateway->ids, id);
+        r = event_queue_accept(c->gateway->queue, function, id, req->body.data ?: "", req->body.len,
+                               on_event_written, c, &c->event_accept);
+        if (r < 0)
+                event_answer(c, function, id, r);
 }
 
 int invocation_run_event(Gateway *g, const char *function, const char *request_id, char *payload,

@@ -307,6 +307,11 @@ static int render_queue(const Metrics *m, Buf *out)
                                   "Unreadable queue files moved to the corrupt/ directory.",
                                   m->events_corrupt);
         if (r >= 0)
+                r = render_scalar(out, "lambdad_event_queue_commits_total", "counter",
+                                  "Directory fsyncs that made accepted Event invocations durable: one for "
+                                  "each group written together (group commit).",
+                                  m->event_commits);
+        if (r >= 0)
                 r = append_family(out, deliveries, "counter",
                                   "Records of Event invocations delivered to their destination, by kind and "
                                   "condition.");

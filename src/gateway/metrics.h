@@ -60,6 +60,7 @@ typedef struct Metrics {
         uint64_t events_expired;  /* dropped past their maximum age */
         uint64_t events_failed;   /* records kept in failed/ (no destination, or it failed) */
         uint64_t events_corrupt;  /* queue files moved aside */
+        uint64_t event_commits;   /* directory fsyncs of accepted events (group commits) */
         uint64_t destination_deliveries[_DESTINATION_KIND_MAX][_DESTINATION_CONDITION_MAX];
 } Metrics;
 

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -542,6 +543,72 @@ static void test_event_and_dry_run(void **state)
         test_response_done(&r);
         assert_int_equal(test_instance_requests(&instance) - requests, 4);
         test_client_close(&tc);
+}
+
+/* Whether STATE/queue/ID.event is there. */
+static bool event_file_exists(const char *id)
+{
+        char path[256];
+
+        (void) snprintf(path, sizeof(path), "%s/queue/%.36s.event", state_directory, id);
+        return access(path, F_OK) == 0;
+}
+
+static unsigned count_event_files(void)
+{
+        char command[256];
+        unsigned n = 0;
+        FILE *p;
+
+        (void) snprintf(command, sizeof(command), "ls '%s/queue' | grep -c '\\.event$'", state_directory);
+        p = popen(command, "r");
+        assert_non_null(p);
+        assert_int_equal(fscanf(p, "%u", &n), 1);
+        pclose(p);
+        return n;
+}
+
+/* Events that arrive together: written off the loop as one group, each on disk at its 202; those being
+ * written count in the bounds (4 of a function here); one whose client left is queued all the same. */
+static void test_event_burst(void **state)
+{
+        TestClient tc[5], gone;
+        TestResponse r;
+        char *request = test_invoke_request("hello", "X-Amz-Invocation-Type: Event\r\n", "{\"burst\":1}");
+        char *other = test_invoke_request("other", "X-Amz-Invocation-Type: Event\r\n", "{\"gone\":1}");
+        unsigned accepted = 0, refused = 0;
+
+        for (unsigned i = 0; i < 5; i++) {
+                test_client_open(gw, &tc[i]);
+                test_client_send(&tc[i], request);
+        }
+        test_client_open(gw, &gone);
+        test_client_send(&gone, other);
+        /* All six counted in the bounds before any is on disk. */
+        RUN_UNTIL(gw, event_queue_size(gw->queue) == 5);
+        test_client_close(&gone);
+        for (unsigned i = 0; i < 5; i++) {
+                test_client_response(gw, &tc[i], &r);
+                if (r.status == 202) {
+                        accepted++;
+                        assert_non_null(test_response_header(&r, "x-amzn-RequestId"));
+                        assert_true(event_file_exists(r.value));
+                } else {
+                        refused++;
+                        test_assert_error(&r, 429, "TooManyRequestsException", "Rate Exceeded.");
+                }
+                test_response_done(&r);
+                test_client_close(&tc[i]);
+        }
+        assert_int_equal(accepted, 4);
+        assert_int_equal(refused, 1);
+        RUN_UNTIL(gw, gw->n_clients == 0 && event_queue_size(gw->queue) == 5 &&
+                              gw->metrics.events_queued == 5 && count_event_files() == 5);
+        /* Group commit: at most one directory fsync for each event, at least one for them all. */
+        assert_true(gw->metrics.event_commits >= 1);
+        assert_true(gw->metrics.event_commits <= 5);
+        free(request);
+        free(other);
 }
 
 static void test_client_leaves_waiting(void **state)
@@ -1110,6 +1177,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_timeout, setup_short_timeout, teardown),
                 cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_event_and_dry_run, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_event_burst, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_client_leaves_waiting, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stream_events, setup, teardown),

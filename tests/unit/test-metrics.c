@@ -389,7 +389,7 @@ static void test_empty(void **state)
         assert_true(value_of(&e, "lambdad_manager_errors_total", "") == 0);
         assert_true(value_of(&e, "lambdad_connections_total", "") == 0);
         assert_true(value_of(&e, "lambdad_connections_evicted_total", "") == 0);
-        assert_int_equal(e.n_families, 16);
+        assert_int_equal(e.n_families, 17);
         assert_string_equal(e.families[family_find(&e, "lambdad_request_duration_seconds")].type,
                             "histogram");
         assert_string_equal(e.families[family_find(&e, "lambdad_in_flight_requests")].type, "gauge");
