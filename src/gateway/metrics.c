@@ -285,7 +285,8 @@ static int render_queue(const Metrics *m, Buf *out)
         int r;
 
         r = render_scalar(out, "lambdad_events_queued", "gauge",
-                          "Event invocations on disk: waiting, running or waiting for a retry.",
+                          "Event invocations accepted and not yet done: being written, waiting, running or "
+                          "waiting for a retry.",
                           m->events_queued);
         if (r >= 0)
                 r = render_scalar(out, "lambdad_event_retries_total", "counter",
