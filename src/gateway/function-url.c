@@ -11,6 +11,7 @@
 
 #include "base64.h"
 #include "function-url.h"
+#include "json-strict.h"
 #include "route.h"
 #include "util.h"
 
@@ -396,30 +397,19 @@ static int answer_head_from(json_object *o, FunctionUrlAnswer *a)
 
 static int parse_json(const char *data, size_t len, json_object **ret)
 {
-        json_tokener *tok;
         json_object *o;
         size_t end;
-        enum json_tokener_error e;
+        int r;
 
-        if (len == 0 || len > INT32_MAX || memchr(data, 0, len))
+        if (len == 0 || memchr(data, 0, len))
                 return -EBADMSG;
-        tok = json_tokener_new_ex(ANSWER_JSON_DEPTH_MAX);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        o = json_tokener_parse_ex(tok, data, (int) len);
-        e = json_tokener_get_error(tok);
-        end = json_tokener_get_parse_end(tok);
-        if (e == json_tokener_continue) {
-                o = json_tokener_parse_ex(tok, "", 1);
-                e = json_tokener_get_error(tok);
-                end = len;
-        }
-        json_tokener_free(tok);
+        r = json_parse_strict(data, len, ANSWER_JSON_DEPTH_MAX, &o, &end, NULL);
+        if (r < 0)
+                return r;
         /* Whitespace after the value is fine (a runtime's trailing newline). */
-        while (e == json_tokener_success && end < len && strchr(" \t\r\n", data[end]))
+        while (end < len && strchr(" \t\r\n", data[end]))
                 end++;
-        if (e != json_tokener_success || end != len) {
+        if (end != len) {
                 json_object_put(o);
                 return -EBADMSG;
         }

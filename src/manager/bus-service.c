@@ -15,6 +15,15 @@
 #include "pending-call.h"
 #include "util.h"
 
+/* A function name from a caller: 0, or InvalidArgs saying what a name may be. */
+static int check_function_name(const char *name, sd_bus_error *error)
+{
+        if (!function_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid function name '%s': 1-64 of [A-Za-z0-9_-].", name);
+        return 0;
+}
+
 static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd_bus_error *error)
 {
         PendingCall *pc = NULL;
@@ -26,9 +35,9 @@ static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd
         r = sd_bus_message_read(message, "s", &name);
         if (r < 0)
                 return r;
-        if (!function_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid function name '%s': 1-64 of [A-Za-z0-9_-].", name);
+        r = check_function_name(name, error);
+        if (r < 0)
+                return r;
         if (m->exiting)
                 return sd_bus_error_setf(error, LAMBDAD_ERROR_BACKEND_UNAVAILABLE,
                                          "lambda-manager is stopping.");
@@ -165,9 +174,9 @@ static int method_get_function_configuration(sd_bus_message *message, void *user
         r = sd_bus_message_read(message, "s", &name);
         if (r < 0)
                 return r;
-        if (!function_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid function name '%s'.",
-                                         name);
+        r = check_function_name(name, error);
+        if (r < 0)
+                return r;
         f = function_find(m, name);
         if (!f || f->removed || !f->config)
                 return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
@@ -223,9 +232,9 @@ static int method_stop_function(sd_bus_message *message, void *userdata, sd_bus_
         r = sd_bus_message_read(message, "s", &name);
         if (r < 0)
                 return r;
-        if (!function_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid function name '%s'.",
-                                         name);
+        r = check_function_name(name, error);
+        if (r < 0)
+                return r;
         f = function_find(m, name);
         if (!f || !f->config)
                 return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
@@ -251,9 +260,9 @@ static int method_prewarm(sd_bus_message *message, void *userdata, sd_bus_error 
         r = sd_bus_message_read(message, "su", &name, &count);
         if (r < 0)
                 return r;
-        if (!function_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid function name '%s'.",
-                                         name);
+        r = check_function_name(name, error);
+        if (r < 0)
+                return r;
         f = function_find(m, name);
         if (!f || !f->config)
                 return sd_bus_error_setf(

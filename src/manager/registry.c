@@ -13,6 +13,7 @@
 #include <json.h>
 
 #include "lambda-contract.h"
+#include "json-strict.h"
 #include "registry.h"
 #include "strv.h"
 #include "url-config.h"
@@ -67,7 +68,6 @@
         "not starting with '-')"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
 /* What the runtime inside the container learns from lambdad itself; an operator's value would lie to
@@ -507,12 +507,12 @@ static void offset_to_position(const char *s, size_t offset, unsigned *ret_line,
 
 static int parse_json_object(const char *json, size_t len, json_object **ret, char **ret_error)
 {
-        _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
         _cleanup_(json_object_putp) json_object *o = NULL;
         enum json_tokener_error e;
         unsigned line, column;
         char got[DESCRIBE_SIZE];
         size_t end;
+        int r;
 
         if (len > FUNCTION_CONFIG_SIZE_MAX)
                 return set_error(ret_error, "expected at most %u bytes of JSON, got %zu",
@@ -526,28 +526,16 @@ static int parse_json_object(const char *json, size_t len, json_object **ret, ch
                 return set_error(ret_error, "invalid JSON at line %u, column %u: NUL byte", line, column);
         }
 
-        tok = json_tokener_new_ex(JSON_DEPTH_MAX);
-        if (!tok)
-                return -ENOMEM;
         /* Strict: no comments, trailing commas or trailing data; and valid UTF-8, as logs and Docker
          * expect. */
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-
-        o = json_tokener_parse_ex(tok, json, (int) len);
-        e = json_tokener_get_error(tok);
-        end = json_tokener_get_parse_end(tok);
-        if (e == json_tokener_continue) {
-                /* All input was taken; a NUL tells json-c it is over, which completes a bare top-level
-                 * value ("null", "42") and turns an unfinished one into an error. */
-                o = json_tokener_parse_ex(tok, "", 1);
-                e = json_tokener_get_error(tok);
-                end = len;
-        }
+        r = json_parse_strict(json, len, JSON_DEPTH_MAX, &o, &end, &e);
+        if (r == -ENOMEM)
+                return r;
         offset_to_position(json, MIN(end, len), &line, &column);
-        if (e == json_tokener_error_parse_eof)
+        if (r < 0 && e == json_tokener_error_parse_eof)
                 return set_error(ret_error, "invalid JSON at line %u, column %u: unexpected end of file",
                                  line, column);
-        if (e != json_tokener_success)
+        if (r < 0)
                 return set_error(ret_error, "invalid JSON at line %u, column %u: %s", line, column,
                                  json_tokener_error_desc(e));
         if (end != len)
