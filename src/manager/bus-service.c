@@ -24,6 +24,17 @@ static int check_function_name(const char *name, sd_bus_error *error)
         return 0;
 }
 
+/* The one argument of a method taking a function's name. */
+static int read_function_name(sd_bus_message *message, sd_bus_error *error, const char **ret)
+{
+        int r;
+
+        r = sd_bus_message_read(message, "s", ret);
+        if (r < 0)
+                return r;
+        return check_function_name(*ret, error);
+}
+
 static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd_bus_error *error)
 {
         PendingCall *pc = NULL;
@@ -32,10 +43,7 @@ static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd
         ManagedFunction *f;
         int r;
 
-        r = sd_bus_message_read(message, "s", &name);
-        if (r < 0)
-                return r;
-        r = check_function_name(name, error);
+        r = read_function_name(message, error, &name);
         if (r < 0)
                 return r;
         if (m->exiting)
@@ -171,10 +179,7 @@ static int method_get_function_configuration(sd_bus_message *message, void *user
         ManagedFunction *f;
         int r;
 
-        r = sd_bus_message_read(message, "s", &name);
-        if (r < 0)
-                return r;
-        r = check_function_name(name, error);
+        r = read_function_name(message, error, &name);
         if (r < 0)
                 return r;
         f = function_find(m, name);
@@ -229,10 +234,7 @@ static int method_stop_function(sd_bus_message *message, void *userdata, sd_bus_
         ManagedFunction *f;
         int r;
 
-        r = sd_bus_message_read(message, "s", &name);
-        if (r < 0)
-                return r;
-        r = check_function_name(name, error);
+        r = read_function_name(message, error, &name);
         if (r < 0)
                 return r;
         f = function_find(m, name);
