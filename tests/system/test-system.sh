@@ -159,26 +159,34 @@ steady_load() {
         sleep 1
 }
 # The bound: twice a bare cold start of the same image (docker run to its first answer), measured
-# now, as issue #15 puts it; never under 1 s.
-bare_start=$(date +%s%N)
-bare=$(docker_run_tracked -p 127.0.0.1::8080 "${IMAGE_PREFIX}echo:latest")
-bare_port=$(container_port "$bare")
-until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -d '{}' \
-        "http://127.0.0.1:$bare_port/2015-03-31/functions/function/invocations") == 200 ]]; do
-        (($(date +%s%N) - bare_start < 30000000000)) || lib_fail "the bare container never answered"
-        sleep 0.01
-done
-bare_ms=$((($(date +%s%N) - bare_start) / 1000000))
-docker rm -f "$bare" >/dev/null
-recovery_bound=$(awk -v b="$bare_ms" 'BEGIN { t = 2 * b / 1000; printf "%.2f", t < 1 ? 1 : t }')
-LOAD_FIGURES+=" bare cold start ${bare_ms} ms;"
+# now, as issue #15 puts it; never under 1 s. Measured under the same load as the restart (the 8
+# clients on 2 cores slow any cold start; an idle baseline compared an idle machine with a busy
+# one), the median of three.
+bare_runs=()
+bare_cold_start() {
+        local start bare port
+        start=$(date +%s%N)
+        bare=$(docker_run_tracked -p 127.0.0.1::8080 "${IMAGE_PREFIX}echo:latest")
+        port=$(container_port "$bare")
+        until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -d '{}' \
+                "http://127.0.0.1:$port/2015-03-31/functions/function/invocations") == 200 ]]; do
+                (($(date +%s%N) - start < 30000000000)) || lib_fail "the bare container never answered"
+                sleep 0.01
+        done
+        bare_runs+=($((($(date +%s%N) - start) / 1000000)))
+        docker rm -f "$bare" >/dev/null
+}
 steady_load before
 declare -A base
 for u in lambda-gateway lambda-manager; do
         base[$u]="$(fds_of $u) $(rss_of $u)"
 done
-load_start restart "http://127.0.0.1:$PORT/functions/echo/invocations" "$KEY" 10 8 20 --expect '"load":1'
-sleep 3
+load_start restart "http://127.0.0.1:$PORT/functions/echo/invocations" "$KEY" 12 8 20 --expect '"load":1'
+sleep 1
+for _ in 1 2 3; do bare_cold_start; done
+bare_ms=$(printf '%s\n' "${bare_runs[@]}" | sort -n | sed -n 2p)
+recovery_bound=$(awk -v b="$bare_ms" 'BEGIN { t = 2 * b / 1000; printf "%.2f", t < 1 ? 1 : t }')
+LOAD_FIGURES+=" bare cold start under the same load ${bare_ms} ms (median of ${bare_runs[*]});"
 inside systemctl restart lambda-manager
 restarted=$(date +%s.%N)
 wait "$LOAD_PID"
