@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adoption.h"
 #include "bus-service.h"
+#include "handover.h"
+#include "lease-owner.h"
+#include "strv.h"
 #include "declarations.h"
 #include "docker-json.h"
 #include "instance.h"
@@ -14,6 +18,9 @@
 #include "managed-function.h"
 #include "pending-call.h"
 #include "util.h"
+
+/* Instance ids in one Reclaim: more than any gateway holds. */
+#define RECLAIM_MAX 4096U
 
 /* A function name from a caller: 0, or InvalidArgs saying what a name may be. */
 static int check_function_name(const char *name, sd_bus_error *error)
@@ -49,6 +56,9 @@ static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd
         if (m->exiting)
                 return sd_bus_error_setf(error, LAMBDAD_ERROR_BACKEND_UNAVAILABLE,
                                          "lambda-manager is stopping.");
+        /* Instances of earlier lifetimes may be about to join the pool: serve from them. */
+        if (adoption_holding(m))
+                return adoption_defer(m, message);
 
         r = pending_new(m, NULL, message, kind, &pc);
         if (r < 0)
@@ -114,6 +124,83 @@ static int method_release(sd_bus_message *message, void *userdata, sd_bus_error 
         manager_apply(m, i->function, &a, healthy ? "stopped" : "released unhealthy");
         pool_actions_done(&a);
         return sd_bus_reply_method_return(message, NULL);
+}
+
+/* Reclaim's one instance id: kept when it is leased to sender, or an adopted idle one that no record gave
+ * to anybody. */
+static int reclaim_one(Manager *m, const char *id, const char *sender, sd_bus_message *message)
+{
+        Instance *i = instance_find(m, id);
+        int r;
+
+        if (!i || !i->adopted)
+                return 0;
+        if (i->slot->state == INSTANCE_LEASED)
+                return i->slot->owner && strcmp(i->slot->owner, sender) == 0;
+        r = pool_reclaim(&i->function->pool, i->slot, sender);
+        if (r == -EBUSY)
+                return 0;
+        if (r >= 0)
+                r = lease_owner_track(m, message);
+        return r < 0 ? r : 1;
+}
+
+static int method_reclaim(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **ids = NULL, **kept = NULL;
+        Manager *m = userdata;
+        const char *sender = sd_bus_message_get_sender(message);
+        int r;
+
+        r = sd_bus_message_read_strv(message, &ids);
+        if (r < 0)
+                return r;
+        if (strv_length(ids) > RECLAIM_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "At most %u instance ids.",
+                                         RECLAIM_MAX);
+        for (char **id = ids; *id; id++)
+                if (!docker_id_is_valid(*id))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid instance id '%s'.",
+                                                 *id);
+        if (!sender)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Reclaim needs a bus peer.");
+        if (adoption_holding(m))
+                return adoption_defer(m, message);
+
+        for (char **id = ids; *id; id++) {
+                r = reclaim_one(m, *id, sender, message);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        r = strv_extend(&kept, *id);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        /* What the record gave the caller and it no longer holds (it let go while we were away). */
+        for (Instance *i = m->instances, *next; i; i = next) {
+                PoolActions a = {};
+
+                next = i->next;
+                if (!i->adopted || i->slot->state != INSTANCE_LEASED || !i->slot->owner ||
+                    strcmp(i->slot->owner, sender) != 0 || strv_contains(kept, i->id))
+                        continue;
+                r = pool_release(&i->function->pool, i->slot, true, now_usec(CLOCK_MONOTONIC), &a);
+                if (r < 0)
+                        return r;
+                manager_apply(m, i->function, &a, NULL);
+                pool_actions_done(&a);
+        }
+        handover_sync(m);
+        log_debug("%s reclaimed %zu of the %zu instance(s) it held.", sender, strv_length(kept), strv_length(ids));
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, kept);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
 }
 
 static int method_list_functions(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -288,7 +375,10 @@ static int method_cleanup_zombies(sd_bus_message *message, void *userdata, sd_bu
 {
         int r;
 
-        r = cleanup_start(userdata, false, false, message);
+        /* Containers still being looked at may yet be adopted. */
+        if (adoption_holding(userdata))
+                return adoption_defer(userdata, message);
+        r = cleanup_start(userdata, CLEANUP_OTHERS, message);
         if (r < 0)
                 return r;
         return 1;
@@ -350,6 +440,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_acquire, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("s", instance_id, "b", healthy), SD_BUS_NO_RESULT,
                                 method_release, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reclaim", SD_BUS_ARGS("as", instance_ids), SD_BUS_RESULT("as", kept),
+                                method_reclaim, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListFunctions", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssbuuuu)", functions),
                                 method_list_functions, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetFunctionConfiguration", SD_BUS_ARGS("s", function_name),
@@ -370,6 +462,36 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", instance_id, "s", function_name, "s", reason), 0),
         SD_BUS_VTABLE_END,
 };
+
+/* The methods whose calls adoption_defer() holds. */
+static const struct {
+        const char *member;
+        sd_bus_message_handler_t handler;
+} deferrable[] = {
+        { "Acquire", method_acquire },
+        { "EnsureContainer", method_ensure_container },
+        { "Reclaim", method_reclaim },
+        { "CleanupZombies", method_cleanup_zombies },
+};
+
+void bus_service_dispatch(Manager *m, sd_bus_message *message)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *member = sd_bus_message_get_member(message);
+        int r = -EBADR;
+
+        (void) sd_bus_message_rewind(message, true);
+        for (size_t k = 0; k < ELEMENTSOF(deferrable); k++)
+                if (member && strcmp(member, deferrable[k].member) == 0) {
+                        r = deferrable[k].handler(message, m, &error);
+                        break;
+                }
+        /* As sd-bus answers a handler's failure. */
+        if (sd_bus_error_is_set(&error))
+                (void) sd_bus_reply_method_error(message, &error);
+        else if (r < 0)
+                (void) sd_bus_reply_method_errno(message, r, NULL);
+}
 
 int bus_service_register(Manager *m)
 {

@@ -10,3 +10,6 @@
 #include "manager.h"
 
 int bus_service_register(Manager *m);
+
+/* Runs a method call that adoption_defer() held, answering it as sd-bus would. */
+void bus_service_dispatch(Manager *m, sd_bus_message *message);

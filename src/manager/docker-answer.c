@@ -260,6 +260,9 @@ void docker_inspect_done(DockerInspect *i)
         free(i->host_ip);
         free(i->function);
         free(i->lifetime);
+        free(i->spec);
+        free(i->network);
+        free(i->image_id);
         strv_free(i->networks);
         *i = (DockerInspect){};
 }
@@ -377,7 +380,9 @@ int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret)
         if (r < 0)
                 return r;
 
-        r = docker_json_get_object(o, "State", &state);
+        r = docker_json_dup_nonempty_string(o, "Image", DOCKER_STRING_MAX, &i.image_id);
+        if (r >= 0)
+                r = docker_json_get_object(o, "State", &state);
         if (r >= 0)
                 r = parse_inspect_state(state, &i);
         if (r < 0)
@@ -402,6 +407,9 @@ int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret)
                 return r;
         i.function = TAKE_PTR(l.function);
         i.lifetime = TAKE_PTR(l.lifetime);
+        i.spec = TAKE_PTR(l.spec);
+        i.network = TAKE_PTR(l.network);
+        i.managed = l.managed;
 
         *ret = i;
         i = (DockerInspect){};
@@ -418,6 +426,7 @@ void docker_image_done(DockerImage *i)
         free(i->architecture);
         free(i->os);
         free(i->function);
+        free(i->id);
         *i = (DockerImage){};
 }
 
@@ -520,7 +529,9 @@ int docker_parse_image(const char *json, size_t len, DockerImage *ret)
         if (r < 0)
                 return r;
 
-        r = docker_json_dup_nonempty_string(o, "Architecture", DOCKER_STRING_MAX, &i.architecture);
+        r = docker_json_dup_nonempty_string(o, "Id", DOCKER_STRING_MAX, &i.id);
+        if (r >= 0)
+                r = docker_json_dup_nonempty_string(o, "Architecture", DOCKER_STRING_MAX, &i.architecture);
         if (r >= 0)
                 r = docker_json_dup_nonempty_string(o, "Os", DOCKER_STRING_MAX, &i.os);
         if (r >= 0)

@@ -55,6 +55,8 @@ int docker_json_dup_id(json_object *o, const char *key, char **ret);
 typedef struct DockerLabels {
         char *function;
         char *lifetime;
+        char *spec;
+        char *network;
         bool managed;
 } DockerLabels;
 

@@ -204,6 +204,8 @@ void docker_labels_done(DockerLabels *l)
 {
         free(l->function);
         free(l->lifetime);
+        free(l->spec);
+        free(l->network);
         *l = (DockerLabels){};
 }
 
@@ -219,6 +221,10 @@ int docker_labels_parse(json_object *labels, DockerLabels *ret)
         r = docker_json_dup_string(labels, LABEL_FUNCTION, DOCKER_STRING_MAX, &l.function);
         if (r >= 0)
                 r = docker_json_dup_string(labels, LABEL_LIFETIME, DOCKER_STRING_MAX, &l.lifetime);
+        if (r >= 0)
+                r = docker_json_dup_string(labels, LABEL_SPEC, DOCKER_STRING_MAX, &l.spec);
+        if (r >= 0)
+                r = docker_json_dup_string(labels, LABEL_NETWORK, DOCKER_STRING_MAX, &l.network);
         if (r >= 0)
                 r = docker_json_dup_string(labels, LABEL_MANAGED_BY, DOCKER_STRING_MAX, &managed);
         if (r < 0)

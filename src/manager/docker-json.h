@@ -22,6 +22,9 @@
 #define LABEL_LIFETIME   "org.lambdad.lifetime"
 /* The network the instance was attached to (--network): a manager cleans up only its network's. */
 #define LABEL_NETWORK "org.lambdad.network"
+/* A digest of what the container was made of, less its name and lifetime (instance_spec()): a later
+ * lifetime adopts the container only while its declaration and image still give the same. */
+#define LABEL_SPEC "org.lambdad.spec"
 
 #define LABEL_MANAGED_BY_VALUE "lambda-manager"
 
@@ -59,6 +62,7 @@ typedef struct DockerCreateParams {
         DockerRieSource rie;     /* how lambda-rie is lent to the container */
         const char *rie_source;  /* the host path or the volume name */
         const char *network; /* NULL: the engine's default; else NetworkMode and the LABEL_NETWORK label */
+        const char *spec;    /* the LABEL_SPEC label; NULL: none */
 } DockerCreateParams;
 
 /*
@@ -124,6 +128,10 @@ typedef struct DockerInspect {
         char *host_ip;      /* ...HostIp, NULL if none */
         char *function;     /* Config.Labels[LABEL_FUNCTION] */
         char *lifetime;     /* Config.Labels[LABEL_LIFETIME] */
+        char *spec;         /* Config.Labels[LABEL_SPEC] */
+        char *network;      /* Config.Labels[LABEL_NETWORK] */
+        bool managed;       /* Config.Labels[LABEL_MANAGED_BY] is ours */
+        char *image_id;     /* Image: the id of the image it was made from */
         char **networks;    /* the names of NetworkSettings.Networks, NULL if none */
 } DockerInspect;
 
@@ -144,6 +152,7 @@ int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret);
 int docker_parse_volume_at(const char *json, size_t len, const char *destination, char **ret_name);
 
 typedef struct DockerImage {
+        char *id;           /* Id, "sha256:..."; NULL if the engine did not say */
         char **entrypoint;  /* Config.Entrypoint, NULL if none */
         char **cmd;         /* Config.Cmd, NULL if none */
         char *working_dir;  /* Config.WorkingDir, NULL if none */

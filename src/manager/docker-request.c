@@ -138,6 +138,8 @@ static int build_labels(const DockerCreateParams *p, json_object **ret)
                 r = add_string(labels, LABEL_LIFETIME, p->lifetime);
         if (r >= 0 && p->network)
                 r = add_string(labels, LABEL_NETWORK, p->network);
+        if (r >= 0 && p->spec)
+                r = add_string(labels, LABEL_SPEC, p->spec);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(labels);
@@ -283,7 +285,7 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
 
         if (!docker_string_is_valid(p->image) || !p->image[0] || !docker_string_is_valid(p->function) ||
             !p->function[0] || !docker_string_is_valid(p->lifetime) || !p->lifetime[0] ||
-            (p->network && !docker_name_is_valid(p->network)))
+            (p->network && !docker_name_is_valid(p->network)) || (p->spec && !docker_string_is_valid(p->spec)))
                 return -EINVAL;
         if (p->memory_bytes > INT64_MAX || p->nano_cpus > INT64_MAX)
                 return -ERANGE;

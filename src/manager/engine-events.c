@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "container-reaper.h"
+#include "adoption.h"
 #include "docker-json.h"
 #include "engine-events.h"
 #include "lifetime-cleanup.h"
@@ -201,8 +202,9 @@ static void on_engine_state(DockerClient *d, bool reachable, int error, void *us
         m->engine_away_since = 0;
         engine_resync(m);
         reaper_retry_now(m);
-        if (m->cleanup_again && !m->exiting && cleanup_start(m, false, true, NULL) >= 0)
-                m->cleanup_again = false;
+        /* The look for earlier lifetimes' instances at start did not reach the engine: again. */
+        if (m->cleanup_again && !m->exiting && adoption_start(m) < 0)
+                log_warning("Failed to look for the instances of earlier lifetimes again.");
 }
 
 void engine_events_start(Manager *m)

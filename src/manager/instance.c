@@ -6,6 +6,9 @@
 #include <string.h>
 #include <stdarg.h>
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include "container-reaper.h"
 #include "docker-json.h"
 #include "instance.h"
@@ -31,6 +34,26 @@ int instance_new(Manager *m, ManagedFunction *f, PoolInstance *slot, Instance **
         slot->userdata = i;
         LIST_PREPEND(m->instances, i);
         m->n_instances++;
+        *ret = i;
+        return 0;
+}
+
+int instance_adopt(Manager *m, ManagedFunction *f, PoolInstance *slot, const char *id, const char *host,
+                   uint16_t port, Instance **ret)
+{
+        _cleanup_free_ char *i_id = strdup(id), *i_host = strdup(host);
+        Instance *i;
+        int r;
+
+        if (!i_id || !i_host)
+                return -ENOMEM;
+        r = instance_new(m, f, slot, &i);
+        if (r < 0)
+                return r;
+        i->id = TAKE_PTR(i_id);
+        i->host = TAKE_PTR(i_host);
+        i->port = port;
+        i->ready_usec = now_usec(CLOCK_MONOTONIC);
         *ret = i;
         return 0;
 }
@@ -168,14 +191,21 @@ static void on_probe(DockerClient *d, int error, long status, const char *body, 
                               strerror(-r));
 }
 
-static void instance_probe(Instance *i)
+int instance_probe_url(Manager *m, const char *host, uint16_t port, docker_callback_t callback, void *userdata,
+                       DockerCall **ret)
 {
         _cleanup_free_ char *url = NULL;
+
+        if (asprintf(&url, "http://%s:%u/healthz", host, port) < 0)
+                return -ENOMEM;
+        return http_probe(m->docker, url, PROBE_TIMEOUT_USEC, callback, userdata, ret);
+}
+
+static void instance_probe(Instance *i)
+{
         int r;
 
-        if (asprintf(&url, "http://%s:%u/healthz", i->host, i->port) < 0)
-                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
-        r = http_probe(i->manager->docker, url, PROBE_TIMEOUT_USEC, on_probe, i, &i->call);
+        r = instance_probe_url(i->manager, i->host, i->port, on_probe, i, &i->call);
         if (r < 0)
                 instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to probe the instance: %s",
                               strerror(-r));
@@ -241,18 +271,30 @@ static void on_inspected(DockerClient *d, int error, long status, const char *bo
                 return instance_probe(i);
         }
 
-        if (i->manager->config.publish_loopback) {
-                i->host = strdup("127.0.0.1");
-                i->port = info.host_port;
-        } else {
-                i->host = info.ip_address ? strdup(info.ip_address) : NULL;
-                i->port = INSTANCE_PORT;
-        }
+        r = instance_address(i->manager, &info, &i->host, &i->port);
         docker_inspect_done(&info);
-        if (!i->host || i->port == 0)
+        if (r == -ENOMEM)
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
+        if (r < 0)
                 return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
                                      "The container has no reachable address.");
         instance_probe(i);
+}
+
+int instance_address(Manager *m, const DockerInspect *info, char **ret_host, uint16_t *ret_port)
+{
+        const char *host = m->config.publish_loopback ? "127.0.0.1" : info->ip_address;
+        uint16_t port = m->config.publish_loopback ? info->host_port : INSTANCE_PORT;
+        char *h;
+
+        if (!host || port == 0)
+                return -EADDRNOTAVAIL;
+        h = strdup(host);
+        if (!h)
+                return -ENOMEM;
+        *ret_host = h;
+        *ret_port = port;
+        return 0;
 }
 
 static int instance_inspect(Instance *i)
@@ -302,9 +344,8 @@ static void on_created(DockerClient *d, int error, long status, const char *body
                               strerror(-r));
 }
 
-static int instance_env(Instance *i, char ***ret)
+static int instance_env(const FunctionConfig *c, char ***ret)
 {
-        const FunctionConfig *c = i->function->config;
         _cleanup_strv_free_ char **env = strv_copy(c->env);
         char v[32];
         int r;
@@ -327,36 +368,29 @@ static int instance_env(Instance *i, char ***ret)
         return 0;
 }
 
-static void instance_create(Instance *i, const DockerImage *image)
+/* The create body of an instance of c from image on this manager, labelled with lifetime and spec
+ * (NULL: none). -ENOPKG when the image needs lambda-rie lent and the manager has none. */
+static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage *image, const char *lifetime,
+                         const char *spec, char **ret)
 {
-        Manager *m = i->manager;
-        const FunctionConfig *c = i->function->config;
         _cleanup_(launch_plan_done) LaunchPlan plan = {};
         _cleanup_strv_free_ char **env = NULL;
-        _cleanup_free_ char *body = NULL, *path = NULL;
-        char suffix[9];
         int r;
 
-        if (launch_plan(c->entrypoint, c->command, image->entrypoint, image->cmd, &plan) < 0)
-                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
+        r = launch_plan(c->entrypoint, c->command, image->entrypoint, image->cmd, &plan);
+        if (r < 0)
+                return r;
         if (plan.lend_rie && !m->config.rie_path && !m->config.rie_volume)
-                return instance_fail(
-                        i, LAMBDAD_ERROR_START_FAILED,
-                        "Image %s does not run lambda-rie, and lambda-manager has none to lend it "
-                        "(--rie-path, --rie-volume).",
-                        c->image);
+                return -ENOPKG;
+        r = instance_env(c, &env);
+        if (r < 0)
+                return r;
 
-        free(i->name);
-        i->name = NULL;
-        if (random_hex(suffix, 4) < 0 || asprintf(&i->name, "lambdad-%s-%s", c->name, suffix) < 0 ||
-            instance_env(i, &env) < 0)
-                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
-
-        r = docker_create_body(
+        return docker_create_body(
                 &(DockerCreateParams){
                         .image = c->image,
                         .function = c->name,
-                        .lifetime = m->lifetime,
+                        .lifetime = lifetime,
                         .env = env,
                         .memory_bytes = (uint64_t) c->memory_mb * 1024 * 1024,
                         .nano_cpus = c->nano_cpus,
@@ -370,16 +404,75 @@ static void instance_create(Instance *i, const DockerImage *image)
                                                       : DOCKER_RIE_BIND,
                         .rie_source = m->config.rie_volume ?: m->config.rie_path,
                         .network = m->network,
+                        .spec = spec,
                 },
-                &body);
+                ret);
+}
+
+int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
+                  char ret[static INSTANCE_SPEC_SIZE])
+{
+        static const char hex[] = "0123456789abcdef";
+        _cleanup_free_ char *body = NULL;
+        unsigned char md[SHA256_DIGEST_LENGTH];
+        EVP_MD_CTX *ctx;
+        bool ok;
+        int r;
+
+        /* Everything but what differs between two instances of one lifetime, and the image itself:
+         * a tag that moved makes another spec. */
+        r = instance_body(m, c, image, "-", NULL, &body);
+        if (r < 0)
+                return r;
+        ctx = EVP_MD_CTX_new();
+        if (!ctx)
+                return -ENOMEM;
+        ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, body, strlen(body) + 1) &&
+             EVP_DigestUpdate(ctx, image->id ?: "", strlen(image->id ?: "")) &&
+             EVP_DigestFinal_ex(ctx, md, NULL);
+        EVP_MD_CTX_free(ctx);
+        if (!ok)
+                return -EIO;
+        for (size_t k = 0; k < (INSTANCE_SPEC_SIZE - 1) / 2; k++) {
+                ret[2 * k] = hex[md[k] >> 4];
+                ret[2 * k + 1] = hex[md[k] & 15];
+        }
+        ret[INSTANCE_SPEC_SIZE - 1] = 0;
+        return 0;
+}
+
+static void instance_create(Instance *i, const DockerImage *image)
+{
+        Manager *m = i->manager;
+        const FunctionConfig *c = i->function->config;
+        _cleanup_free_ char *body = NULL, *path = NULL;
+        char suffix[9], spec[INSTANCE_SPEC_SIZE];
+        int r;
+
+        r = instance_spec(m, c, image, spec);
+        if (r >= 0)
+                r = instance_body(m, c, image, m->lifetime, spec, &body);
+        if (r == -ENOPKG)
+                return instance_fail(
+                        i, LAMBDAD_ERROR_START_FAILED,
+                        "Image %s does not run lambda-rie, and lambda-manager has none to lend it "
+                        "(--rie-path, --rie-volume).",
+                        c->image);
+        if (r == -ENOMEM)
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
         if (r < 0)
                 return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to describe the container: %s",
                                      strerror(-r));
+
+        free(i->name);
+        i->name = NULL;
+        if (random_hex(suffix, 4) < 0 || asprintf(&i->name, "lambdad-%s-%s", c->name, suffix) < 0)
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
+
         if (asprintf(&path, "/containers/create?name=%s", i->name) < 0)
                 return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
 
-        log_debug("Creating container %s from %s%s.", i->name, c->image,
-                  plan.lend_rie ? " with lambda-rie lent" : "");
+        log_debug("Creating container %s from %s.", i->name, c->image);
         r = docker_call(m->docker, "POST", path, body, CALL_TIMEOUT_USEC, on_created, i, &i->call);
         if (r < 0)
                 instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to create the container: %s",
@@ -640,7 +733,7 @@ static void on_unpaused(DockerClient *d, int error, long status, const char *bod
                         void *userdata)
 {
         Instance *i = userdata;
-        _cleanup_free_ char *url = NULL, *message = NULL;
+        _cleanup_free_ char *message = NULL;
         int r;
 
         i->call = NULL;
@@ -653,9 +746,7 @@ static void on_unpaused(DockerClient *d, int error, long status, const char *bod
                         return instance_thaw_failed(i, message ?: "the engine refused");
         }
         /* Killed while frozen, it dies only now: ask it, so that no caller is handed a dead one. */
-        if (asprintf(&url, "http://%s:%u/healthz", i->host, i->port) < 0)
-                return instance_thaw_failed(i, "out of memory");
-        r = http_probe(i->manager->docker, url, PROBE_TIMEOUT_USEC, on_thaw_probe, i, &i->call);
+        r = instance_probe_url(i->manager, i->host, i->port, on_thaw_probe, i, &i->call);
         if (r < 0)
                 instance_thaw_failed(i, "it could not be probed");
 }

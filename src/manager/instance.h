@@ -13,9 +13,11 @@
 
 #include <systemd/sd-event.h>
 
+#include "docker-json.h"
 #include "docker.h"
 #include "manager.h"
 #include "pool.h"
+#include "registry.h"
 
 struct Instance {
         Manager *manager;
@@ -30,6 +32,7 @@ struct Instance {
         uint64_t start_deadline;
         uint64_t ready_usec; /* CLOCK_MONOTONIC when it first answered */
         int exit_code;       /* of a container that exited while starting */
+        bool adopted;        /* taken over from an earlier lifetime */
         bool exited;         /* its logs are being read for the error */
         bool pulled;
         bool thaw_queued;    /* thaw once the pause in flight is answered */
@@ -38,8 +41,28 @@ struct Instance {
         Instance *prev, *next;
 };
 
+/* Hex digits of LABEL_SPEC, NUL included: 128 bits of a SHA-256. */
+#define INSTANCE_SPEC_SIZE 33
+
 /* For the pool's START on slot: an instance that starts at once (its outcome reaches the pool). */
 int instance_new(Manager *m, ManagedFunction *f, PoolInstance *slot, Instance **ret);
+/* A running container of an earlier lifetime, adopted into slot: it answers at host:port. */
+int instance_adopt(Manager *m, ManagedFunction *f, PoolInstance *slot, const char *id, const char *host,
+                   uint16_t port, Instance **ret);
+
+/* Where the container that info describes answers on this manager: 127.0.0.1 and its published port, or
+ * its address and 8080. -EADDRNOTAVAIL when it has none. */
+int instance_address(Manager *m, const DockerInspect *info, char **ret_host, uint16_t *ret_port);
+
+/* A readiness probe of url (the container's /healthz). */
+int instance_probe_url(Manager *m, const char *host, uint16_t port, docker_callback_t callback, void *userdata,
+                       DockerCall **ret);
+
+/* LABEL_SPEC of the instances of c from image on this manager: a container whose label differs was
+ * made from another declaration, image or manager configuration. -ENOPKG when the image needs
+ * lambda-rie lent and the manager has none; -ENOMEM. */
+int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
+                  char ret[static INSTANCE_SPEC_SIZE]);
 Instance *instance_free(Instance *i);
 Instance *instance_find(Manager *m, const char *id);
 

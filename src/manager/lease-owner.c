@@ -45,30 +45,28 @@ static int on_owner_gone(sd_bus_track *track, void *userdata)
         return 0;
 }
 
-int lease_owner_track(Manager *m, sd_bus_message *message)
+/* Watches owner with add (the sender of a message, or a name), unless it is watched already. */
+static int track(Manager *m, const char *owner, int (*add)(sd_bus_track *t, const void *what), const void *what)
 {
-        const char *sender = sd_bus_message_get_sender(message);
         OwnerTrack *t;
         int r;
 
-        if (!sender)
-                return 0;
         for (t = m->tracks; t; t = t->next)
-                if (strcmp(t->owner, sender) == 0)
+                if (strcmp(t->owner, owner) == 0)
                         return 0;
 
         t = calloc(1, sizeof(OwnerTrack));
         if (!t)
                 return -ENOMEM;
         t->manager = m;
-        t->owner = strdup(sender);
+        t->owner = strdup(owner);
         if (!t->owner) {
                 free(t);
                 return -ENOMEM;
         }
         r = sd_bus_track_new(m->bus, &t->track, on_owner_gone, t);
         if (r >= 0)
-                r = sd_bus_track_add_sender(t->track, message);
+                r = add(t->track, what);
         if (r < 0) {
                 sd_bus_track_unref(t->track);
                 free(t->owner);
@@ -77,4 +75,28 @@ int lease_owner_track(Manager *m, sd_bus_message *message)
         }
         LIST_PREPEND(m->tracks, t);
         return 0;
+}
+
+static int add_sender(sd_bus_track *t, const void *message)
+{
+        return sd_bus_track_add_sender(t, (sd_bus_message *) message);
+}
+
+static int add_name(sd_bus_track *t, const void *name)
+{
+        return sd_bus_track_add_name(t, name);
+}
+
+int lease_owner_track(Manager *m, sd_bus_message *message)
+{
+        const char *sender = sd_bus_message_get_sender(message);
+
+        if (!sender)
+                return 0;
+        return track(m, sender, add_sender, message);
+}
+
+int lease_owner_track_name(Manager *m, const char *owner)
+{
+        return track(m, owner, add_name, owner);
 }

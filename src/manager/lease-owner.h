@@ -19,4 +19,7 @@ struct OwnerTrack {
 
 /* Starts watching the sender of message, unless it is watched already. */
 int lease_owner_track(Manager *m, sd_bus_message *message);
+/* Starts watching the bus name owner (a lease holder of an earlier lifetime), unless it is watched
+ * already. Asks the bus whether it is there: -ENXIO (or another error) when it is not. */
+int lease_owner_track_name(Manager *m, const char *owner);
 OwnerTrack *lease_owner_free(OwnerTrack *t);

@@ -7,6 +7,7 @@
 
 #include "container-reaper.h"
 #include "docker-json.h"
+#include "instance.h"
 #include "lifetime-cleanup.h"
 #include "log.h"
 #include "util.h"
@@ -17,8 +18,7 @@
 
 typedef struct Cleanup {
         Manager *manager;
-        bool all;
-        bool background; /* at start, beside serving: only the outcome is logged */
+        CleanupScope scope;
         unsigned removing;
         unsigned removed;
         unsigned skipped; /* the engine would not remove them yet: left to the reaper */
@@ -33,7 +33,6 @@ typedef struct Cleanup {
 static void cleanup_finish(Cleanup *c)
 {
         Manager *m = c->manager;
-        unsigned left = c->removing + c->skipped;
 
         if (c->reply_to) {
                 if (c->error < 0)
@@ -43,17 +42,6 @@ static void cleanup_finish(Cleanup *c)
                 else
                         (void) sd_bus_reply_method_return(c->reply_to, "u", (uint32_t) c->removed);
                 sd_bus_message_unref(c->reply_to);
-        } else if (c->background) {
-                /* Once the engine is back, the next lifetime's leftovers are looked for again. */
-                m->cleanup_again = c->error < 0;
-                if (c->error < 0)
-                        log_warning_errno(
-                                c->error,
-                                "Removing the containers of earlier lifetimes failed, again once the "
-                                "engine is back: %m");
-                else if (c->removed > 0 || left > 0)
-                        log_info("Removed %u containers of earlier lifetimes%s.", c->removed,
-                                 left > 0 ? "; the others go in the background" : "");
         } else {
                 m->cleanup_result = c->error < 0 ? c->error : (int) c->removed;
                 m->cleanup_done = true;
@@ -92,6 +80,19 @@ static void on_zombie_done(Manager *m, bool removed, void *userdata)
                 cleanup_finish(c);
 }
 
+static bool in_scope(const Cleanup *c, const DockerContainer *container)
+{
+        Manager *m = c->manager;
+
+        if (c->scope == CLEANUP_ALL)
+                return true;
+        if ((container->lifetime && strcmp(container->lifetime, m->lifetime) == 0) ||
+            instance_find(m, container->id))
+                return false;
+        return c->scope == CLEANUP_OTHERS || !container->state ||
+               (strcmp(container->state, "running") != 0 && strcmp(container->state, "paused") != 0);
+}
+
 static void on_zombies_listed(DockerClient *d, int error, long status, const char *body, size_t len,
                               void *userdata)
 {
@@ -113,8 +114,7 @@ static void on_zombies_listed(DockerClient *d, int error, long status, const cha
         c->listing = true;
         for (size_t k = 0; k < n; k++) {
                 /* The filter asked for our label; check again, never touching anything else. */
-                if (!list[k].managed ||
-                    (!c->all && list[k].lifetime && strcmp(list[k].lifetime, m->lifetime) == 0))
+                if (!list[k].managed || !in_scope(c, &list[k]))
                         continue;
                 log_info("Removing container %.12s of '%s' left by an earlier lifetime.", list[k].id,
                          list[k].function ?: "?");
@@ -130,10 +130,9 @@ static void on_zombies_listed(DockerClient *d, int error, long status, const cha
                 cleanup_finish(c);
 }
 
-int cleanup_start(Manager *m, bool all, bool background, sd_bus_message *reply_to)
+int cleanup_list_path(Manager *m, char **ret)
 {
-        _cleanup_free_ char *filter = NULL, *path = NULL;
-        Cleanup *c;
+        _cleanup_free_ char *filter = NULL;
         int r;
 
         /* On a network of its own, the manager owns only the containers on it: other deployments on
@@ -144,13 +143,23 @@ int cleanup_start(Manager *m, bool all, bool background, sd_bus_message *reply_t
                 r = docker_label_filter(LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, &filter);
         if (r < 0)
                 return r;
-        if (asprintf(&path, "/containers/json?all=1&filters=%s", filter) < 0)
-                return -ENOMEM;
+        return asprintf(ret, "/containers/json?all=1&filters=%s", filter) < 0 ? -ENOMEM : 0;
+}
+
+int cleanup_start(Manager *m, CleanupScope scope, sd_bus_message *reply_to)
+{
+        _cleanup_free_ char *path = NULL;
+        Cleanup *c;
+        int r;
+
+        r = cleanup_list_path(m, &path);
+        if (r < 0)
+                return r;
 
         c = calloc(1, sizeof(Cleanup));
         if (!c)
                 return -ENOMEM;
-        *c = (Cleanup){ .manager = m, .all = all, .background = background };
+        *c = (Cleanup){ .manager = m, .scope = scope };
         r = sd_event_add_time_relative(m->event, &c->deadline, CLOCK_MONOTONIC, CLEANUP_DEADLINE_USEC,
                                        10 * USEC_PER_MSEC, on_deadline, c);
         if (r >= 0)
@@ -167,12 +176,12 @@ int cleanup_start(Manager *m, bool all, bool background, sd_bus_message *reply_t
         return 0;
 }
 
-int manager_cleanup_sync(Manager *m, bool all)
+int manager_cleanup_sync(Manager *m, CleanupScope scope)
 {
         int r;
 
         m->cleanup_done = false;
-        r = cleanup_start(m, all, false, NULL);
+        r = cleanup_start(m, scope, NULL);
         if (r < 0)
                 return r;
         while (!m->cleanup_done) {

@@ -2,9 +2,11 @@
 #pragma once
 
 /*
- * lifetime-cleanup.h: removing the containers that earlier lifetimes of the manager left behind (they
- * carry our label and another lifetime's id): at start beside serving, for CleanupZombies, and for
- * `lambda-manager --cleanup` (every container of ours, whatever its lifetime).
+ * lifetime-cleanup.h: removing the containers of ours that no instance of this lifetime stands for
+ * (they carry our label and another lifetime's id, and were not adopted): for CleanupZombies, for
+ * `lambda-manager --cleanup` (every container of ours, whatever its lifetime) and for
+ * `lambda-manager --cleanup=zombies` (ExecStartPre: those that no longer run; the next lifetime
+ * decides about the others, see adoption.h).
  */
 
 #include <stdbool.h>
@@ -13,9 +15,18 @@
 
 #include "manager.h"
 
-/* all: every container of ours; background: only the outcome is logged; reply_to: CleanupZombies. */
-int cleanup_start(Manager *m, bool all, bool background, sd_bus_message *reply_to);
+typedef enum CleanupScope {
+        CLEANUP_ALL,         /* every container of ours */
+        CLEANUP_OTHERS,      /* of other lifetimes, unless adopted */
+        CLEANUP_NOT_RUNNING, /* of other lifetimes that are neither running nor paused */
+} CleanupScope;
 
-/* Removes every container labelled as ours from another lifetime (all of them when all is set),
- * running the event loop until done. Returns how many were removed, or -errno. */
-int manager_cleanup_sync(Manager *m, bool all);
+/* The engine's list of the containers this manager may own (of its network, or all of ours). */
+int cleanup_list_path(Manager *m, char **ret);
+
+/* reply_to: the CleanupZombies call to answer, or NULL (manager_cleanup_sync()). */
+int cleanup_start(Manager *m, CleanupScope scope, sd_bus_message *reply_to);
+
+/* Removes the containers of ours in scope, running the event loop until done. Returns how many were
+ * removed, or -errno. */
+int manager_cleanup_sync(Manager *m, CleanupScope scope);

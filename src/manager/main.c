@@ -27,6 +27,7 @@ static ManagerConfig arg_config = {
         .rie_path = LIBEXECDIR "/lambdad/lambda-rie",
 };
 static bool arg_cleanup = false;
+static CleanupScope arg_cleanup_scope = CLEANUP_ALL;
 
 static void help(void)
 {
@@ -35,7 +36,7 @@ static void help(void)
                "\n"
                "SYNOPSIS\n"
                "    lambda-manager [OPTIONS...]\n"
-               "    lambda-manager --cleanup [--docker-socket=PATH]\n"
+               "    lambda-manager --cleanup[=all|zombies] [--docker-socket=PATH] [--network=NAME]\n"
                "\n"
                "DESCRIPTION\n"
                "    Serves org.lambdad.Manager1 at /org/lambdad/Manager1 on the system bus\n"
@@ -59,13 +60,21 @@ static void help(void)
                "    architecture than the engine's are refused.\n"
                "\n"
                "    Containers carry the labels org.lambdad.managed-by=lambda-manager,\n"
-               "    org.lambdad.function=NAME and org.lambdad.lifetime=ID. At start the manager\n"
-               "    removes every container so labelled (earlier lifetimes); containers of other\n"
-               "    software are never touched.\n"
+               "    org.lambdad.function=NAME, org.lambdad.lifetime=ID and org.lambdad.spec=DIGEST\n"
+               "    (what the declaration, the image and these options make of it). A restart is\n"
+               "    invisible to clients: on SIGTERM the manager leaves its instances running when a\n"
+               "    next lifetime is coming (see --handover), and at start it adopts the instances of\n"
+               "    earlier lifetimes (after a restart or a crash alike) whose spec is unchanged, that\n"
+               "    are on its network and that answer, giving their lease holders their leases back\n"
+               "    (Reclaim, and the lease record of --state-dir or systemd's file descriptor store).\n"
+               "    Every other container so labelled is removed; containers of other software are\n"
+               "    never touched.\n"
                "\n"
                "OPTIONS\n"
-               "        --cleanup              remove every container labelled as lambdad's, then exit\n"
-               "                               (for ExecStartPre=)\n"
+               "        --cleanup[=all]        remove every container labelled as lambdad's, then exit\n"
+               "        --cleanup=zombies      remove those of earlier lifetimes that no longer run, and\n"
+               "                               leave the others to the next lifetime's adoption, then\n"
+               "                               exit (for ExecStartPre=)\n"
                "        --docker-socket=PATH   Docker Engine API socket (default " DOCKER_SOCKET_PATH ")\n"
                "        --functions-dir=DIR    function declarations (default " SYSCONFDIR
                "/lambdad/functions.d)\n"
@@ -88,7 +97,14 @@ static void help(void)
                "                               first, or waits, then LimitExceeded (default: none)\n"
                "        --destination-root=DIR directory destinations (on_success, on_failure) must lie\n"
                "                               under DIR and exist (default " DESTINATION_ROOT_DEFAULT ")\n"
-               "        --keep-instances       leave containers running on SIGTERM\n"
+               "        --handover=MODE        on SIGTERM, leave the instances running for the next\n"
+               "                               lifetime: auto (default) when one is coming: under\n"
+               "                               systemd when the unit's job is a restart, elsewhere when\n"
+               "                               a lease holder (the gateway) is still on the bus; always;\n"
+               "                               or never (remove them)\n"
+               "        --keep-instances       the same as --handover=always\n"
+               "        --state-dir=DIR        keep the lease record in DIR/leases, for the next lifetime\n"
+               "                               (default: systemd's file descriptor store, FDSTORE=)\n"
                "        --rie-path=PATH        lambda-rie as a file on the engine's host, bound read-only\n"
                "                               into images that do not run it themselves (default\n"
                "                               " LIBEXECDIR "/lambdad/lambda-rie; empty: never)\n"
@@ -101,7 +117,7 @@ static void help(void)
                "\n"
                "SIGNALS\n"
                "    SIGHUP reloads the declarations (instances of unchanged functions stay warm);\n"
-               "    SIGTERM removes the instances (unless --keep-instances) and exits.\n"
+               "    SIGTERM hands the instances over or removes them (--handover) and exits.\n"
                "\n"
                "EXIT STATUS\n"
                "    0 on a clean exit, 1 on failure.\n");
@@ -127,9 +143,13 @@ static int parse_argv(int argc, char *argv[])
                 ARG_REQUIRE_ENGINE,
                 ARG_MEMORY_BUDGET,
                 ARG_DESTINATION_ROOT,
+                ARG_HANDOVER,
+                ARG_STATE_DIR,
         };
         static const struct option options[] = {
-                { "cleanup", no_argument, NULL, ARG_CLEANUP },
+                { "cleanup", optional_argument, NULL, ARG_CLEANUP },
+                { "handover", required_argument, NULL, ARG_HANDOVER },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "docker-socket", required_argument, NULL, ARG_DOCKER_SOCKET },
                 { "functions-dir", required_argument, NULL, ARG_FUNCTIONS_DIR },
                 { "no-implicit-functions", no_argument, NULL, ARG_NO_IMPLICIT },
@@ -155,6 +175,30 @@ static int parse_argv(int argc, char *argv[])
                 switch (c) {
                 case ARG_CLEANUP:
                         arg_cleanup = true;
+                        if (!optarg || strcmp(optarg, "all") == 0)
+                                arg_cleanup_scope = CLEANUP_ALL;
+                        else if (strcmp(optarg, "zombies") == 0)
+                                arg_cleanup_scope = CLEANUP_NOT_RUNNING;
+                        else
+                                return log_error_errno(-EINVAL, "Invalid --cleanup '%s': all or zombies.",
+                                                       optarg);
+                        break;
+                case ARG_HANDOVER:
+                        if (strcmp(optarg, "auto") == 0)
+                                arg_config.handover = HANDOVER_AUTO;
+                        else if (strcmp(optarg, "always") == 0)
+                                arg_config.handover = HANDOVER_ALWAYS;
+                        else if (strcmp(optarg, "never") == 0)
+                                arg_config.handover = HANDOVER_NEVER;
+                        else
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid --handover '%s': auto, always or never.", optarg);
+                        break;
+                case ARG_STATE_DIR:
+                        if (!destination_path_is_valid(optarg))
+                                return log_error_errno(-EINVAL, "Invalid --state-dir '%s': an absolute path.",
+                                                       optarg);
+                        arg_config.state_dir = optarg;
                         break;
                 case ARG_DOCKER_SOCKET:
                         arg_config.docker_socket = optarg;
@@ -197,7 +241,7 @@ static int parse_argv(int argc, char *argv[])
                         arg_config.destination_root = optarg;
                         break;
                 case ARG_KEEP:
-                        arg_config.keep_instances = true;
+                        arg_config.handover = HANDOVER_ALWAYS;
                         break;
                 case ARG_RIE_PATH:
                         if (optarg[0] && optarg[0] != '/')
@@ -267,12 +311,13 @@ int main(int argc, char *argv[])
                 return EXIT_FAILURE;
 
         if (arg_cleanup) {
-                r = manager_cleanup_sync(m, true);
+                r = manager_cleanup_sync(m, arg_cleanup_scope);
                 if (r < 0) {
                         log_error_errno(r, "Cleanup failed: %m");
                         return EXIT_FAILURE;
                 }
-                log_info("Removed %i lambdad containers.", r);
+                log_info("Removed %i lambdad container(s)%s.", r,
+                         arg_cleanup_scope == CLEANUP_ALL ? "" : " of earlier lifetimes that no longer run");
                 return EXIT_SUCCESS;
         }
 

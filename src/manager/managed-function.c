@@ -132,6 +132,31 @@ static void resolve_finish(ManagedFunction *f, const char *error_name, const cha
         }
 }
 
+/* The config of implicit function name from its image: -ENOENT unless the image carries our label for it. */
+static int implicit_config(const char *name, const DockerImage *image, FunctionConfig **ret)
+{
+        if (!image->function || strcmp(image->function, name) != 0)
+                return -ENOENT;
+        return function_config_new_implicit(name, ret);
+}
+
+int function_new_implicit(Manager *m, const char *name, const DockerImage *image, ManagedFunction **ret)
+{
+        _cleanup_(function_config_freep) FunctionConfig *config = NULL;
+        int r;
+
+        r = implicit_config(name, image, &config);
+        if (r < 0)
+                return r;
+        r = function_new(m, name, config, ret);
+        if (r < 0)
+                return r;
+        TAKE_PTR(config);
+        log_info("ManagedFunction '%s' runs image %s (labelled org.lambdad.function=%s).", name,
+                 (*ret)->config->image, name);
+        return 0;
+}
+
 static void on_image_inspected(DockerClient *d, int error, long status, const char *body, size_t len,
                                void *userdata)
 {
@@ -153,8 +178,8 @@ static void on_image_inspected(DockerClient *d, int error, long status, const ch
                                 status);
                 return resolve_finish(f, LAMBDAD_ERROR_BACKEND_UNAVAILABLE, message);
         }
-        if (status == 200 && docker_parse_image(body, len, &image) >= 0 && image.function &&
-            strcmp(image.function, f->name) == 0 && function_config_new_implicit(f->name, &config) >= 0) {
+        if (status == 200 && docker_parse_image(body, len, &image) >= 0 &&
+            implicit_config(f->name, &image, &config) >= 0) {
                 f->config = config;
                 f->pool.limits = function_limits(f->manager, config);
                 log_info("ManagedFunction '%s' runs image %s (labelled org.lambdad.function=%s).", f->name,

@@ -14,6 +14,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "docker-json.h"
 #include "docker.h"
 #include "manager.h"
 #include "pending-call.h"
@@ -44,6 +45,10 @@ PoolLimits function_limits(Manager *m, const FunctionConfig *c);
 int function_new(Manager *m, const char *name, FunctionConfig *config, ManagedFunction **ret);
 ManagedFunction *function_free(ManagedFunction *f);
 ManagedFunction *function_find(Manager *m, const char *name);
+
+/* An implicit function that an earlier lifetime ran, from its image (adoption): -ENOENT unless the image
+ * carries our label for name. */
+int function_new_implicit(Manager *m, const char *name, const DockerImage *image, ManagedFunction **ret);
 
 /* Frees removed functions with nothing left (the manager's gc_event handler). */
 int function_gc(sd_event_source *s, void *userdata);

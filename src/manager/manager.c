@@ -8,7 +8,9 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "adoption.h"
 #include "bus-service.h"
+#include "handover.h"
 #include "container-reaper.h"
 #include "docker-json.h"
 #include "declarations.h"
@@ -72,6 +74,7 @@ void manager_apply(Manager *m, ManagedFunction *f, PoolActions *a, const char *s
                 function_gc_later(m);
         memory_budget_check(m);
         manager_update_timers(m);
+        handover_sync(m);
 }
 
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
@@ -164,7 +167,7 @@ static void stop_everything(Manager *m)
         }
 }
 
-static int manager_begin_exit(Manager *m);
+static int manager_begin_exit(Manager *m, bool may_hand_over);
 static unsigned manager_announce_stop(Manager *m);
 static int on_drained(sd_event_source *s, uint64_t usec, void *userdata);
 
@@ -173,7 +176,7 @@ static int on_drained(sd_event_source *s, uint64_t usec, void *userdata);
 static int on_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *ret_error)
 {
         log_info("The system bus went away, exiting.");
-        return manager_begin_exit(userdata);
+        return manager_begin_exit(userdata, false);
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -187,27 +190,49 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         }
 
         log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
-        return manager_begin_exit(m);
+        return manager_begin_exit(m, true);
 }
 
-/* Stops taking calls, removes the instances (unless --keep-instances), and exits once they are gone. */
-static int manager_begin_exit(Manager *m)
-{
-        int r;
+static void on_exit_decided(Manager *m, bool hand_over);
 
+/* Stops taking calls, and hands the instances over to a next lifetime or removes them. */
+static int manager_begin_exit(Manager *m, bool may_hand_over)
+{
         if (m->exiting)
                 return 0;
         m->exiting = true;
         engine_events_stop(m);
         (void) sd_notify(false, "STOPPING=1");
-        if (m->config.keep_instances || m->n_instances == 0)
+        if (m->n_instances == 0)
                 return sd_event_exit(m->event, 0);
+        /* Without the bus no next lifetime could reach the lease holders. */
+        if (!may_hand_over) {
+                on_exit_decided(m, false);
+                return 0;
+        }
+        handover_decide(m, on_exit_decided);
+        return 0;
+}
+
+/* Exits at once leaving the instances running (the lease record is current), or once they are removed. */
+static void on_exit_decided(Manager *m, bool hand_over)
+{
+        int r;
+
+        if (hand_over) {
+                handover_sync(m);
+                log_info("Leaving %u instance(s) running for the next lifetime.", m->n_instances);
+                (void) sd_event_exit(m->event, 0);
+                return;
+        }
 
         /* Wait for the removals (manager_update_timers() exits once none is left), but not forever. */
         r = sd_event_add_time_relative(m->event, NULL, CLOCK_MONOTONIC, STOP_GRACE_USEC, 0, on_stop_grace,
                                        m);
-        if (r < 0)
-                return sd_event_exit(m->event, 0);
+        if (r < 0) {
+                (void) sd_event_exit(m->event, 0);
+                return;
+        }
 
         /* A leased instance may be answering right now: removing it would cut the answer off. Its
          * holder is told to let go (InstanceStopped: no new invocation goes there, the running one
@@ -216,11 +241,10 @@ static int manager_begin_exit(Manager *m)
                 r = sd_event_add_time_relative(m->event, NULL, CLOCK_MONOTONIC, STOP_DRAIN_USEC, 0,
                                                on_drained, m);
                 if (r >= 0)
-                        return 0;
+                        return;
         }
         stop_everything(m);
         manager_update_timers(m);
-        return 0;
 }
 
 /* InstanceStopped for every leased instance; returns how many there are. */
@@ -337,6 +361,8 @@ Manager *manager_free(Manager *m)
         sd_event_source_disable_unref(m->idle_timer);
         sd_event_source_disable_unref(m->gc_event);
         engine_events_done(m);
+        adoption_free(m);
+        handover_close(m);
         reaper_done(m);
         memory_budget_done(m);
         docker_client_free(m->docker);
@@ -358,6 +384,7 @@ int manager_run(Manager *m)
         r = declarations_load(m);
         if (r < 0)
                 return r;
+        handover_open(m);
 
         r = sd_event_set_watchdog(m->event, true);
         if (r < 0)
@@ -389,12 +416,11 @@ int manager_run(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the bus connection: %m");
 
-        /* Containers of earlier lifetimes go beside serving: they carry another lifetime label, so
-         * none of them is ever handed out, and an engine slow to remove them (seconds per container
-         * after it restarted) must not keep callers waiting for the bus name. */
-        r = cleanup_start(m, false, true, NULL);
+        /* Instances of earlier lifetimes are adopted or removed beside serving: the calls that need the
+         * pools wait for that (a second at most), the others are served at once. */
+        r = adoption_start(m);
         if (r < 0)
-                log_warning_errno(r, "Failed to start removing the containers of earlier lifetimes: %m");
+                log_warning_errno(r, "Failed to look for the instances of earlier lifetimes: %m");
         engine_events_start(m);
         manager_update_timers(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=Serving %s, lifetime %s", LAMBDAD_MANAGER_BUS_NAME,

@@ -20,6 +20,13 @@
 #include "pool.h"
 #include "util.h"
 
+/* What SIGTERM does with the instances (--handover). */
+typedef enum HandoverMode {
+        HANDOVER_AUTO,   /* leave them to a next lifetime if one is coming (handover.h), else remove them */
+        HANDOVER_ALWAYS, /* leave them running (--keep-instances) */
+        HANDOVER_NEVER,  /* remove them */
+} HandoverMode;
+
 typedef struct ManagerConfig {
         const char *docker_socket;
         const char *functions_dir;
@@ -28,7 +35,8 @@ typedef struct ManagerConfig {
         uint64_t start_timeout_usec;  /* create to first answer of the instance */
         uint64_t wait_timeout_usec;   /* how long Acquire waits at the instance limit */
         uint64_t exit_idle_usec;      /* exit after this long with no instances and no calls; 0: never */
-        bool keep_instances;          /* leave containers running on SIGTERM */
+        HandoverMode handover;
+        const char *state_dir;        /* the lease record outside systemd; NULL: none */
         const char *rie_path;         /* lambda-rie on the engine's host, lent to images without one */
         const char *rie_volume;       /* or: a volume holding lambda-rie (wins over rie_path) */
         const char *network;          /* instances join it, reached at their address there; "auto": ours */
@@ -45,6 +53,8 @@ typedef struct ManagedFunction ManagedFunction;
 typedef struct Instance Instance;
 typedef struct OwnerTrack OwnerTrack;
 typedef struct Reaping Reaping;
+typedef struct HandoverState HandoverState;
+typedef struct Adoption Adoption;
 
 struct Manager {
         ManagerConfig config;
@@ -94,6 +104,12 @@ struct Manager {
         int cleanup_result;
         bool cleanup_done;
         bool cleanup_again; /* the cleanup at start did not reach the engine */
+
+        HandoverState *handover; /* the lease record, for the next lifetime */
+        Adoption *adoption;      /* taking over the instances of earlier lifetimes */
+        /* Calls that need the pools, held while the adoption settles what is in them. */
+        sd_bus_message **deferred;
+        size_t n_deferred;
 
         char *network;    /* --network, resolved; NULL: the engine's default */
         char *rie_volume; /* --rie-volume=auto, resolved (config.rie_volume then points here) */

@@ -416,6 +416,45 @@ int pool_tick(Pool *p, uint64_t now, PoolActions *out)
         return 0;
 }
 
+int pool_adopt(Pool *p, InstanceState state, const char *owner, uint64_t now, PoolInstance **ret)
+{
+        _cleanup_free_ char *o = NULL;
+        PoolInstance *i;
+
+        if ((state != INSTANCE_IDLE && state != INSTANCE_FROZEN && state != INSTANCE_LEASED) ||
+            (state == INSTANCE_LEASED) != !!owner)
+                return -EINVAL;
+        if (p->n_instances >= p->limits.max_instances || !fits(p))
+                return -EBUSY;
+        if (owner) {
+                o = strdup(owner);
+                if (!o)
+                        return -ENOMEM;
+        }
+        i = slot_new(p);
+        if (!i)
+                return -ENOMEM;
+        i->state = state;
+        i->owner = TAKE_PTR(o);
+        i->idle_since = now;
+        *ret = i;
+        return 0;
+}
+
+int pool_reclaim(Pool *p, PoolInstance *i, const char *owner)
+{
+        char *o;
+
+        if (i->state != INSTANCE_IDLE)
+                return -EBUSY;
+        o = strdup(owner);
+        if (!o)
+                return -ENOMEM;
+        i->state = INSTANCE_LEASED;
+        i->owner = o;
+        return 0;
+}
+
 int pool_prewarm(Pool *p, unsigned count, PoolActions *out)
 {
         unsigned warm, started = 0;

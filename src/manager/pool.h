@@ -144,6 +144,15 @@ int pool_owner_gone(Pool *p, const char *owner, uint64_t now, PoolActions *out);
  * unused (within max_instances): a scale-out that took a spare is refilled. */
 int pool_tick(Pool *p, uint64_t now, PoolActions *out);
 
+/* An instance that an earlier lifetime left running joins the pool in state: IDLE, FROZEN, or LEASED to
+ * owner (it held the lease in the earlier lifetime). -EBUSY when it does not fit the limit or the memory
+ * budget (the caller removes its container), -EINVAL for another state, -ENOMEM. */
+int pool_adopt(Pool *p, InstanceState state, const char *owner, uint64_t now, PoolInstance **ret);
+
+/* A lease holder of an earlier lifetime names an instance that no record gave it: an idle one becomes
+ * its lease. -EBUSY when the instance is not idle. */
+int pool_reclaim(Pool *p, PoolInstance *i, const char *owner);
+
 /* Starts instances so that count more callers would find one warm (Prewarm), within the limit.
  * Returns how many starts it produced. */
 int pool_prewarm(Pool *p, unsigned count, PoolActions *out);

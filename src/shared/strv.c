@@ -27,6 +27,14 @@ size_t strv_length(char *const *l)
         return n;
 }
 
+bool strv_contains(char *const *l, const char *s)
+{
+        for (char *const *p = l; p && *p; p++)
+                if (strcmp(*p, s) == 0)
+                        return true;
+        return false;
+}
+
 char **strv_copy(char *const *l)
 {
         size_t n = strv_length(l);

@@ -16,6 +16,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 
 size_t strv_length(char *const *l);
+/* Whether s is one of the strings of l (NULL: none). */
+bool strv_contains(char *const *l, const char *s);
 char **strv_copy(char *const *l);
 /* Appends a copy of s. */
 int strv_extend(char ***l, const char *s);
