@@ -118,7 +118,8 @@ static void adoption_finish(Adoption *a)
         Manager *m = a->manager;
 
         if (a->adopted > 0 || a->removed > 0)
-                log_info("Adopted %u instance(s) of earlier lifetimes, removed %u other container(s), in %.0f ms.",
+                log_info("Adopted %u instance(s) of earlier lifetimes, removed %u other container(s), in "
+                         "%.0f ms.",
                          a->adopted, a->removed,
                          (double) (now_usec(CLOCK_MONOTONIC) - a->since) / USEC_PER_MSEC);
         release_calls(m);
@@ -142,7 +143,8 @@ static void candidate_remove(Candidate *c, const char *reason)
         Manager *m = a->manager;
         const char *function = c->info.function ?: "?";
 
-        log_info("Removing container %.12s of '%s' left by an earlier lifetime: %s.", c->id, function, reason);
+        log_info("Removing container %.12s of '%s' left by an earlier lifetime: %s.", c->id, function,
+                 reason);
         if (reaper_remove(m, c->id, NULL, NULL) < 0)
                 (void) log_oom();
         /* A lease holder of the earlier lifetime may still use it: no new invocation goes there. */
@@ -215,8 +217,8 @@ static void candidate_check(Candidate *c)
 
         if (f->refusal)
                 return candidate_remove(c, f->refusal);
-        if (!c->info.spec || strcmp(c->info.spec, f->spec) != 0 || !c->info.image_id ||
-            !f->image_id || strcmp(c->info.image_id, f->image_id) != 0)
+        if (!c->info.spec || strcmp(c->info.spec, f->spec) != 0 || !c->info.image_id || !f->image_id ||
+            strcmp(c->info.image_id, f->image_id) != 0)
                 return candidate_remove(c, "its declaration, image or the manager's settings changed");
 
         if (c->info.status && strcmp(c->info.status, "paused") == 0)
@@ -302,10 +304,12 @@ static AdoptedFunction *adopted_function_get(Adoption *a, const char *name)
                 return af;
         }
         if (f && (!f->config || f->removed)) {
-                function_checked(af, f->removed ? "its function is gone" : "its function is being looked up");
+                function_checked(af,
+                                 f->removed ? "its function is gone" : "its function is being looked up");
                 return af;
         }
-        r = image ? asprintf(&path, "/images/%s/json", image) : asprintf(&path, "/images/%s:latest/json", name);
+        r = image ? asprintf(&path, "/images/%s/json", image)
+                  : asprintf(&path, "/images/%s:latest/json", name);
         if (r >= 0)
                 r = docker_call(m->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_function_image, af,
                                 &af->call);
@@ -376,7 +380,8 @@ static void on_listed(DockerClient *d, int error, long status, const char *body,
                     instance_find(m, list[k].id))
                         continue;
                 c = calloc(1, sizeof(Candidate));
-                if (!c || asprintf(&path, "/containers/%s/json", list[k].id) < 0 || !(c->id = strdup(list[k].id))) {
+                if (!c || asprintf(&path, "/containers/%s/json", list[k].id) < 0 ||
+                    !(c->id = strdup(list[k].id))) {
                         free(c);
                         (void) log_oom();
                         break;
@@ -417,8 +422,8 @@ int adoption_start(Manager *m)
         if (!a)
                 return -ENOMEM;
         *a = (Adoption){ .manager = m, .holding = true, .since = now_usec(CLOCK_MONOTONIC) };
-        r = sd_event_add_time_relative(m->event, &a->hold, CLOCK_MONOTONIC, ADOPTION_HOLD_USEC, 10 * USEC_PER_MSEC,
-                                       on_hold_over, m);
+        r = sd_event_add_time_relative(m->event, &a->hold, CLOCK_MONOTONIC, ADOPTION_HOLD_USEC,
+                                       10 * USEC_PER_MSEC, on_hold_over, m);
         if (r >= 0)
                 r = docker_call(m->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_listed, a, &a->list);
         if (r < 0) {

@@ -161,8 +161,8 @@ static int method_reclaim(sd_bus_message *message, void *userdata, sd_bus_error 
                                          RECLAIM_MAX);
         for (char **id = ids; *id; id++)
                 if (!docker_id_is_valid(*id))
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid instance id '%s'.",
-                                                 *id);
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Invalid instance id '%s'.", *id);
         if (!sender)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Reclaim needs a bus peer.");
         if (adoption_holding(m))
@@ -193,7 +193,8 @@ static int method_reclaim(sd_bus_message *message, void *userdata, sd_bus_error 
                 pool_actions_done(&a);
         }
         handover_sync(m);
-        log_debug("%s reclaimed %zu of the %zu instance(s) it held.", sender, strv_length(kept), strv_length(ids));
+        log_debug("%s reclaimed %zu of the %zu instance(s) it held.", sender, strv_length(kept),
+                  strv_length(ids));
 
         r = sd_bus_message_new_method_return(message, &reply);
         if (r >= 0)

@@ -285,7 +285,8 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
 
         if (!docker_string_is_valid(p->image) || !p->image[0] || !docker_string_is_valid(p->function) ||
             !p->function[0] || !docker_string_is_valid(p->lifetime) || !p->lifetime[0] ||
-            (p->network && !docker_name_is_valid(p->network)) || (p->spec && !docker_string_is_valid(p->spec)))
+            (p->network && !docker_name_is_valid(p->network)) ||
+            (p->spec && !docker_string_is_valid(p->spec)))
                 return -EINVAL;
         if (p->memory_bytes > INT64_MAX || p->nano_cpus > INT64_MAX)
                 return -ERANGE;

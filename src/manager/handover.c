@@ -25,9 +25,9 @@
 
 struct HandoverState {
         HandoverRecord previous;
-        int fd;      /* the memfd in systemd's store, or -1 */
-        char *path;  /* or the file in --state-dir */
-        char *text;  /* what was written last */
+        int fd;     /* the memfd in systemd's store, or -1 */
+        char *path; /* or the file in --state-dir */
+        char *text; /* what was written last */
         handover_decided_t done;
         sd_bus_slot *query;
 };
@@ -245,8 +245,7 @@ void handover_open(Manager *m)
                 log_warning_errno(r, "Failed to set up the lease record: %m");
 }
 
-/* The record of the leases held now. */
-static int build_text(Manager *m, char **ret)
+int handover_format(const HandoverRecord *r, char **ret)
 {
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
@@ -256,13 +255,26 @@ static int build_text(Manager *m, char **ret)
         if (!f)
                 return -ENOMEM;
         fputs(HANDOVER_RECORD_MAGIC, f);
-        for (Instance *i = m->instances; i; i = i->next)
-                if (i->id && i->slot->state == INSTANCE_LEASED && i->slot->owner && i->slot->owner[0])
-                        fprintf(f, "%s %s\n", i->id, i->slot->owner);
+        for (size_t k = 0; k < r->n; k++)
+                fprintf(f, "%s %s\n", r->leases[k].id, r->leases[k].owner);
         if (fclose(f) != 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(text);
         return 0;
+}
+
+/* The record of the leases held now (EnsureContainer's leases, which end at once, have no owner). */
+static int build_text(Manager *m, char **ret)
+{
+        _cleanup_free_ HandoverLease *leases = calloc(m->n_instances + 1, sizeof(HandoverLease));
+        HandoverRecord r = { .leases = leases };
+
+        if (!leases)
+                return -ENOMEM;
+        for (Instance *i = m->instances; i; i = i->next)
+                if (i->id && i->slot->state == INSTANCE_LEASED && i->slot->owner && i->slot->owner[0])
+                        leases[r.n++] = (HandoverLease){ .id = i->id, .owner = i->slot->owner };
+        return handover_format(&r, ret);
 }
 
 static int write_file(const char *path, const char *text)
@@ -366,7 +378,8 @@ static int ask_systemd(Manager *m, const char *path, const char *interface, cons
         HandoverState *h = m->handover;
         int r;
 
-        r = sd_bus_message_new_method_call(m->bus, &call, "org.freedesktop.systemd1", path, interface, member);
+        r = sd_bus_message_new_method_call(m->bus, &call, "org.freedesktop.systemd1", path, interface,
+                                           member);
         if (r >= 0)
                 r = sd_bus_message_append(call, "s", arg1);
         if (r >= 0 && arg2)
@@ -390,8 +403,9 @@ static int on_unit_job(sd_bus_message *reply, void *userdata, sd_bus_error *ret_
         uint32_t id;
 
         /* No job: a signal from elsewhere (kill, the OOM killer): nothing says a next lifetime comes. */
-        if (sd_bus_message_is_method_error(reply, NULL) || sd_bus_message_read(reply, "v", "(uo)", &id, &path) < 0 ||
-            id == 0 || ask_property(m, path, "org.freedesktop.systemd1.Job", "JobType", on_job_type) < 0)
+        if (sd_bus_message_is_method_error(reply, NULL) ||
+            sd_bus_message_read(reply, "v", "(uo)", &id, &path) < 0 || id == 0 ||
+            ask_property(m, path, "org.freedesktop.systemd1.Job", "JobType", on_job_type) < 0)
                 decided(m, false);
         return 0;
 }
@@ -426,8 +440,8 @@ void handover_decide(Manager *m, handover_decided_t done)
         r = sd_pid_get_unit(0, &unit);
         if (r >= 0) {
                 h->done = done;
-                r = ask_systemd(m, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "GetUnit",
-                                on_unit, unit, NULL);
+                r = ask_systemd(m, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+                                "GetUnit", on_unit, unit, NULL);
         }
         if (r < 0) {
                 log_warning_errno(r, "Failed to ask systemd whether lambda-manager restarts: %m");

@@ -43,6 +43,9 @@ void handover_record_done(HandoverRecord *r);
  * missing final newline), -ENOMEM. */
 int handover_parse(const char *text, size_t len, HandoverRecord *ret);
 
+/* The text of r, as handover_parse() reads it back. -ENOMEM. */
+int handover_format(const HandoverRecord *r, char **ret);
+
 /* The holder of instance id in r, or NULL. */
 const char *handover_record_owner(const HandoverRecord *r, const char *id);
 

@@ -191,8 +191,8 @@ static void on_probe(DockerClient *d, int error, long status, const char *body, 
                               strerror(-r));
 }
 
-int instance_probe_url(Manager *m, const char *host, uint16_t port, docker_callback_t callback, void *userdata,
-                       DockerCall **ret)
+int instance_probe_url(Manager *m, const char *host, uint16_t port, docker_callback_t callback,
+                       void *userdata, DockerCall **ret)
 {
         _cleanup_free_ char *url = NULL;
 

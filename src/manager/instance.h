@@ -55,8 +55,8 @@ int instance_adopt(Manager *m, ManagedFunction *f, PoolInstance *slot, const cha
 int instance_address(Manager *m, const DockerInspect *info, char **ret_host, uint16_t *ret_port);
 
 /* A readiness probe of url (the container's /healthz). */
-int instance_probe_url(Manager *m, const char *host, uint16_t port, docker_callback_t callback, void *userdata,
-                       DockerCall **ret);
+int instance_probe_url(Manager *m, const char *host, uint16_t port, docker_callback_t callback,
+                       void *userdata, DockerCall **ret);
 
 /* LABEL_SPEC of the instances of c from image on this manager: a container whose label differs was
  * made from another declaration, image or manager configuration. -ENOPKG when the image needs

@@ -46,7 +46,8 @@ static int on_owner_gone(sd_bus_track *track, void *userdata)
 }
 
 /* Watches owner with add (the sender of a message, or a name), unless it is watched already. */
-static int track(Manager *m, const char *owner, int (*add)(sd_bus_track *t, const void *what), const void *what)
+static int track(Manager *m, const char *owner, int (*add)(sd_bus_track *t, const void *what),
+                 const void *what)
 {
         OwnerTrack *t;
         int r;

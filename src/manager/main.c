@@ -191,13 +191,13 @@ static int parse_argv(int argc, char *argv[])
                         else if (strcmp(optarg, "never") == 0)
                                 arg_config.handover = HANDOVER_NEVER;
                         else
-                                return log_error_errno(-EINVAL,
-                                                       "Invalid --handover '%s': auto, always or never.", optarg);
+                                return log_error_errno(
+                                        -EINVAL, "Invalid --handover '%s': auto, always or never.", optarg);
                         break;
                 case ARG_STATE_DIR:
                         if (!destination_path_is_valid(optarg))
-                                return log_error_errno(-EINVAL, "Invalid --state-dir '%s': an absolute path.",
-                                                       optarg);
+                                return log_error_errno(
+                                        -EINVAL, "Invalid --state-dir '%s': an absolute path.", optarg);
                         arg_config.state_dir = optarg;
                         break;
                 case ARG_DOCKER_SOCKET:

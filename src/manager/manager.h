@@ -32,9 +32,9 @@ typedef struct ManagerConfig {
         const char *functions_dir;
         bool implicit_functions; /* NAME -> NAME:latest for images labelled org.lambdad.function=NAME */
         bool publish_loopback;   /* reach instances on a published 127.0.0.1 port, else the container IP */
-        uint64_t start_timeout_usec;  /* create to first answer of the instance */
-        uint64_t wait_timeout_usec;   /* how long Acquire waits at the instance limit */
-        uint64_t exit_idle_usec;      /* exit after this long with no instances and no calls; 0: never */
+        uint64_t start_timeout_usec; /* create to first answer of the instance */
+        uint64_t wait_timeout_usec;  /* how long Acquire waits at the instance limit */
+        uint64_t exit_idle_usec;     /* exit after this long with no instances and no calls; 0: never */
         HandoverMode handover;
         const char *state_dir;        /* the lease record outside systemd; NULL: none */
         const char *rie_path;         /* lambda-rie on the engine's host, lent to images without one */

@@ -22,8 +22,11 @@
 /* Answers captured from Docker 20.10.24 (API 1.41), trimmed of fields nobody reads. */
 static const char create_answer[] = "{\"Id\":\"" ID "\",\"Warnings\":[]}\n";
 
+#define IMAGE_ID "7cc173d15b461c2b09a3e1f7a9c1f4d0d8e2b6f5a4c3b2a19080706050403020"
+
 static const char inspect_running[] =
-        "{\"Id\":\"" ID "\",\"Created\":\"2026-11-29T04:03:55.029774443Z\",\"Path\":\"/bin/busybox\","
+        "{\"Id\":\"" ID "\",\"Image\":\"sha256:" IMAGE_ID
+        "\",\"Created\":\"2026-11-29T04:03:55.029774443Z\",\"Path\":\"/bin/busybox\","
         "\"Args\":[\"sleep\",\"30\"],\"State\":{\"Status\":\"running\",\"Running\":true,\"Paused\":false,"
         "\"Restarting\":false,\"OOMKilled\":false,\"Dead\":false,\"Pid\":12593,\"ExitCode\":0,\"Error\":"
         "\"\","
@@ -34,6 +37,7 @@ static const char inspect_running[] =
         "\"Env\":[\"FOO=bar \\\"q\\\" \xc3\xbc\"],\"Cmd\":[\"/bin/busybox\",\"sleep\",\"30\"],"
         "\"Image\":\"lambdad-djtest-img\",\"Volumes\":null,\"Entrypoint\":null,\"Labels\":{"
         "\"org.lambdad.function\":\"dj-test\",\"org.lambdad.lifetime\":\"" LT "\","
+        "\"org.lambdad.spec\":\"0123abcd\","
         "\"org.lambdad.managed-by\":\"lambda-manager\"}},\"NetworkSettings\":{\"Bridge\":\"\","
         "\"SandboxID\":\"a6af588da25c0227870c9431b17a9da377a2e65bc8233ad9879492f46cafd22c\","
         "\"Ports\":{\"8080/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"32801\"}]},"
@@ -688,6 +692,10 @@ static void test_parse_inspect(void **state)
         assert_string_equal(i.host_ip, "127.0.0.1");
         assert_string_equal(i.function, "dj-test");
         assert_string_equal(i.lifetime, LT);
+        assert_string_equal(i.spec, "0123abcd");
+        assert_string_equal(i.image_id, "sha256:" IMAGE_ID);
+        assert_true(i.managed);
+        assert_null(i.network);
         docker_inspect_done(&i);
         assert_null(i.id);
         docker_inspect_done(&i);
@@ -847,6 +855,7 @@ static void test_parse_image(void **state)
         assert_string_equal(i.working_dir, "/var/task");
         assert_string_equal(i.architecture, "arm64");
         assert_null(i.function);
+        assert_string_equal(i.id, "sha256:5a3f9c0d2b1e8f7a6c4d3b2a1908f7e6d5c4b3a2918f7e6d5c4b3a2918f7e6d5");
         docker_image_done(&i);
 
         /* Absent, null and empty all read as "none". */

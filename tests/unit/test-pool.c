@@ -759,6 +759,67 @@ static void test_budget(void **state)
         assert_int_equal(budget.used, 0);
 }
 
+/* Instances of an earlier lifetime join in their state, within the limit and the budget; the leased one
+ * stays its holder's until released, an idle one serves the next Acquire, a frozen one is thawed. */
+static void test_adopt(void **state)
+{
+        PoolBudget budget = { .limit = 3 * 128 };
+        PoolLimits l = limits;
+        PoolActions a = {};
+        PoolInstance *leased, *idle, *frozen, *extra;
+        Pool p;
+
+        l.memory_bytes = 128;
+        pool_init(&p, &l);
+        p.budget = &budget;
+        assert_int_equal(pool_adopt(&p, INSTANCE_LEASED, ":1.7", 0, &leased), 0);
+        assert_int_equal(pool_adopt(&p, INSTANCE_IDLE, NULL, 0, &idle), 0);
+        assert_int_equal(pool_adopt(&p, INSTANCE_FROZEN, NULL, 0, &frozen), 0);
+        assert_int_equal(budget.used, 3 * 128);
+        assert_string_equal(leased->owner, ":1.7");
+        /* Past the limit, and states that cannot be adopted. */
+        assert_int_equal(pool_adopt(&p, INSTANCE_IDLE, NULL, 0, &extra), -EBUSY);
+        assert_int_equal(pool_adopt(&p, INSTANCE_STARTING, NULL, 0, &extra), -EINVAL);
+        assert_int_equal(pool_adopt(&p, INSTANCE_LEASED, NULL, 0, &extra), -EINVAL);
+        assert_int_equal(pool_adopt(&p, INSTANCE_IDLE, ":1.7", 0, &extra), -EINVAL);
+        assert_int_equal(p.n_instances, 3);
+
+        /* The idle one is granted first, then the frozen one is thawed; no start. */
+        assert_int_equal(pool_acquire(&p, ":1.8", &callers[0], SEC, &a), 0);
+        assert_int_equal(a.n, 1);
+        assert_int_equal(a.a[0].type, POOL_ACTION_GRANT);
+        assert_ptr_equal(a.a[0].instance, idle);
+        a.n = 0;
+        assert_int_equal(pool_acquire(&p, ":1.8", &callers[1], SEC, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_THAW), 1);
+        assert_int_equal(count(&a, POOL_ACTION_START), 0);
+        a.n = 0;
+
+        /* Only the holder's owner gone ends the adopted lease. */
+        assert_int_equal(pool_owner_gone(&p, ":1.7", 2 * SEC, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_STOP), 1);
+        assert_ptr_equal(a.a[0].instance, leased);
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
+/* A holder reclaims an adopted idle instance that no record gave it; a leased one is not taken. */
+static void test_reclaim(void **state)
+{
+        PoolInstance *idle, *leased;
+        Pool p;
+
+        pool_init(&p, &limits);
+        assert_int_equal(pool_adopt(&p, INSTANCE_IDLE, NULL, 0, &idle), 0);
+        assert_int_equal(pool_adopt(&p, INSTANCE_LEASED, ":1.7", 0, &leased), 0);
+        assert_int_equal(pool_reclaim(&p, idle, ":1.9"), 0);
+        assert_int_equal(idle->state, INSTANCE_LEASED);
+        assert_string_equal(idle->owner, ":1.9");
+        assert_int_equal(pool_reclaim(&p, leased, ":1.9"), -EBUSY);
+        assert_string_equal(leased->owner, ":1.7");
+        pool_done(&p);
+}
+
 static void test_budget_spares_wait(void **state)
 {
         PoolBudget budget = { .limit = 128 };
@@ -785,6 +846,8 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_cold_start_coalesced),
+                cmocka_unit_test(test_adopt),
+                cmocka_unit_test(test_reclaim),
                 cmocka_unit_test(test_slow_start_outlives_wait),
                 cmocka_unit_test(test_warm_reuse_and_idle_reaping),
                 cmocka_unit_test(test_min_instances),

@@ -48,11 +48,21 @@ static void test_copy(void **state)
         assert_null(e[1]);
 }
 
+static void test_contains(void **state)
+{
+        char *l[] = { (char *) "a", (char *) "bc", NULL };
+
+        assert_true(strv_contains(l, "bc"));
+        assert_false(strv_contains(l, "b"));
+        assert_false(strv_contains(NULL, "a"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_env),
                 cmocka_unit_test(test_copy),
+                cmocka_unit_test(test_contains),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
