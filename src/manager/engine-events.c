@@ -84,7 +84,9 @@ static void events_watch(Manager *m)
         _cleanup_free_ char *filter = NULL, *path = NULL;
         int r;
 
-        r = docker_label_filter(LABEL_LIFETIME, m->lifetime, &filter);
+        /* Not just this lifetime's label: adopted instances carry the one of the lifetime that made
+         * them. on_event_line() keeps our instances' events. */
+        r = cleanup_owned_filter(m, &filter);
         if (r >= 0 && asprintf(&path, "/events?filters=%s", filter) < 0)
                 r = -ENOMEM;
         if (r >= 0)
@@ -141,7 +143,7 @@ static void engine_resync(Manager *m)
         docker_call_cancel(m->resync);
         m->resync = NULL;
         m->resync_since = now_usec(CLOCK_MONOTONIC);
-        r = docker_label_filter(LABEL_LIFETIME, m->lifetime, &filter);
+        r = cleanup_owned_filter(m, &filter);
         if (r >= 0 && asprintf(&path, "/containers/json?filters=%s", filter) < 0)
                 r = -ENOMEM;
         if (r >= 0)

@@ -2,10 +2,11 @@
 #pragma once
 
 /*
- * engine-events.h: the engine's event stream, filtered to this lifetime's containers, so that an
- * instance whose container dies (killed, out of memory, removed by hand) is noticed at once rather
- * than at its next use; and the engine's own comings and goings, logged once per change. When the
- * engine is back, the stream is watched again and the instances it lost meanwhile are noted dead.
+ * engine-events.h: the engine's event stream, filtered to the containers this manager may own (its
+ * instances, adopted ones included), so that an instance whose container dies (killed, out of memory,
+ * removed by hand) is noticed at once rather than at its next use; and the engine's own comings and
+ * goings, logged once per change. When the engine is back, the stream is watched again and the
+ * instances it lost meanwhile are noted dead.
  */
 
 #include "manager.h"

@@ -130,17 +130,21 @@ static void on_zombies_listed(DockerClient *d, int error, long status, const cha
                 cleanup_finish(c);
 }
 
+int cleanup_owned_filter(Manager *m, char **ret)
+{
+        /* On a network of its own, the manager owns only the containers on it: other deployments on
+         * the same engine keep theirs (each container is still checked for our managed-by label). */
+        if (m->network)
+                return docker_label_filter(LABEL_NETWORK, m->network, ret);
+        return docker_label_filter(LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, ret);
+}
+
 int cleanup_list_path(Manager *m, char **ret)
 {
         _cleanup_free_ char *filter = NULL;
         int r;
 
-        /* On a network of its own, the manager owns only the containers on it: other deployments on
-         * the same engine keep theirs (each container is still checked for our managed-by label). */
-        if (m->network)
-                r = docker_label_filter(LABEL_NETWORK, m->network, &filter);
-        else
-                r = docker_label_filter(LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, &filter);
+        r = cleanup_owned_filter(m, &filter);
         if (r < 0)
                 return r;
         return asprintf(ret, "/containers/json?all=1&filters=%s", filter) < 0 ? -ENOMEM : 0;

@@ -21,7 +21,9 @@ typedef enum CleanupScope {
         CLEANUP_NOT_RUNNING, /* of other lifetimes that are neither running nor paused */
 } CleanupScope;
 
-/* The engine's list of the containers this manager may own (of its network, or all of ours). */
+/* The filters= value selecting the containers this manager may own (of its network, or all of ours),
+ * and the engine's list of them. Which of them are its instances says instance_find(). */
+int cleanup_owned_filter(Manager *m, char **ret);
 int cleanup_list_path(Manager *m, char **ret);
 
 /* reply_to: the CleanupZombies call to answer, or NULL (manager_cleanup_sync()). */
