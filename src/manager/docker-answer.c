@@ -141,6 +141,7 @@ void docker_container_done(DockerContainer *c)
         free(c->id);
         free(c->function);
         free(c->lifetime);
+        free(c->network);
         free(c->state);
         *c = (DockerContainer){};
 }
@@ -189,9 +190,11 @@ static int parse_container_entry(json_object *e, DockerContainer *ret, bool *ret
                 if (r == -ENOMEM)
                         return r;
                 if (r >= 0) {
-                        c.function = l.function;
-                        c.lifetime = l.lifetime;
+                        c.function = TAKE_PTR(l.function);
+                        c.lifetime = TAKE_PTR(l.lifetime);
+                        c.network = TAKE_PTR(l.network);
                         c.managed = l.managed;
+                        docker_labels_done(&l);
                 }
         }
 

@@ -104,6 +104,7 @@ typedef struct DockerContainer {
         char *id;
         char *function; /* LABEL_FUNCTION or NULL */
         char *lifetime; /* LABEL_LIFETIME or NULL */
+        char *network;  /* LABEL_NETWORK or NULL */
         bool managed;   /* LABEL_MANAGED_BY == LABEL_MANAGED_BY_VALUE */
         char *state;    /* "running", "exited", ... or NULL */
 } DockerContainer;

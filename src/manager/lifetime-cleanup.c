@@ -86,6 +86,10 @@ static bool in_scope(const Cleanup *c, const DockerContainer *container)
 
         if (c->scope == CLEANUP_ALL)
                 return true;
+        /* Another deployment's (the list of a manager without a network has all of ours). */
+        if (!container->network != !m->network ||
+            (m->network && strcmp(container->network, m->network) != 0))
+                return false;
         if ((container->lifetime && strcmp(container->lifetime, m->lifetime) == 0) ||
             instance_find(m, container->id))
                 return false;
