@@ -13,6 +13,7 @@
 #include "client.h"
 #include "invocation.h"
 #include "lambda-error.h"
+#include "lease.h"
 #include "list-functions.h"
 #include "list.h"
 #include "log.h"
@@ -168,6 +169,7 @@ static void on_request(HttpConn *h)
         ClientConn *c = h->userdata;
         Gateway *g = c->gateway;
         const char *message = NULL;
+        GatewayFunction *held;
         Route route;
         int status, r;
 
@@ -198,7 +200,10 @@ static void on_request(HttpConn *h)
         if (client_check_auth(c, route.type == ROUTE_INVOKE ? route.function : NULL) < 0)
                 return;
 
-        if ((route.type == ROUTE_LIST_FUNCTIONS || route.type == ROUTE_INVOKE) && !manager_client_ready(g))
+        /* Without the bus only the instances we hold serve: their functions' invocations go on. */
+        held = route.type == ROUTE_INVOKE ? gateway_function_find(g, route.function) : NULL;
+        if ((route.type == ROUTE_LIST_FUNCTIONS || route.type == ROUTE_INVOKE) && !manager_client_ready(g) &&
+            !(held && function_holds_leases(held)))
                 return client_reply_error(c, route.type == ROUTE_INVOKE ? route.function : NULL, NULL, 503,
                                           "ServiceException",
                                           "The system bus is not reachable yet; retry shortly.", NULL);

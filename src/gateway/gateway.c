@@ -285,6 +285,7 @@ Gateway *gateway_free(Gateway *g)
         sd_event_source_disable_unref(g->lease_timer);
         sd_event_source_disable_unref(g->idle_timer);
         sd_event_source_disable_unref(g->bus_retry);
+        sd_bus_slot_unref(g->reclaim); /* before the bus: the slot holds it */
         sd_bus_flush_close_unref(g->bus);
         sd_event_unref(g->event);
         auth_free(g->auth);

@@ -67,15 +67,18 @@ typedef struct Gateway {
         unsigned n_invocations;
         EventQueue *queue;
 
-        bool manager_known; /* the manager answered since it last went away */
-        bool manager_away;  /* it did not answer the last check: said once in the log */
-        bool pinging;       /* a Ping to the manager is in flight */
-        bool manager_gone;  /* its name lost its owner, and no next lifetime took it yet */
+        bool manager_known;   /* the manager answered since it last went away */
+        bool manager_away;    /* it did not answer the last check: said once in the log */
+        bool pinging;         /* a Ping to the manager is in flight */
+        bool manager_gone;    /* its name lost its owner, and no next lifetime took it yet */
+        sd_bus_slot *reclaim; /* a next lifetime is asked which of our leases it keeps */
         sd_event_source *lease_timer;
         sd_event_source *idle_timer;
         bool draining;
 
-        sd_event_source *bus_retry; /* while the system bus cannot be reached (a container started first) */
+        /* While the system bus cannot be reached (a container started first, or it went away). */
+        sd_event_source *bus_retry;
+        unsigned bus_retries; /* tries so far: the back-off */
 } Gateway;
 
 int gateway_new(Gateway **ret, const GatewayConfig *config);

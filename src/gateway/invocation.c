@@ -370,7 +370,9 @@ static void on_upstream_done(Upstream *u, int error, void *userdata)
         }
 
         if (error == -ECONNREFUSED && !inv->retried) {
-                /* Nothing reached the function: give the dead instance back and try a fresh one. */
+                /* Nothing reached the function: give the dead instance back (one the manager forgot,
+                 * as a restart or its stop does, is only dropped) and try another, once: a free one
+                 * we hold, else a fresh Acquire. */
                 log_info("Instance %.12s of '%s' refused the connection; retrying on another.", l->id,
                          inv->function->name);
                 inv->retried = true;

@@ -10,14 +10,22 @@
 #include "list.h"
 #include "log.h"
 #include "manager-client.h"
+#include "strv.h"
+
+GatewayFunction *gateway_function_find(const Gateway *g, const char *name)
+{
+        for (GatewayFunction *f = g->functions; f; f = f->next)
+                if (strcmp(f->name, name) == 0)
+                        return f;
+        return NULL;
+}
 
 GatewayFunction *gateway_function_get(Gateway *g, const char *name)
 {
-        GatewayFunction *f;
+        GatewayFunction *f = gateway_function_find(g, name);
 
-        for (f = g->functions; f; f = f->next)
-                if (strcmp(f->name, name) == 0)
-                        return f;
+        if (f)
+                return f;
         f = calloc(1, sizeof(GatewayFunction));
         if (!f)
                 return NULL;
@@ -88,13 +96,35 @@ void lease_release(Lease *l, bool healthy)
         lease_free(l);
 }
 
-void leases_forget(Gateway *g, const char *id)
+static bool lease_forgotten(const Lease *l)
+{
+        return l->idle_since == UINT64_MAX;
+}
+
+bool function_holds_leases(const GatewayFunction *f)
+{
+        for (Lease *l = f->leases; l; l = l->next)
+                if (!lease_forgotten(l))
+                        return true;
+        return false;
+}
+
+static bool strv_contains(char *const *l, const char *s)
+{
+        for (; l && *l; l++)
+                if (strcmp(*l, s) == 0)
+                        return true;
+        return false;
+}
+
+/* Forgets the lease with this id (id NULL: every lease), except those named in keep. */
+static void forget(Gateway *g, const char *id, char *const *keep)
 {
         for (GatewayFunction *f = g->functions, *fnext; f; f = fnext) {
                 fnext = f->next;
                 for (Lease *l = f->leases, *next; l; l = next) {
                         next = l->next;
-                        if (id && strcmp(l->id, id) != 0)
+                        if ((id && strcmp(l->id, id) != 0) || strv_contains(keep, l->id))
                                 continue;
                         if (!l->busy)
                                 lease_free(l);
@@ -105,13 +135,55 @@ void leases_forget(Gateway *g, const char *id)
         }
 }
 
+void leases_forget(Gateway *g, const char *id)
+{
+        forget(g, id, NULL);
+}
+
+static const Lease *lease_find(const Gateway *g, const char *id)
+{
+        for (GatewayFunction *f = g->functions; f; f = f->next)
+                for (Lease *l = f->leases; l; l = l->next)
+                        if (!lease_forgotten(l) && strcmp(l->id, id) == 0)
+                                return l;
+        return NULL;
+}
+
+void leases_keep_only(Gateway *g, char *const *kept)
+{
+        /* Released while the call was out: the manager may have taken the Release before it adopted
+         * the instance, and leased it to us after all. */
+        for (char *const *id = kept; id && *id; id++)
+                if (!lease_find(g, *id))
+                        manager_release(g, *id, true);
+        /* An empty list is no list: nothing was kept. */
+        forget(g, NULL, kept ?: (char *[]){ NULL });
+}
+
+int leases_ids(const Gateway *g, char ***ret)
+{
+        _cleanup_strv_free_ char **ids = NULL;
+        int r;
+
+        for (GatewayFunction *f = g->functions; f; f = f->next)
+                for (Lease *l = f->leases; l; l = l->next) {
+                        if (lease_forgotten(l))
+                                continue;
+                        r = strv_extend(&ids, l->id);
+                        if (r < 0)
+                                return r;
+                }
+        *ret = TAKE_PTR(ids);
+        return 0;
+}
+
 unsigned leases_count(const Gateway *g)
 {
         unsigned n = 0;
 
         for (GatewayFunction *f = g->functions; f; f = f->next)
                 for (Lease *l = f->leases; l; l = l->next)
-                        n += l->idle_since != UINT64_MAX;
+                        n += !lease_forgotten(l);
         return n;
 }
 
@@ -140,8 +212,15 @@ void lease_done(Lease *l, bool healthy)
         Invocation *next;
 
         l->busy = false;
-        if (!healthy || l->idle_since == UINT64_MAX || g->draining) {
-                lease_release(l, healthy && l->idle_since != UINT64_MAX);
+        if (lease_forgotten(l)) {
+                /* The manager does not know it (it stopped, was not kept, or was leased on a bus
+                 * connection that ended): nothing to give back. */
+                lease_free(l);
+                manager_pump(f);
+                return;
+        }
+        if (!healthy || g->draining) {
+                lease_release(l, healthy);
                 manager_pump(f);
                 return;
         }
@@ -208,18 +287,25 @@ Invocation *function_pop_waiting(GatewayFunction *f)
 uint64_t leases_tick(Gateway *g, uint64_t now)
 {
         /* Invocations that waited too long for one of our instances at the limit: throttled, as
-         * Lambda does. */
+         * Lambda does (or, while the manager is away, told to come back). */
         for (GatewayFunction *f = g->functions; f; f = f->next)
                 for (Invocation *inv = f->waiting, *next; inv; inv = next) {
                         next = inv->wnext;
-                        if (inv->deadline <= now && f->acquiring < f->n_waiting) {
-                                function_unqueue(inv);
+                        if (inv->deadline > now || f->acquiring >= f->n_waiting)
+                                continue;
+                        function_unqueue(inv);
+                        if (!g->manager_known)
+                                /* It waited for our instances while the manager was away: what
+                                 * it would have been told at once, had we held none. */
+                                invocation_fail(inv, 503, "ServiceException",
+                                                "The function manager is not available; retry shortly.",
+                                                NULL);
+                        else
                                 invocation_fail(inv, 429, "TooManyRequestsException",
                                                 "Rate exceeded: the function is at its concurrency limit.",
                                                 "ConcurrentInvocationLimitExceeded");
-                                /* The list changed (and the function may be gone): the next tick. */
-                                return now;
-                        }
+                        /* The list changed (and the function may be gone): the next tick. */
+                        return now;
                 }
 
         for (GatewayFunction *f = g->functions, *fnext; f; f = fnext) {

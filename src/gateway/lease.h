@@ -6,6 +6,8 @@
  * Acquire) is kept while it is warm and reused by the next invocation, with one kept-alive upstream
  * connection; invocations that find none free wait in the function's queue, in order, for a lease
  * that comes back or one the manager grants. Leases unused for --lease-idle go back to the manager.
+ * Across a restart of the manager, the leases its next lifetime keeps (manager-client.h's Reclaim)
+ * serve on; the others are forgotten: dropped without a word to the manager, which does not know them.
  */
 
 #include <stdbool.h>
@@ -40,6 +42,10 @@ struct GatewayFunction {
 
 /* The function of this name, made on first use. NULL on ENOMEM. */
 GatewayFunction *gateway_function_get(Gateway *g, const char *name);
+/* The function of this name if the gateway knows it, else NULL. */
+GatewayFunction *gateway_function_find(const Gateway *g, const char *name);
+/* Whether f holds a lease that can serve again (a forgotten one cannot). */
+bool function_holds_leases(const GatewayFunction *f);
 /* Forgets the function once nothing refers to it (clients may name any number of functions). */
 void gateway_function_gc(GatewayFunction *f);
 void gateway_function_free_all(Gateway *g);
@@ -48,11 +54,17 @@ void gateway_function_free_all(Gateway *g);
 int lease_new(GatewayFunction *f, const char *id, const char *host, uint16_t port, Lease **ret);
 /* Gives the lease back to the manager and forgets it. */
 void lease_release(Lease *l, bool healthy);
-/* After an invocation: the lease goes to the next waiting invocation, idles, or (unhealthy,
- * forgotten, draining) goes back to the manager. */
+/* After an invocation: the lease goes to the next waiting invocation, idles, goes back to the
+ * manager (unhealthy, draining), or is dropped (forgotten). */
 void lease_done(Lease *l, bool healthy);
-/* The manager restarted (id NULL) or an instance stopped: leases pointing there are worthless. */
+/* The manager's lifetime or the bus connection ended (id NULL), or an instance stopped: leases
+ * pointing there are worthless. A busy one is dropped when its invocation ends. */
 void leases_forget(Gateway *g, const char *id);
+/* A next lifetime of the manager answered Reclaim: the leases it kept serve on, the rest are
+ * forgotten. A kept id no longer held (its lease ended while the manager decided) goes back. */
+void leases_keep_only(Gateway *g, char *const *kept);
+/* The ids of the leases held (not forgotten ones), NULL when none: what Reclaim names. */
+int leases_ids(const Gateway *g, char ***ret);
 /* How many leases are held (not counting forgotten ones still in use). */
 unsigned leases_count(const Gateway *g);
 /* Gives back every lease not in use (exit). */

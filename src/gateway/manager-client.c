@@ -9,10 +9,22 @@
 #include "lambda-contract.h"
 #include "log.h"
 #include "manager-client.h"
+#include "strv.h"
 #include "util.h"
 
-/* How often a gateway started before the bus tries to reach it. */
-#define BUS_RETRY_USEC (1 * USEC_PER_SEC)
+/* How soon a gateway without the bus tries to reach it again: quickly after a blip, then every
+ * second while it stays away. */
+#define BUS_RETRY_MIN_USEC (50 * USEC_PER_MSEC)
+#define BUS_RETRY_MAX_USEC (1 * USEC_PER_SEC)
+
+#define MANAGER_AWAY_MESSAGE "The function manager is not available; retry shortly."
+#define BUS_AWAY_MESSAGE     "The system bus is not reachable yet; retry shortly."
+
+uint64_t manager_bus_retry_usec(unsigned retries)
+{
+        /* The count from 1; past a few doublings the cap holds anyway (and + 1 must not wrap). */
+        return backoff_usec(MIN(retries, 32U) + 1, BUS_RETRY_MIN_USEC, BUS_RETRY_MAX_USEC);
+}
 
 const char *manager_error_status(const sd_bus_error *e, int *ret_status)
 {
@@ -83,6 +95,15 @@ static void fail_waiting(GatewayFunction *f, const char *message, int status, co
                         status == 429 ? "ConcurrentInvocationLimitExceeded" : NULL);
 }
 
+/* It answered: the short check is not needed before the next Acquire. Said once after an outage. */
+static void manager_answers(Gateway *g)
+{
+        if (g->manager_away)
+                log_info("The function manager answers again.");
+        g->manager_away = false;
+        g->manager_known = true;
+}
+
 static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         GatewayFunction *f = userdata;
@@ -104,10 +125,10 @@ static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
                         g->manager_known = false;
                         g->metrics.manager_errors++;
                 }
-                /* At the limit while we hold instances of the function: they come back as their
-                 * invocations end, and serve the waiting ones (until their deadline, which counts
-                 * from now on: the timers must learn of it). */
-                if (status == 429 && f->leases) {
+                /* At the limit, or the manager away, while we hold instances of the function: they
+                 * come back as their invocations end, and serve the waiting ones (until their
+                 * deadline, which counts from now on: the timers must learn of it). */
+                if ((status == 429 || status == 503) && function_holds_leases(f)) {
                         gateway_update_timers(g);
                         return 0;
                 }
@@ -180,32 +201,60 @@ static void fail_all(Invocation *failed, const char *message)
         }
 }
 
-void manager_pump(GatewayFunction *f)
+/* The manager cannot be reached: invocations waiting without an Acquire for them learn it now, 503,
+ * unless we hold instances of their function: those serve them as they come free (until their
+ * deadline, which the timers must know of). Only f's, or every function's (f NULL). */
+static void fail_unserved(Gateway *g, GatewayFunction *only, const char *message)
 {
         Invocation *failed = NULL;
 
+        for (GatewayFunction *f = only ?: g->functions; f; f = only ? NULL : f->next) {
+                if (function_holds_leases(f))
+                        continue;
+                while (f->n_waiting > f->acquiring) {
+                        Invocation *inv = f->waiting_tail;
+
+                        function_unqueue(inv);
+                        inv->wnext = failed;
+                        failed = inv;
+                }
+        }
+        gateway_update_timers(g);
+        fail_all(failed, message);
+}
+
+void manager_pump(GatewayFunction *f)
+{
+        Gateway *g = f->gateway;
+        Invocation *failed = NULL;
+
+        if (f->acquiring >= f->n_waiting)
+                return;
+        if (!g->bus)
+                return fail_unserved(g, f, BUS_AWAY_MESSAGE);
         /* Whether the manager answers at all is learnt within the short bound first; the Acquire may
          * then take as long as a cold start does. */
-        if (!f->gateway->manager_known)
-                return ping_manager(f->gateway);
+        if (!g->manager_known)
+                return ping_manager(g);
 
         while (f->acquiring < f->n_waiting)
                 if (call_acquire(f) < 0) {
                         Invocation *inv = function_pop_waiting(f);
 
-                        f->gateway->metrics.manager_errors++;
+                        g->metrics.manager_errors++;
                         inv->wnext = failed;
                         failed = inv;
                 }
+        fail_all(failed, "The function manager is not reachable.");
+}
 
-        /* Last, as failing the last invocation of a function may free it. */
-        while (failed) {
-                Invocation *inv = failed;
-
-                failed = inv->wnext;
-                inv->wnext = NULL;
-                invocation_fail(inv, 503, "ServiceException", "The function manager is not reachable.",
-                                NULL);
+/* Every function's waiting invocations, once the manager may answer again. */
+static void pump_all(Gateway *g)
+{
+        /* Pumping may fail the last invocation of a function, and so free it. */
+        for (GatewayFunction *f = g->functions, *next; f; f = next) {
+                next = f->next;
+                manager_pump(f);
         }
 }
 
@@ -213,19 +262,11 @@ static int on_pong(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         Gateway *g = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
-        Invocation *failed = NULL;
 
         g->pinging = false;
         if (!e) {
-                if (g->manager_away)
-                        log_info("The function manager answers again.");
-                g->manager_away = false;
-                g->manager_known = true;
-                /* Pumping may fail the last invocation of a function, and so free it. */
-                for (GatewayFunction *f = g->functions, *next; f; f = next) {
-                        next = f->next;
-                        manager_pump(f);
-                }
+                manager_answers(g);
+                pump_all(g);
                 return 0;
         }
 
@@ -234,16 +275,7 @@ static int on_pong(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 log_warning("The function manager does not answer: %s", e->message ?: e->name);
         g->manager_away = true;
         g->metrics.manager_errors++;
-        /* Everything waiting for it learns now. */
-        for (GatewayFunction *f = g->functions; f; f = f->next)
-                while (f->n_waiting > f->acquiring) {
-                        Invocation *inv = f->waiting_tail;
-
-                        function_unqueue(inv);
-                        inv->wnext = failed;
-                        failed = inv;
-                }
-        fail_all(failed, "The function manager is not available; retry shortly.");
+        fail_unserved(g, NULL, MANAGER_AWAY_MESSAGE);
         return 0;
 }
 
@@ -260,9 +292,78 @@ static void ping_manager(Gateway *g)
                 r = sd_bus_call_async(g->bus, NULL, m, on_pong, g, g->config.manager_timeout_usec);
         if (r < 0) {
                 log_warning_errno(r, "Failed to reach the function manager: %m");
-                return;
+                return fail_unserved(g, NULL, MANAGER_AWAY_MESSAGE);
         }
         g->pinging = true;
+}
+
+static int on_reclaimed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Gateway *g = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        _cleanup_strv_free_ char **kept = NULL;
+        unsigned held = leases_count(g);
+        int r;
+
+        g->reclaim = sd_bus_slot_unref(g->reclaim);
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                /* A manager before Reclaim removes the instances of the lifetime before. */
+                log_info("The new function manager lifetime reclaims no instances; forgetting the %u held.",
+                         held);
+                manager_answers(g);
+                leases_forget(g, NULL);
+        } else if (e) {
+                log_warning("The new function manager lifetime did not say which instances it keeps (%s); "
+                            "forgetting the %u held.",
+                            e->message ?: e->name, held);
+                leases_forget(g, NULL);
+        } else if ((r = sd_bus_message_read_strv(m, &kept)) < 0) {
+                log_warning_errno(r,
+                                  "The manager's answer to Reclaim is invalid (%m); forgetting the %u "
+                                  "instance(s) held.",
+                                  held);
+                leases_forget(g, NULL);
+        } else {
+                log_info("The new function manager lifetime kept %zu of the %u instance(s) held.",
+                         strv_length(kept), held);
+                manager_answers(g);
+                leases_keep_only(g, kept);
+        }
+        /* What waited through the restart gets an instance now (or the manager's error). */
+        pump_all(g);
+        return 0;
+}
+
+/* A next lifetime of the manager took its name: it may have adopted the instances we hold leases on.
+ * It is asked which; until it answers they keep serving. */
+static void reclaim_leases(Gateway *g)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_strv_free_ char **ids = NULL;
+        int r;
+
+        r = leases_ids(g, &ids);
+        if (r >= 0 && !ids)
+                return pump_all(g); /* nothing held: as for any manager */
+        if (r >= 0)
+                r = sd_bus_message_new_method_call(g->bus, &m, LAMBDAD_MANAGER_BUS_NAME,
+                                                   LAMBDAD_MANAGER_OBJECT, LAMBDAD_MANAGER_INTERFACE,
+                                                   "Reclaim");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, ids);
+        /* It answers once its adoption at start is over: bounded like a cold start, not like a Ping. */
+        if (r >= 0)
+                r = sd_bus_call_async(g->bus, &g->reclaim, m, on_reclaimed, g,
+                                      g->config.acquire_timeout_usec);
+        if (r < 0) {
+                log_warning_errno(r,
+                                  "Failed to ask the new function manager lifetime for the instances held "
+                                  "(%m); forgetting them.");
+                leases_forget(g, NULL);
+                return pump_all(g);
+        }
+        log_info("A new function manager lifetime appeared; asking it to keep the %zu instance(s) held.",
+                 strv_length(ids));
 }
 
 static int on_manager_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -272,20 +373,19 @@ static int on_manager_owner_changed(sd_bus_message *m, void *userdata, sd_bus_er
 
         if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
                 return 0;
+        /* The answer of a lifetime that is no longer the owner says nothing of the next one. */
+        g->reclaim = sd_bus_slot_unref(g->reclaim);
         if (old_owner[0] && !new_owner[0]) {
-                /* Its instances live on until a next lifetime removes them: the leases on them keep
+                /* Its instances live on: a next lifetime may adopt them, and the leases on them keep
                  * serving meanwhile (an instance that died fails its invocation, and is let go). */
                 log_info("The function manager went away; serving on the %u instance(s) held.",
                          leases_count(g));
                 g->manager_known = false;
                 g->manager_gone = true;
         }
-        if (new_owner[0])
+        if (new_owner[0]) {
                 g->manager_gone = false;
-        if (new_owner[0] && leases_count(g) > 0) {
-                /* A new lifetime removes the instances of the one before: leases on them are worthless. */
-                log_info("A new function manager lifetime appeared; forgetting the instances of the last.");
-                leases_forget(g, NULL);
+                reclaim_leases(g);
         }
         return 0;
 }
@@ -299,8 +399,49 @@ static int on_instance_stopped(sd_bus_message *m, void *userdata, sd_bus_error *
         return 0;
 }
 
-/* Connects to the system bus and follows the manager's comings and goings on it. Once connected, a
- * lost bus ends the gateway (as the system bus only goes away with the system). */
+static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata);
+
+static int arm_bus_retry(Gateway *g)
+{
+        int r;
+
+        if (g->bus_retry) {
+                r = sd_event_source_set_time_relative(g->bus_retry, manager_bus_retry_usec(g->bus_retries));
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(g->bus_retry, SD_EVENT_ONESHOT);
+                return r;
+        }
+        r = sd_event_add_time_relative(g->event, &g->bus_retry, CLOCK_MONOTONIC,
+                                       manager_bus_retry_usec(g->bus_retries), 0, on_bus_retry, g);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(g->bus_retry, "bus-retry");
+        return 0;
+}
+
+static int on_bus_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Gateway *g = userdata;
+        int r;
+
+        /* Calls in flight were answered with errors just before this. The leases held keep serving
+         * their functions (the instances do not need the bus); what needs the manager gets 503 until
+         * the bus is back. */
+        log_warning("The system bus went away; serving on the %u instance(s) held, reconnecting.",
+                    leases_count(g));
+        g->reclaim = sd_bus_slot_unref(g->reclaim);
+        g->bus = sd_bus_close_unref(g->bus);
+        g->manager_known = g->pinging = false;
+        g->bus_retries = 0;
+        r = arm_bus_retry(g);
+        if (r < 0) {
+                log_error_errno(r, "Failed to arm the bus retry timer: %m");
+                return sd_event_exit(g->event, r);
+        }
+        return 0;
+}
+
+/* Connects to the system bus and follows the manager's comings and goings on it, and its own loss. */
 static int connect_bus(Gateway *g)
 {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -318,13 +459,20 @@ static int connect_bus(Gateway *g)
                 r = sd_bus_match_signal_async(bus, NULL, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
                                               LAMBDAD_MANAGER_INTERFACE, "InstanceStopped",
                                               on_instance_stopped, NULL, g);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(bus, NULL, "org.freedesktop.DBus.Local",
+                                              "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+                                              "Disconnected", on_bus_disconnected, NULL, g);
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe to the manager's signals: %m");
         r = sd_bus_attach_event(bus, g->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus: %m");
-        (void) sd_bus_set_exit_on_disconnect(bus, true);
         g->bus = TAKE_PTR(bus);
+        /* A new connection is a new unique name: the leases of the last one ended with it, and what
+         * the manager is now is learnt afresh. */
+        g->manager_known = g->manager_gone = false;
+        leases_forget(g, NULL);
         return 0;
 }
 
@@ -337,11 +485,14 @@ static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata)
         if (r >= 0) {
                 log_info("Connected to the system bus.");
                 g->bus_retry = sd_event_source_disable_unref(g->bus_retry);
+                g->bus_retries = 0;
+                /* What waited for the bus on our instances asks the manager now. */
+                pump_all(g);
                 return 0;
         }
         log_full_errno(LOG_DEBUG, r, "The system bus is still not reachable: %m");
-        (void) sd_event_source_set_time_relative(s, BUS_RETRY_USEC);
-        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        g->bus_retries++;
+        (void) arm_bus_retry(g);
         return 0;
 }
 
@@ -357,13 +508,10 @@ int manager_client_start(Gateway *g)
 
         /* A container deployment may start the gateway before the bus: serve anyway (503 for what
          * needs the manager, see manager_client_ready()) and connect once the bus is there. */
-        log_warning_errno(
-                r, "The system bus is not reachable (%m); retrying every second, answering 503 meanwhile.");
-        r = sd_event_add_time_relative(g->event, &g->bus_retry, CLOCK_MONOTONIC, BUS_RETRY_USEC, 0,
-                                       on_bus_retry, g);
+        log_warning_errno(r, "The system bus is not reachable (%m); retrying, answering 503 meanwhile.");
+        r = arm_bus_retry(g);
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the bus retry timer: %m");
-        (void) sd_event_source_set_description(g->bus_retry, "bus-retry");
         return 0;
 }
 

@@ -4,8 +4,10 @@
 /*
  * manager-client.h: the gateway's side of org.lambdad.Manager1 on the system bus: Acquire and Release
  * of instances, a short-bounded check that the manager answers at all (so that a manager that is
- * away gets 503 within --manager-timeout, never D-Bus's 25 s), its signals (a new lifetime, an
- * instance that stopped), and the HTTP status each of its errors means.
+ * away gets 503 within --manager-timeout, never D-Bus's 25 s, for functions we hold no instance of),
+ * its signals (a new lifetime, asked to Reclaim the instances we hold; an instance that stopped), the
+ * bus connection's loss (reconnected with a back-off, serving on the instances held meanwhile), and
+ * the HTTP status each of its errors means.
  */
 
 #include <stdbool.h>
@@ -17,14 +19,20 @@
 #include "lease.h"
 
 /* Connects to the system bus and subscribes to the manager's signals. When the bus is not there
- * (yet), tries again every second; only a failure to arrange that is an error. */
+ * (yet), or goes away later, tries again after manager_bus_retry_usec(); only a failure to arrange
+ * that is an error. */
 int manager_client_start(Gateway *g);
+
+/* The delay before the next try to reach the bus after this many failed ones: 50 ms, doubling, at
+ * most 1 s. */
+uint64_t manager_bus_retry_usec(unsigned retries);
 
 /* Whether the bus is connected: until it is, nothing can reach the manager. */
 bool manager_client_ready(const Gateway *g);
 
 /* Invocations waiting without an Acquire in flight for them get one (after the manager is known to
- * answer). */
+ * answer). While it cannot be reached they get 503, unless we hold instances of their function: then
+ * they wait for those (until their deadline). */
 void manager_pump(GatewayFunction *f);
 
 /* Tells the manager a lease ended. */

@@ -114,11 +114,7 @@ uint64_t queue_retry_delay_usec(unsigned attempts, double scale)
 
 uint64_t queue_throttle_delay_usec(unsigned throttles, double scale)
 {
-        uint64_t d = THROTTLE_DELAY_MIN_USEC;
-
-        for (unsigned i = 1; i < throttles && d < THROTTLE_DELAY_MAX_USEC; i++)
-                d *= 2;
-        return scaled(MIN(d, THROTTLE_DELAY_MAX_USEC), scale);
+        return scaled(backoff_usec(throttles, THROTTLE_DELAY_MIN_USEC, THROTTLE_DELAY_MAX_USEC), scale);
 }
 
 bool queue_event_expired(const QueuePolicy *p, uint64_t enqueued_usec, uint64_t now_usec)

@@ -324,8 +324,9 @@ static int upstream_connect(Upstream *u)
                 return r;
         (void) sd_event_source_set_description(u->io, "upstream");
         u->connects++;
+        /* Refused, unreachable, no route: however connect() fails, the request never left. */
         if (connect(u->fd, (struct sockaddr *) &u->addr, u->addr_len) < 0 && errno != EINPROGRESS)
-                return errno == ECONNREFUSED ? -ECONNREFUSED : -errno;
+                return -ECONNREFUSED;
         u->state = UPSTREAM_CONNECTING;
         upstream_watch(u, EPOLLOUT);
         return 0;
@@ -365,7 +366,7 @@ int upstream_request(Upstream *u, const char *head, size_t head_len, const char 
                 r = upstream_connect(u);
                 if (r < 0)
                         /* Refused at once, or no socket: reported from the loop like the rest. */
-                        upstream_finish(u, r == -ECONNREFUSED ? -ECONNREFUSED : r);
+                        upstream_finish(u, r);
         }
         u->in_request = false;
         return 0;

@@ -28,8 +28,9 @@ typedef struct UpstreamOps {
         /* Optional: the answer's trailer fields (borrowed), just before it completes. */
         int (*trailers)(Upstream *u, const UpstreamTrailers *trailers, void *userdata);
         /*
-         * The answer is complete (0), or failed: -ECONNREFUSED (nothing listens: the request never
-         * reached the instance), -ECONNRESET (the instance went away; it may have run), -ETIMEDOUT,
+         * The answer is complete (0), or failed: -ECONNREFUSED (the connection could not be made, or
+         * broke before a byte of the request was written: the request never reached the instance),
+         * -ECONNRESET (the instance went away; it may have run), -ETIMEDOUT,
          * -EBADMSG or -EMSGSIZE (a malformed or oversized answer), -EPIPE (cut short), -ENOMEM, or an
          * error the head or body callback returned. The connection may be freed from here.
          */

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/random.h>
 
+#include "macro.h"
 #include "util.h"
 
 uint64_t now_usec(clockid_t clock)
@@ -213,4 +214,13 @@ int parse_boolean(const char *s)
                         return 0;
         }
         return -EINVAL;
+}
+
+uint64_t backoff_usec(unsigned n, uint64_t min, uint64_t max)
+{
+        uint64_t d = min;
+
+        for (unsigned i = 1; i < n && d < max; i++)
+                d *= 2;
+        return MIN(d, max);
 }

@@ -47,5 +47,9 @@ int unhexchar(char c);
  * message and returns -EINVAL, or -ENOMEM. */
 int set_error(char **ret_error, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
+/* The delay before try n (from 1) of something that keeps failing: min, doubling each time, never
+ * more than max. */
+uint64_t backoff_usec(unsigned n, uint64_t min, uint64_t max);
+
 /* Parses "1", "yes", "true", "on" and their negatives. */
 int parse_boolean(const char *s);

@@ -103,14 +103,22 @@ int test_bus_run_group(const char *name, const struct CMUnitTest *tests, size_t 
         return r;
 }
 
+void test_bus_restart(void)
+{
+        test_bus_stop();
+        assert_int_equal(test_bus_start(), 0);
+}
+
 static int reply_acquire(FakeManager *m, sd_bus_message *call)
 {
+        uint16_t port = m->acquire_port_once ?: m->acquire_port;
         char id[32];
 
         if (m->acquire_error)
                 return sd_bus_reply_method_errorf(call, m->acquire_error, "%s", m->acquire_message);
+        m->acquire_port_once = 0;
         (void) snprintf(id, sizeof(id), "instance-%u", m->n_acquire);
-        return sd_bus_reply_method_return(call, "ssq", id, "127.0.0.1", m->acquire_port);
+        return sd_bus_reply_method_return(call, "ssq", id, "127.0.0.1", port);
 }
 
 static int method_acquire(sd_bus_message *msg, void *userdata, sd_bus_error *error)
@@ -145,6 +153,54 @@ static int method_release(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 m->released_healthy[m->n_released++] = healthy;
         }
         return sd_bus_reply_method_return(msg, NULL);
+}
+
+static bool fake_keeps(const FakeManager *m, const char *id)
+{
+        for (const char *const *k = m->reclaim_keep; k && *k; k++)
+                if (strcmp(*k, id) == 0)
+                        return true;
+        return false;
+}
+
+static int reply_reclaim(FakeManager *m, sd_bus_message *call)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "s");
+        for (unsigned i = 0; r >= 0 && i < m->n_reclaimed; i++)
+                if (fake_keeps(m, m->reclaimed[i]))
+                        r = sd_bus_message_append(reply, "s", m->reclaimed[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_reclaim(sd_bus_message *msg, FakeManager *m)
+{
+        const char *id;
+        int r;
+
+        m->n_reclaim++;
+        m->n_reclaimed = 0;
+        r = sd_bus_message_enter_container(msg, 'a', "s");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(msg, "s", &id)) > 0)
+                if (m->n_reclaimed < ELEMENTSOF(m->reclaimed))
+                        (void) snprintf(m->reclaimed[m->n_reclaimed++], sizeof(m->reclaimed[0]), "%s", id);
+        if (r < 0)
+                return r;
+        if (m->reclaim_hold) {
+                m->reclaim_call = sd_bus_message_ref(msg);
+                return 1;
+        }
+        return reply_reclaim(m, msg);
 }
 
 static int reply_list(FakeManager *m, sd_bus_message *call)
@@ -230,6 +286,9 @@ static int on_manager_call(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 r = method_list_functions(msg, userdata, error);
         else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "GetFunctionConfiguration"))
                 r = method_get_function_configuration(msg, userdata);
+        else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "Reclaim") &&
+                 ((FakeManager *) userdata)->reclaim)
+                r = method_reclaim(msg, userdata);
         else
                 return 0; /* not ours: sd-bus answers UnknownMethod */
         return r < 0 ? r : 1;
@@ -252,6 +311,7 @@ void fake_manager_disconnect(FakeManager *m)
 {
         m->list_call = sd_bus_message_unref(m->list_call);
         m->acquire_call = sd_bus_message_unref(m->acquire_call);
+        m->reclaim_call = sd_bus_message_unref(m->reclaim_call);
         if (m->frozen)
                 m->frozen = false;
         else if (m->bus)
@@ -288,4 +348,11 @@ void fake_manager_answer_acquire(FakeManager *m)
         assert_non_null(m->acquire_call);
         assert_true(reply_acquire(m, m->acquire_call) >= 0);
         m->acquire_call = sd_bus_message_unref(m->acquire_call);
+}
+
+void fake_manager_answer_reclaim(FakeManager *m)
+{
+        assert_non_null(m->reclaim_call);
+        assert_true(reply_reclaim(m, m->reclaim_call) >= 0);
+        m->reclaim_call = sd_bus_message_unref(m->reclaim_call);
 }

@@ -19,6 +19,7 @@
 
 #include "invocation.h"
 #include "lease.h"
+#include "strv.h"
 
 /* What the fakes saw. */
 static unsigned pumps, updates;
@@ -75,7 +76,8 @@ static int setup(void **state)
 {
         pumps = updates = n_released = n_started = n_failed = 0;
         gw = (Gateway){ .config = { .lease_idle_usec = 10 * USEC_PER_SEC,
-                                    .queue_timeout_usec = 2 * USEC_PER_SEC } };
+                                    .queue_timeout_usec = 2 * USEC_PER_SEC },
+                        .manager_known = true };
         assert_int_equal(sd_event_new(&gw.event), 0);
         return 0;
 }
@@ -165,18 +167,76 @@ static void test_unhealthy_and_forgotten(void **state)
         assert_null(f->leases);
 
         /* An instance the manager stopped: an idle lease goes now, a busy one when its invocation ends
-         * (given back as unhealthy: it must not serve again). */
+         * (dropped, never given back: the manager does not know it any more, and it must not serve
+         * again). */
         assert_int_equal(lease_new(f, "idle", "127.0.0.1", 9, &l), 0);
         assert_int_equal(lease_new(f, "busy", "127.0.0.1", 9, &m), 0);
         m->busy = true;
         leases_forget(&gw, "idle");
         assert_ptr_equal(f->leases, m);
+        assert_true(function_holds_leases(f));
         leases_forget(&gw, NULL);
         assert_int_equal(m->idle_since, UINT64_MAX);
+        assert_false(function_holds_leases(f));
+        assert_int_equal(leases_count(&gw), 0);
         lease_done(m, true);
-        assert_int_equal(n_released, 2);
-        assert_string_equal(released[1], "busy");
-        assert_false(released_healthy[1]);
+        assert_int_equal(n_released, 1);
+        assert_null(f->leases);
+
+        /* The same for one that failed (its connection refused): the failover asks for another. */
+        assert_int_equal(lease_new(f, "gone", "127.0.0.1", 9, &l), 0);
+        l->busy = true;
+        leases_forget(&gw, "gone");
+        pumps = 0;
+        lease_done(l, false);
+        assert_int_equal(n_released, 1);
+        assert_int_equal(pumps, 1);
+        assert_null(f->leases);
+}
+
+static void test_keep_only(void **state)
+{
+        GatewayFunction *f = gateway_function_get(&gw, "hello");
+        _cleanup_strv_free_ char **ids = NULL;
+        char *kept[] = { (char *) "kept", (char *) "released-meanwhile", NULL };
+        Lease *k, *busy, *idle, *gone;
+
+        assert_int_equal(leases_ids(&gw, &ids), 0);
+        assert_null(ids);
+        assert_int_equal(lease_new(f, "idle", "127.0.0.1", 9, &idle), 0);
+        assert_int_equal(lease_new(f, "busy", "127.0.0.1", 9, &busy), 0);
+        assert_int_equal(lease_new(f, "kept", "127.0.0.1", 9, &k), 0);
+        busy->busy = true;
+
+        /* What Reclaim names: every lease held, not the forgotten ones. */
+        assert_int_equal(lease_new(f, "forgotten", "127.0.0.1", 9, &gone), 0);
+        gone->busy = true;
+        leases_forget(&gw, "forgotten");
+        assert_int_equal(leases_ids(&gw, &ids), 0);
+        assert_int_equal(strv_length(ids), 3);
+        assert_string_equal(ids[0], "kept");
+        assert_string_equal(ids[1], "busy");
+        assert_string_equal(ids[2], "idle");
+        lease_done(gone, true); /* the forgotten one's invocation ends: dropped */
+
+        /* The manager kept one: the others are forgotten (no Release), the kept one serves on, and
+         * an id it kept that we no longer hold goes back. */
+        leases_keep_only(&gw, kept);
+        assert_int_equal(leases_count(&gw), 1);
+        assert_false(k->idle_since == UINT64_MAX);
+        assert_int_equal(busy->idle_since, UINT64_MAX);
+        assert_int_equal(n_released, 1);
+        assert_string_equal(released[0], "released-meanwhile");
+        assert_true(released_healthy[0]);
+        lease_done(busy, true);
+        assert_int_equal(n_released, 1);
+        assert_ptr_equal(f->leases, k);
+        assert_null(k->next);
+
+        /* It kept nothing (an empty list reads as NULL): all forgotten. */
+        leases_keep_only(&gw, NULL);
+        assert_null(gw.functions);
+        assert_int_equal(n_released, 1);
 }
 
 static void test_tick(void **state)
@@ -209,6 +269,17 @@ static void test_tick(void **state)
         assert_int_equal(f->n_waiting, 0);
         free(a);
 
+        /* The same while the manager is away (it waited for our instances instead of a 503): 503. */
+        gw.manager_known = false;
+        a = invocation(f);
+        function_queue(a);
+        leases_tick(&gw, a->deadline);
+        assert_int_equal(n_failed, 2);
+        assert_int_equal(failed_status[1], 503);
+        free(a);
+        n_failed = 1;
+        gw.manager_known = true;
+
         /* While an Acquire is in flight for it, it waits for the manager's answer instead. */
         a = invocation(f);
         function_queue(a);
@@ -235,6 +306,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_queue_and_reuse, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unhealthy_and_forgotten, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_keep_only, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_tick, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
         };

@@ -8,8 +8,12 @@
  * a client that leaves during Acquire, an Acquire that cannot be sent, the queue deadline at the
  * limit while our own instances are busy, a manager that is not there or does not answer within
  * --manager-timeout (said once in the log, and once that it is back), its signals (InstanceStopped;
- * the name left unowned, when held leases keep serving; a new owner, when they are forgotten), and a
- * bus that comes up after the gateway. Faked at the link: the log (to
+ * the name left unowned, when held leases keep serving; a new owner, asked to Reclaim them: it keeps
+ * some, or an older one does not know the method and all are forgotten), invocations of a function
+ * we hold instances of waiting for those while the manager is away (others get 503 at once), the
+ * failover of an invocation whose instance refused the connection to a fresh Acquire, a bus that comes
+ * up after the gateway, and one that goes away and comes back (the back-off of the retries too).
+ * Faked at the link: the log (to
  * count what it says) and sd_bus_call_async (to fail on demand). Skipped (77) only when dbus-daemon
  * is not installed.
  */
@@ -109,12 +113,17 @@ static int teardown(void **state)
         return 0;
 }
 
-static void invoke(TestClient *tc, TestResponse *ret)
+static void invoke_function(TestClient *tc, const char *function, TestResponse *ret)
 {
-        char *request = test_invoke_request("hello", NULL, "{}");
+        char *request = test_invoke_request(function, NULL, "{}");
 
         test_client_exchange(gw, tc, request, ret);
         free(request);
+}
+
+static void invoke(TestClient *tc, TestResponse *ret)
+{
+        invoke_function(tc, "hello", ret);
 }
 
 static void assert_invoke_ok(TestClient *tc)
@@ -416,6 +425,245 @@ static void test_bus_comes_later(void **state)
         free(address);
 }
 
+/* A lease on our loopback instance (or a port nothing listens on), idle, as an earlier Acquire of
+ * the manager's last lifetime left it. */
+static Lease *hold_lease(const char *id, uint16_t port)
+{
+        GatewayFunction *f = gateway_function_get(gw, "hello");
+        Lease *l;
+
+        assert_non_null(f);
+        assert_int_equal(lease_new(f, id, "127.0.0.1", port, &l), 0);
+        l->idle_since = now_usec(CLOCK_MONOTONIC);
+        return l;
+}
+
+/* The manager leaves the bus, once the gateway follows its name (its subscriptions are sent from the
+ * loop: a round trip on its connection makes sure the bus has them). */
+static void manager_leaves(void)
+{
+        assert_true(sd_bus_call_method(gw->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, NULL) >= 0);
+        fake_manager_disconnect(&fake);
+}
+
+/* The manager restarts: its name goes, the next lifetime (fake, as the test set it up) takes it. */
+static void restart_manager(FakeManager next)
+{
+        manager_leaves();
+        RUN_UNTIL(gw, gw->manager_gone);
+        fake = next;
+        fake_manager_connect(&fake, gw->event);
+}
+
+static void test_reclaim_keeps(void **state)
+{
+        static const char *const keep[] = { "old-1", NULL };
+        TestClient tc;
+
+        hold_lease("old-1", instance.port);
+        hold_lease("old-2", instance.port);
+        test_client_open(gw, &tc);
+
+        /* The next lifetime is asked about both; while it decides, they serve. */
+        restart_manager((FakeManager){ .acquire_port = instance.port,
+                                       .reclaim = true,
+                                       .reclaim_keep = keep,
+                                       .reclaim_hold = true });
+        RUN_UNTIL(gw, fake.reclaim_call);
+        assert_int_equal(fake.n_reclaimed, 2);
+        assert_non_null(gw->reclaim);
+        assert_invoke_ok(&tc);
+        assert_int_equal(leases_count(gw), 2);
+
+        /* It kept one: that one serves on, with no Acquire; the other is forgotten, no Release. */
+        fake_manager_answer_reclaim(&fake);
+        RUN_UNTIL(gw, !gw->reclaim);
+        assert_int_equal(leases_count(gw), 1);
+        assert_string_equal(gw->functions->leases->id, "old-1");
+        assert_invoke_ok(&tc);
+        assert_invoke_ok(&tc);
+        assert_int_equal(fake.n_acquire, 0);
+        assert_int_equal(fake.n_released, 0);
+        assert_int_equal(fake.n_reclaim, 1);
+        test_client_close(&tc);
+}
+
+static void test_reclaim_stale_answer(void **state)
+{
+        static const char *const keep[] = { "old-1", "old-2", NULL };
+        TestClient tc;
+
+        /* A lifetime that goes before it answers: its call is dropped, the next lifetime asked. */
+        hold_lease("old-1", instance.port);
+        hold_lease("old-2", instance.port);
+        restart_manager((FakeManager){ .reclaim = true, .reclaim_hold = true });
+        RUN_UNTIL(gw, fake.reclaim_call);
+        restart_manager(
+                (FakeManager){ .acquire_port = instance.port, .reclaim = true, .reclaim_keep = keep });
+        RUN_UNTIL(gw, fake.n_reclaim == 1 && !gw->reclaim);
+        assert_int_equal(fake.n_reclaimed, 2);
+        assert_int_equal(leases_count(gw), 2);
+        test_client_open(gw, &tc);
+        assert_invoke_ok(&tc);
+        assert_int_equal(fake.n_acquire, 0);
+        test_client_close(&tc);
+}
+
+static void test_reclaim_unknown(void **state)
+{
+        TestClient tc;
+
+        /* A manager before Reclaim: UnknownMethod, every lease forgotten, a fresh Acquire serves. */
+        hold_lease("old-1", instance.port);
+        restart_manager((FakeManager){ .acquire_port = instance.port });
+        RUN_UNTIL(gw, leases_count(gw) == 0);
+        assert_null(gw->reclaim);
+        assert_null(gw->functions);
+        test_client_open(gw, &tc);
+        assert_invoke_ok(&tc);
+        assert_int_equal(fake.n_acquire, 1);
+        assert_int_equal(fake.n_released, 0);
+        test_client_close(&tc);
+}
+
+static void test_wait_on_held_while_away(void **state)
+{
+        TestClient waiting, other, late;
+        TestResponse r;
+        char *request = test_invoke_request("hello", NULL, "{}");
+        Lease *l = hold_lease("old-1", instance.port);
+        uint64_t start;
+
+        gw->config.queue_timeout_usec = 1 * USEC_PER_SEC;
+        l->busy = true; /* an invocation of the last lifetime's time runs on it */
+        manager_leaves();
+        RUN_UNTIL(gw, gw->manager_gone);
+
+        /* The manager is away: an invocation of the function waits for our instance, no 503 ... */
+        test_client_open(gw, &waiting);
+        test_client_send(&waiting, request);
+        RUN_UNTIL(gw, n_away_logged == 1);
+        test_run_for(gw, 100 * USEC_PER_MSEC);
+        assert_int_equal(waiting.in.len, 0);
+        assert_int_equal(gw->functions->n_waiting, 1);
+
+        /* ... while one of a function we hold nothing of gets it at once. */
+        test_client_open(gw, &other);
+        start = now_usec(CLOCK_MONOTONIC);
+        invoke_function(&other, "other", &r);
+        test_assert_error(&r, 503, "ServiceException", "retry shortly");
+        assert_non_null(test_response_header(&r, "Retry-After"));
+        assert_true(now_usec(CLOCK_MONOTONIC) - start < 500 * USEC_PER_MSEC);
+        test_response_done(&r);
+
+        /* The instance comes free: it serves the waiting one. */
+        lease_done(l, true);
+        test_client_response(gw, &waiting, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{\"ran\":true}");
+        test_response_done(&r);
+
+        /* Busy past the wait's deadline: the manager's 503, as it would have been at once. */
+        l->busy = true;
+        test_client_open(gw, &late);
+        start = now_usec(CLOCK_MONOTONIC);
+        invoke(&late, &r);
+        test_assert_error(&r, 503, "ServiceException", "not available; retry shortly");
+        assert_true(now_usec(CLOCK_MONOTONIC) - start >= gw->config.queue_timeout_usec);
+        test_response_done(&r);
+        assert_int_equal(fake.n_acquire, 0);
+
+        /* Back (a lifetime before Reclaim): the lease is forgotten, and what waits gets an Acquire. */
+        test_client_send(&late, request);
+        RUN_UNTIL(gw, gw->functions->n_waiting == 1);
+        fake = (FakeManager){ .acquire_port = instance.port };
+        fake_manager_connect(&fake, gw->event);
+        test_client_response(gw, &late, &r);
+        assert_int_equal(r.status, 200);
+        test_response_done(&r);
+        assert_int_equal(fake.n_acquire, 1);
+        assert_int_equal(l->idle_since, UINT64_MAX);
+        lease_done(l, true); /* its invocation ends: dropped, no Release */
+        RUN_UNTIL(gw, leases_count(gw) == 1 && gw->functions->leases->next == NULL);
+        assert_int_equal(fake.n_released, 0);
+        test_client_close(&waiting);
+        test_client_close(&other);
+        test_client_close(&late);
+        free(request);
+}
+
+static void test_failover(void **state)
+{
+        TestClient tc;
+        char *request = test_invoke_request("hello", NULL, "{}");
+        TestResponse r;
+        Lease *l;
+
+        /* A fresh instance that refuses the connection: given back unhealthy, and a fresh Acquire
+         * serves the invocation. The client sees nothing of it. */
+        fake.acquire_port_once = test_refused_port();
+        test_client_open(gw, &tc);
+        assert_invoke_ok(&tc);
+        assert_int_equal(fake.n_acquire, 2);
+        RUN_UNTIL(gw, fake.n_released == 1);
+        assert_string_equal(fake.released[0], "instance-1");
+        assert_false(fake.released_healthy[0]);
+
+        /* A held lease the manager forgot (its instance stopped) while its invocation was on the way
+         * there: dropped without a Release, and a fresh Acquire again. */
+        leases_release_idle(gw);
+        RUN_UNTIL(gw, fake.n_released == 2);
+        l = hold_lease("stale", test_refused_port());
+        test_client_send(&tc, request);
+        RUN_UNTIL(gw, l->busy);
+        leases_forget(gw, "stale");
+        test_client_response(gw, &tc, &r);
+        assert_int_equal(r.status, 200);
+        test_response_done(&r);
+        assert_int_equal(fake.n_acquire, 3);
+        assert_int_equal(fake.n_released, 2);
+        test_client_close(&tc);
+        free(request);
+}
+
+static void test_bus_retry_backoff(void **state)
+{
+        static const unsigned ms[] = { 50, 100, 200, 400, 800, 1000, 1000 };
+
+        for (unsigned i = 0; i < ELEMENTSOF(ms); i++)
+                assert_int_equal(manager_bus_retry_usec(i), ms[i] * USEC_PER_MSEC);
+        assert_int_equal(manager_bus_retry_usec(UINT32_MAX), 1 * USEC_PER_SEC);
+}
+
+static void test_bus_goes_and_comes_back(void **state)
+{
+        TestClient tc;
+        TestResponse r;
+
+        /* The bus daemon goes: the gateway stays, its held instance serves; what needs the manager
+         * gets 503. */
+        test_client_open(gw, &tc);
+        assert_invoke_ok(&tc);
+        test_bus_restart();
+        RUN_UNTIL(gw, !manager_client_ready(gw));
+        fake_manager_disconnect(&fake);
+        assert_invoke_ok(&tc);
+        invoke_function(&tc, "other", &r);
+        test_assert_error(&r, 503, "ServiceException", "system bus is not reachable yet");
+        test_response_done(&r);
+
+        /* Back (a new daemon): connected again within the back-off; the leases of the old
+         * connection are forgotten, and a fresh Acquire serves. */
+        RUN_UNTIL(gw, manager_client_ready(gw));
+        assert_int_equal(leases_count(gw), 0);
+        fake = (FakeManager){ .acquire_port = instance.port };
+        fake_manager_connect(&fake, gw->event);
+        assert_invoke_ok(&tc);
+        assert_int_equal(fake.n_acquire, 1);
+        test_client_close(&tc);
+}
+
 static int group_setup(void **state)
 {
         test_instance_start(&instance);
@@ -435,6 +683,13 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_manager_hangs, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bus_comes_later, NULL, teardown),
+                cmocka_unit_test_setup_teardown(test_reclaim_keeps, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reclaim_stale_answer, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reclaim_unknown, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_wait_on_held_while_away, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
+                cmocka_unit_test(test_bus_retry_backoff),
+                cmocka_unit_test_setup_teardown(test_bus_goes_and_comes_back, setup, teardown),
         };
         return test_bus_run_tests(tests, group_setup);
 }

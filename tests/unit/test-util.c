@@ -62,13 +62,24 @@ static void test_hex(void **state)
         assert_int_equal(random_hex(h, 1000), -EINVAL);
 }
 
+static void test_backoff(void **state)
+{
+        /* Doubling from the minimum, held at the maximum, whatever the count (no overflow). */
+        assert_int_equal(backoff_usec(0, 50, 1000), 50);
+        assert_int_equal(backoff_usec(1, 50, 1000), 50);
+        assert_int_equal(backoff_usec(2, 50, 1000), 100);
+        assert_int_equal(backoff_usec(5, 50, 1000), 800);
+        assert_int_equal(backoff_usec(6, 50, 1000), 1000);
+        assert_int_equal(backoff_usec(UINT32_MAX, 50, 1000), 1000);
+        assert_int_equal(backoff_usec(3, 1000, 1000), 1000);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_uint64),
-                cmocka_unit_test(test_parse_boolean),
-                cmocka_unit_test(test_uuid),
-                cmocka_unit_test(test_hex),
+                cmocka_unit_test(test_parse_uint64), cmocka_unit_test(test_parse_boolean),
+                cmocka_unit_test(test_uuid),         cmocka_unit_test(test_hex),
+                cmocka_unit_test(test_backoff),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
