@@ -109,14 +109,6 @@ bool function_holds_leases(const GatewayFunction *f)
         return false;
 }
 
-static bool strv_contains(char *const *l, const char *s)
-{
-        for (; l && *l; l++)
-                if (strcmp(*l, s) == 0)
-                        return true;
-        return false;
-}
-
 /* Forgets the lease with this id (id NULL: every lease), except those named in keep. */
 static void forget(Gateway *g, const char *id, char *const *keep)
 {
