@@ -8,8 +8,8 @@
  * its spec label (declaration, image, manager configuration) is what this lifetime would make, and it
  * answers /healthz (a paused one is adopted frozen: its thaw probes it). It comes back leased to the
  * holder the lease record names, if that holder is still on the bus, else idle. Every other container
- * of ours on the network is removed, concurrently. Calls that need the pools wait until that is
- * settled, at most ADOPTION_HOLD_USEC.
+ * of ours on the network is removed, concurrently. Calls that need or show the pools wait until that
+ * is settled, at most ADOPTION_HOLD_USEC.
  */
 
 #include <stdbool.h>

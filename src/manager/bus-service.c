@@ -295,6 +295,10 @@ static int method_list_instances(sd_bus_message *message, void *userdata, sd_bus
         Manager *m = userdata;
         int r;
 
+        /* Right after a restart, the list includes what is being adopted. */
+        if (adoption_holding(m))
+                return adoption_defer(m, message);
+
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
                 return r;
@@ -473,6 +477,7 @@ static const struct {
         { "EnsureContainer", method_ensure_container },
         { "Reclaim", method_reclaim },
         { "CleanupZombies", method_cleanup_zombies },
+        { "ListInstances", method_list_instances },
 };
 
 void bus_service_dispatch(Manager *m, sd_bus_message *message)
