@@ -52,6 +52,7 @@ struct Adoption {
         AdoptedFunction *functions;
         sd_event_source *hold;
         bool holding;
+        bool listing; /* handing out the inspections: outcomes that come at once do not end it */
         unsigned adopted, removed;
         uint64_t since;
 };
@@ -133,7 +134,7 @@ static void candidate_done(Candidate *c)
         Adoption *a = c->adoption;
 
         candidate_free(c);
-        if (!a->candidates && !a->list)
+        if (!a->candidates && !a->list && !a->listing)
                 adoption_finish(a);
 }
 
@@ -167,7 +168,9 @@ static void candidate_adopt(Candidate *c, InstanceState state)
 
         if (!f || !f->config || f->removed)
                 return candidate_remove(c, "its function is gone");
-        if (state == INSTANCE_IDLE)
+        /* Once the held calls were answered, Reclaim has told its caller what it keeps: what comes
+         * later idles (its holder may still reclaim it). */
+        if (state == INSTANCE_IDLE && a->holding)
                 owner = handover_previous_owner(m, c->id);
         /* Its holder left meanwhile: an invocation may have been cut off in it. */
         if (owner && lease_owner_track_name(m, owner) < 0)
@@ -372,6 +375,7 @@ static void on_listed(DockerClient *d, int error, long status, const char *body,
                 return adoption_finish(a);
         }
 
+        a->listing = true;
         for (size_t k = 0; k < n; k++) {
                 _cleanup_free_ char *path = NULL;
                 Candidate *c;
@@ -393,6 +397,7 @@ static void on_listed(DockerClient *d, int error, long status, const char *body,
                         candidate_remove(c, "it cannot be inspected");
         }
         docker_container_array_free(list, n);
+        a->listing = false;
         if (!a->candidates)
                 adoption_finish(a);
 }
