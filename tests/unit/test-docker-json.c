@@ -866,6 +866,8 @@ static void test_parse_image(void **state)
         assert_null(i.architecture);
         docker_image_done(&i);
         assert_int_equal(IMAGE("{\"Id\":\"sha256:f4\",\"Config\":null}"), 0);
+        assert_string_equal(i.id, "sha256:f4");
+        docker_image_done(&i);
         assert_int_equal(IMAGE("{}"), 0);
         assert_int_equal(IMAGE("{\"Config\":{\"Labels\":{\"org.lambdad.function\":\"\"}}}"), 0);
         assert_string_equal(i.function, "");
