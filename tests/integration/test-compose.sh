@@ -143,8 +143,12 @@ fresh_with_rev() {
         done
 }
 # Every echo client has an instance of its own before the load starts (8 at once).
-for i in $(seq 8); do invoke echo "{\"warm\":$i}" >/dev/null & done
-wait
+warmers=()
+for i in $(seq 8); do
+        invoke echo "{\"warm\":$i}" >/dev/null &
+        warmers+=("$!")
+done
+wait "${warmers[@]}"
 load_start restart "$URL/functions/echo/invocations" "$KEY" 30 8 20 --expect '"load":1'
 sleep 2
 bare_cold_start_median "${IMAGE_PREFIX}echo:latest"

@@ -180,8 +180,13 @@ declare -A echo_before hello_before
 for u in 1 2; do
         url=URL$u
         # Every client has an instance of its own before the load starts.
-        for i in 1 2 3 4; do URL=${!url} invoke echo "{\"warm\":$i}" >/dev/null & done
-        wait
+        # (waited for by pid: a bare `wait` would wait for the second dockerd too)
+        warmers=()
+        for i in 1 2 3 4; do
+                URL=${!url} invoke echo "{\"warm\":$i}" >/dev/null &
+                warmers+=("$!")
+        done
+        wait "${warmers[@]}"
         out=$(URL=${!url} invoke hello '{"before":1}')
         check "node $u: hello answers before the update" assert_contains "$out" '"before":1' "answer"
 done
