@@ -435,6 +435,38 @@ rec["bare_engine_ms"] = rec_bare
 rec["gateway_log"] = (note("recovery-gateway-log.txt") or "").splitlines()
 result["recovery"] = rec
 
+# ---- §14 a planned manager restart under 8 clients (restart-load.log: start end status extra)
+restart = {}
+rt = numbers("restart-times.txt")
+try:
+    with open(os.path.join(RAW, "restart-load.log")) as fh:
+        rl = [(float(a[0]), float(a[1]), int(a[2])) for a in (line.split() for line in fh) if len(a) >= 3]
+except OSError:
+    rl = []
+if len(rt) == 3 and rl:
+    w, t0, t1 = rt
+    before = [e - b for b, e, c in rl if t0 - w <= b < t0]
+    during = [e - b for b, e, c in rl if t0 <= b < t0 + w]
+    window = [c for b, e, c in rl if b < t0 + w and e >= t0]
+    statuses = {}
+    for c in window:
+        statuses[str(c)] = statuses.get(str(c), 0) + 1
+    restart = {
+        "window_s": w, "restart_s": t1 - t0, "requests": len(rl),
+        "errors_in_window": sum(1 for c in window if c != 200),
+        "errors_in_all": sum(1 for b, e, c in rl if c != 200),
+        "answers_in_window_by_status": statuses,
+        "before": {"requests": len(before), "p50_ms": rnd(pct(before, 50) * 1000 if before else None, 2),
+                   "p99_ms": rnd(pct(before, 99) * 1000 if before else None, 2)},
+        "during": {"requests": len(during), "p50_ms": rnd(pct(during, 50) * 1000 if during else None, 2),
+                   "p99_ms": rnd(pct(during, 99) * 1000 if during else None, 2),
+                   "max_ms": rnd(max(during) * 1000 if during else None, 2)},
+    }
+    restart["p99_ratio"] = ratio(restart["during"]["p99_ms"], restart["before"]["p99_ms"])
+else:
+    missing.append("restart")
+result["restart"] = restart
+
 
 def served_by(case):
     e = rec.get(case)
@@ -494,6 +526,8 @@ result["manager_recovery_ratio"] = rnd(rec.get("held", {}).get("ratio_p50"))
 result["manager_recovery_served_by"] = served_by("held")
 result["manager_recovery_ratio_no_lease"] = rnd(rec.get("released", {}).get("ratio_p50"))
 result["manager_recovery_no_lease_served_by"] = served_by("released")
+result["manager_restart_errors"] = restart.get("errors_in_window")
+result["manager_restart_p99_ratio"] = rnd(restart.get("p99_ratio"))
 result["frozen_instance_memory_mib"] = rnd(frozen.get("memory_mib_per_instance", {}).get("engine_working_set"), 2)
 result["frozen_instances_cpu_ns"] = frozen.get("cpu_ns_cgroup")
 eq = load("event-queue.json", {}) or {}
@@ -533,6 +567,8 @@ result["goals"] = {
     else result["manager_recovery_ratio"] <= 2.0,
     "manager_recovery_no_lease_ratio_at_most_2": None if result["manager_recovery_ratio_no_lease"] is None
     else result["manager_recovery_ratio_no_lease"] <= 2.0,
+    "manager_restart_no_errors": None if result["manager_restart_errors"] is None
+    else result["manager_restart_errors"] == 0,
     "frozen_instances_use_no_cpu": None if result["frozen_instances_cpu_ns"] is None
     else result["frozen_instances_cpu_ns"] == 0 and frozen["paused_throughout"],
 }
@@ -623,6 +659,13 @@ md.append("| `manager_recovery_ratio_no_lease` (§11, the same once the gateway 
           "| %s | ≤ 2 | %s |" % (result["manager_recovery_no_lease_served_by"] or "—",
                                  f(result["manager_recovery_ratio_no_lease"]),
                                  met(g["manager_recovery_no_lease_ratio_at_most_2"])))
+md.append("| `manager_restart_errors` (§14: answers other than 200 to 8 keep-alive clients of a warm function "
+          "in flight during a planned manager restart's %s s window) | %s | 0 | %s |"
+          % (f(restart.get("window_s"), 0), f(result["manager_restart_errors"]), met(g["manager_restart_no_errors"])))
+md.append("| `manager_restart_p99_ratio` (§14: p99 latency of the requests started in the restart's window / in an "
+          "equal window before it; %s ms / %s ms) | %s | — | — |"
+          % (f(restart.get("during", {}).get("p99_ms"), 1), f(restart.get("before", {}).get("p99_ms"), 1),
+             f(result["manager_restart_p99_ratio"])))
 md.append("| `event_queue_vs_raw_fsync_ratio` (§12: Event invocations accepted per second, each fsync'd before its 202: "
           "%s/s / bare write + fsync + rename + directory fsync loop: %s/s) | %s | — | — |"
           % (f(eq.get("accepted_events_per_s"), 0), f(eq.get("raw_durable_writes_per_s"), 0),
@@ -844,6 +887,23 @@ if rec.get("held") or rec.get("released"):
         md.append("The gateway's log meanwhile: %s.\n" % "; ".join(
             "%d× \"%s\"" % (rec["gateway_log"].count(line), line) for line in dict.fromkeys(rec["gateway_log"])))
 
+md.append("## 14. A planned manager restart under load\n")
+if restart:
+    md.append("8 keep-alive clients of a warm function (`max_instances` 8, an instance each, `freeze_after_ms` 0). "
+              "After 1 s, a window of %s s before the restart, then the restart: SIGTERM to the manager with the gateway "
+              "(a lease holder) connected, and the next lifetime activated by a call as soon as it is gone (%s s "
+              "from the SIGTERM to its answer); the window from it is as long. Answers in flight during the "
+              "restart's window, by status: %s (other than 200 in the whole load: %d).\n"
+              % (f(restart["window_s"], 0), f(restart["restart_s"]),
+                 ", ".join("%s: %d" % kv for kv in sorted(restart["answers_in_window_by_status"].items())) or "none",
+                 restart["errors_in_all"]))
+    md.append("| window | requests started | p50 ms | p99 ms |")
+    md.append("|---|---|---|---|")
+    md.append("| before the restart | %d | %s | %s |" % (restart["before"]["requests"], f(restart["before"]["p50_ms"], 1),
+                                                       f(restart["before"]["p99_ms"], 1)))
+    md.append("| from the restart | %d | %s | %s |\n" % (restart["during"]["requests"], f(restart["during"]["p50_ms"], 1),
+                                                         f(restart["during"]["p99_ms"], 1)))
+
 gc = result["gateway_counters"]
 if gc["requests_by_status_class"]:
     md.append("## The gateway's own counters\n")
@@ -950,6 +1010,8 @@ print("  stream_ttfb_ratio                     %s   (streamed / buffered time to
 print("  manager_recovery_ratio                %s   (goal <= 2; served by: %s; no lease held: %s, served by: %s)" % (
     f(result["manager_recovery_ratio"]), result["manager_recovery_served_by"] or "—",
     f(result["manager_recovery_ratio_no_lease"]), result["manager_recovery_no_lease_served_by"] or "—"))
+print("  manager_restart_errors                %s   (goal 0; p99 during / before the restart: manager_restart_p99_ratio %s)" % (
+    f(result["manager_restart_errors"]), f(result["manager_restart_p99_ratio"])))
 print("  frozen instances: %s MiB each, %s ns of CPU over %s s   (goal 0 ns)" % (
     f(result["frozen_instance_memory_mib"]), f(result["frozen_instances_cpu_ns"]), f(frozen.get("seconds"), 0)))
 print("  event_queue_vs_raw_fsync_ratio        %s   (%s accepted events/s, fsync'd; bare durable writes %s/s)" % (

@@ -67,6 +67,9 @@ install -d -m 0755 "$d/etc/lambdad/functions.d"
 # lambda-rie for images that do not bring their own: the volume `rie` mounted here is filled from
 # the image, and the manager lends it to such instances (--rie-volume=auto).
 install -D -m 0755 "$BUILD/src/rie/lambda-rie" "$d/var/lambdad/lambda-rie"
+# The state directory (the lease record one lifetime leaves the next), apart: copied into /var/lib
+# with the manager's owner (Dockerfile.manager), as the volume manager-state is filled from it.
+install -d -m 0700 "$OUT/manager-state/lambdad-manager"
 
 d=$OUT/gateway
 common "$d"

@@ -72,10 +72,18 @@ check "the manager away: 503 for a function without a lease held" assert_eq 503 
 check "the manager away: a lease held still serves" assert_eq '{"held":1}' "$(invoke echo '{"held":1}')" "answer"
 cp "$TEST_TMP/manager.service.good" "$service"
 dbus_reload
-# The next lifetime, and the last one's instances (that the held leases used) gone with it.
+# The next lifetime, and the last one's instances (that the held leases used): each adopted (listed
+# by the next lifetime as its own) or removed, none left behind unowned.
 busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.lambdad.Manager1 /org/lambdad/Manager1 org.freedesktop.DBus.Peer Ping
-old_gone() { [[ -z $(docker ps -aq --filter "label=org.lambdad.lifetime=$old_lifetime") ]]; }
-check "the next lifetime removed the last one's instances" wait_until "old instances gone" old_gone
+old_settled() {
+        local id listed
+        listed=$(busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.lambdad.Manager1 /org/lambdad/Manager1 \
+                org.lambdad.Manager1 ListInstances) || return 1
+        for id in $(docker ps -aq --filter "label=org.lambdad.lifetime=$old_lifetime"); do
+                grep -q "\"$id" <<<"$listed" || return 1
+        done
+}
+check "the next lifetime adopted or removed each of the last one's instances" wait_until "old instances adopted or removed" old_settled
 check "the manager back: answers" assert_eq '{"back":1}' "$(invoke echo '{"back":1}')" "answer"
 check "again, 2,000 requests over every path" \
         python3 "$LAMBDAD_SRC/tests/integration/soak.py" "$URL" "$KEY" "$AKID" "$SECRET" 2000 4

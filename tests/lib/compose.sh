@@ -82,18 +82,3 @@ epoch_of() {
         python3 -c 'import sys, datetime; s = sys.argv[1]; d, _, f = s.rstrip("Z").partition(".");
 print("%.3f" % (datetime.datetime.strptime(d, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc).timestamp() + float("0." + (f or "0"))))' "$1"
 }
-
-# load_window LOG [SINCE]: from a load.py --log, how long 503s were answered (first to last, s), and
-# how long after SINCE (epoch s) the first 200 ended (-1: none; 0 when SINCE is not given).
-load_window() {
-        python3 - "$1" "${2:-0}" <<'PYEOF'
-import sys
-rows = [l.split() for l in open(sys.argv[1])]
-since = float(sys.argv[2])
-s503 = [float(r[0]) for r in rows if r[2] == "503"]
-e503 = [float(r[1]) for r in rows if r[2] == "503"]
-window = (max(e503) - min(s503)) if s503 else 0.0
-after = [float(r[1]) for r in rows if r[2] == "200" and float(r[1]) > since]
-print("%.2f %.2f" % (window, (min(after) - since) if after and since else (-1 if since else 0)))
-PYEOF
-}

@@ -36,3 +36,59 @@ load_recovery() {
         check "the first 200 after the fault within $3 s (${took:-none} s)" \
                 awk -v t="${took:-999999}" -v b="$3" 'BEGIN { exit !(t <= b) }'
 }
+
+# load_all_200 NAME [WHAT]: every answer of load NAME was a 200 with the right body, in time: not
+# one 503, 429, reset or timeout (a planned restart must be invisible to clients). The counts by
+# status are shown in the check's name.
+load_all_200() {
+        local total ok n503 bad others counts
+        read -r total ok n503 bad others <"$TEST_TMP/$1.out"
+        counts=$(awk '{ n[$3]++ } END { for (c in n) printf "%s%s: %d", (s++ ? ", " : ""), c, n[c] }' "$TEST_TMP/$1.log")
+        LOAD_FIGURES+=" $1: $total requests ($counts), bad $bad $others;"
+        # (the first 10; no `| head`: under pipefail its early exit would end the test with SIGPIPE)
+        awk '$3 != 200 && n++ < 10 { printf "# not a 200: %s\n", $0 }' "$TEST_TMP/$1.log"
+        check "${2:-$1}: every answer a 200 ($total requests; by status: ${counts:-none}; bad: $bad $others)" \
+                test "$total" -gt 0 -a "$ok" -eq "$total" -a "$bad" -eq 0
+}
+
+# load_window_counts NAME FROM TO: the answers of load NAME to requests that were in flight at
+# any time between FROM and TO (epoch seconds), by status ("200: 812, 503: 3"), and their slowest (s).
+load_window_counts() {
+        awk -v a="$2" -v b="$3" '$2 >= a && $1 <= b { n[$3]++; d = $2 - $1; if (d > m) m = d; t++ }
+                END { for (c in n) printf "%s%s: %d", (s++ ? ", " : ""), c, n[c]; printf " (%d in all; slowest %.3f s)", t, m }' \
+                "$TEST_TMP/$1.log"
+}
+
+# load_window_slowest NAME FROM TO: the slowest answer (s) among those in flight between FROM and TO.
+load_window_slowest() {
+        awk -v a="$2" -v b="$3" '$2 >= a && $1 <= b { d = $2 - $1; if (d > m) m = d } END { printf "%.3f", m }' "$TEST_TMP/$1.log"
+}
+
+# bare_cold_start IMAGE: `docker run` of IMAGE (published on 127.0.0.1) to its first 200, in ms,
+# appended to $BARE_RUNS; the container is removed. The baseline of a time bound, measured in the
+# same run and under the same load as what it bounds (an idle machine is not a busy one).
+BARE_RUNS=()
+bare_cold_start() {
+        local start bare port
+        start=$(date +%s%N)
+        bare=$(docker_run_tracked -p 127.0.0.1::8080 "$1")
+        port=$(container_port "$bare")
+        until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -d '{}' \
+                "http://127.0.0.1:$port/2015-03-31/functions/function/invocations") == 200 ]]; do
+                (($(date +%s%N) - start < 30000000000)) || lib_fail "the bare container of $1 never answered"
+                sleep 0.01
+        done
+        BARE_RUNS+=($((($(date +%s%N) - start) / 1000000)))
+        docker rm -f "$bare" >/dev/null
+}
+
+# bare_cold_start_median IMAGE: three bare cold starts of IMAGE one after the other; their median
+# (ms) in $BARE_MS, and the figures in $LOAD_FIGURES.
+bare_cold_start_median() {
+        BARE_RUNS=()
+        bare_cold_start "$1"
+        bare_cold_start "$1"
+        bare_cold_start "$1"
+        BARE_MS=$(printf '%s\n' "${BARE_RUNS[@]}" | sort -n | sed -n 2p)
+        LOAD_FIGURES+=" bare cold start of $1 under the same load ${BARE_MS} ms (median of ${BARE_RUNS[*]});"
+}
