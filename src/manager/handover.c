@@ -22,6 +22,9 @@
 #define RECORD_FILE   "leases"
 /* Each question to systemd at exit; past it the instances are removed, as without a successor. */
 #define SYSTEMD_QUERY_USEC (1 * USEC_PER_SEC)
+/* Outside systemd: how long lease holders have to leave the bus after our SIGTERM. A deployment that
+ * goes as a whole (`docker stack rm`) stops its gateway at the same moment. */
+#define SETTLE_USEC (1 * USEC_PER_SEC)
 
 struct HandoverState {
         HandoverRecord previous;
@@ -30,6 +33,7 @@ struct HandoverState {
         char *text; /* what was written last */
         handover_decided_t done;
         sd_bus_slot *query;
+        sd_event_source *settle;
 };
 
 void handover_record_done(HandoverRecord *r)
@@ -340,6 +344,7 @@ void handover_close(Manager *m)
                 return;
         handover_record_done(&h->previous);
         sd_bus_slot_unref(h->query);
+        sd_event_source_disable_unref(h->settle);
         safe_close(h->fd);
         free(h->path);
         free(h->text);
@@ -353,8 +358,23 @@ static void decided(Manager *m, bool hand_over)
         handover_decided_t done = h->done;
 
         h->query = sd_bus_slot_unref(h->query);
+        h->settle = sd_event_source_disable_unref(h->settle);
         h->done = NULL;
         done(m, hand_over);
+}
+
+static int on_settled(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+
+        decided(m, m->tracks != NULL);
+        return 0;
+}
+
+void handover_holder_left(Manager *m)
+{
+        if (m->handover && m->handover->settle && !m->tracks)
+                decided(m, false);
 }
 
 /* The last answer: the type of the job that stops us. A restart is followed by a next lifetime. */
@@ -432,10 +452,21 @@ void handover_decide(Manager *m, handover_decided_t done)
         if (m->config.handover == HANDOVER_ALWAYS)
                 return done(m, true);
 
-        /* docker-compose and Swarm stop the gateway before the manager when the whole deployment goes,
-         * and leave it running when only the manager restarts. */
-        if (!under_systemd())
-                return done(m, m->tracks != NULL);
+        /* docker-compose stops the gateway before the manager when the whole deployment goes, Swarm
+         * at the same time, and both leave it running when only the manager restarts. */
+        if (!under_systemd()) {
+                if (!m->tracks)
+                        return done(m, false);
+                h->done = done;
+                r = sd_event_add_time_relative(m->event, &h->settle, CLOCK_MONOTONIC, SETTLE_USEC,
+                                               10 * USEC_PER_MSEC, on_settled, m);
+                if (r < 0) {
+                        h->done = NULL;
+                        return done(m, true);
+                }
+                (void) sd_event_source_set_description(h->settle, "handover-settle");
+                return;
+        }
 
         r = sd_pid_get_unit(0, &unit);
         if (r >= 0) {

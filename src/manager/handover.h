@@ -11,7 +11,7 @@
  *
  * On SIGTERM it also decides whether a next lifetime is coming to take the instances over (then they
  * are left running) or not (then they are removed): under systemd, whether the unit's job is a restart;
- * elsewhere (docker-compose, Swarm), whether a lease holder is still on the bus.
+ * elsewhere (docker-compose, Swarm), whether a lease holder is still on the bus a second later.
  *
  * The record is text: the line "lambdad-leases 1", then one line "INSTANCE-ID OWNER" per lease, OWNER
  * being the holder's unique bus name. handover_parse() is pure and fuzzed.
@@ -63,6 +63,9 @@ void handover_close(Manager *m);
 
 typedef void (*handover_decided_t)(Manager *m, bool hand_over);
 
-/* Decides whether the instances are handed over to a next lifetime on exit, then calls done (at once, or
- * once systemd has answered). */
+/* Decides whether the instances are handed over to a next lifetime on exit, then calls done (at once,
+ * once systemd has answered, or once the lease holders had a moment to leave). */
 void handover_decide(Manager *m, handover_decided_t done);
+
+/* A lease holder left the bus (while a decision waits for that). */
+void handover_holder_left(Manager *m);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handover.h"
 #include "lease-owner.h"
 #include "list.h"
 #include "log.h"
@@ -42,6 +43,7 @@ static int on_owner_gone(sd_bus_track *track, void *userdata)
                 manager_apply(m, f, &a, "lease holder disconnected");
                 pool_actions_done(&a);
         }
+        handover_holder_left(m);
         return 0;
 }
 
