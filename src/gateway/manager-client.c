@@ -60,15 +60,22 @@ static int on_released(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
 
 void manager_release(Gateway *g, const char *instance_id, bool healthy)
 {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
         /* A lifetime that is gone has nothing to take back, and the call would only activate the
-         * next one, which removes the instances still serving. */
+         * next one. Also when it goes in the meantime (NameOwnerChanged may still be on its way): an
+         * activation would cancel a `systemctl stop` of the manager. */
         if (!g->bus || g->manager_gone)
                 return;
-        r = sd_bus_call_method_async(g->bus, NULL, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
-                                     LAMBDAD_MANAGER_INTERFACE, "Release", on_released, NULL, "sb",
-                                     instance_id, healthy);
+        r = sd_bus_message_new_method_call(g->bus, &m, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
+                                           LAMBDAD_MANAGER_INTERFACE, "Release");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "sb", instance_id, healthy);
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(m, false);
+        if (r >= 0)
+                r = sd_bus_call_async(g->bus, NULL, m, on_released, NULL, 0);
         if (r < 0)
                 log_warning_errno(r, "Failed to release %s: %m", instance_id);
 }
@@ -351,6 +358,9 @@ static void reclaim_leases(Gateway *g)
                                                    "Reclaim");
         if (r >= 0)
                 r = sd_bus_message_append_strv(m, ids);
+        /* For the owner that just appeared: if it went again, the next one is asked. */
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(m, false);
         /* It answers once its adoption at start is over: bounded like a cold start, not like a Ping. */
         if (r >= 0)
                 r = sd_bus_call_async(g->bus, &g->reclaim, m, on_reclaimed, g,

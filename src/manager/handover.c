@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
-#include <systemd/sd-login.h>
 
 #include "docker-json.h"
 #include "handover.h"
@@ -164,7 +163,7 @@ static void load_previous(Manager *m, int fd, const char *where)
         else if (r < 0)
                 log_warning_errno(r, "Ignoring the lease record in %s, which cannot be read: %m", where);
         else
-                log_debug("The lease record in %s names %zu lease(s).", where, m->handover->previous.n);
+                log_info("The lease record in %s names %zu lease(s).", where, m->handover->previous.n);
 }
 
 /* Systemd's store hands the record of the last lifetime back as a listen fd named RECORD_FDNAME. */
@@ -185,11 +184,12 @@ static int take_stored_fd(void)
         return fd;
 }
 
+/* A service of systemd's (not a process that merely inherited NOTIFY_SOCKET): systemd sets both.
+ * Which unit is asked of systemd itself, by pid: sd_pid_get_unit() needs /proc/1, which the unit's
+ * ProtectProc=invisible hides. */
 static bool under_systemd(void)
 {
-        _cleanup_free_ char *unit = NULL;
-
-        return getenv("NOTIFY_SOCKET") && getenv("INVOCATION_ID") && sd_pid_get_unit(0, &unit) >= 0;
+        return getenv("NOTIFY_SOCKET") && getenv("INVOCATION_ID");
 }
 
 static int open_store(Manager *m)
@@ -390,7 +390,8 @@ static int on_job_type(sd_bus_message *reply, void *userdata, sd_bus_error *ret_
         return 0;
 }
 
-/* One question to systemd, bounded by SYSTEMD_QUERY_USEC (not D-Bus's 25 s: we are stopping). */
+/* One question to systemd, bounded by SYSTEMD_QUERY_USEC (not D-Bus's 25 s: we are stopping): with
+ * arguments (s, s) or, when arg1 is NULL, our pid (u). */
 static int ask_systemd(Manager *m, const char *path, const char *interface, const char *member,
                        sd_bus_message_handler_t handler, const char *arg1, const char *arg2)
 {
@@ -401,9 +402,8 @@ static int ask_systemd(Manager *m, const char *path, const char *interface, cons
         r = sd_bus_message_new_method_call(m->bus, &call, "org.freedesktop.systemd1", path, interface,
                                            member);
         if (r >= 0)
-                r = sd_bus_message_append(call, "s", arg1);
-        if (r >= 0 && arg2)
-                r = sd_bus_message_append(call, "s", arg2);
+                r = arg1 ? sd_bus_message_append(call, "ss", arg1, arg2)
+                         : sd_bus_message_append(call, "u", (uint32_t) getpid());
         if (r < 0)
                 return r;
         h->query = sd_bus_slot_unref(h->query);
@@ -444,7 +444,6 @@ static int on_unit(sd_bus_message *reply, void *userdata, sd_bus_error *ret_erro
 void handover_decide(Manager *m, handover_decided_t done)
 {
         HandoverState *h = m->handover;
-        _cleanup_free_ char *unit = NULL;
         int r;
 
         if (!h || !m->bus || m->config.handover == HANDOVER_NEVER)
@@ -468,12 +467,9 @@ void handover_decide(Manager *m, handover_decided_t done)
                 return;
         }
 
-        r = sd_pid_get_unit(0, &unit);
-        if (r >= 0) {
-                h->done = done;
-                r = ask_systemd(m, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
-                                "GetUnit", on_unit, unit, NULL);
-        }
+        h->done = done;
+        r = ask_systemd(m, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "GetUnitByPID",
+                        on_unit, NULL, NULL);
         if (r < 0) {
                 log_warning_errno(r, "Failed to ask systemd whether lambda-manager restarts: %m");
                 h->done = NULL;

@@ -103,6 +103,7 @@ inside chgrp lambda-gateway /etc/lambdad/api-keys /etc/lambdad/credentials
 inside chmod 0640 /etc/lambdad/api-keys /etc/lambdad/credentials
 
 gateway_running() { inside systemctl is-active -q lambda-gateway.service; }
+manager_logged() { inside journalctl -q --no-pager -u lambda-manager | grep -q -- "$1"; }
 manager_running() { inside systemctl is-active -q lambda-manager.service; }
 no_gateway() { ! gateway_running; }
 no_manager() { ! manager_running; }
@@ -241,6 +242,8 @@ check "restart: echo's instances before it (${#echo_before[@]}) all still run af
 check "restart: the new lifetime lists echo's instances of the last one as its own" \
         some_and_all listed_in "$listed" "${echo_before[@]}"
 LOAD_FIGURES+=" echo containers ${#echo_before[@]} before, ${#echo_after[@]} after;"
+check "restart: the new lifetime read the last one's lease record from systemd's file descriptor store" \
+        manager_logged "lease record in systemd's file descriptor store names [1-9]"
 out=$(curl -sS --max-time 60 -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/functions/hello/invocations" -d '{"after":1}')
 check "hello (declaration changed) answers after the restart" assert_contains "$out" '"after":1' "answer"
 mapfile -t hello_after < <(ids_of hello)
@@ -265,7 +268,7 @@ curl -s -o /dev/null --max-time 60 -H "Authorization: Bearer $KEY" "http://127.0
 mapfile -t ours_before_stop < <(docker ps -aq --filter label=org.lambdad.managed-by=lambda-manager)
 check "instances run before systemctl stop (${#ours_before_stop[@]})" test "${#ours_before_stop[@]}" -gt 0
 check "the gateway is still running (connected to the bus) at systemctl stop" gateway_running
-inside systemctl stop lambda-manager.service
+check "systemctl stop lambda-manager completes (no activation cancels it)" inside systemctl stop lambda-manager.service
 check "systemctl stop lambda-manager removes its instances, the gateway connected" \
         wait_until "instances removed" some_and_all gone_all "${ours_before_stop[@]}"
 
