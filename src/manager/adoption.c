@@ -107,8 +107,12 @@ void adoption_free(Manager *m)
         sd_event_source_disable_unref(a->hold);
         free(a);
         m->adoption = NULL;
-        for (size_t k = 0; k < m->n_deferred; k++)
+        /* Still held at exit: their callers learn it now rather than at their timeout. */
+        for (size_t k = 0; k < m->n_deferred; k++) {
+                (void) sd_bus_reply_method_errorf(m->deferred[k], LAMBDAD_ERROR_BACKEND_UNAVAILABLE,
+                                                  "lambda-manager is stopping.");
                 sd_bus_message_unref(m->deferred[k]);
+        }
         free(m->deferred);
         m->deferred = NULL;
         m->n_deferred = 0;
