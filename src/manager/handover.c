@@ -23,7 +23,7 @@
 #define SYSTEMD_QUERY_USEC (1 * USEC_PER_SEC)
 /* Outside systemd: how long lease holders have to leave the bus after our SIGTERM. A deployment that
  * goes as a whole (`docker stack rm`) stops its gateway at the same moment. */
-#define SETTLE_USEC (1 * USEC_PER_SEC)
+#define SETTLE_USEC (3 * USEC_PER_SEC)
 
 struct HandoverState {
         HandoverRecord previous;
@@ -377,6 +377,14 @@ void handover_holder_left(Manager *m)
                 decided(m, false);
 }
 
+bool handover_abort(Manager *m)
+{
+        if (!m->handover || !m->handover->done)
+                return false;
+        decided(m, false);
+        return true;
+}
+
 /* The last answer: the type of the job that stops us. A restart is followed by a next lifetime. */
 static int on_job_type(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
@@ -446,6 +454,8 @@ void handover_decide(Manager *m, handover_decided_t done)
         HandoverState *h = m->handover;
         int r;
 
+        if (h && h->done)
+                return; /* a second SIGTERM while deciding */
         if (!h || !m->bus || m->config.handover == HANDOVER_NEVER)
                 return done(m, false);
         if (m->config.handover == HANDOVER_ALWAYS)

@@ -11,7 +11,8 @@
  *
  * On SIGTERM it also decides whether a next lifetime is coming to take the instances over (then they
  * are left running) or not (then they are removed): under systemd, whether the unit's job is a restart;
- * elsewhere (docker-compose, Swarm), whether a lease holder is still on the bus a second later.
+ * elsewhere (docker-compose, Swarm), whether a lease holder is still on the bus 3 s later (serving on
+ * meanwhile) and the bus itself still there.
  *
  * The record is text: the line "lambdad-leases 1", then one line "INSTANCE-ID OWNER" per lease, OWNER
  * being the holder's unique bus name. handover_parse() is pure and fuzzed.
@@ -69,3 +70,6 @@ void handover_decide(Manager *m, handover_decided_t done);
 
 /* A lease holder left the bus (while a decision waits for that). */
 void handover_holder_left(Manager *m);
+
+/* Ends a decision under way with "remove them" (the bus went away): whether there was one. */
+bool handover_abort(Manager *m);

@@ -195,19 +195,17 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static void on_exit_decided(Manager *m, bool hand_over);
 
-/* Stops taking calls, and hands the instances over to a next lifetime or removes them. */
+/* Decides whether a next lifetime takes the instances over (serving on meanwhile), then stops taking
+ * calls, and hands them over or removes them. */
 static int manager_begin_exit(Manager *m, bool may_hand_over)
 {
         if (m->exiting)
                 return 0;
-        m->exiting = true;
-        engine_events_stop(m);
-        (void) sd_notify(false, "STOPPING=1");
-        if (m->n_instances == 0)
-                return sd_event_exit(m->event, 0);
-        /* Without the bus no next lifetime could reach the lease holders. */
-        if (!may_hand_over) {
-                on_exit_decided(m, false);
+        /* Without the bus no next lifetime could reach the lease holders: whatever was being
+         * decided, they go. */
+        if (!may_hand_over || m->n_instances == 0) {
+                if (!handover_abort(m))
+                        on_exit_decided(m, false);
                 return 0;
         }
         handover_decide(m, on_exit_decided);
@@ -219,6 +217,13 @@ static void on_exit_decided(Manager *m, bool hand_over)
 {
         int r;
 
+        m->exiting = true;
+        engine_events_stop(m);
+        (void) sd_notify(false, "STOPPING=1");
+        if (m->n_instances == 0) {
+                (void) sd_event_exit(m->event, 0);
+                return;
+        }
         if (hand_over) {
                 handover_sync(m);
                 log_info("Leaving %u instance(s) running for the next lifetime.", m->n_instances);

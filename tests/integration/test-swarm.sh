@@ -57,8 +57,10 @@ ip -n "$NS" link set "lsw$$p" up
 ip -n "$NS" link set lo up
 # No default route: node 2 talks to node 1 only (the engine would otherwise try registries).
 
-# A private /run: the engine's own socket, pid file and state, where containers expect them.
-start_bg dockerd2 nsenter --net="/var/run/netns/$NS" unshare --mount --propagation private sh -c \
+# A private /run: the engine's own socket, pid file and state, where containers expect them. Without
+# the manager lock's fd: its containers' shims outlive it, and would hold the lock for every later
+# test.
+start_bg dockerd2 {_LAMBDAD_LOCK}>&- nsenter --net="/var/run/netns/$NS" unshare --mount --propagation private sh -c \
         "mount -t tmpfs -o mode=0755 tmpfs /run && exec dockerd --data-root='$NODE2_DATA' \
         -H unix:///run/docker.sock -H 'unix://$NODE2/docker.sock' --bip 10.252.$n.1/24 \
         --default-address-pool base=10.253.0.0/16,size=24"
@@ -69,6 +71,8 @@ for _ in $(seq 300); do
         sleep 0.1
 done
 "${D2[@]}" info >/dev/null || lib_fail "the second dockerd does not answer"
+# Registered after the engine's own stop, so run before it: nothing of node 2 outlives the test.
+lib_cleanup "ids=\$(docker -H 'unix://$NODE2/docker.sock' ps -aq) && [ -z \"\$ids\" ] || docker -H 'unix://$NODE2/docker.sock' rm -f \$ids >/dev/null 2>&1 || true"
 
 # stack_remove: the stack, then its network once its tasks are gone (stack rm removes both at once
 # and gives up on a network still in use), then its volumes on node 1 (node 2's go with its data).
