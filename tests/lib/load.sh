@@ -59,9 +59,24 @@ load_window_counts() {
                 "$TEST_TMP/$1.log"
 }
 
-# load_window_slowest NAME FROM TO: the slowest answer (s) among those in flight between FROM and TO.
-load_window_slowest() {
-        awk -v a="$2" -v b="$3" '$2 >= a && $1 <= b { d = $2 - $1; if (d > m) m = d } END { printf "%.3f", m }' "$TEST_TMP/$1.log"
+# load_window_p99 NAME FROM TO: the 99th percentile (nearest rank, s) of the answers in flight
+# between FROM and TO; 0 when there were none.
+load_window_p99() {
+        awk -v a="$2" -v b="$3" '$2 >= a && $1 <= b { print $2 - $1 }' "$TEST_TMP/$1.log" | sort -g |
+                awk '{ d[NR] = $1 } END { k = int(NR * 0.99 + 0.999999); printf "%.3f", NR ? d[k < 1 ? 1 : k] : 0 }'
+}
+
+# load_restart_p99 NAME BEGIN END WHAT: the p99 of the answers of load NAME in flight during a restart
+# (BEGIN to END) against the p99 of an equal window just before it, same clients and load: at most
+# 3 times (bench/run's manager_restart_p99_ratio goal). A time bound as a ratio, never absolute.
+load_restart_p99() {
+        local name=$1 begin=$2 end=$3 what=$4 before during bound
+        before=$(load_window_p99 "$name" "$(awk -v a="$begin" -v b="$end" 'BEGIN { printf "%.3f", 2 * a - b }')" "$begin")
+        during=$(load_window_p99 "$name" "$begin" "$end")
+        bound=$(awk -v b="$before" 'BEGIN { printf "%.3f", 3 * b }')
+        LOAD_FIGURES+=" $what: p99 ${during} s in the restart's window, ${before} s in as long a window before;"
+        check "$what: p99 latency in the restart's window at most 3 x the p99 of as long a window before it (${during} s vs ${before} s, bound ${bound} s)" \
+                awk -v t="$during" -v b="$bound" -v p="$before" 'BEGIN { exit !(p > 0 && t <= b) }'
 }
 
 # bare_cold_start IMAGE: `docker run` of IMAGE (published on 127.0.0.1) to its first 200, in ms,

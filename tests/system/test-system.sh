@@ -149,9 +149,8 @@ check "idle: the next invocation re-activates everything" assert_contains "$out"
 
 # ---- 5. systemctl restart lambda-manager under load (the chaos suite's scenario, under systemd):
 # a planned restart is invisible to clients. 8 keep-alive clients of echo (warm, at its instance
-# limit) get nothing but 200s: not one 503, and no answer in the restart's window slower than 1.3
-# times a bare cold start of the same image measured under the same load (the median of three; an
-# idle baseline would compare an idle machine with a busy one). The new lifetime adopts echo's
+# limit) get nothing but 200s: not one 503, and the p99 latency of the restart's window is at most 3
+# times that of as long a window just before it, same clients. The new lifetime adopts echo's
 # instances (the same containers serve after it), while hello, whose declaration changed before the
 # restart, gets fresh ones (the manager reads declarations at start and on SIGHUP only, so a file
 # edited before `systemctl restart` is what the next lifetime sees). The daemons' fds and RSS come
@@ -210,11 +209,10 @@ declare -A base
 for u in lambda-gateway lambda-manager; do
         base[$u]="$(fds_of $u) $(rss_of $u)"
 done
-# 20 s: the bare cold starts and the restart happen within its first 12 s or so.
+# 20 s: the restart happens within its first 10 s or so.
 load_start restart "http://127.0.0.1:$PORT/functions/echo/invocations" "$KEY" 20 8 20 --expect '"load":1'
-sleep 1
-bare_cold_start_median "${IMAGE_PREFIX}echo:latest"
-slowest_bound=$(awk -v b="$BARE_MS" 'BEGIN { printf "%.3f", 1.3 * b / 1000 }')
+# As long under load before the restart as its window lasts (about 1 + 2 s): the p99's baseline.
+sleep 5
 # hello warm (idle_timeout_sec 3: invoked just before), then its declaration changed.
 out=$(curl -sS --max-time 60 -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/functions/hello/invocations" -d '{"before":1}')
 check "hello answers before the restart" assert_contains "$out" '"before":1' "answer"
@@ -229,14 +227,12 @@ listed=$(inside busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambd
 wait "$LOAD_PID"
 mapfile -t echo_after < <(ids_of echo)
 window=$(load_window_counts restart "$restart_begin" "$(awk -v t="$restarted" 'BEGIN { printf "%.3f", t + 2 }')")
-slowest=$(load_window_slowest restart "$restart_begin" "$(awk -v t="$restarted" 'BEGIN { printf "%.3f", t + 2 }')")
 LOAD_FIGURES+=" restart window (systemctl restart to 2 s after it returned): $window;"
 check "the load went on for 2 s after the restart (its last answer $(awk '{ if ($2 > m) m = $2 } END { printf "%.1f", m }' "$TEST_TMP/restart.log") vs $restarted)" \
         awk -v t="$restarted" '$2 > t + 2 { f = 1 } END { exit !f }' "$TEST_TMP/restart.log"
 echo "# systemctl restart lambda-manager took $(awk -v a="$restart_begin" -v b="$restarted" 'BEGIN { printf "%.2f", b - a }') s; answers in its window: $window"
 load_all_200 restart "systemctl restart lambda-manager under 8 clients"
-check "restart: no answer in its window slower than 1.3 x a bare cold start under the same load (slowest ${slowest} s, bound ${slowest_bound} s)" \
-        awk -v t="$slowest" -v b="$slowest_bound" 'BEGIN { exit !(t <= b) }'
+load_restart_p99 restart "$restart_begin" "$(awk -v t="$restarted" 'BEGIN { printf "%.3f", t + 2 }')" restart
 check "restart: echo's instances before it (${#echo_before[@]}) all still run after it (adopted, not replaced)" \
         some_and_all running_all "${echo_before[@]}"
 check "restart: the new lifetime lists echo's instances of the last one as its own" \
