@@ -27,9 +27,10 @@
 
 struct HandoverState {
         HandoverRecord previous;
-        int fd;     /* the memfd in systemd's store, or -1 */
-        char *path; /* or the file in --state-dir */
-        char *text; /* what was written last */
+        int fd;               /* the memfd in systemd's store, or -1 */
+        char *path;           /* or the file in --state-dir */
+        char *text;           /* what was written last */
+        uint64_t fingerprint; /* of the leases in it */
         handover_decided_t done;
         sd_bus_slot *query;
         sd_event_source *settle;
@@ -312,13 +313,36 @@ static int write_fd(int fd, const char *text)
         return 0;
 }
 
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+        return (h ^ 0xff) * 1099511628211ULL; /* the end of s: "ab"+"c" is not "a"+"bc" */
+}
+
+/* Which leases there are, without allocating: this runs after every pool decision (for each of a
+ * thousand functions on each tick), and most change no lease. */
+static uint64_t leases_fingerprint(Manager *m)
+{
+        uint64_t h = 14695981039346656037ULL;
+
+        for (Instance *i = m->instances; i; i = i->next)
+                if (i->id && i->slot->state == INSTANCE_LEASED && i->slot->owner && i->slot->owner[0])
+                        h = fnv1a(fnv1a(h, i->id), i->slot->owner);
+        return h;
+}
+
 void handover_sync(Manager *m)
 {
         HandoverState *h = m->handover;
         _cleanup_free_ char *text = NULL;
+        uint64_t fingerprint;
         int r;
 
         if (!h || (h->fd < 0 && !h->path))
+                return;
+        fingerprint = leases_fingerprint(m);
+        if (h->text && fingerprint == h->fingerprint)
                 return;
         r = build_text(m, &text);
         if (r < 0) {
@@ -334,6 +358,7 @@ void handover_sync(Manager *m)
         }
         free(h->text);
         h->text = TAKE_PTR(text);
+        h->fingerprint = fingerprint;
 }
 
 void handover_close(Manager *m)

@@ -54,12 +54,9 @@ printf '{ "image": "%shello:latest", "max_instances": 2, "freeze_after_ms": 0 }\
 printf '{ "image": "%s", "max_instances": 2, "freeze_after_ms": 0 }\n' "$IMG" >"$FN/img.json"
 
 # The manager's arguments, also for the --cleanup runs by hand; its lease record in a directory of
-# the test's own (--state-dir) when it has the option.
-MANAGER_ARGS=(--docker-socket="$LIB_DOCKER_SOCK" --network="$NETA" --exit-idle=0)
-if "$MANAGER" --help 2>/dev/null | grep -q -- '--state-dir'; then
-        mkdir -m 0700 "$TEST_TMP/manager-state"
-        MANAGER_ARGS+=(--state-dir="$TEST_TMP/manager-state")
-fi
+# the test's own (--state-dir).
+mkdir -m 0700 "$TEST_TMP/manager-state"
+MANAGER_ARGS=(--docker-socket="$LIB_DOCKER_SOCK" --network="$NETA" --exit-idle=0 --state-dir="$TEST_TMP/manager-state")
 lambdad_bus "${MANAGER_ARGS[@]}"
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT

@@ -103,7 +103,8 @@ inside chgrp lambda-gateway /etc/lambdad/api-keys /etc/lambdad/credentials
 inside chmod 0640 /etc/lambdad/api-keys /etc/lambdad/credentials
 
 gateway_running() { inside systemctl is-active -q lambda-gateway.service; }
-manager_logged() { inside journalctl -q --no-pager -u lambda-manager | grep -q -- "$1"; }
+# (not `journalctl | grep -q`: under pipefail, grep's early exit may fail journalctl with SIGPIPE)
+manager_logged() { grep -q -- "$1" <<<"$(inside journalctl -q --no-pager -u lambda-manager)"; }
 manager_running() { inside systemctl is-active -q lambda-manager.service; }
 no_gateway() { ! gateway_running; }
 no_manager() { ! manager_running; }
@@ -239,7 +240,7 @@ check "restart: the new lifetime lists echo's instances of the last one as its o
         some_and_all listed_in "$listed" "${echo_before[@]}"
 LOAD_FIGURES+=" echo containers ${#echo_before[@]} before, ${#echo_after[@]} after;"
 check "restart: the new lifetime read the last one's lease record from systemd's file descriptor store" \
-        manager_logged "lease record in systemd's file descriptor store names [1-9]"
+        wait_until "the journal has it" manager_logged "lease record in systemd's file descriptor store names [1-9]"
 out=$(curl -sS --max-time 60 -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/functions/hello/invocations" -d '{"after":1}')
 check "hello (declaration changed) answers after the restart" assert_contains "$out" '"after":1' "answer"
 mapfile -t hello_after < <(ids_of hello)
