@@ -370,19 +370,32 @@ int client_new(Gateway *g, int fd)
         return 0;
 }
 
+/* Bytes wait in its socket that the loop has not read yet: a request, not a silent client. A flood
+ * of connections is accepted in one go, before any of them is read, so a client that sent its
+ * request at once would otherwise look as silent as the flood. */
+static bool client_has_unread(const ClientConn *c)
+{
+        int fd = sd_event_source_get_io_fd(c->io);
+        char b;
+
+        return fd >= 0 && recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
 bool client_evict_waiting(Gateway *g)
 {
-        ClientConn *oldest = NULL;
+        ClientConn *c = g->clients;
 
-        /* Newest first in the list: the last one waiting is the oldest. */
-        for (ClientConn *c = g->clients; c; c = c->next)
-                if (!http_conn_answering(c->http) && !c->invocation && !c->list_call && !c->url_call)
-                        oldest = c;
-        if (!oldest)
-                return false;
-        g->metrics.connections_evicted++;
-        http_conn_close(oldest->http);
-        return true;
+        /* Newest first in the list: from its end, the oldest waiting one that is silent. */
+        while (c && c->next)
+                c = c->next;
+        for (; c; c = c->prev)
+                if (!http_conn_answering(c->http) && !c->invocation && !c->list_call && !c->url_call &&
+                    !client_has_unread(c)) {
+                        g->metrics.connections_evicted++;
+                        http_conn_close(c->http);
+                        return true;
+                }
+        return false;
 }
 
 void client_drain_all(Gateway *g)

@@ -67,45 +67,53 @@ ROWS = [
 
 
 def exchange(data, expect_continue=False):
-    """Sends data, returns (status line, headers, whether the server closed afterwards)."""
+    """Sends data, returns (status line, headers, whether the server closed afterwards); a reset
+    before any answer is the status line "reset", so that the table goes on and the row fails."""
     s = socket.create_connection((HOST, PORT), timeout=15)
     try:
-        if expect_continue:
-            head, body = data.split(b"\r\n\r\n", 1)
-            s.sendall(head + b"\r\n\r\n")
-            first = s.recv(65536)
-            if not first.startswith(b"HTTP/1.1 100"):
-                return first.split(b"\r\n", 1)[0].decode(), first, True
-            s.sendall(body)
-        else:
-            s.sendall(data)
-        got = b""
-        while b"\r\n\r\n" not in got:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-        head, _, rest = got.partition(b"\r\n\r\n")
-        lines = head.decode(errors="replace").split("\r\n")
-        length = 0
-        for line in lines[1:]:
-            k, _, v = line.partition(":")
-            if k.strip().lower() == "content-length":
-                length = int(v.strip())
-        while len(rest) < length:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
-        # Closed by the server: EOF within a short wait.
-        s.settimeout(1.0)
-        try:
-            closed = s.recv(1) == b""
-        except socket.timeout:
-            closed = False
-        return lines[0], lines, closed
+        return exchange_on(s, data, expect_continue)
+    except ConnectionResetError:
+        return "reset", [], True
     finally:
         s.close()
+
+
+def exchange_on(s, data, expect_continue):
+    """exchange() on the connected socket s."""
+    if expect_continue:
+        head, body = data.split(b"\r\n\r\n", 1)
+        s.sendall(head + b"\r\n\r\n")
+        first = s.recv(65536)
+        if not first.startswith(b"HTTP/1.1 100"):
+            return first.split(b"\r\n", 1)[0].decode(), first, True
+        s.sendall(body)
+    else:
+        s.sendall(data)
+    got = b""
+    while b"\r\n\r\n" not in got:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    head, _, rest = got.partition(b"\r\n\r\n")
+    lines = head.decode(errors="replace").split("\r\n")
+    length = 0
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        if k.strip().lower() == "content-length":
+            length = int(v.strip())
+    while len(rest) < length:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    # Closed by the server: EOF within a short wait.
+    s.settimeout(1.0)
+    try:
+        closed = s.recv(1) == b""
+    except socket.timeout:
+        closed = False
+    return lines[0], lines, closed
 
 
 failed = 0
