@@ -12,6 +12,7 @@ packages=(
         # build
         build-essential pkg-config meson ninja-build
         libsystemd-dev libcurl4-openssl-dev libjson-c-dev libcmocka-dev libssl-dev
+        libarchive-dev  # zip-packaged functions (src/manager/code)
         node-llhttp   # llhttp's C sources, compiled at build time
         clang         # fuzzers
         clang-format  # the style test
