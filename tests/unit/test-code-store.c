@@ -107,7 +107,7 @@ static void write_zip(const char *path, const ZipEntry *entries, size_t n)
                 struct archive_entry *e = archive_entry_new();
                 uint64_t size = entries[i].content ? strlen(entries[i].content) : entries[i].zeros;
 
-                archive_entry_set_pathname(e, entries[i].path);
+                archive_entry_set_pathname_utf8(e, entries[i].path);
                 archive_entry_set_filetype(e, entries[i].type);
                 archive_entry_set_perm(e, entries[i].perm);
                 archive_entry_set_mtime(e, 1700000000, 0);
@@ -382,6 +382,7 @@ static const ZipEntry good_entries[] = {
         FILE_ENTRY("./handler.py", "import lib.util\n"),
         EXEC_ENTRY("bootstrap", "#!/bin/sh\nexec python3 handler.py\n"),
         EXEC_ENTRY("deep/er/tool", "#!/bin/sh\n"),
+        FILE_ENTRY("caf\xc3\xa9/na\xc3\xafve.txt", "utf-8\n"),
         LINK_ENTRY("deep/er/link", "../../lib/util.py"),
 };
 
@@ -410,10 +411,13 @@ static void test_good_zip(void **state)
         assert_false(p.opt_bootstrap);
         assert_int_equal(p.unpacked_size, strlen("def f(): pass\n") + strlen("import lib.util\n") +
                                                   strlen("#!/bin/sh\nexec python3 handler.py\n") +
-                                                  strlen("#!/bin/sh\n") + strlen("../../lib/util.py"));
+                                                  strlen("#!/bin/sh\n") + strlen("../../lib/util.py") +
+                                                  strlen("utf-8\n"));
 
         assert_content(task, "lib/util.py", "def f(): pass\n");
         assert_content(task, "handler.py", "import lib.util\n");
+        /* Names as UTF-8, whatever the locale (the test runs in "C"). */
+        assert_content(task, "caf\xc3\xa9/na\xc3\xafve.txt", "utf-8\n");
         assert_content(task, "deep/er/link", "def f(): pass\n");
         assert_mode(task, ".", 0755);
         assert_mode(task, "lib", 0755);
@@ -435,6 +439,40 @@ static void test_good_zip(void **state)
         code_prepared_done(&p);
         assert_null(p.task_dir);
         free(task);
+        free(zip);
+}
+
+static void test_large_entry(void **state)
+{
+        /* Several of libarchive's reads and of its output chunks for one entry, deflated and stored. */
+        Fixture *f = *state;
+        char *zip = path_in(f, "large.zip"), *data, *got;
+        CodeSource src = { .zip = zip };
+        CodePrepared p = {};
+        Buf text = {};
+        size_t len;
+        uint64_t x = 1;
+
+        for (int i = 0; i < 40000; i++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                assert_int_equal(buf_printf(&text, "%d %llx\n", i, (unsigned long long) (x >> 40)), 0);
+        }
+        data = text.data;
+        {
+                const ZipEntry e[] = { FILE_ENTRY("a.txt", data), FILE_ENTRY("b.txt", data) };
+
+                write_zip(zip, e, ELEMENTSOF(e));
+        }
+        assert_int_equal(code_store_prepare(f->store, &src, &p, NULL), 0);
+        assert_int_equal(p.unpacked_size, 2 * text.len);
+        assert_true(asprintf(&got, "%s/b.txt", p.task_dir) > 0);
+        data = read_file(got, &len);
+        assert_int_equal(len, text.len);
+        assert_memory_equal(data, text.data, len);
+        free(data);
+        free(got);
+        code_prepared_done(&p);
+        buf_done(&text);
         free(zip);
 }
 
@@ -1000,6 +1038,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_entry_check),
                 cmocka_unit_test_setup_teardown(test_good_zip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_large_entry, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_layers, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_zips, setup, teardown),

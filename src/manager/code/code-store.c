@@ -58,7 +58,8 @@ typedef struct Pending {
 typedef struct ZipReader {
         int fd;
         int64_t offset, size;
-        char chunk[READ_CHUNK];
+        char chunk[READ_CHUNK]; /* what zip_read() hands libarchive, which it may hold on to */
+        char data[READ_CHUNK];  /* what the entries unpack to, on their way to the disk */
 } ZipReader;
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free);
@@ -319,7 +320,7 @@ static int unzip(const ZipInput *z, CodeTree *t, char **ret_error)
                 if (r < 0)
                         return r;
                 if (type == AE_IFREG) {
-                        r = unzip_data(a, t, fd, path, reader->chunk, ret_error);
+                        r = unzip_data(a, t, fd, path, reader->data, ret_error);
                         if (r < 0)
                                 return r;
                 }
