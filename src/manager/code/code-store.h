@@ -65,7 +65,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(CodeStore *, code_store_free);
 int code_store_dup(const CodeStore *s, CodeStore **ret);
 
 /* Unpacks (or snapshots) src into the store unless its content is there already. Blocks on the
- * disk: up to CODE_UNPACKED_MAX written. */
+ * disk: up to CODE_UNPACKED_MAX written. A zip is hashed first and unpacked only when missing; a
+ * directory's hash is known only once it is read, so it is copied each time, and a copy whose
+ * content the store has already is dropped. */
 int code_store_prepare(CodeStore *s, const CodeSource *src, CodePrepared *ret, char **ret_error);
 
 /* The same with another limit than CODE_UNPACKED_MAX on code and layers together: for tests and
