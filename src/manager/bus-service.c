@@ -74,7 +74,9 @@ static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd
                 return r;
         }
         if (!f)
-                return 1; /* answered once the image is checked */
+                return 1; /* answered once the image is checked or the code prepared */
+        if (function_refuses(f, pc))
+                return 1;
 
         r = pool_acquire(&f->pool, kind == CALL_ENSURE ? "" : sd_bus_message_get_sender(message) ?: "", pc,
                          now_usec(CLOCK_MONOTONIC), &a);
@@ -259,6 +261,24 @@ static int append_async_configuration(sd_bus_message *reply, const FunctionConfi
         return r;
 }
 
+/* The keys of a zip function: its runtime, handler and code as AWS shows them. */
+static int append_code_configuration(sd_bus_message *reply, const FunctionConfig *c)
+{
+        int r;
+
+        if (!c->code)
+                return 0;
+        r = sd_bus_message_append(reply, "{sv}{sv}", LAMBDAD_CONFIG_PACKAGE_TYPE, "s", "Zip",
+                                  LAMBDAD_CONFIG_RUNTIME, "s", c->code->runtime);
+        if (r >= 0 && c->code->handler)
+                r = sd_bus_message_append(reply, "{sv}", LAMBDAD_CONFIG_HANDLER, "s", c->code->handler);
+        if (r >= 0 && c->code->code_sha256[0])
+                r = sd_bus_message_append(reply, "{sv}{sv}", LAMBDAD_CONFIG_CODE_SHA256, "s",
+                                          c->code->code_sha256, LAMBDAD_CONFIG_CODE_SIZE, "t",
+                                          (uint64_t) c->code->code_size);
+        return r;
+}
+
 static int method_get_function_configuration(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -282,6 +302,8 @@ static int method_get_function_configuration(sd_bus_message *message, void *user
                 r = append_url_configuration(reply, f->config);
         if (r >= 0)
                 r = append_async_configuration(reply, f->config);
+        if (r >= 0)
+                r = append_code_configuration(reply, f->config);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)

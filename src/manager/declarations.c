@@ -7,9 +7,11 @@
 #include <sys/stat.h>
 
 #include "declarations.h"
+#include "function-code.h"
 #include "log.h"
 #include "managed-function.h"
 #include "registry.h"
+#include "strv.h"
 
 static void on_config_error(const char *path, const char *message, void *userdata)
 {
@@ -74,58 +76,99 @@ static void declarations_check_destinations(Manager *m, Registry *reg)
         }
 }
 
+/* f's declaration changed or went: its instances stop (leased ones once released), and new calls find
+ * the new function, if any. */
+static void declarations_retire(Manager *m, ManagedFunction *f)
+{
+        PoolActions a = {};
+
+        f->removed = true;
+        if (pool_stop_all(&f->pool, &a) < 0)
+                log_oom();
+        manager_apply(m, f, &a, "configuration changed");
+        pool_actions_done(&a);
+}
+
+/* A zip function that is new, or an implicit one now declared as such, waits for its code: its calls
+ * wait with it (function_for_call()). */
+static int declarations_await_code(Manager *m, const char *name)
+{
+        ManagedFunction *f = function_find(m, name);
+
+        if (f && (f->code_pending || (f->config && !f->config->implicit)))
+                return 0; /* already waiting, or serving the old code meanwhile */
+        if (f)
+                declarations_retire(m, f);
+        if (function_new(m, name, NULL, &f) < 0)
+                return log_oom();
+        f->code_pending = true;
+        return 0;
+}
+
 int declarations_load(Manager *m)
 {
         _cleanup_(registry_freep) Registry *reg = NULL;
+        _cleanup_strv_free_ char **pending = NULL;
         int r;
 
         r = registry_load(m->config.functions_dir, on_config_error, m, &reg);
         if (r < 0)
                 return log_error_errno(r, "Failed to read %s: %m", m->config.functions_dir);
         declarations_check_destinations(m, reg);
+        /* At start the code is prepared before anything is served; later the old code serves meanwhile. */
+        r = function_code_resolve(m, reg, !m->loaded, &pending);
+        if (r < 0)
+                return log_error_errno(r, "Failed to prepare the functions' code: %m");
+        m->loaded = true;
 
         for (ManagedFunction *f = m->functions; f; f = f->next) {
                 const FunctionConfig *c;
-                PoolActions a = {};
 
-                if (f->removed || !f->config)
+                if (f->removed || strv_contains(pending, f->name))
                         continue;
                 c = registry_find(reg, f->name);
+                if (f->code_pending) {
+                        if (!c)
+                                function_resolve_failed(
+                                        f, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                                        "ManagedFunction not found: its declaration was removed.");
+                        continue;
+                }
+                if (!f->config)
+                        continue;
                 if (c && function_config_equal(c, f->config))
                         continue;
                 if (!c && f->config->implicit)
                         continue;
                 log_info("ManagedFunction '%s' %s: stopping its instances.", f->name,
                          c ? "changed" : "was removed");
-                f->removed = true;
-                if (pool_stop_all(&f->pool, &a) < 0)
-                        log_oom();
-                manager_apply(m, f, &a, "configuration changed");
-                pool_actions_done(&a);
+                declarations_retire(m, f);
         }
 
         for (size_t k = 0; k < reg->n_functions; k++) {
                 FunctionConfig *c = reg->functions[k];
                 ManagedFunction *f = function_find(m, c->name);
 
+                if (f && f->code_pending) {
+                        reg->functions[k] = NULL;
+                        function_resolved(f, c);
+                        continue;
+                }
                 if (f && f->config && !f->config->implicit)
                         continue; /* unchanged */
-                if (f) {
+                if (f)
                         /* A declaration now replaces the label convention. */
-                        PoolActions a = {};
-
-                        f->removed = true;
-                        if (pool_stop_all(&f->pool, &a) < 0)
-                                log_oom();
-                        manager_apply(m, f, &a, "configuration changed");
-                        pool_actions_done(&a);
-                }
+                        declarations_retire(m, f);
                 r = function_new(m, c->name, c, &f);
                 if (r < 0)
                         return log_oom();
                 reg->functions[k] = NULL; /* the function owns it now */
         }
+        for (char **name = pending; *name; name++)
+                if (declarations_await_code(m, *name) < 0)
+                        return -ENOMEM;
         function_gc_later(m);
+        function_code_collect(m);
         manager_update_timers(m);
         return 0;
 }

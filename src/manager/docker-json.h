@@ -61,17 +61,20 @@ typedef struct DockerCreateParams {
         const char *working_dir; /* Config.WorkingDir; NULL: the image's */
         DockerRieSource rie;     /* how lambda-rie is lent to the container */
         const char *rie_source;  /* the host path or the volume name */
-        const char *network; /* NULL: the engine's default; else NetworkMode and the LABEL_NETWORK label */
-        const char *spec;    /* the LABEL_SPEC label; NULL: none */
+        const char *network;  /* NULL: the engine's default; else NetworkMode and the LABEL_NETWORK label */
+        const char *spec;     /* the LABEL_SPEC label; NULL: none */
+        const char *task_dir; /* a zip function's code on the engine's host, bound read-only at /var/task */
+        const char *opt_dir;  /* its layers, bound read-only at /opt; NULL: none */
 } DockerCreateParams;
 
 /*
  * The body of POST /containers/create. The sandboxing in HostConfig is fixed: no capabilities, no new
  * privileges, a read-only root with a tmpfs /tmp, a pids limit, and no init (lambda-rie is PID 1 on
- * purpose). -EINVAL for a missing image/label value, a network name the engine would refuse, an env
- * entry that is not NAME=VALUE, a rie source missing or not fitting its kind, or strings that are
- * not UTF-8 (the engine would mangle them, and a mangled label no longer matches our filters);
- * -ERANGE for limits the engine cannot represent.
+ * purpose); lent lambda-rie and a zip function's code are mounted read-only. -EINVAL for a missing
+ * image/label value, a network name the engine would refuse, an env entry that is not NAME=VALUE, a rie
+ * source missing or not fitting its kind, a code directory that is not absolute, or strings that are not
+ * UTF-8 (the engine would mangle them, and a mangled label no longer matches our filters); -ERANGE for
+ * limits the engine cannot represent.
  */
 int docker_create_body(const DockerCreateParams *p, char **ret);
 

@@ -146,32 +146,22 @@ static int build_labels(const DockerCreateParams *p, json_object **ret)
         return 0;
 }
 
-/* HostConfig.Mounts lending lambda-rie to an image that does not carry it. */
-static int build_rie_mounts(const DockerCreateParams *p, json_object **ret)
+/* A read-only mount of source (a host path for "bind", a volume's name for "volume") at target. */
+static int add_mount(json_object *mounts, const char *type, const char *source, const char *target)
 {
-        _cleanup_(json_object_putp) json_object *mounts = NULL, *m = NULL;
+        _cleanup_(json_object_putp) json_object *m = json_object_new_object();
         int r;
 
-        if (!p->rie_source || !docker_string_is_valid(p->rie_source) || !p->rie_source[0])
-                return -EINVAL;
-        /* The engine resolves a bind source on its own host: only an absolute path means one file. */
-        if (p->rie == DOCKER_RIE_BIND && p->rie_source[0] != '/')
-                return -EINVAL;
-        if (p->rie == DOCKER_RIE_VOLUME && !docker_name_is_valid(p->rie_source))
-                return -EINVAL;
-
-        mounts = json_object_new_array();
-        m = json_object_new_object();
-        if (!mounts || !m)
+        if (!m)
                 return -ENOMEM;
-        r = add_string(m, "Type", p->rie == DOCKER_RIE_BIND ? "bind" : "volume");
+        r = add_string(m, "Type", type);
         if (r >= 0)
-                r = add_string(m, "Source", p->rie_source);
+                r = add_string(m, "Source", source);
         if (r >= 0)
-                r = add_string(m, "Target", p->rie == DOCKER_RIE_BIND ? RIE_MOUNT_PATH : RIE_MOUNT_DIR);
+                r = add_string(m, "Target", target);
         if (r >= 0)
                 r = add_bool(m, "ReadOnly", true);
-        if (r >= 0 && p->rie == DOCKER_RIE_VOLUME) {
+        if (r >= 0 && strcmp(type, "volume") == 0) {
                 _cleanup_(json_object_putp) json_object *options = json_object_new_object();
 
                 /* Never let the engine copy the image's files into the shared volume. */
@@ -183,6 +173,42 @@ static int build_rie_mounts(const DockerCreateParams *p, json_object **ret)
         }
         if (r >= 0)
                 r = array_add(mounts, TAKE_PTR(m));
+        return r;
+}
+
+/* HostConfig.Mounts: lambda-rie lent to an image that does not carry it, a zip function's code and
+ * layers. *ret stays NULL when there is nothing to mount. */
+static int build_mounts(const DockerCreateParams *p, json_object **ret)
+{
+        _cleanup_(json_object_putp) json_object *mounts = NULL;
+        int r = 0;
+
+        if (p->rie == DOCKER_RIE_NONE && !p->task_dir)
+                return 0;
+        mounts = json_object_new_array();
+        if (!mounts)
+                return -ENOMEM;
+        if (p->rie != DOCKER_RIE_NONE) {
+                if (!p->rie_source || !docker_string_is_valid(p->rie_source) || !p->rie_source[0])
+                        return -EINVAL;
+                /* The engine resolves a bind source on its own host: only an absolute path means one
+                 * file. */
+                if (p->rie == DOCKER_RIE_BIND && p->rie_source[0] != '/')
+                        return -EINVAL;
+                if (p->rie == DOCKER_RIE_VOLUME && !docker_name_is_valid(p->rie_source))
+                        return -EINVAL;
+                r = add_mount(mounts, p->rie == DOCKER_RIE_BIND ? "bind" : "volume", p->rie_source,
+                              p->rie == DOCKER_RIE_BIND ? RIE_MOUNT_PATH : RIE_MOUNT_DIR);
+        }
+        for (size_t k = 0; r >= 0 && k < 2; k++) {
+                const char *source = k == 0 ? p->task_dir : p->opt_dir;
+
+                if (!source)
+                        continue;
+                if (source[0] != '/' || !docker_string_is_valid(source))
+                        return -EINVAL;
+                r = add_mount(mounts, "bind", source, k == 0 ? "/var/task" : "/opt");
+        }
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(mounts);
@@ -192,7 +218,7 @@ static int build_rie_mounts(const DockerCreateParams *p, json_object **ret)
 static int build_host_config(const DockerCreateParams *p, json_object **ret)
 {
         _cleanup_(json_object_putp) json_object *hc = json_object_new_object(), *tmpfs = NULL,
-                                                *bindings = NULL;
+                                                *bindings = NULL, *mounts = NULL;
         int r;
 
         if (!hc)
@@ -259,15 +285,11 @@ static int build_host_config(const DockerCreateParams *p, json_object **ret)
         if (r < 0)
                 return r;
 
-        if (p->rie != DOCKER_RIE_NONE) {
-                _cleanup_(json_object_putp) json_object *mounts = NULL;
-
-                r = build_rie_mounts(p, &mounts);
-                if (r >= 0)
-                        r = object_steal_into(hc, "Mounts", &mounts);
-                if (r < 0)
-                        return r;
-        }
+        r = build_mounts(p, &mounts);
+        if (r >= 0 && mounts)
+                r = object_steal_into(hc, "Mounts", &mounts);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(hc);
         return 0;

@@ -344,6 +344,25 @@ static void on_created(DockerClient *d, int error, long status, const char *body
                               strerror(-r));
 }
 
+/* What Lambda tells a zip function's runtime about it, as AWS's base images expect. */
+static int instance_code_env(const CodeConfig *code, char ***env)
+{
+        _cleanup_free_ char *execution_env = NULL;
+        int r = 0;
+
+        if (asprintf(&execution_env, "AWS_Lambda_%s", code->runtime) < 0)
+                return -ENOMEM;
+        if (code->handler)
+                r = env_set(env, "_HANDLER", code->handler, true);
+        if (r >= 0)
+                r = env_set(env, "LAMBDA_TASK_ROOT", "/var/task", true);
+        if (r >= 0)
+                r = env_set(env, "LAMBDA_RUNTIME_DIR", "/var/runtime", true);
+        if (r >= 0)
+                r = env_set(env, "AWS_EXECUTION_ENV", execution_env, true);
+        return r;
+}
+
 static int instance_env(const FunctionConfig *c, char ***ret)
 {
         _cleanup_strv_free_ char **env = strv_copy(c->env);
@@ -362,6 +381,8 @@ static int instance_env(const FunctionConfig *c, char ***ret)
         /* The runtime initialises while the instance is still being handed out: cold starts are shorter. */
         if (r >= 0)
                 r = env_set(&env, "LAMBDA_RIE_EAGER_INIT", "1", true);
+        if (r >= 0 && c->code)
+                r = instance_code_env(c->code, &env);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(env);
@@ -375,9 +396,20 @@ static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage 
 {
         _cleanup_(launch_plan_done) LaunchPlan plan = {};
         _cleanup_strv_free_ char **env = NULL;
+        char *const *entrypoint = c->entrypoint, *const *command = c->command;
+        char *bootstrap[2] = {}, *handler[2] = {};
         int r;
 
-        r = launch_plan(c->entrypoint, c->command, image->entrypoint, image->cmd, &plan);
+        if (c->code) {
+                /* AWS's base images take the handler as their argument; a custom runtime's bootstrap is
+                 * the function's own. */
+                handler[0] = c->code->handler;
+                command = handler;
+                bootstrap[0] = c->code->bootstrap;
+                if (bootstrap[0])
+                        entrypoint = bootstrap;
+        }
+        r = launch_plan(entrypoint, command, image->entrypoint, image->cmd, &plan);
         if (r < 0)
                 return r;
         if (plan.lend_rie && !m->config.rie_path && !m->config.rie_volume)
@@ -398,13 +430,15 @@ static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage 
                         .user = c->user ?: CONTAINER_USER_DEFAULT,
                         .entrypoint = plan.entrypoint,
                         .cmd = plan.cmd,
-                        .working_dir = c->working_directory,
+                        .working_dir = c->code ? "/var/task" : c->working_directory,
                         .rie = !plan.lend_rie         ? DOCKER_RIE_NONE
                                : m->config.rie_volume ? DOCKER_RIE_VOLUME
                                                       : DOCKER_RIE_BIND,
                         .rie_source = m->config.rie_volume ?: m->config.rie_path,
                         .network = m->network,
                         .spec = spec,
+                        .task_dir = c->code ? c->code->task_dir : NULL,
+                        .opt_dir = c->code ? c->code->opt_dir : NULL,
                 },
                 ret);
 }
@@ -522,6 +556,13 @@ static void on_image(DockerClient *d, int error, long status, const char *body, 
         i->call = NULL;
         if (error == 0 && status == 404 && c->pull && !i->pulled)
                 return instance_pull(i);
+        if (error == 0 && status == 404 && c->code)
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                                     "Runtime %s runs in image %s, which this engine does not have: pull it "
+                                     "(docker pull %s), let lambda-manager pull it (\"pull\": true in the "
+                                     "declaration or in the runtime's file of --runtimes-dir), or map the "
+                                     "runtime to a local image (--runtime=%s=IMAGE).",
+                                     c->code->runtime, c->image, c->image, c->code->runtime);
         if (error < 0 || status != 200)
                 return instance_fail_call(i, "Inspecting the image", error, status, body, len);
         if (docker_parse_image(body, len, &image) < 0)
@@ -570,9 +611,12 @@ static void on_version(DockerClient *d, int error, long status, const char *body
 
 void instance_start(Instance *i)
 {
+        const FunctionConfig *c = i->function->config;
         int r;
 
         i->start_deadline = now_usec(CLOCK_MONOTONIC) + i->manager->config.start_timeout_usec;
+        if (c->code && c->code->error)
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "%s", c->code->error);
         if (i->manager->engine_arch)
                 return instance_inspect_image(i);
         r = docker_call(i->manager->docker, "GET", "/version", NULL, CALL_TIMEOUT_USEC, on_version, i,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "code-runtime.h"
 #include "config.h"
 #include "docker-json.h"
 #include "log.h"
@@ -13,6 +14,7 @@
 #include "registry.h"
 #include "lifetime-cleanup.h"
 #include "manager.h"
+#include "strv.h"
 #include "util.h"
 
 static ManagerConfig arg_config = {
@@ -25,7 +27,10 @@ static ManagerConfig arg_config = {
         .wait_timeout_usec = 10 * USEC_PER_SEC,
         .exit_idle_usec = 60 * USEC_PER_SEC,
         .rie_path = LIBEXECDIR "/lambdad/lambda-rie",
+        .code_store = LOCALSTATEDIR "/lib/lambdad-manager/code",
+        .runtimes_dir = SYSCONFDIR "/lambdad/runtimes.d",
 };
+static char **arg_runtimes = NULL;
 static bool arg_cleanup = false;
 static CleanupScope arg_cleanup_scope = CLEANUP_ALL;
 
@@ -59,6 +64,13 @@ static void help(void)
                "    as on Lambda, unless their declaration says \"user\"; images for another OS or\n"
                "    architecture than the engine's are refused.\n"
                "\n"
+               "    Zip functions (a declaration with \"runtime\", \"handler\" and \"code\" or\n"
+               "    \"code_directory\") run in their runtime's image with the code unpacked once per\n"
+               "    content (CodeSha256) into --code-store and bound read-only at /var/task, the\n"
+               "    layers at /opt. A runtime runs in AWS's base image for it unless --runtime or\n"
+               "    --runtimes-dir maps it to another. A changed code_directory is in effect within\n"
+               "    a second: running calls finish on the old code, new ones get the new.\n"
+               "\n"
                "    Containers carry the labels org.lambdad.managed-by=lambda-manager,\n"
                "    org.lambdad.function=NAME, org.lambdad.lifetime=ID and org.lambdad.spec=DIGEST\n"
                "    (what the declaration, the image and these options make of it). A restart is\n"
@@ -79,6 +91,14 @@ static void help(void)
                "        --functions-dir=DIR    function declarations (default " SYSCONFDIR
                "/lambdad/functions.d)\n"
                "        --no-implicit-functions  serve declared functions only\n"
+               "        --code-store=DIR       where zip functions' code is unpacked, readable by the\n"
+               "                               engine at the same path (default " LOCALSTATEDIR
+               "/lib/lambdad-manager/code)\n"
+               "        --runtime=ID=IMAGE     run zip functions of runtime ID (nodejs22.x, ...) in IMAGE\n"
+               "                               (repeatable; wins over --runtimes-dir)\n"
+               "        --runtimes-dir=DIR     ID.json files mapping runtimes to images:\n"
+               "                               {\"image\": \"REF\", \"pull\": false} (default " SYSCONFDIR
+               "/lambdad/runtimes.d)\n"
                "        --publish=MODE         reach instances on a port published on 127.0.0.1\n"
                "                               (loopback, default) or at the container's address (bridge)\n"
                "        --network=NAME         instances join this engine network and are reached at\n"
@@ -146,11 +166,17 @@ static int parse_argv(int argc, char *argv[])
                 ARG_DESTINATION_ROOT,
                 ARG_HANDOVER,
                 ARG_STATE_DIR,
+                ARG_CODE_STORE,
+                ARG_RUNTIME,
+                ARG_RUNTIMES_DIR,
         };
         static const struct option options[] = {
                 { "cleanup", optional_argument, NULL, ARG_CLEANUP },
                 { "handover", required_argument, NULL, ARG_HANDOVER },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "code-store", required_argument, NULL, ARG_CODE_STORE },
+                { "runtime", required_argument, NULL, ARG_RUNTIME },
+                { "runtimes-dir", required_argument, NULL, ARG_RUNTIMES_DIR },
                 { "docker-socket", required_argument, NULL, ARG_DOCKER_SOCKET },
                 { "functions-dir", required_argument, NULL, ARG_FUNCTIONS_DIR },
                 { "no-implicit-functions", no_argument, NULL, ARG_NO_IMPLICIT },
@@ -200,6 +226,28 @@ static int parse_argv(int argc, char *argv[])
                                 return log_error_errno(
                                         -EINVAL, "Invalid --state-dir '%s': an absolute path.", optarg);
                         arg_config.state_dir = optarg;
+                        break;
+                case ARG_CODE_STORE:
+                        if (!destination_path_is_valid(optarg) || strcmp(optarg, "/") == 0)
+                                return log_error_errno(
+                                        -EINVAL, "Invalid --code-store '%s': an absolute path.", optarg);
+                        arg_config.code_store = optarg;
+                        break;
+                case ARG_RUNTIME:
+                        if (!code_runtime_override_is_valid(optarg))
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid --runtime '%s': expected ID=IMAGE, such as "
+                                                       "nodejs22.x=my-node:22.",
+                                                       optarg);
+                        if (strv_extend(&arg_runtimes, optarg) < 0)
+                                return log_oom();
+                        arg_config.runtimes = arg_runtimes;
+                        break;
+                case ARG_RUNTIMES_DIR:
+                        if (!destination_path_is_valid(optarg))
+                                return log_error_errno(
+                                        -EINVAL, "Invalid --runtimes-dir '%s': an absolute path.", optarg);
+                        arg_config.runtimes_dir = optarg;
                         break;
                 case ARG_DOCKER_SOCKET:
                         arg_config.docker_socket = optarg;

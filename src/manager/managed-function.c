@@ -8,6 +8,7 @@
 #include "docker-json.h"
 #include "list.h"
 #include "log.h"
+#include "function-code.h"
 #include "managed-function.h"
 #include "util.h"
 
@@ -84,11 +85,18 @@ int function_gc(sd_event_source *s, void *userdata)
 {
         Manager *m = userdata;
 
+        bool code = false;
+
         for (ManagedFunction *f = m->functions, *next; f; f = next) {
                 next = f->next;
-                if (f->removed && f->pool.n_instances == 0 && f->pool.n_waiters == 0 && !f->resolving)
+                if (f->removed && f->pool.n_instances == 0 && f->pool.n_waiters == 0 && !f->resolving) {
+                        code = code || (f->config && f->config->code);
                         function_free(f);
+                }
         }
+        /* The last instance of an old snapshot is gone: so can the snapshot be. */
+        if (code)
+                function_code_collect(m);
         return 0;
 }
 
@@ -98,38 +106,59 @@ void function_gc_later(Manager *m)
                 (void) sd_event_source_set_enabled(m->gc_event, SD_EVENT_ONESHOT);
 }
 
-static void resolve_finish(ManagedFunction *f, const char *error_name, const char *message)
+void function_resolve_failed(ManagedFunction *f, const char *error_name, const char *message)
 {
         Manager *m = f->manager;
         PendingCall *calls = TAKE_PTR(f->resolving);
 
         f->resolve_call = NULL;
-        if (error_name) {
-                /* Forget the function so that the next call checks again. */
-                f->removed = true;
-                while (calls) {
-                        PendingCall *pc = calls;
+        f->code_pending = false;
+        /* Forget the function so that the next call checks again. */
+        f->removed = true;
+        while (calls) {
+                PendingCall *pc = calls;
 
-                        calls = pc->next;
-                        pending_reply_error(pc, error_name, "%s", message);
-                }
-                function_gc_later(m);
-                manager_update_timers(m);
-                return;
+                calls = pc->next;
+                pending_reply_error(pc, error_name, "%s", message);
         }
+        function_gc_later(m);
+        manager_update_timers(m);
+}
 
+void function_resolved(ManagedFunction *f, FunctionConfig *config)
+{
+        Manager *m = f->manager;
+        PendingCall *calls = TAKE_PTR(f->resolving);
+
+        f->resolve_call = NULL;
+        f->code_pending = false;
+        f->config = config;
+        f->pool.limits = function_limits(m, config);
         while (calls) {
                 PendingCall *pc = calls;
                 PoolActions a = {};
 
                 calls = pc->next;
                 pc->next = NULL;
+                if (function_refuses(f, pc))
+                        continue;
                 if (pool_acquire(&f->pool, pc->kind == CALL_ENSURE ? "" : sd_bus_message_get_sender(pc->message) ?: "",
                                  pc, now_usec(CLOCK_MONOTONIC), &a) < 0)
                         pending_reply_error(pc, SD_BUS_ERROR_NO_MEMORY, "Out of memory.");
                 manager_apply(m, f, &a, NULL);
                 pool_actions_done(&a);
         }
+        manager_update_timers(m);
+}
+
+bool function_refuses(ManagedFunction *f, PendingCall *pc)
+{
+        const CodeConfig *code = f->config ? f->config->code : NULL;
+
+        if (!code || !code->error)
+                return false;
+        pending_reply_error(pc, LAMBDAD_ERROR_START_FAILED, "%s", code->error);
+        return true;
 }
 
 /* The config of implicit function name from its image: -ENOENT unless the image carries our label for it. */
@@ -169,29 +198,27 @@ static void on_image_inspected(DockerClient *d, int error, long status, const ch
         if (error < 0) {
                 (void) snprintf(message, sizeof(message), "Container engine unreachable: %s",
                                 strerror(-error));
-                return resolve_finish(f, LAMBDAD_ERROR_BACKEND_UNAVAILABLE, message);
+                return function_resolve_failed(f, LAMBDAD_ERROR_BACKEND_UNAVAILABLE, message);
         }
         /* The engine's own fault says nothing about the image: not "not found", but "try again". */
         if (status >= 500) {
                 (void) snprintf(message, sizeof(message),
                                 "Container engine failed (inspecting image %s:latest, HTTP %li).", f->name,
                                 status);
-                return resolve_finish(f, LAMBDAD_ERROR_BACKEND_UNAVAILABLE, message);
+                return function_resolve_failed(f, LAMBDAD_ERROR_BACKEND_UNAVAILABLE, message);
         }
         if (status == 200 && docker_parse_image(body, len, &image) >= 0 &&
             implicit_config(f->name, &image, &config) >= 0) {
-                f->config = config;
-                f->pool.limits = function_limits(f->manager, config);
                 log_info("ManagedFunction '%s' runs image %s (labelled org.lambdad.function=%s).", f->name,
                          config->image, f->name);
-                return resolve_finish(f, NULL, NULL);
+                return function_resolved(f, config);
         }
         (void) snprintf(message, sizeof(message),
                         "ManagedFunction not found: '%s' is not declared, and no local image %s:latest "
                         "carries the label "
                         "org.lambdad.function=%s.",
                         f->name, f->name, f->name);
-        resolve_finish(f, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, message);
+        function_resolve_failed(f, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, message);
 }
 
 int function_for_call(Manager *m, const char *name, PendingCall *pc, ManagedFunction **ret)

@@ -34,7 +34,8 @@ struct ManagedFunction {
         const char *start_error;
         char *start_message;
         uint64_t start_failed_usec;
-        PendingCall *resolving; /* calls waiting for the image check */
+        PendingCall *resolving; /* calls waiting for the image check or the code */
+        bool code_pending;      /* a zip function whose code is being prepared (config NULL meanwhile) */
         DockerCall *resolve_call;
         ManagedFunction *prev, *next;
 };
@@ -49,6 +50,16 @@ ManagedFunction *function_find(Manager *m, const char *name);
 /* An implicit function that an earlier lifetime ran, from its image (adoption): -ENOENT unless the image
  * carries our label for name. */
 int function_new_implicit(Manager *m, const char *name, const DockerImage *image, ManagedFunction **ret);
+
+/* The config of a function that had none (an implicit function's image checked, a zip function's code
+ * prepared): the calls waiting for it go on. Takes config. */
+void function_resolved(ManagedFunction *f, FunctionConfig *config);
+/* It cannot be had: the waiting calls fail with error_name and message, and the function goes. */
+void function_resolve_failed(ManagedFunction *f, const char *error_name, const char *message);
+
+/* When calls to f fail at once (a zip function whose code or runtime cannot be used): answers pc with
+ * the reason and says true. */
+bool function_refuses(ManagedFunction *f, PendingCall *pc);
 
 /* Frees removed functions with nothing left (the manager's gc_event handler). */
 int function_gc(sd_event_source *s, void *userdata);

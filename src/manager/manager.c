@@ -14,6 +14,7 @@
 #include "container-reaper.h"
 #include "docker-json.h"
 #include "declarations.h"
+#include "function-code.h"
 #include "engine-events.h"
 #include "instance.h"
 #include "lease-owner.h"
@@ -367,6 +368,7 @@ Manager *manager_free(Manager *m)
         sd_event_source_disable_unref(m->gc_event);
         engine_events_done(m);
         adoption_free(m);
+        function_code_free(m);
         handover_close(m);
         reaper_done(m);
         memory_budget_done(m);

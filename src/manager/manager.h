@@ -43,6 +43,9 @@ typedef struct ManagerConfig {
         uint64_t memory_budget;       /* bytes for the memory limits of all instances; 0: unbounded */
         bool require_engine;          /* exit at start when the engine socket cannot be used */
         const char *destination_root; /* directory destinations must lie under it */
+        const char *code_store;       /* where zip functions' code is unpacked */
+        char **runtimes;              /* --runtime=ID=IMAGE, in order; NULL: none */
+        const char *runtimes_dir;     /* ID.json mapping runtimes to images */
 } ManagerConfig;
 
 /* Every engine call but pulls and the event stream. */
@@ -55,6 +58,7 @@ typedef struct OwnerTrack OwnerTrack;
 typedef struct Reaping Reaping;
 typedef struct HandoverState HandoverState;
 typedef struct Adoption Adoption;
+typedef struct FunctionCode FunctionCode;
 
 struct Manager {
         ManagerConfig config;
@@ -107,6 +111,8 @@ struct Manager {
 
         HandoverState *handover; /* the lease record, for the next lifetime */
         Adoption *adoption;      /* taking over the instances of earlier lifetimes */
+        FunctionCode *code;      /* zip functions' code; NULL until the first is declared */
+        bool loaded; /* the declarations were loaded once: later loads prepare code off the loop */
         /* Calls that need the pools, held while the adoption settles what is in them. */
         sd_bus_message **deferred;
         size_t n_deferred;

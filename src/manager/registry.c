@@ -61,7 +61,7 @@
         "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
         "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
         "working_directory, user, url, maximum_retry_attempts, maximum_event_age_sec, "    \
-        "on_success, on_failure"
+        "on_success, on_failure, runtime, handler, code, code_directory, layers"
 #define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
@@ -81,12 +81,6 @@ static const char *const reserved_env[] = {
 static bool streq(const char *a, const char *b)
 {
         return strcmp(a, b) == 0;
-}
-
-/* For configs a caller assembled by hand, which may lack a name or an image. */
-static bool streq_ptr(const char *a, const char *b)
-{
-        return a && b ? streq(a, b) : a == b;
 }
 
 static bool char_is_alnum(char c)
@@ -461,6 +455,7 @@ FunctionConfig *function_config_free(FunctionConfig *f)
         free(f->on_success);
         free(f->on_failure);
         url_config_free(f->url);
+        code_config_free(f->code);
         free(f);
         return NULL;
 }
@@ -505,7 +500,7 @@ static void offset_to_position(const char *s, size_t offset, unsigned *ret_line,
         *ret_column = column;
 }
 
-static int parse_json_object(const char *json, size_t len, json_object **ret, char **ret_error)
+int config_json_parse(const char *json, size_t len, json_object **ret, char **ret_error)
 {
         _cleanup_(json_object_putp) json_object *o = NULL;
         enum json_tokener_error e;
@@ -560,7 +555,7 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                 return set_error(ret_error, "invalid function name %s: expected " NAME_EXPECTED,
                                  describe_name(name ?: "", buf));
 
-        r = parse_json_object(json, len, &o, ret_error);
+        r = config_json_parse(json, len, &o, ret_error);
         if (r < 0)
                 return r;
 
@@ -632,6 +627,8 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                         r = parse_destination(key, v, &f->on_success, ret_error);
                 else if (streq(key, "on_failure"))
                         r = parse_destination(key, v, &f->on_failure, ret_error);
+                else if (code_config_key(key))
+                        r = code_config_parse_key(&f->code, key, v, ret_error);
                 else
                         r = set_error(ret_error, "%s: unknown key, expected one of " KEYS_EXPECTED,
                                       describe_name(key, buf));
@@ -639,8 +636,21 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                         return r;
         }
 
-        if (!f->image)
-                return set_error(ret_error, "image: missing, expected " IMAGE_EXPECTED);
+        if (f->code) {
+                /* A zip function's image is its runtime's, chosen by the manager. */
+                if (f->image || f->entrypoint || f->command || f->working_directory)
+                        return set_error(ret_error,
+                                         "%s: a zip function (runtime, handler, code) has no image settings",
+                                         f->image        ? "image"
+                                         : f->entrypoint ? "entrypoint"
+                                         : f->command    ? "command"
+                                                         : "working_directory");
+                r = code_config_check(f->code, ret_error);
+                if (r < 0)
+                        return r;
+        } else if (!f->image)
+                return set_error(ret_error, "image: missing, expected " IMAGE_EXPECTED
+                                            " (or runtime, handler and code for a zip function)");
         if (f->min_instances > f->max_instances)
                 return set_error(ret_error,
                                  "min_instances: expected an integer from 0 to max_instances (%u), got %u",
@@ -678,22 +688,6 @@ int function_config_new_implicit(const char *name, FunctionConfig **ret)
         return 0;
 }
 
-static bool strv_equal(char *const *a, char *const *b)
-{
-        size_t n = strv_length(a);
-
-        /* Absent (the image's own) differs from empty (none at all). */
-        if (!a || !b)
-                return a == b;
-
-        if (n != strv_length(b))
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!streq(a[i], b[i]))
-                        return false;
-        return true;
-}
-
 bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
 {
         if (a == b)
@@ -708,7 +702,8 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
                a->freeze_after_usec == b->freeze_after_usec && a->pull == b->pull &&
                strv_equal(a->entrypoint, b->entrypoint) && strv_equal(a->command, b->command) &&
                streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user) &&
-               url_config_equal(a->url, b->url) && a->maximum_retry_attempts == b->maximum_retry_attempts &&
+               url_config_equal(a->url, b->url) && code_config_equal(a->code, b->code) &&
+               a->maximum_retry_attempts == b->maximum_retry_attempts &&
                a->maximum_event_age_sec == b->maximum_event_age_sec &&
                streq_ptr(a->on_success, b->on_success) && streq_ptr(a->on_failure, b->on_failure);
 }
@@ -724,10 +719,7 @@ Registry *registry_free(Registry *r)
         return NULL;
 }
 
-/* Reads a config file into a NUL-terminated buffer. -EINVAL with *ret_error for what the operator must
- * fix; -ENOMEM. */
-static int read_config_file(int dir_fd, const char *filename, char **ret_data, size_t *ret_len,
-                            char **ret_error)
+int config_file_read(int dir_fd, const char *filename, char **ret_data, size_t *ret_len, char **ret_error)
 {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *data = NULL;
@@ -786,7 +778,7 @@ static int load_one(int dir_fd, const char *filename, FunctionConfig **ret, char
         name = strndup(filename, strlen(filename) - STRLEN(".json"));
         if (!name)
                 return -ENOMEM;
-        r = read_config_file(dir_fd, filename, &data, &len, ret_error);
+        r = config_file_read(dir_fd, filename, &data, &len, ret_error);
         if (r < 0)
                 return r;
         return function_config_parse(name, data, len, ret, ret_error);

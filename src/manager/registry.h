@@ -13,8 +13,8 @@
  * object (no comments, no trailing commas or data, valid UTF-8):
  *
  *   {
- *     "image": "hello:latest",         required: a Docker image reference, 1 to 255 characters of
- *                                      [A-Za-z0-9._/:@-], not starting with '-'
+ *     "image": "hello:latest",         required but for zip functions: a Docker image reference, 1 to
+ *                                      255 characters of [A-Za-z0-9._/:@-], not starting with '-'
  *     "environment": {"KEY": "VALUE"}, strings; names [A-Za-z_][A-Za-z0-9_]*, at most 4 KiB of names and
  *                                      values in total (as AWS); the variables lambdad sets itself
  *                                      (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_FUNCTION_NAME, ..._MEMORY_SIZE,
@@ -46,6 +46,9 @@
  *                                      answers its URL paths 404)
  *   }
  *
+ * A zip function says "runtime", "handler" and "code" or "code_directory" (and "layers") instead of
+ * "image", "entrypoint", "command" and "working_directory": see code-config.h.
+ *
  * Unknown keys and values of the wrong JSON type are errors, so a typo never passes silently. Each
  * error message names the field and what was expected.
  */
@@ -54,8 +57,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "code-config.h"
 #include "macro.h"
 #include "url-config.h"
+
+struct json_object;
 
 /* Who function code runs as unless a declaration says otherwise: Lambda's sbx_user1051. */
 #define CONTAINER_USER_DEFAULT "993:990"
@@ -86,6 +92,7 @@ typedef struct FunctionConfig {
         unsigned maximum_event_age_sec;
         char *on_success; /* "function:NAME" or "directory:/PATH"; NULL: none */
         char *on_failure;
+        CodeConfig *code; /* a zip function's runtime, handler and code; NULL: an image function */
 } FunctionConfig;
 
 #define DESTINATION_FUNCTION_PREFIX  "function:"
@@ -132,3 +139,9 @@ typedef void (*registry_error_handler_t)(const char *path, const char *message, 
 int registry_load(const char *dir, registry_error_handler_t on_error, void *userdata, Registry **ret);
 
 const FunctionConfig *registry_find(const Registry *r, const char *name);
+
+/* What the manager's other configuration files share with declarations: a regular file (no symbolic
+ * link, no FIFO) of at most FUNCTION_CONFIG_SIZE_MAX bytes read into a NUL-terminated buffer, and one
+ * strict JSON object in it. -EINVAL with *ret_error for what the operator must fix; -ENOMEM. */
+int config_file_read(int dir_fd, const char *filename, char **ret_data, size_t *ret_len, char **ret_error);
+int config_json_parse(const char *json, size_t len, struct json_object **ret, char **ret_error);

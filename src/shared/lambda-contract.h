@@ -33,6 +33,14 @@
 #define LAMBDAD_CONFIG_ON_SUCCESS                "OnSuccess"
 #define LAMBDAD_CONFIG_ON_FAILURE                "OnFailure"
 
+/* GetFunctionConfiguration's keys of a zip function (absent for an image function): s, s, s (AWS's
+ * CodeSha256), t (CodeSize), s ("Zip"). */
+#define LAMBDAD_CONFIG_RUNTIME      "Runtime"
+#define LAMBDAD_CONFIG_HANDLER      "Handler"
+#define LAMBDAD_CONFIG_CODE_SHA256  "CodeSha256"
+#define LAMBDAD_CONFIG_CODE_SIZE    "CodeSize"
+#define LAMBDAD_CONFIG_PACKAGE_TYPE "PackageType"
+
 /* AWS's bounds and defaults of an asynchronous invocation configuration. */
 #define LAMBDA_RETRY_ATTEMPTS_MAX 2U
 #define LAMBDA_EVENT_AGE_SEC_MIN  60U

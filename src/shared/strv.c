@@ -129,3 +129,22 @@ int env_set(char ***env, const char *name, const char *value, bool overwrite)
                 free(s);
         return r;
 }
+
+bool strv_equal(char *const *a, char *const *b)
+{
+        size_t n = strv_length(a);
+
+        if (!a || !b)
+                return a == b;
+        if (n != strv_length(b))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(a[i], b[i]) != 0)
+                        return false;
+        return true;
+}
+
+bool streq_ptr(const char *a, const char *b)
+{
+        return a && b ? strcmp(a, b) == 0 : a == b;
+}

@@ -19,6 +19,10 @@ size_t strv_length(char *const *l);
 /* Whether s is one of the strings of l (NULL: none). */
 bool strv_contains(char *const *l, const char *s);
 char **strv_copy(char *const *l);
+/* Whether a and b hold the same strings in the same order; NULL differs from empty. */
+bool strv_equal(char *const *a, char *const *b);
+/* strcmp() == 0 that takes NULL: equal when both are NULL. */
+bool streq_ptr(const char *a, const char *b);
 /* Appends a copy of s. */
 int strv_extend(char ***l, const char *s);
 

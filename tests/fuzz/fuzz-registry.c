@@ -20,8 +20,13 @@ static void check_config(const FunctionConfig *f)
 {
         size_t n = strv_length(f->env);
 
-        if (!function_name_is_valid(f->name) || !image_reference_is_valid(f->image) || !f->env ||
-            f->implicit)
+        if (!function_name_is_valid(f->name) || !f->env || f->implicit)
+                abort();
+        /* An image function names its image; a zip function its runtime and exactly one code source,
+         * and its image is left to the manager. */
+        if (f->code ? f->image || !f->code->runtime || !f->code->zip == !f->code->directory ||
+                              !f->code->layers || strv_length(f->code->layers) > 5
+                    : !image_reference_is_valid(f->image))
                 abort();
         if (f->memory_mb < 128 || f->memory_mb > 10240 || f->timeout_sec < 1 || f->timeout_sec > 900)
                 abort();
@@ -95,7 +100,15 @@ static void check_round_trip(const FunctionConfig *f)
                     json_object_object_add(env, key, json_object_new_string(*e + strlen(key) + 1)) < 0)
                         abort();
         }
-        json_object_object_add(o, "image", json_object_new_string(f->image));
+        if (f->code) {
+                json_object_object_add(o, "runtime", json_object_new_string(f->code->runtime));
+                if (f->code->handler)
+                        json_object_object_add(o, "handler", json_object_new_string(f->code->handler));
+                json_object_object_add(o, f->code->zip ? "code" : "code_directory",
+                                       json_object_new_string(f->code->zip ?: f->code->directory));
+                json_object_object_add(o, "layers", strv_to_json(f->code->layers));
+        } else
+                json_object_object_add(o, "image", json_object_new_string(f->image));
         json_object_object_add(o, "environment", env);
         json_object_object_add(o, "memory_mb", json_object_new_int64(f->memory_mb));
         json_object_object_add(o, "timeout_sec", json_object_new_int64(f->timeout_sec));

@@ -20,11 +20,12 @@
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
         "not starting with '-')"
-#define KEYS                                                                               \
-        "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
-        "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
-        "working_directory, "                                                              \
-        "user, url, maximum_retry_attempts, maximum_event_age_sec, on_success, on_failure"
+#define KEYS                                                                                          \
+        "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, "            \
+        "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "             \
+        "working_directory, "                                                                         \
+        "user, url, maximum_retry_attempts, maximum_event_age_sec, on_success, on_failure, runtime, " \
+        "handler, code, code_directory, layers"
 
 static FunctionConfig *parse_ok(const char *json)
 {
@@ -292,10 +293,13 @@ static void test_async(void **state)
         assert_false(destination_path_is_valid("/a\nb"));
 }
 
+#define MISSING_IMAGE \
+        "image: missing, expected " IMAGE_EXPECTED " (or runtime, handler and code for a zip function)"
+
 static void test_missing_image(void **state)
 {
-        expect_error("{}", "image: missing, expected " IMAGE_EXPECTED);
-        expect_error("{\"memory_mb\":256}", "image: missing, expected " IMAGE_EXPECTED);
+        expect_error("{}", MISSING_IMAGE);
+        expect_error("{\"memory_mb\":256}", MISSING_IMAGE);
 }
 
 static void test_wrong_types(void **state)
