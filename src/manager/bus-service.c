@@ -45,7 +45,6 @@ static int read_function_name(sd_bus_message *message, sd_bus_error *error, cons
 static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd_bus_error *error)
 {
         PendingCall *pc = NULL;
-        PoolActions a = {};
         const char *name;
         ManagedFunction *f;
         int r;
@@ -73,19 +72,9 @@ static int acquire_common(sd_bus_message *message, Manager *m, CallKind kind, sd
                 pending_free(pc);
                 return r;
         }
-        if (!f)
-                return 1; /* answered once the image is checked or the code prepared */
-        if (function_refuses(f, pc))
-                return 1;
-
-        r = pool_acquire(&f->pool, kind == CALL_ENSURE ? "" : sd_bus_message_get_sender(message) ?: "", pc,
-                         now_usec(CLOCK_MONOTONIC), &a);
-        if (r < 0) {
-                pending_free(pc);
-                return r;
-        }
-        manager_apply(m, f, &a, NULL);
-        pool_actions_done(&a);
+        if (f)
+                function_acquire(f, pc);
+        /* else answered once the image is checked or the code prepared */
         return 1;
 }
 

@@ -10,6 +10,7 @@
 #include "function-code.h"
 #include "log.h"
 #include "managed-function.h"
+#include "pending-call.h"
 #include "registry.h"
 #include "strv.h"
 
@@ -85,6 +86,10 @@ static void declarations_retire(Manager *m, ManagedFunction *f)
         f->removed = true;
         if (pool_stop_all(&f->pool, &a) < 0)
                 log_oom();
+        /* Its waiting calls wait on for the new declaration, if there is one. */
+        for (size_t k = 0; k < a.n; k++)
+                if (a.a[k].type == POOL_ACTION_FAIL && a.a[k].error == -ECANCELED)
+                        a.a[k].error = -EAGAIN;
         manager_apply(m, f, &a, "configuration changed");
         pool_actions_done(&a);
 }
@@ -167,6 +172,7 @@ int declarations_load(Manager *m)
         for (char **name = pending; *name; name++)
                 if (declarations_await_code(m, *name) < 0)
                         return -ENOMEM;
+        pending_requeued(m);
         function_gc_later(m);
         function_code_collect(m);
         manager_update_timers(m);

@@ -136,19 +136,26 @@ void function_resolved(ManagedFunction *f, FunctionConfig *config)
         f->pool.limits = function_limits(m, config);
         while (calls) {
                 PendingCall *pc = calls;
-                PoolActions a = {};
 
                 calls = pc->next;
                 pc->next = NULL;
-                if (function_refuses(f, pc))
-                        continue;
-                if (pool_acquire(&f->pool, pc->kind == CALL_ENSURE ? "" : sd_bus_message_get_sender(pc->message) ?: "",
-                                 pc, now_usec(CLOCK_MONOTONIC), &a) < 0)
-                        pending_reply_error(pc, SD_BUS_ERROR_NO_MEMORY, "Out of memory.");
-                manager_apply(m, f, &a, NULL);
-                pool_actions_done(&a);
+                function_acquire(f, pc);
         }
         manager_update_timers(m);
+}
+
+void function_acquire(ManagedFunction *f, PendingCall *pc)
+{
+        PoolActions a = {};
+
+        if (function_refuses(f, pc))
+                return;
+        pc->function = f;
+        if (pool_acquire(&f->pool, pc->kind == CALL_ENSURE ? "" : sd_bus_message_get_sender(pc->message) ?: "",
+                         pc, now_usec(CLOCK_MONOTONIC), &a) < 0)
+                pending_reply_error(pc, SD_BUS_ERROR_NO_MEMORY, "Out of memory.");
+        manager_apply(f->manager, f, &a, NULL);
+        pool_actions_done(&a);
 }
 
 bool function_refuses(ManagedFunction *f, PendingCall *pc)

@@ -57,6 +57,9 @@ void function_resolved(ManagedFunction *f, FunctionConfig *config);
 /* It cannot be had: the waiting calls fail with error_name and message, and the function goes. */
 void function_resolve_failed(ManagedFunction *f, const char *error_name, const char *message);
 
+/* pc asks f's pool for an instance (or is refused, see below); the answer comes when the pool decides. */
+void function_acquire(ManagedFunction *f, PendingCall *pc);
+
 /* When calls to f fail at once (a zip function whose code or runtime cannot be used): answers pc with
  * the reason and says true. */
 bool function_refuses(ManagedFunction *f, PendingCall *pc);

@@ -357,6 +357,7 @@ Manager *manager_free(Manager *m)
 {
         if (!m)
                 return NULL;
+        pending_drop_requeued(m);
         while (m->functions)
                 function_free(m->functions);
         while (m->instances)

@@ -59,6 +59,7 @@ typedef struct Reaping Reaping;
 typedef struct HandoverState HandoverState;
 typedef struct Adoption Adoption;
 typedef struct FunctionCode FunctionCode;
+typedef struct PendingCall PendingCall;
 
 struct Manager {
         ManagerConfig config;
@@ -112,6 +113,7 @@ struct Manager {
         HandoverState *handover; /* the lease record, for the next lifetime */
         Adoption *adoption;      /* taking over the instances of earlier lifetimes */
         FunctionCode *code;      /* zip functions' code; NULL until the first is declared */
+        PendingCall *requeued;   /* calls whose function was replaced, for its successor */
         bool loaded; /* the declarations were loaded once: later loads prepare code off the loop */
         /* Calls that need the pools, held while the adoption settles what is in them. */
         sd_bus_message **deferred;

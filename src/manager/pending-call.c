@@ -113,8 +113,48 @@ void pending_fail(Manager *m, PendingCall *pc, int error)
         case -ECONNRESET:
                 /* The caller is gone; nobody reads this. */
                 return pending_free(pc);
+        case -EAGAIN:
+                /* The function's declaration changed: the call waits for the new one
+                 * (pending_requeued()). */
+                pc->next = m->requeued;
+                m->requeued = pc;
+                return;
         default:
                 return pending_reply_error(pc, LAMBDAD_ERROR_CANCELLED, "ManagedFunction '%s' was stopped.",
                                            pc->function->name);
+        }
+}
+
+void pending_requeued(Manager *m)
+{
+        PendingCall *calls = TAKE_PTR(m->requeued);
+
+        while (calls) {
+                PendingCall *pc = calls;
+                ManagedFunction *f;
+                int r;
+
+                calls = pc->next;
+                pc->next = NULL;
+                /* The old function, removed, lives on until the loop's next turn: its name is still there.
+                 */
+                r = function_for_call(m, pc->function->name, pc, &f);
+                if (r == -ENOENT)
+                        pending_reply_error(pc, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                                            "ManagedFunction not found: its declaration was removed.");
+                else if (r < 0)
+                        pending_reply_error(pc, SD_BUS_ERROR_NO_MEMORY, "Out of memory.");
+                else if (f)
+                        function_acquire(f, pc);
+        }
+}
+
+void pending_drop_requeued(Manager *m)
+{
+        while (m->requeued) {
+                PendingCall *pc = m->requeued;
+
+                m->requeued = pc->next;
+                pending_reply_error(pc, LAMBDAD_ERROR_CANCELLED, "lambda-manager is stopping.");
         }
 }

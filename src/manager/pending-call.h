@@ -27,7 +27,7 @@ struct PendingCall {
         sd_bus_message *message;
         CallKind kind;
         uint64_t since;    /* CLOCK_MONOTONIC when the call came */
-        PendingCall *next; /* while the function's image is being checked */
+        PendingCall *next; /* while the function's image or code is being readied, or it is replaced */
 };
 
 int pending_new(Manager *m, ManagedFunction *f, sd_bus_message *message, CallKind kind, PendingCall **ret);
@@ -42,3 +42,9 @@ void pending_grant(Manager *m, PendingCall *pc, PoolInstance *slot, bool thawed)
 
 /* The pool failed the call with error (-EBUSY, -EIO, -ECONNRESET, -ECANCELED): answer it. */
 void pending_fail(Manager *m, PendingCall *pc, int error);
+
+/* The calls that waited for a function whose declaration changed (a pool's FAIL with -EAGAIN) go to
+ * the function now declared under its name. */
+void pending_requeued(Manager *m);
+/* At exit: they fail. */
+void pending_drop_requeued(Manager *m);
