@@ -13,8 +13,11 @@
 # Each image is described by examples/NAME/image.conf; the folder rootfs/ in
 # examples/NAME/ is copied to /, every other file into the working directory.
 # image.conf lines:
-#   runtime shell|node ...  shell: /bin/busybox (busybox-static) + /usr/bin/curl
-#                           node:  /usr/bin/node + node_modules/aws-lambda-ric
+#   runtime PART ...        shell:   /bin/busybox (busybox-static) + /usr/bin/curl
+#                           busybox: /bin/busybox alone (a /bin/sh for scripts)
+#                           node:    /usr/bin/node + node_modules/aws-lambda-ric
+#                           python:  Debian's /usr/bin/python3 + the standard library
+#                                    it needs at run time (no tests, no build files)
 #   layout lambdad|plain    lambdad (default): ENTRYPOINT lambda-rie; plain: none
 #   entrypoint [JSON array] baked in as ENTRYPOINT (plain layout only)
 #   cmd [JSON array]        baked in as CMD (with lambda-rie: the bootstrap it runs)
@@ -24,6 +27,7 @@
 #   chmod MODE PATH         change a file's mode in the image (repeatable)
 #   opt-in yes|no           carry the opt-in label (default yes)
 #   include NAME            also copy the files of examples/NAME (first, so ours win)
+#   mkdir DIR               an empty directory in the image (repeatable)
 set -euo pipefail
 
 PROG=${0##*/}
@@ -32,7 +36,9 @@ EXAMPLES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Debian packages the examples need, for the project's setup script
 # (`--print-apt-deps`).  Node.js 20 with npm and its headers
 # (/usr/include/node) is expected from the host's nodejs package.
-EXAMPLES_APT_PACKAGES="busybox-static curl cmake g++ make python3 autoconf automake libtool"
+# python3: Debian's interpreter and standard library for runtime-python (and for
+# aws-lambda-ric's build); zip: the tests pack the zip functions of examples/zip.
+EXAMPLES_APT_PACKAGES="busybox-static curl cmake g++ make python3 autoconf automake libtool zip"
 
 # aws-lambda-ric 4.x requires Node >= 22; 3.3.0 is the newest for Node 20.
 AWS_LAMBDA_RIC_VERSION=${AWS_LAMBDA_RIC_VERSION:-3.3.0}
@@ -45,6 +51,9 @@ BUSYBOX_APPLETS="sh ash cat cut tr grep mktemp rm sleep echo printf head tail se
 BUSYBOX=/bin/busybox
 CURL=/usr/bin/curl
 NODE=/usr/bin/node
+# Debian's interpreter, never another one first on PATH (pyenv, /usr/local): the image takes
+# its standard library from /usr/lib/pythonX.Y, where only Debian's python3 package puts it.
+PYTHON=/usr/bin/python3
 
 usage() {
         cat <<EOF
@@ -102,12 +111,22 @@ require_pkg() {
         fi
 }
 
-check_shell_prereqs() {
+check_busybox_prereqs() {
         require_pkg busybox-static "$BUSYBOX"
         if ldd "$BUSYBOX" >/dev/null 2>&1; then
                 die "$BUSYBOX is not statically linked (the dynamic 'busybox' package?): apt-get install busybox-static"
         fi
+}
+
+check_shell_prereqs() {
+        check_busybox_prereqs
         require_pkg curl "$CURL"
+}
+
+check_python_prereqs() {
+        require_pkg python3 "$PYTHON"
+        dpkg -S "$(readlink -f "$PYTHON")" >/dev/null 2>&1 ||
+                die "$PYTHON is not Debian's interpreter (dpkg knows no package holding it): apt-get install python3"
 }
 
 check_node_prereqs() {
@@ -190,13 +209,49 @@ make_base_rootfs() {
         printf 'hosts: files dns\n' >"$rootfs/etc/nsswitch.conf"
 }
 
-add_shell_runtime() {
+add_busybox_runtime() {
         local rootfs=$1 applet
         copy_file "$BUSYBOX" "$rootfs" /bin/busybox
         for applet in $BUSYBOX_APPLETS; do
                 ln -sf busybox "$rootfs/bin/$applet"
         done
-        add_binary "$CURL" "$rootfs"
+}
+
+add_shell_runtime() {
+        add_busybox_runtime "$1"
+        add_binary "$CURL" "$1"
+}
+
+# Parts of Debian's standard library a function never needs at run time: the test suite,
+# the files for building extensions (25 MB), tools (IDLE, 2to3, pip's bootstrap, venv,
+# distutils, pydoc's topics), the configuration link into /etc, and the extension modules
+# that are tests or need libraries of a terminal or a desktop (curses, readline, Tk, dbm).
+PYTHON_STDLIB_EXCLUDES=(test idlelib tkinter turtledemo lib2to3 ensurepip venv distutils pydoc_data
+        __phello__ turtle.py 'config-*' sitecustomize.py EXTERNALLY-MANAGED site-packages
+        dist-packages 'lib-dynload/_test*' 'lib-dynload/xxlimited*' 'lib-dynload/_xxtestfuzz*'
+        'lib-dynload/_ctypes_test*' 'lib-dynload/_curses*' 'lib-dynload/readline*'
+        'lib-dynload/_dbm*' 'lib-dynload/nis*' 'lib-dynload/ossaudiodev*' 'lib-dynload/_tkinter*')
+
+# add_python_runtime ROOTFS: Debian's interpreter as /usr/bin/python3 (and pythonX.Y), its
+# standard library (with Debian's compiled __pycache__, as the root is read-only at run
+# time) and the libraries of its extension modules.
+add_python_runtime() {
+        local rootfs=$1 real ver lib x so
+        local excludes=()
+        real=$(readlink -f "$PYTHON")
+        ver=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+        lib=/usr/lib/python$ver
+        [[ -f $lib/os.py ]] || die "$lib/os.py missing: apt-get install --reinstall libpython$ver-stdlib"
+        add_binary "$real" "$rootfs" "/usr/bin/python$ver"
+        ln -sf "python$ver" "$rootfs/usr/bin/python3"
+        for x in "${PYTHON_STDLIB_EXCLUDES[@]}"; do
+                excludes+=("--exclude=${lib#/}/$x")
+        done
+        mkdir -p -- "$rootfs$lib"
+        tar -C / "${excludes[@]}" -cf - "${lib#/}" | tar -C "$rootfs" -xf -
+        while IFS= read -r -d '' so; do
+                copy_ldd_libs "$so" "$rootfs"
+        done < <(find "$rootfs$lib/lib-dynload" -name '*.so' -type f -print0)
 }
 
 # ensure_ric_cache: build node_modules/aws-lambda-ric once into
@@ -263,7 +318,7 @@ build_image() {
         local name=$1 dir=$EXAMPLES_DIR/$1 tag=$TAG_PREFIX$1:latest
         local start=$EPOCHREALTIME ctx rootfs key value runtime="" cmd="" entrypoint="" old_id new_id size f
         local layout=lambdad workdir=/var/task modules_dir="" opt_in=yes part mode path
-        local envs=() modes=() includes=()
+        local envs=() modes=() includes=() dirs=()
 
         while read -r key value; do
                 case $key in
@@ -299,6 +354,10 @@ build_image() {
                                 die "$dir/image.conf: include of an unknown example: $value"
                         includes+=("$EXAMPLES_DIR/$value")
                         ;;
+                mkdir)
+                        [[ $value =~ ^/[A-Za-z0-9_./-]+$ ]] || die "$dir/image.conf: mkdir needs an absolute path: $value"
+                        dirs+=("$value")
+                        ;;
                 *) die "$dir/image.conf: unknown key '$key'" ;;
                 esac
         done <"$dir/image.conf"
@@ -314,9 +373,14 @@ build_image() {
         for part in $runtime; do
                 case $part in
                 shell) add_shell_runtime "$rootfs" ;;
+                busybox) add_busybox_runtime "$rootfs" ;;
                 node) add_node_runtime "$rootfs" "${modules_dir:-$workdir}" ;;
-                *) die "$dir/image.conf: runtime must be 'shell' and/or 'node', not '$part'" ;;
+                python) add_python_runtime "$rootfs" ;;
+                *) die "$dir/image.conf: runtime must be among 'shell', 'busybox', 'node' and 'python', not '$part'" ;;
                 esac
+        done
+        for f in "${dirs[@]+"${dirs[@]}"}"; do
+                mkdir -p -- "$rootfs$f"
         done
 
         local sources=()
@@ -481,19 +545,23 @@ fi
 ((${#NAMES[@]})) || mapfile -t NAMES < <(list_images)
 ((${#NAMES[@]})) || die "no images found under $EXAMPLES_DIR"
 
-need_shell=0 need_node=0
+need_shell=0 need_busybox=0 need_node=0 need_python=0
 for name in "${NAMES[@]}"; do
         [[ $name =~ ^[a-z0-9][a-z0-9_.-]*$ && -f $EXAMPLES_DIR/$name/image.conf ]] ||
                 die "unknown image '$name' (known: $(list_images | paste -sd ' '))"
         for part in $(awk '$1 == "runtime" { $1 = ""; print }' "$EXAMPLES_DIR/$name/image.conf"); do
                 case $part in
                 shell) need_shell=1 ;;
+                busybox) need_busybox=1 ;;
                 node) need_node=1 ;;
+                python) need_python=1 ;;
                 esac
         done
 done
 ((need_shell == 0)) || check_shell_prereqs
+((need_busybox == 0)) || check_busybox_prereqs
 ((need_node == 0)) || check_node_prereqs
+((need_python == 0)) || check_python_prereqs
 
 for name in "${NAMES[@]}"; do
         build_image "$name"

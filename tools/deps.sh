@@ -24,6 +24,7 @@ packages=(
         docker.io systemd-container dbus iproute2 curl jq file python3
         podman netavark  # the second engine the manager is tested on; netavark: its network stack as tested
         awscli        # a real Lambda client
+        python3-boto3 # another one, for Debian's /usr/bin/python3 (test-streaming, test-zip)
         chromium      # a real browser: test-function-url's CORS fetch between two function URLs
         busybox-static
         docker-compose  # the container deployment (docker-compose.yml) and its tests
