@@ -109,8 +109,9 @@ bool function_holds_leases(const GatewayFunction *f)
         return false;
 }
 
-/* Forgets the lease with this id (id NULL: every lease), except those named in keep. */
-static void forget(Gateway *g, const char *id, char *const *keep)
+/* Forgets the lease with this id (id NULL: every lease), except those named in keep; release: giving
+ * it back to the manager (at once, or when its invocation ends). */
+static void forget(Gateway *g, const char *id, char *const *keep, bool release)
 {
         for (GatewayFunction *f = g->functions, *fnext; f; f = fnext) {
                 fnext = f->next;
@@ -118,10 +119,14 @@ static void forget(Gateway *g, const char *id, char *const *keep)
                         next = l->next;
                         if ((id && strcmp(l->id, id) != 0) || strv_contains(keep, l->id))
                                 continue;
-                        if (!l->busy)
+                        if (!l->busy && release)
+                                lease_release(l, true);
+                        else if (!l->busy)
                                 lease_free(l);
-                        else
+                        else {
                                 l->idle_since = UINT64_MAX; /* dropped when its invocation ends */
+                                l->let_go = release;
+                        }
                 }
                 gateway_function_gc(f);
         }
@@ -129,7 +134,12 @@ static void forget(Gateway *g, const char *id, char *const *keep)
 
 void leases_forget(Gateway *g, const char *id)
 {
-        forget(g, id, NULL);
+        forget(g, id, NULL, false);
+}
+
+void leases_let_go(Gateway *g, const char *id)
+{
+        forget(g, id, NULL, true);
 }
 
 static const Lease *lease_find(const Gateway *g, const char *id)
@@ -149,7 +159,7 @@ void leases_keep_only(Gateway *g, char *const *kept)
                 if (!lease_find(g, *id))
                         manager_release(g, *id, true);
         /* An empty list is no list: nothing was kept. */
-        forget(g, NULL, kept ?: (char *[]){ NULL });
+        forget(g, NULL, kept ?: (char *[]){ NULL }, false);
 }
 
 int leases_ids(const Gateway *g, char ***ret)
@@ -205,9 +215,12 @@ void lease_done(Lease *l, bool healthy)
 
         l->busy = false;
         if (lease_forgotten(l)) {
-                /* The manager does not know it (it stopped, was not kept, or was leased on a bus
-                 * connection that ended): nothing to give back. */
-                lease_free(l);
+                /* The manager asked for it back (InstanceStopped), or does not know it (it was not
+                 * kept, or was leased on a bus connection that ended): nothing to give back. */
+                if (l->let_go)
+                        lease_release(l, healthy);
+                else
+                        lease_free(l);
                 manager_pump(f);
                 return;
         }

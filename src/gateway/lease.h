@@ -26,6 +26,7 @@ struct Lease {
         Buf request; /* the head of the request in flight, its memory kept for the next */
         bool busy;
         uint64_t idle_since; /* UINT64_MAX: forgotten while busy, dropped when its invocation ends */
+        bool let_go;         /* forgotten at the manager's word: given back when its invocation ends */
         Lease *prev, *next;
 };
 
@@ -57,9 +58,12 @@ void lease_release(Lease *l, bool healthy);
 /* After an invocation: the lease goes to the next waiting invocation, idles, goes back to the
  * manager (unhealthy, draining), or is dropped (forgotten). */
 void lease_done(Lease *l, bool healthy);
-/* The manager's lifetime or the bus connection ended (id NULL), or an instance stopped: leases
- * pointing there are worthless. A busy one is dropped when its invocation ends. */
+/* The manager's lifetime or the bus connection ended (id NULL): leases pointing there are worthless. A
+ * busy one is dropped when its invocation ends. */
 void leases_forget(Gateway *g, const char *id);
+/* The manager asks for instance id back (InstanceStopped: it stops, or its function changed): no new
+ * invocation goes there; it is released at once, or when its invocation ends. */
+void leases_let_go(Gateway *g, const char *id);
 /* A next lifetime of the manager answered Reclaim: the leases it kept serve on, the rest are
  * forgotten. A kept id no longer held (its lease ended while the manager decided) goes back. */
 void leases_keep_only(Gateway *g, char *const *kept);

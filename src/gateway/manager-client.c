@@ -405,7 +405,7 @@ static int on_instance_stopped(sd_bus_message *m, void *userdata, sd_bus_error *
         const char *id, *function, *reason;
 
         if (sd_bus_message_read(m, "sss", &id, &function, &reason) >= 0)
-                leases_forget(userdata, id);
+                leases_let_go(userdata, id);
         return 0;
 }
 

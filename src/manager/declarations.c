@@ -8,6 +8,7 @@
 
 #include "declarations.h"
 #include "function-code.h"
+#include "instance.h"
 #include "log.h"
 #include "managed-function.h"
 #include "pending-call.h"
@@ -92,6 +93,32 @@ static void declarations_retire(Manager *m, ManagedFunction *f)
                         a.a[k].error = -EAGAIN;
         manager_apply(m, f, &a, "configuration changed");
         pool_actions_done(&a);
+        /* Holders keep warm leases for their next invocations: ask for them back, so that new
+         * invocations get the new function (the running ones end first). */
+        for (Instance *i = m->instances; i; i = i->next)
+                if (i->function == f && i->slot->state == INSTANCE_LEASED)
+                        instance_emit_stopped(i, "configuration changed");
+}
+
+/* New code of a zip function: as many instances of it start as the old code had, so that the callers
+ * of the old ones find the new warm (the old go as they are released). */
+static void declarations_recycle(Manager *m, ManagedFunction *f)
+{
+        PoolActions a = {};
+        unsigned n = 0;
+
+        if (!f->config->code || f->config->code->error)
+                return;
+        for (ManagedFunction *old = m->functions; old; old = old->next)
+                if (old != f && old->removed && old->config && old->config->code &&
+                    strcmp(old->name, f->name) == 0)
+                        n = MAX(n, old->pool.n_instances);
+        if (n == 0)
+                return;
+        if (pool_prewarm(&f->pool, n, &a) < 0)
+                log_oom();
+        manager_apply(m, f, &a, NULL);
+        pool_actions_done(&a);
 }
 
 /* A zip function that is new, or an implicit one now declared as such, waits for its code: its calls
@@ -168,6 +195,7 @@ int declarations_load(Manager *m)
                 if (r < 0)
                         return log_oom();
                 reg->functions[k] = NULL; /* the function owns it now */
+                declarations_recycle(m, f);
         }
         for (char **name = pending; *name; name++)
                 if (declarations_await_code(m, *name) < 0)
