@@ -125,6 +125,42 @@ typedef struct UrlLookup {
         json_object *fn; /* the page's entry */
 } UrlLookup;
 
+/* A zip function's keys of GetFunctionConfiguration into its entry, in AWS's names (PackageType,
+ * Runtime, Handler, CodeSha256, CodeSize); an image function has none. */
+static int add_code_settings(sd_bus_message *m, json_object *fn)
+{
+        int r;
+
+        r = sd_bus_message_rewind(m, true);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r > 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key, *value;
+                uint64_t size;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                if (strcmp(key, LAMBDAD_CONFIG_CODE_SIZE) == 0) {
+                        r = sd_bus_message_read(m, "v", "t", &size);
+                        if (r >= 0)
+                                r = json_object_object_add(fn, key, json_object_new_int64((int64_t) size));
+                } else if (strcmp(key, LAMBDAD_CONFIG_PACKAGE_TYPE) == 0 ||
+                           strcmp(key, LAMBDAD_CONFIG_RUNTIME) == 0 ||
+                           strcmp(key, LAMBDAD_CONFIG_HANDLER) == 0 ||
+                           strcmp(key, LAMBDAD_CONFIG_CODE_SHA256) == 0) {
+                        r = sd_bus_message_read(m, "v", "s", &value);
+                        if (r >= 0)
+                                r = json_object_object_add(fn, key, json_object_new_string(value));
+                } else
+                        r = sd_bus_message_skip(m, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+        }
+        return r;
+}
+
 static int on_url_configuration(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         UrlLookup *u = userdata;
@@ -140,6 +176,8 @@ static int on_url_configuration(sd_bus_message *m, void *userdata, sd_bus_error 
                 json_object_object_add(u->fn, "FunctionUrl", json_object_new_string(url));
                 free(url);
         }
+        if (!sd_bus_message_is_method_error(m, NULL) && add_code_settings(m, u->fn) < 0)
+                log_debug("The manager's configuration of a function is invalid; listed without its code.");
         free(u);
         if (--lc->pending > 0)
                 return 0;

@@ -5,7 +5,8 @@
  * list-functions.h: GET /2015-03-31/functions/ (aws lambda list-functions): the manager's function
  * list in the Lambda API's shape, sorted and paginated by name with Marker and MaxItems. Functions
  * with a URL (GetFunctionConfiguration's UrlAuthType, asked for each function of the page at once)
- * also carry FunctionUrl: http://HOST/url/NAME/, HOST as the request's Host header gave it.
+ * also carry FunctionUrl: http://HOST/url/NAME/, HOST as the request's Host header gave it; zip
+ * functions PackageType "Zip", Runtime, Handler, CodeSha256 and CodeSize from the same answer.
  */
 
 #include "client.h"

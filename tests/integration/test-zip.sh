@@ -265,6 +265,16 @@ store_entries_with() {
 check "the store holds one code-* entry for provided-sh, provided-twin and provided-al2 ($(cd "$STORE" && find . -mindepth 1 -maxdepth 1 | paste -sd ' '))" \
         assert_eq 1 "$(store_entries_with "$EXAMPLES/provided-sh/function.sh")" "code-* entries with provided-sh's function.sh"
 
+# What aws lambda list-functions shows of a zip function: AWS's fields, and the CodeSha256 of the zip.
+listed=$(aws lambda list-functions --query "Functions[?FunctionName=='node-hello'] | [0]" --output json 2>&1) || true
+sha=$(openssl dgst -sha256 -binary "$ZIPS/node-hello.zip" | base64)
+check "list-functions: node-hello is a Zip function of nodejs22.x, index.handler, its CodeSha256 and CodeSize" \
+        "$PY" -c 'import json, sys
+f = json.loads(sys.argv[1])
+assert (f["PackageType"], f["Runtime"], f["Handler"], f["CodeSha256"], f["CodeSize"]) == \
+        ("Zip", "nodejs22.x", "index.handler", sys.argv[2], int(sys.argv[3])), f' \
+        "$listed" "$sha" "$(stat -c %s "$ZIPS/node-hello.zip")"
+
 # ---- bad zips: refused, each with its own error, the store untouched
 #
 # The error the client gets and the manager's log line (with the function's or the zip's name)

@@ -264,6 +264,11 @@ static int method_get_function_configuration(sd_bus_message *msg, FakeManager *m
                         r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "UrlAuthType", "s",
                                                   m->functions[i].url_auth, "UrlCors", "s", "{}",
                                                   "UrlInvokeMode", "s", "BUFFERED");
+                if (r >= 0 && m->functions[i].runtime)
+                        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "PackageType", "s", "Zip",
+                                                  "Runtime", "s", m->functions[i].runtime, "Handler", "s",
+                                                  "index.handler", "CodeSha256", "s",
+                                                  "q83vEjRWeJA=", "CodeSize", "t", (uint64_t) 123);
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
                 if (r < 0)

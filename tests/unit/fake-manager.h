@@ -33,6 +33,7 @@ void test_bus_restart(void);
 typedef struct FakeFunction {
         const char *name, *image;
         const char *url_auth; /* GetFunctionConfiguration's UrlAuthType; NULL: no URL */
+        const char *runtime;  /* its Runtime: a zip function (handler index.handler, CodeSize 123) */
 } FakeFunction;
 
 typedef struct FakeManager {

@@ -38,7 +38,7 @@ static const FakeFunction seven[] = {
         { "echo", "echo:latest" },
         { "bravo", "bravo:latest" },
         { "foxtrot", "foxtrot:latest" },
-        { "delta", "delta:2" },
+        { "delta", "public.ecr.aws/lambda/nodejs:22", NULL, "nodejs22.x" },
 };
 
 static int setup(void **state)
@@ -137,7 +137,7 @@ static void assert_string_member(json_object *o, const char *key, const char *va
 static void test_shape(void **state)
 {
         TestResponse r;
-        json_object *root, *functions, *alpha;
+        json_object *root, *functions, *alpha, *delta, *size;
 
         list("", &r);
         assert_int_equal(r.status, 200);
@@ -161,6 +161,15 @@ static void test_shape(void **state)
         assert_int_equal(json_object_object_length(json_object_array_get_idx(functions, 2)), 6);
         assert_string_member(json_object_array_get_idx(functions, 2), "FunctionUrl",
                              "http://gateway/url/charlie/");
+        /* A zip function says so, with its runtime, handler and code. */
+        delta = json_object_array_get_idx(functions, 3);
+        assert_int_equal(json_object_object_length(delta), 9);
+        assert_string_member(delta, "PackageType", "Zip");
+        assert_string_member(delta, "Runtime", "nodejs22.x");
+        assert_string_member(delta, "Handler", "index.handler");
+        assert_string_member(delta, "CodeSha256", "q83vEjRWeJA=");
+        assert_true(json_object_object_get_ex(delta, "CodeSize", &size));
+        assert_int_equal(json_object_get_int64(size), 123);
         json_object_put(root);
         test_response_done(&r);
         assert_int_equal(fake.n_list, 1);
