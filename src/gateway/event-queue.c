@@ -787,16 +787,11 @@ static int load_events(EventQueue *q)
         size_t n = 0, cap = 0;
         DIR *d;
         struct dirent *de;
-        int fd, r = 0;
+        int r = 0;
 
-        fd = dup(q->queue_fd);
-        if (fd < 0)
-                return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return -errno;
-        }
+        r = opendir_at(q->queue_fd, &d);
+        if (r < 0)
+                return r;
         while ((de = readdir(d))) {
                 _cleanup_free_ char *data = NULL;
                 char id[UUID_STRING_MAX];

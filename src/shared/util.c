@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,4 +224,21 @@ uint64_t backoff_usec(unsigned n, uint64_t min, uint64_t max)
         for (unsigned i = 1; i < n && d < max; i++)
                 d *= 2;
         return MIN(d, max);
+}
+
+int opendir_at(int dir_fd, DIR **ret)
+{
+        DIR *d;
+        int fd;
+
+        fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return -errno;
+        }
+        *ret = d;
+        return 0;
 }

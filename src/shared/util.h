@@ -6,6 +6,7 @@
  * number parsing for command lines, environment and config values.
  */
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -53,3 +54,7 @@ uint64_t backoff_usec(unsigned n, uint64_t min, uint64_t max);
 
 /* Parses "1", "yes", "true", "on" and their negatives. */
 int parse_boolean(const char *s);
+
+/* A directory stream over the directory dir_fd refers to, with an fd and an offset of its own (dir_fd
+ * stays open and where it was). */
+int opendir_at(int dir_fd, DIR **ret);

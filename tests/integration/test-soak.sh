@@ -25,12 +25,7 @@ printf '{ "image": "%ssleepy:latest", "max_instances": 1 }\n' "$IMAGE_PREFIX" >"
 printf '{ "image": "%secho:latest" }\n' "$IMAGE_PREFIX" >"$FN/unleased.json"
 lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=0 --wait-timeout=1
 
-KEY=soak-api-key-0123456789
-AKID=AKIDLAMBDADSOAK00001
-SECRET=lambdadSoakSecretKey0123456789abcdef
-printf 'soak %s *\n' "$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)" >"$TEST_TMP/api-keys"
-printf '%s %s *\n' "$AKID" "$SECRET" >"$TEST_TMP/credentials"
-chmod 0640 "$TEST_TMP/api-keys" "$TEST_TMP/credentials"
+lambdad_credentials soak
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 # Leases kept 30 s: the check with the manager away uses one taken before.

@@ -131,12 +131,7 @@ lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=60 \
         --runtimes-dir="$TEST_TMP/runtimes" --code-store="$STORE"
 LOG=$TEST_TMP/dbus.log
 
-KEY=test-api-key-0123456789
-AKID=AKIDLAMBDADTEST00001
-SECRET=lambdadTestSecretKey0123456789abcdef
-printf 'tests %s *\n' "$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)" >"$TEST_TMP/api-keys"
-printf '%s %s *\n' "$AKID" "$SECRET" >"$TEST_TMP/credentials"
-chmod 0640 "$TEST_TMP/api-keys" "$TEST_TMP/credentials"
+lambdad_credentials tests
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 socket_activate "127.0.0.1:$PORT" "$GATEWAY" --api-keys="$TEST_TMP/api-keys" --credentials="$TEST_TMP/credentials" \

@@ -51,6 +51,18 @@ EOF
         export DBUS_SYSTEM_BUS_ADDRESS=$address
 }
 
+# lambdad_credentials NAME: what the gateway's --api-keys and --credentials read, for a test: the
+# API key $KEY (NAME-api-key-0123456789), allowed every function, in $TEST_TMP/api-keys, and the
+# SigV4 key pair $AKID and $SECRET in $TEST_TMP/credentials.
+lambdad_credentials() {
+        KEY=$1-api-key-0123456789
+        AKID=AKIDLAMBDADTEST00001
+        SECRET=lambdadTestSecretKey0123456789abcdef
+        printf '%s %s *\n' "$1" "$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)" >"$TEST_TMP/api-keys"
+        printf '%s %s *\n' "$AKID" "$SECRET" >"$TEST_TMP/credentials"
+        chmod 0640 "$TEST_TMP/api-keys" "$TEST_TMP/credentials"
+}
+
 # manager_pid: the activated manager's pid, or nothing.
 manager_pid() {
         pgrep -f "^$MANAGER --functions-dir=$FN" || true

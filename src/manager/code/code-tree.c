@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "code-archive.h"
 #include "code-tree.h"
+#include "util.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -219,16 +220,11 @@ int code_tree_list(int dir_fd, char ***ret)
         _cleanup_strv_free_ char **names = NULL;
         size_t n = 0, allocated = 0;
         struct dirent *de;
-        int fd;
+        int r;
 
-        fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return -errno;
-        }
+        r = opendir_at(dir_fd, &d);
+        if (r < 0)
+                return r;
         names = calloc(1, sizeof(char *));
         if (!names)
                 return -ENOMEM;
