@@ -61,7 +61,7 @@
         "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
         "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
         "working_directory, user, url, maximum_retry_attempts, maximum_event_age_sec, "    \
-        "on_success, on_failure, runtime, handler, code, code_directory, layers"
+        "on_success, on_failure, runtime, handler, code, code_directory, layers, description, tags"
 #define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
@@ -441,6 +441,67 @@ static int parse_environment(json_object *v, char ***ret, char **ret_error)
         return 0;
 }
 
+/* Characters of a string the strict JSON parser took as UTF-8: its bytes but continuation bytes. */
+static size_t utf8_length(const char *s)
+{
+        size_t n = 0;
+
+        for (; *s; s++)
+                n += ((unsigned char) *s & 0xC0) != 0x80;
+        return n;
+}
+
+#define DESCRIPTION_MAX 256U
+#define TAGS_MAX        50U
+#define TAG_KEY_MAX     128U
+#define TAG_VALUE_MAX   256U
+
+static int parse_description(json_object *v, char **ret, char **ret_error)
+{
+        const char *s;
+
+        if (!json_get_string(v, &s) || utf8_length(s) > DESCRIPTION_MAX)
+                return set_error(ret_error, "description: expected a string of at most %u characters",
+                                 DESCRIPTION_MAX);
+        free(*ret);
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* AWS's tags: an object of strings, as "KEY=VALUE" sorted by key (a key may hold '=' no more than an
+ * environment name may, so it is refused). */
+static int parse_tags(json_object *v, char ***ret, char **ret_error)
+{
+        _cleanup_strv_free_ char **tags = NULL;
+        size_t n = 0;
+
+        if (!json_object_is_type(v, json_type_object) || json_object_object_length(v) > (int) TAGS_MAX)
+                return set_error(ret_error, "tags: expected an object of at most %u strings", TAGS_MAX);
+        tags = calloc((size_t) json_object_object_length(v) + 1, sizeof(char *));
+        if (!tags)
+                return -ENOMEM;
+        json_object_object_foreach(v, key, value)
+        {
+                const char *s;
+
+                if (utf8_length(key) < 1 || utf8_length(key) > TAG_KEY_MAX || strchr(key, '='))
+                        return set_error(ret_error, "tags: expected keys of 1 to %u characters without '='",
+                                         TAG_KEY_MAX);
+                if (!json_get_string(value, &s) || utf8_length(s) > TAG_VALUE_MAX)
+                        return set_error(ret_error, "tags.%s: expected a string of at most %u characters",
+                                         key, TAG_VALUE_MAX);
+                if (asprintf(&tags[n], "%s=%s", key, s) < 0) {
+                        tags[n] = NULL;
+                        return -ENOMEM;
+                }
+                n++;
+        }
+        qsort(tags, n, sizeof(char *), env_entry_compare);
+        strv_free(*ret);
+        *ret = TAKE_PTR(tags);
+        return 0;
+}
+
 FunctionConfig *function_config_free(FunctionConfig *f)
 {
         if (!f)
@@ -456,6 +517,9 @@ FunctionConfig *function_config_free(FunctionConfig *f)
         free(f->on_failure);
         url_config_free(f->url);
         code_config_free(f->code);
+        free(f->description);
+        strv_free(f->tags);
+        free(f->declaration);
         free(f);
         return NULL;
 }
@@ -479,7 +543,8 @@ static int function_config_new(const char *name, FunctionConfig **ret)
         };
         f->name = strdup(name);
         f->env = calloc(1, sizeof(char *));
-        if (!f->name || !f->env)
+        f->tags = calloc(1, sizeof(char *));
+        if (!f->name || !f->env || !f->tags)
                 return -ENOMEM;
 
         *ret = TAKE_PTR(f);
@@ -629,6 +694,10 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                         r = parse_destination(key, v, &f->on_failure, ret_error);
                 else if (code_config_key(key))
                         r = code_config_parse_key(&f->code, key, v, ret_error);
+                else if (streq(key, "description"))
+                        r = parse_description(v, &f->description, ret_error);
+                else if (streq(key, "tags"))
+                        r = parse_tags(v, &f->tags, ret_error);
                 else
                         r = set_error(ret_error, "%s: unknown key, expected one of " KEYS_EXPECTED,
                                       describe_name(key, buf));
@@ -659,6 +728,9 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                 return set_error(ret_error,
                                  "spare_instances: expected an integer from 0 to max_instances (%u), got %u",
                                  f->max_instances, f->spare_instances);
+        f->declaration = strndup(json, len);
+        if (!f->declaration)
+                return -ENOMEM;
 
         *ret = TAKE_PTR(f);
         return 0;
@@ -703,6 +775,7 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
                strv_equal(a->entrypoint, b->entrypoint) && strv_equal(a->command, b->command) &&
                streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user) &&
                url_config_equal(a->url, b->url) && code_config_equal(a->code, b->code) &&
+               streq_ptr(a->description, b->description) && strv_equal(a->tags, b->tags) &&
                a->maximum_retry_attempts == b->maximum_retry_attempts &&
                a->maximum_event_age_sec == b->maximum_event_age_sec &&
                streq_ptr(a->on_success, b->on_success) && streq_ptr(a->on_failure, b->on_failure);

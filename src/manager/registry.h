@@ -44,6 +44,9 @@
  *                                      (declarations.h), not here
  *     "url": {"auth": "NONE"}          a Function URL: see url-config.h; omitted: none (the gateway
  *                                      answers its URL paths 404)
+ *     "description": "what it does",   at most 256 characters, as AWS's Description
+ *     "tags": {"team": "web"}          AWS's tags: at most 50, keys 1 to 128 characters, values at
+ *                                      most 256, strings
  *   }
  *
  * A zip function says "runtime", "handler" and "code" or "code_directory" (and "layers") instead of
@@ -92,7 +95,12 @@ typedef struct FunctionConfig {
         unsigned maximum_event_age_sec;
         char *on_success; /* "function:NAME" or "directory:/PATH"; NULL: none */
         char *on_failure;
-        CodeConfig *code; /* a zip function's runtime, handler and code; NULL: an image function */
+        CodeConfig *code;  /* a zip function's runtime, handler and code; NULL: an image function */
+        char *description; /* NULL: none */
+        char **tags;       /* "KEY=VALUE" strv sorted by key, never NULL (empty strv) */
+        /* Not part of what the function is (function_config_equal() ignores them): */
+        char *declaration; /* the JSON text it was parsed from; NULL for implicit functions */
+        bool api;          /* made with the control-plane API (CreateFunction), not by the operator */
 } FunctionConfig;
 
 #define DESTINATION_FUNCTION_PREFIX  "function:"

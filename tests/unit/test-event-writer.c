@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "event-writer.h"
+#include "file-util.h"
 #include "macro.h"
 #include "util.h"
 

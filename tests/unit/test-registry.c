@@ -25,7 +25,7 @@
         "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "             \
         "working_directory, "                                                                         \
         "user, url, maximum_retry_attempts, maximum_event_age_sec, on_success, on_failure, runtime, " \
-        "handler, code, code_directory, layers"
+        "handler, code, code_directory, layers, description, tags"
 
 static FunctionConfig *parse_ok(const char *json)
 {
@@ -140,7 +140,9 @@ static void test_all_fields(void **state)
                          "  \"min_instances\": 2,\n"
                          "  \"max_instances\": 1000,\n"
                          "  \"idle_timeout_sec\": 86400,\n"
-                         "  \"pull\": true\n"
+                         "  \"pull\": true,\n"
+                         "  \"description\": \"Grüße\",\n"
+                         "  \"tags\": {\"team\": \"web\", \"env\": \"\"}\n"
                          "}\n");
 
         assert_string_equal(f->image, "registry.local:5000/hello@sha256:abc");
@@ -160,6 +162,12 @@ static void test_all_fields(void **state)
         assert_int_equal(f->idle_timeout_usec, 86400 * USEC_PER_SEC);
         assert_true(f->pull);
         assert_false(f->implicit);
+        assert_string_equal(f->description, "Grüße");
+        assert_int_equal(strv_length(f->tags), 2);
+        assert_string_equal(f->tags[0], "env=");
+        assert_string_equal(f->tags[1], "team=web");
+        /* The text it came from, for those who ask for the declaration. */
+        assert_non_null(strstr(f->declaration, "\"tags\""));
 }
 
 static void test_ranges(void **state)
@@ -207,6 +215,25 @@ static void test_ranges(void **state)
 
 static void test_invalid_values(void **state)
 {
+        char long_value[300];
+
+        memset(long_value, 'x', 257);
+        long_value[257] = 0;
+        expect_error("{\"image\":\"a\",\"description\":7}",
+                     "description: expected a string of at most 256 characters");
+        expect_error("{\"image\":\"a\",\"tags\":[]}", "tags: expected an object of at most 50 strings");
+        expect_error("{\"image\":\"a\",\"tags\":{\"a=b\":\"c\"}}",
+                     "tags: expected keys of 1 to 128 characters without '='");
+        expect_error("{\"image\":\"a\",\"tags\":{\"\":\"c\"}}",
+                     "tags: expected keys of 1 to 128 characters without '='");
+        expect_error("{\"image\":\"a\",\"tags\":{\"k\":1}}",
+                     "tags.k: expected a string of at most 256 characters");
+        {
+                _cleanup_free_ char *json = NULL;
+
+                assert_true(asprintf(&json, "{\"image\":\"a\",\"description\":\"%s\"}", long_value) > 0);
+                expect_error(json, "description: expected a string of at most 256 characters");
+        }
         expect_error("{\"image\":\"a\",\"memory_mb\":64}",
                      "memory_mb: expected an integer from 128 to 10240, got 64");
         expect_error("{\"image\":\"a\",\"memory_mb\":10241}",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "event-queue.h"
+#include "file-util.h"
 #include "event-writer.h"
 #include "invocation.h"
 #include "lambda-contract.h"

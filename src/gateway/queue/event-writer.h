@@ -5,7 +5,7 @@
  * event-writer.h: the durable writes of the event queue's accept path, off the event loop. One thread
  * writes and fsyncs each file it is handed as a temporary, renames all it took at once and fsyncs the
  * directory once for them (group commit), then reports them back to the loop through an eventfd: the
- * loop never waits for the disk. Also the one place that writes a file whole (write_atomic).
+ * loop never waits for the disk.
  */
 
 #include <stddef.h>
@@ -41,7 +41,3 @@ void event_writer_submit(EventWriter *wr, EventWrite *w);
 
 /* Directory fsyncs so far (each commits a group of files), as of the writes reported. */
 uint64_t event_writer_commits(const EventWriter *wr);
-
-/* name in dir_fd, whole or not at all, now: a temporary file written and fsync'd, renamed over, and
- * the directory fsync'd, so that the rename itself survives a crash. Blocks on the disk. */
-int write_atomic(int dir_fd, const char *name, const char *data, size_t len, mode_t mode);
