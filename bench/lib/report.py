@@ -468,6 +468,45 @@ else:
 result["restart"] = restart
 
 
+# ---- §15 zip functions: code_reload_ms, the cold start of a zip function vs the same code as an image
+zipf = {}
+zr = load("zip-reload.json") or {}
+if zr.get("runs"):
+    # Where each reload's time went, from the manager's log lines (times: when bench/lib/reload.py
+    # read them, in ms from the save): the change seen (after the quiet period), the new code's
+    # instance ready, the old one stopped.
+    phases = {"change_logged": [], "new_instance_ready": [], "old_instance_stopped": []}
+    for tl in zr.get("timeline", []):
+        changed = next((t for t, line in tl if "Code directory" in line and "changed" in line), None)
+        if changed is None:
+            continue
+        phases["change_logged"].append(changed)
+        ready = next((t for t, line in tl if t >= changed and "bench-zip-reload' ready" in line), None)
+        stopped = next((t for t, line in tl if t >= changed and "bench-zip-reload' stopped" in line), None)
+        if ready is not None:
+            phases["new_instance_ready"].append(ready)
+        if stopped is not None:
+            phases["old_instance_stopped"].append(stopped)
+    zipf["reload"] = {
+        "save": zr.get("mode"), "ms": dist(zr["runs"]), "polls": zr.get("polls"), "old_answers": zr.get("old_answers"),
+        "errors": zr.get("errors"), "error_samples": zr.get("error_samples"),
+        "phases_p50_ms_from_the_save": {k: rnd(pct(v, 50), 1) for k, v in phases.items()},
+        "timeline": zr.get("timeline"),
+    }
+zc_zip, zc_img = rows("zip-cold-zip.txt"), rows("zip-cold-image.txt")
+if zc_zip and zc_img:
+    zipf["cold"] = {
+        "timing": "curl's own time_total per call (process start-up excluded); wall_p50 includes it",
+        "zip_ms": dist([r[0] for r in zc_zip]), "image_ms": dist([r[0] for r in zc_img]),
+        "zip_wall_p50": pct([r[1] for r in zc_zip], 50), "image_wall_p50": pct([r[1] for r in zc_img], 50),
+    }
+    zipf["cold"]["ratio_p50"] = ratio(zipf["cold"]["zip_ms"]["p50"], zipf["cold"]["image_ms"]["p50"])
+zipf["store"] = load("zip-store.json") or {}
+if "reload" not in zipf or "cold" not in zipf or not zipf["store"]:
+    missing.append("zip")
+result["zip"] = zipf
+
+
 def served_by(case):
     e = rec.get(case)
     if not e:
@@ -528,6 +567,14 @@ result["manager_recovery_ratio_no_lease"] = rnd(rec.get("released", {}).get("rat
 result["manager_recovery_no_lease_served_by"] = served_by("released")
 result["manager_restart_errors"] = restart.get("errors_in_window")
 result["manager_restart_p99_ratio"] = rnd(restart.get("p99_ratio"))
+result["code_reload_ms"] = rnd(zipf.get("reload", {}).get("ms", {}).get("p50"), 1)
+result["code_reload_ms_p90"] = rnd(zipf.get("reload", {}).get("ms", {}).get("p90"), 1)
+result["code_reload_ms_max"] = rnd(zipf.get("reload", {}).get("ms", {}).get("max"), 1)
+result["code_reload_ms_samples"] = zipf.get("reload", {}).get("ms", {}).get("runs")
+result["zip_cold_start_ratio"] = rnd(zipf.get("cold", {}).get("ratio_p50"))
+result["zip_cold_start_ms_p50"] = rnd(zipf.get("cold", {}).get("zip_ms", {}).get("p50"), 1)
+result["image_cold_start_ms_p50"] = rnd(zipf.get("cold", {}).get("image_ms", {}).get("p50"), 1)
+result["zip_store_entries_for_two_functions"] = zipf["store"].get("zip_store_entries_for_two_functions")
 result["frozen_instance_memory_mib"] = rnd(frozen.get("memory_mib_per_instance", {}).get("engine_working_set"), 2)
 result["frozen_instances_cpu_ns"] = frozen.get("cpu_ns_cgroup")
 eq = load("event-queue.json", {}) or {}
@@ -571,8 +618,23 @@ result["goals"] = {
     else result["manager_restart_errors"] == 0,
     "frozen_instances_use_no_cpu": None if result["frozen_instances_cpu_ns"] is None
     else result["frozen_instances_cpu_ns"] == 0 and frozen["paused_throughout"],
+    "code_reload_under_1000ms": None if result["code_reload_ms"] is None else result["code_reload_ms"] < 1000,
+    "zip_cold_start_ratio_at_most_1.1": None if result["zip_cold_start_ratio"] is None
+    else result["zip_cold_start_ratio"] <= 1.1,
+    "zip_store_one_entry_for_two_functions": None if result["zip_store_entries_for_two_functions"] is None
+    else result["zip_store_entries_for_two_functions"] == 1,
 }
-result["missing"] = missing + [m for m in config.get("failed", []) if m not in missing]
+# With --sections, what was not asked for is not missing: each name of `missing` is its section's
+# (footprint: footprint-idle's, with the samples of scaling and burst).
+sections = config.get("sections")
+result["sections"] = sections
+
+
+def asked(m):
+    return sections is None or {"footprint": "footprint-idle"}.get(m, m) in sections
+
+
+result["missing"] = [m for m in missing if asked(m)] + [m for m in config.get("failed", []) if m not in missing]
 
 os.makedirs(OUT, exist_ok=True)
 with open(os.path.join(OUT, "latest.json"), "w") as f:
@@ -605,7 +667,8 @@ md.append("%s, %s cores (%s), %s MiB, kernel %s, %s; Docker %s, nginx %s, wrk %s
 md.append("Everything on loopback, each figure against its baseline measured in the same run. The gateway runs "
           "with `--no-auth` (no API key or SigV4 check) and `--lease-idle=1`; the function is `bench/echo-c`, "
           "a C runtime that echoes its event (a few µs of work), in a `FROM scratch` image with lambda-rie. "
-          "Produced by `bench/run%s`.\n" % (" --quick" if m.get("quick") else ""))
+          "Produced by `bench/run%s%s`.\n" % (" --quick" if m.get("quick") else "",
+                                                " --sections " + ",".join(config["sections"]) if config.get("sections") else ""))
 
 md.append("## Headline\n")
 md.append("| figure | value | goal | met |")
@@ -670,6 +733,17 @@ md.append("| `event_queue_vs_raw_fsync_ratio` (§12: Event invocations accepted 
           "%s/s / bare write + fsync + rename + directory fsync loop: %s/s) | %s | — | — |"
           % (f(eq.get("accepted_events_per_s"), 0), f(eq.get("raw_durable_writes_per_s"), 0),
              f(result["event_queue_vs_raw_fsync_ratio"])))
+md.append("| `code_reload_ms` (§15, p50 of %s: a save in a code_directory (%s) → the first answer of the new code, "
+          "through the gateway; p90 %s, max %s) | %s | < 1000 | %s |"
+          % (len(result["code_reload_ms_samples"] or []), zipf.get("reload", {}).get("save") or "—",
+             f(result["code_reload_ms_p90"], 0), f(result["code_reload_ms_max"], 0), f(result["code_reload_ms"], 0),
+             met(g["code_reload_under_1000ms"])))
+md.append("| `zip_cold_start_ratio` (§15, p50 through the gateway: zip function %s ms / the same code as an image %s ms) "
+          "| %s | ≤ 1.1 | %s |" % (f(result["zip_cold_start_ms_p50"], 1), f(result["image_cold_start_ms_p50"], 1),
+                                  f(result["zip_cold_start_ratio"]), met(g["zip_cold_start_ratio_at_most_1.1"])))
+md.append("| `zip_store_entries_for_two_functions` (§15: code-* entries of the store holding the zip of two functions) "
+          "| %s | 1 | %s |" % (f(result["zip_store_entries_for_two_functions"]),
+                              met(g["zip_store_one_entry_for_two_functions"])))
 md.append("| `frozen_instance_memory_mib` (§10, per frozen instance, engine stats as `docker stats` shows it) | %s | — | — |"
           % f(result["frozen_instance_memory_mib"]))
 md.append("| `frozen_instances_cpu_ns` (§10, %s frozen instances over %s s, cgroup cpuacct) | %s | 0 | %s |"
@@ -904,6 +978,37 @@ if restart:
     md.append("| from the restart | %d | %s | %s |\n" % (restart["during"]["requests"], f(restart["during"]["p50_ms"], 1),
                                                          f(restart["during"]["p99_ms"], 1)))
 
+md.append("## 15. Zip functions\n")
+if zipf.get("cold"):
+    zc = zipf["cold"]
+    md.append("Cold start through the gateway (§3's method: StopFunction between runs, until no instance), "
+              "alternating: `bench-zip` (runtime python3.12 on %s, the zip's code bound read-only from the store at "
+              "`/var/task`) and `bench-zip-image` (the same image with the same app.py COPYed into `/var/task`, CMD the "
+              "handler; same `max_instances`, `memory_mb`, `timeout_sec`).\n" % config.get("zip_runtime_image"))
+    md.append("| function | runs | p50 ms | p90 ms | min ms | max ms | wall p50 ms |")
+    md.append("|---|---|---|---|---|---|---|")
+    for k, label in (("zip_ms", "zip function"), ("image_ms", "the same code as an image (baseline)")):
+        d = zc[k]
+        md.append("| %s | %d | %s | %s | %s | %s | %s |" % (label, len(d["runs"]), f(d["p50"], 1), f(d["p90"], 1),
+                                                      f(d["min"], 1), f(d["max"], 1),
+                                                      f(zc[k.replace("_ms", "_wall_p50")], 1)))
+    md.append("\nRatio of the p50s: **%s** (goal ≤ 1.1). The store: %s code-* entry for the two functions of that "
+              "zip (%s entries in all).\n" % (f(zc["ratio_p50"]), f(zipf["store"].get("zip_store_entries_for_two_functions")),
+                                             f(zipf["store"].get("code_store_entries"))))
+if zipf.get("reload"):
+    zr_ = zipf["reload"]
+    ph = zr_["phases_p50_ms_from_the_save"]
+    md.append("Hot reload (`bench/lib/reload.py`): `bench-zip-reload` declared with `code_directory`, warm (one "
+              "instance serving); each run saves a new version of app.py (%s), then invokes through the gateway on "
+              "a keep-alive connection every 10 ms until the answer carries it. From the save to that answer, ms: "
+              "p50 **%s**, p90 %s, min %s, max %s (goal < 1000); runs: %s. Old answers after the save, per run: %s; "
+              "errors: %s. From the manager's log (p50, ms after the save): change seen %s, new instance ready %s, "
+              "old instance stopped %s.\n"
+              % (zr_["save"], f(zr_["ms"]["p50"], 0), f(zr_["ms"]["p90"], 0), f(zr_["ms"]["min"], 0),
+                 f(zr_["ms"]["max"], 0), ", ".join("%.0f" % x for x in zr_["ms"]["runs"]),
+                 ", ".join(str(x) for x in zr_["old_answers"] or []), zr_["errors"], f(ph["change_logged"], 0),
+                 f(ph["new_instance_ready"], 0), f(ph["old_instance_stopped"], 0)))
+
 gc = result["gateway_counters"]
 if gc["requests_by_status_class"]:
     md.append("## The gateway's own counters\n")
@@ -983,7 +1088,8 @@ else:
 
 # ---- the end: the ratios
 print("")
-print("lambdad benchmarks%s — %s" % (" (--quick)" if meta.get("quick") else "", meta.get("date")))
+print("lambdad benchmarks%s — %s%s" % (" (--quick)" if meta.get("quick") else "", meta.get("date"),
+                                       "; sections: " + ", ".join(sections) if sections else ""))
 print("  gateway_vs_nginx_added_latency_ratio  %s   (goal <= 1)" % f(result["gateway_vs_nginx_added_latency_ratio"]))
 print("  throughput_scaling_ratio              %s   (goal >= 0.8; zero-work: %s, vs direct aggregate %s)" % (
     f(result["throughput_scaling_ratio"]), f(result["throughput_scaling_ratio_zero_work"]),
@@ -1012,6 +1118,12 @@ print("  manager_recovery_ratio                %s   (goal <= 2; served by: %s; n
     f(result["manager_recovery_ratio_no_lease"]), result["manager_recovery_no_lease_served_by"] or "—"))
 print("  manager_restart_errors                %s   (goal 0; p99 during / before the restart: manager_restart_p99_ratio %s)" % (
     f(result["manager_restart_errors"]), f(result["manager_restart_p99_ratio"])))
+print("  code_reload_ms                        %s   (goal < 1000; p50 of %d saves, p90 %s, max %s)" % (
+    f(result["code_reload_ms"], 0), len(result["code_reload_ms_samples"] or []), f(result["code_reload_ms_p90"], 0),
+    f(result["code_reload_ms_max"], 0)))
+print("  zip_cold_start_ratio                  %s   (goal <= 1.1; p50: zip %s ms, the same code as an image %s ms)" % (
+    f(result["zip_cold_start_ratio"]), f(result["zip_cold_start_ms_p50"], 1), f(result["image_cold_start_ms_p50"], 1)))
+print("  zip_store_entries_for_two_functions   %s   (goal 1)" % f(result["zip_store_entries_for_two_functions"]))
 print("  frozen instances: %s MiB each, %s ns of CPU over %s s   (goal 0 ns)" % (
     f(result["frozen_instance_memory_mib"]), f(result["frozen_instances_cpu_ns"]), f(frozen.get("seconds"), 0)))
 print("  event_queue_vs_raw_fsync_ratio        %s   (%s accepted events/s, fsync'd; bare durable writes %s/s)" % (
