@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "adoption.h"
+#include "api-functions.h"
 #include "bus-service.h"
 #include "handover.h"
 #include "lease-owner.h"
@@ -257,8 +258,7 @@ static int append_code_configuration(sd_bus_message *reply, const FunctionConfig
 
         if (!c->code)
                 return 0;
-        r = sd_bus_message_append(reply, "{sv}{sv}", LAMBDAD_CONFIG_PACKAGE_TYPE, "s", "Zip",
-                                  LAMBDAD_CONFIG_RUNTIME, "s", c->code->runtime);
+        r = sd_bus_message_append(reply, "{sv}", LAMBDAD_CONFIG_RUNTIME, "s", c->code->runtime);
         if (r >= 0 && c->code->handler)
                 r = sd_bus_message_append(reply, "{sv}", LAMBDAD_CONFIG_HANDLER, "s", c->code->handler);
         if (r >= 0 && c->code->code_sha256[0])
@@ -268,9 +268,33 @@ static int append_code_configuration(sd_bus_message *reply, const FunctionConfig
         return r;
 }
 
-static int method_get_function_configuration(sd_bus_message *message, void *userdata, sd_bus_error *error)
+int bus_reply_function_configuration(Manager *m, sd_bus_message *message, ManagedFunction *f)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        /* A function whose code is still being prepared is shown as it will be. */
+        const FunctionConfig *c = f->config ?: f->pending_config;
+        int r;
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = append_url_configuration(reply, c);
+        if (r >= 0)
+                r = append_async_configuration(reply, c);
+        if (r >= 0)
+                r = append_code_configuration(reply, c);
+        if (r >= 0)
+                r = api_append_configuration(m, f, reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_function_configuration(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
         Manager *m = userdata;
         const char *name;
         ManagedFunction *f;
@@ -280,24 +304,10 @@ static int method_get_function_configuration(sd_bus_message *message, void *user
         if (r < 0)
                 return r;
         f = function_find(m, name);
-        if (!f || f->removed || !f->config)
+        if (!f || f->removed || !(f->config ?: f->pending_config))
                 return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
                                          "ManagedFunction '%s' is not declared.", name);
-
-        r = sd_bus_message_new_method_return(message, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r >= 0)
-                r = append_url_configuration(reply, f->config);
-        if (r >= 0)
-                r = append_async_configuration(reply, f->config);
-        if (r >= 0)
-                r = append_code_configuration(reply, f->config);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return bus_reply_function_configuration(m, message, f);
 }
 
 static int method_list_instances(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -463,6 +473,16 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetFunctionConfiguration", SD_BUS_ARGS("s", function_name),
                                 SD_BUS_RESULT("a{sv}", configuration), method_get_function_configuration,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CreateFunction",
+                                SD_BUS_ARGS("s", function_name, "s", declaration, "ah", zip),
+                                SD_BUS_RESULT("a{sv}", configuration), api_method_create_function,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("UpdateFunction",
+                                SD_BUS_ARGS("s", function_name, "s", revision_id, "s", changes, "ah", zip),
+                                SD_BUS_RESULT("a{sv}", configuration), api_method_update_function,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DeleteFunction", SD_BUS_ARGS("s", function_name), SD_BUS_NO_RESULT,
+                                api_method_delete_function, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListInstances", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssqs)", instances),
                                 method_list_instances, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("StopFunction", SD_BUS_ARGS("s", function_name), SD_BUS_NO_RESULT,

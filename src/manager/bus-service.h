@@ -13,3 +13,6 @@ int bus_service_register(Manager *m);
 
 /* Runs a method call that adoption_defer() held, answering it as sd-bus would. */
 void bus_service_dispatch(Manager *m, sd_bus_message *message);
+
+/* Answers message with f's configuration (GetFunctionConfiguration's a{sv}). */
+int bus_reply_function_configuration(Manager *m, sd_bus_message *message, ManagedFunction *f);

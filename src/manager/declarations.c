@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "api-functions.h"
 #include "declarations.h"
 #include "function-code.h"
 #include "instance.h"
@@ -121,34 +122,44 @@ static void declarations_recycle(Manager *m, ManagedFunction *f)
         pool_actions_done(&a);
 }
 
-/* A zip function that is new, or an implicit one now declared as such, waits for its code: its calls
- * wait with it (function_for_call()). */
-static int declarations_await_code(Manager *m, const char *name)
+/* A zip function whose code is being prepared: a new one waits for it (its calls wait with it,
+ * function_for_call()), one that serves its old code meanwhile keeps serving. Takes c. */
+static int declarations_await_code(Manager *m, FunctionConfig *c)
 {
-        ManagedFunction *f = function_find(m, name);
+        ManagedFunction *f = function_find(m, c->name);
 
-        if (f && (f->code_pending || (f->config && !f->config->implicit)))
-                return 0; /* already waiting, or serving the old code meanwhile */
+        if (f && (f->code_pending || (f->config && !f->config->implicit))) {
+                function_config_free(f->pending_config);
+                f->pending_config = c;
+                return 0;
+        }
         if (f)
                 declarations_retire(m, f);
-        if (function_new(m, name, NULL, &f) < 0)
+        if (function_new(m, c->name, NULL, &f) < 0) {
+                function_config_free(c);
                 return log_oom();
+        }
         f->code_pending = true;
+        f->pending_config = c;
         return 0;
 }
 
 int declarations_load(Manager *m)
 {
-        _cleanup_(registry_freep) Registry *reg = NULL;
-        _cleanup_strv_free_ char **pending = NULL;
+        _cleanup_(registry_freep) Registry *reg = NULL, *pending = calloc(1, sizeof(Registry));
         int r;
 
+        if (!pending)
+                return log_oom();
         r = registry_load(m->config.functions_dir, on_config_error, m, &reg);
         if (r < 0)
                 return log_error_errno(r, "Failed to read %s: %m", m->config.functions_dir);
+        r = api_functions_load(m, reg);
+        if (r < 0)
+                return log_oom();
         declarations_check_destinations(m, reg);
         /* At start the code is prepared before anything is served; later the old code serves meanwhile. */
-        r = function_code_resolve(m, reg, !m->loaded, &pending);
+        r = function_code_resolve(m, reg, !m->loaded, pending);
         if (r < 0)
                 return log_error_errno(r, "Failed to prepare the functions' code: %m");
         m->loaded = true;
@@ -156,7 +167,7 @@ int declarations_load(Manager *m)
         for (ManagedFunction *f = m->functions; f; f = f->next) {
                 const FunctionConfig *c;
 
-                if (f->removed || strv_contains(pending, f->name))
+                if (f->removed || registry_find(pending, f->name))
                         continue;
                 c = registry_find(reg, f->name);
                 if (f->code_pending) {
@@ -197,8 +208,8 @@ int declarations_load(Manager *m)
                 reg->functions[k] = NULL; /* the function owns it now */
                 declarations_recycle(m, f);
         }
-        for (char **name = pending; *name; name++)
-                if (declarations_await_code(m, *name) < 0)
+        for (size_t k = 0; k < pending->n_functions; k++)
+                if (declarations_await_code(m, TAKE_PTR(pending->functions[k])) < 0)
                         return -ENOMEM;
         pending_requeued(m);
         function_gc_later(m);

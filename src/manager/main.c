@@ -29,6 +29,7 @@ static ManagerConfig arg_config = {
         .rie_path = LIBEXECDIR "/lambdad/lambda-rie",
         .code_store = LOCALSTATEDIR "/lib/lambdad-manager/code",
         .runtimes_dir = SYSCONFDIR "/lambdad/runtimes.d",
+        .api_functions_dir = LOCALSTATEDIR "/lib/lambdad-manager/functions",
 };
 static char **arg_runtimes = NULL;
 static bool arg_cleanup = false;
@@ -96,6 +97,9 @@ static void help(void)
                "/lib/lambdad-manager/code)\n"
                "        --runtime=ID=IMAGE     run zip functions of runtime ID (nodejs22.x, ...) in IMAGE\n"
                "                               (repeatable; wins over --runtimes-dir)\n"
+               "        --api-functions-dir=DIR  where the functions made with the control-plane API\n"
+               "                               (CreateFunction) are kept (default " LOCALSTATEDIR
+               "/lib/lambdad-manager/functions)\n"
                "        --runtimes-dir=DIR     ID.json files mapping runtimes to images:\n"
                "                               {\"image\": \"REF\", \"pull\": false} (default " SYSCONFDIR
                "/lambdad/runtimes.d)\n"
@@ -169,6 +173,7 @@ static int parse_argv(int argc, char *argv[])
                 ARG_CODE_STORE,
                 ARG_RUNTIME,
                 ARG_RUNTIMES_DIR,
+                ARG_API_FUNCTIONS_DIR,
         };
         static const struct option options[] = {
                 { "cleanup", optional_argument, NULL, ARG_CLEANUP },
@@ -177,6 +182,7 @@ static int parse_argv(int argc, char *argv[])
                 { "code-store", required_argument, NULL, ARG_CODE_STORE },
                 { "runtime", required_argument, NULL, ARG_RUNTIME },
                 { "runtimes-dir", required_argument, NULL, ARG_RUNTIMES_DIR },
+                { "api-functions-dir", required_argument, NULL, ARG_API_FUNCTIONS_DIR },
                 { "docker-socket", required_argument, NULL, ARG_DOCKER_SOCKET },
                 { "functions-dir", required_argument, NULL, ARG_FUNCTIONS_DIR },
                 { "no-implicit-functions", no_argument, NULL, ARG_NO_IMPLICIT },
@@ -248,6 +254,13 @@ static int parse_argv(int argc, char *argv[])
                                 return log_error_errno(
                                         -EINVAL, "Invalid --runtimes-dir '%s': an absolute path.", optarg);
                         arg_config.runtimes_dir = optarg;
+                        break;
+                case ARG_API_FUNCTIONS_DIR:
+                        if (!destination_path_is_valid(optarg) || strcmp(optarg, "/") == 0)
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid --api-functions-dir '%s': an absolute path.",
+                                                       optarg);
+                        arg_config.api_functions_dir = optarg;
                         break;
                 case ARG_DOCKER_SOCKET:
                         arg_config.docker_socket = optarg;

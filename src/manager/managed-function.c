@@ -44,6 +44,7 @@ ManagedFunction *function_free(ManagedFunction *f)
         }
         pool_done(&f->pool);
         function_config_free(f->config);
+        function_config_free(f->pending_config);
         free(f->start_message);
         free(f->name);
         free(f);
@@ -71,6 +72,7 @@ int function_new(Manager *m, const char *name, FunctionConfig *config, ManagedFu
                 return -ENOMEM;
         }
         f->config = config;
+        f->created_usec = now_usec(CLOCK_REALTIME);
         /* An implicit function gets its limits once its image is checked. */
         pool_init(&f->pool, &(PoolLimits){ .max_waiters = MAX_WAITERS });
         f->pool.budget = &m->budget;
@@ -132,6 +134,7 @@ void function_resolved(ManagedFunction *f, FunctionConfig *config)
 
         f->resolve_call = NULL;
         f->code_pending = false;
+        f->pending_config = function_config_free(f->pending_config);
         f->config = config;
         f->pool.limits = function_limits(m, config);
         while (calls) {

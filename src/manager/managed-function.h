@@ -36,6 +36,8 @@ struct ManagedFunction {
         uint64_t start_failed_usec;
         PendingCall *resolving; /* calls waiting for the image check or the code */
         bool code_pending;      /* a zip function whose code is being prepared (config NULL meanwhile) */
+        FunctionConfig *pending_config; /* what comes once its code is prepared; NULL: nothing */
+        uint64_t created_usec;          /* CLOCK_REALTIME: its configuration's LastModified */
         DockerCall *resolve_call;
         ManagedFunction *prev, *next;
 };

@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "adoption.h"
+#include "api-functions.h"
 #include "bus-service.h"
 #include "handover.h"
 #include "container-reaper.h"
@@ -369,6 +370,7 @@ Manager *manager_free(Manager *m)
         sd_event_source_disable_unref(m->gc_event);
         engine_events_done(m);
         adoption_free(m);
+        api_functions_free(m);
         function_code_free(m);
         handover_close(m);
         reaper_done(m);

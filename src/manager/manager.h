@@ -36,16 +36,17 @@ typedef struct ManagerConfig {
         uint64_t wait_timeout_usec;  /* how long Acquire waits at the instance limit */
         uint64_t exit_idle_usec;     /* exit after this long with no instances and no calls; 0: never */
         HandoverMode handover;
-        const char *state_dir;        /* the lease record outside systemd; NULL: none */
-        const char *rie_path;         /* lambda-rie on the engine's host, lent to images without one */
-        const char *rie_volume;       /* or: a volume holding lambda-rie (wins over rie_path) */
-        const char *network;          /* instances join it, reached at their address there; "auto": ours */
-        uint64_t memory_budget;       /* bytes for the memory limits of all instances; 0: unbounded */
-        bool require_engine;          /* exit at start when the engine socket cannot be used */
-        const char *destination_root; /* directory destinations must lie under it */
-        const char *code_store;       /* where zip functions' code is unpacked */
-        char **runtimes;              /* --runtime=ID=IMAGE, in order; NULL: none */
-        const char *runtimes_dir;     /* ID.json mapping runtimes to images */
+        const char *state_dir;         /* the lease record outside systemd; NULL: none */
+        const char *rie_path;          /* lambda-rie on the engine's host, lent to images without one */
+        const char *rie_volume;        /* or: a volume holding lambda-rie (wins over rie_path) */
+        const char *network;           /* instances join it, reached at their address there; "auto": ours */
+        uint64_t memory_budget;        /* bytes for the memory limits of all instances; 0: unbounded */
+        bool require_engine;           /* exit at start when the engine socket cannot be used */
+        const char *destination_root;  /* directory destinations must lie under it */
+        const char *code_store;        /* where zip functions' code is unpacked */
+        char **runtimes;               /* --runtime=ID=IMAGE, in order; NULL: none */
+        const char *runtimes_dir;      /* ID.json mapping runtimes to images */
+        const char *api_functions_dir; /* the functions made with the control-plane API */
 } ManagerConfig;
 
 /* Every engine call but pulls and the event stream. */
@@ -60,6 +61,7 @@ typedef struct HandoverState HandoverState;
 typedef struct Adoption Adoption;
 typedef struct FunctionCode FunctionCode;
 typedef struct PendingCall PendingCall;
+typedef struct ApiFunctions ApiFunctions;
 
 struct Manager {
         ManagerConfig config;
@@ -114,6 +116,7 @@ struct Manager {
         Adoption *adoption;      /* taking over the instances of earlier lifetimes */
         FunctionCode *code;      /* zip functions' code; NULL until the first is declared */
         PendingCall *requeued;   /* calls whose function was replaced, for its successor */
+        ApiFunctions *api;       /* the control-plane API's functions and changes in flight */
         bool loaded; /* the declarations were loaded once: later loads prepare code off the loop */
         /* Calls that need the pools, held while the adoption settles what is in them. */
         sd_bus_message **deferred;

@@ -68,7 +68,6 @@
         "not starting with '-')"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
 /* What the runtime inside the container learns from lambdad itself; an operator's value would lie to
  * the function about its own limits, or point it at a Runtime API that is not there. */
@@ -952,4 +951,23 @@ const FunctionConfig *registry_find(const Registry *r, const char *name)
                 return NULL;
         f = bsearch(name, r->functions, r->n_functions, sizeof(FunctionConfig *), name_compare);
         return f ? *f : NULL;
+}
+
+int registry_add(Registry *r, FunctionConfig *c)
+{
+        FunctionConfig **functions;
+        size_t k = 0;
+
+        if (registry_find(r, c->name))
+                return -EEXIST;
+        functions = reallocarray(r->functions, r->n_functions + 1, sizeof(FunctionConfig *));
+        if (!functions)
+                return -ENOMEM;
+        r->functions = functions;
+        while (k < r->n_functions && strcmp(r->functions[k]->name, c->name) < 0)
+                k++;
+        memmove(r->functions + k + 1, r->functions + k, (r->n_functions - k) * sizeof(FunctionConfig *));
+        r->functions[k] = c;
+        r->n_functions++;
+        return 0;
 }

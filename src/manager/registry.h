@@ -147,6 +147,8 @@ typedef void (*registry_error_handler_t)(const char *path, const char *message, 
 int registry_load(const char *dir, registry_error_handler_t on_error, void *userdata, Registry **ret);
 
 const FunctionConfig *registry_find(const Registry *r, const char *name);
+/* Takes c into r, in its place by name. -EEXIST when r has that name already (c is not taken). */
+int registry_add(Registry *r, FunctionConfig *c);
 
 /* What the manager's other configuration files share with declarations: a regular file (no symbolic
  * link, no FIFO) of at most FUNCTION_CONFIG_SIZE_MAX bytes read into a NUL-terminated buffer, and one

@@ -25,6 +25,8 @@
 #define LAMBDAD_ERROR_START_FAILED        "org.lambdad.Error.StartFailed"
 #define LAMBDAD_ERROR_INSTANCE_NOT_FOUND  "org.lambdad.Error.InstanceNotFound"
 #define LAMBDAD_ERROR_CANCELLED           "org.lambdad.Error.Cancelled"
+#define LAMBDAD_ERROR_RESOURCE_CONFLICT   "org.lambdad.Error.ResourceConflict"
+#define LAMBDAD_ERROR_PRECONDITION_FAILED "org.lambdad.Error.PreconditionFailed"
 
 /* GetFunctionConfiguration's keys for asynchronous invocation: u, u, s, s (the destinations as
  * "function:NAME" or "directory:/PATH", absent when none). */

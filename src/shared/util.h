@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "macro.h"
+
 #define USEC_PER_SEC  ((uint64_t) 1000000)
 #define USEC_PER_MSEC ((uint64_t) 1000)
 
@@ -58,3 +60,4 @@ int parse_boolean(const char *s);
 /* A directory stream over the directory dir_fd refers to, with an fd and an offset of its own (dir_fd
  * stays open and where it was). */
 int opendir_at(int dir_fd, DIR **ret);
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);

@@ -20,8 +20,6 @@
 #define MIB        (UINT64_C(1024) * 1024)
 #define COPY_CHUNK 65536U
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
-
 /* Whatever the source, what the containers' uid may read: the store's files are world-readable. */
 static mode_t file_mode(bool executable)
 {

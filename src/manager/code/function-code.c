@@ -31,8 +31,6 @@
         (IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | \
          IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
-
 /* One prepared (or refused, or being prepared) code: a zip with its layers as they were on disk, or one
  * generation of a code directory. */
 typedef struct CodeEntry {
@@ -209,8 +207,8 @@ static void watch_changed(CodeWatch *w)
                 w->first_change = now;
         due = MIN(now + RELOAD_QUIET_USEC, w->first_change + RELOAD_MAX_WAIT_USEC);
         if (!w->timer) {
-                r = sd_event_add_time(w->owner->manager->event, &w->timer, CLOCK_MONOTONIC, due, 0,
-                                      on_watch_quiet, w);
+                r = sd_event_add_time(w->owner->manager->event, &w->timer, CLOCK_MONOTONIC, due,
+                                      USEC_PER_MSEC, on_watch_quiet, w);
                 if (r < 0) {
                         log_warning_errno(r, "Failed to wait for changes to %s to settle: %m", w->path);
                         (void) on_watch_quiet(NULL, 0, w);
@@ -516,21 +514,16 @@ static int resolve_one(Manager *m, FunctionConfig *c, bool sync)
         return r < 0 ? r : 1;
 }
 
-int function_code_resolve(Manager *m, Registry *reg, bool sync, char ***ret_pending)
+int function_code_resolve(Manager *m, Registry *reg, bool sync, Registry *pending)
 {
-        _cleanup_strv_free_ char **pending = calloc(1, sizeof(char *));
         FunctionCode *fc;
         size_t k = 0;
         int r;
 
-        if (!pending)
-                return -ENOMEM;
         for (k = 0; k < reg->n_functions && !reg->functions[k]->code; k++)
                 ;
-        if (k == reg->n_functions && !m->code) {
-                *ret_pending = TAKE_PTR(pending);
+        if (k == reg->n_functions && !m->code)
                 return 0;
-        }
         r = function_code_open(m);
         if (r < 0)
                 return r;
@@ -556,10 +549,9 @@ int function_code_resolve(Manager *m, Registry *reg, bool sync, char ***ret_pend
                         k++;
                         continue;
                 }
-                r = strv_extend(&pending, c->name);
+                r = registry_add(pending, c);
                 if (r < 0)
                         return r;
-                function_config_free(c);
                 memmove(reg->functions + k, reg->functions + k + 1,
                         (reg->n_functions - k - 1) * sizeof(FunctionConfig *));
                 reg->n_functions--;
@@ -575,8 +567,19 @@ int function_code_resolve(Manager *m, Registry *reg, bool sync, char ***ret_pend
                 if (!w->used)
                         watch_free(w);
         }
-        *ret_pending = TAKE_PTR(pending);
         return 0;
+}
+
+int function_code_prepare(Manager *m, const CodeConfig *code, code_job_callback_t cb, void *userdata,
+                          CodeJob **ret)
+{
+        CodeSource src = { .zip = code->zip, .directory = code->directory, .layers = code->layers };
+        int r;
+
+        r = function_code_open(m);
+        if (r < 0)
+                return r;
+        return code_job_start(m->event, m->code->store, &src, cb, userdata, ret);
 }
 
 static int keep_code(char ***keep, const CodeConfig *c)

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "code-job.h"
 #include "manager.h"
 #include "registry.h"
 
@@ -26,11 +27,16 @@ void function_code_free(Manager *m);
 
 /*
  * Gives the zip functions of reg their image and prepared code, or the reason in code->error why calls
- * to them fail. Those whose code is still being prepared are taken out of reg and their names put into
- * *ret_pending: declarations_load() runs again once it is ready. sync: prepare on the spot (at start,
- * before the bus is served). -ENOMEM.
+ * to them fail. Those whose code is still being prepared are moved from reg to pending:
+ * declarations_load() runs again once it is ready. sync: prepare on the spot (at start, before the bus
+ * is served). -ENOMEM.
  */
-int function_code_resolve(Manager *m, Registry *reg, bool sync, char ***ret_pending);
+int function_code_resolve(Manager *m, Registry *reg, bool sync, Registry *pending);
+
+/* Prepares code into the store off the loop, for a change to be checked before it is stored (the
+ * control-plane API): cb gets the outcome. */
+int function_code_prepare(Manager *m, const CodeConfig *code, code_job_callback_t cb, void *userdata,
+                          CodeJob **ret);
 
 /* Removes what the store holds that no function uses any more (after functions were freed). */
 void function_code_collect(Manager *m);

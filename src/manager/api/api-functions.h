@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * api-functions.h: the manager's side of the control-plane API: CreateFunction, UpdateFunction and
+ * DeleteFunction, the functions they make kept in the store of api-store.h and loaded beside the
+ * operator's declarations, and what GetFunctionConfiguration says of every function's source,
+ * revision and state. A change is checked whole before anything is stored: the declaration parsed,
+ * a zip unpacked into the code store (off the loop); only then is the declaration written and the
+ * function loaded, so a failed change leaves nothing behind. The operator's files are never changed.
+ */
+
+#include <systemd/sd-bus.h>
+
+#include "manager.h"
+#include "registry.h"
+
+/* Opens the store (--api-functions-dir) and loads its declarations into reg, beside the operator's
+ * (those win a name both have, the API's is then left unloaded, with a log line). -ENOMEM; a store
+ * that cannot be opened is logged, and the API then refuses changes. */
+int api_functions_load(Manager *m, Registry *reg);
+void api_functions_free(Manager *m);
+
+int api_method_create_function(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int api_method_update_function(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int api_method_delete_function(sd_bus_message *message, void *userdata, sd_bus_error *error);
+
+/* GetFunctionConfiguration's keys of f's source, declaration, revision and state (into an open a{sv}). */
+int api_append_configuration(Manager *m, ManagedFunction *f, sd_bus_message *reply);

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json.h>
+#include <openssl/evp.h>
+
+#include "api-store.h"
+#include "file-util.h"
+#include "registry.h"
+#include "strv.h"
+
+struct ApiStore {
+        char *dir;
+        int dir_fd;
+        int uploads_fd;
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
+
+static int open_dir(int at, const char *path, int *ret)
+{
+        int fd;
+
+        if (mkdirat(at, path, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        *ret = fd;
+        return 0;
+}
+
+int api_store_open(const char *dir, ApiStore **ret)
+{
+        _cleanup_free_ ApiStore *s = calloc(1, sizeof(ApiStore));
+        int r;
+
+        if (!s)
+                return -ENOMEM;
+        s->dir_fd = s->uploads_fd = -EBADF;
+        s->dir = strdup(dir);
+        if (!s->dir)
+                return -ENOMEM;
+        r = open_dir(AT_FDCWD, dir, &s->dir_fd);
+        if (r >= 0)
+                r = open_dir(s->dir_fd, "uploads", &s->uploads_fd);
+        if (r < 0) {
+                safe_close(s->dir_fd);
+                free(s->dir);
+                return r;
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+ApiStore *api_store_free(ApiStore *s)
+{
+        if (!s)
+                return NULL;
+        safe_close(s->dir_fd);
+        safe_close(s->uploads_fd);
+        free(s->dir);
+        free(s);
+        return NULL;
+}
+
+const char *api_store_dir(const ApiStore *s)
+{
+        return s->dir;
+}
+
+int api_store_save_zip(ApiStore *s, int fd, uint64_t max, char **ret_path)
+{
+        static const char hex[] = "0123456789abcdef";
+        char tmp[PATH_MAX], name[2 * 32 + STRLEN(".zip") + 1], buf[64 * 1024];
+        unsigned char md[32];
+        _cleanup_close_ int out = -EBADF;
+        EVP_MD_CTX *ctx = NULL;
+        uint64_t size = 0;
+        int r = 0;
+
+        temporary_name("upload", tmp);
+        out = openat(s->uploads_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (out < 0)
+                return -errno;
+        ctx = EVP_MD_CTX_new();
+        if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+                r = -ENOMEM;
+        while (r >= 0) {
+                ssize_t n = pread(fd, buf, sizeof(buf), (off_t) size);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        r = n < 0 ? -errno : 0;
+                        break;
+                }
+                size += (uint64_t) n;
+                if (size > max)
+                        r = -EFBIG;
+                else if (!EVP_DigestUpdate(ctx, buf, (size_t) n))
+                        r = -EIO;
+                else if (write(out, buf, (size_t) n) != n)
+                        r = errno ? -errno : -EIO;
+        }
+        if (r >= 0 && !EVP_DigestFinal_ex(ctx, md, NULL))
+                r = -EIO;
+        EVP_MD_CTX_free(ctx);
+        if (r >= 0 && fsync(out) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlinkat(s->uploads_fd, tmp, 0);
+                return r;
+        }
+        for (size_t k = 0; k < 32; k++) {
+                name[2 * k] = hex[md[k] >> 4];
+                name[2 * k + 1] = hex[md[k] & 15];
+        }
+        memcpy(name + 64, ".zip", sizeof(".zip"));
+        r = rename_temporary(s->uploads_fd, tmp, name);
+        if (r >= 0 && fsync(s->uploads_fd) < 0)
+                r = -errno;
+        if (r < 0)
+                return r;
+        return asprintf(ret_path, "%s/uploads/%s", s->dir, name) < 0 ? -ENOMEM : 0;
+}
+
+static int file_name(const char *name, const char *suffix, char ret[static PATH_MAX])
+{
+        if (!function_name_is_valid(name))
+                return -EINVAL;
+        (void) snprintf(ret, PATH_MAX, "%s%s", name, suffix);
+        return 0;
+}
+
+int api_store_write(ApiStore *s, const char *name, const char *declaration, const ApiMeta *meta)
+{
+        char file[PATH_MAX], *text = NULL;
+        int r;
+
+        r = file_name(name, ".meta", file);
+        if (r < 0)
+                return r;
+        if (asprintf(&text, "{\"revision_id\": \"%s\", \"last_modified_usec\": %" PRIu64 "}\n",
+                     meta->revision_id, meta->last_modified_usec) < 0)
+                return -ENOMEM;
+        r = write_atomic(s->dir_fd, file, text, strlen(text), 0600);
+        free(text);
+        if (r >= 0)
+                r = file_name(name, ".json", file);
+        if (r >= 0)
+                r = write_atomic(s->dir_fd, file, declaration, strlen(declaration), 0600);
+        return r;
+}
+
+static int read_meta(ApiStore *s, const char *file, ApiMeta *ret)
+{
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        _cleanup_free_ char *data = NULL, *error = NULL;
+        json_object *id, *usec;
+        size_t len;
+        int r;
+
+        r = config_file_read(s->dir_fd, file, &data, &len, &error);
+        if (r >= 0)
+                r = config_json_parse(data, len, &o, &error);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EBADMSG;
+        if (!json_object_object_get_ex(o, "revision_id", &id) ||
+            !json_object_is_type(id, json_type_string) ||
+            json_object_get_string_len(id) != UUID_STRING_MAX - 1 ||
+            !json_object_object_get_ex(o, "last_modified_usec", &usec) ||
+            !json_object_is_type(usec, json_type_int))
+                return -EBADMSG;
+        memcpy(ret->revision_id, json_object_get_string(id), UUID_STRING_MAX);
+        ret->last_modified_usec = (uint64_t) json_object_get_int64(usec);
+        return 0;
+}
+
+int api_store_read(ApiStore *s, const char *name, char **ret_declaration, ApiMeta *ret_meta)
+{
+        _cleanup_free_ char *data = NULL, *error = NULL;
+        char file[PATH_MAX];
+        size_t len;
+        int r;
+
+        r = file_name(name, ".json", file);
+        if (r < 0)
+                return r;
+        if (faccessat(s->dir_fd, file, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        r = config_file_read(s->dir_fd, file, &data, &len, &error);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EBADMSG;
+        if (ret_meta) {
+                r = file_name(name, ".meta", file);
+                if (r >= 0)
+                        r = read_meta(s, file, ret_meta);
+                /* A lost record of the revision is a new revision, not a lost function. */
+                if (r == -EBADMSG || r == -ENOENT)
+                        r = api_meta_new(ret_meta);
+                if (r < 0)
+                        return r;
+        }
+        if (ret_declaration)
+                *ret_declaration = TAKE_PTR(data);
+        return 0;
+}
+
+int api_store_remove(ApiStore *s, const char *name)
+{
+        char file[PATH_MAX];
+        int r;
+
+        r = file_name(name, ".json", file);
+        if (r < 0)
+                return r;
+        if (unlinkat(s->dir_fd, file, 0) < 0)
+                return -errno;
+        r = file_name(name, ".meta", file);
+        if (r >= 0 && unlinkat(s->dir_fd, file, 0) < 0 && errno != ENOENT)
+                r = -errno;
+        if (r >= 0 && fsync(s->dir_fd) < 0)
+                r = -errno;
+        return r;
+}
+
+int api_meta_new(ApiMeta *ret)
+{
+        int r = random_uuid(ret->revision_id);
+
+        if (r < 0)
+                return r;
+        ret->last_modified_usec = now_usec(CLOCK_REALTIME);
+        return 0;
+}
+
+int api_store_remove_unused_uploads(ApiStore *s, char *const *keep)
+{
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+        int r;
+
+        r = opendir_at(s->uploads_fd, &d);
+        if (r < 0)
+                return r;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *path = NULL;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&path, "%s/uploads/%s", s->dir, de->d_name) < 0)
+                        return -ENOMEM;
+                if (!strv_contains(keep, path) && unlinkat(s->uploads_fd, de->d_name, 0) < 0 && r >= 0)
+                        r = -errno;
+        }
+        return r;
+}

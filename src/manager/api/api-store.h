@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * api-store.h: where the functions made with the control-plane API live (--api-functions-dir), so that
+ * they survive restarts and reboots. NAME.json is the function's declaration, in the functions
+ * directory's format (registry.h), read by the same loader; NAME.meta its revision and time of change
+ * ({"revision_id": UUID, "last_modified_usec": N}); uploads/HEX.zip the zips uploaded, named by the
+ * SHA-256 of their bytes, which the declarations name as their "code". Every file is written whole or
+ * not at all (file-util.h). File system only; the caller logs.
+ */
+
+#include <stdint.h>
+
+#include "macro.h"
+#include "util.h"
+
+typedef struct ApiStore ApiStore;
+
+typedef struct ApiMeta {
+        char revision_id[UUID_STRING_MAX];
+        uint64_t last_modified_usec; /* CLOCK_REALTIME */
+} ApiMeta;
+
+/* Opens dir (absolute), making it and dir/uploads (0700) if missing. */
+int api_store_open(const char *dir, ApiStore **ret);
+ApiStore *api_store_free(ApiStore *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ApiStore *, api_store_free);
+
+const char *api_store_dir(const ApiStore *s);
+
+/* Copies the zip that fd holds (from its start, whatever its offset) into uploads/, at most max bytes:
+ * *ret_path is where it is (an earlier upload of the same bytes is reused). -EFBIG past max, -errno. */
+int api_store_save_zip(ApiStore *s, int fd, uint64_t max, char **ret_path);
+
+/* NAME.meta, then NAME.json. */
+int api_store_write(ApiStore *s, const char *name, const char *declaration, const ApiMeta *meta);
+/* -ENOENT when there is none. */
+int api_store_read(ApiStore *s, const char *name, char **ret_declaration, ApiMeta *ret_meta);
+int api_store_remove(ApiStore *s, const char *name);
+
+/* A new revision, made now. */
+int api_meta_new(ApiMeta *ret);
+
+/* Removes the uploads that no path of keep names. */
+int api_store_remove_unused_uploads(ApiStore *s, char *const *keep);

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The manager's side of the control-plane API, with busctl on a private system bus with the project's
+# policy, a real engine and the stand-in of AWS's Python base image: CreateFunction of an image and of
+# a zip function (the zip as a file descriptor), their configuration (Source, RevisionId, State,
+# LastUpdateStatus, Declaration), UpdateFunction with and without the right RevisionId, a bad zip that
+# changes nothing, the operator's declarations left alone, a restart that loses nothing, and
+# DeleteFunction removing the function, its files and its upload. Time bound: about a minute (the
+# first build of the Python stand-in: seconds).
+
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
+lib_init manager-api
+require_cmd busctl systemd
+require_cmd curl
+require_cmd zip
+ensure_dockerd
+lambdad_init
+lambdad_images hello runtime-python
+
+API=$TEST_TMP/api-functions
+STORE=$TEST_TMP/store
+cat >"$FN/operators.json" <<EOF
+{ "image": "${IMAGE_PREFIX}hello:latest" }
+EOF
+lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=0 --log-level=debug --api-functions-dir="$API" \
+        --code-store="$STORE" --runtime=python3.12="${IMAGE_PREFIX}runtime-python:latest"
+LOG=$TEST_TMP/dbus.log
+
+# call METHOD SIGNATURE ARGS...: the answer, or busctl's error text (errors are what we test).
+call() {
+        busctl call --timeout=60 --json=short org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 "$@" 2>&1 || true
+}
+# config NAME KEY: one key of GetFunctionConfiguration.
+config() {
+        call GetFunctionConfiguration s "$1" | python3 -c 'import json, sys
+d = json.load(sys.stdin)["data"][0]
+print(d.get(sys.argv[1], {}).get("data", ""))' "$2" 2>/dev/null || true
+}
+has() { assert_contains "$1" "$2" "the answer"; }
+is() { assert_eq "$1" "$2" "the value"; }
+config_is() { [[ $(config "$1" "$2") == "$3" ]]; }
+# invoke NAME: an instance of NAME answers the event {"via": "test"}.
+invoke() {
+        local host port
+        read -r host port < <(busctl call --timeout=60 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 \
+                EnsureContainer s "$1" | sed -E 's/^sq "([^"]*)" ([0-9]+)$/\1 \2/')
+        curl -s --max-time 30 -d '{"via":"test"}' "http://$host:$port/2015-03-31/functions/function/invocations"
+}
+
+BUS_CODE=${BUS_CODE:-$LAMBDAD_BUILD/tests/integration/bus-code}
+
+# ---- an image function
+out=$(call CreateFunction ssah img '{"image": "'"${IMAGE_PREFIX}hello:latest"'", "memory_mb": 256, "description": "made by the test"}' 0)
+check "CreateFunction of an image function answers with its configuration" has "$out" '"Source"'
+check "... from the API, Active" is "api Active Successful Image" \
+        "$(config img Source) $(config img State) $(config img LastUpdateStatus) $(config img PackageType)"
+check "... stored in the API's directory" test -s "$API/img.json"
+check "... and it runs" has "$(invoke img)" 'Hello from lambdad'
+check "CreateFunction of a function that exists: ResourceConflict" \
+        has "$("$BUS_CODE" create img '{"image": "x"}' /dev/null)" "org.lambdad.Error.ResourceConflict: Function already exist: img"
+check "CreateFunction of the operator's function: ResourceConflict" \
+        has "$(call CreateFunction ssah operators '{"image": "x"}' 0)" "Function already exist: operators"
+check "a bad declaration names its field" \
+        has "$(call CreateFunction ssah bad '{"image": "x", "memory_mb": 64}' 0)" "memory_mb: expected an integer from 128 to 10240"
+check "a host path as code is refused" \
+        has "$(call CreateFunction ssah bad '{"runtime": "python3.12", "handler": "a.b", "code_directory": "/etc"}' 0)" \
+        "brings its code as a zip"
+check "an invalid name is refused" has "$(call CreateFunction ssah 'a:b' '{"image": "x"}' 0)" "Invalid function name"
+
+# ---- a zip function: the zip goes as a file descriptor
+mkdir -p "$TEST_TMP/code"
+printf 'def handler(event, context):\n    return {"version": 1, "name": context.function_name}\n' >"$TEST_TMP/code/app.py"
+(cd "$TEST_TMP/code" && zip -q "$TEST_TMP/v1.zip" app.py)
+check "CreateFunction of a zip function" is ok \
+        "$("$BUS_CODE" create zipfn '{"runtime": "python3.12", "handler": "app.handler", "timeout_sec": 10}' "$TEST_TMP/v1.zip")"
+sha=$(openssl dgst -sha256 -binary "$TEST_TMP/v1.zip" | base64)
+wait_until --timeout=20 "zipfn Active" config_is zipfn State Active
+check "... Active, with the zip's CodeSha256" is "Active Zip $sha" \
+        "$(config zipfn State) $(config zipfn PackageType) $(config zipfn CodeSha256)"
+check "... and its code answers" has "$(invoke zipfn)" '"version": 1'
+check "the upload is kept" test "$(find "$API/uploads" -name '*.zip' | wc -l)" -eq 1
+
+# ---- updates
+rev=$(config zipfn RevisionId)
+check "UpdateFunction with another RevisionId: refused (PreconditionFailed)" \
+        has "$(call UpdateFunction sssah zipfn 00000000-0000-0000-0000-000000000000 '{"memory_mb": 512}' 0)" \
+        "does not match the latest Revision Id"
+printf 'not a zip' >"$TEST_TMP/bad.zip"
+before=$(cat "$API/zipfn.json")
+check "new code that is not a zip is refused, naming the problem" \
+        has "$("$BUS_CODE" update zipfn "$rev" '{}' "$TEST_TMP/bad.zip")" "not a zip file"
+check "... and changes nothing" is "$before $rev" "$(cat "$API/zipfn.json") $(config zipfn RevisionId)"
+check "... LastUpdateStatus Failed" is Failed "$(config zipfn LastUpdateStatus)"
+printf 'def handler(event, context):\n    return {"version": 2}\n' >"$TEST_TMP/code/app.py"
+(cd "$TEST_TMP/code" && zip -q "$TEST_TMP/v2.zip" app.py)
+check "UpdateFunction with the RevisionId: new code and configuration" is ok \
+        "$("$BUS_CODE" update zipfn "$rev" '{"memory_mb": 512, "environment": {"A": "1"}}' "$TEST_TMP/v2.zip")"
+check "... a new revision" test "$(config zipfn RevisionId)" != "$rev"
+wait_until --timeout=20 "the update" config_is zipfn LastUpdateStatus Successful
+answers() { invoke "$1" | grep -q "$2"; }
+check "... the new code answers" wait_until --timeout=20 "version 2" answers zipfn '"version": 2'
+
+check "... with the new memory" has "$(config zipfn Declaration)" '"memory_mb": 512'
+check "the old upload is gone" test "$(find "$API/uploads" -name '*.zip' | wc -l)" -eq 1
+check "UpdateFunction of the operator's function: ResourceConflict" \
+        has "$(call UpdateFunction sssah operators '' '{"memory_mb": 256}' 0)" "does not change it"
+check "DeleteFunction of the operator's function: ResourceConflict" \
+        has "$(call DeleteFunction s operators)" "does not change it"
+check "UpdateFunction of no function: refused (FunctionNotFound)" \
+        has "$(call UpdateFunction sssah nosuch '' '{}' 0)" "Function not found: nosuch"
+
+# ---- a restart loses nothing
+rev=$(config zipfn RevisionId)
+kill -TERM "$(manager_pid)"
+wait_until --timeout=20 "the manager's exit" manager_gone
+check "after a restart: the functions and their revisions are there" \
+        is "api $rev api" "$(config zipfn Source) $(config zipfn RevisionId) $(config img Source)"
+check "... and answer" has "$(invoke zipfn)" '"version": 2'
+
+# ---- delete
+check "DeleteFunction" is "" "$(call DeleteFunction s zipfn)"
+check "... the function is gone" has "$(call GetFunctionConfiguration s zipfn)" "'zipfn' is not declared"
+check "... and its files and upload" bash -c "[[ ! -e '$API/zipfn.json' && -z \$(find '$API/uploads' -name '*.zip') ]]"
+check "the journal names the changes" grep -q "Function 'zipfn' created through the API" "$LOG"
+
+lib_done
