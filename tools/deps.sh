@@ -8,12 +8,11 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-packages=(
-        # build
-        build-essential pkg-config meson ninja-build
-        libsystemd-dev libcurl4-openssl-dev libjson-c-dev libcmocka-dev libssl-dev
-        libarchive-dev  # zip-packaged functions (src/manager/code)
-        node-llhttp   # llhttp's C sources, compiled at build time
+# What compiles the programs: one list for this script and the container images' build.
+mapfile -t packages < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$ROOT/tools/build-deps.txt")
+packages+=(
+        # build: the tests too
+        build-essential libcmocka-dev
         clang         # fuzzers
         clang-format  # the style test
         # packaging: the .deb build and lintian, the RPM spec check
@@ -28,6 +27,7 @@ packages=(
         chromium      # a real browser: test-function-url's CORS fetch between two function URLs
         busybox-static
         docker-compose  # the container deployment (docker-compose.yml) and its tests
+        mmdebstrap    # their base image, made from Debian's packages (packaging/compose/base-image.sh)
         # building aws-lambda-ric (the Node example) from npm
         cmake g++ make autoconf automake libtool
 )

@@ -154,6 +154,13 @@ int client_check_auth(ClientConn *c, const char *function)
                        &message);
         if (r == AUTH_OK)
                 return 0;
+        /* Nobody is known at all: no key can be right, so say how to configure one. */
+        if (r >= 0 && g->auth && g->auth->n_api_keys == 0 && g->auth->n_credentials == 0)
+                message = "This gateway has no API key and no credentials, so it refuses every request. "
+                          "Set one: LAMBDAD_API_KEY=KEY in the gateway's environment (with docker compose: "
+                          "a line LAMBDAD_API_KEY=KEY in the file .env beside docker-compose.yml, then "
+                          "'docker compose up -d'), or add keys to its api-keys or credentials file; then "
+                          "send 'Authorization: Bearer KEY'.";
         if (r == -ENOMEM)
                 client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
         else

@@ -244,8 +244,12 @@ int gateway_new(Gateway **ret, const GatewayConfig *config)
                         log_info("LAMBDAD_API_KEY is a Bearer key for every function.");
                 if (g->auth->n_api_keys == 0 && g->auth->n_credentials == 0)
                         log_warning(
-                                "No API keys in %s and no credentials in %s: every request will be refused "
-                                "(use --no-auth to run without authentication).",
+                                "No API keys in %s, no credentials in %s and no LAMBDAD_API_KEY: every "
+                                "request will be refused. Set LAMBDAD_API_KEY=KEY in this gateway's "
+                                "environment (with docker compose: a line LAMBDAD_API_KEY=KEY in the file "
+                                ".env beside docker-compose.yml, then 'docker compose up -d') and send "
+                                "'Authorization: Bearer KEY', or add keys to those files (use --no-auth to "
+                                "run without authentication).",
                                 config->api_keys_path, config->credentials_path);
         }
 

@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "code-runtime.h"
 #include "config.h"
 #include "docker-json.h"
 #include "log.h"
 #include "options.h"
+#include "privileges.h"
 #include "registry.h"
 #include "lifetime-cleanup.h"
 #include "manager.h"
@@ -33,6 +35,10 @@ static ManagerConfig arg_config = {
 };
 static char **arg_runtimes = NULL;
 static bool arg_cleanup = false;
+static bool arg_user = false;
+static uid_t arg_user_uid;
+static gid_t arg_user_gid;
+static gid_t arg_engine_group = GID_INVALID;
 static CleanupScope arg_cleanup_scope = CLEANUP_ALL;
 
 static void help(void)
@@ -136,6 +142,11 @@ static void help(void)
                "        --rie-volume=NAME      a volume holding lambda-rie, mounted read-only instead\n"
                "                               (auto: the volume mounted at " RIE_MOUNT_DIR " in the\n"
                "                               container this manager runs in)\n"
+               "        --user=USER            started as root (a container that cannot know the engine\n"
+               "                               socket's group in advance): become USER, a name or\n"
+               "                               UID:GID, at once, with the socket's group as its one\n"
+               "                               other group, and never be root again\n"
+               "        --engine-group=GID     with --user: this group instead of the socket's (auto)\n"
                "        --log-level=LEVEL      emerg..debug (default info)\n"
                "    -h, --help                 show this help\n"
                "        --version              show the version\n"
@@ -174,6 +185,8 @@ static int parse_argv(int argc, char *argv[])
                 ARG_RUNTIME,
                 ARG_RUNTIMES_DIR,
                 ARG_API_FUNCTIONS_DIR,
+                ARG_USER,
+                ARG_ENGINE_GROUP,
         };
         static const struct option options[] = {
                 { "cleanup", optional_argument, NULL, ARG_CLEANUP },
@@ -200,6 +213,8 @@ static int parse_argv(int argc, char *argv[])
                 { "memory-budget", required_argument, NULL, ARG_MEMORY_BUDGET },
                 { "require-engine", no_argument, NULL, ARG_REQUIRE_ENGINE },
                 { "destination-root", required_argument, NULL, ARG_DESTINATION_ROOT },
+                { "user", required_argument, NULL, ARG_USER },
+                { "engine-group", required_argument, NULL, ARG_ENGINE_GROUP },
                 {},
         };
         int c, r;
@@ -340,6 +355,21 @@ static int parse_argv(int argc, char *argv[])
                                         "least 128M, with an optional suffix K, M, G or T.",
                                         optarg);
                         break;
+                case ARG_USER:
+                        r = privileges_parse_user(optarg, &arg_user_uid, &arg_user_gid);
+                        if (r == -ESRCH)
+                                return log_error_errno(r, "Invalid --user '%s': no such user.", optarg);
+                        if (r < 0)
+                                return log_error_errno(
+                                        r, "Invalid --user '%s': a user's name or UID:GID, not root.",
+                                        optarg);
+                        arg_user = true;
+                        break;
+                case ARG_ENGINE_GROUP:
+                        if (privileges_parse_group(optarg, &arg_engine_group) < 0)
+                                return log_error_errno(
+                                        -EINVAL, "Invalid --engine-group '%s': a number or auto.", optarg);
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -367,6 +397,30 @@ int main(int argc, char *argv[])
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        /* Before anything else: nothing runs as root past this point. */
+        if (arg_user) {
+                _cleanup_free_ char *message = NULL;
+
+                r = privileges_drop(arg_user_uid, arg_user_gid, arg_engine_group, arg_config.docker_socket,
+                                    arg_config.code_store, &message);
+                if (r < 0) {
+                        log_error_errno(r, "%s", message ?: "Cannot drop root.");
+                        return EXIT_FAILURE;
+                }
+                if (r > 0) {
+                        gid_t engine_gid;
+
+                        if (getgroups(1, &engine_gid) == 1)
+                                log_info("Dropped root: uid %u, gid %u, and group %u for the engine socket.",
+                                         (unsigned) arg_user_uid, (unsigned) arg_user_gid,
+                                         (unsigned) engine_gid);
+                        else
+                                log_info("Dropped root: uid %u, gid %u (no engine socket at %s).",
+                                         (unsigned) arg_user_uid, (unsigned) arg_user_gid,
+                                         arg_config.docker_socket);
+                }
+        }
 
         r = manager_new(&m, &arg_config);
         if (r < 0)

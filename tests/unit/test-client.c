@@ -180,6 +180,16 @@ static int setup_auth(void **state)
         return 0;
 }
 
+/* Authentication on, and nobody known: no api-keys file, no credentials, no LAMBDAD_API_KEY. */
+static int setup_auth_empty(void **state)
+{
+        GatewayConfig config = test_gateway_config();
+
+        config.auth = true;
+        config.api_keys_path = "/nonexistent/lambdad-test/api-keys";
+        return setup_with(config);
+}
+
 static int teardown(void **state)
 {
         gw = gateway_free(gw);
@@ -335,6 +345,26 @@ static void test_auth(void **state)
         (void) snprintf(request, sizeof(request), "%sAuthorization: Bearer ops-key\r\n\r\n", invoke_other);
         test_client_expect_error(gw, &tc, request, 403, "AccessDeniedException", "");
         assert_int_equal(n_handled, 2);
+        test_client_close(&tc);
+}
+
+/* With no key at all every request is refused, and the answer says how to configure one. */
+static void test_auth_empty(void **state)
+{
+        TestClient tc;
+
+        test_client_open(gw, &tc);
+        assert_healthz(&tc);
+        test_client_expect_error(
+                gw, &tc,
+                "POST /functions/hello/invocations HTTP/1.1\r\nHost: g\r\nContent-Length: 0\r\n\r\n", 403,
+                "MissingAuthenticationTokenException", "LAMBDAD_API_KEY=KEY in the file .env");
+        test_client_expect_error(
+                gw, &tc,
+                "POST /functions/hello/invocations HTTP/1.1\r\nHost: g\r\nContent-Length: 0\r\n"
+                "Authorization: Bearer some-key\r\n\r\n",
+                403, "InvalidSignatureException", "no API key and no credentials");
+        assert_int_equal(n_handled, 0);
         test_client_close(&tc);
 }
 
@@ -622,6 +652,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_auth, setup_auth, teardown),
+                cmocka_unit_test_setup_teardown(test_auth_empty, setup_auth_empty, teardown),
                 cmocka_unit_test_setup_teardown(test_pipelining, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_request_timeout, setup_short_timeout, teardown),
                 cmocka_unit_test_setup_teardown(test_timeout_spares_answer_in_flight, setup_short_timeout,
