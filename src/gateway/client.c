@@ -150,7 +150,7 @@ int client_check_auth(ClientConn *c, const char *function)
 
         if (!g->config.auth)
                 return 0;
-        r = auth_check(g->auth, &c->http->req, function, now_usec(CLOCK_REALTIME) / USEC_PER_SEC, &principal,
+        r = auth_check(g->auth, &c->http->req, function, AUTH_RIGHT_INVOKE, now_usec(CLOCK_REALTIME) / USEC_PER_SEC, &principal,
                        &message);
         if (r == AUTH_OK)
                 return 0;

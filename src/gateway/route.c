@@ -20,7 +20,10 @@ typedef enum PathKind {
         PATH_INVOKE_AWS,
         PATH_INVOKE_STREAM,
         PATH_INVOKE_SIMPLE,
-        PATH_LIST_FUNCTIONS,
+        PATH_FUNCTIONS,              /* GET: ListFunctions; POST: CreateFunction */
+        PATH_FUNCTION,               /* GET: GetFunction; DELETE: DeleteFunction */
+        PATH_FUNCTION_CONFIGURATION, /* GET, PUT */
+        PATH_FUNCTION_CODE,          /* PUT: UpdateFunctionCode */
         PATH_HEALTHZ,
         PATH_METRICS,
 } PathKind;
@@ -33,6 +36,10 @@ typedef struct RouteError {
 static const char msg_unknown[] = "Unknown operation.";
 static const char msg_post_only[] = "Method not allowed: this resource takes POST.";
 static const char msg_get_only[] = "Method not allowed: this resource takes GET.";
+static const char msg_put_only[] = "Method not allowed: this resource takes PUT.";
+static const char msg_get_post[] = "Method not allowed: this resource takes GET or POST.";
+static const char msg_get_delete[] = "Method not allowed: this resource takes GET or DELETE.";
+static const char msg_get_put[] = "Method not allowed: this resource takes GET or PUT.";
 static const char msg_name_encoding[] = "Function name is not validly percent-encoded.";
 static const char msg_name_long[] = "Function name is too long: at most 170 characters.";
 static const char msg_name_form[] =
@@ -286,6 +293,25 @@ static int parse_function_name(const char *s, bool simple, Route *route, RouteEr
         return 0;
 }
 
+int route_function_name(const char *s, char ret_name[static LAMBDA_FUNCTION_NAME_MAX + 1],
+                        char ret_qualifier[static ROUTE_QUALIFIER_MAX + 1], const char **ret_message)
+{
+        RouteError error = {};
+        Route route = {};
+
+        if (!s || strlen(s) > ROUTE_FUNCTION_ARG_MAX) {
+                *ret_message = msg_name_long;
+                return -EINVAL;
+        }
+        if (parse_function_name(s, false, &route, &error) < 0) {
+                *ret_message = error.message;
+                return -EINVAL;
+        }
+        memcpy(ret_name, route.function, sizeof(route.function));
+        memcpy(ret_qualifier, route.qualifier, sizeof(route.qualifier));
+        return 0;
+}
+
 /* Splits off the path and the query of a target in origin-form ("/p?q") or absolute-form
  * ("http://host/p?q", which servers must accept too). The fragment, if any, is dropped. */
 static void split_target(const char *target, Span *ret_path, Span *ret_query)
@@ -309,7 +335,36 @@ static void split_target(const char *target, Span *ret_path, Span *ret_query)
                 *ret_query = (Span){ end, 0 };
 }
 
-/* Classifies the path by shape alone; for invoke paths *ret_name is the still-encoded name segment. */
+/* The paths under /2015-03-31/functions/NAME: the invocations and the control plane's. */
+static PathKind classify_function_path(Span rest, Span *ret_name)
+{
+        static const struct {
+                const char *suffix;
+                PathKind kind;
+        } table[] = {
+                { "/invocations", PATH_INVOKE_AWS },
+                { "/configuration", PATH_FUNCTION_CONFIGURATION },
+                { "/code", PATH_FUNCTION_CODE },
+        };
+        const char *slash = memchr(rest.p, '/', rest.n);
+        Span suffix;
+
+        /* The name is one segment: an encoded "/" (%2F) stays inside it and is refused later. */
+        if (!slash) {
+                *ret_name = rest;
+                return PATH_FUNCTION;
+        }
+        suffix = (Span){ slash, rest.n - (size_t) (slash - rest.p) };
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (span_eq(suffix, table[i].suffix)) {
+                        *ret_name = (Span){ rest.p, (size_t) (slash - rest.p) };
+                        return table[i].kind;
+                }
+        return PATH_UNKNOWN;
+}
+
+/* Classifies the path by shape alone; for paths naming a function *ret_name is the still-encoded name
+ * segment. */
 static PathKind classify_path(Span path, Span *ret_name)
 {
         static const char aws_prefix[] = "/2015-03-31/functions/", simple_prefix[] = "/functions/",
@@ -325,12 +380,12 @@ static PathKind classify_path(Span path, Span *ret_name)
                 return PATH_METRICS;
         /* The AWS CLI lists with a trailing slash, other SDKs without. */
         if (span_eq(path, "/2015-03-31/functions") || span_eq(path, aws_prefix))
-                return PATH_LIST_FUNCTIONS;
+                return PATH_FUNCTIONS;
 
-        if (span_startswith(path, aws_prefix)) {
-                rest = (Span){ path.p + STRLEN(aws_prefix), path.n - STRLEN(aws_prefix) };
-                kind = PATH_INVOKE_AWS;
-        } else if (span_startswith(path, stream_prefix)) {
+        if (span_startswith(path, aws_prefix))
+                return classify_function_path(
+                        (Span){ path.p + STRLEN(aws_prefix), path.n - STRLEN(aws_prefix) }, ret_name);
+        if (span_startswith(path, stream_prefix)) {
                 rest = (Span){ path.p + STRLEN(stream_prefix), path.n - STRLEN(stream_prefix) };
                 kind = PATH_INVOKE_STREAM;
                 suffix = "/response-streaming-invocations";
@@ -348,21 +403,49 @@ static PathKind classify_path(Span path, Span *ret_name)
         return kind;
 }
 
-static const char *path_method(PathKind kind)
+typedef struct PathMethods {
+        const char *allow; /* the Allow header */
+        const char *message;
+} PathMethods;
+
+static PathMethods path_methods(PathKind kind)
 {
         switch (kind) {
         case PATH_INVOKE_AWS:
         case PATH_INVOKE_STREAM:
         case PATH_INVOKE_SIMPLE:
-                return "POST";
-        case PATH_LIST_FUNCTIONS:
+                return (PathMethods){ "POST", msg_post_only };
+        case PATH_FUNCTIONS:
+                return (PathMethods){ "GET, POST", msg_get_post };
+        case PATH_FUNCTION:
+                return (PathMethods){ "GET, DELETE", msg_get_delete };
+        case PATH_FUNCTION_CONFIGURATION:
+                return (PathMethods){ "GET, PUT", msg_get_put };
+        case PATH_FUNCTION_CODE:
+                return (PathMethods){ "PUT", msg_put_only };
         case PATH_HEALTHZ:
         case PATH_METRICS:
-                return "GET";
+                return (PathMethods){ "GET", msg_get_only };
         case PATH_UNKNOWN:
                 break;
         }
-        return NULL;
+        return (PathMethods){};
+}
+
+/* Whether method is one of allow's comma-separated list, exactly. */
+static bool method_is_allowed(const char *method, const char *allow)
+{
+        size_t n = strlen(method);
+
+        for (const char *p = allow; *p;) {
+                size_t k = strcspn(p, ",");
+
+                if (k == n && n > 0 && memcmp(p, method, n) == 0)
+                        return true;
+                p += k;
+                p += strspn(p, ", ");
+        }
+        return false;
 }
 
 /* Takes the next "key=value" pair off *query; false at the end. Empty pairs ("a=1&&b=2") are skipped. */
@@ -484,23 +567,60 @@ static int parse_list_query(Span query, Route *route, RouteError *ret_error)
         return 0;
 }
 
-static int route_parse_internal(const char *method, const char *target, Route *route, RouteError *ret_error)
+/* The function the path's name segment names, and the qualifier of the segment or the query. */
+static int parse_function_segment(Span name, Span query, bool simple, Route *route, RouteError *ret_error)
 {
         char decoded[ROUTE_FUNCTION_ARG_MAX + 1];
-        Span path, query, name = {};
-        PathKind kind;
-        const char *allow;
         int r;
+
+        /* Decoded exactly once: a "%25" in the name becomes "%", which is then just invalid. */
+        r = percent_decode(name.p, name.n, decoded, sizeof(decoded));
+        if (r == -ENOBUFS) {
+                *ret_error = route_error(400, msg_name_long);
+                return -EINVAL;
+        }
+        if (r < 0) {
+                *ret_error = route_error(400, msg_name_encoding);
+                return -EINVAL;
+        }
+        r = parse_function_name(decoded, simple, route, ret_error);
+        if (r < 0)
+                return r;
+        return parse_invoke_query(query, simple, route, ret_error);
+}
+
+/* The route of a path that names one function, by its kind and the method. */
+static RouteType function_route_type(PathKind kind, const char *method)
+{
+        bool get = strcmp(method, "GET") == 0;
+
+        switch (kind) {
+        case PATH_FUNCTION:
+                return get ? ROUTE_GET_FUNCTION : ROUTE_DELETE_FUNCTION;
+        case PATH_FUNCTION_CONFIGURATION:
+                return get ? ROUTE_GET_FUNCTION_CONFIGURATION : ROUTE_UPDATE_FUNCTION_CONFIGURATION;
+        case PATH_FUNCTION_CODE:
+                return ROUTE_UPDATE_FUNCTION_CODE;
+        default:
+                return ROUTE_INVOKE;
+        }
+}
+
+static int route_parse_internal(const char *method, const char *target, Route *route, RouteError *ret_error)
+{
+        Span path, query, name = {};
+        PathMethods methods;
+        PathKind kind;
 
         split_target(target, &path, &query);
         kind = classify_path(path, &name);
-        allow = path_method(kind);
-        if (!allow) {
+        methods = path_methods(kind);
+        if (!methods.allow) {
                 *ret_error = route_error(404, msg_unknown);
                 return -ENOENT;
         }
-        if (strcmp(method, allow) != 0) {
-                *ret_error = route_error(405, strcmp(allow, "POST") == 0 ? msg_post_only : msg_get_only);
+        if (!method_is_allowed(method, methods.allow)) {
+                *ret_error = route_error(405, methods.message);
                 return -EOPNOTSUPP;
         }
 
@@ -511,7 +631,11 @@ static int route_parse_internal(const char *method, const char *target, Route *r
         case PATH_METRICS:
                 route->type = ROUTE_METRICS;
                 return 0;
-        case PATH_LIST_FUNCTIONS:
+        case PATH_FUNCTIONS:
+                if (strcmp(method, "POST") == 0) {
+                        route->type = ROUTE_CREATE_FUNCTION;
+                        return 0;
+                }
                 route->type = ROUTE_LIST_FUNCTIONS;
                 return parse_list_query(query, route, ret_error);
         case PATH_INVOKE_AWS:
@@ -519,21 +643,12 @@ static int route_parse_internal(const char *method, const char *target, Route *r
         case PATH_INVOKE_SIMPLE:
                 route->type = ROUTE_INVOKE;
                 route->stream = kind == PATH_INVOKE_STREAM;
-
-                /* Decoded exactly once: a "%25" in the name becomes "%", which is then just invalid. */
-                r = percent_decode(name.p, name.n, decoded, sizeof(decoded));
-                if (r == -ENOBUFS) {
-                        *ret_error = route_error(400, msg_name_long);
-                        return -EINVAL;
-                }
-                if (r < 0) {
-                        *ret_error = route_error(400, msg_name_encoding);
-                        return -EINVAL;
-                }
-                r = parse_function_name(decoded, kind == PATH_INVOKE_SIMPLE, route, ret_error);
-                if (r < 0)
-                        return r;
-                return parse_invoke_query(query, kind == PATH_INVOKE_SIMPLE, route, ret_error);
+                return parse_function_segment(name, query, kind == PATH_INVOKE_SIMPLE, route, ret_error);
+        case PATH_FUNCTION:
+        case PATH_FUNCTION_CONFIGURATION:
+        case PATH_FUNCTION_CODE:
+                route->type = function_route_type(kind, method);
+                return parse_function_segment(name, query, false, route, ret_error);
         case PATH_UNKNOWN:
                 break;
         }
@@ -680,5 +795,45 @@ const char *route_allow(const char *target)
         Span path, query, name;
 
         split_target(target ?: "", &path, &query);
-        return path_method(classify_path(path, &name));
+        return path_methods(classify_path(path, &name)).allow;
+}
+
+bool route_is_control_plane(RouteType type)
+{
+        switch (type) {
+        case ROUTE_CREATE_FUNCTION:
+        case ROUTE_GET_FUNCTION:
+        case ROUTE_GET_FUNCTION_CONFIGURATION:
+        case ROUTE_UPDATE_FUNCTION_CODE:
+        case ROUTE_UPDATE_FUNCTION_CONFIGURATION:
+        case ROUTE_DELETE_FUNCTION:
+                return true;
+        default:
+                return false;
+        }
+}
+
+const char *route_operation(RouteType type)
+{
+        static const char *const names[] = {
+                [ROUTE_INVOKE] = "Invoke",
+                [ROUTE_LIST_FUNCTIONS] = "ListFunctions",
+                [ROUTE_HEALTHZ] = "Healthz",
+                [ROUTE_METRICS] = "Metrics",
+                [ROUTE_FUNCTION_URL] = "InvokeFunctionUrl",
+                [ROUTE_CREATE_FUNCTION] = "CreateFunction",
+                [ROUTE_GET_FUNCTION] = "GetFunction",
+                [ROUTE_GET_FUNCTION_CONFIGURATION] = "GetFunctionConfiguration",
+                [ROUTE_UPDATE_FUNCTION_CODE] = "UpdateFunctionCode",
+                [ROUTE_UPDATE_FUNCTION_CONFIGURATION] = "UpdateFunctionConfiguration",
+                [ROUTE_DELETE_FUNCTION] = "DeleteFunction",
+        };
+
+        return (size_t) type < ELEMENTSOF(names) && names[type] ? names[type] : "Unknown";
+}
+
+uint64_t route_max_body(RouteType type)
+{
+        return type == ROUTE_CREATE_FUNCTION || type == ROUTE_UPDATE_FUNCTION_CODE ? LAMBDA_API_REQUEST_MAX
+                                                                                  : LAMBDA_PAYLOAD_MAX;
 }

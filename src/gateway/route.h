@@ -3,13 +3,15 @@
 
 /*
  * route.h: maps lambda-gateway's request lines (method + raw request target) to what they ask for, as
- * a pure function: the AWS Invoke, InvokeWithResponseStream and ListFunctions paths, lambdad's own
- * simple invoke path, /healthz and /metrics. Function names arrive percent-encoded and in any of Lambda's
+ * a pure function: the AWS Invoke, InvokeWithResponseStream and ListFunctions paths, the control-plane
+ * calls on one function (CreateFunction, GetFunction, GetFunctionConfiguration, UpdateFunctionCode,
+ * UpdateFunctionConfiguration, DeleteFunction), lambdad's own simple invoke path, /healthz and /metrics. Function names arrive percent-encoded and in any of Lambda's
  * name/ARN forms; this is the one place that decodes and validates them.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lambda-contract.h"
 
@@ -24,6 +26,13 @@ typedef enum RouteType {
         ROUTE_HEALTHZ,
         ROUTE_METRICS,
         ROUTE_FUNCTION_URL,
+        /* The control plane (api/functions.h): */
+        ROUTE_CREATE_FUNCTION,               /* POST /2015-03-31/functions; the name is in the body */
+        ROUTE_GET_FUNCTION,                  /* GET .../functions/NAME */
+        ROUTE_GET_FUNCTION_CONFIGURATION,    /* GET .../functions/NAME/configuration */
+        ROUTE_UPDATE_FUNCTION_CODE,          /* PUT .../functions/NAME/code */
+        ROUTE_UPDATE_FUNCTION_CONFIGURATION, /* PUT .../functions/NAME/configuration */
+        ROUTE_DELETE_FUNCTION,               /* DELETE .../functions/NAME */
 } RouteType;
 
 typedef struct Route {
@@ -45,12 +54,13 @@ typedef struct Route {
  * Routes a request. Returns 0 and fills *ret, or a negative errno and sets *ret_status and
  * *ret_message (a static string, never echoing the input; either pointer may be NULL):
  *   -ENOENT      404: no such path (answer as UnknownOperationException);
- *   -EOPNOTSUPP  405: the path exists but takes another method (see route_allow());
+ *   -EOPNOTSUPP  405: the path exists but takes other methods (see route_allow());
  *   -EINVAL      400: malformed function name, qualifier, percent-encoding or query parameter (answer
  *                as InvalidParameterValueException with the message).
  * *ret is written only on success, the status and message only on failure. Methods are matched
  * case-sensitively and without HEAD for GET. The target may be in origin-form or absolute-form.
- * Query parameters other than the route's own are ignored; the route's own may appear once. Query
+ * Query parameters other than the route's own are ignored; the route's own may appear once (Qualifier
+ * for invocations and the calls on one function; Marker and MaxItems for ListFunctions). Query
  * values are percent-decoded ("+" stays "+"); an empty Qualifier or Marker counts as not given.
  * Never allocates.
  */
@@ -68,9 +78,28 @@ int route_parse(const char *method, const char *target, Route *ret, int *ret_sta
 int route_function_url(const char *target, const char *host, Route *ret, int *ret_status,
                        const char **ret_message);
 
-/* The method the target's path takes ("GET" or "POST"), for the Allow header of a 405; NULL when the
- * path is unknown. */
+/* The methods the target's path takes ("GET", "POST", "GET, POST", "GET, DELETE", "GET, PUT", "PUT"), for
+ * the Allow header of a 405; NULL when the path is unknown. */
 const char *route_allow(const char *target);
+
+/* Whether the route is one of the control plane's: authorized by the "manage" right (auth.h). */
+bool route_is_control_plane(RouteType type);
+
+/* AWS's name of the route's operation ("Invoke", "CreateFunction", ...), for logs and messages. */
+const char *route_operation(RouteType type);
+
+/* The largest body the route takes: Lambda's request limit for the calls that upload a zip
+ * (CreateFunction, UpdateFunctionCode), the invocation payload limit for the others. */
+uint64_t route_max_body(RouteType type);
+
+/*
+ * A FunctionName as a request body carries it (CreateFunction), decoded already: NAME, NAME:QUALIFIER,
+ * ACCOUNT:function:NAME[:QUALIFIER] or arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER], as
+ * in paths. 0 with the bare name in ret_name and the qualifier ("" when none) in ret_qualifier; -EINVAL
+ * with a static message.
+ */
+int route_function_name(const char *s, char ret_name[static LAMBDA_FUNCTION_NAME_MAX + 1],
+                        char ret_qualifier[static ROUTE_QUALIFIER_MAX + 1], const char **ret_message);
 
 /*
  * Strict percent-decoding of len bytes: "%" must be followed by two hex digits, and neither a raw nor

@@ -43,6 +43,19 @@
 #define LAMBDAD_CONFIG_CODE_SIZE    "CodeSize"
 #define LAMBDAD_CONFIG_PACKAGE_TYPE "PackageType"
 
+/* GetFunctionConfiguration's keys of every declared function (all s): where it comes from ("api",
+ * "operator", "implicit"), its declaration as JSON text in the functions directory's format, its
+ * revision and time of change (AWS's form, 2026-12-06T23:40:00.000+0000), State (Pending, Active,
+ * Failed) and LastUpdateStatus (InProgress, Successful, Failed) with their reasons. */
+#define LAMBDAD_CONFIG_SOURCE                    "Source"
+#define LAMBDAD_CONFIG_DECLARATION               "Declaration"
+#define LAMBDAD_CONFIG_REVISION_ID               "RevisionId"
+#define LAMBDAD_CONFIG_LAST_MODIFIED             "LastModified"
+#define LAMBDAD_CONFIG_STATE                     "State"
+#define LAMBDAD_CONFIG_STATE_REASON              "StateReason"
+#define LAMBDAD_CONFIG_LAST_UPDATE_STATUS        "LastUpdateStatus"
+#define LAMBDAD_CONFIG_LAST_UPDATE_STATUS_REASON "LastUpdateStatusReason"
+
 /* AWS's bounds and defaults of an asynchronous invocation configuration. */
 #define LAMBDA_RETRY_ATTEMPTS_MAX 2U
 #define LAMBDA_EVENT_AGE_SEC_MIN  60U
@@ -63,6 +76,20 @@
 #define LAMBDA_STREAM_RESPONSE_MAX ((uint64_t) 20 * 1024 * 1024)
 /* X-Amz-Client-Context: base64 of at most this many bytes. */
 #define LAMBDA_CLIENT_CONTEXT_MAX 3583U
+/* A function's settings as Lambda bounds them (MB, seconds), and its defaults. */
+#define LAMBDA_MEMORY_MB_MIN       128U
+#define LAMBDA_MEMORY_MB_MAX       10240U
+#define LAMBDA_MEMORY_MB_DEFAULT   128U
+#define LAMBDA_TIMEOUT_SEC_MAX     900U
+#define LAMBDA_TIMEOUT_SEC_DEFAULT 3U
+/* Environment variables: names and values together, in bytes. */
+#define LAMBDA_ENVIRONMENT_MAX 4096U
+/* A zip uploaded through the API (CreateFunction, UpdateFunctionCode), decoded. */
+#define LAMBDA_ZIP_UPLOAD_MAX ((uint64_t) 50 * 1024 * 1024)
+/* ... and the request that carries it in base64, as Lambda bounds it ("Request must be smaller than
+ * 69905067 bytes"). */
+#define LAMBDA_API_REQUEST_MAX ((uint64_t) 69905067)
+
 /* A bare function name: 1 to 64 of [A-Za-z0-9_-]. */
 #define LAMBDA_FUNCTION_NAME_MAX 64U
 

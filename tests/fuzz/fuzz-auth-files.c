@@ -3,8 +3,8 @@
 /* Fuzzes the gateway's two credentials files, /etc/lambdad/api-keys and /etc/lambdad/credentials, as
  * auth_load() reads them: both into one Auth. The input is the api-keys text, a NUL byte, then the
  * credentials text (no NUL: credentials only). Whatever is accepted keeps the format's promises, a
- * file is taken whole or not at all, and a refusal is one log line naming the file and never quoting
- * a secret. */
+ * file is taken whole or not at all, every entry has rights (invoke by default), and a refusal is one log
+ * line naming the file and never quoting a secret. */
 
 #include <errno.h>
 #include <stdbool.h>
@@ -52,6 +52,9 @@ static void check_entry(const AuthEntry *e, bool credentials)
         if (credentials ? !only_chars(e->name, 16, 128, is_key_id_char) || !e->secret ||
                                   !only_chars(e->secret, 16, 128, is_visible)
                         : !only_chars(e->name, 1, 64, is_label_char) || e->secret)
+                abort();
+        /* Some right, and only the two there are. */
+        if (e->rights == 0 || (e->rights & ~(unsigned) (AUTH_RIGHT_INVOKE | AUTH_RIGHT_MANAGE)))
                 abort();
         /* "*" alone, or names only. */
         if (strcmp(e->functions[0], "*") == 0 ? e->functions[1] != NULL : false)
@@ -178,7 +181,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         /* LAMBDAD_API_KEY meets the same rules as the file's lines. */
         if (auth_add_api_key(a, "env", "fuzz-key", NULL) >= 0 &&
-            (a->n_api_keys != n_keys + 1 || strcmp(a->api_keys[n_keys].name, "env") != 0))
+            (a->n_api_keys != n_keys + 1 || strcmp(a->api_keys[n_keys].name, "env") != 0 ||
+             a->api_keys[n_keys].rights != (AUTH_RIGHT_INVOKE | AUTH_RIGHT_MANAGE)))
                 abort();
         check_auth(a);
         return 0;

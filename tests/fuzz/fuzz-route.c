@@ -22,11 +22,33 @@ static bool is_name_chars(const char *s, size_t max)
         return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n;
 }
 
+/* Whether method is one of the comma-separated list. */
+static bool allowed(const char *allow, const char *method)
+{
+        size_t n = strlen(method);
+
+        for (const char *p = allow; *p; p += strspn(p, ", ")) {
+                size_t k = strcspn(p, ",");
+
+                if (k == n && memcmp(p, method, n) == 0)
+                        return true;
+                p += k;
+        }
+        return false;
+}
+
+static bool is_qualifier(const char *q)
+{
+        return !q[0] || strcmp(q, "$LATEST") == 0 || is_name_chars(q, ROUTE_QUALIFIER_MAX);
+}
+
 static void check_route(const char *method, const char *target, const Route *r)
 {
         const char *allow = route_allow(target);
 
-        if (!allow || strcmp(allow, method) != 0)
+        if (!allow || !allowed(allow, method))
+                abort();
+        if (route_is_control_plane(r->type) != (r->type >= ROUTE_CREATE_FUNCTION))
                 abort();
         if (strnlen(r->marker, sizeof(r->marker)) >= sizeof(r->marker) || r->max_items > ROUTE_MAX_ITEMS_MAX)
                 abort();
@@ -46,6 +68,26 @@ static void check_route(const char *method, const char *target, const Route *r)
                 break;
         case ROUTE_LIST_FUNCTIONS:
                 if (strcmp(method, "GET") != 0 || r->function[0] || r->qualifier[0])
+                        abort();
+                break;
+        case ROUTE_CREATE_FUNCTION:
+                if (strcmp(method, "POST") != 0 || r->function[0] || r->qualifier[0])
+                        abort();
+                break;
+        case ROUTE_GET_FUNCTION:
+        case ROUTE_GET_FUNCTION_CONFIGURATION:
+        case ROUTE_UPDATE_FUNCTION_CODE:
+        case ROUTE_UPDATE_FUNCTION_CONFIGURATION:
+        case ROUTE_DELETE_FUNCTION:
+                /* The one function the call is about, as an invocation names it. */
+                if (!is_name_chars(r->function, LAMBDA_FUNCTION_NAME_MAX) || !is_qualifier(r->qualifier) ||
+                    r->marker[0] || r->max_items != 0)
+                        abort();
+                if ((strcmp(method, "GET") == 0) !=
+                    (r->type == ROUTE_GET_FUNCTION || r->type == ROUTE_GET_FUNCTION_CONFIGURATION))
+                        abort();
+                if ((strcmp(method, "PUT") == 0) != (r->type == ROUTE_UPDATE_FUNCTION_CODE ||
+                                                     r->type == ROUTE_UPDATE_FUNCTION_CONFIGURATION))
                         abort();
                 break;
         case ROUTE_HEALTHZ:

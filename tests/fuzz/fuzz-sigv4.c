@@ -143,7 +143,7 @@ static void check_auth(const HttpRequest *req, const char *secret)
         (void) auth_parse_api_keys(a, "fuzz " FUZZ_KEY_SHA256 " hello\n",
                                    STRLEN("fuzz " FUZZ_KEY_SHA256 " hello\n"), "fuzz", NULL);
 
-        r = auth_check(a, req, "hello", NOW, &principal, &message);
+        r = auth_check(a, req, "hello", AUTH_RIGHT_INVOKE, NOW, &principal, &message);
         if (r == -ENOMEM)
                 return;
         if (r < AUTH_OK || r > AUTH_BAD_REQUEST)

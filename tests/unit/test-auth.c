@@ -177,11 +177,14 @@ static void test_parse_credentials(void **state)
 static void test_parse_errors(void **state)
 {
         expect_error(false, "alice " HASH_1 "\n",
-                     "/etc/lambdad/api-keys:1: expected 3 fields, NAME SHA256HEX FUNCTIONS, found 2");
+                     "/etc/lambdad/api-keys:1: expected 3 or 4 fields, NAME SHA256HEX FUNCTIONS [RIGHTS], "
+                     "found 2");
         expect_error(false, "# comment\n\nalice\n",
-                     "/etc/lambdad/api-keys:3: expected 3 fields, NAME SHA256HEX FUNCTIONS, found 1");
+                     "/etc/lambdad/api-keys:3: expected 3 or 4 fields, NAME SHA256HEX FUNCTIONS [RIGHTS], "
+                     "found 1");
         expect_error(false, "alice " HASH_1 " hello # comment\n",
-                     "/etc/lambdad/api-keys:1: expected 3 fields, NAME SHA256HEX FUNCTIONS, found more");
+                     "/etc/lambdad/api-keys:1: expected 3 or 4 fields, NAME SHA256HEX FUNCTIONS [RIGHTS], "
+                     "found more");
         expect_error(false, "al/ice " HASH_1 " hello\n",
                      "/etc/lambdad/api-keys:1: invalid name, expected " NAME_EXPECTED);
         expect_error(false,
@@ -210,10 +213,25 @@ static void test_parse_errors(void **state)
                          "/etc/lambdad/api-keys:2: contains a NUL byte");
         expect_error(false, "alice " HASH_1 " hello\vworld\n",
                      "/etc/lambdad/api-keys:1: invalid function list, expected " FUNCTION_EXPECTED);
+        /* RIGHTS: the two words, each once, nothing else. */
+        static const char *const bad_rights[] = { "admin",          "Invoke",          "invoke,",
+                                                  ",manage",        "manage,manage",   "invoke;manage",
+                                                  "invoke,,manage", "invoke,manage,x", "*" };
+        for (size_t i = 0; i < ELEMENTSOF(bad_rights); i++) {
+                _cleanup_free_ char *line = NULL;
 
-        expect_error(
-                true, AKID " " SECRET "\n",
-                "/etc/lambdad/credentials:1: expected 3 fields, ACCESS_KEY_ID SECRET FUNCTIONS, found 2");
+                assert_true(asprintf(&line, "alice " HASH_1 " hello %s\n", bad_rights[i]) >= 0);
+                expect_error(false, line,
+                             "/etc/lambdad/api-keys:1: invalid rights, expected 'invoke', 'manage' or "
+                             "'invoke,manage'");
+        }
+        expect_error(true, AKID " " SECRET " hello invoke,admin\n",
+                     "/etc/lambdad/credentials:1: invalid rights, expected 'invoke', 'manage' or "
+                     "'invoke,manage'");
+
+        expect_error(true, AKID " " SECRET "\n",
+                     "/etc/lambdad/credentials:1: expected 3 or 4 fields, ACCESS_KEY_ID SECRET FUNCTIONS "
+                     "[RIGHTS], found 2");
         expect_error(
                 true, "AKIDEXAMPLE " SECRET " *\n",
                 "/etc/lambdad/credentials:1: invalid access key id, expected 16 to 128 characters of A-Z "
@@ -363,7 +381,7 @@ static void test_load(void **state)
         /* One good file does not make up for a bad one. */
         assert_int_equal(load(dir, "api-keys", "bad", &a, &error), -EINVAL);
         assert_null(a);
-        assert_non_null(strstr(error, "/bad:1: expected 3 fields"));
+        assert_non_null(strstr(error, "/bad:1: expected 3 or 4 fields"));
         free(error);
         error = NULL;
 
@@ -408,7 +426,7 @@ static int check(const Auth *a, const char *raw, const char *function, const cha
 
         http_request_init(&r, NULL);
         assert_int_equal(http_request_feed(&r, raw, strlen(raw), &n), HTTP_FEED_COMPLETE);
-        k = auth_check(a, &r, function, NOW, &principal, &message);
+        k = auth_check(a, &r, function, AUTH_RIGHT_INVOKE, NOW, &principal, &message);
         http_request_done(&r);
         assert_true(k >= 0);
         if (k == AUTH_OK) {
@@ -510,6 +528,101 @@ static void test_add_api_key(void **state)
         free(error);
 }
 
+static void test_parse_rights(void **state)
+{
+        _cleanup_(auth_freep) Auth *a = calloc(1, sizeof(Auth));
+
+        assert_non_null(a);
+        api_keys_ok(a, "alice " HASH_1 " hello\n"
+                       "bob " HASH_2 " hello invoke\n"
+                       "ci " HASH_CI " * manage\n");
+        credentials_ok(a,
+                       AKID " " SECRET " hello,world\tinvoke,manage\n"
+                            "AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY * manage,invoke\n");
+        /* Without RIGHTS a line means what it meant before rights existed: invoke. */
+        assert_int_equal(a->api_keys[0].rights, AUTH_RIGHT_INVOKE);
+        assert_int_equal(a->api_keys[1].rights, AUTH_RIGHT_INVOKE);
+        assert_int_equal(a->api_keys[2].rights, AUTH_RIGHT_MANAGE);
+        assert_int_equal(a->credentials[0].rights, AUTH_RIGHT_INVOKE | AUTH_RIGHT_MANAGE);
+        assert_int_equal(a->credentials[1].rights, AUTH_RIGHT_INVOKE | AUTH_RIGHT_MANAGE);
+
+        /* FUNCTIONS bounds both rights. */
+        assert_true(auth_entry_allows(&a->api_keys[0], "hello", AUTH_RIGHT_INVOKE));
+        assert_false(auth_entry_allows(&a->api_keys[0], "hello", AUTH_RIGHT_MANAGE));
+        assert_false(auth_entry_allows(&a->api_keys[2], "hello", AUTH_RIGHT_INVOKE));
+        assert_true(auth_entry_allows(&a->api_keys[2], "anything", AUTH_RIGHT_MANAGE));
+        assert_true(auth_entry_allows(&a->credentials[0], "world", AUTH_RIGHT_MANAGE));
+        assert_false(auth_entry_allows(&a->credentials[0], "other", AUTH_RIGHT_MANAGE));
+        assert_false(auth_entry_allows(&a->credentials[0], "other", AUTH_RIGHT_INVOKE));
+        assert_false(auth_entry_allows(&a->credentials[0], NULL, AUTH_RIGHT_INVOKE));
+        assert_false(auth_entry_allows(NULL, "hello", AUTH_RIGHT_INVOKE));
+}
+
+/* auth_check() with a right, for a Bearer key. */
+static int check_right(const Auth *a, const char *key, const char *function, AuthRight right)
+{
+        _cleanup_free_ char *raw = NULL, *principal = NULL;
+        const char *message = NULL;
+        HttpRequest r;
+        size_t n = 0;
+        int k;
+
+        assert_true(asprintf(&raw,
+                             "GET /2015-03-31/functions/hello HTTP/1.1\r\nHost: x\r\n"
+                             "Authorization: Bearer %s\r\n\r\n",
+                             key) >= 0);
+        http_request_init(&r, NULL);
+        assert_int_equal(http_request_feed(&r, raw, strlen(raw), &n), HTTP_FEED_COMPLETE);
+        k = auth_check(a, &r, function, right, NOW, &principal, &message);
+        http_request_done(&r);
+        assert_true(k >= 0);
+        assert_true((k == AUTH_OK) == !message);
+        return k;
+}
+
+static void test_check_rights(void **state)
+{
+        _cleanup_(auth_freep) Auth *a = calloc(1, sizeof(Auth));
+        const AuthEntry *e = NULL;
+        const char *message = NULL;
+        HttpRequest r;
+        size_t n = 0;
+        static const char raw[] = "GET /2015-03-31/functions/ HTTP/1.1\r\nHost: x\r\n"
+                                  "Authorization: Bearer test-key-2\r\n\r\n";
+
+        assert_non_null(a);
+        api_keys_ok(a, "alice " HASH_1 " hello\n"
+                       "bob " HASH_2 " hello,world manage\n");
+        assert_int_equal(auth_add_api_key(a, "LAMBDAD_API_KEY", "env-key-0123", NULL), 0);
+
+        assert_int_equal(check_right(a, "test-key-1", "hello", AUTH_RIGHT_INVOKE), AUTH_OK);
+        assert_int_equal(check_right(a, "test-key-1", "hello", AUTH_RIGHT_MANAGE), AUTH_FORBIDDEN_FUNCTION);
+        assert_int_equal(check_right(a, "test-key-2", "hello", AUTH_RIGHT_MANAGE), AUTH_OK);
+        assert_int_equal(check_right(a, "test-key-2", "world", AUTH_RIGHT_MANAGE), AUTH_OK);
+        assert_int_equal(check_right(a, "test-key-2", "other", AUTH_RIGHT_MANAGE), AUTH_FORBIDDEN_FUNCTION);
+        assert_int_equal(check_right(a, "test-key-2", "hello", AUTH_RIGHT_INVOKE), AUTH_FORBIDDEN_FUNCTION);
+        /* No function: any known caller, whatever its rights (ListFunctions). */
+        assert_int_equal(check_right(a, "test-key-1", NULL, AUTH_RIGHT_MANAGE), AUTH_OK);
+        assert_int_equal(check_right(a, "test-key-2", NULL, AUTH_RIGHT_INVOKE), AUTH_OK);
+        /* LAMBDAD_API_KEY, the single-user setup's key, may do both to everything. */
+        assert_int_equal(check_right(a, "env-key-0123", "anything", AUTH_RIGHT_INVOKE), AUTH_OK);
+        assert_int_equal(check_right(a, "env-key-0123", "anything", AUTH_RIGHT_MANAGE), AUTH_OK);
+        assert_int_equal(check_right(a, "wrong-key", NULL, AUTH_RIGHT_INVOKE), AUTH_DENIED);
+
+        /* Who, first; what they may do, asked of the entry. */
+        http_request_init(&r, NULL);
+        assert_int_equal(http_request_feed(&r, raw, strlen(raw), &n), HTTP_FEED_COMPLETE);
+        assert_int_equal(auth_authenticate(a, &r, NOW, &e, &message), AUTH_OK);
+        assert_null(message);
+        assert_non_null(e);
+        assert_string_equal(e->name, "bob");
+        assert_true(auth_entry_allows(e, "world", AUTH_RIGHT_MANAGE));
+        assert_int_equal(auth_authenticate(NULL, &r, NOW, &e, &message), AUTH_DENIED);
+        assert_non_null(message);
+        http_request_done(&r);
+        assert_int_equal(auth_authenticate(a, NULL, NOW, &e, &message), -EINVAL);
+}
+
 static void test_check_sigv4(void **state)
 {
         _cleanup_(auth_freep) Auth *a = make_auth();
@@ -551,11 +664,13 @@ static void test_check_output_parameters(void **state)
         http_request_init(&r, NULL);
         assert_int_equal(http_request_feed(&r, boto3_invoke_qualified, strlen(boto3_invoke_qualified), &n),
                          HTTP_FEED_COMPLETE);
-        assert_int_equal(auth_check(a, &r, "hello", NOW, NULL, NULL), AUTH_OK);
-        assert_int_equal(auth_check(a, &r, "world", NOW, &principal, &message), AUTH_FORBIDDEN_FUNCTION);
+        assert_int_equal(auth_check(a, &r, "hello", AUTH_RIGHT_INVOKE, NOW, NULL, NULL), AUTH_OK);
+        assert_int_equal(auth_check(a, &r, "world", AUTH_RIGHT_INVOKE, NOW, &principal, &message),
+                         AUTH_FORBIDDEN_FUNCTION);
         assert_string_equal(principal, "untouched");
         assert_non_null(message);
-        assert_int_equal(auth_check(a, NULL, "world", NOW, &principal, &message), -EINVAL);
+        assert_int_equal(auth_check(a, NULL, "world", AUTH_RIGHT_INVOKE, NOW, &principal, &message),
+                         -EINVAL);
         http_request_done(&r);
 }
 
@@ -567,6 +682,7 @@ int main(void)
                 cmocka_unit_test(test_all_or_nothing), cmocka_unit_test(test_load),
                 cmocka_unit_test(test_check_bearer),   cmocka_unit_test(test_add_api_key),
                 cmocka_unit_test(test_check_sigv4),    cmocka_unit_test(test_check_output_parameters),
+                cmocka_unit_test(test_parse_rights),   cmocka_unit_test(test_check_rights),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -417,14 +417,18 @@ static void test_unknown(void **state)
                 "/2015-03-31",
                 "/2015-03-31/",
                 "/2015-03-31/functions//",
-                "/2015-03-31/functions/hello",
                 "/2015-03-31/functions/hello/",
+                "/2015-03-31/functions/hello/code/",
+                "/2015-03-31/functions/hello/configuration/x",
+                "/2015-03-31/functions/hello/versions",
+                "/2015-03-31/functions/hello/aliases",
+                "/2015-03-31/functions/hello/policy",
+                "/2017-10-31/functions/hello/concurrency",
+                "/2019-09-25/functions/hello/event-invoke-config",
                 "/2015-03-31/functions/hello/invocations/",
                 "/2015-03-31/functions/a/b/invocations",
-                "/2015-03-31/functions/hello/configuration",
                 "/2016-03-31/functions/hello/invocations",
                 "/2015-03-31/%66unctions/hello/invocations",
-                "/2015-03-31/functions/hello%2Finvocations",
                 "/2015-03-31/functions/hello/invocations%3F",
                 "/../healthz",
                 "http://localhost",
@@ -447,8 +451,17 @@ static void test_methods(void **state)
         parse_fail("PUT", "/2015-03-31/functions/hello/invocations", 405);
         parse_fail("post", "/2015-03-31/functions/hello/invocations", 405);
         parse_fail("GET", "/functions/hello/invocations", 405);
-        parse_fail("POST", "/2015-03-31/functions/", 405);
         parse_fail("DELETE", "/2015-03-31/functions", 405);
+        parse_fail("PUT", "/2015-03-31/functions/", 405);
+        parse_fail("POST", "/2015-03-31/functions/hello", 405);
+        parse_fail("PUT", "/2015-03-31/functions/hello", 405);
+        parse_fail("DELETE", "/2015-03-31/functions/hello/configuration", 405);
+        parse_fail("POST", "/2015-03-31/functions/hello/configuration", 405);
+        parse_fail("GET", "/2015-03-31/functions/hello/code", 405);
+        parse_fail("POST", "/2015-03-31/functions/hello/code", 405);
+        parse_fail("get", "/2015-03-31/functions/hello", 405);
+        parse_fail("GETDELETE", "/2015-03-31/functions/hello", 405);
+        parse_fail("GET,", "/2015-03-31/functions/hello", 405);
         parse_fail("POST", "/healthz", 405);
         parse_fail("HEAD", "/healthz", 405);
         parse_fail("", "/metrics", 405);
@@ -457,11 +470,106 @@ static void test_methods(void **state)
 
         assert_string_equal(route_allow("/2015-03-31/functions/hello/invocations?Qualifier=1"), "POST");
         assert_string_equal(route_allow("/functions/x%zz/invocations"), "POST");
-        assert_string_equal(route_allow("/2015-03-31/functions/"), "GET");
+        assert_string_equal(route_allow("/2015-03-31/functions/"), "GET, POST");
+        assert_string_equal(route_allow("/2015-03-31/functions/hello"), "GET, DELETE");
+        assert_string_equal(route_allow("/2015-03-31/functions/hello/configuration"), "GET, PUT");
+        assert_string_equal(route_allow("/2015-03-31/functions/hello/code"), "PUT");
+        assert_string_equal(parse_fail("DELETE", "/2015-03-31/functions/hello/code", 405),
+                            "Method not allowed: this resource takes PUT.");
+        assert_string_equal(parse_fail("PUT", "/2015-03-31/functions/hello", 405),
+                            "Method not allowed: this resource takes GET or DELETE.");
         assert_string_equal(route_allow("/healthz"), "GET");
         assert_string_equal(route_allow("/metrics"), "GET");
         assert_null(route_allow("/nope"));
         assert_null(route_allow(NULL));
+}
+
+static void test_control_plane(void **state)
+{
+        static const struct {
+                const char *method, *target;
+                RouteType type;
+                const char *operation;
+        } table[] = {
+                { "POST", "/2015-03-31/functions", ROUTE_CREATE_FUNCTION, "CreateFunction" },
+                { "POST", "/2015-03-31/functions/", ROUTE_CREATE_FUNCTION, "CreateFunction" },
+                { "GET", "/2015-03-31/functions/hello", ROUTE_GET_FUNCTION, "GetFunction" },
+                { "GET", "/2015-03-31/functions/hello/configuration", ROUTE_GET_FUNCTION_CONFIGURATION,
+                  "GetFunctionConfiguration" },
+                { "PUT", "/2015-03-31/functions/hello/code", ROUTE_UPDATE_FUNCTION_CODE,
+                  "UpdateFunctionCode" },
+                { "PUT", "/2015-03-31/functions/hello/configuration", ROUTE_UPDATE_FUNCTION_CONFIGURATION,
+                  "UpdateFunctionConfiguration" },
+                { "DELETE", "/2015-03-31/functions/hello", ROUTE_DELETE_FUNCTION, "DeleteFunction" },
+        };
+        Route r;
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                r = parse_ok(table[i].method, table[i].target);
+                assert_int_equal(r.type, table[i].type);
+                assert_true(route_is_control_plane(r.type));
+                assert_string_equal(route_operation(r.type), table[i].operation);
+                assert_string_equal(r.function, table[i].type == ROUTE_CREATE_FUNCTION ? "" : "hello");
+                assert_string_equal(r.qualifier, "");
+        }
+        assert_false(route_is_control_plane(ROUTE_INVOKE));
+        assert_false(route_is_control_plane(ROUTE_LIST_FUNCTIONS));
+        assert_string_equal(route_operation(ROUTE_LIST_FUNCTIONS), "ListFunctions");
+
+        /* Only the uploads take Lambda's large bodies. */
+        assert_int_equal(route_max_body(ROUTE_CREATE_FUNCTION), LAMBDA_API_REQUEST_MAX);
+        assert_int_equal(route_max_body(ROUTE_UPDATE_FUNCTION_CODE), LAMBDA_API_REQUEST_MAX);
+        assert_int_equal(route_max_body(ROUTE_UPDATE_FUNCTION_CONFIGURATION), LAMBDA_PAYLOAD_MAX);
+        assert_int_equal(route_max_body(ROUTE_INVOKE), LAMBDA_PAYLOAD_MAX);
+
+        /* Names in every form, and qualifiers in the name or the query, as for invocations. */
+        r = parse_ok(
+                "GET",
+                "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Ahello/"
+                "configuration");
+        assert_string_equal(r.function, "hello");
+        r = parse_ok("GET", "/2015-03-31/functions/hello?Qualifier=%24LATEST");
+        assert_string_equal(r.qualifier, "$LATEST");
+        r = parse_ok("DELETE", "/2015-03-31/functions/hello%3Aprod");
+        assert_string_equal(r.qualifier, "prod");
+        r = parse_ok("PUT", "/2015-03-31/functions/123456789012%3Afunction%3Ahello/code");
+        assert_string_equal(r.function, "hello");
+        parse_fail("GET", "/2015-03-31/functions/hello%3Aa?Qualifier=b", 400);
+        parse_fail("GET", "/2015-03-31/functions/bad%20name", 400);
+        parse_fail("PUT", "/2015-03-31/functions/x%zz/code", 400);
+        parse_fail("DELETE", "/2015-03-31/functions/%2F", 400);
+        /* An encoded slash stays in the name, which it makes invalid: no path of another operation. */
+        parse_fail("GET", "/2015-03-31/functions/hello%2Finvocations", 400);
+}
+
+static void test_function_name(void **state)
+{
+        char name[LAMBDA_FUNCTION_NAME_MAX + 1], qualifier[ROUTE_QUALIFIER_MAX + 1];
+        const char *message = NULL;
+
+        assert_int_equal(route_function_name("hello", name, qualifier, &message), 0);
+        assert_string_equal(name, "hello");
+        assert_string_equal(qualifier, "");
+        assert_int_equal(route_function_name("arn:aws:lambda:eu-west-1:123456789012:function:my-fn:$LATEST",
+                                             name, qualifier, &message),
+                         0);
+        assert_string_equal(name, "my-fn");
+        assert_string_equal(qualifier, "$LATEST");
+        assert_int_equal(route_function_name("123456789012:function:f_2", name, qualifier, &message), 0);
+        assert_string_equal(name, "f_2");
+
+        assert_int_equal(route_function_name("bad name", name, qualifier, &message), -EINVAL);
+        assert_non_null(message);
+        assert_int_equal(route_function_name("", name, qualifier, &message), -EINVAL);
+        assert_int_equal(route_function_name("a:b:c:d:e", name, qualifier, &message), -EINVAL);
+        assert_int_equal(route_function_name(NULL, name, qualifier, &message), -EINVAL);
+        {
+                char longer[ROUTE_FUNCTION_ARG_MAX + 2];
+
+                memset(longer, 'a', sizeof(longer) - 1);
+                longer[sizeof(longer) - 1] = 0;
+                assert_int_equal(route_function_name(longer, name, qualifier, &message), -EINVAL);
+        }
 }
 
 static void test_absolute_form(void **state)
@@ -501,6 +609,8 @@ int main(void)
                 cmocka_unit_test(test_health_and_metrics),
                 cmocka_unit_test(test_unknown),
                 cmocka_unit_test(test_methods),
+                cmocka_unit_test(test_control_plane),
+                cmocka_unit_test(test_function_name),
                 cmocka_unit_test(test_absolute_form),
                 cmocka_unit_test(test_null_outputs),
         };

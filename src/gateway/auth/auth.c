@@ -28,7 +28,8 @@
 /* Longer bearer tokens are not keys anybody generated for this gateway. */
 #define BEARER_KEY_MAX 4096U
 
-#define FIELDS_MAX 3U
+#define FIELDS_MIN 3U
+#define FIELDS_MAX 4U
 
 #define NAME_EXPECTED   "1 to 64 characters of A-Z, a-z, 0-9, '_', '.' and '-'"
 #define HASH_EXPECTED   "the SHA-256 of the key as 64 lower-case hex digits"
@@ -37,6 +38,7 @@
 #define FUNCTION_EXPECTED                                                                                \
         "'*' or a comma-separated list of function names (1 to 64 characters of A-Z, a-z, 0-9, '_' and " \
         "'-')"
+#define RIGHTS_EXPECTED "'invoke', 'manage' or 'invoke,manage'"
 
 #define MSG_MISSING   "Missing Authentication Token"
 #define MSG_SCHEME    "Unsupported authorization scheme: use 'Bearer KEY' or AWS Signature Version 4"
@@ -157,6 +159,36 @@ static int parse_functions(const char *s, char ***ret)
         return 0;
 }
 
+/* "invoke", "manage", or both comma-separated, each once. */
+static int parse_rights(const char *s, unsigned *ret)
+{
+        static const struct {
+                const char *name;
+                AuthRight right;
+        } table[] = {
+                { "invoke", AUTH_RIGHT_INVOKE },
+                { "manage", AUTH_RIGHT_MANAGE },
+        };
+        unsigned rights = 0;
+
+        for (;;) {
+                size_t n = strcspn(s, ",");
+                unsigned right = 0;
+
+                for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                        if (strlen(table[i].name) == n && strncmp(s, table[i].name, n) == 0)
+                                right = table[i].right;
+                if (right == 0 || (rights & right))
+                        return -EINVAL;
+                rights |= right;
+                if (s[n] == 0)
+                        break;
+                s += n + 1;
+        }
+        *ret = rights;
+        return 0;
+}
+
 static void auth_entry_done(AuthEntry *e)
 {
         free(e->name);
@@ -218,7 +250,7 @@ static int batch_add(Batch *b, AuthEntry *e, unsigned line)
         return 0;
 }
 
-static int parse_line(FileKind kind, char *fields[static FIELDS_MAX], const Auth *a, const Batch *b,
+static int parse_line(FileKind kind, char *fields[static FIELDS_MAX + 1], const Auth *a, const Batch *b,
                       const char *filename, unsigned line, AuthEntry *ret, char **ret_error)
 {
         _cleanup_(auth_entry_done) AuthEntry e = {};
@@ -253,6 +285,10 @@ static int parse_line(FileKind kind, char *fields[static FIELDS_MAX], const Auth
                                  filename, line);
         if (r < 0)
                 return r;
+        e.rights = AUTH_RIGHT_INVOKE;
+        if (fields[3] && parse_rights(fields[3], &e.rights) < 0)
+                return set_error(ret_error, "%s:%u: invalid rights, expected " RIGHTS_EXPECTED, filename,
+                                 line);
 
         /* A name given twice would leave it to chance which line's functions apply; a key given twice
          * would make the log name the wrong caller. */
@@ -305,7 +341,7 @@ static int parse_file(Auth *a, FileKind kind, const char *text, size_t len, cons
                 size_t n = nl ? (size_t) (nl - start) : len - pos;
                 _cleanup_(auth_entry_done) AuthEntry e = {};
                 _cleanup_free_ char *copy = NULL;
-                char *fields[FIELDS_MAX + 1], *p;
+                char *fields[FIELDS_MAX + 1] = {}, *p;
                 size_t n_fields = 0;
 
                 pos += n + (nl ? 1 : 0);
@@ -332,8 +368,9 @@ static int parse_file(Auth *a, FileKind kind, const char *text, size_t len, cons
                         while (is_space(*p))
                                 *p++ = 0;
                 }
-                if (n_fields != FIELDS_MAX)
-                        return set_error(ret_error, "%s:%u: expected 3 fields, %s FUNCTIONS, found %s",
+                if (n_fields < FIELDS_MIN || n_fields > FIELDS_MAX)
+                        return set_error(ret_error,
+                                         "%s:%u: expected 3 or 4 fields, %s FUNCTIONS [RIGHTS], found %s",
                                          filename, line,
                                          kind == FILE_API_KEYS ? "NAME SHA256HEX" : "ACCESS_KEY_ID SECRET",
                                          n_fields > FIELDS_MAX ? "more"
@@ -495,7 +532,7 @@ int auth_add_api_key(Auth *a, const char *name, const char *key, char **ret_erro
         if (r < 0)
                 return r;
         /* As a line of the api-keys file, so that it meets the same rules (a key defined twice). */
-        if (asprintf(&line, "%s %s *\n", name, hash) < 0)
+        if (asprintf(&line, "%s %s * invoke,manage\n", name, hash) < 0)
                 return -ENOMEM;
         return auth_parse_api_keys(a, line, strlen(line), name, ret_error);
 }
@@ -517,8 +554,10 @@ const char *auth_secret_lookup(const char *access_key_id, void *userdata)
         return e ? e->secret : NULL;
 }
 
-static bool entry_allows(const AuthEntry *e, const char *function)
+bool auth_entry_allows(const AuthEntry *e, const char *function, AuthRight right)
 {
+        if (!e || !function || (e->rights & right) != right)
+                return false;
         for (char **f = e->functions; f && *f; f++)
                 if (strcmp(*f, "*") == 0 || strcmp(*f, function) == 0)
                         return true;
@@ -544,8 +583,8 @@ static int find_api_key(const Auth *a, const char *key, size_t len, const AuthEn
         return 0;
 }
 
-static int check(const Auth *a, const HttpRequest *req, const char *function, uint64_t now_sec,
-                 char **ret_principal, const char **ret_message)
+static int authenticate(const Auth *a, const HttpRequest *req, uint64_t now_sec, const AuthEntry **ret_entry,
+                        const char **ret_message)
 {
         _cleanup_free_ char *access_key_id = NULL;
         const AuthEntry *e = NULL;
@@ -623,31 +662,47 @@ static int check(const Auth *a, const HttpRequest *req, const char *function, ui
                 }
         }
 
-        if (function && !entry_allows(e, function)) {
-                *ret_message = MSG_FORBIDDEN;
-                return AUTH_FORBIDDEN_FUNCTION;
-        }
+        *ret_entry = e;
+        *ret_message = NULL;
+        return AUTH_OK;
+}
 
-        if (ret_principal) {
+int auth_authenticate(const Auth *a, const HttpRequest *req, uint64_t now_sec, const AuthEntry **ret_entry,
+                      const char **ret_message)
+{
+        const AuthEntry *e = NULL;
+        const char *message = NULL;
+        int r;
+
+        if (!req)
+                return -EINVAL;
+        r = authenticate(a, req, now_sec, &e, &message);
+        if (r >= 0 && ret_message)
+                *ret_message = message;
+        if (r == AUTH_OK && ret_entry)
+                *ret_entry = e;
+        return r;
+}
+
+int auth_check(const Auth *a, const HttpRequest *req, const char *function, AuthRight right, uint64_t now_sec,
+               char **ret_principal, const char **ret_message)
+{
+        const AuthEntry *e = NULL;
+        const char *message = NULL;
+        int r;
+
+        r = auth_authenticate(a, req, now_sec, &e, &message);
+        if (r == AUTH_OK && function && !auth_entry_allows(e, function, right)) {
+                message = MSG_FORBIDDEN;
+                r = AUTH_FORBIDDEN_FUNCTION;
+        }
+        if (r == AUTH_OK && ret_principal) {
                 char *p = strdup(e->name);
 
                 if (!p)
                         return -ENOMEM;
                 *ret_principal = p;
         }
-        *ret_message = NULL;
-        return AUTH_OK;
-}
-
-int auth_check(const Auth *a, const HttpRequest *req, const char *function, uint64_t now_sec,
-               char **ret_principal, const char **ret_message)
-{
-        const char *message = NULL;
-        int r;
-
-        if (!req)
-                return -EINVAL;
-        r = check(a, req, function, now_sec, ret_principal, &message);
         if (r >= 0 && ret_message)
                 *ret_message = message;
         return r;
