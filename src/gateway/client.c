@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,6 +13,7 @@
 
 #include "auth.h"
 #include "client.h"
+#include "functions.h"
 #include "invocation.h"
 #include "lambda-error.h"
 #include "lease.h"
@@ -135,7 +138,8 @@ static bool host_is_valid(const HttpRequest *req)
         return n <= 1;
 }
 
-int client_check_auth(ClientConn *c, const char *function)
+/* Answers what auth_check() or auth_authenticate() refused. */
+static int reply_auth_refused(ClientConn *c, const char *function, int r, const char *message)
 {
         static const char *const types[] = {
                 [AUTH_MISSING] = "MissingAuthenticationTokenException",
@@ -143,17 +147,9 @@ int client_check_auth(ClientConn *c, const char *function)
                 [AUTH_FORBIDDEN_FUNCTION] = "AccessDeniedException",
                 [AUTH_BAD_REQUEST] = "XAmzContentSHA256Mismatch",
         };
-        Gateway *g = c->gateway;
-        _cleanup_free_ char *principal = NULL;
-        const char *message = NULL;
-        int r;
 
-        if (!g->config.auth)
-                return 0;
-        r = auth_check(g->auth, &c->http->req, function, AUTH_RIGHT_INVOKE, now_usec(CLOCK_REALTIME) / USEC_PER_SEC, &principal,
-                       &message);
-        if (r == AUTH_OK)
-                return 0;
+        Gateway *g = c->gateway;
+
         /* Nobody is known at all: no key can be right, so say how to configure one. */
         if (r >= 0 && g->auth && g->auth->n_api_keys == 0 && g->auth->n_credentials == 0)
                 message = "This gateway has no API key and no credentials, so it refuses every request. "
@@ -169,6 +165,95 @@ int client_check_auth(ClientConn *c, const char *function)
                                                                             : "AccessDeniedException",
                                    message ?: "Access denied.", NULL);
         return -EACCES;
+}
+
+int client_check_auth(ClientConn *c, const char *function)
+{
+        Gateway *g = c->gateway;
+        _cleanup_free_ char *principal = NULL;
+        const char *message = NULL;
+        int r;
+
+        if (!g->config.auth)
+                return 0;
+        r = auth_check(g->auth, &c->http->req, function, AUTH_RIGHT_INVOKE,
+                       now_usec(CLOCK_REALTIME) / USEC_PER_SEC, &principal, &message);
+        if (r == AUTH_OK)
+                return 0;
+        return reply_auth_refused(c, function, r, message);
+}
+
+int client_authenticate(ClientConn *c, const AuthEntry **ret_caller)
+{
+        Gateway *g = c->gateway;
+        const char *message = NULL;
+        int r;
+
+        *ret_caller = NULL;
+        if (!g->config.auth)
+                return 0;
+        r = auth_authenticate(g->auth, &c->http->req, now_usec(CLOCK_REALTIME) / USEC_PER_SEC, ret_caller,
+                              &message);
+        if (r == AUTH_OK)
+                return 0;
+        return reply_auth_refused(c, NULL, r, message);
+}
+
+int client_authorize(ClientConn *c, const AuthEntry *caller, const char *function, AuthRight right,
+                     RouteType route)
+{
+        Gateway *g = c->gateway;
+        char arn[256], message[512];
+
+        if (!g->config.auth || auth_entry_allows(caller, function, right))
+                return 0;
+        /* Who tried what is the operator's to know; the caller hears it in AWS's words. */
+        log_warning("%s may not %s function %s: %s refused.", caller ? caller->name : "?",
+                    right == AUTH_RIGHT_MANAGE ? "manage" : "invoke", function, route_operation(route));
+        gateway_function_arn(g, function, arn, sizeof(arn));
+        (void) snprintf(message, sizeof(message),
+                        "User: %s is not authorized to perform: lambda:%s on resource: %s",
+                        caller ? caller->name : "?", route_operation(route), arn);
+        client_reply_error(c, function, NULL, 403, "AccessDeniedException", message, NULL);
+        return -EACCES;
+}
+
+/* The control plane: the caller may manage the function the path names (CreateFunction's is in its
+ * body: functions_handle() asks). */
+static void handle_control_plane(ClientConn *c, const Route *route)
+{
+        const AuthEntry *caller = NULL;
+
+        if (client_authenticate(c, &caller) < 0)
+                return;
+        if (route->type != ROUTE_CREATE_FUNCTION &&
+            client_authorize(c, caller, route->function, AUTH_RIGHT_MANAGE, route->type) < 0)
+                return;
+        if (!manager_client_ready(c->gateway))
+                return client_reply_error(c, NULL, NULL, 503, "ServiceException",
+                                          "The system bus is not reachable yet; retry shortly.", NULL);
+        functions_handle(c, route, caller);
+}
+
+/* The route of the current request, without its errors (those are on_request()'s to answer):
+ * -ENOENT when it has none. */
+static int current_route(HttpConn *h, Route *ret)
+{
+        const char *url = http_request_url(&h->req);
+
+        if (route_function_url(url, http_request_header(&h->req, "Host"), ret, NULL, NULL) != -ENOENT)
+                return -ENOENT;
+        return route_parse(http_request_method(&h->req), url, ret, NULL, NULL);
+}
+
+/* The head is in: the body may be as large as its route takes (uploads of code are large). */
+static int on_head(HttpConn *h)
+{
+        Route route;
+
+        h->req.limits.max_body =
+                current_route(h, &route) >= 0 ? route_max_body(route.type) : client_limits.max_body;
+        return 0;
 }
 
 static void on_request(HttpConn *h)
@@ -204,6 +289,8 @@ static void on_request(HttpConn *h)
                                           message ?: "Bad request.", NULL);
         if (route.type == ROUTE_HEALTHZ)
                 return client_reply_plain(c, 200, "application/json", "{\"status\":\"ok\"}", 15);
+        if (route_is_control_plane(route.type))
+                return handle_control_plane(c, &route);
         if (client_check_auth(c, route.type == ROUTE_INVOKE ? route.function : NULL) < 0)
                 return;
 
@@ -237,16 +324,37 @@ static void on_request(HttpConn *h)
         }
 }
 
+/* Lambda's 413 for the route of the request: its type and message. */
+static const char *too_large(HttpConn *h, char *message, size_t size)
+{
+        Route route;
+
+        if (!h->req.headers_complete || current_route(h, &route) < 0 || route.type == ROUTE_INVOKE ||
+            route.type == ROUTE_FUNCTION_URL) {
+                (void) snprintf(message, size,
+                                "Request must be smaller than %" PRIu64
+                                " bytes for the InvokeFunction operation",
+                                LAMBDA_PAYLOAD_MAX);
+                return "RequestTooLargeException";
+        }
+        (void) snprintf(message, size, "Request must be smaller than %" PRIu64 " bytes for the %s operation",
+                        route_max_body(route.type), route_operation(route.type));
+        return "RequestEntityTooLargeException";
+}
+
 static void on_bad_request(HttpConn *h)
 {
         ClientConn *c = h->userdata;
         int status = h->req.error_status ?: 400;
+        char message[128];
+        const char *type;
 
-        client_reply_error(c, NULL, NULL, status,
-                           status == 413 ? "RequestTooLargeException" : status_class_error(status),
-                           status == 413 ? "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
-                                         : h->req.error_reason ?: "Malformed HTTP request.",
-                           NULL);
+        if (status == 413) {
+                type = too_large(h, message, sizeof(message));
+                return client_reply_error(c, NULL, NULL, status, type, message, NULL);
+        }
+        client_reply_error(c, NULL, NULL, status, status_class_error(status),
+                           h->req.error_reason ?: "Malformed HTTP request.", NULL);
 }
 
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
@@ -313,6 +421,8 @@ static void on_closing(HttpConn *h)
                 c->list_call->client = NULL;
         if (c->url_call)
                 c->url_call->client = NULL;
+        if (c->function_call)
+                c->function_call->client = NULL;
         if (c->event_accept)
                 event_accept_forget(c->event_accept);
         LIST_REMOVE(g->clients, c);
@@ -324,6 +434,7 @@ static void on_closing(HttpConn *h)
 }
 
 static const HttpConnOps client_ops = {
+        .head = on_head,
         .request = on_request,
         .bad_request = on_bad_request,
         .watch = on_watch,
@@ -397,7 +508,7 @@ bool client_evict_waiting(Gateway *g)
                 c = c->next;
         for (; c; c = c->prev)
                 if (!http_conn_answering(c->http) && !c->invocation && !c->list_call && !c->url_call &&
-                    !client_has_unread(c)) {
+                    !c->function_call && !client_has_unread(c)) {
                         g->metrics.connections_evicted++;
                         http_conn_close(c->http);
                         return true;

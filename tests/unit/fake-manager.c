@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -269,6 +270,16 @@ static int method_get_function_configuration(sd_bus_message *msg, FakeManager *m
                                                   "Runtime", "s", m->functions[i].runtime, "Handler", "s",
                                                   "index.handler", "CodeSha256", "s",
                                                   "q83vEjRWeJA=", "CodeSize", "t", (uint64_t) 123);
+                if (r >= 0 && m->functions[i].declaration)
+                        r = sd_bus_message_append(
+                                reply, "{sv}{sv}{sv}{sv}{sv}{sv}", LAMBDAD_CONFIG_SOURCE, "s", "api",
+                                LAMBDAD_CONFIG_DECLARATION, "s", m->functions[i].declaration,
+                                LAMBDAD_CONFIG_REVISION_ID, "s", "rev-1", LAMBDAD_CONFIG_LAST_MODIFIED, "s",
+                                "2026-12-06T23:40:00.000+0000", LAMBDAD_CONFIG_STATE, "s",
+                                m->functions[i].state ?: "Active", LAMBDAD_CONFIG_LAST_UPDATE_STATUS, "s",
+                                m->functions[i].last_update_status ?: "Successful");
+                if (r >= 0 && m->functions[i].declaration && !m->functions[i].runtime)
+                        r = sd_bus_message_append(reply, "{sv}", LAMBDAD_CONFIG_PACKAGE_TYPE, "s", "Image");
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
                 if (r < 0)
@@ -276,6 +287,87 @@ static int method_get_function_configuration(sd_bus_message *msg, FakeManager *m
                 return sd_bus_send(NULL, reply, NULL);
         }
         return sd_bus_reply_method_errorf(msg, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, "No function '%s'.", name);
+}
+
+/* CreateFunction's and UpdateFunction's answer: the configuration of what they were given. */
+static int reply_api(FakeManager *m, sd_bus_message *call)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        bool image = m->api_declaration && strstr(m->api_declaration, "\"image\"");
+        char revision[32];
+        int r;
+
+        if (m->api_error)
+                return sd_bus_reply_method_errorf(call, m->api_error, "%s", m->api_message ?: "refused");
+        if (strcmp(m->api_method, "DeleteFunction") == 0)
+                return sd_bus_reply_method_return(call, NULL);
+        (void) snprintf(revision, sizeof(revision), "rev-%u", m->n_api + 1);
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(
+                        reply, "a{sv}", 7, LAMBDAD_CONFIG_SOURCE, "s", "api", LAMBDAD_CONFIG_DECLARATION,
+                        "s", m->api_declaration ?: "{}", LAMBDAD_CONFIG_REVISION_ID, "s", revision,
+                        LAMBDAD_CONFIG_LAST_MODIFIED, "s", "2026-12-06T23:40:00.000+0000",
+                        LAMBDAD_CONFIG_PACKAGE_TYPE, "s", image ? "Image" : "Zip", LAMBDAD_CONFIG_STATE, "s",
+                        image ? "Active" : "Pending", LAMBDAD_CONFIG_LAST_UPDATE_STATUS, "s",
+                        image ? "Successful" : "InProgress");
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* The file descriptors of zip: counted, the first one read whole from its start. */
+static int read_zip_fds(FakeManager *m, sd_bus_message *msg)
+{
+        int fd, r;
+
+        buf_clear(&m->api_zip);
+        m->api_n_fds = 0;
+        m->api_zip_sealed = false;
+        r = sd_bus_message_enter_container(msg, 'a', "h");
+        while (r > 0 && (r = sd_bus_message_read(msg, "h", &fd)) > 0) {
+                char b[65536];
+                off_t off = 0;
+                ssize_t n;
+
+                if (m->api_n_fds++ > 0)
+                        continue;
+                m->api_zip_sealed = (fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE) != 0;
+                while ((n = pread(fd, b, sizeof(b), off)) > 0) {
+                        assert_int_equal(buf_append(&m->api_zip, b, (size_t) n), 0);
+                        off += n;
+                }
+        }
+        return r;
+}
+
+static int method_api(sd_bus_message *msg, FakeManager *m, const char *method)
+{
+        const char *name, *revision = "", *declaration = NULL;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r >= 0 && strcmp(method, "UpdateFunction") == 0)
+                r = sd_bus_message_read(msg, "s", &revision);
+        if (r >= 0 && strcmp(method, "DeleteFunction") != 0)
+                r = sd_bus_message_read(msg, "s", &declaration);
+        if (r >= 0 && strcmp(method, "DeleteFunction") != 0)
+                r = read_zip_fds(m, msg);
+        if (r < 0)
+                return r;
+        (void) snprintf(m->api_method, sizeof(m->api_method), "%s", method);
+        (void) snprintf(m->api_function, sizeof(m->api_function), "%s", name);
+        (void) snprintf(m->api_revision, sizeof(m->api_revision), "%s", revision);
+        free(m->api_declaration);
+        m->api_declaration = declaration ? strdup(declaration) : NULL;
+        if (m->api_hold) {
+                m->api_call = sd_bus_message_ref(msg);
+                m->n_api++;
+                return 1;
+        }
+        r = reply_api(m, msg);
+        m->n_api++;
+        return r;
 }
 
 /* A plain object callback, not a vtable: the fake may answer with the wrong type on purpose. */
@@ -294,6 +386,11 @@ static int on_manager_call(sd_bus_message *msg, void *userdata, sd_bus_error *er
         else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "Reclaim") &&
                  ((FakeManager *) userdata)->reclaim)
                 r = method_reclaim(msg, userdata);
+        else if (!((FakeManager *) userdata)->api_absent &&
+                 (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "CreateFunction") ||
+                  sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "UpdateFunction") ||
+                  sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "DeleteFunction")))
+                r = method_api(msg, userdata, sd_bus_message_get_member(msg));
         else
                 return 0; /* not ours: sd-bus answers UnknownMethod */
         return r < 0 ? r : 1;
@@ -317,6 +414,9 @@ void fake_manager_disconnect(FakeManager *m)
         m->list_call = sd_bus_message_unref(m->list_call);
         m->acquire_call = sd_bus_message_unref(m->acquire_call);
         m->reclaim_call = sd_bus_message_unref(m->reclaim_call);
+        m->api_call = sd_bus_message_unref(m->api_call);
+        m->api_declaration = (free(m->api_declaration), NULL);
+        buf_done(&m->api_zip);
         if (m->frozen)
                 m->frozen = false;
         else if (m->bus)
@@ -346,6 +446,13 @@ void fake_manager_answer_list(FakeManager *m)
         assert_non_null(m->list_call);
         assert_true(reply_list(m, m->list_call) >= 0);
         m->list_call = sd_bus_message_unref(m->list_call);
+}
+
+void fake_manager_answer_api(FakeManager *m)
+{
+        assert_non_null(m->api_call);
+        assert_true(reply_api(m, m->api_call) >= 0);
+        m->api_call = sd_bus_message_unref(m->api_call);
 }
 
 void fake_manager_answer_acquire(FakeManager *m)

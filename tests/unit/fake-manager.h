@@ -4,8 +4,9 @@
 /*
  * fake-manager.h: a real D-Bus for the gateway's tests (a private dbus-daemon, which the gateway
  * reaches as its system bus through DBUS_SYSTEM_BUS_ADDRESS) and a fake org.lambdad.Manager1 on it:
- * Acquire, Release, Reclaim and ListFunctions answer as each test sets them. The fake's connection runs in
- * the gateway's own event loop, so everything between the two is event-driven and in order.
+ * Acquire, Release, Reclaim, ListFunctions, GetFunctionConfiguration and the control plane's
+ * CreateFunction, UpdateFunction and DeleteFunction answer as each test sets them. The fake's connection
+ * runs in the gateway's own event loop, so everything between the two is event-driven and in order.
  */
 
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "buf.h"
 #include "macro.h"
 
 /* A test's main(): runs the group with the test bus up (dbus-daemon --session, DBUS_SYSTEM_BUS_ADDRESS
@@ -34,6 +36,11 @@ typedef struct FakeFunction {
         const char *name, *image;
         const char *url_auth; /* GetFunctionConfiguration's UrlAuthType; NULL: no URL */
         const char *runtime;  /* its Runtime: a zip function (handler index.handler, CodeSize 123) */
+        /* When set, GetFunctionConfiguration also says Source "api", this Declaration, RevisionId
+         * "rev-1", LastModified, PackageType, and State and LastUpdateStatus (these, or Active and
+         * Successful). */
+        const char *declaration;
+        const char *state, *last_update_status;
 } FakeFunction;
 
 typedef struct FakeManager {
@@ -71,6 +78,24 @@ typedef struct FakeManager {
         const FakeFunction *functions;
         unsigned n_functions;
         unsigned n_list;
+
+        /* CreateFunction, UpdateFunction, DeleteFunction: absent when api_absent (a manager before
+         * them: UnknownMethod). They answer this error, or the configuration of what they were given
+         * (Declaration: the declaration or changes; PackageType Image when it names an "image", else
+         * Zip with State Pending and LastUpdateStatus InProgress; RevisionId "rev-N"). */
+        bool api_absent;
+        const char *api_error, *api_message;
+        bool api_hold; /* keep the call in api_call, unanswered */
+        sd_bus_message *api_call;
+        unsigned n_api;
+        /* The last call's arguments: the method, the function, the revision (UpdateFunction), the
+         * declaration or changes, the file descriptors in zip and the bytes of the first (read from
+         * its start), and whether it was sealed against writes. */
+        char api_method[32], api_function[65], api_revision[128];
+        char *api_declaration;
+        unsigned api_n_fds;
+        Buf api_zip;
+        bool api_zip_sealed;
 } FakeManager;
 
 /* Connects to the test bus in this loop and takes the manager's name. */
@@ -84,3 +109,4 @@ void fake_manager_instance_stopped(FakeManager *m, const char *id, const char *f
 void fake_manager_answer_acquire(FakeManager *m);
 void fake_manager_answer_reclaim(FakeManager *m);
 void fake_manager_answer_list(FakeManager *m);
+void fake_manager_answer_api(FakeManager *m);

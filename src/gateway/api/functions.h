@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * functions.h: the control-plane calls on one function, as AWS Lambda's API has them: CreateFunction
+ * (201), GetFunction, GetFunctionConfiguration, UpdateFunctionCode, UpdateFunctionConfiguration and
+ * DeleteFunction (204). The request is taken apart (function-request.h), an uploaded zip decoded
+ * into a sealed memfd, the manager asked over the bus (CreateFunction, UpdateFunction,
+ * DeleteFunction, GetFunctionConfiguration), and its answer or error given in Lambda's shapes
+ * (function-shape.h), status codes and error types. Only $LATEST exists: other qualifiers are
+ * functions not found.
+ */
+
+#include "auth.h"
+#include "client.h"
+#include "route.h"
+
+struct FunctionCall {
+        ClientConn *client; /* NULL once the client left */
+        RouteType type;
+        char name[LAMBDA_FUNCTION_NAME_MAX + 1];
+        const char *principal; /* who asked, for the log (the caller's entry outlives the call) */
+};
+
+/* Answers route (route_is_control_plane()) for caller (NULL when authentication is off), whom the
+ * client already authenticated and, but for CreateFunction (whose body names the function),
+ * authorized to manage the function. */
+void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller);
