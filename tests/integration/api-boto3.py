@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# api-boto3.py URL AKID SECRET FUNCTION ZIP ROLE: the control-plane walk of test-api.sh with boto3:
+# create_function (the zip's bytes as ZipFile), the function_active_v2 waiter, invoke,
+# get_function_configuration, update_function_configuration with a stale RevisionId (must fail),
+# delete_function. Prints one JSON object of what each step saw; a step that raises records
+# {"error": CODE}.
+import json
+import sys
+
+import boto3
+import botocore.config
+
+url, akid, secret, name, zip_path, role = sys.argv[1:7]
+client = boto3.client(
+    "lambda",
+    endpoint_url=url,
+    region_name="us-east-1",
+    aws_access_key_id=akid,
+    aws_secret_access_key=secret,
+    config=botocore.config.Config(retries={"max_attempts": 1}, read_timeout=120),
+)
+seen = {}
+
+
+def step(key, fn):
+    try:
+        seen[key] = fn()
+    except client.exceptions.ClientError as e:
+        seen[key] = {"error": e.response["Error"]["Code"]}
+    except Exception as e:  # a waiter's failure, a connection error
+        seen[key] = {"error": type(e).__name__, "message": str(e)[:300]}
+
+
+with open(zip_path, "rb") as f:
+    code = f.read()
+step("create", lambda: {k: v for k, v in client.create_function(
+    FunctionName=name, Runtime="python3.12", Role=role, Handler="app.lambda_handler",
+    Code={"ZipFile": code}, MemorySize=192, Timeout=7).items() if k in ("FunctionName", "PackageType", "RevisionId")})
+step("wait", lambda: client.get_waiter("function_active_v2").wait(
+    FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}) or "active")
+step("invoke", lambda: json.loads(client.invoke(FunctionName=name, Payload=b'{"via":"boto3"}')["Payload"].read()))
+step("configuration", lambda: {k: v for k, v in client.get_function_configuration(FunctionName=name).items()
+                               if k in ("MemorySize", "Timeout", "Runtime", "State", "RevisionId")})
+step("stale", lambda: client.update_function_configuration(FunctionName=name, MemorySize=256, RevisionId="stale"))
+step("delete", lambda: client.delete_function(FunctionName=name)["ResponseMetadata"]["HTTPStatusCode"])
+print(json.dumps(seen, default=str))

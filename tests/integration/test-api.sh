@@ -1,0 +1,358 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The control-plane API for real: functions deployed with the AWS CLI v2 (then boto3 and the AWS
+# SDK for JavaScript v3) through lambda-gateway to lambda-manager (D-Bus-activated on a private
+# system bus with the project's policy, a real dockerd, --api-functions-dir), zip functions on the
+# offline stand-in of AWS's python3.12 image, image functions on the hello example. Checks:
+# - the walk: create-function (zip) → wait function-active-v2 → invoke → update-function-code →
+#   wait function-updated-v2 → invoke shows the new code → get-function and
+#   get-function-configuration in AWS's shapes (CodeSha256 and CodeSize of the zip) →
+#   update-function-configuration (memory, environment) → the function sees them; RevisionId
+#   checks; an image function the same way; a 20 MB zip taken;
+# - both daemons restarted in the middle (the manager SIGTERMed and D-Bus-activated again, the
+#   gateway SIGTERMed and started again): every function, setting and RevisionId is still there;
+# - an invoke-only caller (SigV4 and Bearer) is refused 403 AccessDeniedException on every
+#   control-plane route, table-driven, and logged; a key that manages one function manages no other;
+# - errors in AWS's types: a bad zip, a bad field, an unknown runtime, an unsupported setting, a
+#   reserved variable (named as AWS names it), a name that exists, the operator's own function (409);
+# - delete-function → invoke 404 ResourceNotFoundException, no container left;
+# - boto3 and the JS SDK v3 (their waiters included) through the same walk.
+# Time: about a minute here once the images are built.
+# shellcheck disable=SC2317  # helpers run through check and expect_error, which shellcheck cannot follow
+# shellcheck disable=SC2016  # single-quoted Python expressions, "$LATEST" is AWS's literal
+
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
+lib_init api
+require_cmd curl
+require_cmd zip
+require_cmd openssl
+# Debian's python3 and its boto3, not another one first on PATH.
+PY=/usr/bin/python3
+[[ -x $PY ]] || lib_skip "Debian's python3 missing (apt-get install python3)"
+"$PY" -c 'import boto3' 2>/dev/null || lib_skip "boto3 missing for $PY (apt-get install python3-boto3)"
+[[ -x /usr/bin/aws ]] || lib_skip "AWS CLI v2 missing (apt-get install awscli)"
+ensure_dockerd
+lambdad_init
+lambdad_images hello runtime-python
+HERE=$LAMBDAD_SRC/tests/integration
+ROLE=arn:aws:iam::123456789012:role/lambda-role
+
+# The AWS SDK for JavaScript v3 from the cache test-gateway and test-zip fill (npm once).
+SDK=/var/cache/lambdad/aws-sdk-client-lambda
+if command -v node >/dev/null && command -v npm >/dev/null && [[ ! -d $SDK/node_modules/@aws-sdk/client-lambda ]]; then
+        mkdir -p "$SDK.tmp.$$" && (cd "$SDK.tmp.$$" && npm init -y >/dev/null && npm install --silent @aws-sdk/client-lambda@3 >&2) &&
+                mv -T "$SDK.tmp.$$" "$SDK" 2>/dev/null || rm -rf "$SDK.tmp.$$"
+fi
+
+# ---- the code: v1 (the example), v2 (another greeting), a large one, one that is no zip
+
+ZIPS=$TEST_TMP/zips
+mkdir -p "$ZIPS/v2" "$ZIPS/big"
+(cd "$LAMBDAD_SRC/examples/zip/python-hello" && zip -q -r "$ZIPS/v1.zip" .)
+sed 's/Hello from a zip-packaged Python function!/Hello from version 2!/' \
+        "$LAMBDAD_SRC/examples/zip/python-hello/app.py" >"$ZIPS/v2/app.py"
+(cd "$ZIPS/v2" && zip -q -r "$ZIPS/v2.zip" .)
+cp "$LAMBDAD_SRC/examples/zip/python-hello/app.py" "$ZIPS/big/"
+# 20 MB that do not compress, stored: the request carries 27 MB of base64.
+head -c $((20 * 1024 * 1024)) /dev/urandom >"$ZIPS/big/noise.bin"
+(cd "$ZIPS/big" && zip -q -0 -r "$ZIPS/big.zip" .)
+echo 'not a zip' >"$ZIPS/bad.zip"
+sha_of() { openssl dgst -sha256 -binary "$1" | base64; }
+
+# ---- the daemons
+
+# The operator's own function, which the API may read but not change.
+printf '{ "image": "%shello:latest" }\n' "$IMAGE_PREFIX" >"$FN/operator-fn.json"
+lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=60 \
+        --runtime=python3.12="${IMAGE_PREFIX}runtime-python:latest" \
+        --code-store="$TEST_TMP/store" --api-functions-dir="$TEST_TMP/api-functions"
+
+# Callers: a deployer (SigV4 and Bearer) who may invoke and manage everything; invokers (SigV4 and
+# Bearer) who may only invoke (no RIGHTS field: the default); a manager of api-zip alone.
+AKID=AKIDLAMBDADDEPLOY001 SECRET=lambdadDeploySecret0123456789abcdef
+AKID_RO=AKIDLAMBDADINVOKE001 SECRET_RO=lambdadInvokeSecret0123456789abcdef
+KEY=api-deploy-key-0123456789 KEY_RO=api-invoke-key-0123456789 KEY_ONE=api-one-key-0123456789
+hash() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
+{
+        printf 'deployer %s * invoke,manage\n' "$(hash "$KEY")"
+        printf 'invoker %s *\n' "$(hash "$KEY_RO")"
+        printf 'one %s api-zip manage\n' "$(hash "$KEY_ONE")"
+} >"$TEST_TMP/api-keys"
+printf '%s %s * invoke,manage\n%s %s *\n' "$AKID" "$SECRET" "$AKID_RO" "$SECRET_RO" >"$TEST_TMP/credentials"
+chmod 0640 "$TEST_TMP/api-keys" "$TEST_TMP/credentials"
+
+PORT=$(free_port)
+URL=http://127.0.0.1:$PORT
+start_gateway() {
+        start_bg "gateway-$1" "$GATEWAY" --listen="127.0.0.1:$PORT" --api-keys="$TEST_TMP/api-keys" \
+                --credentials="$TEST_TMP/credentials" --exit-idle=0 --log-level=debug {_LAMBDAD_LOCK}>&-
+        GATEWAY_PID=$BG_PID
+        wait_for_http "$URL/healthz" 10
+}
+start_gateway 1
+
+export AWS_ACCESS_KEY_ID=$AKID AWS_SECRET_ACCESS_KEY=$SECRET AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
+# One attempt: a refusal must show at once, not after the CLI's retries.
+export AWS_MAX_ATTEMPTS=1
+aws() {
+        /usr/bin/aws --endpoint-url "$URL" --cli-read-timeout 120 --cli-connect-timeout 5 "$@"
+}
+# as_invoker CMD...: CMD as the invoke-only access key.
+as_invoker() { AWS_ACCESS_KEY_ID=$AKID_RO AWS_SECRET_ACCESS_KEY=$SECRET_RO "$@"; }
+
+# json_ok JSON EXPR [ARG...]: the Python expression holds of the document d (args: the ARGs).
+json_ok() {
+        "$PY" - "$@" <<'PYEOF'
+import json, sys
+try:
+    d = json.loads(sys.argv[1])
+except ValueError:
+    sys.exit("FAIL: not JSON: %r" % sys.argv[1][:1000])
+args = sys.argv[3:]
+try:
+    ok = eval(sys.argv[2])
+except (KeyError, IndexError, TypeError, ValueError):
+    ok = False
+if not ok:
+    sys.exit("FAIL: %s does not hold of %s" % (sys.argv[2], json.dumps(d)[:2000]))
+PYEOF
+}
+# cli_error CMD...: CMD must fail; prints its error output.
+cli_error() {
+        local out rc=0
+        out=$("$@" 2>&1) || rc=$?
+        echo "$out"
+        ((rc != 0))
+}
+# expect_error TYPE CMD...: the CLI fails with this AWS error type.
+expect_error() {
+        local type=$1 out
+        shift
+        if ! out=$(cli_error "$@"); then
+                echo "FAIL: succeeded: $out"
+                return 1
+        fi
+        [[ $out == *"($type)"* ]] || {
+                echo "FAIL: not $type: $out"
+                return 1
+        }
+}
+# invoke FUNCTION PAYLOAD: the function's answer (or the CLI's error).
+invoke() {
+        rm -f "$TEST_TMP/out.json"
+        if aws lambda invoke --function-name "$1" --cli-binary-format raw-in-base64-out --payload "$2" \
+                "$TEST_TMP/out.json" >"$TEST_TMP/invoke.meta" 2>&1; then
+                cat "$TEST_TMP/out.json"
+        else
+                cat "$TEST_TMP/invoke.meta"
+        fi
+}
+configuration() { aws lambda get-function-configuration --function-name "$1" 2>&1 || true; }
+
+# ---- create a zip function, wait for it, invoke it
+
+created=$(aws lambda create-function --function-name api-zip --runtime python3.12 --handler app.lambda_handler \
+        --role "$ROLE" --zip-file "fileb://$ZIPS/v1.zip" --memory-size 256 --timeout 10 \
+        --environment 'Variables={GREETING=hi}' --tags team=a --description 'first version' 2>&1) || true
+check "create-function (zip): the function as Lambda describes it" json_ok "$created" \
+        'd["FunctionName"] == "api-zip" and d["PackageType"] == "Zip" and d["Runtime"] == "python3.12" and
+         d["State"] in ("Pending", "Active") and d["RevisionId"]'
+check "aws lambda wait function-active-v2" aws lambda wait function-active-v2 --function-name api-zip
+check "invoke: v1 answers, with the declared memory" json_ok "$(invoke api-zip '{"via":"cli"}')" \
+        'd["message"] == "Hello from a zip-packaged Python function!" and d["functionName"] == "api-zip" and
+         str(d["memoryLimitInMB"]) == "256"'
+
+# ---- the shapes
+
+check "get-function: Configuration (Active), Code, Tags" json_ok "$(aws lambda get-function --function-name api-zip 2>&1)" \
+        'd["Configuration"]["State"] == "Active" and d["Configuration"]["LastUpdateStatus"] == "Successful" and
+         d["Code"]["RepositoryType"] == "S3" and d["Tags"] == {"team": "a"}'
+conf=$(configuration api-zip)
+check "get-function-configuration: the settings as given" json_ok "$conf" \
+        'd["Handler"] == "app.lambda_handler" and d["MemorySize"] == 256 and d["Timeout"] == 10 and
+         d["Description"] == "first version" and d["Environment"]["Variables"] == {"GREETING": "hi"} and
+         d["Version"] == "$LATEST" and d["FunctionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:api-zip" and
+         d["Architectures"][0] in ("x86_64", "arm64") and d["TracingConfig"]["Mode"] == "PassThrough" and
+         d["LoggingConfig"]["LogGroup"] == "/aws/lambda/api-zip" and d["LastModified"].endswith("+0000")'
+check "get-function-configuration: CodeSha256 and CodeSize of the zip" json_ok "$conf" \
+        'd["CodeSha256"] == args[0] and d["CodeSize"] == int(args[1])' "$(sha_of "$ZIPS/v1.zip")" "$(stat -c %s "$ZIPS/v1.zip")"
+revision1=$(aws lambda get-function-configuration --function-name api-zip --query RevisionId --output text 2>&1)
+
+# ---- new code, new settings
+
+check "update-function-code (--publish is ignored): a new revision of \$LATEST" json_ok \
+        "$(aws lambda update-function-code --function-name api-zip --zip-file "fileb://$ZIPS/v2.zip" --publish 2>&1)" \
+        'd["RevisionId"] and d["RevisionId"] != args[0] and d["Version"] == "$LATEST"' "$revision1"
+check "aws lambda wait function-updated-v2 (code)" aws lambda wait function-updated-v2 --function-name api-zip
+check "invoke: the new code answers" json_ok "$(invoke api-zip '{"via":"cli"}')" 'd["message"] == "Hello from version 2!"'
+check "CodeSha256 is v2's" json_ok "$(configuration api-zip)" 'd["CodeSha256"] == args[0]' "$(sha_of "$ZIPS/v2.zip")"
+
+check "update-function-configuration: the new settings" json_ok \
+        "$(aws lambda update-function-configuration --function-name api-zip --memory-size 512 \
+                --environment 'Variables={GREETING=hello,MODE=fast}' 2>&1)" \
+        'd["MemorySize"] == 512 and d["Environment"]["Variables"] == {"GREETING": "hello", "MODE": "fast"}'
+check "aws lambda wait function-updated-v2 (configuration)" aws lambda wait function-updated-v2 --function-name api-zip
+check "invoke: the function runs with 512 MB" json_ok "$(invoke api-zip '{"via":"cli"}')" \
+        'str(d["memoryLimitInMB"]) == "512"'
+revision=$(aws lambda get-function-configuration --function-name api-zip --query RevisionId --output text 2>&1)
+check "a stale RevisionId: PreconditionFailedException" expect_error PreconditionFailedException \
+        aws lambda update-function-configuration --function-name api-zip --timeout 11 --revision-id "$revision1"
+check "the current RevisionId: accepted" aws lambda update-function-configuration --function-name api-zip \
+        --timeout 12 --revision-id "$revision"
+check "aws lambda wait function-updated-v2 (timeout)" aws lambda wait function-updated-v2 --function-name api-zip
+
+# ---- an image function, and a large zip
+
+check "create-function (image)" json_ok \
+        "$(aws lambda create-function --function-name api-image --package-type Image \
+                --code "ImageUri=${IMAGE_PREFIX}hello:latest" --role "$ROLE" 2>&1)" 'd["PackageType"] == "Image"'
+check "aws lambda wait function-active-v2 (image)" aws lambda wait function-active-v2 --function-name api-image
+check "invoke: the image answers" assert_contains "$(invoke api-image '{"via":"cli"}')" '"message":"Hello from lambdad!"' "answer"
+check "get-function (image): Code.ImageUri" json_ok "$(aws lambda get-function --function-name api-image 2>&1)" \
+        'd["Code"]["ImageUri"] == args[0] and d["Code"]["RepositoryType"] == "ECR"' "${IMAGE_PREFIX}hello:latest"
+
+check "create-function: a 20 MB zip is taken" json_ok \
+        "$(aws lambda create-function --function-name api-big --runtime python3.12 --handler app.lambda_handler \
+                --role "$ROLE" --zip-file "fileb://$ZIPS/big.zip" 2>&1)" 'd["FunctionName"] == "api-big"'
+check "aws lambda wait function-active-v2 (20 MB)" aws lambda wait function-active-v2 --function-name api-big
+check "its CodeSize" json_ok "$(configuration api-big)" 'd["CodeSize"] == int(args[0])' "$(stat -c %s "$ZIPS/big.zip")"
+check "delete-function (20 MB)" aws lambda delete-function --function-name api-big
+
+# ---- both daemons restarted: nothing is lost
+
+before=$(configuration api-zip)
+kill -TERM "$(manager_pid)" 2>/dev/null || true
+check "the manager exits on SIGTERM" wait_until --timeout=30 "the manager to exit" manager_gone
+kill -TERM "$GATEWAY_PID"
+wait "$GATEWAY_PID" 2>/dev/null || true
+start_gateway 2
+check "after the restarts: the same settings and RevisionId" json_ok "$(configuration api-zip)" \
+        'all(d[k] == json.loads(args[0])[k] for k in ("RevisionId", "MemorySize", "Timeout", "Environment",
+                                                     "CodeSha256", "CodeSize", "Runtime", "Handler", "LastModified"))' \
+        "$before"
+check "after the restarts: the zip function answers with v2" json_ok "$(invoke api-zip '{"via":"restart"}')" \
+        'd["message"] == "Hello from version 2!"'
+check "after the restarts: the image function answers" assert_contains "$(invoke api-image '{"via":"restart"}')" \
+        '"message":"Hello from lambdad!"' "answer"
+check "list-functions: both, and the operator's" json_ok \
+        "$(aws lambda list-functions --query 'Functions[].FunctionName' --output json 2>&1)" \
+        'set(d) >= {"api-zip", "api-image", "operator-fn"}'
+
+# ---- who may do what
+
+revision=$(aws lambda get-function-configuration --function-name api-zip --query RevisionId --output text 2>&1)
+check "an invoke-only access key invokes" as_invoker aws lambda invoke --function-name api-zip \
+        --cli-binary-format raw-in-base64-out --payload '{}' "$TEST_TMP/ro.json"
+check "... and lists" as_invoker aws lambda list-functions
+# Each control-plane command of the CLI as the invoke-only access key: 403 AccessDeniedException.
+cli_routes=(
+        "create-function --function-name api-other --runtime python3.12 --handler app.lambda_handler --role $ROLE --zip-file fileb://$ZIPS/v1.zip"
+        "get-function --function-name api-zip"
+        "get-function-configuration --function-name api-zip"
+        "update-function-code --function-name api-zip --zip-file fileb://$ZIPS/v1.zip"
+        "update-function-configuration --function-name api-zip --timeout 5"
+        "delete-function --function-name api-zip"
+)
+for r in "${cli_routes[@]}"; do
+        # shellcheck disable=SC2086  # the route's words are its arguments
+        check "invoke-only SigV4: aws lambda ${r%% *} is refused (AccessDeniedException)" \
+                expect_error AccessDeniedException as_invoker aws lambda $r
+done
+# The same routes with the invoke-only Bearer key.
+curl_routes=(
+        "POST /2015-03-31/functions {\"FunctionName\":\"api-other\",\"PackageType\":\"Image\",\"Code\":{\"ImageUri\":\"${IMAGE_PREFIX}hello:latest\"}}"
+        "GET /2015-03-31/functions/api-zip"
+        "GET /2015-03-31/functions/api-zip/configuration"
+        "PUT /2015-03-31/functions/api-zip/code {\"ImageUri\":\"x:1\"}"
+        "PUT /2015-03-31/functions/api-zip/configuration {\"Timeout\":5}"
+        "DELETE /2015-03-31/functions/api-zip"
+)
+# answer KEY METHOD PATH [BODY]: the status and x-amzn-ErrorType of the answer.
+answer() {
+        local -a data=()
+        [[ -n ${4:-} ]] && data=(--data-binary "$4")
+        curl -s -o /dev/null -D "$TEST_TMP/head" -w '%{http_code}' --max-time 60 -H "Authorization: Bearer $1" \
+                -X "$2" "${data[@]}" "$URL$3"
+        printf ' %s' "$(tr -d '\r' <"$TEST_TMP/head" | sed -n 's/^x-amzn-ErrorType: //Ip')"
+}
+for r in "${curl_routes[@]}"; do
+        read -r method path body <<<"$r"
+        check "invoke-only Bearer key: $method $path is 403 AccessDeniedException" \
+                assert_eq "403 AccessDeniedException" "$(answer "$KEY_RO" "$method" "$path" "$body")" "answer"
+done
+check "a key that manages api-zip reads it" assert_eq "200 " \
+        "$(answer "$KEY_ONE" GET /2015-03-31/functions/api-zip/configuration)" "answer"
+check "... but may not create another function" assert_eq "403 AccessDeniedException" \
+        "$(answer "$KEY_ONE" POST /2015-03-31/functions '{"FunctionName":"api-other","PackageType":"Image","Code":{"ImageUri":"x:1"}}')" "answer"
+check "... nor read the operator's" assert_eq "403 AccessDeniedException" \
+        "$(answer "$KEY_ONE" GET /2015-03-31/functions/operator-fn)" "answer"
+check "... nor invoke" assert_eq "403 AccessDeniedException" \
+        "$(answer "$KEY_ONE" POST /2015-03-31/functions/api-zip/invocations '{}')" "answer"
+check "refusals are logged with who and what" \
+        grep -aq 'invoker may not manage function api-zip: DeleteFunction refused' "$TEST_TMP/gateway-2.log"
+check "nothing the invokers tried changed api-zip" assert_eq "$revision" \
+        "$(aws lambda get-function-configuration --function-name api-zip --query RevisionId --output text 2>&1)" "RevisionId"
+check "no api-other was made" expect_error ResourceNotFoundException aws lambda get-function --function-name api-other
+
+# ---- errors in AWS's types
+
+check "a zip that is no zip: InvalidParameterValueException" expect_error InvalidParameterValueException \
+        aws lambda create-function --function-name api-bad --runtime python3.12 --handler app.lambda_handler \
+        --role "$ROLE" --zip-file "fileb://$ZIPS/bad.zip"
+check "MemorySize 20000: InvalidParameterValueException" expect_error InvalidParameterValueException \
+        aws lambda create-function --function-name api-bad --runtime python3.12 --handler app.lambda_handler \
+        --role "$ROLE" --zip-file "fileb://$ZIPS/v1.zip" --memory-size 20000
+check "an unknown runtime: InvalidParameterValueException" expect_error InvalidParameterValueException \
+        aws lambda create-function --function-name api-bad --runtime cobol1.x --handler app.lambda_handler \
+        --role "$ROLE" --zip-file "fileb://$ZIPS/v1.zip"
+check "a VPC: InvalidParameterValueException (not supported)" expect_error InvalidParameterValueException \
+        aws lambda create-function --function-name api-bad --runtime python3.12 --handler app.lambda_handler \
+        --role "$ROLE" --zip-file "fileb://$ZIPS/v1.zip" --vpc-config SubnetIds=subnet-1,SecurityGroupIds=sg-1
+out=$(cli_error aws lambda update-function-configuration --function-name api-zip \
+        --environment 'Variables={AWS_LAMBDA_FUNCTION_NAME=x}') || true
+check "a reserved environment variable: InvalidParameterValueException naming Environment as AWS does" \
+        bash -c '[[ $1 == *"(InvalidParameterValueException)"*Environment* && $1 != *environment* ]] || { echo "FAIL: $1"; false; }' _ "$out"
+check "a name that exists: ResourceConflictException" expect_error ResourceConflictException \
+        aws lambda create-function --function-name api-zip --runtime python3.12 --handler app.lambda_handler \
+        --role "$ROLE" --zip-file "fileb://$ZIPS/v1.zip"
+check "the operator's function: readable" aws lambda get-function-configuration --function-name operator-fn
+check "the operator's function: not changed by the API (ResourceConflictException)" expect_error \
+        ResourceConflictException aws lambda update-function-configuration --function-name operator-fn --timeout 5
+check "the operator's function: not deleted by the API" expect_error ResourceConflictException \
+        aws lambda delete-function --function-name operator-fn
+check "a version: ResourceNotFoundException" expect_error ResourceNotFoundException \
+        aws lambda get-function --function-name api-zip --qualifier 1
+check "no failed create left a function behind" expect_error ResourceNotFoundException \
+        aws lambda get-function --function-name api-bad
+
+# ---- delete
+
+check "delete-function (zip)" aws lambda delete-function --function-name api-zip
+check "delete-function (image)" aws lambda delete-function --function-name api-image
+check "invoke after delete: ResourceNotFoundException" expect_error ResourceNotFoundException \
+        aws lambda invoke --function-name api-zip --cli-binary-format raw-in-base64-out --payload '{}' "$TEST_TMP/gone.json"
+check "get-function after delete: ResourceNotFoundException" expect_error ResourceNotFoundException \
+        aws lambda get-function --function-name api-image
+no_containers() { none_of api-zip && none_of api-image; }
+check "no container of the deleted functions is left" wait_until --timeout=30 "their containers to go" no_containers
+
+# ---- boto3 and the JS SDK v3
+
+check "boto3: create, waiter, invoke, configuration, stale revision, delete" json_ok \
+        "$("$PY" "$HERE/api-boto3.py" "$URL" "$AKID" "$SECRET" api-boto3 "$ZIPS/v1.zip" "$ROLE" 2>>"$TEST_TMP/clients.log")" \
+        'd["create"]["PackageType"] == "Zip" and d["wait"] == "active" and d["invoke"]["functionName"] == "api-boto3" and
+         d["configuration"]["MemorySize"] == 192 and d["configuration"]["Timeout"] == 7 and
+         d["stale"] == {"error": "PreconditionFailedException"} and d["delete"] == 204'
+if [[ -d $SDK/node_modules/@aws-sdk/client-lambda ]] && command -v node >/dev/null; then
+        check "JS SDK v3: create, waitUntilFunctionActiveV2, invoke, get, delete" json_ok \
+                "$(SDK=$SDK URL=$URL node "$HERE/api-sdk.mjs" api-js "$ZIPS/v1.zip" "$ROLE" 2>>"$TEST_TMP/clients.log")" \
+                'd["create"]["PackageType"] == "Zip" and d["wait"] == "SUCCESS" and d["invoke"]["functionName"] == "api-js" and
+                 d["get"] == {"State": "Active", "RepositoryType": "S3"} and d["delete"] == 204'
+else
+        not_ok "JS SDK v3" "npm install @aws-sdk/client-lambda failed, or node is missing"
+fi
+
+lib_done
