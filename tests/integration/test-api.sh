@@ -46,7 +46,7 @@ if command -v node >/dev/null && command -v npm >/dev/null && [[ ! -d $SDK/node_
                 mv -T "$SDK.tmp.$$" "$SDK" 2>/dev/null || rm -rf "$SDK.tmp.$$"
 fi
 
-# ---- the code: v1 (the example), v2 (another greeting), a large one, one that is no zip
+# ---- the code: v1 (the example), v2 (another greeting), a large one, a broken one
 
 ZIPS=$TEST_TMP/zips
 mkdir -p "$ZIPS/v2" "$ZIPS/big"
@@ -58,7 +58,8 @@ cp "$LAMBDAD_SRC/examples/zip/python-hello/app.py" "$ZIPS/big/"
 # 20 MB that do not compress, stored: the request carries 27 MB of base64.
 head -c $((20 * 1024 * 1024)) /dev/urandom >"$ZIPS/big/noise.bin"
 (cd "$ZIPS/big" && zip -q -0 -r "$ZIPS/big.zip" .)
-echo 'not a zip' >"$ZIPS/bad.zip"
+# The CLI only looks at the first bytes: a zip cut short passes it, and is the manager's to refuse.
+head -c 100 "$ZIPS/v1.zip" >"$ZIPS/bad.zip"
 sha_of() { openssl dgst -sha256 -binary "$1" | base64; }
 
 # ---- the daemons
@@ -113,7 +114,7 @@ except ValueError:
     sys.exit("FAIL: not JSON: %r" % sys.argv[1][:1000])
 args = sys.argv[3:]
 try:
-    ok = eval(sys.argv[2])
+    ok = eval("(" + sys.argv[2] + ")")
 except (KeyError, IndexError, TypeError, ValueError):
     ok = False
 if not ok:
@@ -299,7 +300,7 @@ check "no api-other was made" expect_error ResourceNotFoundException aws lambda 
 
 # ---- errors in AWS's types
 
-check "a zip that is no zip: InvalidParameterValueException" expect_error InvalidParameterValueException \
+check "a zip cut short: InvalidParameterValueException" expect_error InvalidParameterValueException \
         aws lambda create-function --function-name api-bad --runtime python3.12 --handler app.lambda_handler \
         --role "$ROLE" --zip-file "fileb://$ZIPS/bad.zip"
 check "MemorySize 20000: InvalidParameterValueException" expect_error InvalidParameterValueException \

@@ -6,7 +6,8 @@
  * does. Covers the JSON shape AWS returns, paging by name with Marker and MaxItems (every function
  * exactly once, whatever the manager's order), bad MaxItems/Marker (400 InvalidParameterValueException,
  * the manager not asked), the manager's errors, a malformed reply, and a client that leaves before
- * the answer. Skipped (77) only when dbus-daemon is not installed.
+ * the answer; with a manager that says the declarations, entries in GetFunctionConfiguration's whole
+ * shape. Skipped (77) only when dbus-daemon is not installed.
  */
 
 #include <errno.h>
@@ -39,6 +40,15 @@ static const FakeFunction seven[] = {
         { "bravo", "bravo:latest" },
         { "foxtrot", "foxtrot:latest" },
         { "delta", "public.ecr.aws/lambda/nodejs:22", NULL, "nodejs22.x" },
+};
+
+/* A manager that says the declarations: entries in GetFunctionConfiguration's whole shape. */
+static const FakeFunction declared[] = {
+        { "api-fn", "", NULL, "python3.12",
+          "{\"runtime\":\"python3.12\",\"handler\":\"app.handler\",\"memory_mb\":512,\"description\":"
+          "\"d\"}" },
+        { "img", "lambdad-test-hello:latest", "NONE", NULL, "{\"image\":\"lambdad-test-hello:latest\"}",
+          "Pending" },
 };
 
 static int setup(void **state)
@@ -175,6 +185,37 @@ static void test_shape(void **state)
         assert_int_equal(fake.n_list, 1);
 }
 
+static void test_full_shape(void **state)
+{
+        TestResponse r;
+        json_object *root, *functions, *fn, *v;
+
+        fake.functions = declared;
+        fake.n_functions = ELEMENTSOF(declared);
+        list("", &r);
+        assert_int_equal(r.status, 200);
+        root = json_tokener_parse(r.body);
+        assert_non_null(root);
+        assert_true(json_object_object_get_ex(root, "Functions", &functions));
+        fn = json_object_array_get_idx(functions, 0);
+        assert_string_member(fn, "FunctionName", "api-fn");
+        assert_string_member(fn, "Description", "d");
+        assert_string_member(fn, "RevisionId", "rev-1");
+        assert_string_member(fn, "State", "Active");
+        assert_string_member(fn, "LastModified", "2026-12-06T23:40:00.000+0000");
+        assert_true(json_object_object_get_ex(fn, "MemorySize", &v));
+        assert_int_equal(json_object_get_int(v), 512);
+        fn = json_object_array_get_idx(functions, 1);
+        assert_string_member(fn, "FunctionName", "img");
+        assert_string_member(fn, "PackageType", "Image");
+        assert_string_member(fn, "Description", "");
+        assert_string_member(fn, "State", "Pending");
+        /* What only the list says stays. */
+        assert_string_member(fn, "FunctionUrl", "http://gateway/url/img/");
+        json_object_put(root);
+        test_response_done(&r);
+}
+
 static void test_paging(void **state)
 {
         char names[1024], next[256], query[300];
@@ -294,6 +335,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_shape, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_full_shape, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_parameters, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_manager_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_client_leaves, setup, teardown),

@@ -111,9 +111,7 @@ static void reply_manager_error(ClientConn *c, const FunctionCall *fc, const sd_
                            NULL);
 }
 
-/* GetFunctionConfiguration's a{sv} (and CreateFunction's and UpdateFunction's, the same), its
- * strings borrowed from m. */
-static int manager_function_read(sd_bus_message *m, ManagerFunction *ret)
+int manager_function_read(sd_bus_message *m, ManagerFunction *ret)
 {
         static const struct {
                 const char *key;
@@ -136,7 +134,9 @@ static int manager_function_read(sd_bus_message *m, ManagerFunction *ret)
         ManagerFunction mf = {};
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        r = sd_bus_message_rewind(m, true);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(m, 'a', "{sv}");
         while (r > 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
                 const char *key, **field = NULL;
 

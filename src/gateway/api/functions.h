@@ -11,8 +11,11 @@
  * functions not found.
  */
 
+#include <systemd/sd-bus.h>
+
 #include "auth.h"
 #include "client.h"
+#include "function-shape.h"
 #include "route.h"
 
 struct FunctionCall {
@@ -26,3 +29,7 @@ struct FunctionCall {
  * client already authenticated and, but for CreateFunction (whose body names the function),
  * authorized to manage the function. */
 void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller);
+
+/* GetFunctionConfiguration's a{sv} (and CreateFunction's and UpdateFunction's, the same), read from
+ * its start, its strings borrowed from m. 0, or a negative errno for a malformed answer. */
+int manager_function_read(sd_bus_message *m, ManagerFunction *ret);

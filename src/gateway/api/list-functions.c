@@ -6,11 +6,15 @@
 
 #include <json-c/json.h>
 
+#include "function-request.h"
+#include "functions.h"
 #include "lambda-contract.h"
 #include "list-functions.h"
 #include "log.h"
 #include "manager-client.h"
 #include "url-call.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 
 #define MAX_ITEMS_DEFAULT 50U
 
@@ -161,6 +165,37 @@ static int add_code_settings(sd_bus_message *m, json_object *fn)
         return r;
 }
 
+/* A manager that says the function's declaration: the whole FunctionConfiguration, as
+ * GetFunctionConfiguration gives it (its Description the declaration's, no longer the image). */
+static int add_configuration(sd_bus_message *m, json_object *fn)
+{
+        _cleanup_(json_object_putp) json_object *full = NULL;
+        ManagerFunction mf;
+        FunctionContext ctx;
+        json_object *name, *arn;
+        int r;
+
+        r = manager_function_read(m, &mf);
+        if (r < 0 || !mf.declaration)
+                return r;
+        if (!json_object_object_get_ex(fn, "FunctionName", &name) ||
+            !json_object_object_get_ex(fn, "FunctionArn", &arn))
+                return -EBADMSG;
+        ctx = (FunctionContext){ .name = json_object_get_string(name),
+                                 .arn = json_object_get_string(arn),
+                                 .arch = lambda_architecture() };
+        r = function_configuration_json(&mf, &ctx, &full);
+        if (r < 0)
+                return r;
+        json_object_object_foreach(full, key, value)
+        {
+                r = json_object_object_add(fn, key, json_object_get(value));
+                if (r < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 static int on_url_configuration(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         UrlLookup *u = userdata;
@@ -178,6 +213,8 @@ static int on_url_configuration(sd_bus_message *m, void *userdata, sd_bus_error 
         }
         if (!sd_bus_message_is_method_error(m, NULL) && add_code_settings(m, u->fn) < 0)
                 log_debug("The manager's configuration of a function is invalid; listed without its code.");
+        if (!sd_bus_message_is_method_error(m, NULL) && add_configuration(m, u->fn) < 0)
+                log_debug("The manager's configuration of a function is invalid; listed as before.");
         free(u);
         if (--lc->pending > 0)
                 return 0;

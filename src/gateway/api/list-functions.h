@@ -6,7 +6,9 @@
  * list in the Lambda API's shape, sorted and paginated by name with Marker and MaxItems. Functions
  * with a URL (GetFunctionConfiguration's UrlAuthType, asked for each function of the page at once)
  * also carry FunctionUrl: http://HOST/url/NAME/, HOST as the request's Host header gave it; zip
- * functions PackageType "Zip", Runtime, Handler, CodeSha256 and CodeSize from the same answer.
+ * functions PackageType "Zip", Runtime, Handler, CodeSha256 and CodeSize from the same answer. When
+ * the manager says a function's Declaration, its entry is the whole FunctionConfiguration, as
+ * GetFunctionConfiguration answers it (function-shape.h).
  */
 
 #include "client.h"
