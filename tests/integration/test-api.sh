@@ -18,7 +18,7 @@
 #   reserved variable (named as AWS names it), a name that exists, the operator's own function (409);
 # - delete-function → invoke 404 ResourceNotFoundException, no container left;
 # - boto3 and the JS SDK v3 (their waiters included) through the same walk.
-# Time: about a minute here once the images are built.
+# Time: about three and a half minutes here once the images are built (the CLI starts for each call).
 # shellcheck disable=SC2317  # helpers run through check and expect_error, which shellcheck cannot follow
 # shellcheck disable=SC2016  # single-quoted Python expressions, "$LATEST" is AWS's literal
 
