@@ -24,6 +24,8 @@ typedef enum PathKind {
         PATH_FUNCTION,               /* GET: GetFunction; DELETE: DeleteFunction */
         PATH_FUNCTION_CONFIGURATION, /* GET, PUT */
         PATH_FUNCTION_CODE,          /* PUT: UpdateFunctionCode */
+        PATH_FUNCTION_VERSIONS,      /* GET: ListVersionsByFunction */
+        PATH_FUNCTION_CODE_SIGNING,  /* GET: GetFunctionCodeSigningConfig */
         PATH_HEALTHZ,
         PATH_METRICS,
 } PathKind;
@@ -335,72 +337,50 @@ static void split_target(const char *target, Span *ret_path, Span *ret_query)
                 *ret_query = (Span){ end, 0 };
 }
 
-/* The paths under /2015-03-31/functions/NAME: the invocations and the control plane's. */
-static PathKind classify_function_path(Span rest, Span *ret_name)
-{
-        static const struct {
-                const char *suffix;
-                PathKind kind;
-        } table[] = {
-                { "/invocations", PATH_INVOKE_AWS },
-                { "/configuration", PATH_FUNCTION_CONFIGURATION },
-                { "/code", PATH_FUNCTION_CODE },
-        };
-        const char *slash = memchr(rest.p, '/', rest.n);
-        Span suffix;
-
-        /* The name is one segment: an encoded "/" (%2F) stays inside it and is refused later. */
-        if (!slash) {
-                *ret_name = rest;
-                return PATH_FUNCTION;
-        }
-        suffix = (Span){ slash, rest.n - (size_t) (slash - rest.p) };
-        for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                if (span_eq(suffix, table[i].suffix)) {
-                        *ret_name = (Span){ rest.p, (size_t) (slash - rest.p) };
-                        return table[i].kind;
-                }
-        return PATH_UNKNOWN;
-}
+/* The paths that name a function: PREFIX NAME SUFFIX, NAME one segment (an encoded "/", %2F, stays
+ * inside it and is refused later). */
+static const struct {
+        const char *prefix, *suffix;
+        PathKind kind;
+} function_paths[] = {
+        { "/2015-03-31/functions/", "", PATH_FUNCTION },
+        { "/2015-03-31/functions/", "/invocations", PATH_INVOKE_AWS },
+        { "/2015-03-31/functions/", "/configuration", PATH_FUNCTION_CONFIGURATION },
+        { "/2015-03-31/functions/", "/code", PATH_FUNCTION_CODE },
+        { "/2015-03-31/functions/", "/versions", PATH_FUNCTION_VERSIONS },
+        { "/2020-06-30/functions/", "/code-signing-config", PATH_FUNCTION_CODE_SIGNING },
+        { "/2021-11-15/functions/", "/response-streaming-invocations", PATH_INVOKE_STREAM },
+        { "/functions/", "/invocations", PATH_INVOKE_SIMPLE },
+};
 
 /* Classifies the path by shape alone; for paths naming a function *ret_name is the still-encoded name
  * segment. */
 static PathKind classify_path(Span path, Span *ret_name)
 {
-        static const char aws_prefix[] = "/2015-03-31/functions/", simple_prefix[] = "/functions/",
-                          stream_prefix[] = "/2021-11-15/functions/";
-        const char *suffix = "/invocations";
-        Span rest;
-        PathKind kind;
-        const char *slash;
-
         if (span_eq(path, "/healthz"))
                 return PATH_HEALTHZ;
         if (span_eq(path, "/metrics"))
                 return PATH_METRICS;
         /* The AWS CLI lists with a trailing slash, other SDKs without. */
-        if (span_eq(path, "/2015-03-31/functions") || span_eq(path, aws_prefix))
+        if (span_eq(path, "/2015-03-31/functions") || span_eq(path, "/2015-03-31/functions/"))
                 return PATH_FUNCTIONS;
 
-        if (span_startswith(path, aws_prefix))
-                return classify_function_path(
-                        (Span){ path.p + STRLEN(aws_prefix), path.n - STRLEN(aws_prefix) }, ret_name);
-        if (span_startswith(path, stream_prefix)) {
-                rest = (Span){ path.p + STRLEN(stream_prefix), path.n - STRLEN(stream_prefix) };
-                kind = PATH_INVOKE_STREAM;
-                suffix = "/response-streaming-invocations";
-        } else if (span_startswith(path, simple_prefix)) {
-                rest = (Span){ path.p + STRLEN(simple_prefix), path.n - STRLEN(simple_prefix) };
-                kind = PATH_INVOKE_SIMPLE;
-        } else
-                return PATH_UNKNOWN;
+        for (size_t i = 0; i < ELEMENTSOF(function_paths); i++) {
+                size_t n = strlen(function_paths[i].prefix);
+                Span rest;
+                const char *slash;
 
-        /* The name is one segment: an encoded "/" (%2F) stays inside it and is refused later. */
-        slash = memchr(rest.p, '/', rest.n);
-        if (!slash || !span_eq((Span){ slash, rest.n - (size_t) (slash - rest.p) }, suffix))
-                return PATH_UNKNOWN;
-        *ret_name = (Span){ rest.p, (size_t) (slash - rest.p) };
-        return kind;
+                if (!span_startswith(path, function_paths[i].prefix))
+                        continue;
+                rest = (Span){ path.p + n, path.n - n };
+                slash = memchr(rest.p, '/', rest.n);
+                if (!span_eq(slash ? (Span){ slash, rest.n - (size_t) (slash - rest.p) } : (Span){ "", 0 },
+                             function_paths[i].suffix))
+                        continue;
+                *ret_name = (Span){ rest.p, slash ? (size_t) (slash - rest.p) : rest.n };
+                return function_paths[i].kind;
+        }
+        return PATH_UNKNOWN;
 }
 
 typedef struct PathMethods {
@@ -423,6 +403,9 @@ static PathMethods path_methods(PathKind kind)
                 return (PathMethods){ "GET, PUT", msg_get_put };
         case PATH_FUNCTION_CODE:
                 return (PathMethods){ "PUT", msg_put_only };
+        case PATH_FUNCTION_VERSIONS:
+        case PATH_FUNCTION_CODE_SIGNING:
+                return (PathMethods){ "GET", msg_get_only };
         case PATH_HEALTHZ:
         case PATH_METRICS:
                 return (PathMethods){ "GET", msg_get_only };
@@ -601,6 +584,10 @@ static RouteType function_route_type(PathKind kind, const char *method)
                 return get ? ROUTE_GET_FUNCTION_CONFIGURATION : ROUTE_UPDATE_FUNCTION_CONFIGURATION;
         case PATH_FUNCTION_CODE:
                 return ROUTE_UPDATE_FUNCTION_CODE;
+        case PATH_FUNCTION_VERSIONS:
+                return ROUTE_LIST_VERSIONS_BY_FUNCTION;
+        case PATH_FUNCTION_CODE_SIGNING:
+                return ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG;
         default:
                 return ROUTE_INVOKE;
         }
@@ -647,6 +634,8 @@ static int route_parse_internal(const char *method, const char *target, Route *r
         case PATH_FUNCTION:
         case PATH_FUNCTION_CONFIGURATION:
         case PATH_FUNCTION_CODE:
+        case PATH_FUNCTION_VERSIONS:
+        case PATH_FUNCTION_CODE_SIGNING:
                 route->type = function_route_type(kind, method);
                 return parse_function_segment(name, query, false, route, ret_error);
         case PATH_UNKNOWN:
@@ -807,6 +796,8 @@ bool route_is_control_plane(RouteType type)
         case ROUTE_UPDATE_FUNCTION_CODE:
         case ROUTE_UPDATE_FUNCTION_CONFIGURATION:
         case ROUTE_DELETE_FUNCTION:
+        case ROUTE_LIST_VERSIONS_BY_FUNCTION:
+        case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
                 return true;
         default:
                 return false;
@@ -827,6 +818,8 @@ const char *route_operation(RouteType type)
                 [ROUTE_UPDATE_FUNCTION_CODE] = "UpdateFunctionCode",
                 [ROUTE_UPDATE_FUNCTION_CONFIGURATION] = "UpdateFunctionConfiguration",
                 [ROUTE_DELETE_FUNCTION] = "DeleteFunction",
+                [ROUTE_LIST_VERSIONS_BY_FUNCTION] = "ListVersionsByFunction",
+                [ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG] = "GetFunctionCodeSigningConfig",
         };
 
         return (size_t) type < ELEMENTSOF(names) && names[type] ? names[type] : "Unknown";
@@ -835,5 +828,5 @@ const char *route_operation(RouteType type)
 uint64_t route_max_body(RouteType type)
 {
         return type == ROUTE_CREATE_FUNCTION || type == ROUTE_UPDATE_FUNCTION_CODE ? LAMBDA_API_REQUEST_MAX
-                                                                                  : LAMBDA_PAYLOAD_MAX;
+                                                                                   : LAMBDA_PAYLOAD_MAX;
 }

@@ -5,8 +5,10 @@
  * route.h: maps lambda-gateway's request lines (method + raw request target) to what they ask for, as
  * a pure function: the AWS Invoke, InvokeWithResponseStream and ListFunctions paths, the control-plane
  * calls on one function (CreateFunction, GetFunction, GetFunctionConfiguration, UpdateFunctionCode,
- * UpdateFunctionConfiguration, DeleteFunction), lambdad's own simple invoke path, /healthz and /metrics. Function names arrive percent-encoded and in any of Lambda's
- * name/ARN forms; this is the one place that decodes and validates them.
+ * UpdateFunctionConfiguration, DeleteFunction, and ListVersionsByFunction and
+ * GetFunctionCodeSigningConfig), lambdad's own simple invoke path, /healthz and /metrics. Function names
+ * arrive percent-encoded and in any of Lambda's name/ARN forms; this is the one place that decodes and
+ * validates them.
  */
 
 #include <stdbool.h>
@@ -33,6 +35,10 @@ typedef enum RouteType {
         ROUTE_UPDATE_FUNCTION_CODE,          /* PUT .../functions/NAME/code */
         ROUTE_UPDATE_FUNCTION_CONFIGURATION, /* PUT .../functions/NAME/configuration */
         ROUTE_DELETE_FUNCTION,               /* DELETE .../functions/NAME */
+        /* What Terraform reads of every function, answered as for one with no versions and no code
+         * signing: */
+        ROUTE_LIST_VERSIONS_BY_FUNCTION,        /* GET .../functions/NAME/versions */
+        ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG, /* GET /2020-06-30/functions/NAME/code-signing-config */
 } RouteType;
 
 typedef struct Route {

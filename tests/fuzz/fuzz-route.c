@@ -79,12 +79,16 @@ static void check_route(const char *method, const char *target, const Route *r)
         case ROUTE_UPDATE_FUNCTION_CODE:
         case ROUTE_UPDATE_FUNCTION_CONFIGURATION:
         case ROUTE_DELETE_FUNCTION:
+        case ROUTE_LIST_VERSIONS_BY_FUNCTION:
+        case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
                 /* The one function the call is about, as an invocation names it. */
                 if (!is_name_chars(r->function, LAMBDA_FUNCTION_NAME_MAX) || !is_qualifier(r->qualifier) ||
                     r->marker[0] || r->max_items != 0)
                         abort();
                 if ((strcmp(method, "GET") == 0) !=
-                    (r->type == ROUTE_GET_FUNCTION || r->type == ROUTE_GET_FUNCTION_CONFIGURATION))
+                    (r->type == ROUTE_GET_FUNCTION || r->type == ROUTE_GET_FUNCTION_CONFIGURATION ||
+                     r->type == ROUTE_LIST_VERSIONS_BY_FUNCTION ||
+                     r->type == ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG))
                         abort();
                 if ((strcmp(method, "PUT") == 0) != (r->type == ROUTE_UPDATE_FUNCTION_CODE ||
                                                      r->type == ROUTE_UPDATE_FUNCTION_CONFIGURATION))

@@ -359,4 +359,49 @@ else
         not_ok "JS SDK v3" "npm install @aws-sdk/client-lambda failed, or node is missing"
 fi
 
+# ---- Terraform's AWS provider
+
+# terraform_walk: apply a zip function, plan again (no drift), change its memory, destroy it. The
+# provider comes from a filesystem mirror (LAMBDAD_TF_PLUGINS, default /opt/tf-plugins), never the
+# network.
+TF_PLUGINS=${LAMBDAD_TF_PLUGINS:-/opt/tf-plugins}
+TF=$TEST_TMP/terraform
+tf() { (cd "$TF" && TF_CLI_CONFIG_FILE=$TF/cli.tfrc TF_IN_AUTOMATION=1 terraform "$@" -no-color >>"$TF/terraform.log" 2>&1); }
+terraform_walk() {
+        local failed=$_LIB_NFAILED
+        mkdir -p "$TF"
+        cp "$ZIPS/v1.zip" "$TF/function.zip"
+        printf '%s\n' 'provider_installation {' "  filesystem_mirror {" "    path    = \"$TF_PLUGINS\"" \
+                '    include = ["registry.terraform.io/hashicorp/aws"]' '  }' \
+                '  direct { exclude = ["registry.terraform.io/*/*"] }' '}' >"$TF/cli.tfrc"
+        printf '%s\n' 'terraform {' '  required_providers {' '    aws = { source = "hashicorp/aws" }' '  }' '}' \
+                'variable "memory" { default = 256 }' \
+                'provider "aws" {' '  region                      = "us-east-1"' \
+                "  access_key                  = \"$AKID\"" "  secret_key                  = \"$SECRET\"" \
+                '  skip_credentials_validation = true' '  skip_requesting_account_id  = true' \
+                '  skip_metadata_api_check     = true' '  skip_region_validation      = true' \
+                "  endpoints { lambda = \"$URL\" }" '}' \
+                'resource "aws_lambda_function" "tf" {' '  function_name    = "api-tf"' \
+                '  filename         = "function.zip"' '  source_code_hash = filebase64sha256("function.zip")' \
+                '  handler          = "app.lambda_handler"' '  runtime          = "python3.12"' \
+                '  role             = "arn:aws:iam::000000000000:role/lambdad"' '  memory_size      = var.memory' \
+                '  environment { variables = { GREETING = "tf" } }' '}' >"$TF/main.tf"
+        check "terraform init (from the mirror)" tf init -input=false
+        check "terraform apply: creates api-tf" tf apply -input=false -auto-approve
+        check "api-tf answers" json_ok "$(invoke api-tf '{"via":"terraform"}')" 'd["functionName"] == "api-tf"'
+        check "terraform plan: no drift" tf plan -input=false -detailed-exitcode
+        check "terraform apply: memory 512" tf apply -input=false -auto-approve -var memory=512
+        check "... which the function has" json_ok "$(configuration api-tf)" 'd["MemorySize"] == 512'
+        check "terraform destroy" tf destroy -input=false -auto-approve
+        check "... which deleted it" expect_error ResourceNotFoundException aws lambda get-function --function-name api-tf
+        ((_LIB_NFAILED == failed)) || sed 's/^/# terraform: /' "$TF/terraform.log" | tail -80
+}
+if ! command -v terraform >/dev/null; then
+        ok "# SKIP Terraform: not installed"
+elif [[ ! -d $TF_PLUGINS/registry.terraform.io/hashicorp/aws ]]; then
+        ok "# SKIP Terraform: no hashicorp/aws provider in $TF_PLUGINS (LAMBDAD_TF_PLUGINS)"
+else
+        terraform_walk
+fi
+
 lib_done

@@ -240,6 +240,29 @@ static void test_get_function(void **state)
         json_object_put(o);
 }
 
+static void test_versions_and_code_signing(void **state)
+{
+        ManagerFunction mf = { .declaration = "{\"runtime\":\"python3.12\"}",
+                               .package_type = "Zip",
+                               .revision_id = "rev-3" };
+        json_object *o = NULL, *v;
+
+        assert_int_equal(function_versions_json(&mf, &ctx, &o), 0);
+        assert_non_null(v = at(o, "Versions"));
+        assert_int_equal(json_object_array_length(v), 1);
+        v = json_object_array_get_idx(v, 0);
+        assert_string_at(v, "Version", "$LATEST");
+        assert_string_at(v, "FunctionArn", "arn:aws:lambda:us-east-1:000000000000:function:hello:$LATEST");
+        assert_string_at(v, "RevisionId", "rev-3");
+        assert_null(at(o, "NextMarker"));
+        json_object_put(o);
+
+        assert_int_equal(function_code_signing_json(&ctx, &o), 0);
+        assert_string_at(o, "CodeSigningConfigArn", "");
+        assert_string_at(o, "FunctionName", "hello");
+        json_object_put(o);
+}
+
 static void expect_translation(const char *message, const char *expected)
 {
         _cleanup_free_ char *t = function_message_translate(message);
@@ -274,9 +297,13 @@ static void test_translate(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_zip_function), cmocka_unit_test(test_image_function),
-                cmocka_unit_test(test_states),       cmocka_unit_test(test_bad_declarations),
-                cmocka_unit_test(test_get_function), cmocka_unit_test(test_translate),
+                cmocka_unit_test(test_zip_function),
+                cmocka_unit_test(test_image_function),
+                cmocka_unit_test(test_states),
+                cmocka_unit_test(test_bad_declarations),
+                cmocka_unit_test(test_get_function),
+                cmocka_unit_test(test_translate),
+                cmocka_unit_test(test_versions_and_code_signing),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

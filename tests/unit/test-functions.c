@@ -228,6 +228,19 @@ static void test_get(void **state)
         assert_null(json_at(o, "Configuration"));
         json_object_put(o);
 
+        /* What Terraform reads besides: no versions but $LATEST, no code signing. */
+        o = expect_ok("GET", "/2015-03-31/functions/hello/versions?MaxItems=50", NULL, NULL, 200);
+        assert_string_equal(json_object_get_string(json_at(
+                                    json_object_array_get_idx(json_at(o, "Versions"), 0), "Version")),
+                            "$LATEST");
+        json_object_put(o);
+        o = expect_ok("GET", "/2020-06-30/functions/hello/code-signing-config", NULL, NULL, 200);
+        assert_member(o, "CodeSigningConfigArn", "");
+        assert_member(o, "FunctionName", "hello");
+        json_object_put(o);
+        expect_error("GET", "/2015-03-31/functions/nope/versions", NULL, NULL, 404,
+                     "ResourceNotFoundException", "Function not found");
+
         /* Qualifiers: $LATEST is the function; nothing else exists. */
         o = expect_ok("GET", "/2015-03-31/functions/hello%3A%24LATEST/configuration", NULL, NULL, 200);
         json_object_put(o);
@@ -487,6 +500,9 @@ static void test_authorization(void **state)
                 { "PUT", "/2015-03-31/functions/hello/configuration", "{\"Timeout\":4}",
                   "UpdateFunctionConfiguration" },
                 { "DELETE", "/2015-03-31/functions/hello", NULL, "DeleteFunction" },
+                { "GET", "/2015-03-31/functions/hello/versions", NULL, "ListVersionsByFunction" },
+                { "GET", "/2020-06-30/functions/hello/code-signing-config", NULL,
+                  "GetFunctionCodeSigningConfig" },
         };
 
         auth_on();

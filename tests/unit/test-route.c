@@ -420,7 +420,8 @@ static void test_unknown(void **state)
                 "/2015-03-31/functions/hello/",
                 "/2015-03-31/functions/hello/code/",
                 "/2015-03-31/functions/hello/configuration/x",
-                "/2015-03-31/functions/hello/versions",
+                "/2015-03-31/functions/hello/versions/1",
+                "/2020-06-30/functions/hello",
                 "/2015-03-31/functions/hello/aliases",
                 "/2015-03-31/functions/hello/policy",
                 "/2017-10-31/functions/hello/concurrency",
@@ -461,6 +462,8 @@ static void test_methods(void **state)
         parse_fail("POST", "/2015-03-31/functions/hello/code", 405);
         parse_fail("get", "/2015-03-31/functions/hello", 405);
         parse_fail("GETDELETE", "/2015-03-31/functions/hello", 405);
+        parse_fail("POST", "/2015-03-31/functions/hello/versions", 405);
+        parse_fail("PUT", "/2020-06-30/functions/hello/code-signing-config", 405);
         parse_fail("GET,", "/2015-03-31/functions/hello", 405);
         parse_fail("POST", "/healthz", 405);
         parse_fail("HEAD", "/healthz", 405);
@@ -501,6 +504,10 @@ static void test_control_plane(void **state)
                 { "PUT", "/2015-03-31/functions/hello/configuration", ROUTE_UPDATE_FUNCTION_CONFIGURATION,
                   "UpdateFunctionConfiguration" },
                 { "DELETE", "/2015-03-31/functions/hello", ROUTE_DELETE_FUNCTION, "DeleteFunction" },
+                { "GET", "/2015-03-31/functions/hello/versions", ROUTE_LIST_VERSIONS_BY_FUNCTION,
+                  "ListVersionsByFunction" },
+                { "GET", "/2020-06-30/functions/hello/code-signing-config",
+                  ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG, "GetFunctionCodeSigningConfig" },
         };
         Route r;
 

@@ -245,6 +245,47 @@ int function_get_json(const ManagerFunction *mf, const FunctionContext *ctx, jso
 
 /* ---- the manager's messages ---- */
 
+int function_versions_json(const ManagerFunction *mf, const FunctionContext *ctx, json_object **ret)
+{
+        _cleanup_(json_object_putp) json_object *root = json_object_new_object(),
+                                                *list = json_object_new_array(), *fc = NULL;
+        char arn[512];
+        int r;
+
+        if (!root || !list)
+                return -ENOMEM;
+        r = function_configuration_json(mf, ctx, &fc);
+        if (r < 0)
+                return r;
+        /* In a list of versions, each names its own: $LATEST's ARN is qualified. */
+        (void) snprintf(arn, sizeof(arn), "%s:$LATEST", ctx->arn);
+        r = api_add_string(fc, "FunctionArn", arn);
+        if (r >= 0)
+                r = json_object_array_add(list, TAKE_PTR(fc)) < 0 ? -ENOMEM : 0;
+        if (r >= 0)
+                r = api_add(root, "Versions", TAKE_PTR(list));
+        if (r < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(root);
+        return 0;
+}
+
+int function_code_signing_json(const FunctionContext *ctx, json_object **ret)
+{
+        _cleanup_(json_object_putp) json_object *root = json_object_new_object();
+        int r;
+
+        if (!root)
+                return -ENOMEM;
+        r = api_add_string(root, "CodeSigningConfigArn", "");
+        if (r >= 0)
+                r = api_add_string(root, "FunctionName", ctx->name);
+        if (r < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(root);
+        return 0;
+}
+
 static const struct {
         const char *declaration, *aws;
 } field_names[] = {

@@ -3,8 +3,9 @@
 
 /*
  * function-shape.h: what the manager says of a function (GetFunctionConfiguration's a{sv}, and the
- * declaration in it) in AWS Lambda's shapes: FunctionConfiguration, and GetFunction's answer; and the
- * manager's messages about a declaration in AWS's field names. Pure functions over json-c values:
+ * declaration in it) in AWS Lambda's shapes: FunctionConfiguration, and the answers of GetFunction,
+ * ListVersionsByFunction and GetFunctionCodeSigningConfig; and the manager's messages about a
+ * declaration in AWS's field names. Pure functions over json-c values:
  * unit-tested and fuzzed.
  */
 
@@ -36,6 +37,14 @@ int function_configuration_json(const ManagerFunction *mf, const FunctionContext
 /* GetFunction's answer: {"Configuration", "Code": {"RepositoryType", "ImageUri", ...}, "Tags"}. The code
  * of a zip function is not served: its Code has no Location. -ENOMEM. */
 int function_get_json(const ManagerFunction *mf, const FunctionContext *ctx, json_object **ret);
+
+/* ListVersionsByFunction's answer for a function without versions: {"Versions": [$LATEST's
+ * FunctionConfiguration, its FunctionArn qualified]}. -ENOMEM. */
+int function_versions_json(const ManagerFunction *mf, const FunctionContext *ctx, json_object **ret);
+
+/* GetFunctionCodeSigningConfig's answer for a function without code signing:
+ * {"CodeSigningConfigArn": "", "FunctionName"}. -ENOMEM. */
+int function_code_signing_json(const FunctionContext *ctx, json_object **ret);
 
 /* The manager's message about a declaration, in its key names ("memory_mb: expected ..."), in AWS's
  * field names ("MemorySize: expected ..."). NULL on -ENOMEM. */

@@ -162,6 +162,12 @@ int manager_function_read(sd_bus_message *m, ManagerFunction *ret)
         return 0;
 }
 
+static bool changes_function(RouteType type)
+{
+        return type == ROUTE_CREATE_FUNCTION || type == ROUTE_UPDATE_FUNCTION_CODE ||
+               type == ROUTE_UPDATE_FUNCTION_CONFIGURATION || type == ROUTE_DELETE_FUNCTION;
+}
+
 static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         FunctionCall *fc = userdata;
@@ -184,7 +190,7 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         }
         c->gateway->manager_known = true;
 
-        if (fc->type != ROUTE_GET_FUNCTION && fc->type != ROUTE_GET_FUNCTION_CONFIGURATION)
+        if (changes_function(fc->type))
                 log_info("%s %s by %s.", route_operation(fc->type), fc->name, fc->principal);
         if (fc->type == ROUTE_DELETE_FUNCTION) {
                 reply_no_content(c);
@@ -198,8 +204,19 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         }
         gateway_function_arn(c->gateway, fc->name, arn, sizeof(arn));
         ctx = (FunctionContext){ .name = fc->name, .arn = arn, .arch = lambda_architecture() };
-        r = fc->type == ROUTE_GET_FUNCTION ? function_get_json(&mf, &ctx, &o)
-                                           : function_configuration_json(&mf, &ctx, &o);
+        switch (fc->type) {
+        case ROUTE_GET_FUNCTION:
+                r = function_get_json(&mf, &ctx, &o);
+                break;
+        case ROUTE_LIST_VERSIONS_BY_FUNCTION:
+                r = function_versions_json(&mf, &ctx, &o);
+                break;
+        case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
+                r = function_code_signing_json(&ctx, &o);
+                break;
+        default:
+                r = function_configuration_json(&mf, &ctx, &o);
+        }
         if (r < 0) {
                 client_reply_error(c, fc->name, NULL, 500, "ServiceException", "Out of memory.", NULL);
                 return 0;

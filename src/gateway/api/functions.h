@@ -4,11 +4,12 @@
 /*
  * functions.h: the control-plane calls on one function, as AWS Lambda's API has them: CreateFunction
  * (201), GetFunction, GetFunctionConfiguration, UpdateFunctionCode, UpdateFunctionConfiguration and
- * DeleteFunction (204). The request is taken apart (function-request.h), an uploaded zip decoded
- * into a sealed memfd, the manager asked over the bus (CreateFunction, UpdateFunction,
- * DeleteFunction, GetFunctionConfiguration), and its answer or error given in Lambda's shapes
- * (function-shape.h), status codes and error types. Only $LATEST exists: other qualifiers are
- * functions not found.
+ * DeleteFunction (204); and ListVersionsByFunction and GetFunctionCodeSigningConfig as Lambda answers
+ * them for a function without versions or code signing (Terraform reads both). The request is taken
+ * apart (function-request.h), an uploaded zip decoded into a sealed memfd, the manager asked over the
+ * bus (CreateFunction, UpdateFunction, DeleteFunction, GetFunctionConfiguration), and its answer or
+ * error given in Lambda's shapes (function-shape.h), status codes and error types. Only $LATEST
+ * exists: other qualifiers are functions not found.
  */
 
 #include <systemd/sd-bus.h>
