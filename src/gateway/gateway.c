@@ -241,7 +241,8 @@ int gateway_new(Gateway **ret, const GatewayConfig *config)
                         return log_error_errno(r, "Refusing to start without valid credentials: %s",
                                                error ?: "?");
                 if (config->api_key)
-                        log_info("LAMBDAD_API_KEY is a Bearer key that may invoke and manage every function.");
+                        log_info("LAMBDAD_API_KEY is a Bearer key that may invoke and manage every "
+                                 "function.");
                 if (g->auth->n_api_keys == 0 && g->auth->n_credentials == 0)
                         log_warning(
                                 "No API keys in %s, no credentials in %s and no LAMBDAD_API_KEY: every "

@@ -9,6 +9,7 @@
  * unit-tested and fuzzed.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -19,6 +20,7 @@ typedef struct ManagerFunction {
         const char *state, *state_reason, *last_update_status, *last_update_status_reason;
         const char *runtime, *handler, *code_sha256;
         uint64_t code_size;
+        bool has_code_size;
 } ManagerFunction;
 
 /* What answers about a function say besides the manager's. */

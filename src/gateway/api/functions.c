@@ -148,9 +148,10 @@ int manager_function_read(sd_bus_message *m, ManagerFunction *ret)
                                 field = (const char **) ((char *) &mf + strings[i].offset);
                 if (field)
                         r = sd_bus_message_read(m, "v", "s", field);
-                else if (strcmp(key, LAMBDAD_CONFIG_CODE_SIZE) == 0)
+                else if (strcmp(key, LAMBDAD_CONFIG_CODE_SIZE) == 0) {
                         r = sd_bus_message_read(m, "v", "t", &mf.code_size);
-                else
+                        mf.has_code_size = r >= 0;
+                } else
                         r = sd_bus_message_skip(m, "v");
                 if (r < 0)
                         return r;

@@ -129,46 +129,14 @@ typedef struct UrlLookup {
         json_object *fn; /* the page's entry */
 } UrlLookup;
 
-/* A zip function's keys of GetFunctionConfiguration into its entry, in AWS's names (PackageType,
- * Runtime, Handler, CodeSha256, CodeSize); an image function has none. */
-static int add_code_settings(sd_bus_message *m, json_object *fn)
+/* What GetFunctionConfiguration says of the function beyond the list. A manager that says its
+ * declaration: the whole FunctionConfiguration, as GetFunctionConfiguration gives it (its Description
+ * the declaration's, no longer the image). One from before the control plane: a zip function's
+ * PackageType "Zip", Runtime, Handler, CodeSha256 and CodeSize; an image function has none. */
+static int add_settings(sd_bus_message *m, json_object *fn)
 {
-        int r;
-
-        r = sd_bus_message_rewind(m, true);
-        if (r >= 0)
-                r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (r > 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, *value;
-                uint64_t size;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                if (strcmp(key, LAMBDAD_CONFIG_CODE_SIZE) == 0) {
-                        r = sd_bus_message_read(m, "v", "t", &size);
-                        if (r >= 0)
-                                r = json_object_object_add(fn, key, json_object_new_int64((int64_t) size));
-                } else if (strcmp(key, LAMBDAD_CONFIG_PACKAGE_TYPE) == 0 ||
-                           strcmp(key, LAMBDAD_CONFIG_RUNTIME) == 0 ||
-                           strcmp(key, LAMBDAD_CONFIG_HANDLER) == 0 ||
-                           strcmp(key, LAMBDAD_CONFIG_CODE_SHA256) == 0) {
-                        r = sd_bus_message_read(m, "v", "s", &value);
-                        if (r >= 0)
-                                r = json_object_object_add(fn, key, json_object_new_string(value));
-                } else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-        }
-        return r;
-}
-
-/* A manager that says the function's declaration: the whole FunctionConfiguration, as
- * GetFunctionConfiguration gives it (its Description the declaration's, no longer the image). */
-static int add_configuration(sd_bus_message *m, json_object *fn)
-{
+        static const char *const keys[] = { LAMBDAD_CONFIG_PACKAGE_TYPE, LAMBDAD_CONFIG_RUNTIME,
+                                            LAMBDAD_CONFIG_HANDLER, LAMBDAD_CONFIG_CODE_SHA256 };
         _cleanup_(json_object_putp) json_object *full = NULL;
         ManagerFunction mf;
         FunctionContext ctx;
@@ -176,8 +144,21 @@ static int add_configuration(sd_bus_message *m, json_object *fn)
         int r;
 
         r = manager_function_read(m, &mf);
-        if (r < 0 || !mf.declaration)
+        if (r < 0)
                 return r;
+        if (!mf.declaration) {
+                const char *values[] = { mf.package_type, mf.runtime, mf.handler, mf.code_sha256 };
+
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                        if (values[i] &&
+                            json_object_object_add(fn, keys[i], json_object_new_string(values[i])) < 0)
+                                return -ENOMEM;
+                if (mf.has_code_size &&
+                    json_object_object_add(fn, LAMBDAD_CONFIG_CODE_SIZE,
+                                           json_object_new_int64((int64_t) mf.code_size)) < 0)
+                        return -ENOMEM;
+                return 0;
+        }
         if (!json_object_object_get_ex(fn, "FunctionName", &name) ||
             !json_object_object_get_ex(fn, "FunctionArn", &arn))
                 return -EBADMSG;
@@ -189,8 +170,7 @@ static int add_configuration(sd_bus_message *m, json_object *fn)
                 return r;
         json_object_object_foreach(full, key, value)
         {
-                r = json_object_object_add(fn, key, json_object_get(value));
-                if (r < 0)
+                if (json_object_object_add(fn, key, json_object_get(value)) < 0)
                         return -ENOMEM;
         }
         return 0;
@@ -211,10 +191,8 @@ static int on_url_configuration(sd_bus_message *m, void *userdata, sd_bus_error 
                 json_object_object_add(u->fn, "FunctionUrl", json_object_new_string(url));
                 free(url);
         }
-        if (!sd_bus_message_is_method_error(m, NULL) && add_code_settings(m, u->fn) < 0)
-                log_debug("The manager's configuration of a function is invalid; listed without its code.");
-        if (!sd_bus_message_is_method_error(m, NULL) && add_configuration(m, u->fn) < 0)
-                log_debug("The manager's configuration of a function is invalid; listed as before.");
+        if (!sd_bus_message_is_method_error(m, NULL) && add_settings(m, u->fn) < 0)
+                log_debug("The manager's configuration of a function is invalid; listed without it.");
         free(u);
         if (--lc->pending > 0)
                 return 0;

@@ -684,8 +684,8 @@ int auth_authenticate(const Auth *a, const HttpRequest *req, uint64_t now_sec, c
         return r;
 }
 
-int auth_check(const Auth *a, const HttpRequest *req, const char *function, AuthRight right, uint64_t now_sec,
-               char **ret_principal, const char **ret_message)
+int auth_check(const Auth *a, const HttpRequest *req, const char *function, AuthRight right,
+               uint64_t now_sec, char **ret_principal, const char **ret_message)
 {
         const AuthEntry *e = NULL;
         const char *message = NULL;

@@ -116,5 +116,5 @@ bool auth_entry_allows(const AuthEntry *e, const char *function, AuthRight right
  * key's NAME or the ACCESS_KEY_ID; for the other results *ret_message is a static human message (NULL
  * on AUTH_OK). Either ret_ pointer may be NULL. Returns an AuthResult, or -ENOMEM.
  */
-int auth_check(const Auth *a, const HttpRequest *req, const char *function, AuthRight right, uint64_t now_sec,
-               char **ret_principal, const char **ret_message);
+int auth_check(const Auth *a, const HttpRequest *req, const char *function, AuthRight right,
+               uint64_t now_sec, char **ret_principal, const char **ret_message);
