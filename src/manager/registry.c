@@ -21,12 +21,12 @@
 
 #define IMAGE_REFERENCE_MAX 255U
 
-#define MEMORY_MB_MIN            128U
-#define MEMORY_MB_MAX            10240U
-#define MEMORY_MB_DEFAULT        128U
+#define MEMORY_MB_MIN            LAMBDA_MEMORY_MB_MIN
+#define MEMORY_MB_MAX            LAMBDA_MEMORY_MB_MAX
+#define MEMORY_MB_DEFAULT        LAMBDA_MEMORY_MB_DEFAULT
 #define TIMEOUT_SEC_MIN          1U
-#define TIMEOUT_SEC_MAX          900U
-#define TIMEOUT_SEC_DEFAULT      3U
+#define TIMEOUT_SEC_MAX          LAMBDA_TIMEOUT_SEC_MAX
+#define TIMEOUT_SEC_DEFAULT      LAMBDA_TIMEOUT_SEC_DEFAULT
 #define INSTANCES_MAX            1000U
 #define MAX_INSTANCES_DEFAULT    4U
 #define IDLE_TIMEOUT_SEC_MIN     1U
@@ -38,7 +38,7 @@
 #define DESTINATION_EXPECTED     "{\"function\": NAME} or {\"directory\": \"/ABSOLUTE/PATH\"}"
 
 /* AWS's limit on the size of a function's environment, counted as the names plus the values. */
-#define ENVIRONMENT_SIZE_MAX 4096U
+#define ENVIRONMENT_SIZE_MAX LAMBDA_ENVIRONMENT_MAX
 
 /* AWS's ImageConfig limits: at most 1,500 strings in EntryPoint and Command, a WorkingDirectory of at
  * most 1,000 characters. Each string is bounded by the file's own size limit. */

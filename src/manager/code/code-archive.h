@@ -10,8 +10,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lambda-contract.h"
+
 /* AWS's limits: the zip as uploaded, and code and all layers together once unpacked. */
-#define CODE_ZIPPED_MAX   (UINT64_C(50) * 1024 * 1024)
+#define CODE_ZIPPED_MAX   LAMBDA_ZIP_UPLOAD_MAX
 #define CODE_UNPACKED_MAX (UINT64_C(250) * 1024 * 1024)
 #define CODE_LAYERS_MAX   5U
 
