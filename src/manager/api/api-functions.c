@@ -467,6 +467,19 @@ static int check_api_function(Manager *m, const char *name, sd_bus_error *error)
         return 0;
 }
 
+/* A function that UpdateFunction and DeleteFunction may change: the API's, not being changed. */
+static int check_changeable(Manager *m, const char *name, sd_bus_error *error)
+{
+        int r;
+
+        r = check_store(m, error);
+        if (r >= 0)
+                r = check_name(m, name, error);
+        if (r >= 0)
+                r = check_api_function(m, name, error);
+        return r;
+}
+
 int api_method_update_function(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -481,11 +494,7 @@ int api_method_update_function(sd_bus_message *message, void *userdata, sd_bus_e
                 r = read_zip_fd(message, &zip, error);
         if (r < 0)
                 return r;
-        r = check_store(m, error);
-        if (r >= 0)
-                r = check_name(m, name, error);
-        if (r >= 0)
-                r = check_api_function(m, name, error);
+        r = check_changeable(m, name, error);
         if (r < 0)
                 return r;
         r = api_store_read(m->api->store, name, &stored, &meta);
@@ -517,11 +526,7 @@ int api_method_delete_function(sd_bus_message *message, void *userdata, sd_bus_e
         r = sd_bus_message_read(message, "s", &name);
         if (r < 0)
                 return r;
-        r = check_store(m, error);
-        if (r >= 0)
-                r = check_name(m, name, error);
-        if (r >= 0)
-                r = check_api_function(m, name, error);
+        r = check_changeable(m, name, error);
         if (r < 0)
                 return r;
         r = api_store_remove(m->api->store, name);
