@@ -116,7 +116,7 @@ static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
         GatewayFunction *f = userdata;
         Gateway *g = f->gateway;
         const sd_bus_error *e = sd_bus_message_get_error(m);
-        const char *id, *host;
+        const char *id, *host, *secret = NULL;
         uint16_t port;
         int thawed = 0;
         Invocation *inv;
@@ -148,10 +148,13 @@ static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
                 fail_waiting(f, "The manager's answer is invalid.", 502, "ServiceException");
                 return 0;
         }
-        /* A manager before freeze/thaw says nothing more. */
-        if (sd_bus_message_read(m, "b", &thawed) > 0 && thawed)
+        /* A manager before freeze/thaw says nothing more; one before instance secrets, no secret. */
+        r = sd_bus_message_read(m, "b", &thawed);
+        if (r > 0 && thawed)
                 metrics_thawed(&g->metrics, f->name);
-        r = lease_new(f, id, host, port, &l);
+        if (r > 0 && sd_bus_message_read(m, "s", &secret) <= 0)
+                secret = NULL;
+        r = lease_new(f, id, host, port, secret, &l);
         if (r < 0) {
                 log_warning_errno(r, "Failed to use instance %s at %s:%u: %m", id, host, port);
                 manager_release(g, id, true);

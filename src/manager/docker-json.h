@@ -137,6 +137,8 @@ typedef struct DockerInspect {
         bool managed;       /* Config.Labels[LABEL_MANAGED_BY] is ours */
         char *image_id;     /* Image: the id of the image it was made from */
         char **networks;    /* the names of NetworkSettings.Networks, NULL if none */
+        /* Config.Env's INSTANCE_SECRET_ENV when it is a valid secret, else NULL */
+        char *instance_secret;
 } DockerInspect;
 
 void docker_inspect_done(DockerInspect *i);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
 
+#include <json-c/json.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -39,7 +41,7 @@ int instance_new(Manager *m, ManagedFunction *f, PoolInstance *slot, Instance **
 }
 
 int instance_adopt(Manager *m, ManagedFunction *f, PoolInstance *slot, const char *id, const char *host,
-                   uint16_t port, Instance **ret)
+                   uint16_t port, const char *secret, Instance **ret)
 {
         _cleanup_free_ char *i_id = strdup(id), *i_host = strdup(host);
         Instance *i;
@@ -53,6 +55,8 @@ int instance_adopt(Manager *m, ManagedFunction *f, PoolInstance *slot, const cha
         i->id = TAKE_PTR(i_id);
         i->host = TAKE_PTR(i_host);
         i->port = port;
+        assert(instance_secret_is_valid(secret));
+        memcpy(i->secret, secret, INSTANCE_SECRET_SIZE);
         i->ready_usec = now_usec(CLOCK_MONOTONIC);
         *ret = i;
         return 0;
@@ -73,6 +77,7 @@ Instance *instance_free(Instance *i)
         free(i->id);
         free(i->name);
         free(i->host);
+        explicit_bzero(i->secret, sizeof(i->secret));
         free(i);
         return NULL;
 }
@@ -170,12 +175,36 @@ static int on_probe_timer(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* Whether lambda-rie's /healthz answer says it checks the instance secret: one that predates the check
+ * would serve anybody, whatever secret the gateway sends. */
+static bool health_checks_secret(const char *body, size_t len)
+{
+        json_tokener *tok = json_tokener_new();
+        json_object *o = NULL, *v;
+        bool yes;
+
+        if (!tok)
+                return false;
+        o = json_tokener_parse_ex(tok, body, (int) MIN(len, (size_t) 4096));
+        json_tokener_free(tok);
+        yes = o && json_object_object_get_ex(o, INSTANCE_SECRET_HEALTH_KEY, &v) &&
+              json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+        json_object_put(o);
+        return yes;
+}
+
 static void on_probe(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
 {
         Instance *i = userdata;
         int r;
 
         i->call = NULL;
+        if (error == 0 && status == 200 && !health_checks_secret(body, len))
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                                     "The lambda-rie in image %s does not check the instance secret (it "
+                                     "predates it), so anybody could invoke the instance: rebuild the "
+                                     "image with the current lambda-rie.",
+                                     i->function->config->image);
         if (error == 0 && status == 200)
                 return instance_ready(i);
 
@@ -363,7 +392,8 @@ static int instance_code_env(const CodeConfig *code, char ***env)
         return r;
 }
 
-static int instance_env(const FunctionConfig *c, char ***ret)
+/* The container's environment; with the instance's secret unless secret is NULL (the spec). */
+static int instance_env(const FunctionConfig *c, const char *secret, char ***ret)
 {
         _cleanup_strv_free_ char **env = strv_copy(c->env);
         char v[32];
@@ -383,6 +413,10 @@ static int instance_env(const FunctionConfig *c, char ***ret)
                 r = env_set(&env, "LAMBDA_RIE_EAGER_INIT", "1", true);
         if (r >= 0 && c->code)
                 r = instance_code_env(c->code, &env);
+        /* Last, overwriting whatever the declaration says: lambda-rie checks it, and takes it out of the
+         * environment before the function runs. */
+        if (r >= 0 && secret)
+                r = env_set(&env, INSTANCE_SECRET_ENV, secret, true);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(env);
@@ -390,9 +424,10 @@ static int instance_env(const FunctionConfig *c, char ***ret)
 }
 
 /* The create body of an instance of c from image on this manager, labelled with lifetime and spec
- * (NULL: none). -ENOPKG when the image needs lambda-rie lent and the manager has none. */
+ * (NULL: none), with secret in its environment (NULL: none). -ENOPKG when the image needs lambda-rie
+ * lent and the manager has none. */
 static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage *image, const char *lifetime,
-                         const char *spec, char **ret)
+                         const char *spec, const char *secret, char **ret)
 {
         _cleanup_(launch_plan_done) LaunchPlan plan = {};
         _cleanup_strv_free_ char **env = NULL;
@@ -414,7 +449,7 @@ static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage 
                 return r;
         if (plan.lend_rie && !m->config.rie_path && !m->config.rie_volume)
                 return -ENOPKG;
-        r = instance_env(c, &env);
+        r = instance_env(c, secret, &env);
         if (r < 0)
                 return r;
 
@@ -455,7 +490,7 @@ int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
 
         /* Everything but what differs between two instances of one lifetime, and the image itself:
          * a tag that moved makes another spec. */
-        r = instance_body(m, c, image, "-", NULL, &body);
+        r = instance_body(m, c, image, "-", NULL, NULL, &body);
         if (r < 0)
                 return r;
         ctx = EVP_MD_CTX_new();
@@ -485,7 +520,9 @@ static void instance_create(Instance *i, const DockerImage *image)
 
         r = instance_spec(m, c, image, spec);
         if (r >= 0)
-                r = instance_body(m, c, image, m->lifetime, spec, &body);
+                r = instance_secret_new(i->secret);
+        if (r >= 0)
+                r = instance_body(m, c, image, m->lifetime, spec, i->secret, &body);
         if (r == -ENOPKG)
                 return instance_fail(
                         i, LAMBDAD_ERROR_START_FAILED,

@@ -63,7 +63,7 @@ void pending_grant(Manager *m, PendingCall *pc, PoolInstance *slot, bool thawed)
                 PoolActions a = {};
 
                 /* EnsureContainer only makes sure an instance runs: no lease stays behind. */
-                r = sd_bus_reply_method_return(pc->message, "sq", i->host, i->port);
+                r = sd_bus_reply_method_return(pc->message, "sqs", i->host, i->port, i->secret);
                 pending_free(pc);
                 if (pool_release(&f->pool, slot, true, now_usec(CLOCK_MONOTONIC), &a) < 0)
                         log_oom();
@@ -76,7 +76,7 @@ void pending_grant(Manager *m, PendingCall *pc, PoolInstance *slot, bool thawed)
         if (r < 0)
                 log_warning_errno(r,
                                   "Failed to track the lease holder; the lease ends only with Release: %m");
-        r = sd_bus_reply_method_return(pc->message, "ssqb", i->id, i->host, i->port, thawed);
+        r = sd_bus_reply_method_return(pc->message, "ssqbs", i->id, i->host, i->port, thawed, i->secret);
         if (r < 0)
                 log_warning_errno(r, "Failed to answer Acquire: %m");
         pending_free(pc);

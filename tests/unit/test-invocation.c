@@ -42,6 +42,9 @@ static TestInstance instance;
 static Gateway *gw;
 static char state_directory[] = "/tmp/test-invocation-XXXXXX";
 
+/* The secret of every instance the fake manager grants. */
+#define TEST_SECRET "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
 /* The fake manager: the ports its next Acquires answer with, and what was given back. */
 static uint16_t grants[8];
 static unsigned n_grants, n_granted, n_pumps;
@@ -66,7 +69,7 @@ static int on_grant(sd_event_source *s, void *userdata)
                 Lease *l;
 
                 (void) snprintf(id, sizeof(id), "instance-%u", n_granted + 1);
-                assert_int_equal(lease_new(f, id, "127.0.0.1", grants[n_granted++], &l), 0);
+                assert_int_equal(lease_new(f, id, "127.0.0.1", grants[n_granted++], TEST_SECRET, &l), 0);
                 inv = function_pop_waiting(f);
                 inv->cold = true;
                 l->busy = true;
@@ -260,6 +263,8 @@ static void test_answer_and_reuse(void **state)
         assert_non_null(strstr(seen, expect));
         assert_non_null(strstr(seen, "\r\nContent-Length: 13\r\n"));
         assert_non_null(strstr(seen, "\r\nX-Amz-Client-Context: e30=\r\n"));
+        /* ... and the instance's secret, which lambda-rie wants from its lease holder. */
+        assert_non_null(strstr(seen, "\r\n" INSTANCE_SECRET_HEADER ": " TEST_SECRET "\r\n"));
         assert_null(strstr(seen, "X-Amz-Log-Type"));
         assert_string_equal(strstr(seen, "\r\n\r\n") + 4, "{\"name\":\"me\"}");
         free(seen);

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Only the gateway may invoke an instance (issue #24), on a real engine: the manager D-Bus-activated
+# on a private bus with the project's policy, the gateway socket-activated, a victim function and a
+# hostile one (examples/snoop).
+#   - a local unprivileged user on the host (nobody) who POSTs to the victim's published port gets
+#     403, whatever secret it makes up; lambda-rie logs the refusal; /healthz stays open;
+#   - the hostile function, from its own container, gets 403 at the victim's bridge address and no
+#     connection at its published port;
+#   - the hostile function reads every /proc/*/environ and /proc/*/cmdline it can open and tries
+#     lambda-rie's /proc/1/mem: neither its own instance's secret nor the victim's is in what it read;
+#   - the gateway still invokes both; two instances of one function have one spec label and two
+#     secrets; after a restart of the manager (handover) a new gateway is served by the adopted
+#     instance, whose secret the new manager read back from the engine.
+# Time bound: about 40 s here (meson timeout 300 s).
+# shellcheck disable=SC2317  # helpers run through check and wait_until, which shellcheck cannot follow
+
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
+lib_init isolation
+require_cmd curl
+require_cmd setpriv util-linux
+require_cmd busctl systemd
+require_cmd python3
+ensure_dockerd
+lambdad_init
+lambdad_images hello snoop
+
+printf '{ "image": "%shello:latest", "max_instances": 2, "freeze_after_ms": 0 }\n' "$IMAGE_PREFIX" >"$FN/victim.json"
+printf '{ "image": "%ssnoop:latest", "max_instances": 1, "freeze_after_ms": 0 }\n' "$IMAGE_PREFIX" >"$FN/snoop.json"
+lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=0 --handover=always
+
+start_gateway() {
+        PORT=$(free_port)
+        URL=http://127.0.0.1:$PORT
+        socket_activate "127.0.0.1:$PORT" "$GATEWAY" --no-auth --exit-idle=0 --lease-idle=60 {_LAMBDAD_LOCK}>&-
+        GATEWAY_PID=$SOCKET_ACTIVATE_PID
+}
+start_gateway
+
+mgr() {
+        busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 "$@"
+}
+# invoke FUNCTION PAYLOAD: through the gateway; "STATUS BODY".
+invoke() {
+        local out
+        out=$(curl -sS -w '\n%{http_code}' --max-time 60 "$URL/2015-03-31/functions/$1/invocations" -d "$2") || true
+        echo "$(tail -n 1 <<<"$out") $(sed '$d' <<<"$out")"
+}
+# container_of FUNCTION: its one container (the first, if several).
+container_of() {
+        docker ps -q --filter label=org.lambdad.managed-by=lambda-manager --filter "label=org.lambdad.function=$1" | head -n 1
+}
+secret_of() {
+        docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$1" | sed -n 's/^LAMBDA_RIE_SECRET=//p'
+}
+RIE_PATH=/2015-03-31/functions/function/invocations
+
+# ---- the gateway invokes the victim; the victim's instance and its secret
+out=$(invoke victim '{"via":"gateway"}')
+check "the gateway invokes the victim" assert_contains "$out" '200 {"message":"Hello from lambdad!","event":{"via":"gateway"}}' "answer"
+VICTIM=$(container_of victim)
+VICTIM_PORT=$(container_port "$VICTIM")
+VICTIM_IP=$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$VICTIM")
+VICTIM_SECRET=$(secret_of "$VICTIM")
+check "the victim's instance has a secret of 256 bits in its environment (the engine knows it)" \
+        grep -Eqx '[0-9a-f]{64}' <<<"$VICTIM_SECRET"
+check "... published on loopback only ($VICTIM_PORT)" assert_eq "127.0.0.1" \
+        "$(docker inspect -f '{{(index (index .NetworkSettings.Ports "8080/tcp") 0).HostIp}}' "$VICTIM")" "host ip"
+
+# ---- a local unprivileged user on the host
+as_nobody() {
+        setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$@"
+}
+nobody_status() { # [CURL ARGS...] URL
+        as_nobody curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"
+}
+check "nobody on the host: no secret, 403" assert_eq 403 \
+        "$(nobody_status "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{"via":"nobody"}')" "status"
+check "nobody on the host: a made-up secret, 403" assert_eq 403 \
+        "$(nobody_status -H "X-Lambdad-Instance-Secret: $(printf '0%.0s' $(seq 64))" "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{}')" "status"
+check "nobody on the host: another path, 403" assert_eq 403 \
+        "$(nobody_status "http://127.0.0.1:$VICTIM_PORT/2015-03-31/functions/victim/invocations?Qualifier=x" -d '{}')" "status"
+check "nobody on the host: an Event, 403 (nothing queued)" assert_eq 403 \
+        "$(nobody_status -H 'X-Amz-Invocation-Type: Event' "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{}')" "status"
+check "nobody on the host: /healthz stays open for the manager's readiness probe" assert_eq 200 \
+        "$(nobody_status "http://127.0.0.1:$VICTIM_PORT/healthz")" "status"
+refusals=$(docker logs "$VICTIM" 2>&1 | grep -c 'Refused POST .*: no X-Lambdad-Instance-Secret' || true)
+check "lambda-rie logs each refusal ($refusals)" test "$refusals" -ge 2
+check "the victim never ran for them" bash -c "! docker logs '$VICTIM' 2>&1 | grep -q '\"via\":\"nobody\"'"
+
+# ---- the hostile function: what it reads, and whom it reaches
+GW_BRIDGE=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')
+out=$(invoke snoop "{\"urls\":[\"http://$VICTIM_IP:8080$RIE_PATH\",\"http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH\"]}")
+check "the gateway invokes the hostile function" assert_contains "$out" '200 {"read":' "answer"
+SNOOP=$(container_of snoop)
+SNOOP_SECRET=$(secret_of "$SNOOP")
+field() { python3 -c 'import base64, json, sys; print(base64.b64decode(json.loads(sys.argv[1])[sys.argv[2]]).decode(errors="replace"))' "${out#200 }" "$1"; }
+read_text=$(field read)
+refused=$(field refused)
+reached=$(field urls)
+check "it did read what it may (its own environment)" assert_contains "$read_text" "AWS_LAMBDA_FUNCTION_NAME=snoop" "read"
+check "it did read lambda-rie's command line (/proc/1/cmdline: no secret there)" assert_contains "$read_text" "/lambda-rie" "read"
+check "lambda-rie's /proc/1/environ is closed to it (not dumpable)" assert_contains "$refused" "/proc/1/environ" "refused"
+check "lambda-rie's /proc/1/mem is closed to it" assert_contains "$refused" "/proc/1/mem" "refused"
+check "nothing of lambda-rie but its command line was read" bash -c "! grep -Eq '^read /proc/1/(environ|mem|maps|task)' <<<\"\$1\"" _ "$refused"
+check "its own instance's secret is in nothing it read" bash -c "[[ -n '$SNOOP_SECRET' ]] && ! grep -qF '$SNOOP_SECRET' <<<\"\$1\"" _ "$read_text$refused"
+check "the victim's secret is in nothing it read" bash -c "! grep -qF '$VICTIM_SECRET' <<<\"\$1\"" _ "$read_text$refused"
+check "from its container, the victim's bridge address answers 403" assert_contains "$reached" "http://$VICTIM_IP:8080$RIE_PATH 403" "urls"
+check "from its container, the victim's published port cannot be reached" \
+        assert_contains "$reached" "http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH 000" "urls"
+check "the victim never ran for it" bash -c "! docker logs '$VICTIM' 2>&1 | grep -q 'Refused.*$VICTIM_IP' && docker logs '$VICTIM' 2>&1 | grep -q 'Refused POST .* from $(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$SNOOP"):'"
+
+# ---- the gateway still invokes the victim; the secret is per instance, the spec is not
+out=$(invoke victim '{"after":"attacks"}')
+check "the gateway still invokes the victim" assert_contains "$out" '200 {"message":"Hello from lambdad!","event":{"after":"attacks"}}' "answer"
+check "a second instance of the victim (Prewarm)" assert_contains "$(mgr Prewarm su victim 2)" "u " "answer"
+two_victims() { [[ $(mgr ListInstances | grep -Eo '"victim" "(idle|leased)"' | wc -l) -eq 2 ]]; }
+check "two instances of the victim, ready" wait_until "two instances" two_victims
+mapfile -t victims < <(docker ps -aq --filter label=org.lambdad.managed-by=lambda-manager --filter label=org.lambdad.function=victim)
+spec() { docker inspect -f '{{index .Config.Labels "org.lambdad.spec"}}' "$1"; }
+check "two instances, one spec label (the secret is not in it)" assert_eq "$(spec "${victims[0]}")" "$(spec "${victims[1]}")" "spec"
+check "two instances, two secrets" test "$(secret_of "${victims[0]}")" != "$(secret_of "${victims[1]}")"
+check "ListInstances shows no secret" bash -c "! mgr ListInstances | grep -qF '$VICTIM_SECRET'"
+
+# ---- a restart of the manager: the adopted instance serves a new gateway, with its secret read back
+kill -TERM "$GATEWAY_PID"
+gateway_gone() { ! _lib_alive "$GATEWAY_PID"; }
+check "the first gateway exits (its leases given back)" wait_until "gateway exit" gateway_gone
+kill -TERM "$(manager_pid)"
+check "the manager exits, leaving its instances (handover)" wait_until "manager exit" manager_gone
+check "the victim's instance lives on" docker inspect "$VICTIM"
+start_gateway
+out=$(invoke victim '{"after":"restart"}')
+check "a new gateway, a new manager lifetime: the victim answers" assert_contains "$out" '200 {"message":"Hello from lambdad!","event":{"after":"restart"}}' "answer"
+check "... from an adopted instance (no new container)" assert_eq 2 "$(ours victim)" "instances"
+check "... whose secret did not change" bash -c "docker ps -q --filter label=org.lambdad.function=victim | while read -r c; do docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' \"\$c\"; done | grep -qx 'LAMBDA_RIE_SECRET=$VICTIM_SECRET'"
+check "... and which still refuses nobody" assert_eq 403 \
+        "$(nobody_status "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{}')" "status"
+
+lib_done
