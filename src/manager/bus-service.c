@@ -268,10 +268,31 @@ static int append_code_configuration(sd_bus_message *reply, const FunctionConfig
         return r;
 }
 
-static int method_get_function_configuration(sd_bus_message *message, void *userdata, sd_bus_error *error)
+int bus_reply_function_configuration(sd_bus_message *message, const FunctionConfig *c)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = append_url_configuration(reply, c);
+        if (r >= 0)
+                r = append_async_configuration(reply, c);
+        if (r >= 0)
+                r = append_code_configuration(reply, c);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_function_configuration(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
         Manager *m = userdata;
+        PendingCall *pc = NULL;
         const char *name;
         ManagedFunction *f;
         int r;
@@ -280,24 +301,27 @@ static int method_get_function_configuration(sd_bus_message *message, void *user
         if (r < 0)
                 return r;
         f = function_find(m, name);
-        if (!f || f->removed || !f->config)
+        if (f && f->config)
+                return bus_reply_function_configuration(message, f->config);
+
+        /* An implicit function whose image was not looked at yet, or a zip function whose code is being
+         * prepared: the answer waits for it, as Acquire would (the gateway asks whether a function
+         * exists before it accepts an Event invocation of it). */
+        r = pending_new(m, NULL, message, CALL_CONFIGURATION, &pc);
+        if (r >= 0)
+                r = function_for_call(m, name, pc, &f);
+        if (r == -ENOENT) {
+                pending_free(pc);
                 return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
                                          "ManagedFunction '%s' is not declared.", name);
-
-        r = sd_bus_message_new_method_return(message, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r >= 0)
-                r = append_url_configuration(reply, f->config);
-        if (r >= 0)
-                r = append_async_configuration(reply, f->config);
-        if (r >= 0)
-                r = append_code_configuration(reply, f->config);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
+        }
+        if (r < 0) {
+                pending_free(pc);
                 return r;
-        return sd_bus_send(NULL, reply, NULL);
+        }
+        if (f)
+                pending_reply_configuration(pc, f->config);
+        return 1;
 }
 
 static int method_list_instances(sd_bus_message *message, void *userdata, sd_bus_error *error)

@@ -8,8 +8,13 @@
  */
 
 #include "manager.h"
+#include "registry.h"
 
 int bus_service_register(Manager *m);
 
 /* Runs a method call that adoption_defer() held, answering it as sd-bus would. */
 void bus_service_dispatch(Manager *m, sd_bus_message *message);
+
+/* Answers GetFunctionConfiguration with c's settings (now, or once an implicit function's image or a
+ * zip function's code is known). */
+int bus_reply_function_configuration(sd_bus_message *message, const FunctionConfig *c);

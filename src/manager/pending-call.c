@@ -6,6 +6,7 @@
 #include <string.h>
 #include <stdarg.h>
 
+#include "bus-service.h"
 #include "instance.h"
 #include "lease-owner.h"
 #include "log.h"
@@ -50,6 +51,16 @@ void pending_reply_error(PendingCall *pc, const char *name, const char *format, 
         (void) vsnprintf(text, sizeof(text), format, ap);
         va_end(ap);
         (void) sd_bus_reply_method_errorf(pc->message, name, "%s", text);
+        pending_free(pc);
+}
+
+void pending_reply_configuration(PendingCall *pc, const FunctionConfig *c)
+{
+        int r;
+
+        r = bus_reply_function_configuration(pc->message, c);
+        if (r < 0)
+                log_warning_errno(r, "Failed to answer GetFunctionConfiguration: %m");
         pending_free(pc);
 }
 

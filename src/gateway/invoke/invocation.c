@@ -510,6 +510,13 @@ static void event_answer(ClientConn *c, const char *function, const char *id, in
                 return client_reply_error(c, function, id, 429, "TooManyRequestsException", "Rate Exceeded.",
                                           r == -EXFULL ? "FunctionInvocationRateLimitExceeded"
                                                        : "CallerRateLimitExceeded");
+        if (r == -ENOENT) {
+                char text[320];
+
+                /* Asked before anything was queued, as Lambda does. */
+                gateway_function_not_found(g, function, text, sizeof(text));
+                return client_reply_error(c, function, id, 404, "ResourceNotFoundException", text, NULL);
+        }
         if (r < 0) {
                 log_error_errno(r, "Failed to queue an Event invocation of '%s': %m", function);
                 return client_reply_error(c, function, id, 500, "ServiceException",
