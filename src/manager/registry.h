@@ -18,8 +18,12 @@
  *     "environment": {"KEY": "VALUE"}, strings; names [A-Za-z_][A-Za-z0-9_]*, at most 4 KiB of names and
  *                                      values in total (as AWS); the variables lambdad sets itself
  *                                      (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_FUNCTION_NAME, ..._MEMORY_SIZE,
- *                                      ..._TIMEOUT, ..._VERSION, LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR)
- *                                      are refused
+ *                                      ..._TIMEOUT, ..._VERSION, LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR,
+ *                                      LAMBDA_RIE_SECRET) are refused
+ *     "environment_files": {"KEY": "/PATH"}, variables whose values are the contents of files, read
+ *                                      when the declarations load (registry_load()); the same names
+ *                                      rules, not also in "environment", counted in the same 4 KiB
+ *                                      (function-env.h)
  *     "memory_mb": 128,                integer 128..10240, default 128
  *     "timeout_sec": 3,                integer 1..900, default 3
  *     "cpus": 1.0,                     number 0.01..64; omitted: no CPU limit
@@ -72,7 +76,9 @@ struct json_object;
 typedef struct FunctionConfig {
         char *name;
         char *image;
-        char **env; /* "KEY=VALUE" strv, sorted by key, never NULL (empty strv) */
+        char **env;       /* "KEY=VALUE" strv, sorted by key, never NULL (empty strv); once loaded
+                           * (registry_load()), with environment_files' values too */
+        char **env_files; /* "KEY=/PATH" strv from environment_files, sorted by key; NULL: none */
         unsigned memory_mb;
         unsigned timeout_sec;
         uint64_t nano_cpus; /* 0: no CPU limit */
@@ -145,3 +151,12 @@ const FunctionConfig *registry_find(const Registry *r, const char *name);
  * strict JSON object in it. -EINVAL with *ret_error for what the operator must fix; -ENOMEM. */
 int config_file_read(int dir_fd, const char *filename, char **ret_data, size_t *ret_len, char **ret_error);
 int config_json_parse(const char *json, size_t len, struct json_object **ret, char **ret_error);
+
+/* Enough of a value in an error message to recognise it, without quoting a whole file into the log. */
+#define CONFIG_DESCRIBE_MAX  64U
+#define CONFIG_DESCRIBE_SIZE (CONFIG_DESCRIBE_MAX + STRLEN("...") + 1)
+/* A JSON value as the operator wrote it (JSON text, so control characters stay escaped), cut short. */
+const char *config_describe_value(struct json_object *v, char buf[static CONFIG_DESCRIBE_SIZE]);
+/* A name taken from a file name or a JSON key, quoted, with anything but printable ASCII escaped so it
+ * cannot forge log lines, cut short. */
+const char *config_describe_name(const char *name, char buf[static CONFIG_DESCRIBE_SIZE]);

@@ -12,7 +12,8 @@
 #     lambda-rie's /proc/1/mem: neither its own instance's secret nor the victim's is in what it read;
 #   - the gateway still invokes both; two instances of one function have one spec label and two
 #     secrets; after a restart of the manager (handover) a new gateway is served by the adopted
-#     instance, whose secret the new manager read back from the engine.
+#     instance, whose secret the new manager read back from the engine;
+#   - environment_files: the function sees the file's content, no log or answer of lambdad does.
 # Time bound: about 40 s here (meson timeout 300 s).
 # shellcheck disable=SC2317  # helpers run through check and wait_until, which shellcheck cannot follow
 
@@ -29,6 +30,12 @@ lambdad_images hello snoop
 
 printf '{ "image": "%shello:latest", "max_instances": 2, "freeze_after_ms": 0 }\n' "$IMAGE_PREFIX" >"$FN/victim.json"
 printf '{ "image": "%ssnoop:latest", "max_instances": 1, "freeze_after_ms": 0 }\n' "$IMAGE_PREFIX" >"$FN/snoop.json"
+# A secret in a file, for environment_files.
+mkdir -m 0700 "$TEST_TMP/secrets"
+FILE_SECRET=file-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '%s\n' "$FILE_SECRET" >"$TEST_TMP/secrets/token"
+printf '{ "image": "%ssnoop:latest", "freeze_after_ms": 0, "environment": {"PLAIN": "1"}, "environment_files": {"TOKEN": "%s"} }\n' \
+        "$IMAGE_PREFIX" "$TEST_TMP/secrets/token" >"$FN/envfiles.json"
 lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=0 --handover=always
 
 start_gateway() {
@@ -123,6 +130,16 @@ spec() { docker inspect -f '{{index .Config.Labels "org.lambdad.spec"}}' "$1"; }
 check "two instances, one spec label (the secret is not in it)" assert_eq "$(spec "${victims[0]}")" "$(spec "${victims[1]}")" "spec"
 check "two instances, two secrets" test "$(secret_of "${victims[0]}")" != "$(secret_of "${victims[1]}")"
 check "ListInstances shows no secret" bash -c "! mgr ListInstances | grep -qF '$VICTIM_SECRET'"
+
+# ---- environment_files: the function gets the file's content; no log and no answer of lambdad shows it
+out=$(invoke envfiles '{}')
+check "a function with environment_files answers" assert_contains "$out" '200 {"read":' "answer"
+read_text=$(field read)
+check "it sees the file's content as TOKEN (one trailing newline dropped)" bash -c "grep -qx 'TOKEN=$FILE_SECRET' <<<\"\$1\"" _ "$read_text"
+check "... beside its plain environment" bash -c "grep -qx 'PLAIN=1' <<<\"\$1\"" _ "$read_text"
+check "the value is in neither the manager's nor the gateway's log" bash -c \
+        "! grep -rqF '$FILE_SECRET' '$TEST_TMP'/*.log"
+check "nor in ListInstances or ListFunctions" bash -c "! { mgr ListInstances; mgr ListFunctions; } | grep -qF '$FILE_SECRET'"
 
 # ---- a restart of the manager: the adopted instance serves a new gateway, with its secret read back
 kill -TERM "$GATEWAY_PID"
