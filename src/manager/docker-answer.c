@@ -599,6 +599,41 @@ int docker_parse_image(const char *json, size_t len, DockerImage *ret)
         return 0;
 }
 
+int docker_parse_info_runtimes(const char *json, size_t len, char ***ret)
+{
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        _cleanup_strv_free_ char **names = NULL;
+        json_object *runtimes;
+        int r;
+
+        assert(ret);
+
+        r = docker_json_parse_object(json, len, &o);
+        if (r >= 0)
+                r = docker_json_get_object(o, "Runtimes", &runtimes);
+        if (r < 0)
+                return r;
+        *ret = NULL;
+        if (!runtimes)
+                return 0;
+        /* An empty list is one too: the engine said what it has. */
+        names = calloc(1, sizeof(char *));
+        if (!names)
+                return -ENOMEM;
+        json_object_object_foreach(runtimes, name, v)
+        {
+                (void) v;
+                /* A name we could not send back is of no use (and not one a declaration can hold). */
+                if (!docker_name_is_valid(name))
+                        continue;
+                r = strv_extend(&names, name);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(names);
+        return 1;
+}
+
 int docker_parse_version(const char *json, size_t len, char **ret_os, char **ret_arch)
 {
         _cleanup_(json_object_putp) json_object *o = NULL;

@@ -65,6 +65,8 @@ typedef struct DockerCreateParams {
         const char *spec;     /* the LABEL_SPEC label; NULL: none */
         const char *task_dir; /* a zip function's code on the engine's host, bound read-only at /var/task */
         const char *opt_dir;  /* its layers, bound read-only at /opt; NULL: none */
+        const char *runtime;  /* HostConfig.Runtime (an OCI runtime the engine knows: runsc, ...); NULL:
+                               * the engine's default */
 } DockerCreateParams;
 
 /*
@@ -175,6 +177,11 @@ void docker_image_done(DockerImage *i);
  * -EBADMSG.
  */
 int docker_parse_image(const char *json, size_t len, DockerImage *ret);
+
+/* The answer to GET /info -> the names of the OCI runtimes the engine knows (the keys of "Runtimes"),
+ * NULL when it does not say (1 and the names when it does, 0 when not). -EBADMSG for a malformed
+ * answer. */
+int docker_parse_info_runtimes(const char *json, size_t len, char ***ret);
 
 /* The answer to GET /version -> the engine's "Os" and "Arch" (Go's names: "linux", "amd64"). -EBADMSG
  * when either is missing. */

@@ -263,6 +263,8 @@ static int build_host_config(const DockerCreateParams *p, json_object **ret)
                 r = add_int64(hc, "PidsLimit", 1024);
         if (r >= 0 && p->network)
                 r = add_string(hc, "NetworkMode", p->network);
+        if (r >= 0 && p->runtime)
+                r = docker_name_is_valid(p->runtime) ? add_string(hc, "Runtime", p->runtime) : -EINVAL;
         if (r >= 0)
                 r = add_bool(hc, "ReadonlyRootfs", true);
         if (r < 0)

@@ -474,6 +474,7 @@ static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage 
                         .spec = spec,
                         .task_dir = c->code ? c->code->task_dir : NULL,
                         .opt_dir = c->code ? c->code->opt_dir : NULL,
+                        .runtime = c->engine_runtime,
                 },
                 ret);
 }
@@ -629,6 +630,62 @@ static void instance_inspect_image(Instance *i)
                               strerror(-r));
 }
 
+static void instance_check_runtime(Instance *i);
+
+static void on_info(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
+{
+        Instance *i = userdata;
+        Manager *m = i->manager;
+        const char *runtime = i->function->config->engine_runtime;
+        _cleanup_free_ char *known = NULL;
+        char **runtimes = NULL;
+        size_t n = 0;
+
+        i->call = NULL;
+        if (error < 0 || status != 200)
+                return instance_fail_call(i, "Asking the engine's runtimes", error, status, body, len);
+        if (docker_parse_info_runtimes(body, len, &runtimes) < 0)
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "The engine's info answer is invalid.");
+        strv_free(m->engine_runtimes);
+        m->engine_runtimes = runtimes;
+        m->engine_runtimes_known = true;
+        /* An engine that does not list its runtimes (some Docker-compatible ones) is left to say it
+         * at create. */
+        if (!runtimes || strv_contains(runtimes, runtime))
+                return instance_inspect_image(i);
+
+        for (char **r = runtimes; *r; r++)
+                n += strlen(*r) + 2;
+        known = calloc(n + 1, 1);
+        for (char **r = runtimes; known && *r; r++) {
+                if (r != runtimes)
+                        strcat(known, ", ");
+                strcat(known, *r);
+        }
+        instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                      "Function '%s' asks for engine_runtime '%s', which this engine does not know (it "
+                      "knows: %s). Register the runtime with the engine (dockerd: \"runtimes\" in "
+                      "/etc/docker/daemon.json, then restart it) or change the declaration.",
+                      i->function->name, runtime, known && known[0] ? known : "none");
+}
+
+/* A function that names an OCI runtime: is it one the engine knows? Asked once, and again whenever a
+ * runtime is not among those it said (one may have been added since). */
+static void instance_check_runtime(Instance *i)
+{
+        Manager *m = i->manager;
+        const char *runtime = i->function->config->engine_runtime;
+        int r;
+
+        if (!runtime || (m->engine_runtimes_known &&
+                         (!m->engine_runtimes || strv_contains(m->engine_runtimes, runtime))))
+                return instance_inspect_image(i);
+        r = docker_call(m->docker, "GET", "/info", NULL, CALL_TIMEOUT_USEC, on_info, i, &i->call);
+        if (r < 0)
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to ask the engine's runtimes: %s",
+                              strerror(-r));
+}
+
 static void on_version(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
 {
         Instance *i = userdata;
@@ -643,7 +700,7 @@ static void on_version(DockerClient *d, int error, long status, const char *body
                                              "The engine's version answer is invalid.");
                 log_debug("The engine runs %s/%s containers.", m->engine_os, m->engine_arch);
         }
-        instance_inspect_image(i);
+        instance_check_runtime(i);
 }
 
 void instance_start(Instance *i)
@@ -655,7 +712,7 @@ void instance_start(Instance *i)
         if (c->code && c->code->error)
                 return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "%s", c->code->error);
         if (i->manager->engine_arch)
-                return instance_inspect_image(i);
+                return instance_check_runtime(i);
         r = docker_call(i->manager->docker, "GET", "/version", NULL, CALL_TIMEOUT_USEC, on_version, i,
                         &i->call);
         if (r < 0)

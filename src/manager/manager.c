@@ -379,6 +379,7 @@ Manager *manager_free(Manager *m)
         free(m->fail_message);
         free(m->engine_os);
         free(m->engine_arch);
+        strv_free(m->engine_runtimes);
         free(m->network);
         free(m->rie_volume);
         free(m);

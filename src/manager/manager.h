@@ -66,6 +66,11 @@ struct Manager {
         char lifetime[33];
         /* What the engine runs, asked once before the first start: images for others are refused. */
         char *engine_os, *engine_arch;
+        /* The OCI runtimes it knows (GET /info), asked before the first start of a function that names
+         * one (engine_runtime), and again when one is not among them; NULL: not asked, or the engine
+         * does not say. */
+        char **engine_runtimes;
+        bool engine_runtimes_known;
 
         sd_event *event;
         sd_bus *bus;

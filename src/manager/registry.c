@@ -12,6 +12,7 @@
 
 #include <json.h>
 
+#include "docker-json.h"
 #include "function-env.h"
 #include "lambda-contract.h"
 #include "json-strict.h"
@@ -58,7 +59,7 @@
         "image, environment, environment_files, memory_mb, timeout_sec, cpus, min_instances, "      \
         "max_instances, idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, "        \
         "entrypoint, working_directory, user, url, maximum_retry_attempts, maximum_event_age_sec, " \
-        "on_success, on_failure, runtime, handler, code, code_directory, layers"
+        "on_success, on_failure, engine_runtime, runtime, handler, code, code_directory, layers"
 #define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
@@ -361,6 +362,24 @@ static int parse_user(json_object *v, char **ret, char **ret_error)
         return *ret ? 0 : -ENOMEM;
 }
 
+#define ENGINE_RUNTIME_EXPECTED                                                                        \
+        "the name of an OCI runtime the engine knows (2 to 128 characters of A-Z, a-z, 0-9, '_', '.' " \
+        "and '-', starting with a letter or digit), such as \"runsc\" or \"kata-runtime\""
+
+static int parse_engine_runtime(json_object *v, char **ret, char **ret_error)
+{
+        char got[DESCRIBE_SIZE];
+        const char *s;
+
+        /* Whether the engine knows it is asked before the first start (instance.c). */
+        if (!json_get_string(v, &s) || !docker_name_is_valid(s))
+                return set_error(ret_error, "engine_runtime: expected " ENGINE_RUNTIME_EXPECTED ", got %s",
+                                 config_describe_value(v, got));
+        free(*ret);
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
 FunctionConfig *function_config_free(FunctionConfig *f)
 {
         if (!f)
@@ -376,6 +395,7 @@ FunctionConfig *function_config_free(FunctionConfig *f)
         strv_free(f->command);
         free(f->working_directory);
         free(f->user);
+        free(f->engine_runtime);
         free(f->on_success);
         free(f->on_failure);
         url_config_free(f->url);
@@ -545,6 +565,8 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                         r = parse_working_directory(v, &f->working_directory, ret_error);
                 else if (streq(key, "user"))
                         r = parse_user(v, &f->user, ret_error);
+                else if (streq(key, "engine_runtime"))
+                        r = parse_engine_runtime(v, &f->engine_runtime, ret_error);
                 else if (streq(key, "url")) {
                         url_config_free(f->url);
                         f->url = NULL;
@@ -637,7 +659,8 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
                a->freeze_after_usec == b->freeze_after_usec && a->pull == b->pull &&
                strv_equal(a->entrypoint, b->entrypoint) && strv_equal(a->command, b->command) &&
                streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user) &&
-               url_config_equal(a->url, b->url) && code_config_equal(a->code, b->code) &&
+               streq_ptr(a->engine_runtime, b->engine_runtime) && url_config_equal(a->url, b->url) &&
+               code_config_equal(a->code, b->code) &&
                a->maximum_retry_attempts == b->maximum_retry_attempts &&
                a->maximum_event_age_sec == b->maximum_event_age_sec &&
                streq_ptr(a->on_success, b->on_success) && streq_ptr(a->on_failure, b->on_failure);

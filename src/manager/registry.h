@@ -40,6 +40,10 @@
  *     "working_directory": "/app",     at most 1000 characters), each on its own
  *     "user": "993:990",               the user the function runs as, "UID[:GID]" or "NAME[:GROUP]";
  *                                      default 993:990, Lambda's unprivileged sbx_user1051
+ *     "engine_runtime": "runsc",       the OCI runtime the engine runs its containers with (gVisor's
+ *                                      runsc, Kata's kata-runtime, ...: a name from the engine's
+ *                                      /info Runtimes, checked before the first start); default: the
+ *                                      engine's own
  *     "maximum_retry_attempts": 2,     Event invocations: retries after a function error, 0..2
  *     "maximum_event_age_sec": 21600,  Event invocations: dropped past this age, 60..21600
  *     "on_success": {"function": "F"}, where a successful Event's record goes: {"function": NAME} or
@@ -92,6 +96,7 @@ typedef struct FunctionConfig {
         char **command;          /* NULL: the image's; empty: no arguments */
         char *working_directory; /* NULL: the image's */
         char *user;              /* NULL: CONTAINER_USER_DEFAULT */
+        char *engine_runtime;    /* HostConfig.Runtime (runsc, kata-runtime, ...); NULL: the engine's */
         UrlConfig *url;          /* NULL: no Function URL */
         bool implicit;           /* made by the NAME -> NAME:latest convention, not declared in a file */
         unsigned maximum_retry_attempts;

@@ -13,7 +13,9 @@
 #   - the gateway still invokes both; two instances of one function have one spec label and two
 #     secrets; after a restart of the manager (handover) a new gateway is served by the adopted
 #     instance, whose secret the new manager read back from the engine;
-#   - environment_files: the function sees the file's content, no log or answer of lambdad does.
+#   - environment_files: the function sees the file's content, no log or answer of lambdad does;
+#   - engine_runtime: runc passed to the engine as HostConfig.Runtime; a runtime the engine does not
+#     know refused at start with a message naming it (runsc too, when the engine has it).
 # Time bound: about 40 s here (meson timeout 300 s).
 # shellcheck disable=SC2317  # helpers run through check and wait_until, which shellcheck cannot follow
 
@@ -36,6 +38,9 @@ FILE_SECRET=file-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$FILE_SECRET" >"$TEST_TMP/secrets/token"
 printf '{ "image": "%ssnoop:latest", "freeze_after_ms": 0, "environment": {"PLAIN": "1"}, "environment_files": {"TOKEN": "%s"} }\n' \
         "$IMAGE_PREFIX" "$TEST_TMP/secrets/token" >"$FN/envfiles.json"
+# engine_runtime: one the engine knows, one it does not.
+printf '{ "image": "%shello:latest", "freeze_after_ms": 0, "engine_runtime": "runc" }\n' "$IMAGE_PREFIX" >"$FN/onrunc.json"
+printf '{ "image": "%shello:latest", "engine_runtime": "nosuchruntime" }\n' "$IMAGE_PREFIX" >"$FN/unknownruntime.json"
 lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=0 --handover=always
 
 start_gateway() {
@@ -140,6 +145,24 @@ check "... beside its plain environment" bash -c "grep -qx 'PLAIN=1' <<<\"\$1\""
 check "the value is in neither the manager's nor the gateway's log" bash -c \
         "! grep -rqF '$FILE_SECRET' '$TEST_TMP'/*.log"
 check "nor in ListInstances or ListFunctions" bash -c "! { mgr ListInstances; mgr ListFunctions; } | grep -qF '$FILE_SECRET'"
+
+# ---- engine_runtime: passed to the engine as HostConfig.Runtime; one it does not know is refused by name
+out=$(invoke onrunc '{"on":"runc"}')
+check "engine_runtime runc: the function answers" assert_contains "$out" '200 {"message":"Hello from lambdad!"' "answer"
+check "... in a container the engine runs with runc" assert_eq runc \
+        "$(docker inspect -f '{{.HostConfig.Runtime}}' "$(container_of onrunc)")" "HostConfig.Runtime"
+out=$(invoke unknownruntime '{}')
+check "engine_runtime unknown to the engine: 502, naming it and the ones the engine knows" bash -c \
+        "grep -q '^502 .*engine_runtime .nosuchruntime., which this engine does not know (it knows: .*runc' <<<\"\$1\"" _ "$out"
+check "... and no container was made for it" assert_eq 0 "$(ours unknownruntime)" "containers"
+if docker info -f '{{json .Runtimes}}' | grep -q '"runsc"'; then
+        printf '{ "image": "%shello:latest", "freeze_after_ms": 0, "engine_runtime": "runsc" }\n' "$IMAGE_PREFIX" >"$FN/gvisor.json"
+        mgr Reload >/dev/null
+        out=$(invoke gvisor '{"on":"gvisor"}')
+        check "engine_runtime runsc (gVisor): the function answers" assert_contains "$out" '200 {"message":"Hello from lambdad!"' "answer"
+else
+        echo "# runsc (gVisor) is not registered with this engine: not exercised"
+fi
 
 # ---- a restart of the manager: the adopted instance serves a new gateway, with its secret read back
 kill -TERM "$GATEWAY_PID"

@@ -246,6 +246,43 @@ static void test_create_body_minimal(void **state)
         free(body);
         p.network = "x y";
         assert_int_equal(docker_create_body(&p, &body), -EINVAL);
+        p.network = NULL;
+
+        /* An OCI runtime of the engine's (gVisor, Kata): HostConfig.Runtime; none by default (above). */
+        p.runtime = "runsc";
+        assert_int_equal(docker_create_body(&p, &body), 0);
+        o = json_tokener_parse(body);
+        assert_non_null(o);
+        assert_string_equal(member_string(member(o, "HostConfig"), "Runtime"), "runsc");
+        json_object_put(o);
+        free(body);
+        p.runtime = "run sc";
+        assert_int_equal(docker_create_body(&p, &body), -EINVAL);
+}
+
+static void test_parse_info_runtimes(void **state)
+{
+        static const char info[] =
+                "{\"ID\":\"X\",\"Containers\":3,\"Runtimes\":{\"io.containerd.runc.v2\":{\"path\":\"runc\"},"
+                "\"runc\":{\"path\":\"runc\"},\"runsc\":{\"path\":\"/usr/bin/runsc\",\"runtimeArgs\":[]},"
+                "\"bad name!\":{}},\"DefaultRuntime\":\"runc\"}";
+        char **runtimes = NULL;
+
+        assert_int_equal(docker_parse_info_runtimes(info, strlen(info), &runtimes), 1);
+        assert_int_equal(strv_length(runtimes), 3);
+        assert_true(strv_contains(runtimes, "runsc"));
+        assert_true(strv_contains(runtimes, "io.containerd.runc.v2"));
+        assert_false(strv_contains(runtimes, "bad name!"));
+        runtimes = strv_free(runtimes);
+        /* Empty: the engine says it has none. */
+        assert_int_equal(docker_parse_info_runtimes("{\"Runtimes\":{}}", 15, &runtimes), 1);
+        assert_int_equal(strv_length(runtimes), 0);
+        runtimes = strv_free(runtimes);
+        /* Absent (an engine that does not say): NULL. */
+        assert_int_equal(docker_parse_info_runtimes("{\"ID\":\"X\"}", 10, &runtimes), 0);
+        assert_null(runtimes);
+        assert_int_equal(docker_parse_info_runtimes("{\"Runtimes\":[]}", 15, &runtimes), -EBADMSG);
+        assert_int_equal(docker_parse_info_runtimes("[]", 2, &runtimes), -EBADMSG);
 }
 
 static void test_create_body_invalid(void **state)
@@ -1062,7 +1099,8 @@ int main(void)
                 cmocka_unit_test(test_parse_error),         cmocka_unit_test(test_parse_container_list),
                 cmocka_unit_test(test_parse_inspect),       cmocka_unit_test(test_parse_volume_at),
                 cmocka_unit_test(test_parse_image),         cmocka_unit_test(test_parse_version),
-                cmocka_unit_test(test_parse_logs),          cmocka_unit_test(test_parse_event),
+                cmocka_unit_test(test_parse_info_runtimes), cmocka_unit_test(test_parse_logs),
+                cmocka_unit_test(test_parse_event),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,7 +25,7 @@
         "image, environment, environment_files, memory_mb, timeout_sec, cpus, min_instances, "      \
         "max_instances, idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, "        \
         "entrypoint, working_directory, user, url, maximum_retry_attempts, maximum_event_age_sec, " \
-        "on_success, on_failure, runtime, handler, code, code_directory, layers"
+        "on_success, on_failure, engine_runtime, runtime, handler, code, code_directory, layers"
 
 static FunctionConfig *parse_ok(const char *json)
 {
@@ -816,6 +816,35 @@ static void test_registry_load(void **state)
         remove_tree(dir);
 }
 
+static void test_engine_runtime(void **state)
+{
+        FunctionConfig *f, *g;
+
+        f = parse_ok("{\"image\":\"a\",\"engine_runtime\":\"runsc\"}");
+        assert_string_equal(f->engine_runtime, "runsc");
+        g = parse_ok("{\"image\":\"a\",\"engine_runtime\":\"kata-runtime\"}");
+        /* Another runtime is another function: its instances are not kept on reload. */
+        assert_false(function_config_equal(f, g));
+        function_config_free(f);
+        function_config_free(g);
+        f = parse_ok("{\"image\":\"a\"}");
+        assert_null(f->engine_runtime);
+        function_config_free(f);
+
+        expect_error(
+                "{\"image\":\"a\",\"engine_runtime\":\"run sc\"}",
+                "engine_runtime: expected the name of an OCI runtime the engine knows (2 to 128 characters "
+                "of "
+                "A-Z, a-z, 0-9, '_', '.' and '-', starting with a letter or digit), such as \"runsc\" or "
+                "\"kata-runtime\", got \"run sc\"");
+        expect_error(
+                "{\"image\":\"a\",\"engine_runtime\":true}",
+                "engine_runtime: expected the name of an OCI runtime the engine knows (2 to 128 characters "
+                "of "
+                "A-Z, a-z, 0-9, '_', '.' and '-', starting with a letter or digit), such as \"runsc\" or "
+                "\"kata-runtime\", got true");
+}
+
 static void test_environment_files(void **state)
 {
         _cleanup_free_ char *json = NULL;
@@ -1046,6 +1075,7 @@ int main(void)
                 cmocka_unit_test(test_unknown_key),
                 cmocka_unit_test(test_environment),
                 cmocka_unit_test(test_environment_files),
+                cmocka_unit_test(test_engine_runtime),
                 cmocka_unit_test(test_environment_files_load),
                 cmocka_unit_test(test_image_config),
                 cmocka_unit_test(test_min_max),
