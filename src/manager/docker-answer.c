@@ -599,6 +599,27 @@ int docker_parse_image(const char *json, size_t len, DockerImage *ret)
         return 0;
 }
 
+int docker_parse_network_isolating(const char *json, size_t len)
+{
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        _cleanup_free_ char *driver = NULL, *icc = NULL;
+        json_object *options = NULL;
+        int r;
+
+        r = docker_json_parse_object(json, len, &o);
+        if (r >= 0)
+                r = docker_json_dup_string(o, "Driver", DOCKER_STRING_MAX, &driver);
+        if (r >= 0)
+                r = docker_json_get_object(o, "Options", &options);
+        if (r >= 0)
+                r = docker_json_dup_string(options, DOCKER_BRIDGE_ICC_OPTION, DOCKER_STRING_MAX, &icc);
+        if (r < 0)
+                return r;
+        if (!driver)
+                return -EBADMSG;
+        return strcmp(driver, "bridge") == 0 && icc && strcmp(icc, "false") == 0;
+}
+
 int docker_parse_info_runtimes(const char *json, size_t len, char ***ret)
 {
         _cleanup_(json_object_putp) json_object *o = NULL;

@@ -13,6 +13,7 @@
 
 #include "container-reaper.h"
 #include "docker-json.h"
+#include "instance-setup.h"
 #include "instance.h"
 #include "launch.h"
 #include "list.h"
@@ -136,8 +137,7 @@ void instance_fail(Instance *i, const char *error_name, const char *format, ...)
  * faults (it cannot be reached, it went away mid-call, or it answers 5xx: its containerd restarting, it
  * shutting down) are BackendUnavailable, for the caller to try again; what it refuses (4xx: a bad image
  * or command) is StartFailed. */
-static void instance_fail_call(Instance *i, const char *what, int error, long status, const char *body,
-                               size_t len)
+void instance_fail_call(Instance *i, const char *what, int error, long status, const char *body, size_t len)
 {
         _cleanup_free_ char *message = NULL;
 
@@ -427,7 +427,7 @@ static int instance_env(const FunctionConfig *c, const char *secret, char ***ret
  * (NULL: none), with secret in its environment (NULL: none). -ENOPKG when the image needs lambda-rie
  * lent and the manager has none. */
 static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage *image, const char *lifetime,
-                         const char *spec, const char *secret, char **ret)
+                         const char *spec, const char *secret, const char *network_mode, char **ret)
 {
         _cleanup_(launch_plan_done) LaunchPlan plan = {};
         _cleanup_strv_free_ char **env = NULL;
@@ -475,12 +475,14 @@ static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage 
                         .task_dir = c->code ? c->code->task_dir : NULL,
                         .opt_dir = c->code ? c->code->opt_dir : NULL,
                         .runtime = c->engine_runtime,
+                        .network_mode = network_mode,
                 },
                 ret);
 }
 
-int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
-                  char ret[static INSTANCE_SPEC_SIZE])
+/* The spec of an instance of c from image attached as network_mode says. */
+static int spec_for(Manager *m, const FunctionConfig *c, const DockerImage *image, const char *network_mode,
+                    char ret[static INSTANCE_SPEC_SIZE])
 {
         static const char hex[] = "0123456789abcdef";
         _cleanup_free_ char *body = NULL;
@@ -491,7 +493,7 @@ int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
 
         /* Everything but what differs between two instances of one lifetime, and the image itself:
          * a tag that moved makes another spec. */
-        r = instance_body(m, c, image, "-", NULL, NULL, &body);
+        r = instance_body(m, c, image, "-", NULL, NULL, network_mode, &body);
         if (r < 0)
                 return r;
         ctx = EVP_MD_CTX_new();
@@ -511,6 +513,12 @@ int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
         return 0;
 }
 
+int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
+                  char ret[static INSTANCE_SPEC_SIZE])
+{
+        return spec_for(m, c, image, instance_network_intended(m, c), ret);
+}
+
 static void instance_create(Instance *i, const DockerImage *image)
 {
         Manager *m = i->manager;
@@ -519,11 +527,12 @@ static void instance_create(Instance *i, const DockerImage *image)
         char suffix[9], spec[INSTANCE_SPEC_SIZE];
         int r;
 
-        r = instance_spec(m, c, image, spec);
+        /* Of the network it really goes on: one that could not be isolated is not adopted as isolated. */
+        r = spec_for(m, c, image, i->network_mode, spec);
         if (r >= 0)
                 r = instance_secret_new(i->secret);
         if (r >= 0)
-                r = instance_body(m, c, image, m->lifetime, spec, i->secret, &body);
+                r = instance_body(m, c, image, m->lifetime, spec, i->secret, i->network_mode, &body);
         if (r == -ENOPKG)
                 return instance_fail(
                         i, LAMBDAD_ERROR_START_FAILED,
@@ -550,8 +559,6 @@ static void instance_create(Instance *i, const DockerImage *image)
                 instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to create the container: %s",
                               strerror(-r));
 }
-
-static void instance_inspect_image(Instance *i);
 
 static void on_pulled(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
 {
@@ -616,7 +623,7 @@ static void on_image(DockerClient *d, int error, long status, const char *body, 
         instance_create(i, &image);
 }
 
-static void instance_inspect_image(Instance *i)
+void instance_inspect_image(Instance *i)
 {
         _cleanup_free_ char *path = NULL;
         int r;
@@ -627,62 +634,6 @@ static void instance_inspect_image(Instance *i)
         r = docker_call(i->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_image, i, &i->call);
         if (r < 0)
                 instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to inspect the image: %s",
-                              strerror(-r));
-}
-
-static void instance_check_runtime(Instance *i);
-
-static void on_info(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
-{
-        Instance *i = userdata;
-        Manager *m = i->manager;
-        const char *runtime = i->function->config->engine_runtime;
-        _cleanup_free_ char *known = NULL;
-        char **runtimes = NULL;
-        size_t n = 0;
-
-        i->call = NULL;
-        if (error < 0 || status != 200)
-                return instance_fail_call(i, "Asking the engine's runtimes", error, status, body, len);
-        if (docker_parse_info_runtimes(body, len, &runtimes) < 0)
-                return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "The engine's info answer is invalid.");
-        strv_free(m->engine_runtimes);
-        m->engine_runtimes = runtimes;
-        m->engine_runtimes_known = true;
-        /* An engine that does not list its runtimes (some Docker-compatible ones) is left to say it
-         * at create. */
-        if (!runtimes || strv_contains(runtimes, runtime))
-                return instance_inspect_image(i);
-
-        for (char **r = runtimes; *r; r++)
-                n += strlen(*r) + 2;
-        known = calloc(n + 1, 1);
-        for (char **r = runtimes; known && *r; r++) {
-                if (r != runtimes)
-                        strcat(known, ", ");
-                strcat(known, *r);
-        }
-        instance_fail(i, LAMBDAD_ERROR_START_FAILED,
-                      "Function '%s' asks for engine_runtime '%s', which this engine does not know (it "
-                      "knows: %s). Register the runtime with the engine (dockerd: \"runtimes\" in "
-                      "/etc/docker/daemon.json, then restart it) or change the declaration.",
-                      i->function->name, runtime, known && known[0] ? known : "none");
-}
-
-/* A function that names an OCI runtime: is it one the engine knows? Asked once, and again whenever a
- * runtime is not among those it said (one may have been added since). */
-static void instance_check_runtime(Instance *i)
-{
-        Manager *m = i->manager;
-        const char *runtime = i->function->config->engine_runtime;
-        int r;
-
-        if (!runtime || (m->engine_runtimes_known &&
-                         (!m->engine_runtimes || strv_contains(m->engine_runtimes, runtime))))
-                return instance_inspect_image(i);
-        r = docker_call(m->docker, "GET", "/info", NULL, CALL_TIMEOUT_USEC, on_info, i, &i->call);
-        if (r < 0)
-                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to ask the engine's runtimes: %s",
                               strerror(-r));
 }
 
@@ -700,7 +651,7 @@ static void on_version(DockerClient *d, int error, long status, const char *body
                                              "The engine's version answer is invalid.");
                 log_debug("The engine runs %s/%s containers.", m->engine_os, m->engine_arch);
         }
-        instance_check_runtime(i);
+        instance_setup(i);
 }
 
 void instance_start(Instance *i)
@@ -712,7 +663,7 @@ void instance_start(Instance *i)
         if (c->code && c->code->error)
                 return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "%s", c->code->error);
         if (i->manager->engine_arch)
-                return instance_check_runtime(i);
+                return instance_setup(i);
         r = docker_call(i->manager->docker, "GET", "/version", NULL, CALL_TIMEOUT_USEC, on_version, i,
                         &i->call);
         if (r < 0)

@@ -31,6 +31,7 @@ struct Instance {
         /* What its lambda-rie wants from invokers (instance-secret.h): made for it at its start,
          * read back from the engine when adopted; handed out with its leases, and nowhere else. */
         char secret[INSTANCE_SECRET_SIZE];
+        const char *network_mode; /* its container's NetworkMode when not the manager's (instance-setup.h) */
         DockerCall *call;
         sd_event_source *probe_timer;
         uint64_t start_deadline;
@@ -77,6 +78,11 @@ void instance_start(Instance *i);
 void instance_stop(Instance *i, const char *reason);
 /* A start failed: the pool learns it, waiting callers get error_name with the message. Frees i. */
 void instance_fail(Instance *i, const char *error_name, const char *format, ...) _printf_(3, 4);
+/* ... because an engine call for what failed: BackendUnavailable when the engine is away or answered
+ * 5xx, StartFailed with the engine's words for what it refused. */
+void instance_fail_call(Instance *i, const char *what, int error, long status, const char *body, size_t len);
+/* The next step of a start, once the engine is known to have what the instance needs: its image. */
+void instance_inspect_image(Instance *i);
 /* The engine says the container died: what that means depends on where the instance is. */
 void instance_died(Instance *i);
 

@@ -380,6 +380,7 @@ Manager *manager_free(Manager *m)
         free(m->engine_os);
         free(m->engine_arch);
         strv_free(m->engine_runtimes);
+        free(m->isolated_problem);
         free(m->network);
         free(m->rie_volume);
         free(m);

@@ -71,6 +71,12 @@ struct Manager {
          * does not say. */
         char **engine_runtimes;
         bool engine_runtimes_known;
+        /* The bridge network of isolated functions (instance-setup.h): 0 not looked at yet, 1 usable,
+         * -1 refused by the engine (isolated_problem says why; asked again after isolated_retry_usec). */
+        int isolated_network;
+        char *isolated_problem;
+        uint64_t isolated_retry_usec;
+        bool isolated_fallback_logged;
 
         sd_event *event;
         sd_bus *bus;

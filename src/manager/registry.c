@@ -59,7 +59,7 @@
         "image, environment, environment_files, memory_mb, timeout_sec, cpus, min_instances, "      \
         "max_instances, idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, "        \
         "entrypoint, working_directory, user, url, maximum_retry_attempts, maximum_event_age_sec, " \
-        "on_success, on_failure, engine_runtime, runtime, handler, code, code_directory, layers"
+        "on_success, on_failure, engine_runtime, network, runtime, handler, code, code_directory, layers"
 #define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
@@ -380,6 +380,33 @@ static int parse_engine_runtime(json_object *v, char **ret, char **ret_error)
         return *ret ? 0 : -ENOMEM;
 }
 
+const char *function_network_to_string(FunctionNetwork n)
+{
+        switch (n) {
+        case FUNCTION_NETWORK_ISOLATED:
+                return "isolated";
+        case FUNCTION_NETWORK_SHARED:
+                return "shared";
+        default:
+                return "default";
+        }
+}
+
+static int parse_network(json_object *v, FunctionNetwork *ret, char **ret_error)
+{
+        char got[DESCRIBE_SIZE];
+        const char *s;
+
+        if (json_get_string(v, &s) && streq(s, "isolated"))
+                *ret = FUNCTION_NETWORK_ISOLATED;
+        else if (json_get_string(v, &s) && streq(s, "shared"))
+                *ret = FUNCTION_NETWORK_SHARED;
+        else
+                return set_error(ret_error, "network: expected \"isolated\" or \"shared\", got %s",
+                                 config_describe_value(v, got));
+        return 0;
+}
+
 FunctionConfig *function_config_free(FunctionConfig *f)
 {
         if (!f)
@@ -567,6 +594,8 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                         r = parse_user(v, &f->user, ret_error);
                 else if (streq(key, "engine_runtime"))
                         r = parse_engine_runtime(v, &f->engine_runtime, ret_error);
+                else if (streq(key, "network"))
+                        r = parse_network(v, &f->network, ret_error);
                 else if (streq(key, "url")) {
                         url_config_free(f->url);
                         f->url = NULL;
@@ -659,8 +688,8 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
                a->freeze_after_usec == b->freeze_after_usec && a->pull == b->pull &&
                strv_equal(a->entrypoint, b->entrypoint) && strv_equal(a->command, b->command) &&
                streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user) &&
-               streq_ptr(a->engine_runtime, b->engine_runtime) && url_config_equal(a->url, b->url) &&
-               code_config_equal(a->code, b->code) &&
+               streq_ptr(a->engine_runtime, b->engine_runtime) && a->network == b->network &&
+               url_config_equal(a->url, b->url) && code_config_equal(a->code, b->code) &&
                a->maximum_retry_attempts == b->maximum_retry_attempts &&
                a->maximum_event_age_sec == b->maximum_event_age_sec &&
                streq_ptr(a->on_success, b->on_success) && streq_ptr(a->on_failure, b->on_failure);

@@ -40,6 +40,9 @@
  *     "working_directory": "/app",     at most 1000 characters), each on its own
  *     "user": "993:990",               the user the function runs as, "UID[:GID]" or "NAME[:GROUP]";
  *                                      default 993:990, Lambda's unprivileged sbx_user1051
+ *     "network": "isolated",           "isolated" (the default where the manager can isolate: no
+ *                                      connection to other instances) or "shared" (the engine's default
+ *                                      bridge, as before)
  *     "engine_runtime": "runsc",       the OCI runtime the engine runs its containers with (gVisor's
  *                                      runsc, Kata's kata-runtime, ...: a name from the engine's
  *                                      /info Runtimes, checked before the first start); default: the
@@ -77,6 +80,13 @@ struct json_object;
 /* Larger files are refused before parsing: a config is a handful of lines. */
 #define FUNCTION_CONFIG_SIZE_MAX (64U * 1024U)
 
+/* Whom a function's instances may open connections to ("network" in a declaration). */
+typedef enum FunctionNetwork {
+        FUNCTION_NETWORK_DEFAULT,  /* not said: isolated where the manager can isolate, else shared */
+        FUNCTION_NETWORK_ISOLATED, /* the outside world, but no other instance (a bridge without ICC) */
+        FUNCTION_NETWORK_SHARED,   /* the engine's default bridge (or --network): everything on it */
+} FunctionNetwork;
+
 typedef struct FunctionConfig {
         char *name;
         char *image;
@@ -97,8 +107,9 @@ typedef struct FunctionConfig {
         char *working_directory; /* NULL: the image's */
         char *user;              /* NULL: CONTAINER_USER_DEFAULT */
         char *engine_runtime;    /* HostConfig.Runtime (runsc, kata-runtime, ...); NULL: the engine's */
-        UrlConfig *url;          /* NULL: no Function URL */
-        bool implicit;           /* made by the NAME -> NAME:latest convention, not declared in a file */
+        FunctionNetwork network;
+        UrlConfig *url; /* NULL: no Function URL */
+        bool implicit;  /* made by the NAME -> NAME:latest convention, not declared in a file */
         unsigned maximum_retry_attempts;
         unsigned maximum_event_age_sec;
         char *on_success; /* "function:NAME" or "directory:/PATH"; NULL: none */
@@ -110,6 +121,7 @@ typedef struct FunctionConfig {
 #define DESTINATION_DIRECTORY_PREFIX "directory:"
 
 bool function_name_is_valid(const char *name);
+const char *function_network_to_string(FunctionNetwork n);
 bool image_reference_is_valid(const char *image);
 /* A container user as Docker's Config.User takes it: NAME or UID, optionally ":GROUP" or ":GID". */
 bool container_user_is_valid(const char *user);

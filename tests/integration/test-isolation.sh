@@ -6,8 +6,9 @@
 # hostile one (examples/snoop).
 #   - a local unprivileged user on the host (nobody) who POSTs to the victim's published port gets
 #     403, whatever secret it makes up; lambda-rie logs the refusal; /healthz stays open;
-#   - the hostile function, from its own container, gets 403 at the victim's bridge address and no
-#     connection at its published port;
+#   - the hostile function, from its own container, reaches neither the victim's address (both are
+#     isolated: a bridge without inter-container traffic) nor its published port; on the shared bridge
+#     it reaches another function's instance, which answers 403;
 #   - the hostile function reads every /proc/*/environ and /proc/*/cmdline it can open and tries
 #     lambda-rie's /proc/1/mem: neither its own instance's secret nor the victim's is in what it read;
 #   - the gateway still invokes both; two instances of one function have one spec label and two
@@ -31,13 +32,16 @@ lambdad_init
 lambdad_images hello snoop
 
 printf '{ "image": "%shello:latest", "max_instances": 2, "freeze_after_ms": 0 }\n' "$IMAGE_PREFIX" >"$FN/victim.json"
-printf '{ "image": "%ssnoop:latest", "max_instances": 1, "freeze_after_ms": 0 }\n' "$IMAGE_PREFIX" >"$FN/snoop.json"
+printf '{ "image": "%ssnoop:latest", "max_instances": 1, "freeze_after_ms": 0, "timeout_sec": 20 }\n' "$IMAGE_PREFIX" >"$FN/snoop.json"
 # A secret in a file, for environment_files.
 mkdir -m 0700 "$TEST_TMP/secrets"
 FILE_SECRET=file-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$FILE_SECRET" >"$TEST_TMP/secrets/token"
 printf '{ "image": "%ssnoop:latest", "freeze_after_ms": 0, "environment": {"PLAIN": "1"}, "environment_files": {"TOKEN": "%s"} }\n' \
         "$IMAGE_PREFIX" "$TEST_TMP/secrets/token" >"$FN/envfiles.json"
+# The network policy: the two above are isolated (the default); these two are on the shared bridge.
+printf '{ "image": "%shello:latest", "freeze_after_ms": 0, "network": "shared" }\n' "$IMAGE_PREFIX" >"$FN/sharedvictim.json"
+printf '{ "image": "%ssnoop:latest", "freeze_after_ms": 0, "timeout_sec": 20, "network": "shared" }\n' "$IMAGE_PREFIX" >"$FN/sharedsnoop.json"
 # engine_runtime: one the engine knows, one it does not.
 printf '{ "image": "%shello:latest", "freeze_after_ms": 0, "engine_runtime": "runc" }\n' "$IMAGE_PREFIX" >"$FN/onrunc.json"
 printf '{ "image": "%shello:latest", "engine_runtime": "nosuchruntime" }\n' "$IMAGE_PREFIX" >"$FN/unknownruntime.json"
@@ -74,7 +78,8 @@ out=$(invoke victim '{"via":"gateway"}')
 check "the gateway invokes the victim" assert_contains "$out" '200 {"message":"Hello from lambdad!","event":{"via":"gateway"}}' "answer"
 VICTIM=$(container_of victim)
 VICTIM_PORT=$(container_port "$VICTIM")
-VICTIM_IP=$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$VICTIM")
+ip_of() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"; }
+VICTIM_IP=$(ip_of "$VICTIM")
 VICTIM_SECRET=$(secret_of "$VICTIM")
 check "the victim's instance has a secret of 256 bits in its environment (the engine knows it)" \
         grep -Eqx '[0-9a-f]{64}' <<<"$VICTIM_SECRET"
@@ -102,8 +107,15 @@ refusals=$(docker logs "$VICTIM" 2>&1 | grep -c 'Refused POST .*: no X-Lambdad-I
 check "lambda-rie logs each refusal ($refusals)" test "$refusals" -ge 2
 check "the victim never ran for them" bash -c "! docker logs '$VICTIM' 2>&1 | grep -q '\"via\":\"nobody\"'"
 
+# ---- the network: isolated functions are on lambdad-isolated, a bridge without traffic between them
+check "isolated (the default): the victim is on lambdad-isolated only" assert_eq "lambdad-isolated " \
+        "$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$VICTIM")" "networks"
+check "lambdad-isolated: a bridge, inter-container traffic off, not internal (a route out)" assert_eq \
+        "bridge false false" \
+        "$(docker network inspect lambdad-isolated -f '{{.Driver}} {{index .Options "com.docker.network.bridge.enable_icc"}} {{.Internal}}')" "network"
+
 # ---- the hostile function: what it reads, and whom it reaches
-GW_BRIDGE=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')
+GW_BRIDGE=$(docker network inspect lambdad-isolated -f '{{(index .IPAM.Config 0).Gateway}}')
 out=$(invoke snoop "{\"urls\":[\"http://$VICTIM_IP:8080$RIE_PATH\",\"http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH\"]}")
 check "the gateway invokes the hostile function" assert_contains "$out" '200 {"read":' "answer"
 SNOOP=$(container_of snoop)
@@ -119,10 +131,24 @@ check "lambda-rie's /proc/1/mem is closed to it" assert_contains "$refused" "/pr
 check "nothing of lambda-rie but its command line was read" bash -c "! grep -Eq '^read /proc/1/(environ|mem|maps|task)' <<<\"\$1\"" _ "$refused"
 check "its own instance's secret is in nothing it read" bash -c "[[ -n '$SNOOP_SECRET' ]] && ! grep -qF '$SNOOP_SECRET' <<<\"\$1\"" _ "$read_text$refused"
 check "the victim's secret is in nothing it read" bash -c "! grep -qF '$VICTIM_SECRET' <<<\"\$1\"" _ "$read_text$refused"
-check "from its container, the victim's bridge address answers 403" assert_contains "$reached" "http://$VICTIM_IP:8080$RIE_PATH 403" "urls"
-check "from its container, the victim's published port cannot be reached" \
+check "isolated: from its container, the victim's address on the network cannot be reached" \
+        assert_contains "$reached" "http://$VICTIM_IP:8080$RIE_PATH 000" "urls"
+check "from its container, the victim's published port (on the host's loopback) cannot be reached" \
         assert_contains "$reached" "http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH 000" "urls"
-check "the victim never ran for it" bash -c "! docker logs '$VICTIM' 2>&1 | grep -q 'Refused.*$VICTIM_IP' && docker logs '$VICTIM' 2>&1 | grep -q 'Refused POST .* from $(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$SNOOP"):'"
+check "the victim never heard of it" bash -c "! docker logs '$VICTIM' 2>&1 | grep -q 'from $(ip_of "$SNOOP"):'"
+
+# ---- shared: on the engine's default bridge instances reach each other, and the secret refuses them
+out=$(invoke sharedvictim '{}')
+check "the gateway invokes a shared function" assert_contains "$out" '200 {"message":"Hello from lambdad!"' "answer"
+SHARED_VICTIM=$(container_of sharedvictim)
+SHARED_IP=$(ip_of "$SHARED_VICTIM")
+check "shared: on the engine's default bridge" assert_eq "bridge " \
+        "$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$SHARED_VICTIM")" "networks"
+out=$(invoke sharedsnoop "{\"urls\":[\"http://$SHARED_IP:8080$RIE_PATH\"]}")
+reached=$(field urls)
+check "shared: another function reaches it, and gets 403 without the secret" \
+        assert_contains "$reached" "http://$SHARED_IP:8080$RIE_PATH 403" "urls"
+check "... which lambda-rie logs, naming it" bash -c "docker logs '$SHARED_VICTIM' 2>&1 | grep -q 'Refused POST .* from $(ip_of "$(container_of sharedsnoop)"):[0-9]*: no X-Lambdad-Instance-Secret'"
 
 # ---- the gateway still invokes the victim; the secret is per instance, the spec is not
 out=$(invoke victim '{"after":"attacks"}')

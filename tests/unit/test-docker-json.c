@@ -258,6 +258,57 @@ static void test_create_body_minimal(void **state)
         free(body);
         p.runtime = "run sc";
         assert_int_equal(docker_create_body(&p, &body), -EINVAL);
+        p.runtime = NULL;
+
+        /* An isolated function's own bridge: NetworkMode, but not the label that scopes the cleanup. */
+        p.network_mode = "lambdad-isolated";
+        assert_int_equal(docker_create_body(&p, &body), 0);
+        o = json_tokener_parse(body);
+        assert_non_null(o);
+        assert_string_equal(member_string(member(o, "HostConfig"), "NetworkMode"), "lambdad-isolated");
+        assert_false(json_object_object_get_ex(member(o, "Labels"), LABEL_NETWORK, NULL));
+        json_object_put(o);
+        free(body);
+        p.network_mode = "x y";
+        assert_int_equal(docker_create_body(&p, &body), -EINVAL);
+}
+
+static void test_isolated_network(void **state)
+{
+        static const char isolating[] =
+                "{\"Name\":\"lambdad-isolated\",\"Id\":\"abc\",\"Driver\":\"bridge\",\"Internal\":false,"
+                "\"Options\":{\"com.docker.network.bridge.enable_icc\":\"false\","
+                "\"com.docker.network.bridge.name\":\"lambdad0\"}}";
+        static const char open_bridge[] = "{\"Name\":\"x\",\"Driver\":\"bridge\",\"Options\":{}}";
+        static const char overlay[] = "{\"Name\":\"x\",\"Driver\":\"overlay\",\"Options\":{\"com.docker."
+                                      "network.bridge.enable_icc\":"
+                                      "\"false\"}}";
+        json_object *o, *v;
+        char *body = NULL;
+
+        assert_int_equal(docker_isolated_network_body("lambdad-isolated", &body), 0);
+        o = json_tokener_parse(body);
+        assert_non_null(o);
+        assert_string_equal(member_string(o, "Name"), "lambdad-isolated");
+        assert_string_equal(member_string(o, "Driver"), "bridge");
+        assert_member_bool(o, "Internal", false);
+        v = member(o, "Options");
+        assert_string_equal(member_string(v, "com.docker.network.bridge.enable_icc"), "false");
+        /* The engine names the host interface: a fixed name would collide with another engine's. */
+        assert_false(json_object_object_get_ex(v, "com.docker.network.bridge.name", NULL));
+        assert_string_equal(member_string(member(o, "Labels"), LABEL_MANAGED_BY), "lambda-manager");
+        /* What it makes is what the check takes for an isolating network. */
+        assert_int_equal(docker_parse_network_isolating(body, strlen(body)), 1);
+        json_object_put(o);
+        free(body);
+        assert_int_equal(docker_isolated_network_body("bad name", &body), -EINVAL);
+
+        assert_int_equal(docker_parse_network_isolating(isolating, strlen(isolating)), 1);
+        assert_int_equal(docker_parse_network_isolating(open_bridge, strlen(open_bridge)), 0);
+        assert_int_equal(docker_parse_network_isolating(overlay, strlen(overlay)), 0);
+        assert_int_equal(docker_parse_network_isolating("{\"Name\":\"x\"}", 12), -EBADMSG);
+        assert_int_equal(docker_parse_network_isolating("{\"Driver\":1}", 12), -EBADMSG);
+        assert_int_equal(docker_parse_network_isolating("[]", 2), -EBADMSG);
 }
 
 static void test_parse_info_runtimes(void **state)
@@ -1099,8 +1150,8 @@ int main(void)
                 cmocka_unit_test(test_parse_error),         cmocka_unit_test(test_parse_container_list),
                 cmocka_unit_test(test_parse_inspect),       cmocka_unit_test(test_parse_volume_at),
                 cmocka_unit_test(test_parse_image),         cmocka_unit_test(test_parse_version),
-                cmocka_unit_test(test_parse_info_runtimes), cmocka_unit_test(test_parse_logs),
-                cmocka_unit_test(test_parse_event),
+                cmocka_unit_test(test_parse_info_runtimes), cmocka_unit_test(test_isolated_network),
+                cmocka_unit_test(test_parse_logs),          cmocka_unit_test(test_parse_event),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,7 +25,7 @@
         "image, environment, environment_files, memory_mb, timeout_sec, cpus, min_instances, "      \
         "max_instances, idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, "        \
         "entrypoint, working_directory, user, url, maximum_retry_attempts, maximum_event_age_sec, " \
-        "on_success, on_failure, engine_runtime, runtime, handler, code, code_directory, layers"
+        "on_success, on_failure, engine_runtime, network, runtime, handler, code, code_directory, layers"
 
 static FunctionConfig *parse_ok(const char *json)
 {
@@ -845,6 +845,26 @@ static void test_engine_runtime(void **state)
                 "\"kata-runtime\", got true");
 }
 
+static void test_network(void **state)
+{
+        FunctionConfig *f, *g;
+
+        f = parse_ok("{\"image\":\"a\"}");
+        assert_int_equal(f->network, FUNCTION_NETWORK_DEFAULT);
+        function_config_free(f);
+        f = parse_ok("{\"image\":\"a\",\"network\":\"isolated\"}");
+        assert_int_equal(f->network, FUNCTION_NETWORK_ISOLATED);
+        g = parse_ok("{\"image\":\"a\",\"network\":\"shared\"}");
+        assert_int_equal(g->network, FUNCTION_NETWORK_SHARED);
+        assert_false(function_config_equal(f, g));
+        function_config_free(f);
+        function_config_free(g);
+        expect_error("{\"image\":\"a\",\"network\":\"host\"}",
+                     "network: expected \"isolated\" or \"shared\", got \"host\"");
+        expect_error("{\"image\":\"a\",\"network\":null}",
+                     "network: expected \"isolated\" or \"shared\", got null");
+}
+
 static void test_environment_files(void **state)
 {
         _cleanup_free_ char *json = NULL;
@@ -1076,6 +1096,7 @@ int main(void)
                 cmocka_unit_test(test_environment),
                 cmocka_unit_test(test_environment_files),
                 cmocka_unit_test(test_engine_runtime),
+                cmocka_unit_test(test_network),
                 cmocka_unit_test(test_environment_files_load),
                 cmocka_unit_test(test_image_config),
                 cmocka_unit_test(test_min_max),
