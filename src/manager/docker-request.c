@@ -110,6 +110,17 @@ static char *to_string_dup(json_object *o)
         return s ? strdup(s) : NULL;
 }
 
+/* A whole body, as its text into *ret. */
+static int body_to_string(json_object *body, char **ret)
+{
+        char *s = to_string_dup(body);
+
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
 static bool env_entry_is_valid(const char *e)
 {
         const char *eq;
@@ -301,7 +312,6 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
 {
         _cleanup_(json_object_putp) json_object *body = NULL, *env = NULL, *labels = NULL, *exposed = NULL,
                                                 *hc = NULL;
-        char *s;
         int r;
 
         assert(p);
@@ -362,12 +372,7 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
                 r = object_steal_into(body, "HostConfig", &hc);
         if (r < 0)
                 return r;
-
-        s = to_string_dup(body);
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        return body_to_string(body, ret);
 }
 
 int docker_isolated_network_body(const char *name, char **ret)
@@ -375,7 +380,6 @@ int docker_isolated_network_body(const char *name, char **ret)
         _cleanup_(json_object_putp) json_object *body = json_object_new_object(),
                                                 *options = json_object_new_object(),
                                                 *labels = json_object_new_object();
-        char *s;
         int r;
 
         assert(ret);
@@ -402,11 +406,7 @@ int docker_isolated_network_body(const char *name, char **ret)
                 r = object_steal_into(body, "Labels", &labels);
         if (r < 0)
                 return r;
-        s = to_string_dup(body);
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        return body_to_string(body, ret);
 }
 
 int docker_label_filter(const char *key, const char *value, char **ret)

@@ -49,17 +49,6 @@ static int env_entry_compare(const void *a, const void *b)
         return (nx > ny) - (nx < ny);
 }
 
-/* A string without embedded NULs: C code downstream would silently cut it short. */
-static const char *json_string(json_object *v)
-{
-        const char *s;
-
-        if (!json_object_is_type(v, json_type_string))
-                return NULL;
-        s = json_object_get_string(v);
-        return strlen(s) == (size_t) json_object_get_string_len(v) ? s : NULL;
-}
-
 /* The entries of one of the two keys: NAME=STRING for each member, names checked, sorted. For
  * environment_files, each string must be an absolute path. total: the bytes of names (and, for
  * environment, values). */
@@ -89,7 +78,7 @@ static int parse_object(const char *key, json_object *v, bool paths, char ***ret
                                          key, config_describe_name(name, got));
                 if (env_name_is_reserved(name))
                         return set_error(ret_error, "%s: %s is reserved, lambdad sets it itself", key, name);
-                value = json_string(json_object_iter_peek_value(&i));
+                value = config_json_string(json_object_iter_peek_value(&i));
                 if (!value)
                         return set_error(ret_error, "%s.%s: expected %s, got %s", key, name,
                                          paths ? "an absolute path" : "a string",

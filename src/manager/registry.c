@@ -154,14 +154,21 @@ const char *config_describe_name(const char *name, char buf[static DESCRIBE_SIZE
 }
 
 /* A string without embedded NULs: C code downstream would silently cut it short. */
-static bool json_get_string(json_object *v, const char **ret)
+const char *config_json_string(json_object *v)
 {
         const char *s;
 
         if (!json_object_is_type(v, json_type_string))
-                return false;
+                return NULL;
         s = json_object_get_string(v);
-        if (strlen(s) != (size_t) json_object_get_string_len(v))
+        return strlen(s) == (size_t) json_object_get_string_len(v) ? s : NULL;
+}
+
+static bool json_get_string(json_object *v, const char **ret)
+{
+        const char *s = config_json_string(v);
+
+        if (!s)
                 return false;
         *ret = s;
         return true;

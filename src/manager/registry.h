@@ -169,6 +169,10 @@ const FunctionConfig *registry_find(const Registry *r, const char *name);
 int config_file_read(int dir_fd, const char *filename, char **ret_data, size_t *ret_len, char **ret_error);
 int config_json_parse(const char *json, size_t len, struct json_object **ret, char **ret_error);
 
+/* A JSON string's value, or NULL when v is no string or one with an embedded NUL (C code downstream
+ * would silently cut it short). */
+const char *config_json_string(struct json_object *v);
+
 /* Enough of a value in an error message to recognise it, without quoting a whole file into the log. */
 #define CONFIG_DESCRIBE_MAX  64U
 #define CONFIG_DESCRIBE_SIZE (CONFIG_DESCRIBE_MAX + STRLEN("...") + 1)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fuzz-http.h"
 #include "fuzz.h"
 #include "http-request.h"
 #include "instance-secret.h"
@@ -60,21 +61,11 @@ static const HttpRequestOps ops = { .head = on_head };
 static void run(const uint8_t *data, size_t size, size_t piece, Verdicts *v)
 {
         HttpRequest r;
-        size_t off = 0;
 
         http_request_init(&r, NULL);
         r.ops = &ops;
         r.userdata = v;
-        while (off < size) {
-                size_t len = MIN(piece, size - off), consumed = 0;
-                int k = http_request_feed(&r, (const char *) data + off, len, &consumed);
-
-                if (k < 0)
-                        break;
-                off += consumed;
-                if (k == HTTP_FEED_COMPLETE)
-                        http_request_next(&r);
-        }
+        fuzz_http_feed(&r, data, size, piece, NULL, NULL);
         http_request_done(&r);
 }
 

@@ -215,6 +215,26 @@ static void test_create_body_roundtrip(void **state)
         free(body);
 }
 
+/* p's create body has HostConfig[key] = value, and the network label network (NULL: none). */
+static void assert_body_says(const DockerCreateParams *p, const char *key, const char *value,
+                             const char *network)
+{
+        json_object *o, *labels;
+        char *body = NULL;
+
+        assert_int_equal(docker_create_body(p, &body), 0);
+        o = json_tokener_parse(body);
+        assert_non_null(o);
+        assert_string_equal(member_string(member(o, "HostConfig"), key), value);
+        labels = member(o, "Labels");
+        if (network)
+                assert_string_equal(member_string(labels, LABEL_NETWORK), network);
+        else
+                assert_false(json_object_object_get_ex(labels, LABEL_NETWORK, NULL));
+        json_object_put(o);
+        free(body);
+}
+
 static void test_create_body_minimal(void **state)
 {
         DockerCreateParams p = { .image = "img", .function = "fn", .lifetime = LT };
@@ -237,38 +257,21 @@ static void test_create_body_minimal(void **state)
 
         /* On a network: NetworkMode, and the label the manager's cleanup selects by. */
         p.network = "proj_default";
-        assert_int_equal(docker_create_body(&p, &body), 0);
-        o = json_tokener_parse(body);
-        assert_non_null(o);
-        assert_string_equal(member_string(member(o, "HostConfig"), "NetworkMode"), "proj_default");
-        assert_string_equal(member_string(member(o, "Labels"), LABEL_NETWORK), "proj_default");
-        json_object_put(o);
-        free(body);
+        assert_body_says(&p, "NetworkMode", "proj_default", "proj_default");
         p.network = "x y";
         assert_int_equal(docker_create_body(&p, &body), -EINVAL);
         p.network = NULL;
 
         /* An OCI runtime of the engine's (gVisor, Kata): HostConfig.Runtime; none by default (above). */
         p.runtime = "runsc";
-        assert_int_equal(docker_create_body(&p, &body), 0);
-        o = json_tokener_parse(body);
-        assert_non_null(o);
-        assert_string_equal(member_string(member(o, "HostConfig"), "Runtime"), "runsc");
-        json_object_put(o);
-        free(body);
+        assert_body_says(&p, "Runtime", "runsc", NULL);
         p.runtime = "run sc";
         assert_int_equal(docker_create_body(&p, &body), -EINVAL);
         p.runtime = NULL;
 
         /* An isolated function's own bridge: NetworkMode, but not the label that scopes the cleanup. */
         p.network_mode = "lambdad-isolated";
-        assert_int_equal(docker_create_body(&p, &body), 0);
-        o = json_tokener_parse(body);
-        assert_non_null(o);
-        assert_string_equal(member_string(member(o, "HostConfig"), "NetworkMode"), "lambdad-isolated");
-        assert_false(json_object_object_get_ex(member(o, "Labels"), LABEL_NETWORK, NULL));
-        json_object_put(o);
-        free(body);
+        assert_body_says(&p, "NetworkMode", "lambdad-isolated", NULL);
         p.network_mode = "x y";
         assert_int_equal(docker_create_body(&p, &body), -EINVAL);
 }

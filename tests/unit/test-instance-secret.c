@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "http-test.h"
 #include "instance-secret.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -66,15 +67,10 @@ static void test_equal(void **state)
 /* The check of a request with these header lines (each ending in CRLF). */
 static int check(const char *headers)
 {
-        char text[4096];
         HttpRequest req;
-        size_t consumed;
         int r;
 
-        (void) snprintf(text, sizeof(text), "POST /x HTTP/1.1\r\nHost: h\r\n%sContent-Length: 0\r\n\r\n",
-                        headers);
-        http_request_init(&req, NULL);
-        assert_int_equal(http_request_feed(&req, text, strlen(text), &consumed), HTTP_FEED_COMPLETE);
+        test_request_parse(&req, headers);
         r = instance_secret_check_request(&req, SECRET);
         http_request_done(&req);
         return r;

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "function-env.h"
 #include "registry.h"
 #include "strv.h"
@@ -911,10 +912,40 @@ static void test_environment_files(void **state)
 /* What an error message says must never be what a file holds. */
 #define FILE_SECRET "s3cr3t-d0-n0t-l0g"
 
+/* DIR/NAME.json: a function with Z=1 in environment and environment_files VAR -> SECRETS/FILE for each
+ * VAR, FILE pair of vars. */
+static void declare_with_files(const char *dir, const char *name, const char *secrets,
+                               const char *const *vars)
+{
+        _cleanup_free_ char *file = NULL;
+        Buf decl = {};
+
+        assert_int_equal(
+                buf_printf(&decl, "{\"image\":\"a\",\"environment\":{\"Z\":\"1\"},\"environment_files\":{"),
+                0);
+        for (size_t k = 0; vars[k]; k += 2)
+                assert_int_equal(buf_printf(&decl, "%s\"%s\":\"%s/%s\"", k > 0 ? "," : "", vars[k], secrets,
+                                            vars[k + 1]),
+                                 0);
+        assert_int_equal(buf_printf(&decl, "}}"), 0);
+        assert_true(asprintf(&file, "%s.json", name) > 0);
+        write_file(dir, file, decl.data, decl.len);
+        buf_done(&decl);
+}
+
 static void test_environment_files_load(void **state)
 {
+        /* One each: a file missing, with a NUL, not UTF-8, too large, a directory; and 4093 bytes of
+         * value with AL, Z and 1: one byte too many, known only once it is read. */
+        static const struct {
+                const char *name, *var, *file;
+        } bad[] = {
+                { "missing", "MISSING", "missing" }, { "nul", "NUL", "nul" },
+                { "latin", "LATIN", "latin1" },      { "big", "BIG", "big" },
+                { "almost", "AL", "almost" },        { "dir", "DIR", "sub" },
+        };
         _cleanup_(registry_freep) Registry *r = NULL, *again = NULL;
-        _cleanup_free_ char *big = NULL, *decl = NULL, *path = NULL;
+        _cleanup_free_ char *big = NULL, *path = NULL;
         char dir[] = "/tmp/test-registry-XXXXXX", secrets[] = "/tmp/test-registry-secrets-XXXXXX";
         const FunctionConfig *f;
         Errors e = {};
@@ -935,44 +966,12 @@ static void test_environment_files_load(void **state)
         free(path);
         path = NULL;
 
-#define DECLARE(name, vars)                                                            \
-        do {                                                                           \
-                free(decl);                                                            \
-                assert_true(asprintf(&decl,                                            \
-                                     "{\"image\":\"a\",\"environment\":{\"Z\":\"1\"}," \
-                                     "\"environment_files\":{%s}}",                    \
-                                     vars) > 0);                                       \
-                write_string(dir, name ".json", decl);                                 \
-        } while (0)
-#define FILE_VAR(var, file) "\"" var "\":\"%s/" file "\""
-        {
-                _cleanup_free_ char *vars = NULL;
-
-                assert_true(asprintf(&vars,
-                                     FILE_VAR("TOKEN", "token") "," FILE_VAR("PLAIN", "plain") "," FILE_VAR(
-                                             "TWO", "two-newlines"),
-                                     secrets, secrets, secrets) > 0);
-                DECLARE("good", vars);
-                free(vars);
-                assert_true(asprintf(&vars, FILE_VAR("MISSING", "missing"), secrets) > 0);
-                DECLARE("missing", vars);
-                free(vars);
-                assert_true(asprintf(&vars, FILE_VAR("NUL", "nul"), secrets) > 0);
-                DECLARE("nul", vars);
-                free(vars);
-                assert_true(asprintf(&vars, FILE_VAR("LATIN", "latin1"), secrets) > 0);
-                DECLARE("latin", vars);
-                free(vars);
-                assert_true(asprintf(&vars, FILE_VAR("BIG", "big"), secrets) > 0);
-                DECLARE("big", vars);
-                free(vars);
-                /* 4093 bytes of value, AL, Z and 1: one byte too many, known only once it is read. */
-                assert_true(asprintf(&vars, FILE_VAR("AL", "almost"), secrets) > 0);
-                DECLARE("almost", vars);
-                free(vars);
-                assert_true(asprintf(&vars, FILE_VAR("DIR", "sub"), secrets) > 0);
-                DECLARE("dir", vars);
-        }
+        declare_with_files(
+                dir, "good", secrets,
+                (const char *const[]){ "TOKEN", "token", "PLAIN", "plain", "TWO", "two-newlines", NULL });
+        for (size_t k = 0; k < ELEMENTSOF(bad); k++)
+                declare_with_files(dir, bad[k].name, secrets,
+                                   (const char *const[]){ bad[k].var, bad[k].file, NULL });
 
         assert_int_equal(registry_load(dir, collect_error, &e, &r), 0);
         assert_int_equal(r->n_functions, 1);
@@ -1019,8 +1018,6 @@ static void test_environment_files_load(void **state)
         strv_free(e.messages);
         remove_tree(dir);
         remove_tree(secrets);
-#undef DECLARE
-#undef FILE_VAR
 }
 
 static void test_registry_load_missing(void **state)
