@@ -80,7 +80,8 @@ const char *instance_network_intended(const Manager *m, const FunctionConfig *c)
 {
         /* On a network of the deployment's (compose, Swarm) the gateway reaches instances at their
          * address there: a bridge without inter-container traffic would cut it off too. */
-        if (c->network == FUNCTION_NETWORK_SHARED || m->network)
+        if (c->network == FUNCTION_NETWORK_SHARED || m->network ||
+            (c->network == FUNCTION_NETWORK_DEFAULT && !m->config.isolate_by_default))
                 return NULL;
         return ISOLATED_NETWORK_NAME;
 }

@@ -200,11 +200,14 @@ static void on_probe(DockerClient *d, int error, long status, const char *body, 
 
         i->call = NULL;
         if (error == 0 && status == 200 && !health_checks_secret(body, len))
-                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
-                                     "The lambda-rie in image %s does not check the instance secret (it "
-                                     "predates it), so anybody could invoke the instance: rebuild the "
-                                     "image with the current lambda-rie.",
-                                     i->function->config->image);
+                return instance_fail(
+                        i, LAMBDAD_ERROR_START_FAILED,
+                        "The lambda-rie of '%s' (image %s's own, or the one lambda-manager lends: "
+                        "--rie-path, --rie-volume) predates the instance secret, so anybody could "
+                        "invoke the instance: rebuild the image with the current lambda-rie, or "
+                        "give lambda-manager the current one to lend (compose: docker volume rm "
+                        "PROJECT_rie).",
+                        i->function->name, i->function->config->image);
         if (error == 0 && status == 200)
                 return instance_ready(i);
 

@@ -40,6 +40,7 @@ typedef struct ManagerConfig {
         const char *rie_path;         /* lambda-rie on the engine's host, lent to images without one */
         const char *rie_volume;       /* or: a volume holding lambda-rie (wins over rie_path) */
         const char *network;          /* instances join it, reached at their address there; "auto": ours */
+        bool isolate_by_default;      /* functions without "network" are isolated (--default-network) */
         uint64_t memory_budget;       /* bytes for the memory limits of all instances; 0: unbounded */
         bool require_engine;          /* exit at start when the engine socket cannot be used */
         const char *destination_root; /* directory destinations must lie under it */

@@ -14,6 +14,7 @@
 #   - the gateway still invokes both; two instances of one function have one spec label and two
 #     secrets; after a restart of the manager (handover) a new gateway is served by the adopted
 #     instance, whose secret the new manager read back from the engine;
+#   - an image whose own lambda-rie predates the secret is refused at start, not run open;
 #   - environment_files: the function sees the file's content, no log or answer of lambdad does;
 #   - engine_runtime: runc passed to the engine as HostConfig.Runtime; a runtime the engine does not
 #     know refused at start with a message naming it (runsc too, when the engine has it).
@@ -30,6 +31,17 @@ require_cmd python3
 ensure_dockerd
 lambdad_init
 lambdad_images hello snoop
+# An image whose own "lambda-rie" predates the instance secret: its /healthz does not say it checks
+# one (a busybox httpd stands in for an old lambda-rie).
+OLDRIE_IMAGE=lambdad-test-oldrie-$$:latest
+lib_cleanup "docker image rm -f '$OLDRIE_IMAGE' >/dev/null 2>&1 || true"
+mkdir -p "$TEST_TMP/oldrie"
+printf '#!/bin/busybox sh\necho %s >/tmp/healthz\nexec /bin/busybox httpd -f -p 8080 -h /tmp\n' \
+        "'{\"status\":\"ok\",\"runtime\":\"idle\"}'" >"$TEST_TMP/oldrie/lambda-rie"
+chmod 0755 "$TEST_TMP/oldrie/lambda-rie"
+printf 'FROM %s\nCOPY lambda-rie /lambda-rie\nENTRYPOINT ["/lambda-rie"]\n' "$(docker_image_busybox)" >"$TEST_TMP/oldrie/Dockerfile"
+DOCKER_BUILDKIT=0 docker build -q -t "$OLDRIE_IMAGE" "$TEST_TMP/oldrie" >/dev/null
+printf '{ "image": "%s" }\n' "$OLDRIE_IMAGE" >"$FN/oldrie.json"
 
 printf '{ "image": "%shello:latest", "max_instances": 2, "freeze_after_ms": 0 }\n' "$IMAGE_PREFIX" >"$FN/victim.json"
 printf '{ "image": "%ssnoop:latest", "max_instances": 1, "freeze_after_ms": 0, "timeout_sec": 20 }\n' "$IMAGE_PREFIX" >"$FN/snoop.json"
@@ -161,6 +173,12 @@ spec() { docker inspect -f '{{index .Config.Labels "org.lambdad.spec"}}' "$1"; }
 check "two instances, one spec label (the secret is not in it)" assert_eq "$(spec "${victims[0]}")" "$(spec "${victims[1]}")" "spec"
 check "two instances, two secrets" test "$(secret_of "${victims[0]}")" != "$(secret_of "${victims[1]}")"
 check "ListInstances shows no secret" bash -c "! mgr ListInstances | grep -qF '$VICTIM_SECRET'"
+
+# ---- an image whose lambda-rie does not check the secret is not run open
+out=$(invoke oldrie '{}')
+check "an image whose lambda-rie predates the secret: 502, saying so" bash -c \
+        "grep -q '^502 .*predates the instance secret, so anybody could invoke the instance' <<<\"\$1\"" _ "$out"
+check "... and its container is removed" wait_until "oldrie removed" none_of oldrie
 
 # ---- environment_files: the function gets the file's content; no log and no answer of lambdad shows it
 out=$(invoke envfiles '{}')
