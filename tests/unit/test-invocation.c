@@ -705,6 +705,25 @@ static void test_event_function_known(void **state)
         free(missing);
 }
 
+/* The gateway exits while an event waits to learn whether its function exists: it is written all
+ * the same (at least once), not lost. */
+static void test_event_check_at_exit(void **state)
+{
+        TestClient tc;
+        char *request = test_invoke_request("unknown", "X-Amz-Invocation-Type: Event\r\n", "{}");
+
+        test_client_open(gw, &tc);
+        test_client_send(&tc, request);
+        RUN_UNTIL(gw, event_queue_size(gw->queue) == 1);
+        assert_int_equal(n_config_answered, 0);
+        assert_int_equal(count_event_files(), 0);
+        test_client_close(&tc);
+        config_source = sd_event_source_disable_unref(config_source);
+        gw = gateway_free(gw);
+        assert_int_equal(count_event_files(), 1);
+        free(request);
+}
+
 static void test_client_leaves_waiting(void **state)
 {
         TestClient tc;
@@ -1273,6 +1292,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_event_and_dry_run, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_event_burst, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_event_function_known, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_event_check_at_exit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_client_leaves_waiting, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stream_events, setup, teardown),

@@ -147,18 +147,8 @@ static QueueFunction *queue_function_get(EventQueue *q, const char *name)
         return f;
 }
 
-static void accept_write(EventQueue *q, EventAccept *a);
-
 static void queue_function_free(EventQueue *q, QueueFunction *f)
 {
-        /* Events still waiting to learn whether their function exists: written as they are (the gateway
-         * is exiting; at-least-once beats a lost event). */
-        while (f->checking) {
-                EventAccept *a = f->checking;
-
-                f->checking = a->cnext;
-                accept_write(q, a);
-        }
         LIST_REMOVE(q->functions, f);
         sd_bus_slot_unref(f->fetch_slot);
         async_configuration_done(&f->config);
@@ -185,6 +175,7 @@ static bool function_known(EventQueue *q, const QueueFunction *f)
         return (gf && function_holds_leases(gf)) || (configuration_fresh(f) && !f->config.not_found);
 }
 
+static void accept_write(EventQueue *q, EventAccept *a);
 static void accept_refuse(EventAccept *a);
 
 /* The manager answered (c), or could not say (NULL): the events that waited to learn whether their
@@ -192,8 +183,16 @@ static void accept_refuse(EventAccept *a);
  * away they are written: it may well know the function once it is back, and the queue retries. */
 static void checks_done(QueueFunction *f, const AsyncConfiguration *c)
 {
-        EventAccept *list = TAKE_PTR(f->checking);
+        EventAccept *list = NULL;
 
+        /* In the order they came (the list holds the newest first). */
+        while (f->checking) {
+                EventAccept *a = f->checking;
+
+                f->checking = a->cnext;
+                a->cnext = list;
+                list = a;
+        }
         while (list) {
                 EventAccept *a = list;
 
@@ -967,6 +966,13 @@ EventQueue *event_queue_free(EventQueue *q)
 {
         if (!q)
                 return NULL;
+        /* Events still waiting to learn whether their function exists are written as they are: the
+         * gateway is exiting, and at-least-once beats a lost event. */
+        for (QueueFunction *f = q->functions; f; f = f->next) {
+                f->fetch_slot = sd_bus_slot_unref(f->fetch_slot);
+                f->fetching = false;
+                checks_done(f, NULL);
+        }
         /* What it has goes to disk (and into the list, to be forgotten with the rest) first. */
         q->writer = event_writer_free(q->writer);
         while (q->events)
