@@ -28,6 +28,14 @@ void gateway_function_arn(const Gateway *g, const char *name, char *buf, size_t 
         (void) snprintf(buf, size, "arn:aws:lambda:%s:" ACCOUNT_ID ":function:%s", g->config.region, name);
 }
 
+void gateway_function_not_found(const Gateway *g, const char *name, char *buf, size_t size)
+{
+        char arn[256];
+
+        gateway_function_arn(g, name, arn, sizeof(arn));
+        (void) snprintf(buf, size, "Function not found: %s", arn);
+}
+
 /* ---- connections ---- */
 
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)

@@ -92,3 +92,5 @@ void gateway_update_timers(Gateway *g);
 
 /* "arn:aws:lambda:REGION:000000000000:function:NAME" */
 void gateway_function_arn(const Gateway *g, const char *name, char *buf, size_t size);
+/* The message of a 404 ResourceNotFoundException for the function, as Lambda words it. */
+void gateway_function_not_found(const Gateway *g, const char *name, char *buf, size_t size);

@@ -85,7 +85,7 @@ static void fail_waiting(GatewayFunction *f, const char *message, int status, co
 {
         Gateway *g = f->gateway;
         Invocation *inv;
-        char arn[256], text[320];
+        char text[320];
 
         /* The error answers the oldest waiting invocation: that is the one it was made for. Others keep
          * theirs; failing it comes last, as that may free the function. */
@@ -94,8 +94,7 @@ static void fail_waiting(GatewayFunction *f, const char *message, int status, co
         if (!inv)
                 return gateway_function_gc(f);
         if (status == 404) {
-                gateway_function_arn(g, f->name, arn, sizeof(arn));
-                (void) snprintf(text, sizeof(text), "Function not found: %s", arn);
+                gateway_function_not_found(g, f->name, text, sizeof(text));
                 return invocation_fail(inv, status, type, text, NULL);
         }
         invocation_fail(inv, status, type, message,
@@ -116,7 +115,7 @@ static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
         GatewayFunction *f = userdata;
         Gateway *g = f->gateway;
         const sd_bus_error *e = sd_bus_message_get_error(m);
-        const char *id, *host;
+        const char *id, *host, *secret = NULL;
         uint16_t port;
         int thawed = 0;
         Invocation *inv;
@@ -148,10 +147,13 @@ static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
                 fail_waiting(f, "The manager's answer is invalid.", 502, "ServiceException");
                 return 0;
         }
-        /* A manager before freeze/thaw says nothing more. */
-        if (sd_bus_message_read(m, "b", &thawed) > 0 && thawed)
+        /* A manager before freeze/thaw says nothing more; one before instance secrets, no secret. */
+        r = sd_bus_message_read(m, "b", &thawed);
+        if (r > 0 && thawed)
                 metrics_thawed(&g->metrics, f->name);
-        r = lease_new(f, id, host, port, &l);
+        if (r > 0 && sd_bus_message_read(m, "s", &secret) <= 0)
+                secret = NULL;
+        r = lease_new(f, id, host, port, secret, &l);
         if (r < 0) {
                 log_warning_errno(r, "Failed to use instance %s at %s:%u: %m", id, host, port);
                 manager_release(g, id, true);
@@ -614,8 +616,9 @@ static int on_configuration(sd_bus_message *m, void *userdata, sd_bus_error *ret
         async_configuration_defaults(&c);
         if (!e)
                 r = read_configuration(m, &c);
-        else if (!sd_bus_error_has_name(e, LAMBDAD_ERROR_FUNCTION_NOT_FOUND) &&
-                 !sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD))
+        else if (sd_bus_error_has_name(e, LAMBDAD_ERROR_FUNCTION_NOT_FOUND))
+                c.not_found = true;
+        else if (!sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD))
                 r = -EIO;
         if (r < 0) {
                 log_warning("Could not learn a function's configuration for its queued events: %s",

@@ -46,6 +46,7 @@ typedef struct AsyncConfiguration {
         unsigned maximum_retry_attempts;
         uint64_t maximum_event_age_usec;
         char *on_success, *on_failure; /* "function:NAME", "directory:/PATH", or NULL */
+        bool not_found;                /* the manager does not know the function (the rest: defaults) */
 } AsyncConfiguration;
 
 void async_configuration_done(AsyncConfiguration *c);

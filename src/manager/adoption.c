@@ -184,7 +184,7 @@ static void candidate_adopt(Candidate *c, InstanceState state)
         if (r == -EBUSY)
                 return candidate_remove(c, "the function's instance or memory limit is reached");
         if (r >= 0) {
-                r = instance_adopt(m, f, slot, c->id, c->host, c->port, &i);
+                r = instance_adopt(m, f, slot, c->id, c->host, c->port, c->info.instance_secret, &i);
                 if (r < 0) {
                         PoolActions acts = {};
 
@@ -227,6 +227,11 @@ static void candidate_check(Candidate *c)
         if (!c->info.spec || strcmp(c->info.spec, f->spec) != 0 || !c->info.image_id || !f->image_id ||
             strcmp(c->info.image_id, f->image_id) != 0)
                 return candidate_remove(c, "its declaration, image or the manager's settings changed");
+        /* Its secret is read back from the engine (whoever has the engine's socket can read it: that
+         * is root already). One without a secret was made before instances had one: it answers
+         * anybody. */
+        if (!c->info.instance_secret)
+                return candidate_remove(c, "it has no instance secret");
 
         if (c->info.status && strcmp(c->info.status, "paused") == 0)
                 return candidate_adopt(c, INSTANCE_FROZEN);

@@ -296,6 +296,7 @@ int bus_reply_function_configuration(Manager *m, sd_bus_message *message, Manage
 static int method_get_function_configuration(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
+        PendingCall *pc = NULL;
         const char *name;
         ManagedFunction *f;
         int r;
@@ -304,10 +305,29 @@ static int method_get_function_configuration(sd_bus_message *message, void *user
         if (r < 0)
                 return r;
         f = function_find(m, name);
-        if (!f || f->removed || !(f->config ?: f->pending_config))
+        if (f && f->removed)
                 return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
                                          "ManagedFunction '%s' is not declared.", name);
-        return bus_reply_function_configuration(m, message, f);
+        if (f && (f->config ?: f->pending_config))
+                return bus_reply_function_configuration(m, message, f);
+
+        /* An implicit function whose image was not looked at yet: the answer waits for it, as Acquire
+         * would (the gateway asks whether a function exists before it accepts an Event invocation). */
+        r = pending_new(m, NULL, message, CALL_CONFIGURATION, &pc);
+        if (r >= 0)
+                r = function_for_call(m, name, pc, &f);
+        if (r == -ENOENT) {
+                pending_free(pc);
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                                         "ManagedFunction '%s' is not declared.", name);
+        }
+        if (r < 0) {
+                pending_free(pc);
+                return r;
+        }
+        if (f)
+                pending_reply_configuration(pc, f);
+        return 1;
 }
 
 static int method_list_instances(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -459,11 +479,12 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Functions", "u", property_get_functions, 0, 0),
         SD_BUS_PROPERTY("Instances", "u", property_get_instances, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("EnsureContainer", SD_BUS_ARGS("s", function_name),
-                                SD_BUS_RESULT("s", host, "q", port), method_ensure_container,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Acquire", SD_BUS_ARGS("s", function_name),
-                                SD_BUS_RESULT("s", instance_id, "s", host, "q", port, "b", thawed),
-                                method_acquire, SD_BUS_VTABLE_UNPRIVILEGED),
+                                SD_BUS_RESULT("s", host, "q", port, "s", instance_secret),
+                                method_ensure_container, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS(
+                "Acquire", SD_BUS_ARGS("s", function_name),
+                SD_BUS_RESULT("s", instance_id, "s", host, "q", port, "b", thawed, "s", instance_secret),
+                method_acquire, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("s", instance_id, "b", healthy), SD_BUS_NO_RESULT,
                                 method_release, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Reclaim", SD_BUS_ARGS("as", instance_ids), SD_BUS_RESULT("as", kept),

@@ -8,6 +8,7 @@
  */
 
 #include "manager.h"
+#include "registry.h"
 
 int bus_service_register(Manager *m);
 

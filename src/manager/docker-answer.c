@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "docker-json-read.h"
+#include "instance-secret.h"
 #include "strv.h"
 #include "util.h"
 
@@ -267,6 +268,9 @@ void docker_inspect_done(DockerInspect *i)
         free(i->network);
         free(i->image_id);
         strv_free(i->networks);
+        if (i->instance_secret)
+                explicit_bzero(i->instance_secret, strlen(i->instance_secret));
+        free(i->instance_secret);
         *i = (DockerInspect){};
 }
 
@@ -365,6 +369,41 @@ static int parse_inspect_address(json_object *ns, DockerInspect *i)
         return 0;
 }
 
+/* The instance secret in Config.Env, which a later lifetime of the manager reads back to serve the
+ * instances it adopts. An Env that is not an array of strings is -EBADMSG; a secret that is missing,
+ * malformed or there twice is none. */
+static int parse_inspect_secret(json_object *config, char **ret)
+{
+        static const char prefix[] = INSTANCE_SECRET_ENV "=";
+        json_object *env = docker_json_get(config, "Env");
+        const char *found = NULL;
+        size_t n;
+
+        *ret = NULL;
+        if (!env)
+                return 0;
+        if (!json_object_is_type(env, json_type_array))
+                return -EBADMSG;
+        n = json_object_array_length(env);
+        for (size_t k = 0; k < n; k++) {
+                const char *e;
+                int r;
+
+                r = docker_json_check_string(json_object_array_get_idx(env, k), DOCKER_STRING_MAX, &e);
+                if (r < 0)
+                        return r;
+                if (strncmp(e, prefix, STRLEN(prefix)) != 0)
+                        continue;
+                if (found)
+                        return 0;
+                found = e + STRLEN(prefix);
+        }
+        if (!found || !instance_secret_is_valid(found))
+                return 0;
+        *ret = strdup(found);
+        return *ret ? 0 : -ENOMEM;
+}
+
 int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret)
 {
         _cleanup_(json_object_putp) json_object *o = NULL;
@@ -406,6 +445,8 @@ int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret)
                 r = docker_json_get_object(config, "Labels", &labels);
         if (r >= 0)
                 r = docker_labels_parse(labels, &l);
+        if (r >= 0)
+                r = parse_inspect_secret(config, &i.instance_secret);
         if (r < 0)
                 return r;
         i.function = TAKE_PTR(l.function);
@@ -556,6 +597,62 @@ int docker_parse_image(const char *json, size_t len, DockerImage *ret)
         *ret = i;
         i = (DockerImage){};
         return 0;
+}
+
+int docker_parse_network_isolating(const char *json, size_t len)
+{
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        _cleanup_free_ char *driver = NULL, *icc = NULL;
+        json_object *options = NULL;
+        int r;
+
+        r = docker_json_parse_object(json, len, &o);
+        if (r >= 0)
+                r = docker_json_dup_string(o, "Driver", DOCKER_STRING_MAX, &driver);
+        if (r >= 0)
+                r = docker_json_get_object(o, "Options", &options);
+        if (r >= 0)
+                r = docker_json_dup_string(options, DOCKER_BRIDGE_ICC_OPTION, DOCKER_STRING_MAX, &icc);
+        if (r < 0)
+                return r;
+        if (!driver)
+                return -EBADMSG;
+        return strcmp(driver, "bridge") == 0 && icc && strcmp(icc, "false") == 0;
+}
+
+int docker_parse_info_runtimes(const char *json, size_t len, char ***ret)
+{
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        _cleanup_strv_free_ char **names = NULL;
+        json_object *runtimes;
+        int r;
+
+        assert(ret);
+
+        r = docker_json_parse_object(json, len, &o);
+        if (r >= 0)
+                r = docker_json_get_object(o, "Runtimes", &runtimes);
+        if (r < 0)
+                return r;
+        *ret = NULL;
+        if (!runtimes)
+                return 0;
+        /* An empty list is one too: the engine said what it has. */
+        names = calloc(1, sizeof(char *));
+        if (!names)
+                return -ENOMEM;
+        json_object_object_foreach(runtimes, name, v)
+        {
+                (void) v;
+                /* A name we could not send back is of no use (and not one a declaration can hold). */
+                if (!docker_name_is_valid(name))
+                        continue;
+                r = strv_extend(&names, name);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(names);
+        return 1;
 }
 
 int docker_parse_version(const char *json, size_t len, char **ret_os, char **ret_arch)

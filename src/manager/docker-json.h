@@ -65,6 +65,10 @@ typedef struct DockerCreateParams {
         const char *spec;     /* the LABEL_SPEC label; NULL: none */
         const char *task_dir; /* a zip function's code on the engine's host, bound read-only at /var/task */
         const char *opt_dir;  /* its layers, bound read-only at /opt; NULL: none */
+        const char *runtime;  /* HostConfig.Runtime (an OCI runtime the engine knows: runsc, ...); NULL:
+                               * the engine's default */
+        const char *network_mode; /* NetworkMode, when it is not network's (an isolated function's own
+                                   * bridge, which does not scope the manager's cleanup); NULL: network */
 } DockerCreateParams;
 
 /*
@@ -77,6 +81,20 @@ typedef struct DockerCreateParams {
  * limits the engine cannot represent.
  */
 int docker_create_body(const DockerCreateParams *p, char **ret);
+
+/* The option of a bridge network that drops traffic between its containers (inter-container
+ * communication). */
+#define DOCKER_BRIDGE_ICC_OPTION "com.docker.network.bridge.enable_icc"
+
+/* The body of POST /networks/create for a bridge network whose containers cannot reach each other
+ * (ICC off) but reach the outside world, labelled as the manager's. Its host interface is the engine's
+ * to name: a fixed name would collide with another engine's on the same host (Podman beside dockerd).
+ * -EINVAL for a name the engine would refuse. */
+int docker_isolated_network_body(const char *name, char **ret);
+
+/* The answer to GET /networks/{name} -> 1 when it is a bridge network with ICC off (what
+ * docker_isolated_network_body() makes), 0 when it is another. -EBADMSG when it is no network. */
+int docker_parse_network_isolating(const char *json, size_t len);
 
 /* A name the engine accepts for a container: [a-zA-Z0-9][a-zA-Z0-9_.-]{1,127}. */
 bool docker_name_is_valid(const char *name);
@@ -137,6 +155,8 @@ typedef struct DockerInspect {
         bool managed;       /* Config.Labels[LABEL_MANAGED_BY] is ours */
         char *image_id;     /* Image: the id of the image it was made from */
         char **networks;    /* the names of NetworkSettings.Networks, NULL if none */
+        /* Config.Env's INSTANCE_SECRET_ENV when it is a valid secret, else NULL */
+        char *instance_secret;
 } DockerInspect;
 
 void docker_inspect_done(DockerInspect *i);
@@ -173,6 +193,11 @@ void docker_image_done(DockerImage *i);
  * -EBADMSG.
  */
 int docker_parse_image(const char *json, size_t len, DockerImage *ret);
+
+/* The answer to GET /info -> the names of the OCI runtimes the engine knows (the keys of "Runtimes"),
+ * NULL when it does not say (1 and the names when it does, 0 when not). -EBADMSG for a malformed
+ * answer. */
+int docker_parse_info_runtimes(const char *json, size_t len, char ***ret);
 
 /* The answer to GET /version -> the engine's "Os" and "Arch" (Go's names: "linux", "amd64"). -EBADMSG
  * when either is missing. */

@@ -110,6 +110,17 @@ static char *to_string_dup(json_object *o)
         return s ? strdup(s) : NULL;
 }
 
+/* A whole body, as its text into *ret. */
+static int body_to_string(json_object *body, char **ret)
+{
+        char *s = to_string_dup(body);
+
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
 static bool env_entry_is_valid(const char *e)
 {
         const char *eq;
@@ -261,8 +272,10 @@ static int build_host_config(const DockerCreateParams *p, json_object **ret)
                 r = add_string_array(hc, "SecurityOpt", "no-new-privileges");
         if (r >= 0)
                 r = add_int64(hc, "PidsLimit", 1024);
-        if (r >= 0 && p->network)
-                r = add_string(hc, "NetworkMode", p->network);
+        if (r >= 0 && (p->network_mode || p->network))
+                r = add_string(hc, "NetworkMode", p->network_mode ?: p->network);
+        if (r >= 0 && p->runtime)
+                r = docker_name_is_valid(p->runtime) ? add_string(hc, "Runtime", p->runtime) : -EINVAL;
         if (r >= 0)
                 r = add_bool(hc, "ReadonlyRootfs", true);
         if (r < 0)
@@ -299,7 +312,6 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
 {
         _cleanup_(json_object_putp) json_object *body = NULL, *env = NULL, *labels = NULL, *exposed = NULL,
                                                 *hc = NULL;
-        char *s;
         int r;
 
         assert(p);
@@ -308,6 +320,7 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
         if (!docker_string_is_valid(p->image) || !p->image[0] || !docker_string_is_valid(p->function) ||
             !p->function[0] || !docker_string_is_valid(p->lifetime) || !p->lifetime[0] ||
             (p->network && !docker_name_is_valid(p->network)) ||
+            (p->network_mode && !docker_name_is_valid(p->network_mode)) ||
             (p->spec && !docker_string_is_valid(p->spec)))
                 return -EINVAL;
         if (p->memory_bytes > INT64_MAX || p->nano_cpus > INT64_MAX)
@@ -359,12 +372,41 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
                 r = object_steal_into(body, "HostConfig", &hc);
         if (r < 0)
                 return r;
+        return body_to_string(body, ret);
+}
 
-        s = to_string_dup(body);
-        if (!s)
+int docker_isolated_network_body(const char *name, char **ret)
+{
+        _cleanup_(json_object_putp) json_object *body = json_object_new_object(),
+                                                *options = json_object_new_object(),
+                                                *labels = json_object_new_object();
+        int r;
+
+        assert(ret);
+
+        if (!docker_name_is_valid(name))
+                return -EINVAL;
+        if (!body || !options || !labels)
                 return -ENOMEM;
-        *ret = s;
-        return 0;
+        r = add_string(body, "Name", name);
+        if (r >= 0)
+                r = add_string(body, "Driver", "bridge");
+        if (r >= 0)
+                r = add_bool(body, "CheckDuplicate", true);
+        /* Not internal: instances reach the outside world (an internal network has no route out). */
+        if (r >= 0)
+                r = add_bool(body, "Internal", false);
+        if (r >= 0)
+                r = add_string(options, DOCKER_BRIDGE_ICC_OPTION, "false");
+        if (r >= 0)
+                r = object_steal_into(body, "Options", &options);
+        if (r >= 0)
+                r = add_string(labels, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE);
+        if (r >= 0)
+                r = object_steal_into(body, "Labels", &labels);
+        if (r < 0)
+                return r;
+        return body_to_string(body, ret);
 }
 
 int docker_label_filter(const char *key, const char *value, char **ret)

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
 
+#include <json-c/json.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "container-reaper.h"
 #include "docker-json.h"
+#include "instance-setup.h"
 #include "instance.h"
 #include "launch.h"
 #include "list.h"
@@ -39,7 +42,7 @@ int instance_new(Manager *m, ManagedFunction *f, PoolInstance *slot, Instance **
 }
 
 int instance_adopt(Manager *m, ManagedFunction *f, PoolInstance *slot, const char *id, const char *host,
-                   uint16_t port, Instance **ret)
+                   uint16_t port, const char *secret, Instance **ret)
 {
         _cleanup_free_ char *i_id = strdup(id), *i_host = strdup(host);
         Instance *i;
@@ -53,6 +56,8 @@ int instance_adopt(Manager *m, ManagedFunction *f, PoolInstance *slot, const cha
         i->id = TAKE_PTR(i_id);
         i->host = TAKE_PTR(i_host);
         i->port = port;
+        assert(instance_secret_is_valid(secret));
+        memcpy(i->secret, secret, INSTANCE_SECRET_SIZE);
         i->ready_usec = now_usec(CLOCK_MONOTONIC);
         *ret = i;
         return 0;
@@ -73,6 +78,7 @@ Instance *instance_free(Instance *i)
         free(i->id);
         free(i->name);
         free(i->host);
+        explicit_bzero(i->secret, sizeof(i->secret));
         free(i);
         return NULL;
 }
@@ -131,8 +137,7 @@ void instance_fail(Instance *i, const char *error_name, const char *format, ...)
  * faults (it cannot be reached, it went away mid-call, or it answers 5xx: its containerd restarting, it
  * shutting down) are BackendUnavailable, for the caller to try again; what it refuses (4xx: a bad image
  * or command) is StartFailed. */
-static void instance_fail_call(Instance *i, const char *what, int error, long status, const char *body,
-                               size_t len)
+void instance_fail_call(Instance *i, const char *what, int error, long status, const char *body, size_t len)
 {
         _cleanup_free_ char *message = NULL;
 
@@ -170,12 +175,39 @@ static int on_probe_timer(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* Whether lambda-rie's /healthz answer says it checks the instance secret: one that predates the check
+ * would serve anybody, whatever secret the gateway sends. */
+static bool health_checks_secret(const char *body, size_t len)
+{
+        json_tokener *tok = json_tokener_new();
+        json_object *o = NULL, *v;
+        bool yes;
+
+        if (!tok)
+                return false;
+        o = json_tokener_parse_ex(tok, body, (int) MIN(len, (size_t) 4096));
+        json_tokener_free(tok);
+        yes = o && json_object_object_get_ex(o, INSTANCE_SECRET_HEALTH_KEY, &v) &&
+              json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+        json_object_put(o);
+        return yes;
+}
+
 static void on_probe(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
 {
         Instance *i = userdata;
         int r;
 
         i->call = NULL;
+        if (error == 0 && status == 200 && !health_checks_secret(body, len))
+                return instance_fail(
+                        i, LAMBDAD_ERROR_START_FAILED,
+                        "The lambda-rie of '%s' (image %s's own, or the one lambda-manager lends: "
+                        "--rie-path, --rie-volume) predates the instance secret, so anybody could "
+                        "invoke the instance: rebuild the image with the current lambda-rie, or "
+                        "give lambda-manager the current one to lend (compose: docker volume rm "
+                        "PROJECT_rie).",
+                        i->function->name, i->function->config->image);
         if (error == 0 && status == 200)
                 return instance_ready(i);
 
@@ -363,7 +395,8 @@ static int instance_code_env(const CodeConfig *code, char ***env)
         return r;
 }
 
-static int instance_env(const FunctionConfig *c, char ***ret)
+/* The container's environment; with the instance's secret unless secret is NULL (the spec). */
+static int instance_env(const FunctionConfig *c, const char *secret, char ***ret)
 {
         _cleanup_strv_free_ char **env = strv_copy(c->env);
         char v[32];
@@ -383,6 +416,10 @@ static int instance_env(const FunctionConfig *c, char ***ret)
                 r = env_set(&env, "LAMBDA_RIE_EAGER_INIT", "1", true);
         if (r >= 0 && c->code)
                 r = instance_code_env(c->code, &env);
+        /* Last, overwriting whatever the declaration says: lambda-rie checks it, and takes it out of the
+         * environment before the function runs. */
+        if (r >= 0 && secret)
+                r = env_set(&env, INSTANCE_SECRET_ENV, secret, true);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(env);
@@ -390,9 +427,10 @@ static int instance_env(const FunctionConfig *c, char ***ret)
 }
 
 /* The create body of an instance of c from image on this manager, labelled with lifetime and spec
- * (NULL: none). -ENOPKG when the image needs lambda-rie lent and the manager has none. */
+ * (NULL: none), with secret in its environment (NULL: none). -ENOPKG when the image needs lambda-rie
+ * lent and the manager has none. */
 static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage *image, const char *lifetime,
-                         const char *spec, char **ret)
+                         const char *spec, const char *secret, const char *network_mode, char **ret)
 {
         _cleanup_(launch_plan_done) LaunchPlan plan = {};
         _cleanup_strv_free_ char **env = NULL;
@@ -414,7 +452,7 @@ static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage 
                 return r;
         if (plan.lend_rie && !m->config.rie_path && !m->config.rie_volume)
                 return -ENOPKG;
-        r = instance_env(c, &env);
+        r = instance_env(c, secret, &env);
         if (r < 0)
                 return r;
 
@@ -439,12 +477,15 @@ static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage 
                         .spec = spec,
                         .task_dir = c->code ? c->code->task_dir : NULL,
                         .opt_dir = c->code ? c->code->opt_dir : NULL,
+                        .runtime = c->engine_runtime,
+                        .network_mode = network_mode,
                 },
                 ret);
 }
 
-int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
-                  char ret[static INSTANCE_SPEC_SIZE])
+/* The spec of an instance of c from image attached as network_mode says. */
+static int spec_for(Manager *m, const FunctionConfig *c, const DockerImage *image, const char *network_mode,
+                    char ret[static INSTANCE_SPEC_SIZE])
 {
         static const char hex[] = "0123456789abcdef";
         _cleanup_free_ char *body = NULL;
@@ -455,7 +496,7 @@ int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
 
         /* Everything but what differs between two instances of one lifetime, and the image itself:
          * a tag that moved makes another spec. */
-        r = instance_body(m, c, image, "-", NULL, &body);
+        r = instance_body(m, c, image, "-", NULL, NULL, network_mode, &body);
         if (r < 0)
                 return r;
         ctx = EVP_MD_CTX_new();
@@ -475,6 +516,12 @@ int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
         return 0;
 }
 
+int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
+                  char ret[static INSTANCE_SPEC_SIZE])
+{
+        return spec_for(m, c, image, instance_network_intended(m, c), ret);
+}
+
 static void instance_create(Instance *i, const DockerImage *image)
 {
         Manager *m = i->manager;
@@ -483,9 +530,12 @@ static void instance_create(Instance *i, const DockerImage *image)
         char suffix[9], spec[INSTANCE_SPEC_SIZE];
         int r;
 
-        r = instance_spec(m, c, image, spec);
+        /* Of the network it really goes on: one that could not be isolated is not adopted as isolated. */
+        r = spec_for(m, c, image, i->network_mode, spec);
         if (r >= 0)
-                r = instance_body(m, c, image, m->lifetime, spec, &body);
+                r = instance_secret_new(i->secret);
+        if (r >= 0)
+                r = instance_body(m, c, image, m->lifetime, spec, i->secret, i->network_mode, &body);
         if (r == -ENOPKG)
                 return instance_fail(
                         i, LAMBDAD_ERROR_START_FAILED,
@@ -512,8 +562,6 @@ static void instance_create(Instance *i, const DockerImage *image)
                 instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to create the container: %s",
                               strerror(-r));
 }
-
-static void instance_inspect_image(Instance *i);
 
 static void on_pulled(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
 {
@@ -578,7 +626,7 @@ static void on_image(DockerClient *d, int error, long status, const char *body, 
         instance_create(i, &image);
 }
 
-static void instance_inspect_image(Instance *i)
+void instance_inspect_image(Instance *i)
 {
         _cleanup_free_ char *path = NULL;
         int r;
@@ -606,7 +654,7 @@ static void on_version(DockerClient *d, int error, long status, const char *body
                                              "The engine's version answer is invalid.");
                 log_debug("The engine runs %s/%s containers.", m->engine_os, m->engine_arch);
         }
-        instance_inspect_image(i);
+        instance_setup(i);
 }
 
 void instance_start(Instance *i)
@@ -618,7 +666,7 @@ void instance_start(Instance *i)
         if (c->code && c->code->error)
                 return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "%s", c->code->error);
         if (i->manager->engine_arch)
-                return instance_inspect_image(i);
+                return instance_setup(i);
         r = docker_call(i->manager->docker, "GET", "/version", NULL, CALL_TIMEOUT_USEC, on_version, i,
                         &i->call);
         if (r < 0)

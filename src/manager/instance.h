@@ -15,6 +15,7 @@
 
 #include "docker-json.h"
 #include "docker.h"
+#include "instance-secret.h"
 #include "manager.h"
 #include "pool.h"
 #include "registry.h"
@@ -27,6 +28,10 @@ struct Instance {
         char *name;
         char *host;
         uint16_t port;
+        /* What its lambda-rie wants from invokers (instance-secret.h): made for it at its start,
+         * read back from the engine when adopted; handed out with its leases, and nowhere else. */
+        char secret[INSTANCE_SECRET_SIZE];
+        const char *network_mode; /* its container's NetworkMode when not the manager's (instance-setup.h) */
         DockerCall *call;
         sd_event_source *probe_timer;
         uint64_t start_deadline;
@@ -46,9 +51,10 @@ struct Instance {
 
 /* For the pool's START on slot: an instance that starts at once (its outcome reaches the pool). */
 int instance_new(Manager *m, ManagedFunction *f, PoolInstance *slot, Instance **ret);
-/* A running container of an earlier lifetime, adopted into slot: it answers at host:port. */
+/* A running container of an earlier lifetime, adopted into slot: it answers at host:port to those
+ * who send secret. */
 int instance_adopt(Manager *m, ManagedFunction *f, PoolInstance *slot, const char *id, const char *host,
-                   uint16_t port, Instance **ret);
+                   uint16_t port, const char *secret, Instance **ret);
 
 /* Where the container that info describes answers on this manager: 127.0.0.1 and its published port, or
  * its address and 8080. -EADDRNOTAVAIL when it has none. */
@@ -59,8 +65,9 @@ int instance_probe_url(Manager *m, const char *host, uint16_t port, docker_callb
                        void *userdata, DockerCall **ret);
 
 /* LABEL_SPEC of the instances of c from image on this manager: a container whose label differs was
- * made from another declaration, image or manager configuration. -ENOPKG when the image needs
- * lambda-rie lent and the manager has none; -ENOMEM. */
+ * made from another declaration, image or manager configuration. What differs between two instances
+ * (name, lifetime, secret) is not part of it. -ENOPKG when the image needs lambda-rie lent and the
+ * manager has none; -ENOMEM. */
 int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
                   char ret[static INSTANCE_SPEC_SIZE]);
 Instance *instance_free(Instance *i);
@@ -71,6 +78,11 @@ void instance_start(Instance *i);
 void instance_stop(Instance *i, const char *reason);
 /* A start failed: the pool learns it, waiting callers get error_name with the message. Frees i. */
 void instance_fail(Instance *i, const char *error_name, const char *format, ...) _printf_(3, 4);
+/* ... because an engine call for what failed: BackendUnavailable when the engine is away or answered
+ * 5xx, StartFailed with the engine's words for what it refused. */
+void instance_fail_call(Instance *i, const char *what, int error, long status, const char *body, size_t len);
+/* The next step of a start, once the engine is known to have what the instance needs: its image. */
+void instance_inspect_image(Instance *i);
 /* The engine says the container died: what that means depends on where the instance is. */
 void instance_died(Instance *i);
 

@@ -25,6 +25,7 @@ static ManagerConfig arg_config = {
         .destination_root = DESTINATION_ROOT_DEFAULT,
         .implicit_functions = true,
         .publish_loopback = true,
+        .isolate_by_default = true,
         .start_timeout_usec = 30 * USEC_PER_SEC,
         .wait_timeout_usec = 10 * USEC_PER_SEC,
         .exit_idle_usec = 60 * USEC_PER_SEC,
@@ -115,6 +116,10 @@ static void help(void)
                "                               their address on it, port 8080; only containers on it are\n"
                "                               cleaned up. \"auto\": the network of the container this\n"
                "                               manager runs in (docker-compose, Swarm)\n"
+               "        --default-network=POLICY\n"
+               "                               the network of functions whose declaration says none:\n"
+               "                               isolated (default: a bridge without traffic between\n"
+               "                               instances; a cold start costs more) or shared\n"
                "        --require-engine       exit at start when the engine socket is missing or not\n"
                "                               usable, saying which group it needs\n"
                "        --start-timeout=SEC    create to first answer of an instance (default 30)\n"
@@ -176,6 +181,7 @@ static int parse_argv(int argc, char *argv[])
                 ARG_LOG_LEVEL,
                 ARG_VERSION,
                 ARG_NETWORK,
+                ARG_DEFAULT_NETWORK,
                 ARG_REQUIRE_ENGINE,
                 ARG_MEMORY_BUDGET,
                 ARG_DESTINATION_ROOT,
@@ -210,6 +216,7 @@ static int parse_argv(int argc, char *argv[])
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "network", required_argument, NULL, ARG_NETWORK },
+                { "default-network", required_argument, NULL, ARG_DEFAULT_NETWORK },
                 { "memory-budget", required_argument, NULL, ARG_MEMORY_BUDGET },
                 { "require-engine", no_argument, NULL, ARG_REQUIRE_ENGINE },
                 { "destination-root", required_argument, NULL, ARG_DESTINATION_ROOT },
@@ -294,6 +301,16 @@ static int parse_argv(int argc, char *argv[])
                         else
                                 return log_error_errno(
                                         -EINVAL, "Invalid --publish '%s': loopback or bridge.", optarg);
+                        break;
+                case ARG_DEFAULT_NETWORK:
+                        if (strcmp(optarg, "isolated") == 0)
+                                arg_config.isolate_by_default = true;
+                        else if (strcmp(optarg, "shared") == 0)
+                                arg_config.isolate_by_default = false;
+                        else
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid --default-network '%s': isolated or shared.",
+                                                       optarg);
                         break;
                 case ARG_START_TIMEOUT:
                         r = parse_seconds_option("start-timeout", optarg, 1, &arg_config.start_timeout_usec);

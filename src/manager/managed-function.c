@@ -142,7 +142,10 @@ void function_resolved(ManagedFunction *f, FunctionConfig *config)
 
                 calls = pc->next;
                 pc->next = NULL;
-                function_acquire(f, pc);
+                if (pc->kind == CALL_CONFIGURATION)
+                        pending_reply_configuration(pc, f);
+                else
+                        function_acquire(f, pc);
         }
         manager_update_timers(m);
 }

@@ -381,6 +381,8 @@ Manager *manager_free(Manager *m)
         free(m->fail_message);
         free(m->engine_os);
         free(m->engine_arch);
+        strv_free(m->engine_runtimes);
+        free(m->isolated_problem);
         free(m->network);
         free(m->rie_volume);
         free(m);

@@ -40,6 +40,7 @@ typedef struct ManagerConfig {
         const char *rie_path;          /* lambda-rie on the engine's host, lent to images without one */
         const char *rie_volume;        /* or: a volume holding lambda-rie (wins over rie_path) */
         const char *network;           /* instances join it, reached at their address there; "auto": ours */
+        bool isolate_by_default;       /* functions without "network" are isolated (--default-network) */
         uint64_t memory_budget;        /* bytes for the memory limits of all instances; 0: unbounded */
         bool require_engine;           /* exit at start when the engine socket cannot be used */
         const char *destination_root;  /* directory destinations must lie under it */
@@ -68,6 +69,17 @@ struct Manager {
         char lifetime[33];
         /* What the engine runs, asked once before the first start: images for others are refused. */
         char *engine_os, *engine_arch;
+        /* The OCI runtimes it knows (GET /info), asked before the first start of a function that names
+         * one (engine_runtime), and again when one is not among them; NULL: not asked, or the engine
+         * does not say. */
+        char **engine_runtimes;
+        bool engine_runtimes_known;
+        /* The bridge network of isolated functions (instance-setup.h): 0 not looked at yet, 1 usable,
+         * -1 refused by the engine (isolated_problem says why; asked again after isolated_retry_usec). */
+        int isolated_network;
+        char *isolated_problem;
+        uint64_t isolated_retry_usec;
+        bool isolated_fallback_logged;
 
         sd_event *event;
         sd_bus *bus;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <stdarg.h>
 
+#include "bus-service.h"
 #include "instance.h"
 #include "lease-owner.h"
 #include "log.h"
@@ -53,6 +54,16 @@ void pending_reply_error(PendingCall *pc, const char *name, const char *format, 
         pending_free(pc);
 }
 
+void pending_reply_configuration(PendingCall *pc, ManagedFunction *f)
+{
+        int r;
+
+        r = bus_reply_function_configuration(pc->manager, pc->message, f);
+        if (r < 0)
+                log_warning_errno(r, "Failed to answer GetFunctionConfiguration: %m");
+        pending_free(pc);
+}
+
 void pending_grant(Manager *m, PendingCall *pc, PoolInstance *slot, bool thawed)
 {
         Instance *i = slot->userdata;
@@ -63,7 +74,7 @@ void pending_grant(Manager *m, PendingCall *pc, PoolInstance *slot, bool thawed)
                 PoolActions a = {};
 
                 /* EnsureContainer only makes sure an instance runs: no lease stays behind. */
-                r = sd_bus_reply_method_return(pc->message, "sq", i->host, i->port);
+                r = sd_bus_reply_method_return(pc->message, "sqs", i->host, i->port, i->secret);
                 pending_free(pc);
                 if (pool_release(&f->pool, slot, true, now_usec(CLOCK_MONOTONIC), &a) < 0)
                         log_oom();
@@ -76,7 +87,7 @@ void pending_grant(Manager *m, PendingCall *pc, PoolInstance *slot, bool thawed)
         if (r < 0)
                 log_warning_errno(r,
                                   "Failed to track the lease holder; the lease ends only with Release: %m");
-        r = sd_bus_reply_method_return(pc->message, "ssqb", i->id, i->host, i->port, thawed);
+        r = sd_bus_reply_method_return(pc->message, "ssqbs", i->id, i->host, i->port, thawed, i->secret);
         if (r < 0)
                 log_warning_errno(r, "Failed to answer Acquire: %m");
         pending_free(pc);

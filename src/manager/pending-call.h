@@ -3,7 +3,8 @@
 
 /*
  * pending-call.h: a method call (Acquire, EnsureContainer) that waits for an instance, holding its
- * message until the pool grants it an instance or fails it; the reply it then gets, in the bus's
+ * message until the pool grants it an instance or fails it (or GetFunctionConfiguration, until its
+ * function is known); the reply it then gets, in the bus's
  * error names (org.lambdad.Error.*), is written here and nowhere else.
  */
 
@@ -14,10 +15,12 @@
 #include "macro.h"
 #include "manager.h"
 #include "pool.h"
+#include "registry.h"
 
 typedef enum CallKind {
         CALL_ACQUIRE,
         CALL_ENSURE,
+        CALL_CONFIGURATION, /* GetFunctionConfiguration, waiting for an implicit function's image */
 } CallKind;
 
 typedef struct PendingCall PendingCall;
@@ -35,6 +38,9 @@ void pending_free(PendingCall *pc);
 
 /* Answers with the error name and frees the call. */
 void pending_reply_error(PendingCall *pc, const char *name, const char *format, ...) _printf_(3, 4);
+
+/* GetFunctionConfiguration's function is known now: answer with its settings. */
+void pending_reply_configuration(PendingCall *pc, ManagedFunction *f);
 
 /* The pool granted slot (now leased to the caller; thawed: it was frozen): answer it; EnsureContainer
  * gives it back at once. */

@@ -12,6 +12,8 @@
 
 #include <json.h>
 
+#include "docker-json.h"
+#include "function-env.h"
 #include "lambda-contract.h"
 #include "json-strict.h"
 #include "registry.h"
@@ -37,9 +39,6 @@
 #define DESTINATION_PATH_MAX     1000U
 #define DESTINATION_EXPECTED     "{\"function\": NAME} or {\"directory\": \"/ABSOLUTE/PATH\"}"
 
-/* AWS's limit on the size of a function's environment, counted as the names plus the values. */
-#define ENVIRONMENT_SIZE_MAX LAMBDA_ENVIRONMENT_MAX
-
 /* AWS's ImageConfig limits: at most 1,500 strings in EntryPoint and Command, a WorkingDirectory of at
  * most 1,000 characters. Each string is bounded by the file's own size limit. */
 #define IMAGE_CONFIG_STRINGS_MAX 1500U
@@ -53,29 +52,21 @@
  * one more); anything deeper is a mistake, and the limit keeps hostile nesting cheap. */
 #define JSON_DEPTH_MAX 5
 
-/* Enough of a value in an error message to recognise it, without quoting a whole file into the log. */
-#define DESCRIBE_MAX  64U
-#define DESCRIBE_SIZE (DESCRIBE_MAX + STRLEN("...") + 1)
+#define DESCRIBE_MAX  CONFIG_DESCRIBE_MAX
+#define DESCRIBE_SIZE CONFIG_DESCRIBE_SIZE
 
-#define KEYS_EXPECTED                                                                      \
-        "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, " \
-        "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "  \
-        "working_directory, user, url, maximum_retry_attempts, maximum_event_age_sec, "    \
-        "on_success, on_failure, runtime, handler, code, code_directory, layers, description, tags"
+#define KEYS_EXPECTED                                                                                       \
+        "image, environment, environment_files, memory_mb, timeout_sec, cpus, min_instances, "              \
+        "max_instances, idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, "                \
+        "entrypoint, working_directory, user, url, maximum_retry_attempts, maximum_event_age_sec, "         \
+        "on_success, on_failure, engine_runtime, network, runtime, handler, code, code_directory, layers, " \
+        "description, tags"
 #define NAME_EXPECTED "1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
         "not starting with '-')"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
-
-/* What the runtime inside the container learns from lambdad itself; an operator's value would lie to
- * the function about its own limits, or point it at a Runtime API that is not there. */
-static const char *const reserved_env[] = {
-        "AWS_LAMBDA_RUNTIME_API",      "AWS_LAMBDA_FUNCTION_NAME",    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_LAMBDA_FUNCTION_VERSION", "LAMBDA_TASK_ROOT",
-        "LAMBDA_RUNTIME_DIR",
-};
 
 static bool streq(const char *a, const char *b)
 {
@@ -124,7 +115,7 @@ static const char *truncate_for_message(const char *s, char buf[static DESCRIBE_
 }
 
 /* A JSON value as the operator wrote it (JSON text, so control characters stay escaped). */
-static const char *describe_value(json_object *v, char buf[static DESCRIBE_SIZE])
+const char *config_describe_value(json_object *v, char buf[static DESCRIBE_SIZE])
 {
         const char *s =
                 json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -134,7 +125,7 @@ static const char *describe_value(json_object *v, char buf[static DESCRIBE_SIZE]
 
 /* A name taken from a file name or a JSON key, quoted, with anything but printable ASCII escaped so it
  * cannot forge log lines. */
-static const char *describe_name(const char *name, char buf[static DESCRIBE_SIZE])
+const char *config_describe_name(const char *name, char buf[static DESCRIBE_SIZE])
 {
         /* Room left for the closing quote, "..." and the NUL. */
         const size_t limit = DESCRIBE_SIZE - STRLEN("\"...") - 1;
@@ -163,14 +154,21 @@ static const char *describe_name(const char *name, char buf[static DESCRIBE_SIZE
 }
 
 /* A string without embedded NULs: C code downstream would silently cut it short. */
-static bool json_get_string(json_object *v, const char **ret)
+const char *config_json_string(json_object *v)
 {
         const char *s;
 
         if (!json_object_is_type(v, json_type_string))
-                return false;
+                return NULL;
         s = json_object_get_string(v);
-        if (strlen(s) != (size_t) json_object_get_string_len(v))
+        return strlen(s) == (size_t) json_object_get_string_len(v) ? s : NULL;
+}
+
+static bool json_get_string(json_object *v, const char **ret)
+{
+        const char *s = config_json_string(v);
+
+        if (!s)
                 return false;
         *ret = s;
         return true;
@@ -192,7 +190,7 @@ static int parse_integer(const char *key, json_object *v, unsigned min, unsigned
                 }
         }
         return set_error(ret_error, "%s: expected an integer from %u to %u, got %s", key, min, max,
-                         describe_value(v, got));
+                         config_describe_value(v, got));
 }
 
 static int parse_cpus(json_object *v, uint64_t *ret, char **ret_error)
@@ -209,7 +207,7 @@ static int parse_cpus(json_object *v, uint64_t *ret, char **ret_error)
                 }
         }
         return set_error(ret_error, "cpus: expected a number from 0.01 to 64, got %s",
-                         describe_value(v, got));
+                         config_describe_value(v, got));
 }
 
 static int parse_boolean_field(const char *key, json_object *v, bool *ret, char **ret_error)
@@ -218,7 +216,7 @@ static int parse_boolean_field(const char *key, json_object *v, bool *ret, char 
 
         if (!json_object_is_type(v, json_type_boolean))
                 return set_error(ret_error, "%s: expected true or false, got %s", key,
-                                 describe_value(v, got));
+                                 config_describe_value(v, got));
         *ret = json_object_get_boolean(v);
         return 0;
 }
@@ -231,7 +229,7 @@ static int parse_image(json_object *v, char **ret, char **ret_error)
 
         if (!json_get_string(v, &s) || !image_reference_is_valid(s))
                 return set_error(ret_error, "image: expected " IMAGE_EXPECTED ", got %s",
-                                 describe_value(v, got));
+                                 config_describe_value(v, got));
         image = strdup(s);
         if (!image)
                 return -ENOMEM;
@@ -249,7 +247,7 @@ static int parse_argv_field(const char *key, json_object *v, bool allow_empty, c
 
         if (!json_object_is_type(v, json_type_array))
                 return set_error(ret_error, "%s: expected an array of strings, got %s", key,
-                                 describe_value(v, got));
+                                 config_describe_value(v, got));
         n = json_object_array_length(v);
         if (n > IMAGE_CONFIG_STRINGS_MAX || (n == 0 && !allow_empty))
                 return set_error(ret_error, "%s: expected %s to %u strings, got %zu", key,
@@ -264,7 +262,7 @@ static int parse_argv_field(const char *key, json_object *v, bool allow_empty, c
 
                 if (!json_get_string(e, &s))
                         return set_error(ret_error, "%s[%zu]: expected a string, got %s", key, i,
-                                         describe_value(e, got));
+                                         config_describe_value(e, got));
                 argv[i] = strdup(s);
                 if (!argv[i])
                         return -ENOMEM;
@@ -286,7 +284,7 @@ static int parse_working_directory(json_object *v, char **ret, char **ret_error)
                 return set_error(ret_error,
                                  "working_directory: expected an absolute path of at most %u characters, "
                                  "got %s",
-                                 WORKING_DIRECTORY_MAX, describe_value(v, got));
+                                 WORKING_DIRECTORY_MAX, config_describe_value(v, got));
         free(*ret);
         *ret = strdup(s);
         return *ret ? 0 : -ENOMEM;
@@ -317,11 +315,11 @@ static int parse_destination(const char *key, json_object *v, char **ret, char *
 
         if (!json_object_is_type(v, json_type_object) || json_object_object_length(v) != 1)
                 return set_error(ret_error, "%s: expected " DESTINATION_EXPECTED ", got %s", key,
-                                 describe_value(v, got));
+                                 config_describe_value(v, got));
         if (json_object_object_get_ex(v, "function", &target)) {
                 if (!json_get_string(target, &s) || !function_name_is_valid(s))
                         return set_error(ret_error, "%s.function: expected " NAME_EXPECTED ", got %s", key,
-                                         describe_value(target, got));
+                                         config_describe_value(target, got));
                 if (asprintf(&d, DESTINATION_FUNCTION_PREFIX "%s", s) < 0)
                         return -ENOMEM;
         } else if (json_object_object_get_ex(v, "directory", &target)) {
@@ -329,12 +327,12 @@ static int parse_destination(const char *key, json_object *v, char **ret, char *
                         return set_error(ret_error,
                                          "%s.directory: expected an absolute path without '.', '..' or "
                                          "'//' of at most %u characters, got %s",
-                                         key, DESTINATION_PATH_MAX, describe_value(target, got));
+                                         key, DESTINATION_PATH_MAX, config_describe_value(target, got));
                 if (asprintf(&d, DESTINATION_DIRECTORY_PREFIX "%s", s) < 0)
                         return -ENOMEM;
         } else
                 return set_error(ret_error, "%s: expected " DESTINATION_EXPECTED ", got %s", key,
-                                 describe_value(v, got));
+                                 config_describe_value(v, got));
         free(*ret);
         *ret = d;
         return 0;
@@ -365,78 +363,54 @@ static int parse_user(json_object *v, char **ret, char **ret_error)
 
         if (!json_get_string(v, &s) || !container_user_is_valid(s))
                 return set_error(ret_error, "user: expected " USER_EXPECTED ", got %s",
-                                 describe_value(v, got));
+                                 config_describe_value(v, got));
         free(*ret);
         *ret = strdup(s);
         return *ret ? 0 : -ENOMEM;
 }
 
-static bool env_name_is_reserved(const char *name)
-{
-        for (size_t i = 0; i < ELEMENTSOF(reserved_env); i++)
-                if (streq(name, reserved_env[i]))
-                        return true;
-        return false;
-}
+#define ENGINE_RUNTIME_EXPECTED                                                                        \
+        "the name of an OCI runtime the engine knows (2 to 128 characters of A-Z, a-z, 0-9, '_', '.' " \
+        "and '-', starting with a letter or digit), such as \"runsc\" or \"kata-runtime\""
 
-/* Orders "KEY=VALUE" entries by KEY alone: comparing whole entries would put "A0=" before "A=". */
-static int env_entry_compare(const void *a, const void *b)
+static int parse_engine_runtime(json_object *v, char **ret, char **ret_error)
 {
-        const char *x = *(const char *const *) a, *y = *(const char *const *) b;
-        size_t nx = strcspn(x, "="), ny = strcspn(y, "=");
-        int c = memcmp(x, y, MIN(nx, ny));
-
-        if (c != 0)
-                return c;
-        return (nx > ny) - (nx < ny);
-}
-
-static int parse_environment(json_object *v, char ***ret, char **ret_error)
-{
-        _cleanup_strv_free_ char **env = NULL;
         char got[DESCRIBE_SIZE];
-        size_t n = 0, total = 0;
+        const char *s;
 
-        if (!json_object_is_type(v, json_type_object))
-                return set_error(ret_error, "environment: expected an object of strings, got %s",
-                                 describe_value(v, got));
+        /* Whether the engine knows it is asked before the first start (instance.c). */
+        if (!json_get_string(v, &s) || !docker_name_is_valid(s))
+                return set_error(ret_error, "engine_runtime: expected " ENGINE_RUNTIME_EXPECTED ", got %s",
+                                 config_describe_value(v, got));
+        free(*ret);
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
 
-        env = calloc((size_t) json_object_object_length(v) + 1, sizeof(char *));
-        if (!env)
-                return -ENOMEM;
-
-        for (struct json_object_iterator i = json_object_iter_begin(v), end = json_object_iter_end(v);
-             !json_object_iter_equal(&i, &end); json_object_iter_next(&i)) {
-                const char *key = json_object_iter_peek_name(&i), *value;
-
-                if (!env_name_is_valid(key))
-                        return set_error(ret_error,
-                                         "environment: expected variable names of A-Z, a-z, 0-9 and '_' "
-                                         "not starting with a digit, got %s",
-                                         describe_name(key, got));
-                if (env_name_is_reserved(key))
-                        return set_error(ret_error, "environment: %s is reserved, lambdad sets it itself",
-                                         key);
-                if (!json_get_string(json_object_iter_peek_value(&i), &value))
-                        return set_error(ret_error, "environment.%s: expected a string, got %s", key,
-                                         describe_value(json_object_iter_peek_value(&i), got));
-
-                total += strlen(key) + strlen(value);
-                if (asprintf(&env[n], "%s=%s", key, value) < 0) {
-                        env[n] = NULL;
-                        return -ENOMEM;
-                }
-                n++;
+const char *function_network_to_string(FunctionNetwork n)
+{
+        switch (n) {
+        case FUNCTION_NETWORK_ISOLATED:
+                return "isolated";
+        case FUNCTION_NETWORK_SHARED:
+                return "shared";
+        default:
+                return "default";
         }
+}
 
-        if (total > ENVIRONMENT_SIZE_MAX)
-                return set_error(ret_error,
-                                 "environment: expected at most %u bytes of names and values in total, "
-                                 "got %zu",
-                                 ENVIRONMENT_SIZE_MAX, total);
+static int parse_network(json_object *v, FunctionNetwork *ret, char **ret_error)
+{
+        char got[DESCRIBE_SIZE];
+        const char *s;
 
-        qsort(env, n, sizeof(char *), env_entry_compare);
-        *ret = TAKE_PTR(env);
+        if (json_get_string(v, &s) && streq(s, "isolated"))
+                *ret = FUNCTION_NETWORK_ISOLATED;
+        else if (json_get_string(v, &s) && streq(s, "shared"))
+                *ret = FUNCTION_NETWORK_SHARED;
+        else
+                return set_error(ret_error, "network: expected \"isolated\" or \"shared\", got %s",
+                                 config_describe_value(v, got));
         return 0;
 }
 
@@ -507,11 +481,16 @@ FunctionConfig *function_config_free(FunctionConfig *f)
                 return NULL;
         free(f->name);
         free(f->image);
+        /* With the values of environment_files: secrets, maybe. */
+        for (char **e = f->env; e && *e; e++)
+                explicit_bzero(*e, strlen(*e));
         strv_free(f->env);
+        strv_free(f->env_files);
         strv_free(f->entrypoint);
         strv_free(f->command);
         free(f->working_directory);
         free(f->user);
+        free(f->engine_runtime);
         free(f->on_success);
         free(f->on_failure);
         url_config_free(f->url);
@@ -601,7 +580,7 @@ int config_json_parse(const char *json, size_t len, json_object **ret, char **re
                 return set_error(ret_error, "invalid JSON at line %u, column %u: trailing data", line,
                                  column);
         if (!json_object_is_type(o, json_type_object))
-                return set_error(ret_error, "expected a JSON object, got %s", describe_value(o, got));
+                return set_error(ret_error, "expected a JSON object, got %s", config_describe_value(o, got));
 
         *ret = TAKE_PTR(o);
         return 0;
@@ -617,7 +596,7 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
 
         if (!function_name_is_valid(name))
                 return set_error(ret_error, "invalid function name %s: expected " NAME_EXPECTED,
-                                 describe_name(name ?: "", buf));
+                                 config_describe_name(name ?: "", buf));
 
         r = config_json_parse(json, len, &o, ret_error);
         if (r < 0)
@@ -638,10 +617,18 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                 else if (streq(key, "environment")) {
                         char **env = NULL;
 
-                        r = parse_environment(v, &env, ret_error);
+                        r = function_env_parse(v, &env, ret_error);
                         if (r >= 0) {
                                 strv_free(f->env);
                                 f->env = env;
+                        }
+                } else if (streq(key, "environment_files")) {
+                        char **files = NULL;
+
+                        r = function_env_files_parse(v, &files, ret_error);
+                        if (r >= 0) {
+                                strv_free(f->env_files);
+                                f->env_files = files;
                         }
                 } else if (streq(key, "memory_mb"))
                         r = parse_integer(key, v, MEMORY_MB_MIN, MEMORY_MB_MAX, &f->memory_mb, ret_error);
@@ -677,6 +664,10 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                         r = parse_working_directory(v, &f->working_directory, ret_error);
                 else if (streq(key, "user"))
                         r = parse_user(v, &f->user, ret_error);
+                else if (streq(key, "engine_runtime"))
+                        r = parse_engine_runtime(v, &f->engine_runtime, ret_error);
+                else if (streq(key, "network"))
+                        r = parse_network(v, &f->network, ret_error);
                 else if (streq(key, "url")) {
                         url_config_free(f->url);
                         f->url = NULL;
@@ -699,7 +690,7 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                         r = parse_tags(v, &f->tags, ret_error);
                 else
                         r = set_error(ret_error, "%s: unknown key, expected one of " KEYS_EXPECTED,
-                                      describe_name(key, buf));
+                                      config_describe_name(key, buf));
                 if (r < 0)
                         return r;
         }
@@ -719,6 +710,9 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
         } else if (!f->image)
                 return set_error(ret_error, "image: missing, expected " IMAGE_EXPECTED
                                             " (or runtime, handler and code for a zip function)");
+        r = function_env_check(f->env, f->env_files, ret_error);
+        if (r < 0)
+                return r;
         if (f->min_instances > f->max_instances)
                 return set_error(ret_error,
                                  "min_instances: expected an integer from 0 to max_instances (%u), got %u",
@@ -766,13 +760,14 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
         if (!a || !b)
                 return false;
         return streq_ptr(a->name, b->name) && streq_ptr(a->image, b->image) && strv_equal(a->env, b->env) &&
-               a->memory_mb == b->memory_mb && a->timeout_sec == b->timeout_sec &&
-               a->nano_cpus == b->nano_cpus && a->min_instances == b->min_instances &&
-               a->spare_instances == b->spare_instances && a->max_instances == b->max_instances &&
-               a->idle_timeout_usec == b->idle_timeout_usec &&
+               strv_equal(a->env_files, b->env_files) && a->memory_mb == b->memory_mb &&
+               a->timeout_sec == b->timeout_sec && a->nano_cpus == b->nano_cpus &&
+               a->min_instances == b->min_instances && a->spare_instances == b->spare_instances &&
+               a->max_instances == b->max_instances && a->idle_timeout_usec == b->idle_timeout_usec &&
                a->freeze_after_usec == b->freeze_after_usec && a->pull == b->pull &&
                strv_equal(a->entrypoint, b->entrypoint) && strv_equal(a->command, b->command) &&
                streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user) &&
+               streq_ptr(a->engine_runtime, b->engine_runtime) && a->network == b->network &&
                url_config_equal(a->url, b->url) && code_config_equal(a->code, b->code) &&
                streq_ptr(a->description, b->description) && strv_equal(a->tags, b->tags) &&
                a->maximum_retry_attempts == b->maximum_retry_attempts &&
@@ -843,6 +838,7 @@ int config_file_read(int dir_fd, const char *filename, char **ret_data, size_t *
 
 static int load_one(int dir_fd, const char *filename, FunctionConfig **ret, char **ret_error)
 {
+        _cleanup_(function_config_freep) FunctionConfig *f = NULL;
         _cleanup_free_ char *name = NULL, *data = NULL;
         size_t len = 0;
         int r;
@@ -853,7 +849,14 @@ static int load_one(int dir_fd, const char *filename, FunctionConfig **ret, char
         r = config_file_read(dir_fd, filename, &data, &len, ret_error);
         if (r < 0)
                 return r;
-        return function_config_parse(name, data, len, ret, ret_error);
+        r = function_config_parse(name, data, len, &f, ret_error);
+        if (r < 0)
+                return r;
+        r = function_env_load_files(&f->env, f->env_files, ret_error);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(f);
+        return 0;
 }
 
 static bool filename_is_config(const char *filename)

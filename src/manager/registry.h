@@ -18,8 +18,12 @@
  *     "environment": {"KEY": "VALUE"}, strings; names [A-Za-z_][A-Za-z0-9_]*, at most 4 KiB of names and
  *                                      values in total (as AWS); the variables lambdad sets itself
  *                                      (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_FUNCTION_NAME, ..._MEMORY_SIZE,
- *                                      ..._TIMEOUT, ..._VERSION, LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR)
- *                                      are refused
+ *                                      ..._TIMEOUT, ..._VERSION, LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR,
+ *                                      LAMBDA_RIE_SECRET) are refused
+ *     "environment_files": {"KEY": "/PATH"}, variables whose values are the contents of files, read
+ *                                      when the declarations load (registry_load()); the same names
+ *                                      rules, not also in "environment", counted in the same 4 KiB
+ *                                      (function-env.h)
  *     "memory_mb": 128,                integer 128..10240, default 128
  *     "timeout_sec": 3,                integer 1..900, default 3
  *     "cpus": 1.0,                     number 0.01..64; omitted: no CPU limit
@@ -36,6 +40,13 @@
  *     "working_directory": "/app",     at most 1000 characters), each on its own
  *     "user": "993:990",               the user the function runs as, "UID[:GID]" or "NAME[:GROUP]";
  *                                      default 993:990, Lambda's unprivileged sbx_user1051
+ *     "network": "isolated",           "isolated" (the default where the manager can isolate: no
+ *                                      connection to other instances) or "shared" (the engine's default
+ *                                      bridge, as before)
+ *     "engine_runtime": "runsc",       the OCI runtime the engine runs its containers with (gVisor's
+ *                                      runsc, Kata's kata-runtime, ...: a name from the engine's
+ *                                      /info Runtimes, checked before the first start); default: the
+ *                                      engine's own
  *     "maximum_retry_attempts": 2,     Event invocations: retries after a function error, 0..2
  *     "maximum_event_age_sec": 21600,  Event invocations: dropped past this age, 60..21600
  *     "on_success": {"function": "F"}, where a successful Event's record goes: {"function": NAME} or
@@ -72,10 +83,19 @@ struct json_object;
 /* Larger files are refused before parsing: a config is a handful of lines. */
 #define FUNCTION_CONFIG_SIZE_MAX (64U * 1024U)
 
+/* Whom a function's instances may open connections to ("network" in a declaration). */
+typedef enum FunctionNetwork {
+        FUNCTION_NETWORK_DEFAULT,  /* not said: isolated where the manager can isolate, else shared */
+        FUNCTION_NETWORK_ISOLATED, /* the outside world, but no other instance (a bridge without ICC) */
+        FUNCTION_NETWORK_SHARED,   /* the engine's default bridge (or --network): everything on it */
+} FunctionNetwork;
+
 typedef struct FunctionConfig {
         char *name;
         char *image;
-        char **env; /* "KEY=VALUE" strv, sorted by key, never NULL (empty strv) */
+        char **env;       /* "KEY=VALUE" strv, sorted by key, never NULL (empty strv); once loaded
+                           * (registry_load()), with environment_files' values too */
+        char **env_files; /* "KEY=/PATH" strv from environment_files, sorted by key; NULL: none */
         unsigned memory_mb;
         unsigned timeout_sec;
         uint64_t nano_cpus; /* 0: no CPU limit */
@@ -89,8 +109,10 @@ typedef struct FunctionConfig {
         char **command;          /* NULL: the image's; empty: no arguments */
         char *working_directory; /* NULL: the image's */
         char *user;              /* NULL: CONTAINER_USER_DEFAULT */
-        UrlConfig *url;          /* NULL: no Function URL */
-        bool implicit;           /* made by the NAME -> NAME:latest convention, not declared in a file */
+        char *engine_runtime;    /* HostConfig.Runtime (runsc, kata-runtime, ...); NULL: the engine's */
+        FunctionNetwork network;
+        UrlConfig *url; /* NULL: no Function URL */
+        bool implicit;  /* made by the NAME -> NAME:latest convention, not declared in a file */
         unsigned maximum_retry_attempts;
         unsigned maximum_event_age_sec;
         char *on_success; /* "function:NAME" or "directory:/PATH"; NULL: none */
@@ -107,6 +129,7 @@ typedef struct FunctionConfig {
 #define DESTINATION_DIRECTORY_PREFIX "directory:"
 
 bool function_name_is_valid(const char *name);
+const char *function_network_to_string(FunctionNetwork n);
 bool image_reference_is_valid(const char *image);
 /* A container user as Docker's Config.User takes it: NAME or UID, optionally ":GROUP" or ":GID". */
 bool container_user_is_valid(const char *user);
@@ -155,3 +178,16 @@ int registry_add(Registry *r, FunctionConfig *c);
  * strict JSON object in it. -EINVAL with *ret_error for what the operator must fix; -ENOMEM. */
 int config_file_read(int dir_fd, const char *filename, char **ret_data, size_t *ret_len, char **ret_error);
 int config_json_parse(const char *json, size_t len, struct json_object **ret, char **ret_error);
+
+/* A JSON string's value, or NULL when v is no string or one with an embedded NUL (C code downstream
+ * would silently cut it short). */
+const char *config_json_string(struct json_object *v);
+
+/* Enough of a value in an error message to recognise it, without quoting a whole file into the log. */
+#define CONFIG_DESCRIBE_MAX  64U
+#define CONFIG_DESCRIBE_SIZE (CONFIG_DESCRIBE_MAX + STRLEN("...") + 1)
+/* A JSON value as the operator wrote it (JSON text, so control characters stay escaped), cut short. */
+const char *config_describe_value(struct json_object *v, char buf[static CONFIG_DESCRIBE_SIZE]);
+/* A name taken from a file name or a JSON key, quoted, with anything but printable ASCII escaped so it
+ * cannot forge log lines, cut short. */
+const char *config_describe_name(const char *name, char buf[static CONFIG_DESCRIBE_SIZE]);

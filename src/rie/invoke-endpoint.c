@@ -3,18 +3,27 @@
 /*
  * invoke-endpoint.c: lambda-rie's invoke endpoint (:8080): /healthz, and POST
  * /2015-03-31/functions/NAME/invocations checked as the Invoke API does, queued for the runtime one at
- * a time (a second concurrent one gets 429), and answered 202 at once when it is an Event.
+ * a time (a second concurrent one gets 429), and answered 202 at once when it is an Event. With an
+ * instance secret, every request but GET /healthz must carry it, or is refused 403 as soon as its head
+ * is in: before its body is read, whatever its path.
  */
 
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "base64.h"
 #include "lambda-contract.h"
 #include "log.h"
 #include "rie-server.h"
+#include "socket-util.h"
+
+/* Refusals logged per window; past it they are counted, and the count logged with the next window's
+ * first: a flood of refused requests does not flood the container's log. */
+#define REFUSALS_LOG_BURST     10U
+#define REFUSALS_LOG_WINDOW_US (10 * USEC_PER_SEC)
 
 static bool request_id_is_valid(const char *s)
 {
@@ -103,6 +112,52 @@ static void handle_invoke(RieConn *c)
                 rie_deliver(rie);
 }
 
+static void log_refusal(RieConn *c, int error)
+{
+        Rie *rie = c->rie;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        SocketAddress peer = { .len = sizeof(peer.sa) };
+        char text[64] = "?";
+
+        if (now - rie->refusals_logged_usec >= REFUSALS_LOG_WINDOW_US) {
+                if (rie->refusals_unlogged > 0)
+                        log_warning("Refused %u more request(s) without the instance secret.",
+                                    rie->refusals_unlogged);
+                rie->refusals_logged_usec = now;
+                rie->refusals_logged = rie->refusals_unlogged = 0;
+        }
+        if (rie->refusals_logged >= REFUSALS_LOG_BURST) {
+                rie->refusals_unlogged++;
+                return;
+        }
+        rie->refusals_logged++;
+        if (getpeername(c->http->fd, (struct sockaddr *) &peer.sa, &peer.len) >= 0)
+                (void) socket_address_format(&peer, text, sizeof(text));
+        log_warning("Refused %s %.128s from %s: %s.", http_request_method(&c->http->req),
+                    http_request_url(&c->http->req), text, instance_secret_refusal_to_string(error));
+}
+
+int rie_invoke_head(HttpConn *h)
+{
+        RieConn *c = h->userdata;
+        HttpRequest *req = &c->http->req;
+        int r;
+
+        /* The manager's readiness probe needs no secret, and learns nothing from the answer but that we
+         * listen (and check one). */
+        if (!c->rie->check_secret || strcmp(http_request_url(req), "/healthz") == 0)
+                return 0;
+        r = instance_secret_check_request(req, c->rie->secret);
+        if (r >= 0)
+                return 0;
+        log_refusal(c, r);
+        /* The request fails with this status before its body is read; the connection closes after
+         * the answer (rie_invoke_bad_request()). */
+        req->error_status = 403;
+        req->error_reason = "This instance answers its lease holder only.";
+        return r;
+}
+
 void rie_invoke_request(HttpConn *h)
 {
         RieConn *c = h->userdata;
@@ -111,12 +166,13 @@ void rie_invoke_request(HttpConn *h)
         const char *name, *rest;
 
         if (strcmp(url, "/healthz") == 0) {
-                char body[96];
+                char body[128];
 
                 if (!http_request_is_method(&c->http->req, HTTP_GET))
                         return rie_invoke_reply_error(c, 405, "MethodNotAllowedException", "Use GET.", NULL);
-                (void) snprintf(body, sizeof(body), "{\"status\":\"ok\",\"runtime\":\"%s\"}",
-                                runtime_process_to_string(c->rie->rt.process));
+                (void) snprintf(body, sizeof(body), "{\"status\":\"ok\",\"runtime\":\"%s\",\"%s\":%s}",
+                                runtime_process_to_string(c->rie->rt.process), INSTANCE_SECRET_HEALTH_KEY,
+                                c->rie->check_secret ? "true" : "false");
                 http_conn_begin(c->http, 200);
                 http_conn_header(c->http, "Content-Type", "application/json");
                 http_conn_end(c->http, body, strlen(body));
@@ -143,6 +199,9 @@ void rie_invoke_bad_request(HttpConn *h)
         RieConn *c = h->userdata;
         int status = c->http->req.error_status;
 
+        if (status == 403)
+                return rie_invoke_reply_error(c, 403, "AccessDeniedException", c->http->req.error_reason,
+                                              NULL);
         if (status == 413)
                 return rie_invoke_reply_error(c, 413, "RequestTooLargeException",
                                               "Request must be smaller than 6291456 bytes for the "

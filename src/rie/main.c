@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "config.h"
 #include "log.h"
@@ -56,6 +57,11 @@ static void help(void)
                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE,\n"
                "    AWS_LAMBDA_FUNCTION_TIMEOUT, AWS_REGION, LAMBDA_RIE_EAGER_INIT=1. Everything else is\n"
                "    passed on to the bootstrap, with the Lambda variables a runtime needs added.\n"
+               "\n"
+               "    " INSTANCE_SECRET_ENV "=HEX (64 hex digits, set by lambda-manager): every request to\n"
+               "    the invoke endpoint but GET /healthz must carry it in " INSTANCE_SECRET_HEADER ",\n"
+               "    or gets 403. It is taken out of the environment at once (the bootstrap never sees\n"
+               "    it). Without it, invocations are not authenticated (lambda-rie run by hand).\n"
                "\n"
                "    Without --handler or _HANDLER, a BOOTSTRAP given with arguments gets its last\n"
                "    argument as _HANDLER, as AWS's emulator does (an image's CMD is its handler).\n"
@@ -138,12 +144,29 @@ static int parse_argv(int argc, char *argv[], RieConfig *config)
 int main(int argc, char *argv[])
 {
         _cleanup_(rie_freep) Rie *rie = NULL;
+        char secret[INSTANCE_SECRET_SIZE];
         RieConfig config = {};
         const char *bad = NULL;
-        int r;
+        int r, have_secret;
+
+        /* Before anything else: the function runs as our uid, and must read neither our memory nor our
+         * environment (/proc/1/mem, /proc/1/environ: a process that is not dumpable has them owned by
+         * root). /proc/1/cmdline stays readable, so nothing secret ever goes on our command line. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+                log_open();
+                log_error_errno(-errno, "Failed to make lambda-rie undumpable: %m");
+                return EXIT_FAILURE;
+        }
+        have_secret = rie_take_secret(environ, secret);
 
         log_open();
         log_set_prefix("lambda-rie: ");
+        if (have_secret < 0) {
+                log_error("Invalid value of %s in the environment: expected %u hex digits.",
+                          INSTANCE_SECRET_ENV, INSTANCE_SECRET_BYTES * 2);
+                return EXIT_FAILURE;
+        }
+        config.instance_secret = have_secret > 0 ? secret : NULL;
 
         r = rie_settings_from_env(&config.settings, environ, &bad);
         if (r == -EINVAL) {
@@ -167,6 +190,7 @@ int main(int argc, char *argv[])
 
         /* rie_new() takes over config.settings, also when it fails. */
         r = rie_new(&rie, &config);
+        explicit_bzero(secret, sizeof(secret));
         if (r < 0)
                 return EXIT_FAILURE;
 

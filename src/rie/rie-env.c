@@ -17,6 +17,32 @@ static int dup_or(char **ret, const char *v, const char *fallback)
         return *ret ? 0 : -ENOMEM;
 }
 
+int rie_take_secret(char **env, char ret[static INSTANCE_SECRET_SIZE])
+{
+        static const char prefix[] = INSTANCE_SECRET_ENV "=";
+        int found = 0;
+
+        for (size_t i = 0; env && env[i];) {
+                char *e = env[i];
+
+                if (strncmp(e, prefix, STRLEN(prefix)) != 0) {
+                        i++;
+                        continue;
+                }
+                /* Two of them: which one holds would be a guess. Both go, whatever they say. */
+                if (found == 0 && instance_secret_is_valid(e + STRLEN(prefix))) {
+                        memcpy(ret, e + STRLEN(prefix), INSTANCE_SECRET_SIZE);
+                        found = 1;
+                } else
+                        found = -EINVAL;
+                explicit_bzero(e, strlen(e));
+                memmove(env + i, env + i + 1, (strv_length(env + i + 1) + 1) * sizeof(char *));
+        }
+        if (found < 0)
+                explicit_bzero(ret, INSTANCE_SECRET_SIZE);
+        return found;
+}
+
 int rie_settings_from_env(RieSettings *s, char *const *env, const char **ret_bad)
 {
         const char *v;

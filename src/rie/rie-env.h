@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "instance-secret.h"
 #include "strv.h"
 
 typedef struct RieSettings {
@@ -20,6 +21,14 @@ typedef struct RieSettings {
         unsigned timeout_sec;
         bool eager_init;
 } RieSettings;
+
+/*
+ * Takes the instance secret out of env (INSTANCE_SECRET_ENV): copies it to ret, overwrites the entry's
+ * bytes where they are (for the process's first environment block, that is what /proc/PID/environ
+ * shows) and removes the entry from the array, so that nothing started later inherits it. 1 when it was
+ * there, 0 when not, -EINVAL (and still removed) when it is not a valid secret.
+ */
+int rie_take_secret(char **env, char ret[static INSTANCE_SECRET_SIZE]);
 
 /* Fills settings from the environment (AWS_LAMBDA_FUNCTION_NAME, ..._TIMEOUT, ...), with AWS's
  * defaults for what is unset. -EINVAL with *ret_bad naming the variable when one is malformed. */

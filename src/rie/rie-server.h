@@ -54,6 +54,10 @@ typedef struct RieInvocation {
 struct Rie {
         Loop *loop;
         RieSettings settings;
+        bool check_secret; /* invokers must send secret (instance-secret.h) */
+        char secret[INSTANCE_SECRET_SIZE];
+        uint64_t refusals_logged_usec; /* the start of the window of the refusals logged */
+        unsigned refusals_logged, refusals_unlogged;
         char **bootstrap_argv;
         char *arn;
         char runtime_api[64];
@@ -108,6 +112,7 @@ void rie_bootstrap_exited(Rie *rie, int status);
 
 /* invoke-endpoint.c and runtime-endpoint.c: the two servers' requests, as HttpConnOps (the
  * connection's userdata is its RieConn). */
+int rie_invoke_head(HttpConn *h);
 void rie_invoke_request(HttpConn *h);
 void rie_invoke_bad_request(HttpConn *h);
 void rie_deliver(Rie *rie);

@@ -6,6 +6,7 @@
  * the bootstrap), and setup.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -133,6 +134,7 @@ static void on_closing(HttpConn *h)
 }
 
 static const HttpConnOps invoke_conn_ops = {
+        .head = rie_invoke_head,
         .request = rie_invoke_request,
         .bad_request = rie_invoke_bad_request,
         .watch = on_watch,
@@ -244,6 +246,11 @@ int rie_new(Rie **ret, RieConfig *config)
         runtime_init(&rie->rt);
 
         rie->settings = settings;
+        if (config->instance_secret) {
+                assert(instance_secret_is_valid(config->instance_secret));
+                memcpy(rie->secret, config->instance_secret, INSTANCE_SECRET_SIZE);
+                rie->check_secret = true;
+        }
         if (config->bootstrap_argv) {
                 rie->bootstrap_argv = strv_copy(config->bootstrap_argv);
                 if (!rie->bootstrap_argv)
@@ -317,6 +324,7 @@ Rie *rie_free(Rie *rie)
         strv_free(rie->bootstrap_argv);
         free(rie->arn);
         rie_settings_done(&rie->settings);
+        explicit_bzero(rie->secret, sizeof(rie->secret));
         free(rie);
         return NULL;
 }
@@ -325,6 +333,9 @@ int rie_run(Rie *rie)
 {
         log_info("Listening for invocations, Runtime API on %s, timeout %us.", rie->runtime_api,
                  rie->settings.timeout_sec);
+        if (!rie->check_secret)
+                log_info("No %s in the environment: invocations are not authenticated.",
+                         INSTANCE_SECRET_ENV);
         if (rie->settings.eager_init && runtime_start(&rie->rt)) {
                 int status = rie_bootstrap_start(rie);
 

@@ -107,7 +107,7 @@ static int on_headers_complete(llhttp_t *p)
         r->content_length = (p->flags & F_CONTENT_LENGTH) ? p->content_length : UINT64_MAX;
 
         if (r->ops && r->ops->head && r->ops->head(r, r->userdata) < 0)
-                return fail(r, 500, "Failed to take the request");
+                return r->error_status != 0 ? HPE_USER : fail(r, 500, "Failed to take the request");
         if (r->content_length != UINT64_MAX &&
             r->content_length > (r->stream_body ? r->stream_max : r->limits.max_body))
                 return fail(r, 413, "Request body too large");

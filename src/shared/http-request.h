@@ -40,7 +40,8 @@ typedef struct HttpRequest HttpRequest;
 
 typedef struct HttpRequestOps {
         /* The head is complete (r->headers_complete): the owner may call http_request_stream_body(). A
-         * negative return fails the request with 500. */
+         * negative return fails the request, with the error_status (and error_reason) the callback set,
+         * else 500: the owner may refuse a request before its body is read. */
         int (*head)(HttpRequest *r, void *userdata);
         /* A piece of a streamed body, to be used or copied before returning. A negative return fails the
          * request with 500. */

@@ -96,6 +96,17 @@ const char *env_get(char *const *env, const char *name)
         return e ? *e + strlen(name) + 1 : NULL;
 }
 
+int env_entry_compare(const void *a, const void *b)
+{
+        const char *x = *(const char *const *) a, *y = *(const char *const *) b;
+        size_t nx = strcspn(x, "="), ny = strcspn(y, "=");
+        int c = memcmp(x, y, MIN(nx, ny));
+
+        if (c != 0)
+                return c;
+        return (nx > ny) - (nx < ny);
+}
+
 bool env_name_is_valid(const char *name)
 {
         if (!name || !*name || (*name >= '0' && *name <= '9'))

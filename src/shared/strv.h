@@ -30,5 +30,8 @@ int strv_extend(char ***l, const char *s);
 const char *env_get(char *const *env, const char *name);
 /* Sets NAME=value, replacing an existing entry only when overwrite is set. */
 int env_set(char ***env, const char *name, const char *value, bool overwrite);
+/* qsort() order of "NAME=value" entries by NAME alone: comparing whole entries would put "A0=" before
+ * "A=". */
+int env_entry_compare(const void *a, const void *b);
 /* Whether NAME is a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*). */
 bool env_name_is_valid(const char *name);

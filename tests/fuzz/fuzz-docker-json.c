@@ -14,6 +14,7 @@
 #include "docker-json.h"
 #include "fuzz.h"
 #include "macro.h"
+#include "strv.h"
 
 static void check_string(const char *s, size_t max)
 {
@@ -90,6 +91,18 @@ static void fuzz_image(const char *d, size_t n)
         docker_image_done(&i);
         if (docker_parse_version(d, n, &os, &arch) >= 0 && (!os || !arch))
                 abort();
+        /* The runtimes an engine lists are names it would take back (a declaration's engine_runtime). */
+        {
+                char **runtimes = NULL;
+                int k = docker_parse_info_runtimes(d, n, &runtimes);
+
+                if ((k == 1) != (runtimes != NULL))
+                        abort();
+                for (char **r = runtimes; r && *r; r++)
+                        if (!docker_name_is_valid(*r))
+                                abort();
+                strv_free(runtimes);
+        }
         /* Any bytes are some log output: it never fails but for memory, and stays in bounds. */
         if (docker_parse_logs(d, n, &text) >= 0 && strlen(text) > DOCKER_ERROR_MESSAGE_MAX)
                 abort();
@@ -156,6 +169,7 @@ static void fuzz_create_body(const char *d, size_t n)
                 .working_dir = n % 11 == 0 && k > 0 ? fields[0] : NULL,
                 .rie = (DockerRieSource) (n % 3),
                 .rie_source = k > 2 ? fields[2] : NULL,
+                .runtime = n % 13 == 0 && k > 1 ? fields[1] : NULL,
         };
 
         if (docker_create_body(&p, &body) >= 0) {

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "fuzz-http.h"
 #include "fuzz.h"
 #include "http-request.h"
 #include "runtime.h"
@@ -47,38 +48,33 @@ static int on_body(HttpRequest *r, const char *p, size_t n, void *userdata)
 
 static const HttpRequestOps stream_ops = { .head = on_head, .body = on_body };
 
+/* A complete message: looked at as the servers look at one. */
+static void on_complete(HttpRequest *r, void *userdata)
+{
+        Streamed *s = userdata;
+        char id[UUID_STRING_MAX];
+
+        (void) http_request_header(r, "Content-Type");
+        (void) http_request_expects_continue(r);
+        (void) http_request_method(r);
+        (void) runtime_route_parse(http_request_url(r), id);
+        (void) http_request_trailer(r, "Lambda-Runtime-Function-Error-Type");
+        (void) http_request_trailer(r, "Lambda-Runtime-Function-Error-Body");
+        if (r->stream_body) {
+                s->bytes_complete += s->bytes;
+                s->crc_complete = s->crc_complete * 7 + s->crc;
+        }
+        s->messages++;
+}
+
 static void run(const uint8_t *data, size_t size, const HttpLimits *limits, size_t piece, Streamed *s)
 {
         HttpRequest r;
-        size_t off = 0;
 
         http_request_init(&r, limits);
         r.ops = &stream_ops;
         r.userdata = s;
-        while (off < size) {
-                size_t len = MIN(piece, size - off), consumed = 0;
-                int k = http_request_feed(&r, (const char *) data + off, len, &consumed);
-
-                if (k < 0)
-                        break;
-                off += consumed;
-                if (k == HTTP_FEED_COMPLETE) {
-                        char id[UUID_STRING_MAX];
-
-                        (void) http_request_header(&r, "Content-Type");
-                        (void) http_request_expects_continue(&r);
-                        (void) http_request_method(&r);
-                        (void) runtime_route_parse(http_request_url(&r), id);
-                        (void) http_request_trailer(&r, "Lambda-Runtime-Function-Error-Type");
-                        (void) http_request_trailer(&r, "Lambda-Runtime-Function-Error-Body");
-                        if (r.stream_body) {
-                                s->bytes_complete += s->bytes;
-                                s->crc_complete = s->crc_complete * 7 + s->crc;
-                        }
-                        s->messages++;
-                        http_request_next(&r);
-                }
-        }
+        fuzz_http_feed(&r, data, size, piece, on_complete, s);
         http_request_done(&r);
 }
 

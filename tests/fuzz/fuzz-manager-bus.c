@@ -56,8 +56,8 @@ typedef struct Method {
 #define PROPERTIES "org.freedesktop.DBus.Properties"
 
 static const Method methods[] = {
-        { LAMBDAD_MANAGER_INTERFACE, "EnsureContainer", "s", "sq" },
-        { LAMBDAD_MANAGER_INTERFACE, "Acquire", "s", "ssq" },
+        { LAMBDAD_MANAGER_INTERFACE, "EnsureContainer", "s", "sqs" },
+        { LAMBDAD_MANAGER_INTERFACE, "Acquire", "s", "ssqbs" },
         { LAMBDAD_MANAGER_INTERFACE, "Release", "sb", "" },
         { LAMBDAD_MANAGER_INTERFACE, "ListFunctions", "", "a(ssbuuuu)" },
         { LAMBDAD_MANAGER_INTERFACE, "ListInstances", "", "a(ssssqs)" },

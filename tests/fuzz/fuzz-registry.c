@@ -58,6 +58,20 @@ static void check_config(const FunctionConfig *f)
                 }
         }
 
+        /* environment_files: names as the environment's, none of them in it too, absolute paths. */
+        for (char **e = f->env_files; e && *e; e++) {
+                const char *eq = strchr(*e, '=');
+                _cleanup_free_ char *key = NULL;
+
+                if (!eq || eq[1] != '/')
+                        abort();
+                key = strndup(*e, (size_t) (eq - *e));
+                if (!key)
+                        return;
+                if (!env_name_is_valid(key) || strcmp(key, "LAMBDA_RIE_SECRET") == 0 || env_get(f->env, key))
+                        abort();
+        }
+
         /* ImageConfig and the user, as the format describes them. */
         if (f->entrypoint &&
             (strv_length(f->entrypoint) < 1 || strv_length(f->entrypoint) > 1500 || !f->entrypoint[0][0]))
@@ -110,6 +124,18 @@ static void check_round_trip(const FunctionConfig *f)
         } else
                 json_object_object_add(o, "image", json_object_new_string(f->image));
         json_object_object_add(o, "environment", env);
+        if (f->env_files) {
+                json_object *files = json_object_new_object();
+
+                for (char **e = f->env_files; files && *e; e++) {
+                        _cleanup_free_ char *key = strndup(*e, strcspn(*e, "="));
+
+                        if (!key || json_object_object_add(files, key,
+                                                           json_object_new_string(*e + strlen(key) + 1)) < 0)
+                                abort();
+                }
+                json_object_object_add(o, "environment_files", files);
+        }
         json_object_object_add(o, "memory_mb", json_object_new_int64(f->memory_mb));
         json_object_object_add(o, "timeout_sec", json_object_new_int64(f->timeout_sec));
         if (f->nano_cpus > 0)

@@ -2,7 +2,7 @@
 
 /*
  * bus-acquire: a lease holder for the manager's tests. Sends N concurrent Acquire calls for a
- * function on one system bus connection, prints one line per answer ("ok ID HOST PORT" or
+ * function on one system bus connection, prints one line per answer ("ok ID HOST PORT SECRET" or
  * "error NAME"), holds the leases for HOLD seconds (or releases them with --release), then exits,
  * which ends any lease still held. busctl cannot do this: it answers one call and disconnects.
  * "bus-acquire --watch SECONDS" prints the InstanceStopped signals instead.
@@ -27,14 +27,15 @@ static unsigned n_leases;
 static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         const sd_bus_error *e = sd_bus_message_get_error(m);
-        const char *id, *host;
+        const char *id, *host, *secret;
         uint16_t port;
+        int thawed;
 
         answered++;
         if (e)
                 printf("error %s\n", e->name);
-        else if (sd_bus_message_read(m, "ssq", &id, &host, &port) >= 0) {
-                printf("ok %s %s %u\n", id, host, port);
+        else if (sd_bus_message_read(m, "ssqbs", &id, &host, &port, &thawed, &secret) >= 0) {
+                printf("ok %s %s %u %s\n", id, host, port, secret);
                 if (n_leases < MAX_CALLS)
                         leases[n_leases++] = strdup(id);
         } else

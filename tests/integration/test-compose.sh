@@ -101,7 +101,7 @@ check "attached to the compose network only" assert_eq "$NET " "$nets" "networks
 ensured=$(bus_call EnsureContainer s hello 2>&1 || true)
 ips=$(docker ps -q --filter label=org.lambdad.function=hello --filter "label=org.lambdad.network=$NET" |
         xargs -r docker inspect -f "{{(index .NetworkSettings.Networks \"$NET\").IPAddress}}")
-ip=$(sed -n 's/^sq "\([0-9.]*\)" 8080$/\1/p' <<<"$ensured")
+ip=$(sed -n 's/^sqs "\([0-9.]*\)" 8080 "[0-9a-f]*"$/\1/p' <<<"$ensured")
 check "EnsureContainer over D-Bus: {host: container address on the compose network, port: 8080} ($ensured)" \
         bash -c "[[ -n '$ip' ]] && grep -qx '$ip' <<<'$ips'"
 

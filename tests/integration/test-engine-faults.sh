@@ -90,7 +90,7 @@ check "after the 500s: calls work again" grep -q '^ok ' <<<"$(acquire 1)"
 
 # ---- instances the engine lost while it was away are forgotten once it is back
 out=$(call EnsureContainer s hello)
-check "a warm instance before the outage" grep -q '^sq ' <<<"$out"
+check "a warm instance before the outage" grep -q '^sqs ' <<<"$out"
 id=$(busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances |
         grep -o '"[0-9a-f]\{64\}" "hello" "idle"' | head -1 | cut -d'"' -f2)
 check "the warm instance is idle" test -n "$id"
@@ -145,7 +145,7 @@ wait_until "manager gone" manager_gone
 start=$(date +%s%N)
 out=$(call EnsureContainer s hello)
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
-check "activation with unremovable leftovers: the first call is answered (${elapsed_ms} ms)" grep -q '^sq ' <<<"$out"
+check "activation with unremovable leftovers: the first call is answered (${elapsed_ms} ms)" grep -q '^sqs ' <<<"$out"
 check "activation with unremovable leftovers: not held back by their removal" test "$elapsed_ms" -lt 2500
 start=$(date +%s%N)
 out=$(call CleanupZombies)

@@ -163,7 +163,7 @@ spares_are() {
 }
 check "spares: two started ahead of any call, and frozen" wait_until "two frozen spares" spares_are 2 2
 out=$(busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 Acquire s spare)
-check "spares: Acquire is served by a thaw, and says so ($out)" grep -Eq '^ssqb "[0-9a-f]{64}" "127.0.0.1" [0-9]+ true$' <<<"$out"
+check "spares: Acquire is served by a thaw, and says so ($out)" grep -Eq '^ssqbs "[0-9a-f]{64}" "127.0.0.1" [0-9]+ true "[0-9a-f]{64}"$' <<<"$out"
 # busctl's lease ended with its connection (that instance is destroyed): the spares are refilled.
 check "spares: refilled after the lease took one" wait_until "two frozen spares again" spares_are 2 2
 start=$(date +%s%N)

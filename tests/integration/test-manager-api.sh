@@ -43,10 +43,11 @@ is() { assert_eq "$1" "$2" "the value"; }
 config_is() { [[ $(config "$1" "$2") == "$3" ]]; }
 # invoke NAME: an instance of NAME answers the event {"via": "test"}.
 invoke() {
-        local host port
-        read -r host port < <(busctl call --timeout=60 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 \
-                EnsureContainer s "$1" | sed -E 's/^sq "([^"]*)" ([0-9]+)$/\1 \2/')
-        curl -s --max-time 30 -d '{"via":"test"}' "http://$host:$port/2015-03-31/functions/function/invocations"
+        local host port secret
+        read -r host port secret < <(busctl call --timeout=60 org.lambdad.Manager1 /org/lambdad/Manager1 \
+                org.lambdad.Manager1 EnsureContainer s "$1" | sed -E 's/^sqs "([^"]*)" ([0-9]+) "([0-9a-f]+)"$/\1 \2 \3/')
+        curl -s --max-time 30 -H "X-Lambdad-Instance-Secret: $secret" -d '{"via":"test"}' \
+                "http://$host:$port/2015-03-31/functions/function/invocations"
 }
 
 BUS_CODE=${BUS_CODE:-$LAMBDAD_BUILD/tests/integration/bus-code}

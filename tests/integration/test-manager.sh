@@ -71,12 +71,17 @@ bystander=$(docker_run_tracked --name "lambdad-hello-bystander$$" --label org.la
 # ---- activation: the first call starts the manager, which removes the zombie beside serving
 check "no manager runs before the first call" test -z "$(manager_pid)"
 out=$(call EnsureContainer s hello)
-check "EnsureContainer activates the manager and answers host and port" \
-        grep -Eqx 'sq "127\.0\.0\.1" [0-9]+' <<<"$out"
-port=${out##* }
-check "the instance's RIE answers an invocation" assert_contains \
-        "$(curl -sS --max-time 20 "http://127.0.0.1:$port/2015-03-31/functions/function/invocations" -d '{"via":"manager"}')" \
+check "EnsureContainer activates the manager and answers host, port and the instance's secret" \
+        grep -Eqx 'sqs "127\.0\.0\.1" [0-9]+ "[0-9a-f]{64}"' <<<"$out"
+read -r _ _ port secret <<<"$out"
+secret=${secret//\"/}
+check "the instance's RIE answers an invocation with its secret" assert_contains \
+        "$(curl -sS --max-time 20 -H "X-Lambdad-Instance-Secret: $secret" "http://127.0.0.1:$port/2015-03-31/functions/function/invocations" -d '{"via":"manager"}')" \
         '"via":"manager"' "invocation"
+check "... and refuses one without it: 403" assert_eq 403 \
+        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 "http://127.0.0.1:$port/2015-03-31/functions/function/invocations" -d '{"via":"anybody"}')" "status"
+check "the secret is in no answer but EnsureContainer's and Acquire's" bash -c \
+        "! busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances | grep -q '$secret'"
 zombie_gone() {
         ! docker inspect "$zombie" >/dev/null 2>&1
 }
@@ -99,11 +104,11 @@ busctl introspect --xml-interface org.lambdad.Manager1 /org/lambdad/Manager1 >"$
 check "dbus/org.lambdad.Manager1.xml matches the running service" assert_eq \
         "$(strip_xml "$SRC/dbus/org.lambdad.Manager1.xml")" "$(strip_xml "$TEST_TMP/live.xml")" "interface"
 check "busctl introspect shows named arguments" bash -c \
-        "busctl introspect org.lambdad.Manager1 /org/lambdad/Manager1 | grep -q '^.Acquire *method *s *ssqb'"
+        "busctl introspect org.lambdad.Manager1 /org/lambdad/Manager1 | grep -q '^.Acquire *method *s *ssqbs'"
 
 # ---- implicit functions: only for images that opt in
 out=$(call EnsureContainer s "$IMPLICIT")
-check "an image labelled org.lambdad.function=NAME runs as NAME" assert_contains "$out" "sq " "answer"
+check "an image labelled org.lambdad.function=NAME runs as NAME" assert_contains "$out" "sqs " "answer"
 out=$(call Acquire s lambdadtestunlabelled)
 check "an unlabelled image: FunctionNotFound" assert_contains "$out" "Function not found" "error"
 check "an unlabelled image: no container created" assert_eq 0 "$(ours lambdadtestunlabelled)" "containers"
@@ -163,7 +168,7 @@ check "a dead instance's container is removed" wait_until "victim removed" bash 
 check "a dead instance is no longer listed" wait_until "victim unlisted" not_listed "$victim"
 check "InstanceStopped says it died" wait_until "signal" grep -q "^stopped $victim hello died" "$TEST_TMP/signals.log"
 out=$(call EnsureContainer s hello)
-check "the next call gets a fresh instance" assert_contains "$out" "sq " "answer"
+check "the next call gets a fresh instance" assert_contains "$out" "sqs " "answer"
 
 # ---- a start the engine refuses: StartFailed with the engine's words, nothing left behind
 cat >"$FN/missing.json" <<EOF
@@ -243,11 +248,12 @@ sed -i 's/ --exit-idle=4 / --exit-idle=4 --publish=bridge /' "$TEST_TMP/dbus-ser
 dbus_reload
 out=$(call EnsureContainer s hello)
 check "--publish=bridge: the container's own address, port 8080" \
-        grep -Eqx 'sq "[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+" 8080' <<<"$out"
+        grep -Eqx 'sqs "[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+" 8080 "[0-9a-f]{64}"' <<<"$out"
 host=$(cut -d'"' -f2 <<<"$out")
+secret=$(cut -d'"' -f4 <<<"$out")
 check "--publish=bridge: not on loopback" test "${host%%.*}" != 127
 check "--publish=bridge: the RIE answers there" assert_contains \
-        "$(curl -sS --max-time 20 "http://$host:8080/2015-03-31/functions/function/invocations" -d '{"via":"bridge"}' 2>&1)" \
+        "$(curl -sS --max-time 20 -H "X-Lambdad-Instance-Secret: $secret" "http://$host:8080/2015-03-31/functions/function/invocations" -d '{"via":"bridge"}' 2>&1)" \
         '"via":"bridge"' "invocation"
 call StopFunction s hello >/dev/null
 check "--publish=bridge: StopFunction removes the instance" wait_until "hello stopped" none_of hello

@@ -6,8 +6,9 @@
 # on_success (a function, whose own success then reaches a directory); a failure with no
 # destination is kept in failed/; an event past its maximum age is dropped and counted; the bound
 # answers 429; corrupt and truncated queue files are moved aside while the others still run; and
-# a destination that is missing or not allowed is refused when the declarations load. Retries are
-# scaled down (--retry-delay-scale) to seconds.
+# a destination that is missing or not allowed is refused when the declarations load; an Event of a
+# function that does not exist is answered 404 before anything is queued (an implicit one, 202).
+# Retries are scaled down (--retry-delay-scale) to seconds.
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
@@ -79,6 +80,17 @@ check "missing destination directory: refused" logged "baddir.json: on_failure: 
 check "directory outside --destination-root: refused" logged \
         "outside.json: on_failure: the destination directory is not under the allowed root"
 check "relative directory: refused" logged "relative.json: on_failure.directory: expected an absolute path"
+
+# ---- a function that does not exist: 404 before anything is queued, as on Lambda
+queued_files() { find "$QUEUE" "$STATE_DIRECTORY/failed" -name '*.event' -o -name '*.json' | wc -l; }
+before=$(queued_files)
+body=$(curl -s -D "$TEST_TMP/404.head" -w '\n%{http_code}' --max-time 10 -H 'X-Amz-Invocation-Type: Event' \
+        "$URL/2015-03-31/functions/nosuchfunction/invocations" -d '{}')
+check "an Event of an unknown function: 404 at once" assert_eq 404 "$(tail -n 1 <<<"$body")" "status"
+check "ResourceNotFoundException, typed, with AWS's message" bash -c "grep -q 'x-amzn-ErrorType: ResourceNotFoundException' '$TEST_TMP/404.head' && grep -q 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nosuchfunction' <<<'$body'"
+check "a refused declaration is no function either: 404" assert_eq 404 "$(event badfn '{}')" "status"
+check "nothing was queued for them" assert_eq "$before" "$(queued_files)" "files"
+check "an implicit function (a labelled image, no declaration): 202" assert_eq 202 "$(event "${IMAGE_PREFIX}echo" '{"implicit":1}')" "status"
 
 # ---- the age limit (the hand-written event is 2 minutes old, the function allows 60 s)
 check "an event past its maximum age is dropped to on_failure" wait_until --timeout=30 "aged record" has_files "$ROOT/aged" 1

@@ -140,7 +140,7 @@ check "busctl ListInstances shows the instance" assert_contains \
 check "the gateway's user may not call StopFunction" assert_contains "$(as_user lambda-gateway lambda-gateway StopFunction s hello)" \
         "denied" "error"
 check "the gateway's user may call EnsureContainer" assert_contains "$(as_user lambda-gateway lambda-gateway EnsureContainer s hello)" \
-        "sq " "answer"
+        "sqs " "answer"
 check "nobody else may call anything" assert_contains "$(as_user nobody nogroup ListFunctions)" "denied" "error"
 
 # ---- 4. idle: both daemons exit, containers are reaped, and everything comes back

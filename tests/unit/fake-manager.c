@@ -119,7 +119,11 @@ static int reply_acquire(FakeManager *m, sd_bus_message *call)
                 return sd_bus_reply_method_errorf(call, m->acquire_error, "%s", m->acquire_message);
         m->acquire_port_once = 0;
         (void) snprintf(id, sizeof(id), "instance-%u", m->n_acquire);
-        return sd_bus_reply_method_return(call, "ssq", id, "127.0.0.1", port);
+        /* A manager before instance secrets answers without one (acquire_secret NULL). */
+        if (!m->acquire_secret)
+                return sd_bus_reply_method_return(call, "ssq", id, "127.0.0.1", port);
+        return sd_bus_reply_method_return(call, "ssqbs", id, "127.0.0.1", port, m->acquire_thawed,
+                                          m->acquire_secret);
 }
 
 static int method_acquire(sd_bus_message *msg, void *userdata, sd_bus_error *error)

@@ -52,6 +52,8 @@ typedef struct FakeManager {
         uint16_t acquire_port;
         uint16_t acquire_port_once; /* when set: the port of the next Acquire's instance only */
         bool acquire_hold;          /* keep the call in acquire_call, unanswered */
+        bool acquire_thawed;        /* the reply says the instance was frozen */
+        const char *acquire_secret; /* the instance's secret; NULL: a manager before secrets ("ssq") */
         sd_bus_message *acquire_call;
         unsigned n_acquire;
         char acquired_function[65];

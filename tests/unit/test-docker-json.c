@@ -215,6 +215,26 @@ static void test_create_body_roundtrip(void **state)
         free(body);
 }
 
+/* p's create body has HostConfig[key] = value, and the network label network (NULL: none). */
+static void assert_body_says(const DockerCreateParams *p, const char *key, const char *value,
+                             const char *network)
+{
+        json_object *o, *labels;
+        char *body = NULL;
+
+        assert_int_equal(docker_create_body(p, &body), 0);
+        o = json_tokener_parse(body);
+        assert_non_null(o);
+        assert_string_equal(member_string(member(o, "HostConfig"), key), value);
+        labels = member(o, "Labels");
+        if (network)
+                assert_string_equal(member_string(labels, LABEL_NETWORK), network);
+        else
+                assert_false(json_object_object_get_ex(labels, LABEL_NETWORK, NULL));
+        json_object_put(o);
+        free(body);
+}
+
 static void test_create_body_minimal(void **state)
 {
         DockerCreateParams p = { .image = "img", .function = "fn", .lifetime = LT };
@@ -237,15 +257,86 @@ static void test_create_body_minimal(void **state)
 
         /* On a network: NetworkMode, and the label the manager's cleanup selects by. */
         p.network = "proj_default";
-        assert_int_equal(docker_create_body(&p, &body), 0);
-        o = json_tokener_parse(body);
-        assert_non_null(o);
-        assert_string_equal(member_string(member(o, "HostConfig"), "NetworkMode"), "proj_default");
-        assert_string_equal(member_string(member(o, "Labels"), LABEL_NETWORK), "proj_default");
-        json_object_put(o);
-        free(body);
+        assert_body_says(&p, "NetworkMode", "proj_default", "proj_default");
         p.network = "x y";
         assert_int_equal(docker_create_body(&p, &body), -EINVAL);
+        p.network = NULL;
+
+        /* An OCI runtime of the engine's (gVisor, Kata): HostConfig.Runtime; none by default (above). */
+        p.runtime = "runsc";
+        assert_body_says(&p, "Runtime", "runsc", NULL);
+        p.runtime = "run sc";
+        assert_int_equal(docker_create_body(&p, &body), -EINVAL);
+        p.runtime = NULL;
+
+        /* An isolated function's own bridge: NetworkMode, but not the label that scopes the cleanup. */
+        p.network_mode = "lambdad-isolated";
+        assert_body_says(&p, "NetworkMode", "lambdad-isolated", NULL);
+        p.network_mode = "x y";
+        assert_int_equal(docker_create_body(&p, &body), -EINVAL);
+}
+
+static void test_isolated_network(void **state)
+{
+        static const char isolating[] =
+                "{\"Name\":\"lambdad-isolated\",\"Id\":\"abc\",\"Driver\":\"bridge\",\"Internal\":false,"
+                "\"Options\":{\"com.docker.network.bridge.enable_icc\":\"false\","
+                "\"com.docker.network.bridge.name\":\"lambdad0\"}}";
+        static const char open_bridge[] = "{\"Name\":\"x\",\"Driver\":\"bridge\",\"Options\":{}}";
+        static const char overlay[] = "{\"Name\":\"x\",\"Driver\":\"overlay\",\"Options\":{\"com.docker."
+                                      "network.bridge.enable_icc\":"
+                                      "\"false\"}}";
+        json_object *o, *v;
+        char *body = NULL;
+
+        assert_int_equal(docker_isolated_network_body("lambdad-isolated", &body), 0);
+        o = json_tokener_parse(body);
+        assert_non_null(o);
+        assert_string_equal(member_string(o, "Name"), "lambdad-isolated");
+        assert_string_equal(member_string(o, "Driver"), "bridge");
+        assert_member_bool(o, "Internal", false);
+        v = member(o, "Options");
+        assert_string_equal(member_string(v, "com.docker.network.bridge.enable_icc"), "false");
+        /* The engine names the host interface: a fixed name would collide with another engine's. */
+        assert_false(json_object_object_get_ex(v, "com.docker.network.bridge.name", NULL));
+        assert_string_equal(member_string(member(o, "Labels"), LABEL_MANAGED_BY), "lambda-manager");
+        /* What it makes is what the check takes for an isolating network. */
+        assert_int_equal(docker_parse_network_isolating(body, strlen(body)), 1);
+        json_object_put(o);
+        free(body);
+        assert_int_equal(docker_isolated_network_body("bad name", &body), -EINVAL);
+
+        assert_int_equal(docker_parse_network_isolating(isolating, strlen(isolating)), 1);
+        assert_int_equal(docker_parse_network_isolating(open_bridge, strlen(open_bridge)), 0);
+        assert_int_equal(docker_parse_network_isolating(overlay, strlen(overlay)), 0);
+        assert_int_equal(docker_parse_network_isolating("{\"Name\":\"x\"}", 12), -EBADMSG);
+        assert_int_equal(docker_parse_network_isolating("{\"Driver\":1}", 12), -EBADMSG);
+        assert_int_equal(docker_parse_network_isolating("[]", 2), -EBADMSG);
+}
+
+static void test_parse_info_runtimes(void **state)
+{
+        static const char info[] =
+                "{\"ID\":\"X\",\"Containers\":3,\"Runtimes\":{\"io.containerd.runc.v2\":{\"path\":\"runc\"},"
+                "\"runc\":{\"path\":\"runc\"},\"runsc\":{\"path\":\"/usr/bin/runsc\",\"runtimeArgs\":[]},"
+                "\"bad name!\":{}},\"DefaultRuntime\":\"runc\"}";
+        char **runtimes = NULL;
+
+        assert_int_equal(docker_parse_info_runtimes(info, strlen(info), &runtimes), 1);
+        assert_int_equal(strv_length(runtimes), 3);
+        assert_true(strv_contains(runtimes, "runsc"));
+        assert_true(strv_contains(runtimes, "io.containerd.runc.v2"));
+        assert_false(strv_contains(runtimes, "bad name!"));
+        runtimes = strv_free(runtimes);
+        /* Empty: the engine says it has none. */
+        assert_int_equal(docker_parse_info_runtimes("{\"Runtimes\":{}}", 15, &runtimes), 1);
+        assert_int_equal(strv_length(runtimes), 0);
+        runtimes = strv_free(runtimes);
+        /* Absent (an engine that does not say): NULL. */
+        assert_int_equal(docker_parse_info_runtimes("{\"ID\":\"X\"}", 10, &runtimes), 0);
+        assert_null(runtimes);
+        assert_int_equal(docker_parse_info_runtimes("{\"Runtimes\":[]}", 15, &runtimes), -EBADMSG);
+        assert_int_equal(docker_parse_info_runtimes("[]", 2, &runtimes), -EBADMSG);
 }
 
 static void test_create_body_invalid(void **state)
@@ -1062,6 +1153,7 @@ int main(void)
                 cmocka_unit_test(test_parse_error),         cmocka_unit_test(test_parse_container_list),
                 cmocka_unit_test(test_parse_inspect),       cmocka_unit_test(test_parse_volume_at),
                 cmocka_unit_test(test_parse_image),         cmocka_unit_test(test_parse_version),
+                cmocka_unit_test(test_parse_info_runtimes), cmocka_unit_test(test_isolated_network),
                 cmocka_unit_test(test_parse_logs),          cmocka_unit_test(test_parse_event),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,6 +42,9 @@ static TestInstance instance;
 static Gateway *gw;
 static char state_directory[] = "/tmp/test-invocation-XXXXXX";
 
+/* The secret of every instance the fake manager grants. */
+#define TEST_SECRET "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
 /* The fake manager: the ports its next Acquires answer with, and what was given back. */
 static uint16_t grants[8];
 static unsigned n_grants, n_granted, n_pumps;
@@ -66,7 +69,7 @@ static int on_grant(sd_event_source *s, void *userdata)
                 Lease *l;
 
                 (void) snprintf(id, sizeof(id), "instance-%u", n_granted + 1);
-                assert_int_equal(lease_new(f, id, "127.0.0.1", grants[n_granted++], &l), 0);
+                assert_int_equal(lease_new(f, id, "127.0.0.1", grants[n_granted++], TEST_SECRET, &l), 0);
                 inv = function_pop_waiting(f);
                 inv->cold = true;
                 l->busy = true;
@@ -91,16 +94,48 @@ void __wrap_manager_release(Gateway *g, const char *id, bool healthy)
         released_healthy[n_released++] = healthy;
 }
 
-/* Every function has the defaults; the queue is told at once. */
+/* The manager's GetFunctionConfiguration: every function has the defaults, but "missing", which it
+ * does not know; it answers on the loop's next turn, as a bus call is answered. */
+static struct {
+        configuration_handler_t handler;
+        void *userdata;
+        bool missing, away;
+} config_calls[8];
+static unsigned n_config_calls, n_config_answered;
+static bool manager_away; /* it does not answer (an error instead) */
+static sd_event_source *config_source;
+
+static int on_config_answer(sd_event_source *s, void *userdata)
+{
+        while (n_config_answered < n_config_calls) {
+                unsigned k = n_config_answered++ % ELEMENTSOF(config_calls);
+                AsyncConfiguration c = {};
+
+                if (config_calls[k].away) {
+                        config_calls[k].handler(NULL, -EIO, config_calls[k].userdata);
+                        continue;
+                }
+                async_configuration_done(&c);
+                c.not_found = config_calls[k].missing;
+                config_calls[k].handler(&c, 0, config_calls[k].userdata);
+        }
+        return 0;
+}
+
 int __wrap_manager_get_configuration(Gateway *g, const char *function, configuration_handler_t handler,
                                      void *userdata, sd_bus_slot **ret_slot);
 int __wrap_manager_get_configuration(Gateway *g, const char *function, configuration_handler_t handler,
                                      void *userdata, sd_bus_slot **ret_slot)
 {
-        AsyncConfiguration c = {};
+        unsigned k = n_config_calls % ELEMENTSOF(config_calls);
 
-        async_configuration_done(&c);
-        handler(&c, 0, userdata);
+        assert_true(n_config_calls - n_config_answered < ELEMENTSOF(config_calls));
+        config_calls[k].handler = handler;
+        config_calls[k].userdata = userdata;
+        config_calls[k].missing = strcmp(function, "missing") == 0;
+        config_calls[k].away = manager_away;
+        n_config_calls++;
+        assert_true(sd_event_source_set_enabled(config_source, SD_EVENT_ONESHOT) >= 0);
         return 0;
 }
 
@@ -171,6 +206,8 @@ static int group_setup(void **state)
 static int setup_with(GatewayConfig config)
 {
         n_grants = n_granted = n_pumps = n_released = n_paused = n_resumed = 0;
+        n_config_calls = n_config_answered = 0;
+        manager_away = false;
         url_buffered = false;
         (void) snprintf(state_directory, sizeof(state_directory), "/tmp/test-invocation-XXXXXX");
         assert_non_null(mkdtemp(state_directory));
@@ -179,6 +216,8 @@ static int setup_with(GatewayConfig config)
         assert_int_equal(event_queue_open(gw, &gw->queue), 0);
         assert_int_equal(sd_event_add_defer(gw->event, &grant_source, on_grant, NULL), 0);
         assert_int_equal(sd_event_source_set_enabled(grant_source, SD_EVENT_OFF), 0);
+        assert_int_equal(sd_event_add_defer(gw->event, &config_source, on_config_answer, NULL), 0);
+        assert_int_equal(sd_event_source_set_enabled(config_source, SD_EVENT_OFF), 0);
         return 0;
 }
 
@@ -210,6 +249,8 @@ static int teardown(void **state)
         char command[128];
 
         grant_source = sd_event_source_disable_unref(grant_source);
+        /* Answers not given yet are dropped with the calls (the real ones go with their slots). */
+        config_source = sd_event_source_disable_unref(config_source);
         gw = gateway_free(gw);
         (void) snprintf(command, sizeof(command), "rm -rf '%s'", state_directory);
         assert_int_equal(system(command), 0);
@@ -260,6 +301,8 @@ static void test_answer_and_reuse(void **state)
         assert_non_null(strstr(seen, expect));
         assert_non_null(strstr(seen, "\r\nContent-Length: 13\r\n"));
         assert_non_null(strstr(seen, "\r\nX-Amz-Client-Context: e30=\r\n"));
+        /* ... and the instance's secret, which lambda-rie wants from its lease holder. */
+        assert_non_null(strstr(seen, "\r\n" INSTANCE_SECRET_HEADER ": " TEST_SECRET "\r\n"));
         assert_null(strstr(seen, "X-Amz-Log-Type"));
         assert_string_equal(strstr(seen, "\r\n\r\n") + 4, "{\"name\":\"me\"}");
         free(seen);
@@ -486,6 +529,8 @@ static void test_refused(void **state)
         test_client_close(&tc);
 }
 
+static unsigned count_event_files(void);
+
 static void test_event_and_dry_run(void **state)
 {
         TestClient tc;
@@ -514,9 +559,22 @@ static void test_event_and_dry_run(void **state)
                 test_response_done(&r);
         }
         assert_int_equal(event_queue_size(gw->queue), 4);
+        /* The manager was asked whether hello exists once: later events found its answer. */
+        assert_int_equal(n_config_calls, 1);
         invoke(&tc, "X-Amz-Invocation-Type: Event\r\n", "{\"event\":1}", &r);
         test_assert_error(&r, 429, "TooManyRequestsException", "Rate Exceeded.");
         test_response_done(&r);
+
+        /* A function the manager does not know: 404 before anything is queued, as on Lambda. */
+        {
+                char *request = test_invoke_request("missing", "X-Amz-Invocation-Type: Event\r\n", "{}");
+
+                test_client_expect_error(gw, &tc, request, 404, "ResourceNotFoundException",
+                                         "Function not found: arn:aws:lambda:");
+                free(request);
+                assert_int_equal(event_queue_size(gw->queue), 4);
+                assert_int_equal(count_event_files(), 4);
+        }
 
         /* One instance serves the queue in order. */
         grant(instance.port);
@@ -609,6 +667,61 @@ static void test_event_burst(void **state)
         assert_true(gw->metrics.event_commits <= 5);
         free(request);
         free(other);
+}
+
+/* Whether a function exists is asked only when the gateway does not know it already: a lease held on
+ * it says so, and while the manager cannot say, the event is accepted (the queue retries). */
+static void test_event_function_known(void **state)
+{
+        TestClient tc;
+        TestResponse r;
+        char *missing = test_invoke_request("missing", "X-Amz-Invocation-Type: Event\r\n", "{}");
+        unsigned calls;
+
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
+                                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+        test_client_open(gw, &tc);
+        grant(instance.port);
+        invoke(&tc, NULL, "{}", &r);
+        assert_int_equal(r.status, 200);
+        test_response_done(&r);
+        invoke(&tc, "X-Amz-Invocation-Type: Event\r\n", "{}", &r);
+        assert_int_equal(r.status, 202);
+        test_response_done(&r);
+        assert_int_equal(n_config_calls, 0);
+
+        /* The manager away: a function it would not know is accepted all the same. */
+        manager_away = true;
+        test_client_exchange(gw, &tc, missing, &r);
+        assert_int_equal(r.status, 202);
+        test_response_done(&r);
+        assert_true(n_config_calls >= 1);
+        /* Back: asked again (nothing is remembered of a manager that did not answer), and refused. */
+        manager_away = false;
+        calls = n_config_calls;
+        test_client_expect_error(gw, &tc, missing, 404, "ResourceNotFoundException", "Function not found");
+        assert_true(n_config_calls > calls);
+        test_client_close(&tc);
+        free(missing);
+}
+
+/* The gateway exits while an event waits to learn whether its function exists: it is written all
+ * the same (at least once), not lost. */
+static void test_event_check_at_exit(void **state)
+{
+        TestClient tc;
+        char *request = test_invoke_request("unknown", "X-Amz-Invocation-Type: Event\r\n", "{}");
+
+        test_client_open(gw, &tc);
+        test_client_send(&tc, request);
+        RUN_UNTIL(gw, event_queue_size(gw->queue) == 1);
+        assert_int_equal(n_config_answered, 0);
+        assert_int_equal(count_event_files(), 0);
+        test_client_close(&tc);
+        config_source = sd_event_source_disable_unref(config_source);
+        gw = gateway_free(gw);
+        assert_int_equal(count_event_files(), 1);
+        free(request);
 }
 
 static void test_client_leaves_waiting(void **state)
@@ -1178,6 +1291,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_event_and_dry_run, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_event_burst, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_event_function_known, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_event_check_at_exit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_client_leaves_waiting, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stream_events, setup, teardown),

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "http-test.h"
 #include "lambda-contract.h"
 
 static void test_function_names(void **state)
@@ -34,15 +35,10 @@ static void test_function_names(void **state)
 static int parse(const char *headers, LambdaInvokeHeaders *ret, const char **ret_type,
                  const char **ret_message)
 {
-        char text[8192];
         HttpRequest req;
-        size_t consumed;
         int r;
 
-        (void) snprintf(text, sizeof(text), "POST /x HTTP/1.1\r\nHost: h\r\n%sContent-Length: 0\r\n\r\n",
-                        headers);
-        http_request_init(&req, NULL);
-        assert_int_equal(http_request_feed(&req, text, strlen(text), &consumed), HTTP_FEED_COMPLETE);
+        test_request_parse(&req, headers);
         r = lambda_invoke_headers_parse(&req, ret, ret_type, ret_message);
         /* The context points into the request, which is about to go. */
         if (r >= 0 && ret->client_context) {

@@ -121,7 +121,7 @@ static void test_queue_and_reuse(void **state)
         assert_int_equal(n_started, 0);
 
         /* A granted lease serves it (as manager-client does), then b waits behind the busy lease. */
-        assert_int_equal(lease_new(f, "instance-1", "127.0.0.1", 9, &l), 0);
+        assert_int_equal(lease_new(f, "instance-1", "127.0.0.1", 9, NULL, &l), 0);
         assert_ptr_equal(function_pop_waiting(f), a);
         l->busy = true;
         function_queue(b);
@@ -158,7 +158,7 @@ static void test_unhealthy_and_forgotten(void **state)
         GatewayFunction *f = gateway_function_get(&gw, "hello");
         Lease *l, *m;
 
-        assert_int_equal(lease_new(f, "sick", "127.0.0.1", 9, &l), 0);
+        assert_int_equal(lease_new(f, "sick", "127.0.0.1", 9, NULL, &l), 0);
         l->busy = true;
         lease_done(l, false);
         assert_int_equal(n_released, 1);
@@ -169,8 +169,8 @@ static void test_unhealthy_and_forgotten(void **state)
         /* An instance the manager stopped: an idle lease goes now, a busy one when its invocation ends
          * (dropped, never given back: the manager does not know it any more, and it must not serve
          * again). */
-        assert_int_equal(lease_new(f, "idle", "127.0.0.1", 9, &l), 0);
-        assert_int_equal(lease_new(f, "busy", "127.0.0.1", 9, &m), 0);
+        assert_int_equal(lease_new(f, "idle", "127.0.0.1", 9, NULL, &l), 0);
+        assert_int_equal(lease_new(f, "busy", "127.0.0.1", 9, NULL, &m), 0);
         m->busy = true;
         leases_forget(&gw, "idle");
         assert_ptr_equal(f->leases, m);
@@ -184,7 +184,7 @@ static void test_unhealthy_and_forgotten(void **state)
         assert_null(f->leases);
 
         /* The same for one that failed (its connection refused): the failover asks for another. */
-        assert_int_equal(lease_new(f, "gone", "127.0.0.1", 9, &l), 0);
+        assert_int_equal(lease_new(f, "gone", "127.0.0.1", 9, NULL, &l), 0);
         l->busy = true;
         leases_forget(&gw, "gone");
         pumps = 0;
@@ -203,13 +203,13 @@ static void test_keep_only(void **state)
 
         assert_int_equal(leases_ids(&gw, &ids), 0);
         assert_null(ids);
-        assert_int_equal(lease_new(f, "idle", "127.0.0.1", 9, &idle), 0);
-        assert_int_equal(lease_new(f, "busy", "127.0.0.1", 9, &busy), 0);
-        assert_int_equal(lease_new(f, "kept", "127.0.0.1", 9, &k), 0);
+        assert_int_equal(lease_new(f, "idle", "127.0.0.1", 9, NULL, &idle), 0);
+        assert_int_equal(lease_new(f, "busy", "127.0.0.1", 9, NULL, &busy), 0);
+        assert_int_equal(lease_new(f, "kept", "127.0.0.1", 9, NULL, &k), 0);
         busy->busy = true;
 
         /* What Reclaim names: every lease held, not the forgotten ones. */
-        assert_int_equal(lease_new(f, "forgotten", "127.0.0.1", 9, &gone), 0);
+        assert_int_equal(lease_new(f, "forgotten", "127.0.0.1", 9, NULL, &gone), 0);
         gone->busy = true;
         leases_forget(&gw, "forgotten");
         assert_int_equal(leases_ids(&gw, &ids), 0);
@@ -246,7 +246,7 @@ static void test_tick(void **state)
         Lease *l;
 
         /* An idle lease past its keep-alive goes back, healthy. */
-        assert_int_equal(lease_new(f, "old", "127.0.0.1", 9, &l), 0);
+        assert_int_equal(lease_new(f, "old", "127.0.0.1", 9, NULL, &l), 0);
         l->idle_since = 1000;
         assert_int_equal(leases_next_deadline(&gw), 1000 + gw.config.lease_idle_usec);
         assert_int_equal(leases_tick(&gw, 1000 + gw.config.lease_idle_usec - 1),

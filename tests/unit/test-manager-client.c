@@ -35,6 +35,8 @@
 #include "lease.h"
 #include "manager-client.h"
 
+#define TEST_SECRET "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+
 static TestInstance instance;
 static FakeManager fake;
 static Gateway *gw;
@@ -83,7 +85,7 @@ static int start_gateway(void)
         config.queue_timeout_usec = 300 * USEC_PER_MSEC;
         fail_calls_to = NULL;
         n_away_logged = n_back_logged = 0;
-        fake = (FakeManager){ .acquire_port = instance.port };
+        fake = (FakeManager){ .acquire_port = instance.port, .acquire_secret = TEST_SECRET };
         test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
                                  "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{\"ran\":true}");
         assert_int_equal(gateway_new(&gw, &config), 0);
@@ -195,6 +197,57 @@ static void test_acquire_and_release(void **state)
         RUN_UNTIL(gw, fake.n_released == 2);
         assert_string_equal(fake.released[1], "instance-2");
         assert_false(fake.released_healthy[1]);
+        test_client_close(&tc);
+}
+
+/* What the last request to the instance said in the secret's header, or NULL when it had none. */
+static char *last_secret(void)
+{
+        char *seen = test_instance_last_request(&instance), *v, *end, *secret = NULL;
+
+        v = strstr(seen, "\r\n" INSTANCE_SECRET_HEADER ": ");
+        if (v) {
+                v += STRLEN("\r\n" INSTANCE_SECRET_HEADER ": ");
+                end = strstr(v, "\r\n");
+                secret = strndup(v, (size_t) (end - v));
+        }
+        free(seen);
+        return secret;
+}
+
+static void test_acquire_secret(void **state)
+{
+        char *secret;
+        TestClient tc;
+        TestResponse r;
+
+        /* The secret of Acquire's answer goes with every request to that instance. */
+        test_client_open(gw, &tc);
+        assert_invoke_ok(&tc);
+        secret = last_secret();
+        assert_string_equal(secret, TEST_SECRET);
+        free(secret);
+        assert_invoke_ok(&tc);
+        secret = last_secret();
+        assert_string_equal(secret, TEST_SECRET);
+        free(secret);
+        leases_release_idle(gw);
+        RUN_UNTIL(gw, fake.n_released == 1);
+
+        /* A manager before instance secrets: no header (its lambda-rie checks none). */
+        fake.acquire_secret = NULL;
+        assert_invoke_ok(&tc);
+        assert_null(last_secret());
+        leases_release_idle(gw);
+        RUN_UNTIL(gw, fake.n_released == 2);
+
+        /* A secret that is not one: the instance is given back, and the invocation fails. */
+        fake.acquire_secret = "not-a-secret\r\nX-Injected: 1";
+        invoke(&tc, &r);
+        test_assert_error(&r, 502, "ServiceException", "cannot be reached");
+        test_response_done(&r);
+        RUN_UNTIL(gw, fake.n_released == 3);
+        assert_int_equal(fake.n_acquire, 3);
         test_client_close(&tc);
 }
 
@@ -433,7 +486,7 @@ static Lease *hold_lease(const char *id, uint16_t port)
         Lease *l;
 
         assert_non_null(f);
-        assert_int_equal(lease_new(f, id, "127.0.0.1", port, &l), 0);
+        assert_int_equal(lease_new(f, id, "127.0.0.1", port, NULL, &l), 0);
         l->idle_since = now_usec(CLOCK_MONOTONIC);
         return l;
 }
@@ -675,6 +728,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_error_status),
                 cmocka_unit_test_setup_teardown(test_acquire_and_release, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_acquire_secret, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_client_leaves_during_acquire, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_acquire_not_sent, setup, teardown),

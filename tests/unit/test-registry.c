@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
+#include "function-env.h"
 #include "registry.h"
 #include "strv.h"
 #include "util.h"
@@ -20,12 +22,12 @@
 #define IMAGE_EXPECTED                                                                                      \
         "a Docker image reference (1 to 255 characters of A-Z, a-z, 0-9, '.', '_', '/', ':', '@' and '-', " \
         "not starting with '-')"
-#define KEYS                                                                                          \
-        "image, environment, memory_mb, timeout_sec, cpus, min_instances, max_instances, "            \
-        "idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, entrypoint, "             \
-        "working_directory, "                                                                         \
-        "user, url, maximum_retry_attempts, maximum_event_age_sec, on_success, on_failure, runtime, " \
-        "handler, code, code_directory, layers, description, tags"
+#define KEYS                                                                                                \
+        "image, environment, environment_files, memory_mb, timeout_sec, cpus, min_instances, "              \
+        "max_instances, idle_timeout_sec, freeze_after_ms, spare_instances, pull, command, "                \
+        "entrypoint, working_directory, user, url, maximum_retry_attempts, maximum_event_age_sec, "         \
+        "on_success, on_failure, engine_runtime, network, runtime, handler, code, code_directory, layers, " \
+        "description, tags"
 
 static FunctionConfig *parse_ok(const char *json)
 {
@@ -843,6 +845,209 @@ static void test_registry_load(void **state)
         remove_tree(dir);
 }
 
+static void test_engine_runtime(void **state)
+{
+        FunctionConfig *f, *g;
+
+        f = parse_ok("{\"image\":\"a\",\"engine_runtime\":\"runsc\"}");
+        assert_string_equal(f->engine_runtime, "runsc");
+        g = parse_ok("{\"image\":\"a\",\"engine_runtime\":\"kata-runtime\"}");
+        /* Another runtime is another function: its instances are not kept on reload. */
+        assert_false(function_config_equal(f, g));
+        function_config_free(f);
+        function_config_free(g);
+        f = parse_ok("{\"image\":\"a\"}");
+        assert_null(f->engine_runtime);
+        function_config_free(f);
+
+        expect_error(
+                "{\"image\":\"a\",\"engine_runtime\":\"run sc\"}",
+                "engine_runtime: expected the name of an OCI runtime the engine knows (2 to 128 characters "
+                "of "
+                "A-Z, a-z, 0-9, '_', '.' and '-', starting with a letter or digit), such as \"runsc\" or "
+                "\"kata-runtime\", got \"run sc\"");
+        expect_error(
+                "{\"image\":\"a\",\"engine_runtime\":true}",
+                "engine_runtime: expected the name of an OCI runtime the engine knows (2 to 128 characters "
+                "of "
+                "A-Z, a-z, 0-9, '_', '.' and '-', starting with a letter or digit), such as \"runsc\" or "
+                "\"kata-runtime\", got true");
+}
+
+static void test_network(void **state)
+{
+        FunctionConfig *f, *g;
+
+        f = parse_ok("{\"image\":\"a\"}");
+        assert_int_equal(f->network, FUNCTION_NETWORK_DEFAULT);
+        function_config_free(f);
+        f = parse_ok("{\"image\":\"a\",\"network\":\"isolated\"}");
+        assert_int_equal(f->network, FUNCTION_NETWORK_ISOLATED);
+        g = parse_ok("{\"image\":\"a\",\"network\":\"shared\"}");
+        assert_int_equal(g->network, FUNCTION_NETWORK_SHARED);
+        assert_false(function_config_equal(f, g));
+        function_config_free(f);
+        function_config_free(g);
+        expect_error("{\"image\":\"a\",\"network\":\"host\"}",
+                     "network: expected \"isolated\" or \"shared\", got \"host\"");
+        expect_error("{\"image\":\"a\",\"network\":null}",
+                     "network: expected \"isolated\" or \"shared\", got null");
+}
+
+static void test_environment_files(void **state)
+{
+        _cleanup_free_ char *json = NULL;
+        FunctionConfig *f;
+
+        f = parse_ok("{\"image\":\"a\",\"environment\":{\"B\":\"1\"},"
+                     "\"environment_files\":{\"TOKEN\":\"/etc/lambdad/secrets/token\",\"A\":\"/run/a\"}}");
+        assert_int_equal(strv_length(f->env_files), 2);
+        assert_string_equal(f->env_files[0], "A=/run/a");
+        assert_string_equal(f->env_files[1], "TOKEN=/etc/lambdad/secrets/token");
+        /* Parsing reads nothing: the values come at load. */
+        assert_int_equal(strv_length(f->env), 1);
+        function_config_free(f);
+
+        expect_error("{\"image\":\"a\",\"environment_files\":[\"/a\"]}",
+                     "environment_files: expected an object of absolute paths, got [\"/a\"]");
+        expect_error("{\"image\":\"a\",\"environment_files\":{\"A\":\"secret.txt\"}}",
+                     "environment_files.A: expected an absolute path without '.', '..' or '//' components, "
+                     "at most 1000 characters, got \"secret.txt\"");
+        expect_error("{\"image\":\"a\",\"environment_files\":{\"A\":\"/etc/../shadow\"}}",
+                     "environment_files.A: expected an absolute path without '.', '..' or '//' components, "
+                     "at most 1000 characters, got \"/etc/../shadow\"");
+        expect_error("{\"image\":\"a\",\"environment_files\":{\"A\":1}}",
+                     "environment_files.A: expected an absolute path, got 1");
+        expect_error("{\"image\":\"a\",\"environment_files\":{\"1A\":\"/a\"}}",
+                     "environment_files: expected variable names of A-Z, a-z, 0-9 and '_' not starting with "
+                     "a digit, got \"1A\"");
+        expect_error("{\"image\":\"a\",\"environment_files\":{\"LAMBDA_RIE_SECRET\":\"/a\"}}",
+                     "environment_files: LAMBDA_RIE_SECRET is reserved, lambdad sets it itself");
+        expect_error("{\"image\":\"a\",\"environment\":{\"LAMBDA_RIE_SECRET\":\"x\"}}",
+                     "environment: LAMBDA_RIE_SECRET is reserved, lambdad sets it itself");
+        expect_error("{\"image\":\"a\",\"environment\":{\"A\":\"x\"},\"environment_files\":{\"A\":\"/a\"}}",
+                     "environment_files: A is in environment too");
+        /* The names of the files count before they are read. */
+        assert_true(asprintf(&json,
+                             "{\"image\":\"a\",\"environment\":{\"A\":\"%0*d\"},"
+                             "\"environment_files\":{\"BB\":\"/b\"}}",
+                             4094, 0) > 0);
+        expect_error(json,
+                     "environment_files: expected at most 4096 bytes of names and values in total, got 4097 "
+                     "before the files are read");
+}
+
+/* What an error message says must never be what a file holds. */
+#define FILE_SECRET "s3cr3t-d0-n0t-l0g"
+
+/* DIR/NAME.json: a function with Z=1 in environment and environment_files VAR -> SECRETS/FILE for each
+ * VAR, FILE pair of vars. */
+static void declare_with_files(const char *dir, const char *name, const char *secrets,
+                               const char *const *vars)
+{
+        _cleanup_free_ char *file = NULL;
+        Buf decl = {};
+
+        assert_int_equal(
+                buf_printf(&decl, "{\"image\":\"a\",\"environment\":{\"Z\":\"1\"},\"environment_files\":{"),
+                0);
+        for (size_t k = 0; vars[k]; k += 2)
+                assert_int_equal(buf_printf(&decl, "%s\"%s\":\"%s/%s\"", k > 0 ? "," : "", vars[k], secrets,
+                                            vars[k + 1]),
+                                 0);
+        assert_int_equal(buf_printf(&decl, "}}"), 0);
+        assert_true(asprintf(&file, "%s.json", name) > 0);
+        write_file(dir, file, decl.data, decl.len);
+        buf_done(&decl);
+}
+
+static void test_environment_files_load(void **state)
+{
+        /* One each: a file missing, with a NUL, not UTF-8, too large, a directory; and 4093 bytes of
+         * value with AL, Z and 1: one byte too many, known only once it is read. */
+        static const struct {
+                const char *name, *var, *file;
+        } bad[] = {
+                { "missing", "MISSING", "missing" }, { "nul", "NUL", "nul" },
+                { "latin", "LATIN", "latin1" },      { "big", "BIG", "big" },
+                { "almost", "AL", "almost" },        { "dir", "DIR", "sub" },
+        };
+        _cleanup_(registry_freep) Registry *r = NULL, *again = NULL;
+        _cleanup_free_ char *big = NULL, *path = NULL;
+        char dir[] = "/tmp/test-registry-XXXXXX", secrets[] = "/tmp/test-registry-secrets-XXXXXX";
+        const FunctionConfig *f;
+        Errors e = {};
+
+        assert_non_null(mkdtemp(dir));
+        assert_non_null(mkdtemp(secrets));
+        write_string(secrets, "token", FILE_SECRET "\n");
+        write_string(secrets, "plain", "no newline");
+        write_string(secrets, "two-newlines", FILE_SECRET "\n\n");
+        write_file(secrets, "nul", FILE_SECRET "\0x", STRLEN(FILE_SECRET) + 2);
+        write_string(secrets, "latin1", "caf\xe9");
+        big = malloc(FUNCTION_ENV_SIZE_MAX + 1);
+        memset(big, 'x', FUNCTION_ENV_SIZE_MAX + 1);
+        write_file(secrets, "big", big, FUNCTION_ENV_SIZE_MAX + 1);
+        write_file(secrets, "almost", big, FUNCTION_ENV_SIZE_MAX - 3);
+        assert_true(asprintf(&path, "%s/sub", secrets) > 0);
+        assert_int_equal(mkdir(path, 0755), 0);
+        free(path);
+        path = NULL;
+
+        declare_with_files(
+                dir, "good", secrets,
+                (const char *const[]){ "TOKEN", "token", "PLAIN", "plain", "TWO", "two-newlines", NULL });
+        for (size_t k = 0; k < ELEMENTSOF(bad); k++)
+                declare_with_files(dir, bad[k].name, secrets,
+                                   (const char *const[]){ bad[k].var, bad[k].file, NULL });
+
+        assert_int_equal(registry_load(dir, collect_error, &e, &r), 0);
+        assert_int_equal(r->n_functions, 1);
+        f = registry_find(r, "good");
+        assert_non_null(f);
+        /* The values, sorted with the others; one trailing newline dropped. */
+        assert_int_equal(strv_length(f->env), 4);
+        assert_string_equal(f->env[0], "PLAIN=no newline");
+        assert_string_equal(f->env[1], "TOKEN=" FILE_SECRET);
+        assert_string_equal(f->env[2], "TWO=" FILE_SECRET "\n");
+        assert_string_equal(f->env[3], "Z=1");
+
+        assert_true(asprintf(&path,
+                             "environment_files.MISSING: cannot open %s/missing: No such file or directory",
+                             secrets) > 0);
+        assert_string_equal(error_for(&e, dir, "missing.json"), path);
+        free(path);
+        assert_true(asprintf(&path, "environment_files.NUL: %s/nul is not UTF-8 text without NUL bytes",
+                             secrets) > 0);
+        assert_string_equal(error_for(&e, dir, "nul.json"), path);
+        free(path);
+        assert_true(asprintf(&path, "environment_files.LATIN: %s/latin1 is not UTF-8 text without NUL bytes",
+                             secrets) > 0);
+        assert_string_equal(error_for(&e, dir, "latin.json"), path);
+        free(path);
+        assert_true(asprintf(&path, "environment_files.BIG: %s/big holds more than 4096 bytes", secrets) >
+                    0);
+        assert_string_equal(error_for(&e, dir, "big.json"), path);
+        free(path);
+        assert_string_equal(error_for(&e, dir, "almost.json"),
+                            "environment_files: expected at most 4096 bytes of names and values in total "
+                            "with the files' contents, got 4097");
+        path = NULL;
+        assert_non_null(strstr(error_for(&e, dir, "dir.json"), "is not a regular file"));
+        for (size_t i = 0; e.messages[i]; i++)
+                assert_null(strstr(e.messages[i], FILE_SECRET));
+
+        /* A changed file changes the function: its instances are not kept on reload. */
+        write_string(secrets, "token", "rotated");
+        assert_int_equal(registry_load(dir, NULL, NULL, &again), 0);
+        assert_false(function_config_equal(registry_find(r, "good"), registry_find(again, "good")));
+
+        strv_free(e.paths);
+        strv_free(e.messages);
+        remove_tree(dir);
+        remove_tree(secrets);
+}
+
 static void test_registry_load_missing(void **state)
 {
         _cleanup_(registry_freep) Registry *r = NULL;
@@ -914,6 +1119,10 @@ int main(void)
                 cmocka_unit_test(test_wrong_types),
                 cmocka_unit_test(test_unknown_key),
                 cmocka_unit_test(test_environment),
+                cmocka_unit_test(test_environment_files),
+                cmocka_unit_test(test_engine_runtime),
+                cmocka_unit_test(test_network),
+                cmocka_unit_test(test_environment_files_load),
                 cmocka_unit_test(test_image_config),
                 cmocka_unit_test(test_min_max),
                 cmocka_unit_test(test_invalid_json),

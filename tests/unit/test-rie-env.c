@@ -70,6 +70,42 @@ static void test_invalid(void **state)
         expect_bad("LAMBDA_RIE_EAGER_INIT=perhaps", "LAMBDA_RIE_EAGER_INIT");
 }
 
+#define SECRET "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void test_take_secret(void **state)
+{
+        char a[] = "PATH=/bin", b[] = INSTANCE_SECRET_ENV "=" SECRET, c[] = "HOME=/tmp",
+             d[] = INSTANCE_SECRET_ENV "=" SECRET, bad[] = INSTANCE_SECRET_ENV "=0123";
+        char *env[] = { a, b, c, NULL }, *none[] = { a, NULL }, *twice[] = { b, d, c, NULL },
+             *invalid[] = { bad, a, NULL };
+        char secret[INSTANCE_SECRET_SIZE];
+
+        /* Taken: copied, the entry's bytes overwritten where they are, the entry gone from the array. */
+        assert_int_equal(rie_take_secret(env, secret), 1);
+        assert_string_equal(secret, SECRET);
+        assert_ptr_equal(env[0], a);
+        assert_ptr_equal(env[1], c);
+        assert_null(env[2]);
+        for (size_t i = 0; i < sizeof(b); i++)
+                assert_int_equal(b[i], 0);
+        assert_null(env_get(env, INSTANCE_SECRET_ENV));
+
+        assert_int_equal(rie_take_secret(none, secret), 0);
+        assert_ptr_equal(none[0], a);
+        assert_int_equal(rie_take_secret(NULL, secret), 0);
+
+        /* Twice, or malformed: an error, and none of it stays behind. */
+        memcpy(b, INSTANCE_SECRET_ENV "=" SECRET, sizeof(b));
+        assert_int_equal(rie_take_secret(twice, secret), -EINVAL);
+        assert_ptr_equal(twice[0], c);
+        assert_null(twice[1]);
+        assert_int_equal(b[0], 0);
+        assert_int_equal(d[0], 0);
+        assert_int_equal(rie_take_secret(invalid, secret), -EINVAL);
+        assert_ptr_equal(invalid[0], a);
+        assert_null(invalid[1]);
+}
+
 static void test_build(void **state)
 {
         char *parent[] = { (char *) "PATH=/custom/bin", (char *) "_HANDLER=app.handler",
@@ -143,7 +179,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),          cmocka_unit_test(test_from_env),
                 cmocka_unit_test(test_invalid),           cmocka_unit_test(test_build),
-                cmocka_unit_test(test_handler_from_argv),
+                cmocka_unit_test(test_handler_from_argv), cmocka_unit_test(test_take_secret),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

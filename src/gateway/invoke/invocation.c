@@ -435,7 +435,8 @@ static const UpstreamOps upstream_ops = {
         .done = on_upstream_done,
 };
 
-/* The request to lambda-rie's invoke endpoint, into the lease's buffer (kept for the next one). */
+/* The request to lambda-rie's invoke endpoint, into the lease's buffer (kept for the next one), with
+ * the instance's secret: without it lambda-rie answers 403. */
 static int request_head(Invocation *inv, Buf *b)
 {
         int r;
@@ -451,6 +452,8 @@ static int request_head(Invocation *inv, Buf *b)
                        inv->payload_len, inv->request_id, inv->log_tail ? "X-Amz-Log-Type: Tail\r\n" : "");
         if (r >= 0 && inv->client_context)
                 r = buf_printf(b, "X-Amz-Client-Context: %s\r\n", inv->client_context);
+        if (r >= 0 && inv->lease->secret[0])
+                r = buf_printf(b, INSTANCE_SECRET_HEADER ": %s\r\n", inv->lease->secret);
         if (r >= 0)
                 r = buf_append(b, "\r\n", 2);
         return r;
@@ -507,6 +510,13 @@ static void event_answer(ClientConn *c, const char *function, const char *id, in
                 return client_reply_error(c, function, id, 429, "TooManyRequestsException", "Rate Exceeded.",
                                           r == -EXFULL ? "FunctionInvocationRateLimitExceeded"
                                                        : "CallerRateLimitExceeded");
+        if (r == -ENOENT) {
+                char text[320];
+
+                /* Asked before anything was queued, as Lambda does. */
+                gateway_function_not_found(g, function, text, sizeof(text));
+                return client_reply_error(c, function, id, 404, "ResourceNotFoundException", text, NULL);
+        }
         if (r < 0) {
                 log_error_errno(r, "Failed to queue an Event invocation of '%s': %m", function);
                 return client_reply_error(c, function, id, 500, "ServiceException",

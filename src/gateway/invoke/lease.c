@@ -49,8 +49,12 @@ static void lease_free(Lease *l)
                 return;
         LIST_REMOVE(l->function->leases, l);
         upstream_free(l->upstream);
+        /* The head of the last request holds the secret too. */
+        if (l->request.data)
+                explicit_bzero(l->request.data, l->request.len);
         buf_done(&l->request);
         free(l->id);
+        explicit_bzero(l->secret, sizeof(l->secret));
         free(l);
 }
 
@@ -66,13 +70,19 @@ void gateway_function_free_all(Gateway *g)
         }
 }
 
-int lease_new(GatewayFunction *f, const char *id, const char *host, uint16_t port, Lease **ret)
+int lease_new(GatewayFunction *f, const char *id, const char *host, uint16_t port, const char *secret,
+              Lease **ret)
 {
-        Lease *l = calloc(1, sizeof(Lease));
+        Lease *l;
         int r;
 
+        if (secret && secret[0] && !instance_secret_is_valid(secret))
+                return -EINVAL;
+        l = calloc(1, sizeof(Lease));
         if (!l)
                 return -ENOMEM;
+        if (secret)
+                memcpy(l->secret, secret, strlen(secret) + 1);
         l->function = f;
         l->id = strdup(id);
         if (!l->id) {

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "gateway.h"
+#include "instance-secret.h"
 #include "upstream.h"
 
 typedef struct Lease Lease;
@@ -22,6 +23,7 @@ typedef struct Lease Lease;
 struct Lease {
         GatewayFunction *function;
         char *id;
+        char secret[INSTANCE_SECRET_SIZE]; /* sent with each request to the instance; "": none */
         Upstream *upstream;
         Buf request; /* the head of the request in flight, its memory kept for the next */
         bool busy;
@@ -51,8 +53,10 @@ bool function_holds_leases(const GatewayFunction *f);
 void gateway_function_gc(GatewayFunction *f);
 void gateway_function_free_all(Gateway *g);
 
-/* A lease the manager granted on the instance at host:port. */
-int lease_new(GatewayFunction *f, const char *id, const char *host, uint16_t port, Lease **ret);
+/* A lease the manager granted on the instance at host:port, which wants secret (NULL or "": a manager
+ * that gave none) with each request. -EINVAL for a secret that is not one. */
+int lease_new(GatewayFunction *f, const char *id, const char *host, uint16_t port, const char *secret,
+              Lease **ret);
 /* Gives the lease back to the manager and forgets it. */
 void lease_release(Lease *l, bool healthy);
 /* After an invocation: the lease goes to the next waiting invocation, idles, goes back to the

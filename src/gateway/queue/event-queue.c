@@ -16,6 +16,7 @@
 #include "event-writer.h"
 #include "invocation.h"
 #include "lambda-contract.h"
+#include "lease.h"
 #include "list.h"
 #include "log.h"
 #include "manager-client.h"
@@ -53,6 +54,7 @@ struct QueueFunction {
         uint64_t config_retry_usec; /* CLOCK_REALTIME: the manager did not answer; not before this */
         bool fetching;
         sd_bus_slot *fetch_slot;
+        EventAccept *checking; /* accepted events waiting for the answer to learn whether it exists */
         QueueFunction *prev, *next;
 };
 
@@ -72,7 +74,8 @@ struct EventAccept {
         EventWrite write; /* first: done() gets it back */
         QueuedEvent *event;
         EventAcceptDone done;
-        void *userdata; /* NULL with done: the waiter left */
+        void *userdata;     /* NULL with done: the waiter left */
+        EventAccept *cnext; /* QueueFunction.checking */
 };
 
 static int open_dir_at(int at, const char *name, int *ret)
@@ -164,6 +167,45 @@ static bool configuration_fresh(const QueueFunction *f)
         return f->config_usec > 0 && now_usec(CLOCK_MONOTONIC) - f->config_usec < CONFIG_TTL_USEC;
 }
 
+/* Whether function is known to exist without asking the manager: the gateway holds a lease on an
+ * instance of it, or the manager described it within CONFIG_TTL_USEC. */
+static bool function_known(EventQueue *q, const QueueFunction *f)
+{
+        const GatewayFunction *gf = gateway_function_find(q->gateway, f->name);
+
+        return (gf && function_holds_leases(gf)) || (configuration_fresh(f) && !f->config.not_found);
+}
+
+static void accept_write(EventQueue *q, EventAccept *a);
+static void accept_refuse(EventAccept *a);
+
+/* The manager answered (c), or could not say (NULL): the events that waited to learn whether their
+ * function exists are written, or refused when the manager does not know it. While the manager is
+ * away they are written: it may well know the function once it is back, and the queue retries. */
+static void checks_done(QueueFunction *f, const AsyncConfiguration *c)
+{
+        EventAccept *list = NULL;
+
+        /* In the order they came (the list holds the newest first). */
+        while (f->checking) {
+                EventAccept *a = f->checking;
+
+                f->checking = a->cnext;
+                a->cnext = list;
+                list = a;
+        }
+        while (list) {
+                EventAccept *a = list;
+
+                list = a->cnext;
+                a->cnext = NULL;
+                if (c && c->not_found)
+                        accept_refuse(a);
+                else
+                        accept_write(f->queue, a);
+        }
+}
+
 static void on_configuration(const AsyncConfiguration *c, int error, void *userdata)
 {
         QueueFunction *f = userdata;
@@ -174,10 +216,12 @@ static void on_configuration(const AsyncConfiguration *c, int error, void *userd
         if (error < 0) {
                 f->config_retry_usec = now_usec(CLOCK_REALTIME) +
                                        queue_throttle_delay_usec(1, q->gateway->config.retry_delay_scale);
+                checks_done(f, NULL);
         } else {
                 async_configuration_done(&f->config);
                 f->config = *c; /* taken */
                 f->config_usec = now_usec(CLOCK_MONOTONIC);
+                checks_done(f, &f->config);
         }
         event_queue_kick(q);
 }
@@ -387,9 +431,45 @@ int event_queue_accept(EventQueue *q, const char *function, const char *request_
         event_file_name(r.id, a->write.name);
         a->done = done;
         a->userdata = userdata;
+        f = a->event->function;
+
+        /* As Lambda does, an event of a function that does not exist is refused (404) before it is
+         * queued, not failed later. Known functions (the usual case, and every event of a burst after
+         * the first) are written at once; for the others the manager is asked, once for all the events
+         * that arrive meanwhile. */
+        if (!function_known(q, f)) {
+                if (!f->fetching)
+                        fetch_configuration(f);
+                if (f->fetching) {
+                        a->cnext = f->checking;
+                        f->checking = a;
+                        *ret = TAKE_PTR(a);
+                        return 0;
+                }
+                /* The manager cannot even be asked (no bus): as while it is away. */
+        }
         event_writer_submit(q->writer, &a->write);
         *ret = TAKE_PTR(a);
         return 0;
+}
+
+static void accept_write(EventQueue *q, EventAccept *a)
+{
+        event_writer_submit(q->writer, &a->write);
+}
+
+/* Its function does not exist: the event was never acknowledged, it goes. */
+static void accept_refuse(EventAccept *a)
+{
+        QueuedEvent *e = a->event;
+        EventQueue *q = e->queue;
+
+        if (a->done)
+                a->done(-ENOENT, e->function->name, e->id, a->userdata);
+        buf_done(&a->write.data);
+        event_drop(e);
+        free(a);
+        gateway_update_timers(q->gateway);
 }
 
 void event_accept_forget(EventAccept *a)
@@ -887,6 +967,13 @@ EventQueue *event_queue_free(EventQueue *q)
 {
         if (!q)
                 return NULL;
+        /* Events still waiting to learn whether their function exists are written as they are: the
+         * gateway is exiting, and at-least-once beats a lost event. */
+        for (QueueFunction *f = q->functions; f; f = f->next) {
+                f->fetch_slot = sd_bus_slot_unref(f->fetch_slot);
+                f->fetching = false;
+                checks_done(f, NULL);
+        }
         /* What it has goes to disk (and into the list, to be forgotten with the rest) first. */
         q->writer = event_writer_free(q->writer);
         while (q->events)

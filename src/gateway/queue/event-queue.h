@@ -31,9 +31,11 @@ typedef struct EventAccept EventAccept;
 typedef void (*EventAcceptDone)(int error, const char *function, const char *request_id, void *userdata);
 
 /* Accepts an Event invocation: it is written off the loop (event-writer.h) and done() called, from
- * the loop, once it is on disk or could not be written; *ret until then. Counts in the bounds at once:
- * -EXFULL past a bound of the function, -EDQUOT past a bound of the whole queue, -ENOMEM (done() is
- * not called for these). */
+ * the loop, once it is on disk or could not be written; *ret until then. A function not known to exist
+ * (no lease held on it, no configuration from the manager within the last 10 s) is first asked about:
+ * done() gets -ENOENT when the manager does not know it (nothing is written); while the manager cannot
+ * be asked, the event is written. Counts in the bounds at once: -EXFULL past a bound of the function,
+ * -EDQUOT past a bound of the whole queue, -ENOMEM (done() is not called for these). */
 int event_queue_accept(EventQueue *q, const char *function, const char *request_id, const char *payload,
                        size_t payload_len, EventAcceptDone done, void *userdata, EventAccept **ret);
 

@@ -250,6 +250,11 @@ static int change_prepare(ApiChange *c, const char *base, const char *changes, i
                 if (r < 0)
                         return r;
         }
+        /* Files of the manager's host are the operator's to name, never an API caller's. */
+        if (json_object_object_get_ex(o, "environment_files", &v))
+                return sd_bus_error_setf(
+                        error, SD_BUS_ERROR_INVALID_ARGS,
+                        "environment_files: only the operator's declarations may read files.");
         /* The code of an API function is what was uploaded: never a path of the manager's host. */
         if (zip < 0 && !c->update &&
             (json_object_object_get_ex(o, "code", &v) || json_object_object_get_ex(o, "code_directory", &v)))

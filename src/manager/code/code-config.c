@@ -45,17 +45,6 @@ static bool code_path_is_valid(const char *path)
                strcmp(path, "/") != 0;
 }
 
-/* A string value without embedded NULs, which C code downstream would silently cut short. */
-static const char *json_string(json_object *v)
-{
-        const char *s;
-
-        if (!json_object_is_type(v, json_type_string))
-                return NULL;
-        s = json_object_get_string(v);
-        return strlen(s) == (size_t) json_object_get_string_len(v) ? s : NULL;
-}
-
 static bool handler_is_valid(const char *s)
 {
         size_t n = strlen(s);
@@ -93,7 +82,7 @@ static int parse_layers(json_object *v, char ***ret, char **ret_error)
         if (!layers)
                 return -ENOMEM;
         for (size_t k = 0; k < n; k++) {
-                const char *s = json_string(json_object_array_get_idx(v, k));
+                const char *s = config_json_string(json_object_array_get_idx(v, k));
 
                 if (!s || !code_path_is_valid(s))
                         return set_error(ret_error, "layers[%zu]: expected " PATH_EXPECTED, k);
@@ -108,7 +97,7 @@ static int parse_layers(json_object *v, char ***ret, char **ret_error)
 
 int code_config_parse_key(CodeConfig **c, const char *key, json_object *v, char **ret_error)
 {
-        const char *s = json_string(v);
+        const char *s = config_json_string(v);
 
         if (!*c) {
                 _cleanup_(code_config_freep) CodeConfig *n = calloc(1, sizeof(CodeConfig));

@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Only the gateway may invoke an instance (issue #24), on a real engine: the manager D-Bus-activated
+# on a private bus with the project's policy, the gateway socket-activated, a victim function and a
+# hostile one (examples/snoop).
+#   - a local unprivileged user on the host (nobody) who POSTs to the victim's published port gets
+#     403, whatever secret it makes up; lambda-rie logs the refusal; /healthz stays open;
+#   - the hostile function, from its own container, reaches neither the victim's address (both are
+#     isolated: a bridge without inter-container traffic) nor its published port; on the shared bridge
+#     it reaches another function's instance, which answers 403;
+#   - the hostile function reads every /proc/*/environ and /proc/*/cmdline it can open and tries
+#     lambda-rie's /proc/1/mem: neither its own instance's secret nor the victim's is in what it read;
+#   - the gateway still invokes both; two instances of one function have one spec label and two
+#     secrets; after a restart of the manager (handover) a new gateway is served by the adopted
+#     instance, whose secret the new manager read back from the engine;
+#   - an image whose own lambda-rie predates the secret is refused at start, not run open;
+#   - environment_files: the function sees the file's content, no log or answer of lambdad does;
+#   - engine_runtime: runc passed to the engine as HostConfig.Runtime; a runtime the engine does not
+#     know refused at start with a message naming it (runsc too, when the engine has it).
+# Time bound: about 40 s here (meson timeout 300 s).
+# shellcheck disable=SC2317  # helpers run through check and wait_until, which shellcheck cannot follow
+
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
+lib_init isolation
+require_cmd curl
+require_cmd setpriv util-linux
+require_cmd busctl systemd
+require_cmd python3
+ensure_dockerd
+lambdad_init
+lambdad_images hello snoop
+# An image whose own "lambda-rie" predates the instance secret: its /healthz does not say it checks
+# one (a busybox httpd stands in for an old lambda-rie).
+OLDRIE_IMAGE=lambdad-test-oldrie-$$:latest
+lib_cleanup "docker image rm -f '$OLDRIE_IMAGE' >/dev/null 2>&1 || true"
+mkdir -p "$TEST_TMP/oldrie"
+printf '#!/bin/busybox sh\necho %s >/tmp/healthz\nexec /bin/busybox httpd -f -p 8080 -h /tmp\n' \
+        "'{\"status\":\"ok\",\"runtime\":\"idle\"}'" >"$TEST_TMP/oldrie/lambda-rie"
+chmod 0755 "$TEST_TMP/oldrie/lambda-rie"
+printf 'FROM %s\nCOPY lambda-rie /lambda-rie\nENTRYPOINT ["/lambda-rie"]\n' "$(docker_image_busybox)" >"$TEST_TMP/oldrie/Dockerfile"
+DOCKER_BUILDKIT=0 docker build -q -t "$OLDRIE_IMAGE" "$TEST_TMP/oldrie" >/dev/null
+printf '{ "image": "%s" }\n' "$OLDRIE_IMAGE" >"$FN/oldrie.json"
+
+printf '{ "image": "%shello:latest", "max_instances": 2, "freeze_after_ms": 0 }\n' "$IMAGE_PREFIX" >"$FN/victim.json"
+printf '{ "image": "%ssnoop:latest", "max_instances": 1, "freeze_after_ms": 0, "timeout_sec": 20 }\n' "$IMAGE_PREFIX" >"$FN/snoop.json"
+# A secret in a file, for environment_files.
+mkdir -m 0700 "$TEST_TMP/secrets"
+FILE_SECRET=file-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '%s\n' "$FILE_SECRET" >"$TEST_TMP/secrets/token"
+printf '{ "image": "%ssnoop:latest", "freeze_after_ms": 0, "environment": {"PLAIN": "1"}, "environment_files": {"TOKEN": "%s"} }\n' \
+        "$IMAGE_PREFIX" "$TEST_TMP/secrets/token" >"$FN/envfiles.json"
+# The network policy: the two above are isolated (the default); these two are on the shared bridge.
+printf '{ "image": "%shello:latest", "freeze_after_ms": 0, "network": "shared" }\n' "$IMAGE_PREFIX" >"$FN/sharedvictim.json"
+printf '{ "image": "%ssnoop:latest", "freeze_after_ms": 0, "timeout_sec": 20, "network": "shared" }\n' "$IMAGE_PREFIX" >"$FN/sharedsnoop.json"
+# engine_runtime: one the engine knows, one it does not.
+printf '{ "image": "%shello:latest", "freeze_after_ms": 0, "engine_runtime": "runc" }\n' "$IMAGE_PREFIX" >"$FN/onrunc.json"
+printf '{ "image": "%shello:latest", "engine_runtime": "nosuchruntime" }\n' "$IMAGE_PREFIX" >"$FN/unknownruntime.json"
+lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=0 --handover=always
+
+start_gateway() {
+        PORT=$(free_port)
+        URL=http://127.0.0.1:$PORT
+        socket_activate "127.0.0.1:$PORT" "$GATEWAY" --no-auth --exit-idle=0 --lease-idle=60 {_LAMBDAD_LOCK}>&-
+        GATEWAY_PID=$SOCKET_ACTIVATE_PID
+}
+start_gateway
+
+mgr() {
+        busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 "$@"
+}
+# invoke FUNCTION PAYLOAD: through the gateway; "STATUS BODY".
+invoke() {
+        local out
+        out=$(curl -sS -w '\n%{http_code}' --max-time 60 "$URL/2015-03-31/functions/$1/invocations" -d "$2") || true
+        echo "$(tail -n 1 <<<"$out") $(sed '$d' <<<"$out")"
+}
+# container_of FUNCTION: its one container (the first, if several).
+container_of() {
+        docker ps -q --filter label=org.lambdad.managed-by=lambda-manager --filter "label=org.lambdad.function=$1" | head -n 1
+}
+secret_of() {
+        docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$1" | sed -n 's/^LAMBDA_RIE_SECRET=//p'
+}
+RIE_PATH=/2015-03-31/functions/function/invocations
+
+# ---- the gateway invokes the victim; the victim's instance and its secret
+out=$(invoke victim '{"via":"gateway"}')
+check "the gateway invokes the victim" assert_contains "$out" '200 {"message":"Hello from lambdad!","event":{"via":"gateway"}}' "answer"
+VICTIM=$(container_of victim)
+VICTIM_PORT=$(container_port "$VICTIM")
+ip_of() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"; }
+VICTIM_IP=$(ip_of "$VICTIM")
+VICTIM_SECRET=$(secret_of "$VICTIM")
+check "the victim's instance has a secret of 256 bits in its environment (the engine knows it)" \
+        grep -Eqx '[0-9a-f]{64}' <<<"$VICTIM_SECRET"
+check "... published on loopback only ($VICTIM_PORT)" assert_eq "127.0.0.1" \
+        "$(docker inspect -f '{{(index (index .NetworkSettings.Ports "8080/tcp") 0).HostIp}}' "$VICTIM")" "host ip"
+
+# ---- a local unprivileged user on the host
+as_nobody() {
+        setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$@"
+}
+nobody_status() { # [CURL ARGS...] URL
+        as_nobody curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"
+}
+check "nobody on the host: no secret, 403" assert_eq 403 \
+        "$(nobody_status "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{"via":"nobody"}')" "status"
+check "nobody on the host: a made-up secret, 403" assert_eq 403 \
+        "$(nobody_status -H "X-Lambdad-Instance-Secret: $(printf '0%.0s' $(seq 64))" "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{}')" "status"
+check "nobody on the host: another path, 403" assert_eq 403 \
+        "$(nobody_status "http://127.0.0.1:$VICTIM_PORT/2015-03-31/functions/victim/invocations?Qualifier=x" -d '{}')" "status"
+check "nobody on the host: an Event, 403 (nothing queued)" assert_eq 403 \
+        "$(nobody_status -H 'X-Amz-Invocation-Type: Event' "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{}')" "status"
+check "nobody on the host: /healthz stays open for the manager's readiness probe" assert_eq 200 \
+        "$(nobody_status "http://127.0.0.1:$VICTIM_PORT/healthz")" "status"
+refusals=$(docker logs "$VICTIM" 2>&1 | grep -c 'Refused POST .*: no X-Lambdad-Instance-Secret' || true)
+check "lambda-rie logs each refusal ($refusals)" test "$refusals" -ge 2
+check "the victim never ran for them" bash -c "! docker logs '$VICTIM' 2>&1 | grep -q '\"via\":\"nobody\"'"
+
+# ---- the network: isolated functions are on lambdad-isolated, a bridge without traffic between them
+check "isolated (the default): the victim is on lambdad-isolated only" assert_eq "lambdad-isolated " \
+        "$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$VICTIM")" "networks"
+check "lambdad-isolated: a bridge, inter-container traffic off, not internal (a route out)" assert_eq \
+        "bridge false false" \
+        "$(docker network inspect lambdad-isolated -f '{{.Driver}} {{index .Options "com.docker.network.bridge.enable_icc"}} {{.Internal}}')" "network"
+
+# ---- the hostile function: what it reads, and whom it reaches
+GW_BRIDGE=$(docker network inspect lambdad-isolated -f '{{(index .IPAM.Config 0).Gateway}}')
+out=$(invoke snoop "{\"urls\":[\"http://$VICTIM_IP:8080$RIE_PATH\",\"http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH\"]}")
+check "the gateway invokes the hostile function" assert_contains "$out" '200 {"read":' "answer"
+SNOOP=$(container_of snoop)
+SNOOP_SECRET=$(secret_of "$SNOOP")
+field() { python3 -c 'import base64, json, sys; print(base64.b64decode(json.loads(sys.argv[1])[sys.argv[2]]).decode(errors="replace"))' "${out#200 }" "$1"; }
+read_text=$(field read)
+refused=$(field refused)
+reached=$(field urls)
+check "it did read what it may (its own environment)" assert_contains "$read_text" "AWS_LAMBDA_FUNCTION_NAME=snoop" "read"
+check "it did read lambda-rie's command line (/proc/1/cmdline: no secret there)" assert_contains "$read_text" "/lambda-rie" "read"
+check "lambda-rie's /proc/1/environ is closed to it (not dumpable)" assert_contains "$refused" "/proc/1/environ" "refused"
+check "lambda-rie's /proc/1/mem is closed to it" assert_contains "$refused" "/proc/1/mem" "refused"
+check "nothing of lambda-rie but its command line was read" bash -c "! grep -Eq '^read /proc/1/(environ|mem|maps|task)' <<<\"\$1\"" _ "$refused"
+check "its own instance's secret is in nothing it read" bash -c "[[ -n '$SNOOP_SECRET' ]] && ! grep -qF '$SNOOP_SECRET' <<<\"\$1\"" _ "$read_text$refused"
+check "the victim's secret is in nothing it read" bash -c "! grep -qF '$VICTIM_SECRET' <<<\"\$1\"" _ "$read_text$refused"
+check "isolated: from its container, the victim's address on the network cannot be reached" \
+        assert_contains "$reached" "http://$VICTIM_IP:8080$RIE_PATH 000" "urls"
+check "from its container, the victim's published port (on the host's loopback) cannot be reached" \
+        assert_contains "$reached" "http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH 000" "urls"
+check "the victim never heard of it" bash -c "! docker logs '$VICTIM' 2>&1 | grep -q 'from $(ip_of "$SNOOP"):'"
+
+# ---- shared: on the engine's default bridge instances reach each other, and the secret refuses them
+out=$(invoke sharedvictim '{}')
+check "the gateway invokes a shared function" assert_contains "$out" '200 {"message":"Hello from lambdad!"' "answer"
+SHARED_VICTIM=$(container_of sharedvictim)
+SHARED_IP=$(ip_of "$SHARED_VICTIM")
+check "shared: on the engine's default bridge" assert_eq "bridge " \
+        "$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$SHARED_VICTIM")" "networks"
+out=$(invoke sharedsnoop "{\"urls\":[\"http://$SHARED_IP:8080$RIE_PATH\"]}")
+reached=$(field urls)
+check "shared: another function reaches it, and gets 403 without the secret" \
+        assert_contains "$reached" "http://$SHARED_IP:8080$RIE_PATH 403" "urls"
+check "... which lambda-rie logs, naming it" bash -c "docker logs '$SHARED_VICTIM' 2>&1 | grep -q 'Refused POST .* from $(ip_of "$(container_of sharedsnoop)"):[0-9]*: no X-Lambdad-Instance-Secret'"
+
+# ---- the gateway still invokes the victim; the secret is per instance, the spec is not
+out=$(invoke victim '{"after":"attacks"}')
+check "the gateway still invokes the victim" assert_contains "$out" '200 {"message":"Hello from lambdad!","event":{"after":"attacks"}}' "answer"
+check "a second instance of the victim (Prewarm)" assert_contains "$(mgr Prewarm su victim 2)" "u " "answer"
+two_victims() { [[ $(mgr ListInstances | grep -Eo '"victim" "(idle|leased)"' | wc -l) -eq 2 ]]; }
+check "two instances of the victim, ready" wait_until "two instances" two_victims
+mapfile -t victims < <(docker ps -aq --filter label=org.lambdad.managed-by=lambda-manager --filter label=org.lambdad.function=victim)
+spec() { docker inspect -f '{{index .Config.Labels "org.lambdad.spec"}}' "$1"; }
+check "two instances, one spec label (the secret is not in it)" assert_eq "$(spec "${victims[0]}")" "$(spec "${victims[1]}")" "spec"
+check "two instances, two secrets" test "$(secret_of "${victims[0]}")" != "$(secret_of "${victims[1]}")"
+check "ListInstances shows no secret" bash -c "! mgr ListInstances | grep -qF '$VICTIM_SECRET'"
+
+# ---- an image whose lambda-rie does not check the secret is not run open
+out=$(invoke oldrie '{}')
+check "an image whose lambda-rie predates the secret: 502, saying so" bash -c \
+        "grep -q '^502 .*predates the instance secret, so anybody could invoke the instance' <<<\"\$1\"" _ "$out"
+check "... and its container is removed" wait_until "oldrie removed" none_of oldrie
+
+# ---- environment_files: the function gets the file's content; no log and no answer of lambdad shows it
+out=$(invoke envfiles '{}')
+check "a function with environment_files answers" assert_contains "$out" '200 {"read":' "answer"
+read_text=$(field read)
+check "it sees the file's content as TOKEN (one trailing newline dropped)" bash -c "grep -qx 'TOKEN=$FILE_SECRET' <<<\"\$1\"" _ "$read_text"
+check "... beside its plain environment" bash -c "grep -qx 'PLAIN=1' <<<\"\$1\"" _ "$read_text"
+check "the value is in neither the manager's nor the gateway's log" bash -c \
+        "! grep -rqF '$FILE_SECRET' '$TEST_TMP'/*.log"
+check "nor in ListInstances or ListFunctions" bash -c "! { mgr ListInstances; mgr ListFunctions; } | grep -qF '$FILE_SECRET'"
+
+# ---- engine_runtime: passed to the engine as HostConfig.Runtime; one it does not know is refused by name
+out=$(invoke onrunc '{"on":"runc"}')
+check "engine_runtime runc: the function answers" assert_contains "$out" '200 {"message":"Hello from lambdad!"' "answer"
+check "... in a container the engine runs with runc" assert_eq runc \
+        "$(docker inspect -f '{{.HostConfig.Runtime}}' "$(container_of onrunc)")" "HostConfig.Runtime"
+out=$(invoke unknownruntime '{}')
+check "engine_runtime unknown to the engine: 502, naming it and the ones the engine knows" bash -c \
+        "grep -q '^502 .*engine_runtime .nosuchruntime., which this engine does not know (it knows: .*runc' <<<\"\$1\"" _ "$out"
+check "... and no container was made for it" assert_eq 0 "$(ours unknownruntime)" "containers"
+if docker info -f '{{json .Runtimes}}' | grep -q '"runsc"'; then
+        printf '{ "image": "%shello:latest", "freeze_after_ms": 0, "engine_runtime": "runsc" }\n' "$IMAGE_PREFIX" >"$FN/gvisor.json"
+        mgr Reload >/dev/null
+        out=$(invoke gvisor '{"on":"gvisor"}')
+        check "engine_runtime runsc (gVisor): the function answers" assert_contains "$out" '200 {"message":"Hello from lambdad!"' "answer"
+else
+        echo "# runsc (gVisor) is not registered with this engine: not exercised"
+fi
+
+# ---- a restart of the manager: the adopted instance serves a new gateway, with its secret read back
+kill -TERM "$GATEWAY_PID"
+gateway_gone() { ! _lib_alive "$GATEWAY_PID"; }
+check "the first gateway exits (its leases given back)" wait_until "gateway exit" gateway_gone
+kill -TERM "$(manager_pid)"
+check "the manager exits, leaving its instances (handover)" wait_until "manager exit" manager_gone
+check "the victim's instance lives on" docker inspect "$VICTIM"
+start_gateway
+out=$(invoke victim '{"after":"restart"}')
+check "a new gateway, a new manager lifetime: the victim answers" assert_contains "$out" '200 {"message":"Hello from lambdad!","event":{"after":"restart"}}' "answer"
+check "... from an adopted instance (no new container)" assert_eq 2 "$(ours victim)" "instances"
+check "... whose secret did not change" bash -c "docker ps -q --filter label=org.lambdad.function=victim | while read -r c; do docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' \"\$c\"; done | grep -qx 'LAMBDA_RIE_SECRET=$VICTIM_SECRET'"
+check "... and which still refuses nobody" assert_eq 403 \
+        "$(nobody_status "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{}')" "status"
+
+lib_done
