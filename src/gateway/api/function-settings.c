@@ -188,19 +188,20 @@ static int on_configuration(sd_bus_message *m, void *userdata, sd_bus_error *ret
                 return 0;
         }
         c->gateway->manager_known = true;
-        if (!sc->changes) {
-                answer(c, sc, m);
-                return 0;
-        }
         if (manager_function_read(m, &mf) < 0) {
                 client_reply_error(c, sc->call.name, NULL, 502, "ServiceException",
                                    "The manager's answer is invalid.", NULL);
                 return 0;
         }
         gateway_function_arn(c->gateway, sc->call.name, arn, sizeof(arn));
-        if (sc->call.type == ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG &&
+        if ((sc->call.type == ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG ||
+             sc->call.type == ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG) &&
             !event_invoke_config_exists(mf.declaration)) {
                 reply_no_config(c, arn);
+                return 0;
+        }
+        if (!sc->changes) {
+                answer(c, sc, m);
                 return 0;
         }
         /* At the revision read: a change made meanwhile is not overwritten unseen. */
