@@ -32,7 +32,7 @@ const char *manager_error_status(const sd_bus_error *e, int *ret_status)
                 *ret_status = 404;
                 return "ResourceNotFoundException";
         }
-        if (sd_bus_error_has_name(e, LAMBDAD_ERROR_LIMIT_EXCEEDED)) {
+        if (sd_bus_error_has_names(e, LAMBDAD_ERROR_LIMIT_EXCEEDED, LAMBDAD_ERROR_THROTTLED)) {
                 *ret_status = 429;
                 return "TooManyRequestsException";
         }
@@ -81,7 +81,8 @@ void manager_release(Gateway *g, const char *instance_id, bool healthy)
 }
 
 /* The manager's error for the invocation it was asked for. */
-static void fail_waiting(GatewayFunction *f, const char *message, int status, const char *type)
+static void fail_waiting(GatewayFunction *f, const char *message, int status, const char *type,
+                         const char *reason)
 {
         Gateway *g = f->gateway;
         Invocation *inv;
@@ -97,8 +98,7 @@ static void fail_waiting(GatewayFunction *f, const char *message, int status, co
                 gateway_function_not_found(g, f->name, text, sizeof(text));
                 return invocation_fail(inv, status, type, text, NULL);
         }
-        invocation_fail(inv, status, type, message,
-                        status == 429 ? "ConcurrentInvocationLimitExceeded" : NULL);
+        invocation_fail(inv, status, type, message, reason);
 }
 
 /* It answered: the short check is not needed before the next Acquire. Said once after an outage. */
@@ -124,6 +124,8 @@ static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
 
         f->acquiring--;
         if (e) {
+                /* Reserved concurrency 0: nothing comes back to wait for. */
+                bool throttled = sd_bus_error_has_name(e, LAMBDAD_ERROR_THROTTLED);
                 int status;
                 const char *type = manager_error_status(e, &status);
 
@@ -134,17 +136,20 @@ static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
                 /* At the limit, or the manager away, while we hold instances of the function: they
                  * come back as their invocations end, and serve the waiting ones (until their
                  * deadline, which counts from now on: the timers must learn of it). */
-                if ((status == 429 || status == 503) && function_holds_leases(f)) {
+                if ((status == 429 || status == 503) && !throttled && function_holds_leases(f)) {
                         gateway_update_timers(g);
                         return 0;
                 }
-                fail_waiting(f, e->message ?: "The function could not be run.", status, type);
+                fail_waiting(f, e->message ?: "The function could not be run.", status, type,
+                             throttled       ? "ReservedFunctionConcurrentInvocationLimitExceeded"
+                             : status == 429 ? "ConcurrentInvocationLimitExceeded"
+                                             : NULL);
                 return 0;
         }
         g->manager_known = true;
 
         if (sd_bus_message_read(m, "ssq", &id, &host, &port) < 0) {
-                fail_waiting(f, "The manager's answer is invalid.", 502, "ServiceException");
+                fail_waiting(f, "The manager's answer is invalid.", 502, "ServiceException", NULL);
                 return 0;
         }
         /* A manager before freeze/thaw says nothing more; one before instance secrets, no secret. */
@@ -157,7 +162,7 @@ static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
         if (r < 0) {
                 log_warning_errno(r, "Failed to use instance %s at %s:%u: %m", id, host, port);
                 manager_release(g, id, true);
-                fail_waiting(f, "The instance cannot be reached.", 502, "ServiceException");
+                fail_waiting(f, "The instance cannot be reached.", 502, "ServiceException", NULL);
                 return 0;
         }
 
@@ -576,7 +581,10 @@ static int read_configuration(sd_bus_message *m, AsyncConfiguration *c)
                 if (r < 0)
                         return r;
                 /* Out of range values are brought into AWS's bounds, not trusted. */
-                if (strcmp(key, LAMBDAD_CONFIG_MAXIMUM_RETRY_ATTEMPTS) == 0) {
+                if (strcmp(key, LAMBDAD_CONFIG_MAX_INSTANCES) == 0) {
+                        r = sd_bus_message_read(m, "v", "u", &u);
+                        c->throttled = u == 0;
+                } else if (strcmp(key, LAMBDAD_CONFIG_MAXIMUM_RETRY_ATTEMPTS) == 0) {
                         r = sd_bus_message_read(m, "v", "u", &u);
                         c->maximum_retry_attempts = MIN(u, LAMBDA_RETRY_ATTEMPTS_MAX);
                 } else if (strcmp(key, LAMBDAD_CONFIG_MAXIMUM_EVENT_AGE_SECONDS) == 0) {

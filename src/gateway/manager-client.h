@@ -47,6 +47,7 @@ typedef struct AsyncConfiguration {
         uint64_t maximum_event_age_usec;
         char *on_success, *on_failure; /* "function:NAME", "directory:/PATH", or NULL */
         bool not_found;                /* the manager does not know the function (the rest: defaults) */
+        bool throttled;                /* its max_instances is 0: events are refused (429) */
 } AsyncConfiguration;
 
 void async_configuration_done(AsyncConfiguration *c);

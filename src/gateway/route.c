@@ -20,12 +20,16 @@ typedef enum PathKind {
         PATH_INVOKE_AWS,
         PATH_INVOKE_STREAM,
         PATH_INVOKE_SIMPLE,
-        PATH_FUNCTIONS,              /* GET: ListFunctions; POST: CreateFunction */
-        PATH_FUNCTION,               /* GET: GetFunction; DELETE: DeleteFunction */
-        PATH_FUNCTION_CONFIGURATION, /* GET, PUT */
-        PATH_FUNCTION_CODE,          /* PUT: UpdateFunctionCode */
-        PATH_FUNCTION_VERSIONS,      /* GET: ListVersionsByFunction */
-        PATH_FUNCTION_CODE_SIGNING,  /* GET: GetFunctionCodeSigningConfig */
+        PATH_FUNCTIONS,                     /* GET: ListFunctions; POST: CreateFunction */
+        PATH_FUNCTION,                      /* GET: GetFunction; DELETE: DeleteFunction */
+        PATH_FUNCTION_CONFIGURATION,        /* GET, PUT */
+        PATH_FUNCTION_CODE,                 /* PUT: UpdateFunctionCode */
+        PATH_FUNCTION_VERSIONS,             /* GET: ListVersionsByFunction */
+        PATH_FUNCTION_CODE_SIGNING,         /* GET: GetFunctionCodeSigningConfig */
+        PATH_FUNCTION_CONCURRENCY,          /* PUT, DELETE: {Put,Delete}FunctionConcurrency */
+        PATH_FUNCTION_CONCURRENCY_GET,      /* GET: GetFunctionConcurrency (its own API version) */
+        PATH_FUNCTION_EVENT_INVOKE_CONFIG,  /* GET, PUT, POST, DELETE */
+        PATH_FUNCTION_EVENT_INVOKE_CONFIGS, /* GET: ListFunctionEventInvokeConfigs */
         PATH_HEALTHZ,
         PATH_METRICS,
 } PathKind;
@@ -42,6 +46,9 @@ static const char msg_put_only[] = "Method not allowed: this resource takes PUT.
 static const char msg_get_post[] = "Method not allowed: this resource takes GET or POST.";
 static const char msg_get_delete[] = "Method not allowed: this resource takes GET or DELETE.";
 static const char msg_get_put[] = "Method not allowed: this resource takes GET or PUT.";
+static const char msg_put_delete[] = "Method not allowed: this resource takes PUT or DELETE.";
+static const char msg_event_invoke_config[] =
+        "Method not allowed: this resource takes GET, PUT, POST or DELETE.";
 static const char msg_name_encoding[] = "Function name is not validly percent-encoded.";
 static const char msg_name_long[] = "Function name is too long: at most 170 characters.";
 static const char msg_name_form[] =
@@ -349,6 +356,10 @@ static const struct {
         { "/2015-03-31/functions/", "/code", PATH_FUNCTION_CODE },
         { "/2015-03-31/functions/", "/versions", PATH_FUNCTION_VERSIONS },
         { "/2020-06-30/functions/", "/code-signing-config", PATH_FUNCTION_CODE_SIGNING },
+        { "/2017-10-31/functions/", "/concurrency", PATH_FUNCTION_CONCURRENCY },
+        { "/2019-09-30/functions/", "/concurrency", PATH_FUNCTION_CONCURRENCY_GET },
+        { "/2019-09-25/functions/", "/event-invoke-config", PATH_FUNCTION_EVENT_INVOKE_CONFIG },
+        { "/2019-09-25/functions/", "/event-invoke-config/list", PATH_FUNCTION_EVENT_INVOKE_CONFIGS },
         { "/2021-11-15/functions/", "/response-streaming-invocations", PATH_INVOKE_STREAM },
         { "/functions/", "/invocations", PATH_INVOKE_SIMPLE },
 };
@@ -405,7 +416,13 @@ static PathMethods path_methods(PathKind kind)
                 return (PathMethods){ "PUT", msg_put_only };
         case PATH_FUNCTION_VERSIONS:
         case PATH_FUNCTION_CODE_SIGNING:
+        case PATH_FUNCTION_CONCURRENCY_GET:
+        case PATH_FUNCTION_EVENT_INVOKE_CONFIGS:
                 return (PathMethods){ "GET", msg_get_only };
+        case PATH_FUNCTION_CONCURRENCY:
+                return (PathMethods){ "PUT, DELETE", msg_put_delete };
+        case PATH_FUNCTION_EVENT_INVOKE_CONFIG:
+                return (PathMethods){ "GET, PUT, POST, DELETE", msg_event_invoke_config };
         case PATH_HEALTHZ:
         case PATH_METRICS:
                 return (PathMethods){ "GET", msg_get_only };
@@ -588,6 +605,18 @@ static RouteType function_route_type(PathKind kind, const char *method)
                 return ROUTE_LIST_VERSIONS_BY_FUNCTION;
         case PATH_FUNCTION_CODE_SIGNING:
                 return ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG;
+        case PATH_FUNCTION_CONCURRENCY:
+                return strcmp(method, "PUT") == 0 ? ROUTE_PUT_FUNCTION_CONCURRENCY
+                                                  : ROUTE_DELETE_FUNCTION_CONCURRENCY;
+        case PATH_FUNCTION_CONCURRENCY_GET:
+                return ROUTE_GET_FUNCTION_CONCURRENCY;
+        case PATH_FUNCTION_EVENT_INVOKE_CONFIG:
+                return get                           ? ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG
+                       : strcmp(method, "PUT") == 0  ? ROUTE_PUT_FUNCTION_EVENT_INVOKE_CONFIG
+                       : strcmp(method, "POST") == 0 ? ROUTE_UPDATE_FUNCTION_EVENT_INVOKE_CONFIG
+                                                     : ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG;
+        case PATH_FUNCTION_EVENT_INVOKE_CONFIGS:
+                return ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS;
         default:
                 return ROUTE_INVOKE;
         }
@@ -636,6 +665,10 @@ static int route_parse_internal(const char *method, const char *target, Route *r
         case PATH_FUNCTION_CODE:
         case PATH_FUNCTION_VERSIONS:
         case PATH_FUNCTION_CODE_SIGNING:
+        case PATH_FUNCTION_CONCURRENCY:
+        case PATH_FUNCTION_CONCURRENCY_GET:
+        case PATH_FUNCTION_EVENT_INVOKE_CONFIG:
+        case PATH_FUNCTION_EVENT_INVOKE_CONFIGS:
                 route->type = function_route_type(kind, method);
                 return parse_function_segment(name, query, false, route, ret_error);
         case PATH_UNKNOWN:
@@ -798,6 +831,14 @@ bool route_is_control_plane(RouteType type)
         case ROUTE_DELETE_FUNCTION:
         case ROUTE_LIST_VERSIONS_BY_FUNCTION:
         case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
+        case ROUTE_PUT_FUNCTION_CONCURRENCY:
+        case ROUTE_GET_FUNCTION_CONCURRENCY:
+        case ROUTE_DELETE_FUNCTION_CONCURRENCY:
+        case ROUTE_PUT_FUNCTION_EVENT_INVOKE_CONFIG:
+        case ROUTE_UPDATE_FUNCTION_EVENT_INVOKE_CONFIG:
+        case ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG:
+        case ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG:
+        case ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS:
                 return true;
         default:
                 return false;
@@ -820,6 +861,14 @@ const char *route_operation(RouteType type)
                 [ROUTE_DELETE_FUNCTION] = "DeleteFunction",
                 [ROUTE_LIST_VERSIONS_BY_FUNCTION] = "ListVersionsByFunction",
                 [ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG] = "GetFunctionCodeSigningConfig",
+                [ROUTE_PUT_FUNCTION_CONCURRENCY] = "PutFunctionConcurrency",
+                [ROUTE_GET_FUNCTION_CONCURRENCY] = "GetFunctionConcurrency",
+                [ROUTE_DELETE_FUNCTION_CONCURRENCY] = "DeleteFunctionConcurrency",
+                [ROUTE_PUT_FUNCTION_EVENT_INVOKE_CONFIG] = "PutFunctionEventInvokeConfig",
+                [ROUTE_UPDATE_FUNCTION_EVENT_INVOKE_CONFIG] = "UpdateFunctionEventInvokeConfig",
+                [ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG] = "GetFunctionEventInvokeConfig",
+                [ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG] = "DeleteFunctionEventInvokeConfig",
+                [ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS] = "ListFunctionEventInvokeConfigs",
         };
 
         return (size_t) type < ELEMENTSOF(names) && names[type] ? names[type] : "Unknown";

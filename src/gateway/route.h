@@ -6,9 +6,9 @@
  * a pure function: the AWS Invoke, InvokeWithResponseStream and ListFunctions paths, the control-plane
  * calls on one function (CreateFunction, GetFunction, GetFunctionConfiguration, UpdateFunctionCode,
  * UpdateFunctionConfiguration, DeleteFunction, and ListVersionsByFunction and
- * GetFunctionCodeSigningConfig), lambdad's own simple invoke path, /healthz and /metrics. Function names
- * arrive percent-encoded and in any of Lambda's name/ARN forms; this is the one place that decodes and
- * validates them.
+ * GetFunctionCodeSigningConfig; a function's concurrency and event invoke config), lambdad's own simple
+ * invoke path, /healthz and /metrics. Function names arrive percent-encoded and in any of Lambda's name/ARN
+ * forms; this is the one place that decodes and validates them.
  */
 
 #include <stdbool.h>
@@ -39,6 +39,15 @@ typedef enum RouteType {
          * signing: */
         ROUTE_LIST_VERSIONS_BY_FUNCTION,        /* GET .../functions/NAME/versions */
         ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG, /* GET /2020-06-30/functions/NAME/code-signing-config */
+        /* A function's settings (api/function-settings.h): */
+        ROUTE_PUT_FUNCTION_CONCURRENCY,            /* PUT /2017-10-31/functions/NAME/concurrency */
+        ROUTE_GET_FUNCTION_CONCURRENCY,            /* GET /2019-09-30/functions/NAME/concurrency */
+        ROUTE_DELETE_FUNCTION_CONCURRENCY,         /* DELETE /2017-10-31/functions/NAME/concurrency */
+        ROUTE_PUT_FUNCTION_EVENT_INVOKE_CONFIG,    /* PUT /2019-09-25/functions/NAME/event-invoke-config */
+        ROUTE_UPDATE_FUNCTION_EVENT_INVOKE_CONFIG, /* POST ... */
+        ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG,    /* GET ... */
+        ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG, /* DELETE ... */
+        ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS,  /* GET .../event-invoke-config/list */
 } RouteType;
 
 typedef struct Route {

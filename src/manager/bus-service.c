@@ -235,15 +235,16 @@ static int append_url_configuration(sd_bus_message *reply, const FunctionConfig 
                                      c->url->cors_json);
 }
 
-/* The keys of asynchronous invocation (retries, event age, destinations). */
+/* The keys of asynchronous invocation (the instance limit, 0 refusing events too; retries, event
+ * age, destinations). */
 static int append_async_configuration(sd_bus_message *reply, const FunctionConfig *c)
 {
         int r;
 
-        r = sd_bus_message_append(reply, "{sv}{sv}", LAMBDAD_CONFIG_MAXIMUM_RETRY_ATTEMPTS, "u",
-                                  (uint32_t) c->maximum_retry_attempts,
-                                  LAMBDAD_CONFIG_MAXIMUM_EVENT_AGE_SECONDS, "u",
-                                  (uint32_t) c->maximum_event_age_sec);
+        r = sd_bus_message_append(
+                reply, "{sv}{sv}{sv}", LAMBDAD_CONFIG_MAX_INSTANCES, "u", (uint32_t) c->max_instances,
+                LAMBDAD_CONFIG_MAXIMUM_RETRY_ATTEMPTS, "u", (uint32_t) c->maximum_retry_attempts,
+                LAMBDAD_CONFIG_MAXIMUM_EVENT_AGE_SECONDS, "u", (uint32_t) c->maximum_event_age_sec);
         if (r >= 0 && c->on_success)
                 r = sd_bus_message_append(reply, "{sv}", LAMBDAD_CONFIG_ON_SUCCESS, "s", c->on_success);
         if (r >= 0 && c->on_failure)

@@ -168,6 +168,12 @@ bool function_refuses(ManagedFunction *f, PendingCall *pc)
 {
         const CodeConfig *code = f->config ? f->config->code : NULL;
 
+        if (f->config && f->config->max_instances == 0) {
+                pending_reply_error(pc, LAMBDAD_ERROR_THROTTLED,
+                                    "Rate Exceeded: '%s' has max_instances 0 (reserved concurrency 0).",
+                                    f->name);
+                return true;
+        }
         if (!code || !code->error)
                 return false;
         pending_reply_error(pc, LAMBDAD_ERROR_START_FAILED, "%s", code->error);

@@ -644,7 +644,7 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
                         /* Checked against max_instances below, once both are known. */
                         r = parse_integer(key, v, 0, INSTANCES_MAX, &f->spare_instances, ret_error);
                 else if (streq(key, "max_instances"))
-                        r = parse_integer(key, v, 1, INSTANCES_MAX, &f->max_instances, ret_error);
+                        r = parse_integer(key, v, 0, INSTANCES_MAX, &f->max_instances, ret_error);
                 else if (streq(key, "idle_timeout_sec")) {
                         r = parse_integer(key, v, IDLE_TIMEOUT_SEC_MIN, IDLE_TIMEOUT_SEC_MAX, &idle_sec,
                                           ret_error);

@@ -28,7 +28,8 @@
  *     "timeout_sec": 3,                integer 1..900, default 3
  *     "cpus": 1.0,                     number 0.01..64; omitted: no CPU limit
  *     "min_instances": 0,              integer 0..max_instances, default 0
- *     "max_instances": 4,              integer 1..1000, default 4
+ *     "max_instances": 4,              integer 0..1000, default 4; 0 throttles the function (every
+ *                                      invocation refused, AWS's reserved concurrency 0)
  *     "idle_timeout_sec": 300,         integer 1..86400, default 300: keep-alive of idle instances
  *     "spare_instances": 0,            integer 0..max_instances, default 0: instances kept started
  *                                      (and frozen) beyond current demand, refilled after a scale-out

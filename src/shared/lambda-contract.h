@@ -27,6 +27,11 @@
 #define LAMBDAD_ERROR_CANCELLED           "org.lambdad.Error.Cancelled"
 #define LAMBDAD_ERROR_RESOURCE_CONFLICT   "org.lambdad.Error.ResourceConflict"
 #define LAMBDAD_ERROR_PRECONDITION_FAILED "org.lambdad.Error.PreconditionFailed"
+/* The function's max_instances is 0 (AWS's reserved concurrency 0): every invocation is refused. */
+#define LAMBDAD_ERROR_THROTTLED "org.lambdad.Error.Throttled"
+
+/* GetFunctionConfiguration's key of the function's instance limit (u): 0 throttles it. */
+#define LAMBDAD_CONFIG_MAX_INSTANCES "MaxInstances"
 
 /* GetFunctionConfiguration's keys for asynchronous invocation: u, u, s, s (the destinations as
  * "function:NAME" or "directory:/PATH", absent when none). */

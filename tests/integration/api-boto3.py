@@ -4,7 +4,8 @@
 # api-boto3.py URL AKID SECRET FUNCTION ZIP ROLE: the control-plane walk of test-api.sh with boto3:
 # create_function (the zip's bytes as ZipFile), the function_active_v2 waiter, invoke,
 # get_function_configuration, update_function_configuration with a stale RevisionId (must fail),
-# delete_function. Prints one JSON object of what each step saw; a step that raises records
+# put_function_concurrency 0 → invoke throttled → delete_function_concurrency → invoke, an event
+# invoke config put and read back, delete_function. Prints one JSON object of what each step saw; a step that raises records
 # {"error": CODE}.
 import json
 import sys
@@ -44,5 +45,16 @@ step("invoke", lambda: json.loads(client.invoke(FunctionName=name, Payload=b'{"v
 step("configuration", lambda: {k: v for k, v in client.get_function_configuration(FunctionName=name).items()
                                if k in ("MemorySize", "Timeout", "Runtime", "State", "RevisionId")})
 step("stale", lambda: client.update_function_configuration(FunctionName=name, MemorySize=256, RevisionId="stale"))
+step("throttle", lambda: client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)[
+    "ReservedConcurrentExecutions"])
+step("throttled", lambda: client.invoke(FunctionName=name, Payload=b"{}")["StatusCode"])
+step("concurrency", lambda: client.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"])
+step("unthrottle", lambda: client.delete_function_concurrency(FunctionName=name)["ResponseMetadata"]["HTTPStatusCode"])
+step("unthrottled", lambda: json.loads(client.invoke(FunctionName=name, Payload=b"{}")["Payload"].read())["functionName"])
+step("event_invoke_config", lambda: {k: v for k, v in client.put_function_event_invoke_config(
+    FunctionName=name, MaximumRetryAttempts=1, MaximumEventAgeInSeconds=120).items()
+    if k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds")})
+step("event_invoke_config_age", lambda: type(client.get_function_event_invoke_config(
+    FunctionName=name)["LastModified"]).__name__)
 step("delete", lambda: client.delete_function(FunctionName=name)["ResponseMetadata"]["HTTPStatusCode"])
 print(json.dumps(seen, default=str))

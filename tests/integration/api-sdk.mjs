@@ -2,7 +2,8 @@
 //
 // api-sdk.mjs FUNCTION ZIP ROLE: the control-plane walk of test-api.sh with the AWS SDK for
 // JavaScript v3: CreateFunctionCommand (the zip's bytes as ZipFile), waitUntilFunctionActiveV2,
-// InvokeCommand, GetFunctionCommand, DeleteFunctionCommand. Environment: SDK (a folder with
+// InvokeCommand, GetFunctionCommand, PutFunctionConcurrencyCommand 0 (an invocation then throttled),
+// DeleteFunctionConcurrencyCommand, GetFunctionEventInvokeConfigCommand, DeleteFunctionCommand. Environment: SDK (a folder with
 // node_modules/@aws-sdk/client-lambda), URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY. Prints one
 // JSON object of what each step saw; a step that throws records {"error": NAME}.
 import { createRequire } from "node:module";
@@ -40,5 +41,16 @@ await step("get", async () => {
         const out = await client.send(new sdk.GetFunctionCommand({ FunctionName: name }));
         return { State: out.Configuration.State, RepositoryType: out.Code.RepositoryType };
 });
+await step("throttle", async () => (await client.send(new sdk.PutFunctionConcurrencyCommand({
+        FunctionName: name, ReservedConcurrentExecutions: 0,
+}))).ReservedConcurrentExecutions);
+await step("throttled", async () => (await client.send(new sdk.InvokeCommand({ FunctionName: name }))).StatusCode);
+await step("unthrottle", async () => (await client.send(new sdk.DeleteFunctionConcurrencyCommand({
+        FunctionName: name,
+}))).$metadata.httpStatusCode);
+await step("unthrottled", async () => (await client.send(new sdk.InvokeCommand({ FunctionName: name }))).StatusCode);
+await step("eventInvokeConfig", async () => (await client.send(new sdk.GetFunctionEventInvokeConfigCommand({
+        FunctionName: name,
+}))).FunctionArn);
 await step("delete", async () => (await client.send(new sdk.DeleteFunctionCommand({ FunctionName: name }))).$metadata.httpStatusCode);
 console.log(JSON.stringify(seen));

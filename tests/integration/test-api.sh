@@ -16,6 +16,10 @@
 #   control-plane route, table-driven, and logged; a key that manages one function manages no other;
 # - errors in AWS's types: a bad zip, a bad field, an unknown runtime, an unsupported setting, a
 #   reserved variable (named as AWS names it), a name that exists, the operator's own function (409);
+# - reserved concurrency 0 throttles invoke, Event and streamed invocations (429
+#   TooManyRequestsException, Reason ReservedFunctionConcurrentInvocationLimitExceeded) until deleted;
+#   the event invoke config put, merged, listed and deleted, an Event's record reaching its destination
+#   function; both kept across a restart of the daemons; the invoke-only caller refused on each route;
 # - delete-function → invoke 404 ResourceNotFoundException, no container left;
 # - boto3 and the JS SDK v3 (their waiters included) through the same walk.
 # Time: about three and a half minutes here once the images are built (the CLI starts for each call).
@@ -332,6 +336,134 @@ check "a version: ResourceNotFoundException" expect_error ResourceNotFoundExcept
 check "no failed create left a function behind" expect_error ResourceNotFoundException \
         aws lambda get-function --function-name api-bad
 
+# ---- reserved concurrency and the event invoke config
+
+ARN_PREFIX=arn:aws:lambda:us-east-1:000000000000:function
+check "put-function-concurrency 0" json_ok \
+        "$(aws lambda put-function-concurrency --function-name api-zip --reserved-concurrent-executions 0 2>&1)" \
+        'd == {"ReservedConcurrentExecutions": 0}'
+check "get-function-concurrency: 0" json_ok "$(aws lambda get-function-concurrency --function-name api-zip 2>&1)" \
+        'd == {"ReservedConcurrentExecutions": 0}'
+check "get-function: Concurrency" json_ok "$(aws lambda get-function --function-name api-zip 2>&1)" \
+        'd["Concurrency"] == {"ReservedConcurrentExecutions": 0}'
+check "reserved concurrency 0: invoke is throttled (TooManyRequestsException)" expect_error TooManyRequestsException \
+        aws lambda invoke --function-name api-zip --cli-binary-format raw-in-base64-out --payload '{}' "$TEST_TMP/t.json"
+check "... with Lambda's Reason" assert_contains \
+        "$(curl -s --max-time 60 -H "Authorization: Bearer $KEY" -d '{}' "$URL/2015-03-31/functions/api-zip/invocations")" \
+        '"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded"' "answer"
+check "... and an Event invocation too" expect_error TooManyRequestsException \
+        aws lambda invoke --function-name api-zip --invocation-type Event --cli-binary-format raw-in-base64-out \
+        --payload '{}' "$TEST_TMP/t.json"
+check "... and a streamed one" assert_eq "429 TooManyRequestsException" \
+        "$(answer "$KEY" POST /2021-11-15/functions/api-zip/response-streaming-invocations '{}')" "answer"
+check "the operator's function: its concurrency is not the API's (ResourceConflictException)" expect_error \
+        ResourceConflictException aws lambda put-function-concurrency --function-name operator-fn \
+        --reserved-concurrent-executions 1
+# (The CLI checks the bound itself: straight to the gateway.)
+check "ReservedConcurrentExecutions -1: InvalidParameterValueException" assert_eq "400 InvalidParameterValueException" \
+        "$(answer "$KEY" PUT /2017-10-31/functions/api-zip/concurrency '{"ReservedConcurrentExecutions":-1}')" "answer"
+
+# The destination: a function that prints what it is given (its container's log shows it).
+mkdir -p "$ZIPS/sink"
+printf '%s\n' 'import json' '' '' 'def lambda_handler(event, context):' \
+        '    print("SINK " + json.dumps(event), flush=True)' '    return {}' >"$ZIPS/sink/app.py"
+(cd "$ZIPS/sink" && zip -q -r "$ZIPS/sink.zip" .)
+check "create-function api-sink (the destination)" aws lambda create-function --function-name api-sink \
+        --runtime python3.12 --handler app.lambda_handler --role "$ROLE" --zip-file "fileb://$ZIPS/sink.zip"
+check "aws lambda wait function-active-v2 (api-sink)" aws lambda wait function-active-v2 --function-name api-sink
+check "get-function-event-invoke-config of none: ResourceNotFoundException" expect_error ResourceNotFoundException \
+        aws lambda get-function-event-invoke-config --function-name api-zip
+check "list-function-event-invoke-configs of none: []" json_ok \
+        "$(aws lambda list-function-event-invoke-configs --function-name api-zip 2>&1)" 'd["FunctionEventInvokeConfigs"] == []'
+check "put-function-event-invoke-config: a function destination" json_ok \
+        "$(aws lambda put-function-event-invoke-config --function-name api-zip --maximum-retry-attempts 0 \
+                --destination-config "OnSuccess={Destination=$ARN_PREFIX:api-sink}" 2>&1)" \
+        'd["MaximumRetryAttempts"] == 0 and d["DestinationConfig"]["OnSuccess"]["Destination"] == args[0] + ":api-sink" and
+         d["FunctionArn"] == args[0] + ":api-zip" and d["LastModified"] and "MaximumEventAgeInSeconds" not in d' "$ARN_PREFIX"
+check "update-function-event-invoke-config: merged" json_ok \
+        "$(aws lambda update-function-event-invoke-config --function-name api-zip --maximum-event-age-in-seconds 600 2>&1)" \
+        'd["MaximumRetryAttempts"] == 0 and d["MaximumEventAgeInSeconds"] == 600 and
+         d["DestinationConfig"]["OnSuccess"]["Destination"] == args[0] + ":api-sink"' "$ARN_PREFIX"
+check "an SQS destination: InvalidParameterValueException (function destinations only)" assert_contains \
+        "$(cli_error aws lambda put-function-event-invoke-config --function-name api-zip \
+                --destination-config 'OnFailure={Destination=arn:aws:sqs:us-east-1:000000000000:q}')" \
+        "lambdad supports function destinations only" "error"
+check "MaximumRetryAttempts 3: InvalidParameterValueException" expect_error InvalidParameterValueException \
+        aws lambda update-function-event-invoke-config --function-name api-zip --maximum-retry-attempts 3
+check "the operator's function: not changed (ResourceConflictException)" expect_error ResourceConflictException \
+        aws lambda put-function-event-invoke-config --function-name operator-fn --maximum-retry-attempts 1
+
+# Both daemons restarted: the concurrency and the event invoke config are kept.
+kill -TERM "$(manager_pid)" 2>/dev/null || true
+check "the manager exits on SIGTERM (settings)" wait_until --timeout=30 "the manager to exit" manager_gone
+kill -TERM "$GATEWAY_PID"
+wait "$GATEWAY_PID" 2>/dev/null || true
+start_gateway 3
+check "after the restarts: concurrency 0, still throttled" expect_error TooManyRequestsException \
+        aws lambda invoke --function-name api-zip --cli-binary-format raw-in-base64-out --payload '{}' "$TEST_TMP/t.json"
+check "after the restarts: the event invoke config" json_ok \
+        "$(aws lambda get-function-event-invoke-config --function-name api-zip 2>&1)" \
+        'd["MaximumRetryAttempts"] == 0 and d["MaximumEventAgeInSeconds"] == 600 and
+         d["DestinationConfig"]["OnSuccess"]["Destination"] == args[0] + ":api-sink"' "$ARN_PREFIX"
+check "list-function-event-invoke-configs: the one" json_ok \
+        "$(aws lambda list-function-event-invoke-configs --function-name api-zip 2>&1)" \
+        'len(d["FunctionEventInvokeConfigs"]) == 1 and d["FunctionEventInvokeConfigs"][0]["MaximumEventAgeInSeconds"] == 600'
+
+check "delete-function-concurrency" aws lambda delete-function-concurrency --function-name api-zip
+# An answer of {} (no reserved concurrency), which the CLI prints as nothing.
+check "get-function-concurrency: none" assert_eq "" "$(aws lambda get-function-concurrency --function-name api-zip 2>&1)" \
+        "output"
+check "invoke works again" json_ok "$(invoke api-zip '{"via":"unthrottled"}')" 'd["message"] == "Hello from version 2!"'
+check "an Event invocation: 202" aws lambda invoke --function-name api-zip --invocation-type Event \
+        --cli-binary-format raw-in-base64-out --payload '{"via":"event"}' "$TEST_TMP/event.json"
+sink_got() { docker logs "$(docker ps -aq --filter label=org.lambdad.function=api-sink | head -n 1)" 2>&1 | grep '^SINK '; }
+sink_has_record() { sink_got | grep -q '"via": "event"'; }
+check "its result reaches the destination function" wait_until --timeout=60 "api-sink's record" sink_has_record
+check "... as Lambda's record of a success" json_ok "$(sink_got | grep '"via": "event"' | head -n 1 | cut -c6-)" \
+        'd["requestContext"]["condition"] == "Success" and d["requestPayload"] == {"via": "event"} and
+         d["responsePayload"]["message"] == "Hello from version 2!"'
+
+check "delete-function-event-invoke-config" aws lambda delete-function-event-invoke-config --function-name api-zip
+check "... which is gone" expect_error ResourceNotFoundException \
+        aws lambda get-function-event-invoke-config --function-name api-zip
+check "... and cannot be deleted twice" expect_error ResourceNotFoundException \
+        aws lambda delete-function-event-invoke-config --function-name api-zip
+
+# The new routes as the invoke-only caller: 403 AccessDeniedException, with SigV4 and with Bearer.
+settings_cli_routes=(
+        "put-function-concurrency --function-name api-zip --reserved-concurrent-executions 0"
+        "get-function-concurrency --function-name api-zip"
+        "delete-function-concurrency --function-name api-zip"
+        "put-function-event-invoke-config --function-name api-zip --maximum-retry-attempts 0"
+        "update-function-event-invoke-config --function-name api-zip --maximum-retry-attempts 0"
+        "get-function-event-invoke-config --function-name api-zip"
+        "delete-function-event-invoke-config --function-name api-zip"
+        "list-function-event-invoke-configs --function-name api-zip"
+)
+for r in "${settings_cli_routes[@]}"; do
+        # shellcheck disable=SC2086  # the route's words are its arguments
+        check "invoke-only SigV4: aws lambda ${r%% *} is refused (AccessDeniedException)" \
+                expect_error AccessDeniedException as_invoker aws lambda $r
+done
+settings_curl_routes=(
+        "PUT /2017-10-31/functions/api-zip/concurrency {\"ReservedConcurrentExecutions\":0}"
+        "GET /2019-09-30/functions/api-zip/concurrency"
+        "DELETE /2017-10-31/functions/api-zip/concurrency"
+        "PUT /2019-09-25/functions/api-zip/event-invoke-config {\"MaximumRetryAttempts\":0}"
+        "POST /2019-09-25/functions/api-zip/event-invoke-config {\"MaximumRetryAttempts\":0}"
+        "GET /2019-09-25/functions/api-zip/event-invoke-config"
+        "DELETE /2019-09-25/functions/api-zip/event-invoke-config"
+        "GET /2019-09-25/functions/api-zip/event-invoke-config/list"
+)
+for r in "${settings_curl_routes[@]}"; do
+        read -r method path body <<<"$r"
+        check "invoke-only Bearer key: $method $path is 403 AccessDeniedException" \
+                assert_eq "403 AccessDeniedException" "$(answer "$KEY_RO" "$method" "$path" "$body")" "answer"
+done
+check "nothing the invokers tried set a concurrency" assert_eq "" \
+        "$(aws lambda get-function-concurrency --function-name api-zip 2>&1)" "output"
+check "delete-function (api-sink)" aws lambda delete-function --function-name api-sink
+
 # ---- delete
 
 check "delete-function (zip)" aws lambda delete-function --function-name api-zip
@@ -345,16 +477,23 @@ check "no container of the deleted functions is left" wait_until --timeout=30 "t
 
 # ---- boto3 and the JS SDK v3
 
-check "boto3: create, waiter, invoke, configuration, stale revision, delete" json_ok \
+check "boto3: create, waiter, invoke, configuration, stale revision, concurrency 0, event invoke config, delete" json_ok \
         "$("$PY" "$HERE/api-boto3.py" "$URL" "$AKID" "$SECRET" api-boto3 "$ZIPS/v1.zip" "$ROLE" 2>>"$TEST_TMP/clients.log")" \
         'd["create"]["PackageType"] == "Zip" and d["wait"] == "active" and d["invoke"]["functionName"] == "api-boto3" and
          d["configuration"]["MemorySize"] == 192 and d["configuration"]["Timeout"] == 7 and
-         d["stale"] == {"error": "PreconditionFailedException"} and d["delete"] == 204'
+         d["stale"] == {"error": "PreconditionFailedException"} and d["throttle"] == 0 and
+         d["throttled"] == {"error": "TooManyRequestsException"} and d["concurrency"] == 0 and
+         d["unthrottle"] == 204 and d["unthrottled"] == "api-boto3" and
+         d["event_invoke_config"] == {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 120} and
+         d["event_invoke_config_age"] == "datetime" and d["delete"] == 204'
 if [[ -d $SDK/node_modules/@aws-sdk/client-lambda ]] && command -v node >/dev/null; then
-        check "JS SDK v3: create, waitUntilFunctionActiveV2, invoke, get, delete" json_ok \
+        check "JS SDK v3: create, waitUntilFunctionActiveV2, invoke, get, concurrency 0, delete" json_ok \
                 "$(SDK=$SDK URL=$URL node "$HERE/api-sdk.mjs" api-js "$ZIPS/v1.zip" "$ROLE" 2>>"$TEST_TMP/clients.log")" \
                 'd["create"]["PackageType"] == "Zip" and d["wait"] == "SUCCESS" and d["invoke"]["functionName"] == "api-js" and
-                 d["get"] == {"State": "Active", "RepositoryType": "S3"} and d["delete"] == 204'
+                 d["get"] == {"State": "Active", "RepositoryType": "S3"} and d["throttle"] == 0 and
+                 d["throttled"]["error"] == "TooManyRequestsException" and d["unthrottle"] == 204 and
+                 d["unthrottled"] == 200 and d["eventInvokeConfig"]["error"] == "ResourceNotFoundException" and
+                 d["delete"] == 204'
 else
         not_ok "JS SDK v3" "npm install @aws-sdk/client-lambda failed, or node is missing"
 fi

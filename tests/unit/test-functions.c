@@ -27,6 +27,7 @@
 #include "auth.h"
 #include "base64.h"
 #include "fake-manager.h"
+#include "strv.h"
 #include "gateway-test.h"
 #include "lambda-contract.h"
 #include "manager-client.h"
@@ -289,6 +290,84 @@ static void test_updates_and_delete(void **state)
         assert_string_equal(fake.api_function, "hello");
         assert_null(expect_ok("DELETE", "/2015-03-31/functions/hello?Qualifier=%24LATEST", NULL, NULL, 204));
         assert_int_equal(fake.n_api, 5);
+}
+
+/* A function's concurrency and event invoke config (function-settings.c): read from the declaration,
+ * changed through UpdateFunction at the revision read. */
+static void test_settings(void **state)
+{
+        json_object *o;
+
+        o = expect_ok("GET", "/2019-09-30/functions/hello/concurrency", NULL, NULL, 200);
+        assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), "{}");
+        json_object_put(o);
+        assert_int_equal(fake.n_api, 0);
+
+        o = expect_ok("PUT", "/2017-10-31/functions/hello/concurrency", NULL,
+                      "{\"ReservedConcurrentExecutions\":0}", 200);
+        /* UpdateFunction of hello, at the revision read, with the changes and no zip. */
+        assert_true(streq_ptr(fake.api_method, "UpdateFunction") && streq_ptr(fake.api_function, "hello") &&
+                    streq_ptr(fake.api_revision, "rev-1") && fake.api_n_fds == 0);
+        assert_string_equal(fake.api_declaration, "{\"max_instances\":0}");
+        assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+                            "{\"ReservedConcurrentExecutions\":0}");
+        json_object_put(o);
+
+        assert_null(expect_ok("DELETE", "/2017-10-31/functions/hello/concurrency", NULL, NULL, 204));
+        assert_string_equal(fake.api_declaration, "{\"max_instances\":null}");
+
+        o = expect_ok("PUT", "/2019-09-25/functions/hello/event-invoke-config", NULL,
+                      "{\"MaximumRetryAttempts\":1,\"DestinationConfig\":{\"OnFailure\":{\"Destination\":"
+                      "\"arn:aws:lambda:us-east-1:000000000000:function:img\"}}}",
+                      200);
+        assert_string_equal(
+                fake.api_declaration,
+                "{\"maximum_retry_attempts\":1,\"maximum_event_age_sec\":null,\"on_success\":null,"
+                "\"on_failure\":{\"function\":\"img\"}}");
+        assert_member(o, "MaximumRetryAttempts", "1");
+        assert_member(o, "DestinationConfig.OnFailure.Destination",
+                      "arn:aws:lambda:us-east-1:000000000000:function:img");
+        assert_member(o, "FunctionArn", "arn:aws:lambda:us-east-1:000000000000:function:hello");
+        assert_true(json_object_is_type(json_at(o, "LastModified"), json_type_double));
+        json_object_put(o);
+
+        o = expect_ok("POST", "/2019-09-25/functions/hello/event-invoke-config", NULL,
+                      "{\"MaximumEventAgeInSeconds\":600}", 200);
+        assert_string_equal(fake.api_declaration, "{\"maximum_event_age_sec\":600}");
+        json_object_put(o);
+        assert_int_equal(fake.n_api, 4);
+
+        /* hello's declaration has none: Get and Delete find nothing, Delete changes nothing. */
+        expect_error("GET", "/2019-09-25/functions/hello/event-invoke-config", NULL, NULL, 404,
+                     "ResourceNotFoundException", "doesn't have an EventInvokeConfig");
+        expect_error("DELETE", "/2019-09-25/functions/hello/event-invoke-config", NULL, NULL, 404,
+                     "ResourceNotFoundException", "doesn't have an EventInvokeConfig");
+        assert_int_equal(fake.n_api, 4);
+        o = expect_ok("GET", "/2019-09-25/functions/hello/event-invoke-config/list", NULL, NULL, 200);
+        assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+                            "{\"FunctionEventInvokeConfigs\":[]}");
+        json_object_put(o);
+
+        /* Refused before the manager is asked. */
+        expect_error("PUT", "/2019-09-25/functions/hello/event-invoke-config", NULL,
+                     "{\"DestinationConfig\":{\"OnSuccess\":{\"Destination\":\"arn:aws:sns:us-east-1:"
+                     "000000000000:topic\"}}}",
+                     400, "InvalidParameterValueException", "lambdad supports function destinations only");
+        expect_error("PUT", "/2017-10-31/functions/hello/concurrency", NULL, "{}", 400,
+                     "InvalidParameterValueException", "Member must not be null");
+        expect_error("PUT", "/2017-10-31/functions/hello/concurrency", NULL, "{", 400,
+                     "InvalidRequestContentException", "Could not parse request body");
+        expect_error("GET", "/2019-09-30/functions/hello/concurrency?Qualifier=1", NULL, NULL, 404,
+                     "ResourceNotFoundException", "function:hello:1");
+        expect_error("GET", "/2019-09-30/functions/nosuch/concurrency", NULL, NULL, 404,
+                     "ResourceNotFoundException", "function:nosuch");
+        assert_int_equal(fake.n_api, 4);
+
+        /* The manager's refusal (the operator's function): 409. */
+        fake.api_error = LAMBDAD_ERROR_RESOURCE_CONFLICT;
+        expect_error("PUT", "/2017-10-31/functions/hello/concurrency", NULL,
+                     "{\"ReservedConcurrentExecutions\":2}", 409, "ResourceConflictException", "refused");
+        fake.api_error = NULL;
 }
 
 static void test_manager_errors(void **state)
@@ -587,6 +666,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_create_image, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_get, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_updates_and_delete, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_manager_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_bodies, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_body_limits, setup, teardown),

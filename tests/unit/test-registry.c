@@ -213,6 +213,11 @@ static void test_ranges(void **state)
         f = parse_ok("{\"min_instances\":7,\"image\":\"a\",\"max_instances\":7}");
         assert_int_equal(f->min_instances, 7);
         function_config_free(f);
+
+        /* max_instances 0: the function is throttled. */
+        f = parse_ok("{\"image\":\"a\",\"max_instances\":0}");
+        assert_int_equal(f->max_instances, 0);
+        function_config_free(f);
 }
 
 static void test_invalid_values(void **state)
@@ -256,10 +261,13 @@ static void test_invalid_values(void **state)
         expect_error("{\"image\":\"a\",\"cpus\":NaN}", "cpus: expected a number from 0.01 to 64, got NaN");
         expect_error("{\"image\":\"a\",\"cpus\":1e400}",
                      "cpus: expected a number from 0.01 to 64, got 1e400");
-        expect_error("{\"image\":\"a\",\"max_instances\":0}",
-                     "max_instances: expected an integer from 1 to 1000, got 0");
+        expect_error("{\"image\":\"a\",\"max_instances\":-1}",
+                     "max_instances: expected an integer from 0 to 1000, got -1");
+        /* 0 throttles the function (reserved concurrency 0); nothing may then be kept started. */
+        expect_error("{\"image\":\"a\",\"max_instances\":0,\"min_instances\":1}",
+                     "min_instances: expected an integer from 0 to max_instances (0), got 1");
         expect_error("{\"image\":\"a\",\"max_instances\":1001}",
-                     "max_instances: expected an integer from 1 to 1000, got 1001");
+                     "max_instances: expected an integer from 0 to 1000, got 1001");
         expect_error("{\"image\":\"a\",\"min_instances\":-1}",
                      "min_instances: expected an integer from 0 to 1000, got -1");
         expect_error("{\"image\":\"a\",\"idle_timeout_sec\":0}",
@@ -343,7 +351,7 @@ static void test_wrong_types(void **state)
         expect_error("{\"image\":\"a\",\"timeout_sec\":null}",
                      "timeout_sec: expected an integer from 1 to 900, got null");
         expect_error("{\"image\":\"a\",\"max_instances\":[4]}",
-                     "max_instances: expected an integer from 1 to 1000, got [4]");
+                     "max_instances: expected an integer from 0 to 1000, got [4]");
         expect_error("{\"image\":\"a\",\"cpus\":\"1\"}",
                      "cpus: expected a number from 0.01 to 64, got \"1\"");
         expect_error("{\"image\":\"a\",\"pull\":\"true\"}", "pull: expected true or false, got \"true\"");

@@ -424,8 +424,9 @@ static void test_unknown(void **state)
                 "/2020-06-30/functions/hello",
                 "/2015-03-31/functions/hello/aliases",
                 "/2015-03-31/functions/hello/policy",
-                "/2017-10-31/functions/hello/concurrency",
-                "/2019-09-25/functions/hello/event-invoke-config",
+                "/2017-10-31/functions/hello/concurrency/",
+                "/2019-09-30/functions/hello/event-invoke-config",
+                "/2019-09-25/functions/hello/event-invoke-config/lists",
                 "/2015-03-31/functions/hello/invocations/",
                 "/2015-03-31/functions/a/b/invocations",
                 "/2016-03-31/functions/hello/invocations",
@@ -475,6 +476,10 @@ static void test_methods(void **state)
         assert_string_equal(route_allow("/functions/x%zz/invocations"), "POST");
         assert_string_equal(route_allow("/2015-03-31/functions/"), "GET, POST");
         assert_string_equal(route_allow("/2015-03-31/functions/hello"), "GET, DELETE");
+        assert_string_equal(route_allow("/2017-10-31/functions/hello/concurrency"), "PUT, DELETE");
+        assert_string_equal(route_allow("/2019-09-30/functions/hello/concurrency"), "GET");
+        assert_string_equal(route_allow("/2019-09-25/functions/hello/event-invoke-config"),
+                            "GET, PUT, POST, DELETE");
         assert_string_equal(route_allow("/2015-03-31/functions/hello/configuration"), "GET, PUT");
         assert_string_equal(route_allow("/2015-03-31/functions/hello/code"), "PUT");
         assert_string_equal(parse_fail("DELETE", "/2015-03-31/functions/hello/code", 405),
@@ -508,6 +513,22 @@ static void test_control_plane(void **state)
                   "ListVersionsByFunction" },
                 { "GET", "/2020-06-30/functions/hello/code-signing-config",
                   ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG, "GetFunctionCodeSigningConfig" },
+                { "PUT", "/2017-10-31/functions/hello/concurrency", ROUTE_PUT_FUNCTION_CONCURRENCY,
+                  "PutFunctionConcurrency" },
+                { "GET", "/2019-09-30/functions/hello/concurrency", ROUTE_GET_FUNCTION_CONCURRENCY,
+                  "GetFunctionConcurrency" },
+                { "DELETE", "/2017-10-31/functions/hello/concurrency", ROUTE_DELETE_FUNCTION_CONCURRENCY,
+                  "DeleteFunctionConcurrency" },
+                { "PUT", "/2019-09-25/functions/hello/event-invoke-config",
+                  ROUTE_PUT_FUNCTION_EVENT_INVOKE_CONFIG, "PutFunctionEventInvokeConfig" },
+                { "POST", "/2019-09-25/functions/hello/event-invoke-config",
+                  ROUTE_UPDATE_FUNCTION_EVENT_INVOKE_CONFIG, "UpdateFunctionEventInvokeConfig" },
+                { "GET", "/2019-09-25/functions/hello/event-invoke-config",
+                  ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG, "GetFunctionEventInvokeConfig" },
+                { "DELETE", "/2019-09-25/functions/hello/event-invoke-config",
+                  ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG, "DeleteFunctionEventInvokeConfig" },
+                { "GET", "/2019-09-25/functions/hello/event-invoke-config/list",
+                  ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS, "ListFunctionEventInvokeConfigs" },
         };
         Route r;
 

@@ -7,6 +7,7 @@
 
 #include "api-json.h"
 #include "buf.h"
+#include "function-settings-json.h"
 #include "function-shape.h"
 #include "lambda-contract.h"
 #include "macro.h"
@@ -237,6 +238,13 @@ int function_get_json(const ManagerFunction *mf, const FunctionContext *ctx, jso
                 r = api_add(root, "Code", TAKE_PTR(code));
         if (r >= 0 && tags && json_object_object_length(tags) > 0)
                 r = api_add_copy(root, "Tags", tags);
+        if (r >= 0 && declaration_member(decl, "max_instances", json_type_int)) {
+                json_object *concurrency = NULL;
+
+                r = concurrency_json(mf->declaration, &concurrency);
+                if (r >= 0)
+                        r = api_add(root, "Concurrency", concurrency);
+        }
         if (r < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(root);
@@ -303,6 +311,11 @@ static const struct {
         { "layers", "Layers" },
         { "code", "ZipFile" },
         { "zip", "ZipFile" },
+        { "max_instances", "ReservedConcurrentExecutions" },
+        { "maximum_retry_attempts", "MaximumRetryAttempts" },
+        { "maximum_event_age_sec", "MaximumEventAgeInSeconds" },
+        { "on_success", "DestinationConfig.OnSuccess" },
+        { "on_failure", "DestinationConfig.OnFailure" },
 };
 
 static bool is_word_char(char c)

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "function-request.h"
+#include "function-settings.h"
 #include "function-shape.h"
 #include "functions.h"
 #include "json-strict.h"
@@ -391,6 +392,8 @@ void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller
         FunctionCall *fc;
         int r;
 
+        if (function_settings_route(route->type))
+                return function_settings_handle(c, route, caller);
         if (route->qualifier[0] && strcmp(route->qualifier, "$LATEST") != 0)
                 return reply_not_found(c, route->function, route->qualifier);
 
@@ -429,4 +432,28 @@ void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller
         (void) snprintf(fc->name, sizeof(fc->name), "%s",
                         route->type == ROUTE_CREATE_FUNCTION ? req.name : route->function);
         call_manager(c, fc, &req, zip_fd);
+}
+
+/* For the calls on a function's settings (function-settings.h), answered as the others are. */
+void functions_reply(ClientConn *c, int status, json_object *o)
+{
+        if (o)
+                reply_json(c, status, o);
+        else
+                reply_no_content(c);
+}
+
+void functions_reply_not_found(ClientConn *c, const char *name, const char *qualifier)
+{
+        reply_not_found(c, name, qualifier);
+}
+
+void functions_reply_manager_error(ClientConn *c, const FunctionCall *fc, const sd_bus_error *e)
+{
+        reply_manager_error(c, fc, e);
+}
+
+int functions_parse_body(ClientConn *c, json_object **ret)
+{
+        return parse_body(c, ret);
 }

@@ -14,6 +14,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include <json-c/json.h>
+
 #include "auth.h"
 #include "client.h"
 #include "function-shape.h"
@@ -34,3 +36,11 @@ void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller
 /* GetFunctionConfiguration's a{sv} (and CreateFunction's and UpdateFunction's, the same), read from
  * its start, its strings borrowed from m. 0, or a negative errno for a malformed answer. */
 int manager_function_read(sd_bus_message *m, ManagerFunction *ret);
+
+/* The answers of functions_handle(), for the calls on a function's settings (function-settings.h): o as
+ * JSON with status (NULL: 204 without a body); 404 for the function (qualified); the manager's error in
+ * Lambda's terms; the request's body as JSON (-errno once the error is answered). */
+void functions_reply(ClientConn *c, int status, json_object *o);
+void functions_reply_not_found(ClientConn *c, const char *name, const char *qualifier);
+void functions_reply_manager_error(ClientConn *c, const FunctionCall *fc, const sd_bus_error *e);
+int functions_parse_body(ClientConn *c, json_object **ret);

@@ -510,6 +510,9 @@ static void event_answer(ClientConn *c, const char *function, const char *id, in
                 return client_reply_error(c, function, id, 429, "TooManyRequestsException", "Rate Exceeded.",
                                           r == -EXFULL ? "FunctionInvocationRateLimitExceeded"
                                                        : "CallerRateLimitExceeded");
+        if (r == -EUSERS)
+                return client_reply_error(c, function, id, 429, "TooManyRequestsException", "Rate Exceeded.",
+                                          "ReservedFunctionConcurrentInvocationLimitExceeded");
         if (r == -ENOENT) {
                 char text[320];
 

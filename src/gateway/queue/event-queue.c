@@ -53,6 +53,7 @@ struct QueueFunction {
         uint64_t config_usec;       /* CLOCK_MONOTONIC of the answer; 0: none yet */
         uint64_t config_retry_usec; /* CLOCK_REALTIME: the manager did not answer; not before this */
         bool fetching;
+        bool changed; /* changed through the control plane since: ask again before the next event */
         sd_bus_slot *fetch_slot;
         EventAccept *checking; /* accepted events waiting for the answer to learn whether it exists */
         QueueFunction *prev, *next;
@@ -173,11 +174,12 @@ static bool function_known(EventQueue *q, const QueueFunction *f)
 {
         const GatewayFunction *gf = gateway_function_find(q->gateway, f->name);
 
-        return (gf && function_holds_leases(gf)) || (configuration_fresh(f) && !f->config.not_found);
+        return !f->changed &&
+               ((gf && function_holds_leases(gf)) || (configuration_fresh(f) && !f->config.not_found));
 }
 
 static void accept_write(EventQueue *q, EventAccept *a);
-static void accept_refuse(EventAccept *a);
+static void accept_refuse(EventAccept *a, int error);
 
 /* The manager answered (c), or could not say (NULL): the events that waited to learn whether their
  * function exists are written, or refused when the manager does not know it. While the manager is
@@ -199,8 +201,8 @@ static void checks_done(QueueFunction *f, const AsyncConfiguration *c)
 
                 list = a->cnext;
                 a->cnext = NULL;
-                if (c && c->not_found)
-                        accept_refuse(a);
+                if (c && (c->not_found || c->throttled))
+                        accept_refuse(a, c->not_found ? -ENOENT : -EUSERS);
                 else
                         accept_write(f->queue, a);
         }
@@ -221,6 +223,7 @@ static void on_configuration(const AsyncConfiguration *c, int error, void *userd
                 async_configuration_done(&f->config);
                 f->config = *c; /* taken */
                 f->config_usec = now_usec(CLOCK_MONOTONIC);
+                f->changed = false;
                 checks_done(f, &f->config);
         }
         event_queue_kick(q);
@@ -411,6 +414,8 @@ int event_queue_accept(EventQueue *q, const char *function, const char *request_
         if (f && (f->n_events >= c->queue_function_max_events ||
                   f->bytes + payload_len > c->queue_function_max_bytes))
                 return -EXFULL;
+        if (f && function_known(q, f) && configuration_fresh(f) && f->config.throttled)
+                return -EUSERS;
         if (q->n_events >= c->queue_max_events || q->bytes + payload_len > c->queue_max_bytes)
                 return -EDQUOT;
 
@@ -459,17 +464,24 @@ static void accept_write(EventQueue *q, EventAccept *a)
 }
 
 /* Its function does not exist: the event was never acknowledged, it goes. */
-static void accept_refuse(EventAccept *a)
+static void accept_refuse(EventAccept *a, int error)
 {
         QueuedEvent *e = a->event;
         EventQueue *q = e->queue;
 
         if (a->done)
-                a->done(-ENOENT, e->function->name, e->id, a->userdata);
+                a->done(error, e->function->name, e->id, a->userdata);
         buf_done(&a->write.data);
         event_drop(e);
         free(a);
         gateway_update_timers(q->gateway);
+}
+
+void event_queue_function_changed(EventQueue *q, const char *function)
+{
+        for (QueueFunction *f = q ? q->functions : NULL; f; f = f->next)
+                if (strcmp(f->name, function) == 0)
+                        f->changed = true;
 }
 
 void event_accept_forget(EventAccept *a)
@@ -798,7 +810,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
                 }
                 if (f->n_running >= g->config.queue_concurrency)
                         continue; /* kicked when one of them ends */
-                if (!configuration_fresh(f)) {
+                if (!configuration_fresh(f) || f->changed) {
                         if (f->fetching)
                                 continue;
                         if (f->config_retry_usec > now) {

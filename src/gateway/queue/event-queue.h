@@ -43,6 +43,10 @@ int event_queue_accept(EventQueue *q, const char *function, const char *request_
  * written (at-least-once). */
 void event_accept_forget(EventAccept *a);
 
+/* function was changed through the control plane: what the queue knows of it is asked again before
+ * its next event is accepted or run. */
+void event_queue_function_changed(EventQueue *q, const char *function);
+
 /* Events being written, queued, running or waiting for a retry: the gateway does not exit on idle while any
  * are. */
 unsigned event_queue_size(const EventQueue *q);

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * Fuzzes a function's settings in Lambda's shapes: a request body of PutFunctionConcurrency,
+ * PutFunctionEventInvokeConfig or UpdateFunctionEventInvokeConfig (the first byte picks which, the rest
+ * is the body) through their parsers; the same text as a destination ARN, as a declaration for the
+ * answers, and as a LastModified time. What is accepted is changes of the declaration's keys the call
+ * may set; what is refused is a 400 of one of Lambda's two types with a bounded message.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "function-settings-json.h"
+#include "fuzz.h"
+#include "json-strict.h"
+#include "macro.h"
+
+#define MESSAGE_MAX 2048
+
+static void check_refused(const ApiError *e)
+{
+        if (e->status != 400 || !e->type || !e->message || strlen(e->message) > MESSAGE_MAX)
+                abort();
+        if (strcmp(e->type, API_INVALID_PARAMETER) != 0 && strcmp(e->type, API_INVALID_CONTENT) != 0)
+                abort();
+}
+
+static void check_accepted(unsigned kind, const char *changes)
+{
+        static const char *const async_keys[] = { "maximum_retry_attempts", "maximum_event_age_sec",
+                                                  "on_success", "on_failure" };
+        json_object *o = json_tokener_parse(changes), *v;
+
+        if (!o || !json_object_is_type(o, json_type_object))
+                abort();
+        if (kind == 0) {
+                if (json_object_object_length(o) != 1 ||
+                    !json_object_object_get_ex(o, "max_instances", &v) || json_object_get_int64(v) < 0 ||
+                    json_object_get_int64(v) > LAMBDA_RESERVED_CONCURRENCY_MAX)
+                        abort();
+        } else {
+                json_object_object_foreach(o, key, value)
+                {
+                        bool known = false;
+
+                        for (size_t i = 0; i < ELEMENTSOF(async_keys); i++)
+                                known = known || strcmp(key, async_keys[i]) == 0;
+                        if (!known)
+                                abort();
+                        /* A destination is a function of a valid name, never the function itself. */
+                        if (value && json_object_is_type(value, json_type_object) &&
+                            (!json_object_object_get_ex(value, "function", &v) ||
+                             strcmp(json_object_get_string(v), "fuzz") == 0))
+                                abort();
+                }
+                /* Put sets every key. */
+                if (kind == 1 && json_object_object_length(o) != ELEMENTSOF(async_keys))
+                        abort();
+        }
+        json_object_put(o);
+}
+
+static void check_request(unsigned kind, const char *text, size_t len)
+{
+        _cleanup_(api_error_done) ApiError e = {};
+        _cleanup_free_ char *changes = NULL;
+        json_object *body = NULL;
+        size_t end;
+        int r;
+
+        if (json_parse_strict(text, len, 16, &body, &end, NULL) < 0)
+                return;
+        r = kind == 0 ? concurrency_request_parse(body, &e, &changes)
+                      : event_invoke_config_request_parse(body, "fuzz", kind == 1, &e, &changes);
+        if (r == 0)
+                check_accepted(kind, changes);
+        else if (r == -EINVAL)
+                check_refused(&e);
+        else if (r != -ENOMEM)
+                abort();
+        if (r != 0 && changes)
+                abort();
+        json_object_put(body);
+}
+
+static void check_text(const char *text)
+{
+        _cleanup_(api_error_done) ApiError e = {};
+        FunctionContext ctx = { .name = "fuzz",
+                                .arn = "arn:aws:lambda:us-east-1:000000000000:function:fuzz" };
+        char name[LAMBDA_FUNCTION_NAME_MAX + 1];
+        json_object *o = NULL;
+        double t;
+        int r;
+
+        r = destination_arn_parse(text, "Destination", &e, name);
+        if (r == 0 && !lambda_function_name_is_valid(name, strlen(name)))
+                abort();
+        if (r < 0 && r != -ENOMEM)
+                check_refused(&e);
+        if (concurrency_json(text, &o) == 0)
+                json_object_put(o);
+        o = NULL;
+        if (event_invoke_config_json(text, text, &ctx, &o) == 0) {
+                if (!json_object_object_get_ex(o, "FunctionArn", NULL) ||
+                    !json_object_object_get_ex(o, "DestinationConfig", NULL))
+                        abort();
+                json_object_put(o);
+        }
+        (void) event_invoke_config_exists(text);
+        if (lambda_timestamp_parse(text, &t) == 0 && t < 0)
+                abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        _cleanup_free_ char *text = NULL;
+
+        if (size < 1 || memchr(data + 1, 0, size - 1))
+                return 0;
+        text = strndup((const char *) data + 1, size - 1);
+        if (!text)
+                return 0;
+        check_request(data[0] % 3, text, size - 1);
+        check_text(text);
+        return 0;
+}
