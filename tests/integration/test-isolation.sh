@@ -28,12 +28,53 @@
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
+
+# ---- LAMBDAD_TEST_ENGINE_ICC=false (test-isolation-icc): the same on a private dockerd --icc=false, in
+# a network namespace of the test's own (the machine's engine keeps its flags). The outer half makes the
+# namespace and runs this script again inside it.
+if [[ ${LAMBDAD_TEST_ENGINE_ICC:-} == false && -z ${ISOLATION_NETNS:-} ]]; then
+        lib_init isolation-ns
+        require_cmd ip iproute2
+        require_cmd nsenter util-linux
+        ISOLATION_NETNS=lambdadis$$
+        export ISOLATION_NETNS
+        netns_create "$ISOLATION_NETNS"
+        ip -n "$ISOLATION_NETNS" link set lo up
+        rc=0
+        nsenter --net="/var/run/netns/$ISOLATION_NETNS" "$0" "$@" &
+        wait "$!" || rc=$?
+        exit "$rc"
+fi
+
 lib_init isolation
 require_cmd curl
 require_cmd setpriv util-linux
 require_cmd busctl systemd
 require_cmd python3
-ensure_dockerd
+if [[ -n ${ISOLATION_NETNS:-} ]]; then
+        require_cmd dockerd docker.io
+        require_cmd unshare util-linux
+        ENGINE_DATA=/var/lib/lambdad-test-isolation-$$
+        mkdir -p "$TEST_TMP/engine" "$ENGINE_DATA"
+        lib_cleanup rm -rf "$ENGINE_DATA"
+        LIB_DOCKER_SOCK=$TEST_TMP/engine/docker.sock
+        export DOCKER_HOST=unix://$LIB_DOCKER_SOCK
+        # Its own /run (pid file, containerd); stopped after the manager's cleanup (registered later,
+        # run first) removed the instances.
+        start_bg dockerd unshare --mount --propagation private sh -c \
+                "mount -t tmpfs -o mode=0755 tmpfs /run && exec dockerd --icc=false --data-root='$ENGINE_DATA' \
+                -H 'unix://$LIB_DOCKER_SOCK' --shutdown-timeout=1"
+        ENGINE_PID=$BG_PID
+        lib_cleanup "kill -TERM $ENGINE_PID; for _ in \$(seq 300); do kill -0 $ENGINE_PID 2>/dev/null || break; sleep 0.1; done"
+        for _ in $(seq 300); do
+                _lib_docker_ping && break
+                _lib_alive "$ENGINE_PID" || break
+                sleep 0.1
+        done
+        _lib_docker_ping || lib_fail "the private dockerd did not answer (see dockerd.log)"
+else
+        ensure_dockerd
+fi
 # Where each policy runs on this engine (instance-setup.h).
 if [[ $(docker network inspect bridge -f '{{index .Options "com.docker.network.bridge.enable_icc"}}') == false ]]; then
         ISO_NET=bridge SHARED_NET=lambdad-shared ISO_SAYS="isolated functions run on it"
