@@ -10,6 +10,7 @@
 #include "container-reaper.h"
 #include "docker-json.h"
 #include "handover.h"
+#include "instance-setup.h"
 #include "instance.h"
 #include "lease-owner.h"
 #include "lifetime-cleanup.h"
@@ -411,6 +412,22 @@ static void on_listed(DockerClient *d, int error, long status, const char *body,
                 adoption_finish(a);
 }
 
+static void on_bridge(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
+{
+        Adoption *a = userdata;
+        Manager *m = a->manager;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        a->list = NULL;
+        instance_setup_bridge_learned(m, error, status, body, len);
+        r = cleanup_list_path(m, &path);
+        if (r >= 0)
+                r = docker_call(m->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_listed, a, &a->list);
+        if (r < 0)
+                on_listed(d, r, 0, NULL, 0, a);
+}
+
 static int on_hold_over(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
@@ -438,7 +455,12 @@ int adoption_start(Manager *m)
         *a = (Adoption){ .manager = m, .holding = true, .since = now_usec(CLOCK_MONOTONIC) };
         r = sd_event_add_time_relative(m->event, &a->hold, CLOCK_MONOTONIC, ADOPTION_HOLD_USEC,
                                        10 * USEC_PER_MSEC, on_hold_over, m);
-        if (r >= 0)
+        /* Which network an isolated instance is on depends on the default bridge: known before the
+         * specs of the instances to adopt are computed. */
+        if (r >= 0 && !m->network && m->default_bridge_isolating == 0)
+                r = docker_call(m->docker, "GET", "/networks/" DEFAULT_BRIDGE_NAME, NULL, CALL_TIMEOUT_USEC,
+                                on_bridge, a, &a->list);
+        else if (r >= 0)
                 r = docker_call(m->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_listed, a, &a->list);
         if (r < 0) {
                 sd_event_source_disable_unref(a->hold);

@@ -599,7 +599,7 @@ int docker_parse_image(const char *json, size_t len, DockerImage *ret)
         return 0;
 }
 
-int docker_parse_network_isolating(const char *json, size_t len)
+int docker_parse_network_bridge(const char *json, size_t len)
 {
         _cleanup_(json_object_putp) json_object *o = NULL;
         _cleanup_free_ char *driver = NULL, *icc = NULL;
@@ -617,7 +617,9 @@ int docker_parse_network_isolating(const char *json, size_t len)
                 return r;
         if (!driver)
                 return -EBADMSG;
-        return strcmp(driver, "bridge") == 0 && icc && strcmp(icc, "false") == 0;
+        if (strcmp(driver, "bridge") != 0)
+                return DOCKER_NETWORK_OTHER;
+        return icc && strcmp(icc, "false") == 0 ? DOCKER_BRIDGE_ISOLATING : DOCKER_BRIDGE_OPEN;
 }
 
 int docker_parse_info_runtimes(const char *json, size_t len, char ***ret)

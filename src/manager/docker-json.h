@@ -86,15 +86,21 @@ int docker_create_body(const DockerCreateParams *p, char **ret);
  * communication). */
 #define DOCKER_BRIDGE_ICC_OPTION "com.docker.network.bridge.enable_icc"
 
-/* The body of POST /networks/create for a bridge network whose containers cannot reach each other
- * (ICC off) but reach the outside world, labelled as the manager's. Its host interface is the engine's
- * to name: a fixed name would collide with another engine's on the same host (Podman beside dockerd).
- * -EINVAL for a name the engine would refuse. */
-int docker_isolated_network_body(const char *name, char **ret);
+/* The body of POST /networks/create for a bridge network labelled as the manager's, whose containers reach
+ * the outside world and, unless icc, not each other (inter-container communication off). Its host
+ * interface is the engine's to name: a fixed name would collide with another engine's on the same host
+ * (Podman beside dockerd). -EINVAL for a name the engine would refuse. */
+int docker_bridge_network_body(const char *name, bool icc, char **ret);
 
-/* The answer to GET /networks/{name} -> 1 when it is a bridge network with ICC off (what
- * docker_isolated_network_body() makes), 0 when it is another. -EBADMSG when it is no network. */
-int docker_parse_network_isolating(const char *json, size_t len);
+/* What docker_parse_network_bridge() finds a network to be. */
+enum {
+        DOCKER_NETWORK_OTHER = 0,    /* not a bridge */
+        DOCKER_BRIDGE_ISOLATING = 1, /* a bridge with ICC off */
+        DOCKER_BRIDGE_OPEN = 2,      /* a bridge whose containers reach each other */
+};
+
+/* The answer to GET /networks/{name} -> one of the above. -EBADMSG when it is no network. */
+int docker_parse_network_bridge(const char *json, size_t len);
 
 /* A name the engine accepts for a container: [a-zA-Z0-9][a-zA-Z0-9_.-]{1,127}. */
 bool docker_name_is_valid(const char *name);

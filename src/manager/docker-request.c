@@ -375,7 +375,7 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
         return body_to_string(body, ret);
 }
 
-int docker_isolated_network_body(const char *name, char **ret)
+int docker_bridge_network_body(const char *name, bool icc, char **ret)
 {
         _cleanup_(json_object_putp) json_object *body = json_object_new_object(),
                                                 *options = json_object_new_object(),
@@ -397,7 +397,7 @@ int docker_isolated_network_body(const char *name, char **ret)
         if (r >= 0)
                 r = add_bool(body, "Internal", false);
         if (r >= 0)
-                r = add_string(options, DOCKER_BRIDGE_ICC_OPTION, "false");
+                r = add_string(options, DOCKER_BRIDGE_ICC_OPTION, icc ? "true" : "false");
         if (r >= 0)
                 r = object_steal_into(body, "Options", &options);
         if (r >= 0)

@@ -202,6 +202,8 @@ static void on_engine_state(DockerClient *d, bool reachable, int error, void *us
         log_info("The container engine at %s is back after %.1f s.", m->config.docker_socket,
                  m->engine_away_since > 0 ? (double) (now - m->engine_away_since) / USEC_PER_SEC : 0.0);
         m->engine_away_since = 0;
+        /* It may have been restarted with other flags (--icc): the next start asks again. */
+        m->default_bridge_isolating = 0;
         engine_resync(m);
         reaper_retry_now(m);
         /* The look for earlier lifetimes' instances at start did not reach the engine: again. */

@@ -13,8 +13,8 @@
 #include "strv.h"
 #include "util.h"
 
-/* After the engine refused the isolated network, how long before it is asked again. */
-#define ISOLATED_RETRY_USEC (60 * USEC_PER_SEC)
+/* After the engine refused a network of the manager's, how long before it is asked again. */
+#define OWN_NETWORK_RETRY_USEC (60 * USEC_PER_SEC)
 
 static void settle_network(Instance *i);
 
@@ -76,14 +76,40 @@ void instance_setup(Instance *i)
 
 /* ---- the network ---- */
 
+/* Whether c's instances are to be kept from reaching each other on this manager (without --network). */
+static bool wants_isolation(const Manager *m, const FunctionConfig *c)
+{
+        return c->network == FUNCTION_NETWORK_ISOLATED ||
+               (c->network == FUNCTION_NETWORK_DEFAULT && m->config.isolate_by_default);
+}
+
 const char *instance_network_intended(const Manager *m, const FunctionConfig *c)
 {
         /* On a network of the deployment's (compose, Swarm) the gateway reaches instances at their
          * address there: a bridge without inter-container traffic would cut it off too. */
-        if (c->network == FUNCTION_NETWORK_SHARED || m->network ||
-            (c->network == FUNCTION_NETWORK_DEFAULT && !m->config.isolate_by_default))
+        if (m->network)
                 return NULL;
-        return ISOLATED_NETWORK_NAME;
+        if (wants_isolation(m, c))
+                return m->default_bridge_isolating > 0 ? DEFAULT_BRIDGE_NAME : ISOLATED_NETWORK_NAME;
+        return m->default_bridge_isolating > 0 ? SHARED_NETWORK_NAME : NULL;
+}
+
+void instance_setup_bridge_learned(Manager *m, int error, long status, const char *body, size_t len)
+{
+        int k;
+
+        /* The engine did not answer: asked again at the next start. */
+        if (error < 0 || status >= 500)
+                return;
+        k = status == 200 ? docker_parse_network_bridge(body, len) : DOCKER_NETWORK_OTHER;
+        m->default_bridge_isolating = k == DOCKER_BRIDGE_ISOLATING ? 1 : -1;
+        if (m->default_bridge_isolating > 0)
+                log_info("The engine's default bridge keeps its containers from reaching each other "
+                         "(icc off): isolated functions run on it, shared ones on " SHARED_NETWORK_NAME ".");
+        else
+                log_info("The engine's default bridge lets its containers reach each other: isolated "
+                         "functions run on " ISOLATED_NETWORK_NAME " (a network of its own costs each cold "
+                         "start the engine's DNS set-up; dockerd --icc=false avoids it).");
 }
 
 static void network_ready(Instance *i, const char *mode)
@@ -92,40 +118,72 @@ static void network_ready(Instance *i, const char *mode)
         instance_inspect_image(i);
 }
 
-/* The engine cannot give the isolated network: a function that asked for it fails; one that did not say
- * runs as before, with one warning per lifetime. */
+/* The network of the manager's own that i is settling on (ISOLATED_NETWORK_NAME or SHARED_NETWORK_NAME). */
+static const char *own_name(const Instance *i)
+{
+        return instance_network_intended(i->manager, i->function->config);
+}
+
+static bool own_is_shared(const Instance *i)
+{
+        return strcmp(own_name(i), SHARED_NETWORK_NAME) == 0;
+}
+
+static OwnNetwork *own_network(Instance *i)
+{
+        return own_is_shared(i) ? &i->manager->shared_network : &i->manager->isolated_network;
+}
+
+/* The engine cannot give the network: a function that asked for isolation fails; one that did not say
+ * runs as before, one that asked to be shared runs on the default bridge (whose containers cannot reach
+ * each other); with one warning per lifetime. */
 static void network_unavailable(Instance *i)
 {
         Manager *m = i->manager;
+        const char *problem = own_network(i)->problem ?: "?";
 
+        if (own_is_shared(i)) {
+                if (!m->shared_fallback_logged)
+                        log_warning("Functions with \"network\": \"shared\" run on the engine's default "
+                                    "bridge, where they cannot reach each other (icc off): %s",
+                                    problem);
+                m->shared_fallback_logged = true;
+                return network_ready(i, NULL);
+        }
         if (i->function->config->network == FUNCTION_NETWORK_ISOLATED)
                 return instance_fail(
                         i, LAMBDAD_ERROR_START_FAILED,
                         "Function '%s' wants network \"isolated\", which this engine cannot give: "
                         "%s",
-                        i->function->name, m->isolated_problem ?: "?");
+                        i->function->name, problem);
         if (!m->isolated_fallback_logged)
                 log_warning("Functions without a \"network\" run on the engine's default network, where "
                             "they can reach each other: %s",
-                            m->isolated_problem ?: "?");
+                            problem);
         m->isolated_fallback_logged = true;
         network_ready(i, NULL);
 }
 
-static void isolated_refused(Instance *i, const char *format, ...) _printf_(2, 3);
-static void isolated_refused(Instance *i, const char *format, ...)
+static void own_refused(Instance *i, const char *format, ...) _printf_(2, 3);
+static void own_refused(Instance *i, const char *format, ...)
 {
-        Manager *m = i->manager;
+        OwnNetwork *n = own_network(i);
         va_list ap;
 
-        free(m->isolated_problem);
+        free(n->problem);
         va_start(ap, format);
-        if (vasprintf(&m->isolated_problem, format, ap) < 0)
-                m->isolated_problem = NULL;
+        if (vasprintf(&n->problem, format, ap) < 0)
+                n->problem = NULL;
         va_end(ap);
-        m->isolated_network = -1;
-        m->isolated_retry_usec = now_usec(CLOCK_MONOTONIC) + ISOLATED_RETRY_USEC;
+        n->state = -1;
+        n->retry_usec = now_usec(CLOCK_MONOTONIC) + OWN_NETWORK_RETRY_USEC;
         network_unavailable(i);
+}
+
+static void own_usable(Instance *i)
+{
+        own_network(i)->state = 1;
+        network_ready(i, own_name(i));
 }
 
 static void inspect_network(Instance *i, bool again);
@@ -134,27 +192,29 @@ static void on_network_created(DockerClient *d, int error, long status, const ch
                                void *userdata)
 {
         Instance *i = userdata;
-        Manager *m = i->manager;
+        const char *name = own_name(i);
         _cleanup_free_ char *message = NULL;
 
         i->call = NULL;
         if (error < 0)
-                return instance_fail_call(i, "Creating the network " ISOLATED_NETWORK_NAME, error, status,
-                                          body, len);
+                return instance_fail_call(i, "Creating the manager's network", error, status, body, len);
         /* Made by another start meanwhile (a manager of another deployment on this engine, say). */
         if (status == 409)
                 return inspect_network(i, true);
         if (status != 201) {
                 (void) docker_parse_error(body, len, &message);
-                return isolated_refused(
-                        i, "creating the network " ISOLATED_NETWORK_NAME " failed (HTTP %li: %s)", status,
-                        message ?: "?");
+                return own_refused(i, "creating the network %s failed (HTTP %li: %s)", name, status,
+                                   message ?: "?");
         }
-        log_info("Made the network " ISOLATED_NETWORK_NAME
-                 " (a bridge without traffic between its containers) "
-                 "for isolated functions.");
-        m->isolated_network = 1;
-        network_ready(i, ISOLATED_NETWORK_NAME);
+        if (own_is_shared(i))
+                log_info("Made the network %s (a bridge whose containers reach each other) for shared "
+                         "functions.",
+                         name);
+        else
+                log_info("Made the network %s (a bridge without traffic between its containers) for "
+                         "isolated functions.",
+                         name);
+        own_usable(i);
 }
 
 static void create_network(Instance *i)
@@ -162,41 +222,43 @@ static void create_network(Instance *i)
         _cleanup_free_ char *body = NULL;
         int r;
 
-        r = docker_isolated_network_body(ISOLATED_NETWORK_NAME, &body);
+        r = docker_bridge_network_body(own_name(i), own_is_shared(i), &body);
         if (r >= 0)
                 r = docker_call(i->manager->docker, "POST", "/networks/create", body, CALL_TIMEOUT_USEC,
                                 on_network_created, i, &i->call);
         if (r < 0)
                 instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to create the network %s: %s",
-                              ISOLATED_NETWORK_NAME, strerror(-r));
+                              own_name(i), strerror(-r));
 }
 
 /* What the engine says of the network; again: after a create that conflicted (made meanwhile). */
 static void network_inspected(Instance *i, bool again, int error, long status, const char *body, size_t len)
 {
+        const char *name = own_name(i);
+        bool shared = own_is_shared(i);
         int k;
 
         i->call = NULL;
         if (error < 0 || status >= 500)
-                return instance_fail_call(i, "Inspecting the network " ISOLATED_NETWORK_NAME, error, status,
-                                          body, len);
+                return instance_fail_call(i, "Inspecting the manager's network", error, status, body, len);
         if (status == 404 && !again)
                 return create_network(i);
         if (status != 200)
-                return isolated_refused(
-                        i, "the engine answers HTTP %li for the network " ISOLATED_NETWORK_NAME, status);
-        k = docker_parse_network_isolating(body, len);
+                return own_refused(i, "the engine answers HTTP %li for the network %s", status, name);
+        k = docker_parse_network_bridge(body, len);
         if (k < 0)
-                return isolated_refused(i, "the engine's description of the network " ISOLATED_NETWORK_NAME
-                                           " is invalid");
-        /* Someone else's network of that name: using it would isolate nothing. */
-        if (k == 0)
-                return isolated_refused(i,
-                                        "the network " ISOLATED_NETWORK_NAME " exists, but is not a bridge "
-                                        "without traffic between its containers; remove it (docker network "
-                                        "rm " ISOLATED_NETWORK_NAME ") and lambda-manager makes it anew");
-        i->manager->isolated_network = 1;
-        network_ready(i, ISOLATED_NETWORK_NAME);
+                return own_refused(i, "the engine's description of the network %s is invalid", name);
+        /* Someone else's network of that name: using it would isolate nothing (or cut shared functions
+         * off from each other). */
+        if (k != (shared ? DOCKER_BRIDGE_OPEN : DOCKER_BRIDGE_ISOLATING))
+                return own_refused(i,
+                                   "the network %s exists, but is not a bridge %s; remove it (docker "
+                                   "network rm %s) and lambda-manager makes it anew",
+                                   name,
+                                   shared ? "whose containers reach each other"
+                                          : "without traffic between its containers",
+                                   name);
+        own_usable(i);
 }
 
 static void on_network_inspected(DockerClient *d, int error, long status, const char *body, size_t len,
@@ -213,23 +275,40 @@ static void on_network_inspected_again(DockerClient *d, int error, long status, 
 
 static void inspect_network(Instance *i, bool again)
 {
+        _cleanup_free_ char *path = NULL;
         int r;
 
-        r = docker_call(i->manager->docker, "GET", "/networks/" ISOLATED_NETWORK_NAME, NULL,
-                        CALL_TIMEOUT_USEC, again ? on_network_inspected_again : on_network_inspected, i,
-                        &i->call);
+        r = asprintf(&path, "/networks/%s", own_name(i)) < 0 ? -ENOMEM : 0;
+        if (r >= 0)
+                r = docker_call(i->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC,
+                                again ? on_network_inspected_again : on_network_inspected, i, &i->call);
         if (r < 0)
                 instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to inspect the network %s: %s",
-                              ISOLATED_NETWORK_NAME, strerror(-r));
+                              own_name(i), strerror(-r));
+}
+
+static void on_bridge_inspected(DockerClient *d, int error, long status, const char *body, size_t len,
+                                void *userdata)
+{
+        Instance *i = userdata;
+
+        i->call = NULL;
+        instance_setup_bridge_learned(i->manager, error, status, body, len);
+        if (i->manager->default_bridge_isolating == 0)
+                return instance_fail_call(i, "Inspecting the engine's default bridge", error, status, body,
+                                          len);
+        settle_network(i);
 }
 
 static void settle_network(Instance *i)
 {
         Manager *m = i->manager;
         const FunctionConfig *c = i->function->config;
-        const char *intended = instance_network_intended(m, c);
+        const char *intended;
+        OwnNetwork *own;
+        int r;
 
-        if (!intended) {
+        if (m->network) {
                 if (c->network == FUNCTION_NETWORK_ISOLATED)
                         return instance_fail(
                                 i, LAMBDAD_ERROR_START_FAILED,
@@ -237,7 +316,7 @@ static void settle_network(Instance *i)
                                 "cannot give (the gateway reaches instances on that network); declare "
                                 "\"network\": \"shared\", or run the manager without --network.",
                                 i->function->name, m->network);
-                if (c->network == FUNCTION_NETWORK_DEFAULT && m->network && !m->isolated_fallback_logged) {
+                if (c->network == FUNCTION_NETWORK_DEFAULT && !m->isolated_fallback_logged) {
                         log_warning(
                                 "Functions without a \"network\" run on --network=%s, where they can reach "
                                 "each other (the instance secret still refuses their invocations).",
@@ -246,9 +325,22 @@ static void settle_network(Instance *i)
                 }
                 return network_ready(i, NULL);
         }
-        if (m->isolated_network > 0)
+        /* Asked once a lifetime (adoption asks first): dockerd's icc is fixed while it runs. */
+        if (m->default_bridge_isolating == 0) {
+                r = docker_call(m->docker, "GET", "/networks/" DEFAULT_BRIDGE_NAME, NULL, CALL_TIMEOUT_USEC,
+                                on_bridge_inspected, i, &i->call);
+                if (r < 0)
+                        instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                                      "Failed to inspect the engine's default bridge: %s", strerror(-r));
+                return;
+        }
+        intended = instance_network_intended(m, c);
+        if (!intended || strcmp(intended, DEFAULT_BRIDGE_NAME) == 0)
                 return network_ready(i, intended);
-        if (m->isolated_network < 0 && now_usec(CLOCK_MONOTONIC) < m->isolated_retry_usec)
+        own = own_network(i);
+        if (own->state > 0)
+                return network_ready(i, intended);
+        if (own->state < 0 && now_usec(CLOCK_MONOTONIC) < own->retry_usec)
                 return network_unavailable(i);
         inspect_network(i, false);
 }

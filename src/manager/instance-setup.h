@@ -3,22 +3,34 @@
 
 /*
  * instance-setup.h: what the engine must have before an instance's container is made: the OCI runtime
- * its function names (engine_runtime, checked against GET /info), and the network it goes on. A
- * function whose network is isolated, on a manager without --network, runs on the bridge network
- * ISOLATED_NETWORK_NAME, made on first use with inter-container communication off: its instances reach
- * the outside world, and the gateway (on the host) reaches them at their published port, but they
- * cannot open connections to each other.
+ * its function names (engine_runtime, checked against GET /info), and the network it goes on.
+ *
+ * On a manager without --network, an isolated function's instances must not open connections to each
+ * other; they reach the outside world, and the gateway (on the host) reaches them at their published
+ * port, which ICC does not cover. Where the engine's default bridge has inter-container communication
+ * off (dockerd --icc=false, asked once: GET /networks/bridge), they run on it; elsewhere on the bridge
+ * network ISOLATED_NETWORK_NAME, made on first use with ICC off. A network of the manager's own costs
+ * every cold start the engine's embedded DNS resolver, which containers on the default bridge do without,
+ * so the default bridge is the cheap way. Shared functions run on the default bridge where its containers
+ * reach each other, else on SHARED_NETWORK_NAME, made on first use with ICC on.
  */
 
 #include "instance.h"
 #include "registry.h"
 
 #define ISOLATED_NETWORK_NAME "lambdad-isolated"
+#define SHARED_NETWORK_NAME   "lambdad-shared"
+#define DEFAULT_BRIDGE_NAME   "bridge"
 
 /* The step of instance_start() after the engine's platform is known: checks the runtime and settles
  * i->network_mode, then goes on with instance_inspect_image(), or fails the instance saying why. */
 void instance_setup(Instance *i);
 
 /* The NetworkMode that an instance of c gets on this manager when its network is as intended (for the
- * spec of instances to adopt): ISOLATED_NETWORK_NAME, or NULL for the manager's own. */
+ * spec of instances to adopt): DEFAULT_BRIDGE_NAME, ISOLATED_NETWORK_NAME, SHARED_NETWORK_NAME, or NULL
+ * for the manager's own (--network, or the engine's default). */
 const char *instance_network_intended(const Manager *m, const FunctionConfig *c);
+
+/* Takes the engine's answer to GET /networks/bridge into m->default_bridge_isolating (left 0 when the
+ * engine did not answer). */
+void instance_setup_bridge_learned(Manager *m, int error, long status, const char *body, size_t len);

@@ -382,7 +382,8 @@ Manager *manager_free(Manager *m)
         free(m->engine_os);
         free(m->engine_arch);
         strv_free(m->engine_runtimes);
-        free(m->isolated_problem);
+        free(m->isolated_network.problem);
+        free(m->shared_network.problem);
         free(m->network);
         free(m->rie_volume);
         free(m);

@@ -62,6 +62,14 @@ typedef struct HandoverState HandoverState;
 typedef struct Adoption Adoption;
 typedef struct FunctionCode FunctionCode;
 typedef struct PendingCall PendingCall;
+
+/* A network the manager makes on first use: state 0 not looked at yet, 1 usable, -1 refused by the
+ * engine (problem says why; asked again after retry_usec). */
+typedef struct OwnNetwork {
+        int state;
+        char *problem;
+        uint64_t retry_usec;
+} OwnNetwork;
 typedef struct ApiFunctions ApiFunctions;
 
 struct Manager {
@@ -74,12 +82,14 @@ struct Manager {
          * does not say. */
         char **engine_runtimes;
         bool engine_runtimes_known;
-        /* The bridge network of isolated functions (instance-setup.h): 0 not looked at yet, 1 usable,
-         * -1 refused by the engine (isolated_problem says why; asked again after isolated_retry_usec). */
-        int isolated_network;
-        char *isolated_problem;
-        uint64_t isolated_retry_usec;
-        bool isolated_fallback_logged;
+        /* The engine's default bridge (GET /networks/bridge, asked once): 1 without traffic between its
+         * containers (dockerd --icc=false; isolated functions go on it), -1 with (or not known: isolated
+         * functions go on ISOLATED_NETWORK_NAME), 0 not asked yet. See instance-setup.h. */
+        int default_bridge_isolating;
+        /* The bridge networks the manager makes on first use (instance-setup.h): ISOLATED_NETWORK_NAME,
+         * and SHARED_NETWORK_NAME where the default bridge isolates. */
+        OwnNetwork isolated_network, shared_network;
+        bool isolated_fallback_logged, shared_fallback_logged;
 
         sd_event *event;
         sd_bus *bus;

@@ -7,8 +7,13 @@
 #   - a local unprivileged user on the host (nobody) who POSTs to the victim's published port gets
 #     403, whatever secret it makes up; lambda-rie logs the refusal; /healthz stays open;
 #   - the hostile function, from its own container, reaches neither the victim's address (both are
-#     isolated: a bridge without inter-container traffic) nor its published port; on the shared bridge
-#     it reaches another function's instance, which answers 403;
+#     isolated: a bridge without inter-container traffic) nor its published port nor the gateway's, but
+#     does reach a listener outside (in a network namespace of the test's, routed by the host); on the
+#     shared bridge it reaches another function's instance, which answers 403. Where the engine's
+#     default bridge has icc off (dockerd --icc=false, as tools/common.sh starts it), isolated
+#     functions run on it and shared ones on lambdad-shared; elsewhere isolated ones on
+#     lambdad-isolated and shared ones on the default bridge: the test checks the branch its engine
+#     takes (LAMBDAD_TEST_ENGINE_ICC=false runs it on a private engine with icc off, see below);
 #   - the hostile function reads every /proc/*/environ and /proc/*/cmdline it can open and tries
 #     lambda-rie's /proc/1/mem: neither its own instance's secret nor the victim's is in what it read;
 #   - the gateway still invokes both; two instances of one function have one spec label and two
@@ -23,12 +28,60 @@
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
+
+# ---- LAMBDAD_TEST_ENGINE_ICC=false (test-isolation-icc): the same on a private dockerd --icc=false, in
+# a network namespace of the test's own (the machine's engine keeps its flags). The outer half makes the
+# namespace and runs this script again inside it.
+if [[ ${LAMBDAD_TEST_ENGINE_ICC:-} == false && -z ${ISOLATION_NETNS:-} ]]; then
+        lib_init isolation-ns
+        require_cmd ip iproute2
+        require_cmd nsenter util-linux
+        ISOLATION_NETNS=lambdadis$$
+        export ISOLATION_NETNS
+        netns_create "$ISOLATION_NETNS"
+        ip -n "$ISOLATION_NETNS" link set lo up
+        rc=0
+        nsenter --net="/var/run/netns/$ISOLATION_NETNS" "$0" "$@" &
+        wait "$!" || rc=$?
+        exit "$rc"
+fi
+
 lib_init isolation
 require_cmd curl
 require_cmd setpriv util-linux
 require_cmd busctl systemd
 require_cmd python3
-ensure_dockerd
+if [[ -n ${ISOLATION_NETNS:-} ]]; then
+        require_cmd dockerd docker.io
+        require_cmd unshare util-linux
+        ENGINE_DATA=/var/lib/lambdad-test-isolation-$$
+        mkdir -p "$TEST_TMP/engine" "$ENGINE_DATA"
+        lib_cleanup rm -rf "$ENGINE_DATA"
+        LIB_DOCKER_SOCK=$TEST_TMP/engine/docker.sock
+        export DOCKER_HOST=unix://$LIB_DOCKER_SOCK
+        # Its own /run (pid file, containerd); stopped after the manager's cleanup (registered later,
+        # run first) removed the instances.
+        start_bg dockerd unshare --mount --propagation private sh -c \
+                "mount -t tmpfs -o mode=0755 tmpfs /run && exec dockerd --icc=false --data-root='$ENGINE_DATA' \
+                -H 'unix://$LIB_DOCKER_SOCK' --shutdown-timeout=1"
+        ENGINE_PID=$BG_PID
+        lib_cleanup "kill -TERM $ENGINE_PID; for _ in \$(seq 300); do kill -0 $ENGINE_PID 2>/dev/null || break; sleep 0.1; done"
+        for _ in $(seq 300); do
+                _lib_docker_ping && break
+                _lib_alive "$ENGINE_PID" || break
+                sleep 0.1
+        done
+        _lib_docker_ping || lib_fail "the private dockerd did not answer (see dockerd.log)"
+else
+        ensure_dockerd
+fi
+# Where each policy runs on this engine (instance-setup.h).
+if [[ $(docker network inspect bridge -f '{{index .Options "com.docker.network.bridge.enable_icc"}}') == false ]]; then
+        ISO_NET=bridge SHARED_NET=lambdad-shared ISO_SAYS="isolated functions run on it"
+else
+        ISO_NET=lambdad-isolated SHARED_NET=bridge ISO_SAYS="isolated functions run on lambdad-isolated"
+fi
+echo "# the default bridge's icc: $(docker network inspect bridge -f '{{index .Options "com.docker.network.bridge.enable_icc"}}'); isolated on $ISO_NET, shared on $SHARED_NET"
 lambdad_init
 lambdad_images hello snoop
 # An image whose own "lambda-rie" predates the instance secret: its /healthz does not say it checks
@@ -119,16 +172,41 @@ refusals=$(docker logs "$VICTIM" 2>&1 | grep -c 'Refused POST .*: no X-Lambdad-I
 check "lambda-rie logs each refusal ($refusals)" test "$refusals" -ge 2
 check "the victim never ran for them" bash -c "! docker logs '$VICTIM' 2>&1 | grep -q '\"via\":\"nobody\"'"
 
-# ---- the network: isolated functions are on lambdad-isolated, a bridge without traffic between them
-check "isolated (the default): the victim is on lambdad-isolated only" assert_eq "lambdad-isolated " \
+# ---- the network: isolated functions are on a bridge without traffic between its containers
+check "isolated (the default): the victim is on $ISO_NET only" assert_eq "$ISO_NET " \
         "$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$VICTIM")" "networks"
-check "lambdad-isolated: a bridge, inter-container traffic off, not internal (a route out)" assert_eq \
+check "$ISO_NET: a bridge, inter-container traffic off, not internal (a route out)" assert_eq \
         "bridge false false" \
-        "$(docker network inspect lambdad-isolated -f '{{.Driver}} {{index .Options "com.docker.network.bridge.enable_icc"}} {{.Internal}}')" "network"
+        "$(docker network inspect "$ISO_NET" -f '{{.Driver}} {{index .Options "com.docker.network.bridge.enable_icc"}} {{.Internal}}')" "network"
+check "the manager's log says which bridge isolates" bash -c "cat '$TEST_TMP'/*.log | grep -qF '$ISO_SAYS'"
+
+# A listener outside: in a network namespace of the test's, at the end of a veth pair whose other end
+# is on the host, which routes (and the engine masquerades) the instances' traffic to it.
+require_cmd ip iproute2
+OUT_NS=lambdadiso$$
+netns_create "$OUT_NS"
+OUT_NET=10.$((200 + $$ % 50)).$(($$ / 50 % 250)).
+ip link add "liso$$h" type veth peer name "liso$$n"
+lib_cleanup "ip link delete 'liso$$h' 2>/dev/null || true"
+ip link set "liso$$n" netns "$OUT_NS"
+ip addr add "${OUT_NET}1/30" dev "liso$$h"
+ip link set "liso$$h" up
+ip -n "$OUT_NS" addr add "${OUT_NET}2/30" dev "liso$$n"
+ip -n "$OUT_NS" link set "liso$$n" up
+ip -n "$OUT_NS" route add default via "${OUT_NET}1"
+start_bg outside ip netns exec "$OUT_NS" python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"ok")
+http.server.HTTPServer((sys.argv[1], 8080), H).serve_forever()' "${OUT_NET}2"
+outside_up() { curl -s --max-time 2 "http://${OUT_NET}2:8080/" -d x >/dev/null; }
+check "the listener outside answers the host" wait_until "outside listener" outside_up
 
 # ---- the hostile function: what it reads, and whom it reaches
-GW_BRIDGE=$(docker network inspect lambdad-isolated -f '{{(index .IPAM.Config 0).Gateway}}')
-out=$(invoke snoop "{\"urls\":[\"http://$VICTIM_IP:8080$RIE_PATH\",\"http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH\"]}")
+GW_BRIDGE=$(docker network inspect "$ISO_NET" -f '{{(index .IPAM.Config 0).Gateway}}')
+out=$(invoke snoop "{\"urls\":[\"http://$VICTIM_IP:8080$RIE_PATH\",\"http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH\",\"http://$GW_BRIDGE:$PORT/2015-03-31/functions/victim/invocations\",\"http://${OUT_NET}2:8080/\"]}")
 check "the gateway invokes the hostile function" assert_contains "$out" '200 {"read":' "answer"
 SNOOP=$(container_of snoop)
 SNOOP_SECRET=$(secret_of "$SNOOP")
@@ -147,14 +225,17 @@ check "isolated: from its container, the victim's address on the network cannot 
         assert_contains "$reached" "http://$VICTIM_IP:8080$RIE_PATH 000" "urls"
 check "from its container, the victim's published port (on the host's loopback) cannot be reached" \
         assert_contains "$reached" "http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH 000" "urls"
+check "nor the gateway's port (on the host's loopback)" \
+        assert_contains "$reached" "http://$GW_BRIDGE:$PORT/2015-03-31/functions/victim/invocations 000" "urls"
+check "isolated: it still reaches a listener outside" assert_contains "$reached" "http://${OUT_NET}2:8080/ 200" "urls"
 check "the victim never heard of it" bash -c "! docker logs '$VICTIM' 2>&1 | grep -q 'from $(ip_of "$SNOOP"):'"
 
-# ---- shared: on the engine's default bridge instances reach each other, and the secret refuses them
+# ---- shared: on a bridge whose instances reach each other, and the secret refuses them
 out=$(invoke sharedvictim '{}')
 check "the gateway invokes a shared function" assert_contains "$out" '200 {"message":"Hello from lambdad!"' "answer"
 SHARED_VICTIM=$(container_of sharedvictim)
 SHARED_IP=$(ip_of "$SHARED_VICTIM")
-check "shared: on the engine's default bridge" assert_eq "bridge " \
+check "shared: on $SHARED_NET" assert_eq "$SHARED_NET " \
         "$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$SHARED_VICTIM")" "networks"
 out=$(invoke sharedsnoop "{\"urls\":[\"http://$SHARED_IP:8080$RIE_PATH\"]}")
 reached=$(field urls)

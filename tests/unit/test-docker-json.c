@@ -283,13 +283,20 @@ static void test_isolated_network(void **state)
                 "\"Options\":{\"com.docker.network.bridge.enable_icc\":\"false\","
                 "\"com.docker.network.bridge.name\":\"lambdad0\"}}";
         static const char open_bridge[] = "{\"Name\":\"x\",\"Driver\":\"bridge\",\"Options\":{}}";
+        /* The engine's default bridge of a dockerd run with --icc=false. */
+        static const char default_closed[] =
+                "{\"Name\":\"bridge\",\"Driver\":\"bridge\",\"Options\":{\"com.docker.network.bridge."
+                "default_bridge\":\"true\",\"com.docker.network.bridge.enable_icc\":\"false\"}}";
+        static const char default_open[] =
+                "{\"Name\":\"bridge\",\"Driver\":\"bridge\",\"Options\":{\"com.docker.network.bridge."
+                "default_bridge\":\"true\",\"com.docker.network.bridge.enable_icc\":\"true\"}}";
         static const char overlay[] = "{\"Name\":\"x\",\"Driver\":\"overlay\",\"Options\":{\"com.docker."
                                       "network.bridge.enable_icc\":"
                                       "\"false\"}}";
         json_object *o, *v;
         char *body = NULL;
 
-        assert_int_equal(docker_isolated_network_body("lambdad-isolated", &body), 0);
+        assert_int_equal(docker_bridge_network_body("lambdad-isolated", false, &body), 0);
         o = json_tokener_parse(body);
         assert_non_null(o);
         assert_string_equal(member_string(o, "Name"), "lambdad-isolated");
@@ -301,17 +308,32 @@ static void test_isolated_network(void **state)
         assert_false(json_object_object_get_ex(v, "com.docker.network.bridge.name", NULL));
         assert_string_equal(member_string(member(o, "Labels"), LABEL_MANAGED_BY), "lambda-manager");
         /* What it makes is what the check takes for an isolating network. */
-        assert_int_equal(docker_parse_network_isolating(body, strlen(body)), 1);
+        assert_int_equal(docker_parse_network_bridge(body, strlen(body)), DOCKER_BRIDGE_ISOLATING);
         json_object_put(o);
         free(body);
-        assert_int_equal(docker_isolated_network_body("bad name", &body), -EINVAL);
+        assert_int_equal(docker_bridge_network_body("bad name", false, &body), -EINVAL);
 
-        assert_int_equal(docker_parse_network_isolating(isolating, strlen(isolating)), 1);
-        assert_int_equal(docker_parse_network_isolating(open_bridge, strlen(open_bridge)), 0);
-        assert_int_equal(docker_parse_network_isolating(overlay, strlen(overlay)), 0);
-        assert_int_equal(docker_parse_network_isolating("{\"Name\":\"x\"}", 12), -EBADMSG);
-        assert_int_equal(docker_parse_network_isolating("{\"Driver\":1}", 12), -EBADMSG);
-        assert_int_equal(docker_parse_network_isolating("[]", 2), -EBADMSG);
+        /* Shared functions' bridge, where the default one isolates: ICC on, said so. */
+        assert_int_equal(docker_bridge_network_body("lambdad-shared", true, &body), 0);
+        o = json_tokener_parse(body);
+        assert_non_null(o);
+        assert_string_equal(member_string(member(o, "Options"), "com.docker.network.bridge.enable_icc"),
+                            "true");
+        assert_member_bool(o, "Internal", false);
+        assert_int_equal(docker_parse_network_bridge(body, strlen(body)), DOCKER_BRIDGE_OPEN);
+        json_object_put(o);
+        free(body);
+
+        assert_int_equal(docker_parse_network_bridge(isolating, strlen(isolating)), DOCKER_BRIDGE_ISOLATING);
+        assert_int_equal(docker_parse_network_bridge(open_bridge, strlen(open_bridge)), DOCKER_BRIDGE_OPEN);
+        assert_int_equal(docker_parse_network_bridge(overlay, strlen(overlay)), DOCKER_NETWORK_OTHER);
+        assert_int_equal(docker_parse_network_bridge(default_closed, strlen(default_closed)),
+                         DOCKER_BRIDGE_ISOLATING);
+        assert_int_equal(docker_parse_network_bridge(default_open, strlen(default_open)),
+                         DOCKER_BRIDGE_OPEN);
+        assert_int_equal(docker_parse_network_bridge("{\"Name\":\"x\"}", 12), -EBADMSG);
+        assert_int_equal(docker_parse_network_bridge("{\"Driver\":1}", 12), -EBADMSG);
+        assert_int_equal(docker_parse_network_bridge("[]", 2), -EBADMSG);
 }
 
 static void test_parse_info_runtimes(void **state)
