@@ -26,6 +26,8 @@ typedef enum PathKind {
         PATH_FUNCTION_CODE,          /* PUT: UpdateFunctionCode */
         PATH_FUNCTION_VERSIONS,      /* GET: ListVersionsByFunction */
         PATH_FUNCTION_CODE_SIGNING,  /* GET: GetFunctionCodeSigningConfig */
+        PATH_FUNCTION_ALIASES,       /* GET: ListAliases; POST: CreateAlias */
+        PATH_FUNCTION_ALIAS,         /* GET, PUT, DELETE: GetAlias, UpdateAlias, DeleteAlias */
         PATH_HEALTHZ,
         PATH_METRICS,
 } PathKind;
@@ -42,6 +44,10 @@ static const char msg_put_only[] = "Method not allowed: this resource takes PUT.
 static const char msg_get_post[] = "Method not allowed: this resource takes GET or POST.";
 static const char msg_get_delete[] = "Method not allowed: this resource takes GET or DELETE.";
 static const char msg_get_put[] = "Method not allowed: this resource takes GET or PUT.";
+static const char msg_get_put_delete[] = "Method not allowed: this resource takes GET, PUT or DELETE.";
+static const char msg_alias[] =
+        "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy "
+        "regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)";
 static const char msg_name_encoding[] = "Function name is not validly percent-encoded.";
 static const char msg_name_long[] = "Function name is too long: at most 170 characters.";
 static const char msg_name_form[] =
@@ -348,14 +354,30 @@ static const struct {
         { "/2015-03-31/functions/", "/configuration", PATH_FUNCTION_CONFIGURATION },
         { "/2015-03-31/functions/", "/code", PATH_FUNCTION_CODE },
         { "/2015-03-31/functions/", "/versions", PATH_FUNCTION_VERSIONS },
+        { "/2015-03-31/functions/", "/aliases", PATH_FUNCTION_ALIASES },
+        { "/2015-03-31/functions/", "/aliases/", PATH_FUNCTION_ALIAS }, /* and the alias's segment */
         { "/2020-06-30/functions/", "/code-signing-config", PATH_FUNCTION_CODE_SIGNING },
         { "/2021-11-15/functions/", "/response-streaming-invocations", PATH_INVOKE_STREAM },
         { "/functions/", "/invocations", PATH_INVOKE_SIMPLE },
 };
 
+/* Whether rest (from the slash after the name) is suffix, or for PATH_FUNCTION_ALIAS suffix and one
+ * more segment, the alias's (*ret_extra). */
+static bool suffix_matches(Span rest, const char *suffix, PathKind kind, Span *ret_extra)
+{
+        size_t n = strlen(suffix);
+
+        if (kind != PATH_FUNCTION_ALIAS)
+                return span_eq(rest, suffix);
+        if (!span_startswith(rest, suffix) || rest.n == n || memchr(rest.p + n, '/', rest.n - n))
+                return false;
+        *ret_extra = (Span){ rest.p + n, rest.n - n };
+        return true;
+}
+
 /* Classifies the path by shape alone; for paths naming a function *ret_name is the still-encoded name
- * segment. */
-static PathKind classify_path(Span path, Span *ret_name)
+ * segment (and *ret_extra the alias's). */
+static PathKind classify_path(Span path, Span *ret_name, Span *ret_extra)
 {
         if (span_eq(path, "/healthz"))
                 return PATH_HEALTHZ;
@@ -374,8 +396,9 @@ static PathKind classify_path(Span path, Span *ret_name)
                         continue;
                 rest = (Span){ path.p + n, path.n - n };
                 slash = memchr(rest.p, '/', rest.n);
-                if (!span_eq(slash ? (Span){ slash, rest.n - (size_t) (slash - rest.p) } : (Span){ "", 0 },
-                             function_paths[i].suffix))
+                if (!suffix_matches(slash ? (Span){ slash, rest.n - (size_t) (slash - rest.p) }
+                                          : (Span){ "", 0 },
+                                    function_paths[i].suffix, function_paths[i].kind, ret_extra))
                         continue;
                 *ret_name = (Span){ rest.p, slash ? (size_t) (slash - rest.p) : rest.n };
                 return function_paths[i].kind;
@@ -404,6 +427,10 @@ static PathMethods path_methods(PathKind kind)
         case PATH_FUNCTION_CODE:
                 return (PathMethods){ "PUT", msg_put_only };
         case PATH_FUNCTION_VERSIONS:
+        case PATH_FUNCTION_ALIASES:
+                return (PathMethods){ "GET, POST", msg_get_post };
+        case PATH_FUNCTION_ALIAS:
+                return (PathMethods){ "GET, PUT, DELETE", msg_get_put_delete };
         case PATH_FUNCTION_CODE_SIGNING:
                 return (PathMethods){ "GET", msg_get_only };
         case PATH_HEALTHZ:
@@ -585,7 +612,13 @@ static RouteType function_route_type(PathKind kind, const char *method)
         case PATH_FUNCTION_CODE:
                 return ROUTE_UPDATE_FUNCTION_CODE;
         case PATH_FUNCTION_VERSIONS:
-                return ROUTE_LIST_VERSIONS_BY_FUNCTION;
+                return get ? ROUTE_LIST_VERSIONS_BY_FUNCTION : ROUTE_PUBLISH_VERSION;
+        case PATH_FUNCTION_ALIASES:
+                return get ? ROUTE_LIST_ALIASES : ROUTE_CREATE_ALIAS;
+        case PATH_FUNCTION_ALIAS:
+                return get                          ? ROUTE_GET_ALIAS
+                       : strcmp(method, "PUT") == 0 ? ROUTE_UPDATE_ALIAS
+                                                    : ROUTE_DELETE_ALIAS;
         case PATH_FUNCTION_CODE_SIGNING:
                 return ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG;
         default:
@@ -593,14 +626,32 @@ static RouteType function_route_type(PathKind kind, const char *method)
         }
 }
 
+bool route_alias_name_is_valid(const char *s)
+{
+        size_t n = strlen(s);
+
+        return span_is_name_chars((Span){ s, n }, ROUTE_QUALIFIER_MAX) && strspn(s, "0123456789") != n;
+}
+
+/* The alias's segment of the path. */
+static int parse_alias_segment(Span alias, Route *route, RouteError *ret_error)
+{
+        if (percent_decode(alias.p, alias.n, route->alias, sizeof(route->alias)) < 0 ||
+            !route_alias_name_is_valid(route->alias)) {
+                *ret_error = route_error(400, msg_alias);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static int route_parse_internal(const char *method, const char *target, Route *route, RouteError *ret_error)
 {
-        Span path, query, name = {};
+        Span path, query, name = {}, extra = {};
         PathMethods methods;
         PathKind kind;
 
         split_target(target, &path, &query);
-        kind = classify_path(path, &name);
+        kind = classify_path(path, &name, &extra);
         methods = path_methods(kind);
         if (!methods.allow) {
                 *ret_error = route_error(404, msg_unknown);
@@ -636,7 +687,13 @@ static int route_parse_internal(const char *method, const char *target, Route *r
         case PATH_FUNCTION_CODE:
         case PATH_FUNCTION_VERSIONS:
         case PATH_FUNCTION_CODE_SIGNING:
+        case PATH_FUNCTION_ALIASES:
                 route->type = function_route_type(kind, method);
+                return parse_function_segment(name, query, false, route, ret_error);
+        case PATH_FUNCTION_ALIAS:
+                route->type = function_route_type(kind, method);
+                if (parse_alias_segment(extra, route, ret_error) < 0)
+                        return -EINVAL;
                 return parse_function_segment(name, query, false, route, ret_error);
         case PATH_UNKNOWN:
                 break;
@@ -781,10 +838,10 @@ int route_function_url(const char *target, const char *host, Route *ret, int *re
 
 const char *route_allow(const char *target)
 {
-        Span path, query, name;
+        Span path, query, name, extra;
 
         split_target(target ?: "", &path, &query);
-        return path_methods(classify_path(path, &name)).allow;
+        return path_methods(classify_path(path, &name, &extra)).allow;
 }
 
 bool route_is_control_plane(RouteType type)
@@ -798,6 +855,12 @@ bool route_is_control_plane(RouteType type)
         case ROUTE_DELETE_FUNCTION:
         case ROUTE_LIST_VERSIONS_BY_FUNCTION:
         case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
+        case ROUTE_PUBLISH_VERSION:
+        case ROUTE_CREATE_ALIAS:
+        case ROUTE_LIST_ALIASES:
+        case ROUTE_GET_ALIAS:
+        case ROUTE_UPDATE_ALIAS:
+        case ROUTE_DELETE_ALIAS:
                 return true;
         default:
                 return false;
@@ -820,6 +883,12 @@ const char *route_operation(RouteType type)
                 [ROUTE_DELETE_FUNCTION] = "DeleteFunction",
                 [ROUTE_LIST_VERSIONS_BY_FUNCTION] = "ListVersionsByFunction",
                 [ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG] = "GetFunctionCodeSigningConfig",
+                [ROUTE_PUBLISH_VERSION] = "PublishVersion",
+                [ROUTE_CREATE_ALIAS] = "CreateAlias",
+                [ROUTE_LIST_ALIASES] = "ListAliases",
+                [ROUTE_GET_ALIAS] = "GetAlias",
+                [ROUTE_UPDATE_ALIAS] = "UpdateAlias",
+                [ROUTE_DELETE_ALIAS] = "DeleteAlias",
         };
 
         return (size_t) type < ELEMENTSOF(names) && names[type] ? names[type] : "Unknown";

@@ -241,7 +241,8 @@ int function_for_call(Manager *m, const char *name, PendingCall *pc, ManagedFunc
         int r;
 
         f = function_find(m, name);
-        if (!f && !m->config.implicit_functions)
+        /* A version is published, never implicit. */
+        if (!f && (!m->config.implicit_functions || strchr(name, ':')))
                 return -ENOENT;
         if (!f) {
                 r = function_new(m, name, NULL, &f);
