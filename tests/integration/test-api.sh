@@ -260,7 +260,7 @@ check "get-function api-zip:2" json_ok "$(aws lambda get-function --function-nam
 check "get-function --qualifier 9: ResourceNotFoundException" expect_error ResourceNotFoundException \
         aws lambda get-function --function-name api-zip --qualifier 9
 alias=$(aws lambda create-alias --function-name api-zip --name live --function-version 1 \
-        --routing-config 'AdditionalVersionWeights={"2"=0.1}' 2>&1) || true
+        --routing-config 'AdditionalVersionWeights={2=0.1}' 2>&1) || true
 check "create-alias live: version 1, 10 % to version 2" json_ok "$alias" \
         'd["Name"] == "live" and d["FunctionVersion"] == "1" and d["AliasArn"] == args[0] + ":live" and
          d["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.1} and d["RevisionId"]' "$ARN"
@@ -270,7 +270,7 @@ check "create-alias of a version that is not there: ResourceNotFoundException" e
         ResourceNotFoundException aws lambda create-alias --function-name api-zip --name other --function-version 9
 check "create-alias weighting its own version: InvalidParameterValueException" expect_error \
         InvalidParameterValueException aws lambda create-alias --function-name api-zip --name other \
-        --function-version 1 --routing-config 'AdditionalVersionWeights={"1"=0.5}'
+        --function-version 1 --routing-config 'AdditionalVersionWeights={1=0.5}'
 check "create-alias with a weight of 1.5: 400 InvalidParameterValueException" assert_eq "400 InvalidParameterValueException" \
         "$(answer "$KEY" POST /2015-03-31/functions/api-zip/aliases '{"Name":"other","FunctionVersion":"1","RoutingConfig":{"AdditionalVersionWeights":{"2":1.5}}}')" "answer"
 check "the operator's function has no versions to publish (ResourceConflictException)" expect_error \
@@ -324,8 +324,10 @@ check "delete-function --qualifier 1: just that version" aws lambda delete-funct
 check "... gone" expect_error ResourceNotFoundException aws lambda get-function --function-name api-zip --qualifier 1
 check "... the others are not" json_ok "$(aws lambda list-versions-by-function --function-name api-zip 2>&1)" \
         '[v["Version"] for v in d["Versions"]] == ["$LATEST", "2"]'
-check "a new version is not numbered 1 again" json_ok "$(aws lambda publish-version --function-name api-zip --description again 2>&1)" \
-        'd["Version"] == "3"'
+check "a new configuration" aws lambda update-function-configuration --function-name api-zip --timeout 13
+check "aws lambda wait function-updated-v2 (timeout 13)" aws lambda wait function-updated-v2 --function-name api-zip
+check "... published: version 3, not 1 again" json_ok "$(aws lambda publish-version --function-name api-zip --description again 2>&1)" \
+        'd["Version"] == "3" and d["Timeout"] == 13'
 check "delete-alias live" aws lambda delete-alias --function-name api-zip --name live
 check "get-alias live: ResourceNotFoundException" expect_error ResourceNotFoundException \
         aws lambda get-alias --function-name api-zip --name live
