@@ -6,14 +6,9 @@
 
 #include "macro.h"
 #include "lambda-contract.h"
+#include "route-span.h"
 #include "route.h"
 #include "util.h"
-
-/* A span of the target: nothing here is NUL-terminated until it is decoded. */
-typedef struct Span {
-        const char *p;
-        size_t n;
-} Span;
 
 typedef enum PathKind {
         PATH_UNKNOWN,
@@ -31,11 +26,6 @@ typedef enum PathKind {
         PATH_HEALTHZ,
         PATH_METRICS,
 } PathKind;
-
-typedef struct RouteError {
-        int status;
-        const char *message;
-} RouteError;
 
 static const char msg_unknown[] = "Unknown operation.";
 static const char msg_post_only[] = "Method not allowed: this resource takes POST.";
@@ -73,11 +63,6 @@ static const char msg_marker[] =
 static const char msg_marker_twice[] = "Marker is given more than once.";
 static const char msg_max_items[] = "MaxItems is invalid: expected an integer from 1 to 10000.";
 static const char msg_max_items_twice[] = "MaxItems is given more than once.";
-
-static RouteError route_error(int status, const char *message)
-{
-        return (RouteError){ .status = status, .message = message };
-}
 
 int percent_decode(const char *in, size_t len, char *out, size_t out_size)
 {
@@ -118,20 +103,6 @@ int percent_decode(const char *in, size_t len, char *out, size_t out_size)
         return 0;
 }
 
-static bool span_eq(Span s, const char *literal)
-{
-        size_t n = strlen(literal);
-
-        return s.n == n && memcmp(s.p, literal, n) == 0;
-}
-
-static bool span_startswith(Span s, const char *prefix)
-{
-        size_t n = strlen(prefix);
-
-        return s.n >= n && memcmp(s.p, prefix, n) == 0;
-}
-
 static bool char_is_name(char c)
 {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -146,11 +117,6 @@ static bool span_is_name_chars(Span s, size_t max)
                 if (!char_is_name(s.p[i]))
                         return false;
         return true;
-}
-
-static bool name_is_valid(Span s)
-{
-        return lambda_function_name_is_valid(s.p, s.n);
 }
 
 static bool qualifier_is_valid(Span s)
@@ -198,12 +164,6 @@ static bool region_is_valid(Span s)
 static bool partition_is_valid(Span s)
 {
         return span_eq(s, "aws") || span_eq(s, "aws-cn") || span_eq(s, "aws-us-gov");
-}
-
-static void span_copy(char *dest, Span s)
-{
-        memcpy(dest, s.p, s.n);
-        dest[s.n] = 0;
 }
 
 /*
@@ -320,9 +280,7 @@ int route_function_name(const char *s, char ret_name[static LAMBDA_FUNCTION_NAME
         return 0;
 }
 
-/* Splits off the path and the query of a target in origin-form ("/p?q") or absolute-form
- * ("http://host/p?q", which servers must accept too). The fragment, if any, is dropped. */
-static void split_target(const char *target, Span *ret_path, Span *ret_query)
+void route_split_target(const char *target, Span *ret_path, Span *ret_query)
 {
         const char *p = target, *end;
 
@@ -650,7 +608,7 @@ static int route_parse_internal(const char *method, const char *target, Route *r
         PathMethods methods;
         PathKind kind;
 
-        split_target(target, &path, &query);
+        route_split_target(target, &path, &query);
         kind = classify_path(path, &name, &extra);
         methods = path_methods(kind);
         if (!methods.allow) {
@@ -721,126 +679,11 @@ int route_parse(const char *method, const char *target, Route *ret, int *ret_sta
         return 0;
 }
 
-static const char msg_url_escape[] =
-        "The path is invalid: it must start with '/' and may not hold '.' or '..' "
-        "segments, encoded slashes or backslashes.";
-static const char msg_url_name[] =
-        "Function URL is invalid: NAME must be 1 to 64 characters of [a-zA-Z0-9-_].";
-
-/* Whether a segment of the still-encoded path is "." or "..", however its dots are written. */
-static bool segment_is_dots(Span seg)
-{
-        size_t dots = 0;
-
-        for (size_t i = 0; i < seg.n;) {
-                if (seg.p[i] == '.')
-                        i++;
-                else if (seg.n - i >= 3 && seg.p[i] == '%' && seg.p[i + 1] == '2' &&
-                         (seg.p[i + 2] == 'e' || seg.p[i + 2] == 'E'))
-                        i += 3;
-                else
-                        return false;
-                dots++;
-        }
-        return dots == 1 || dots == 2;
-}
-
-static bool url_path_is_contained(Span path)
-{
-        char decoded[8192];
-
-        if (memchr(path.p, '\\', path.n))
-                return false;
-        for (size_t i = 0; i + 2 < path.n; i++)
-                if (path.p[i] == '%' &&
-                    ((path.p[i + 1] == '2' && (path.p[i + 2] == 'f' || path.p[i + 2] == 'F')) ||
-                     (path.p[i + 1] == '5' && (path.p[i + 2] == 'c' || path.p[i + 2] == 'C'))))
-                        return false;
-        for (size_t i = 0; i < path.n;) {
-                const char *slash = memchr(path.p + i, '/', path.n - i);
-                size_t end = slash ? (size_t) (slash - path.p) : path.n;
-
-                if (segment_is_dots((Span){ path.p + i, end - i }))
-                        return false;
-                i = end + 1;
-        }
-        /* Strictly encoded, as any other name or value here. */
-        return percent_decode(path.p, path.n, decoded, sizeof(decoded)) != -EINVAL;
-}
-
-/* "NAME.lambda-url." at the start of host, case-insensitively for the fixed part. */
-static bool host_names_function(const char *host, Span *ret_name)
-{
-        static const char marker[] = ".lambda-url.";
-        const char *dot = host ? strchr(host, '.') : NULL;
-
-        if (!dot || strncasecmp(dot, marker, STRLEN(marker)) != 0)
-                return false;
-        *ret_name = (Span){ host, (size_t) (dot - host) };
-        return true;
-}
-
-static int route_function_url_internal(const char *target, const char *host, Route *route,
-                                       RouteError *ret_error)
-{
-        static const char prefix[] = "/url/";
-        Span path, query, name;
-
-        split_target(target, &path, &query);
-        if (!host_names_function(host, &name)) {
-                const char *slash;
-
-                if (!span_startswith(path, prefix))
-                        return -ENOENT;
-                name = (Span){ path.p + STRLEN(prefix), path.n - STRLEN(prefix) };
-                slash = memchr(name.p, '/', name.n);
-                if (slash)
-                        name.n = (size_t) (slash - name.p);
-                path = (Span){ name.p + name.n, path.n - STRLEN(prefix) - name.n };
-        }
-        if (!name_is_valid(name)) {
-                *ret_error = route_error(400, msg_url_name);
-                return -EINVAL;
-        }
-        /* Only origin-form (and absolute-form) reach a function: not "*", nor a path without "/". */
-        if (!url_path_is_contained(path) || (path.n > 0 && path.p[0] != '/')) {
-                *ret_error = route_error(400, msg_url_escape);
-                return -EINVAL;
-        }
-        route->type = ROUTE_FUNCTION_URL;
-        span_copy(route->function, name);
-        route->url_path = path.n > 0 ? path.p : "/";
-        route->url_path_len = path.n > 0 ? path.n : 1;
-        route->url_query = query.p;
-        route->url_query_len = query.n;
-        return 0;
-}
-
-int route_function_url(const char *target, const char *host, Route *ret, int *ret_status,
-                       const char **ret_message)
-{
-        RouteError error = {};
-        Route route = {};
-        int r;
-
-        r = route_function_url_internal(target ?: "", host, &route, &error);
-        if (r == -EINVAL) {
-                if (ret_status)
-                        *ret_status = error.status;
-                if (ret_message)
-                        *ret_message = error.message;
-        }
-        if (r < 0)
-                return r;
-        *ret = route;
-        return 0;
-}
-
 const char *route_allow(const char *target)
 {
         Span path, query, name, extra;
 
-        split_target(target ?: "", &path, &query);
+        route_split_target(target ?: "", &path, &query);
         return path_methods(classify_path(path, &name, &extra)).allow;
 }
 

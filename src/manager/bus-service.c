@@ -8,6 +8,7 @@
 #include "adoption.h"
 #include "api-aliases.h"
 #include "api-functions.h"
+#include "api-versions.h"
 #include "bus-service.h"
 #include "handover.h"
 #include "lease-owner.h"

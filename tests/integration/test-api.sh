@@ -95,16 +95,16 @@ start_gateway() {
         wait_for_http "$URL/healthz" 10
 }
 start_gateway 1
-GATEWAYS=1
+GATEWAY_STARTS=1
 # restart_daemons: the manager SIGTERMed (D-Bus-activated again by the next call), the gateway
-# SIGTERMed and started again (its log: gateway-$GATEWAYS.log).
+# SIGTERMed and started again (its log: gateway-$GATEWAY_STARTS.log).
 restart_daemons() {
         kill -TERM "$(manager_pid)" 2>/dev/null || true
         check "the manager exits on SIGTERM" wait_until --timeout=30 "the manager to exit" manager_gone
         kill -TERM "$GATEWAY_PID"
         wait "$GATEWAY_PID" 2>/dev/null || true
-        GATEWAYS=$((GATEWAYS + 1))
-        start_gateway "$GATEWAYS"
+        GATEWAY_STARTS=$((GATEWAY_STARTS + 1))
+        start_gateway "$GATEWAY_STARTS"
 }
 
 export AWS_ACCESS_KEY_ID=$AKID AWS_SECRET_ACCESS_KEY=$SECRET AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=
@@ -423,7 +423,7 @@ check "... nor read the operator's" assert_eq "403 AccessDeniedException" \
 check "... nor invoke" assert_eq "403 AccessDeniedException" \
         "$(answer "$KEY_ONE" POST /2015-03-31/functions/api-zip/invocations '{}')" "answer"
 check "refusals are logged with who and what" \
-        grep -aq 'invoker may not manage function api-zip: DeleteFunction refused' "$TEST_TMP/gateway-$GATEWAYS.log"
+        grep -aq 'invoker may not manage function api-zip: DeleteFunction refused' "$TEST_TMP/gateway-$GATEWAY_STARTS.log"
 check "nothing the invokers tried changed api-zip" assert_eq "$revision" \
         "$(aws lambda get-function-configuration --function-name api-zip --query RevisionId --output text 2>&1)" "RevisionId"
 check "no api-other was made" expect_error ResourceNotFoundException aws lambda get-function --function-name api-other

@@ -294,7 +294,8 @@ static const FakeFunction *find_function(FakeManager *m, const char *name, const
         return NULL;
 }
 
-static int method_get_function_configuration(sd_bus_message *msg, FakeManager *m)
+/* GetFunctionConfiguration (a{sv}) or, list, ListVersions (aa{sv}: $LATEST and version 1). */
+static int method_configuration(sd_bus_message *msg, FakeManager *m, bool list)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const FakeFunction *f;
@@ -305,40 +306,17 @@ static int method_get_function_configuration(sd_bus_message *msg, FakeManager *m
         if (r < 0)
                 return r;
         f = find_function(m, name, &version);
-        if (!f)
+        if (!f || (list && version))
                 return sd_bus_reply_method_errorf(msg, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
                                                   "Function not found: %s", name);
         r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = append_configuration(reply, f, version);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
-}
-
-/* ListVersions: $LATEST and version 1 of every function. */
-static int method_list_versions(sd_bus_message *msg, FakeManager *m)
-{
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const FakeFunction *f;
-        const char *name, *version;
-        int r;
-
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
-        f = find_function(m, name, &version);
-        if (!f || version)
-                return sd_bus_reply_method_errorf(msg, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
-                                                  "Function not found: %s", name);
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
+        if (r >= 0 && list)
                 r = sd_bus_message_open_container(reply, 'a', "a{sv}");
         if (r >= 0)
-                r = append_configuration(reply, f, NULL);
-        if (r >= 0)
+                r = append_configuration(reply, f, version);
+        if (r >= 0 && list)
                 r = append_configuration(reply, f, "1");
-        if (r >= 0)
+        if (r >= 0 && list)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
@@ -553,7 +531,7 @@ static int on_manager_call(sd_bus_message *msg, void *userdata, sd_bus_error *er
         else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "ListFunctions"))
                 r = method_list_functions(msg, userdata, error);
         else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "GetFunctionConfiguration"))
-                r = method_get_function_configuration(msg, userdata);
+                r = method_configuration(msg, userdata, false);
         else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "Reclaim") &&
                  ((FakeManager *) userdata)->reclaim)
                 r = method_reclaim(msg, userdata);
@@ -564,7 +542,7 @@ static int on_manager_call(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 r = method_api(msg, userdata, sd_bus_message_get_member(msg));
         else if (!((FakeManager *) userdata)->api_absent &&
                  sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "ListVersions"))
-                r = method_list_versions(msg, userdata);
+                r = method_configuration(msg, userdata, true);
         else if (!((FakeManager *) userdata)->api_absent &&
                  (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "PublishVersion") ||
                   sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "CreateAlias") ||

@@ -15,6 +15,7 @@
 #include "function-shape.h"
 #include "functions.h"
 #include "invocation.h"
+#include "manager-answer.h"
 #include "json-strict.h"
 #include "lambda-contract.h"
 #include "log.h"
@@ -135,152 +136,6 @@ static void reply_manager_error(ClientConn *c, const FunctionCall *fc, const sd_
                            NULL);
 }
 
-/* One a{sv} of a function's, where m is. */
-static int manager_function_read_next(sd_bus_message *m, ManagerFunction *ret)
-{
-        static const struct {
-                const char *key;
-                size_t offset;
-        } strings[] = {
-                { LAMBDAD_CONFIG_SOURCE, offsetof(ManagerFunction, source) },
-                { LAMBDAD_CONFIG_DECLARATION, offsetof(ManagerFunction, declaration) },
-                { LAMBDAD_CONFIG_REVISION_ID, offsetof(ManagerFunction, revision_id) },
-                { LAMBDAD_CONFIG_LAST_MODIFIED, offsetof(ManagerFunction, last_modified) },
-                { LAMBDAD_CONFIG_PACKAGE_TYPE, offsetof(ManagerFunction, package_type) },
-                { LAMBDAD_CONFIG_STATE, offsetof(ManagerFunction, state) },
-                { LAMBDAD_CONFIG_STATE_REASON, offsetof(ManagerFunction, state_reason) },
-                { LAMBDAD_CONFIG_LAST_UPDATE_STATUS, offsetof(ManagerFunction, last_update_status) },
-                { LAMBDAD_CONFIG_LAST_UPDATE_STATUS_REASON,
-                  offsetof(ManagerFunction, last_update_status_reason) },
-                { LAMBDAD_CONFIG_RUNTIME, offsetof(ManagerFunction, runtime) },
-                { LAMBDAD_CONFIG_HANDLER, offsetof(ManagerFunction, handler) },
-                { LAMBDAD_CONFIG_CODE_SHA256, offsetof(ManagerFunction, code_sha256) },
-                { LAMBDAD_CONFIG_VERSION, offsetof(ManagerFunction, version) },
-        };
-        ManagerFunction mf = {};
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (r > 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, **field = NULL;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < ELEMENTSOF(strings); i++)
-                        if (strcmp(key, strings[i].key) == 0)
-                                field = (const char **) ((char *) &mf + strings[i].offset);
-                if (field)
-                        r = sd_bus_message_read(m, "v", "s", field);
-                else if (strcmp(key, LAMBDAD_CONFIG_CODE_SIZE) == 0) {
-                        r = sd_bus_message_read(m, "v", "t", &mf.code_size);
-                        mf.has_code_size = r >= 0;
-                } else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                return r;
-        *ret = mf;
-        return 0;
-}
-
-int manager_function_read(sd_bus_message *m, ManagerFunction *ret)
-{
-        int r;
-
-        r = sd_bus_message_rewind(m, true);
-        if (r < 0)
-                return r;
-        return manager_function_read_next(m, ret);
-}
-
-/* An alias's a{sv} (GetAlias's), where m is; AdditionalVersionWeights has one entry at most. */
-static int manager_alias_read(sd_bus_message *m, AliasSettings *ret)
-{
-        static const struct {
-                const char *key;
-                size_t offset;
-        } strings[] = {
-                { "Name", offsetof(AliasSettings, name) },
-                { "FunctionVersion", offsetof(AliasSettings, function_version) },
-                { "Description", offsetof(AliasSettings, description) },
-                { "RevisionId", offsetof(AliasSettings, revision_id) },
-        };
-        AliasSettings a = {};
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (r > 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, **field = NULL;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < ELEMENTSOF(strings); i++)
-                        if (strcmp(key, strings[i].key) == 0)
-                                field = (const char **) ((char *) &a + strings[i].offset);
-                if (field)
-                        r = sd_bus_message_read(m, "v", "s", field);
-                else if (strcmp(key, "AdditionalVersionWeights") == 0) {
-                        r = sd_bus_message_enter_container(m, 'v', "a{sd}");
-                        if (r >= 0)
-                                r = sd_bus_message_enter_container(m, 'a', "{sd}");
-                        while (r >= 0 &&
-                               (r = sd_bus_message_read(m, "{sd}", &a.extra_version, &a.extra_weight)) > 0)
-                                ;
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(m);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(m);
-                } else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                return r;
-        if (!a.name || !a.function_version)
-                return -EBADMSG;
-        *ret = a;
-        return 0;
-}
-
-/* An answer that is a list (aa{sv}) of functions or aliases, into a JSON list. */
-static int read_list(sd_bus_message *m, const FunctionContext *ctx, bool aliases, json_object *list)
-{
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "a{sv}");
-        while (r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0) {
-                _cleanup_(json_object_putp) json_object *o = NULL;
-
-                if (aliases) {
-                        AliasSettings a;
-
-                        r = manager_alias_read(m, &a);
-                        if (r >= 0)
-                                r = alias_json(&a, ctx->arn, &o);
-                } else {
-                        ManagerFunction mf;
-
-                        r = manager_function_read_next(m, &mf);
-                        if (r >= 0)
-                                r = function_version_json(&mf, ctx, &o);
-                }
-                if (r >= 0 && json_object_array_add(list, TAKE_PTR(o)) < 0)
-                        r = -ENOMEM;
-        }
-        return r < 0 ? r : 0;
-}
-
 static bool changes_function(RouteType type)
 {
         return type == ROUTE_CREATE_FUNCTION || type == ROUTE_UPDATE_FUNCTION_CODE ||
@@ -308,7 +163,7 @@ static int list_json(sd_bus_message *m, const FunctionCall *fc, const FunctionCo
                 return -ENOMEM;
         r = sd_bus_message_rewind(m, true);
         if (r >= 0)
-                r = read_list(m, ctx, aliases, list);
+                r = manager_list_read(m, ctx, aliases, list);
         if (r >= 0)
                 r = api_add(root, aliases ? "Aliases" : "Versions", TAKE_PTR(list));
         if (r < 0)
@@ -604,24 +459,22 @@ static int append_call(sd_bus_message *m, const FunctionCall *fc, const ApiReque
 
 static const char *manager_method(const FunctionCall *fc)
 {
-        static const char *const methods[] = {
-                [ROUTE_CREATE_FUNCTION] = "CreateFunction",
-                [ROUTE_UPDATE_FUNCTION_CODE] = "UpdateFunction",
-                [ROUTE_UPDATE_FUNCTION_CONFIGURATION] = "UpdateFunction",
-                [ROUTE_DELETE_FUNCTION] = "DeleteFunction",
-                [ROUTE_LIST_VERSIONS_BY_FUNCTION] = "ListVersions",
-                [ROUTE_PUBLISH_VERSION] = "PublishVersion",
-                [ROUTE_CREATE_ALIAS] = "CreateAlias",
-                [ROUTE_LIST_ALIASES] = "ListAliases",
-                [ROUTE_GET_ALIAS] = "GetAlias",
-                [ROUTE_UPDATE_ALIAS] = "UpdateAlias",
-                [ROUTE_DELETE_ALIAS] = "DeleteAlias",
-        };
-
         if (fc->resolving)
                 return "GetAlias";
-        return (size_t) fc->type < ELEMENTSOF(methods) && methods[fc->type] ? methods[fc->type]
-                                                                            : "GetFunctionConfiguration";
+        switch (fc->type) {
+        case ROUTE_UPDATE_FUNCTION_CODE:
+        case ROUTE_UPDATE_FUNCTION_CONFIGURATION:
+                return "UpdateFunction";
+        case ROUTE_LIST_VERSIONS_BY_FUNCTION:
+                return "ListVersions";
+        case ROUTE_GET_FUNCTION:
+        case ROUTE_GET_FUNCTION_CONFIGURATION:
+        case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
+                return "GetFunctionConfiguration";
+        default:
+                /* The manager's method has the operation's name. */
+                return route_operation(fc->type);
+        }
 }
 
 static void call_manager(ClientConn *c, FunctionCall *fc, const void *request, int zip_fd)

@@ -41,7 +41,3 @@ void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller
  * an alias, which the manager is asked for (GetAlias) and which runs one of its versions by their
  * weights (a random draw per invocation). invocation_handle() then runs it. */
 void functions_invoke(ClientConn *c, const Route *route);
-
-/* GetFunctionConfiguration's a{sv} (and CreateFunction's and UpdateFunction's, the same), read from
- * its start, its strings borrowed from m. 0, or a negative errno for a malformed answer. */
-int manager_function_read(sd_bus_message *m, ManagerFunction *ret);

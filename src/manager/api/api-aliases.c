@@ -53,14 +53,9 @@ static int read_aliases(Manager *m, const char *name, json_object **ret, sd_bus_
         const FunctionConfig *c;
         int r;
 
-        if (!function_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid function name: 1 to 64 characters of A-Z, a-z, 0-9, '-' "
-                                         "and '_'.");
-        c = api_declared(m, name);
-        if (!c)
-                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, "Function not found: %s",
-                                         name);
+        r = api_check_declared(m, name, &c, error);
+        if (r < 0)
+                return r;
         /* The operator's functions have no aliases. */
         if (!c->api || !m->api) {
                 *ret = json_object_new_object();
@@ -72,6 +67,17 @@ static int read_aliases(Manager *m, const char *name, json_object **ret, sd_bus_
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to read the aliases of '%s': %m", name);
         return 0;
+}
+
+/* ... of a function that the API may change. */
+static int read_changeable_aliases(Manager *m, const char *name, json_object **ret, sd_bus_error *error)
+{
+        int r;
+
+        r = api_check_changeable(m, name, error);
+        if (r < 0)
+                return r;
+        return read_aliases(m, name, ret, error);
 }
 
 static int append_alias(sd_bus_message *reply, const char *alias, json_object *a)
@@ -289,9 +295,7 @@ int api_method_create_alias(sd_bus_message *message, void *userdata, sd_bus_erro
         if (r >= 0)
                 r = check_alias_name(alias, error);
         if (r >= 0)
-                r = api_check_changeable(m, name, error);
-        if (r >= 0)
-                r = read_aliases(m, name, &aliases, error);
+                r = read_changeable_aliases(m, name, &aliases, error);
         if (r < 0)
                 return r;
         if (json_object_object_get_ex(aliases, alias, NULL))
@@ -345,19 +349,14 @@ int api_method_update_alias(sd_bus_message *message, void *userdata, sd_bus_erro
         if (r >= 0)
                 r = read_change(message, &ch, error);
         if (r >= 0)
-                r = api_check_changeable(m, name, error);
-        if (r >= 0)
-                r = read_aliases(m, name, &aliases, error);
+                r = read_changeable_aliases(m, name, &aliases, error);
         if (r < 0)
                 return r;
         if (!json_object_object_get_ex(aliases, alias, &a))
                 return alias_not_found(error, name, alias);
-        if (revision[0] && strcmp(revision, member_string(a, "revision_id") ?: "") != 0)
-                return sd_bus_error_setf(
-                        error, LAMBDAD_ERROR_PRECONDITION_FAILED,
-                        "The Revision Id provided does not match the latest Revision Id. "
-                        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
-        r = apply_change(m, name, a, &ch, error);
+        r = api_check_revision(revision, member_string(a, "revision_id") ?: "", error);
+        if (r >= 0)
+                r = apply_change(m, name, a, &ch, error);
         if (r >= 0)
                 r = store(m, name, aliases, error);
         if (r < 0)
@@ -375,9 +374,7 @@ int api_method_delete_alias(sd_bus_message *message, void *userdata, sd_bus_erro
 
         r = sd_bus_message_read(message, "ss", &name, &alias);
         if (r >= 0)
-                r = api_check_changeable(m, name, error);
-        if (r >= 0)
-                r = read_aliases(m, name, &aliases, error);
+                r = read_changeable_aliases(m, name, &aliases, error);
         if (r < 0)
                 return r;
         /* As Lambda: deleting an alias that is not there is no error. */

@@ -12,6 +12,7 @@
 #include "api-aliases.h"
 #include "api-functions.h"
 #include "api-store.h"
+#include "api-versions.h"
 #include "bus-service.h"
 #include "code-archive.h"
 #include "declarations.h"
@@ -114,42 +115,6 @@ static void on_api_error(const char *path, const char *message, void *userdata)
         log_error("%s: %s (function not loaded)", path, message);
 }
 
-/* The published versions of API function name, each its own function NAME:N, into reg. */
-static int load_versions(ApiFunctions *a, Registry *reg, const char *name)
-{
-        _cleanup_free_ unsigned *versions = NULL;
-        size_t n = 0;
-        int r;
-
-        r = api_store_list_versions(a->store, name, &versions, &n);
-        if (r < 0)
-                return r;
-        for (size_t k = 0; k < n; k++) {
-                _cleanup_(function_config_freep) FunctionConfig *c = NULL;
-                _cleanup_free_ char *text = NULL, *message = NULL;
-                char version[LAMBDA_FUNCTION_REF_MAX + 1];
-
-                (void) snprintf(version, sizeof(version), "%s:%u", name, versions[k]);
-                r = api_store_read(a->store, version, &text, NULL);
-                if (r >= 0)
-                        r = function_config_parse(version, text, strlen(text), &c, &message);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0) {
-                        log_error("%s/%s.version: %s (version not loaded)", api_store_dir(a->store), version,
-                                  message ?: strerror(-r));
-                        continue;
-                }
-                c->api = true;
-                r = registry_add(reg, c);
-                if (r == -ENOMEM)
-                        return r;
-                if (r >= 0)
-                        TAKE_PTR(c);
-        }
-        return 0;
-}
-
 int api_functions_load(Manager *m, Registry *reg)
 {
         _cleanup_(registry_freep) Registry *api = NULL;
@@ -195,7 +160,7 @@ int api_functions_load(Manager *m, Registry *reg)
                         continue;
                 }
                 api->functions[k] = NULL;
-                r = load_versions(a, reg, c->name);
+                r = api_versions_load(a->store, reg, c->name);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)
@@ -503,14 +468,38 @@ int api_method_create_function(sd_bus_message *message, void *userdata, sd_bus_e
         return change_run(c);
 }
 
+int api_check_declared(Manager *m, const char *name, const FunctionConfig **ret, sd_bus_error *error)
+{
+        if (!function_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid function name: 1 to 64 characters of A-Z, a-z, 0-9, '-' "
+                                         "and '_'.");
+        *ret = api_declared(m, name);
+        if (!*ret)
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, "Function not found: %s",
+                                         name);
+        return 0;
+}
+
+int api_check_revision(const char *given, const char *current, sd_bus_error *error)
+{
+        if (given[0] && strcmp(given, current) != 0)
+                return sd_bus_error_setf(
+                        error, LAMBDAD_ERROR_PRECONDITION_FAILED,
+                        "The Revision Id provided does not match the latest Revision Id. "
+                        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+        return 0;
+}
+
 /* An API function that exists: FunctionNotFound, or ResourceConflict for the operator's. */
 static int check_api_function(Manager *m, const char *name, sd_bus_error *error)
 {
-        const FunctionConfig *d = api_declared(m, name);
+        const FunctionConfig *d;
+        int r;
 
-        if (!d)
-                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, "Function not found: %s",
-                                         name);
+        r = api_check_declared(m, name, &d, error);
+        if (r < 0)
+                return r;
         if (!d->api)
                 return sd_bus_error_setf(error, LAMBDAD_ERROR_RESOURCE_CONFLICT,
                                          "Function '%s' is declared by the operator in %s/%s.json; the API "
@@ -531,6 +520,19 @@ int api_check_changeable(Manager *m, const char *name, sd_bus_error *error)
         return r;
 }
 
+int api_read_stored(Manager *m, const char *name, const char *revision, char **ret, ApiMeta *ret_meta,
+                    sd_bus_error *error)
+{
+        int r;
+
+        r = api_store_read(m->api->store, name, ret, ret_meta);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to read function '%s': %m", name);
+        return api_check_revision(revision, ret_meta->revision_id, error);
+}
+
 int api_method_update_function(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -548,16 +550,9 @@ int api_method_update_function(sd_bus_message *message, void *userdata, sd_bus_e
         r = api_check_changeable(m, name, error);
         if (r < 0)
                 return r;
-        r = api_store_read(m->api->store, name, &stored, &meta);
-        if (r == -ENOMEM)
-                return r;
+        r = api_read_stored(m, name, revision, &stored, &meta, error);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to read function '%s': %m", name);
-        if (revision[0] && strcmp(revision, meta.revision_id) != 0)
-                return sd_bus_error_setf(
-                        error, LAMBDAD_ERROR_PRECONDITION_FAILED,
-                        "The Revision Id provided does not match the latest Revision Id. "
-                        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+                return r;
         r = change_new(m, name, message, true, &c);
         if (r >= 0)
                 r = change_prepare(c, stored, changes, zip, error);
@@ -607,189 +602,6 @@ int api_method_delete_function(sd_bus_message *message, void *userdata, sd_bus_e
         set_failed_update(m->api, name, NULL);
         (void) declarations_load(m);
         return sd_bus_reply_method_return(message, NULL);
-}
-
-/* The text of a declaration without what does not make a version differ from another (its description). */
-static int version_content(const char *declaration, json_object **ret)
-{
-        _cleanup_free_ char *message = NULL;
-        int r;
-
-        r = config_json_parse(declaration, strlen(declaration), ret, &message);
-        if (r >= 0)
-                json_object_object_del(*ret, "description");
-        return r;
-}
-
-/* Whether version NAME:N has the code and configuration of declaration. */
-static int version_is_same(ApiFunctions *a, const char *version, const char *declaration)
-{
-        _cleanup_(json_object_putp) json_object *x = NULL, *y = NULL;
-        _cleanup_free_ char *text = NULL;
-        int r;
-
-        r = api_store_read(a->store, version, &text, NULL);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return false;
-        if (version_content(text, &x) < 0 || version_content(declaration, &y) < 0)
-                return false;
-        return json_object_equal(x, y);
-}
-
-/* $LATEST's declaration as version N publishes it: with the description PublishVersion gave. */
-static int version_declaration(const char *stored, const char *description, char **ret)
-{
-        _cleanup_(json_object_putp) json_object *o = NULL;
-        _cleanup_free_ char *message = NULL;
-        const char *text;
-        int r;
-
-        r = config_json_parse(stored, strlen(stored), &o, &message);
-        if (r < 0)
-                return r == -ENOMEM ? r : -EBADMSG;
-        if (description[0] &&
-            json_object_object_add(o, "description", json_object_new_string(description)) < 0)
-                return -ENOMEM;
-        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
-        *ret = text ? strdup(text) : NULL;
-        return *ret ? 0 : -ENOMEM;
-}
-
-static int reply_version(Manager *m, sd_bus_message *message, const char *version)
-{
-        ManagedFunction *f = function_find(m, version);
-
-        if (!f || !(f->config ?: f->pending_config))
-                return sd_bus_reply_method_errorf(
-                        message, SD_BUS_ERROR_FAILED,
-                        "Version '%s' was stored but did not load: see the journal.", version);
-        return bus_reply_function_configuration(m, message, f);
-}
-
-int api_method_publish_version(sd_bus_message *message, void *userdata, sd_bus_error *error)
-{
-        Manager *m = userdata;
-        _cleanup_free_ char *stored = NULL, *declaration = NULL;
-        _cleanup_free_ unsigned *versions = NULL;
-        const char *name, *sha256, *revision, *description;
-        char version[LAMBDA_FUNCTION_REF_MAX + 1];
-        const FunctionConfig *c;
-        ManagedFunction *f;
-        unsigned next;
-        size_t n = 0;
-        ApiMeta meta;
-        int r;
-
-        r = sd_bus_message_read(message, "ssss", &name, &sha256, &revision, &description);
-        if (r < 0)
-                return r;
-        r = api_check_changeable(m, name, error);
-        if (r < 0)
-                return r;
-        f = function_find(m, name);
-        if (f->code_pending || f->pending_config)
-                return sd_bus_error_setf(error, LAMBDAD_ERROR_RESOURCE_CONFLICT,
-                                         "The operation cannot be performed at this time. An update is in "
-                                         "progress for function '%s'.",
-                                         name);
-        c = f->config;
-        if (sha256[0] && (!c->code || strcmp(sha256, c->code->code_sha256) != 0))
-                return sd_bus_error_setf(
-                        error, SD_BUS_ERROR_INVALID_ARGS,
-                        "CodeSha256 (%s) is different from the current CodeSha256 in $LATEST "
-                        "(%s). Please try again.",
-                        sha256, c->code ? c->code->code_sha256 : "");
-        r = api_store_read(m->api->store, name, &stored, &meta);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to read function '%s': %m", name);
-        if (revision[0] && strcmp(revision, meta.revision_id) != 0)
-                return sd_bus_error_setf(
-                        error, LAMBDAD_ERROR_PRECONDITION_FAILED,
-                        "The Revision Id provided does not match the latest Revision Id. "
-                        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
-        r = version_declaration(stored, description, &declaration);
-        if (r >= 0)
-                r = api_store_list_versions(m->api->store, name, &versions, &n);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to read function '%s': %m", name);
-        /* Nothing changed since the last version: that one, as Lambda answers. */
-        if (n > 0) {
-                (void) snprintf(version, sizeof(version), "%s:%u", name, versions[n - 1]);
-                r = version_is_same(m->api, version, declaration);
-                if (r < 0)
-                        return r;
-                if (r > 0 && api_declared(m, version))
-                        return reply_version(m, message, version);
-        }
-        r = api_store_next_version(m->api->store, name, &next);
-        if (r == -E2BIG)
-                return sd_bus_error_setf(error, LAMBDAD_ERROR_RESOURCE_CONFLICT,
-                                         "Function '%s' has had as many versions as it may.", name);
-        if (r >= 0)
-                r = api_meta_new(&meta);
-        (void) snprintf(version, sizeof(version), "%s:%u", name, next);
-        if (r >= 0)
-                r = api_store_write(m->api->store, version, declaration, &meta);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to store version '%s': %m", version);
-        log_info("Function '%s' published as version %u.", name, next);
-        (void) declarations_load(m);
-        return reply_version(m, message, version);
-}
-
-int api_method_list_versions(sd_bus_message *message, void *userdata, sd_bus_error *error)
-{
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ unsigned *versions = NULL;
-        Manager *m = userdata;
-        const FunctionConfig *c;
-        const char *name;
-        size_t n = 0;
-        int r;
-
-        r = sd_bus_message_read(message, "s", &name);
-        if (r < 0)
-                return r;
-        if (!function_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid function name: 1 to 64 characters of A-Z, a-z, 0-9, '-' "
-                                         "and '_'.");
-        c = api_declared(m, name);
-        if (!c)
-                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, "Function not found: %s",
-                                         name);
-        /* Only the API's functions have versions. */
-        if (c->api && m->api && m->api->store) {
-                r = api_store_list_versions(m->api->store, name, &versions, &n);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_new_method_return(message, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "a{sv}");
-        if (r >= 0)
-                r = bus_append_function_configuration(m, reply, function_find(m, name));
-        for (size_t k = 0; r >= 0 && k < n; k++) {
-                char version[LAMBDA_FUNCTION_REF_MAX + 1];
-                ManagedFunction *f;
-
-                (void) snprintf(version, sizeof(version), "%s:%u", name, versions[k]);
-                f = function_find(m, version);
-                if (f && !f->removed && (f->config ?: f->pending_config))
-                        r = bus_append_function_configuration(m, reply, f);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
 }
 
 /* A revision for what was not made with the API: a UUID-shaped digest of its declaration, so that it

@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "util.h"
 
+struct json_object;
 typedef struct ApiStore ApiStore;
 
 typedef struct ApiMeta {
