@@ -145,14 +145,38 @@ static int file_name(const char *name, const char *suffix, char ret[static PATH_
         return 0;
 }
 
-/* NAME.versions: the highest version NAME ever had, so that a deleted one's number is never reused. */
-static int write_last_version(ApiStore *s, const char *version)
+/* NAME.versions: the highest version NAME ever had, so that a deleted one's number is never reused;
+ * 0 when it cannot be read. */
+static unsigned read_last_version(ApiStore *s, const char *name)
+{
+        _cleanup_free_ char *data = NULL, *error = NULL;
+        char file[PATH_MAX];
+        unsigned last;
+        size_t len;
+
+        if (file_name(name, ".versions", file) < 0 ||
+            config_file_read(s->dir_fd, file, &data, &len, &error) < 0 ||
+            !lambda_version_parse(data, strcspn(data, "\n"), &last))
+                return 0;
+        return last;
+}
+
+/* ... raised to version's (NAME:N), never lowered. */
+static int raise_last_version(ApiStore *s, const char *version)
 {
         _cleanup_free_ char *name = strndup(version, strcspn(version, ":")), *text = NULL;
+        const char *number = version + strcspn(version, ":") + 1;
         char file[PATH_MAX];
+        unsigned n;
         int r;
 
-        if (!name || asprintf(&text, "%s\n", version + strlen(name) + 1) < 0)
+        if (!name)
+                return -ENOMEM;
+        if (!lambda_version_parse(number, strlen(number), &n))
+                return -EINVAL;
+        if (n <= read_last_version(s, name))
+                return 0;
+        if (asprintf(&text, "%u\n", n) < 0)
                 return -ENOMEM;
         r = file_name(name, ".versions", file);
         if (r >= 0)
@@ -178,7 +202,7 @@ int api_store_write(ApiStore *s, const char *name, const char *declaration, cons
         if (r >= 0)
                 r = write_atomic(s->dir_fd, file, declaration, strlen(declaration), 0600);
         if (r >= 0 && strchr(name, ':'))
-                r = write_last_version(s, name);
+                r = raise_last_version(s, name);
         return r;
 }
 
@@ -322,18 +346,11 @@ int api_store_list_versions(ApiStore *s, const char *name, unsigned **ret, size_
 int api_store_next_version(ApiStore *s, const char *name, unsigned *ret)
 {
         _cleanup_free_ unsigned *versions = NULL;
-        _cleanup_free_ char *data = NULL, *error = NULL;
-        char file[PATH_MAX];
-        unsigned last = 0;
-        size_t n = 0, len;
+        unsigned last = read_last_version(s, name);
+        size_t n = 0;
         int r;
 
-        r = file_name(name, ".versions", file);
-        if (r >= 0)
-                r = config_file_read(s->dir_fd, file, &data, &len, &error);
-        /* Lost or unreadable: the versions that are there say how far it came. */
-        if (r >= 0 && !lambda_version_parse(data, strcspn(data, "\n"), &last))
-                last = 0;
+        /* A lost NAME.versions: the versions that are there say how far it came. */
         r = api_store_list_versions(s, name, &versions, &n);
         if (r < 0)
                 return r;
