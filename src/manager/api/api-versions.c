@@ -190,14 +190,21 @@ int api_method_list_versions(sd_bus_message *message, void *userdata, sd_bus_err
         Manager *m = userdata;
         const FunctionConfig *c;
         const char *name;
+        ManagedFunction *f;
         size_t n = 0;
         int r;
 
         r = sd_bus_message_read(message, "s", &name);
-        if (r >= 0)
-                r = api_check_declared(m, name, &c, error);
         if (r < 0)
                 return r;
+        if (!function_name_is_valid(name))
+                return api_check_declared(m, name, &c, error); /* says what a name is */
+        /* Any function that is there: the operator's and implicit ones ($LATEST alone) too. */
+        f = function_find(m, name);
+        c = f && !f->removed ? f->config ?: f->pending_config : NULL;
+        if (!c)
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, "Function not found: %s",
+                                         name);
         /* Only the API's functions have versions. */
         if (c->api && api_functions_store(m)) {
                 r = api_store_list_versions(api_functions_store(m), name, &versions, &n);
@@ -208,10 +215,9 @@ int api_method_list_versions(sd_bus_message *message, void *userdata, sd_bus_err
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "a{sv}");
         if (r >= 0)
-                r = bus_append_function_configuration(m, reply, function_find(m, name));
+                r = bus_append_function_configuration(m, reply, f);
         for (size_t k = 0; r >= 0 && k < n; k++) {
                 char version[LAMBDA_FUNCTION_REF_MAX + 1];
-                ManagedFunction *f;
 
                 (void) snprintf(version, sizeof(version), "%s:%u", name, versions[k]);
                 f = function_find(m, version);
