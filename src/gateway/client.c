@@ -318,7 +318,7 @@ static void on_request(HttpConn *h)
         case ROUTE_LIST_FUNCTIONS:
                 return list_functions_handle(c, &route);
         case ROUTE_INVOKE:
-                return invocation_handle(c, &route);
+                return functions_invoke(c, &route);
         default:
                 return client_reply_error(c, NULL, NULL, 404, NULL, "Unknown path.", NULL);
         }

@@ -6,14 +6,9 @@
 
 #include "macro.h"
 #include "lambda-contract.h"
+#include "route-span.h"
 #include "route.h"
 #include "util.h"
-
-/* A span of the target: nothing here is NUL-terminated until it is decoded. */
-typedef struct Span {
-        const char *p;
-        size_t n;
-} Span;
 
 typedef enum PathKind {
         PATH_UNKNOWN,
@@ -30,14 +25,11 @@ typedef enum PathKind {
         PATH_FUNCTION_CONCURRENCY_GET,      /* GET: GetFunctionConcurrency (its own API version) */
         PATH_FUNCTION_EVENT_INVOKE_CONFIG,  /* GET, PUT, POST, DELETE */
         PATH_FUNCTION_EVENT_INVOKE_CONFIGS, /* GET: ListFunctionEventInvokeConfigs */
+        PATH_FUNCTION_ALIASES,              /* GET: ListAliases; POST: CreateAlias */
+        PATH_FUNCTION_ALIAS,                /* GET, PUT, DELETE: GetAlias, UpdateAlias, DeleteAlias */
         PATH_HEALTHZ,
         PATH_METRICS,
 } PathKind;
-
-typedef struct RouteError {
-        int status;
-        const char *message;
-} RouteError;
 
 static const char msg_unknown[] = "Unknown operation.";
 static const char msg_post_only[] = "Method not allowed: this resource takes POST.";
@@ -49,6 +41,10 @@ static const char msg_get_put[] = "Method not allowed: this resource takes GET o
 static const char msg_put_delete[] = "Method not allowed: this resource takes PUT or DELETE.";
 static const char msg_event_invoke_config[] =
         "Method not allowed: this resource takes GET, PUT, POST or DELETE.";
+static const char msg_get_put_delete[] = "Method not allowed: this resource takes GET, PUT or DELETE.";
+static const char msg_alias[] =
+        "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy "
+        "regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)";
 static const char msg_name_encoding[] = "Function name is not validly percent-encoded.";
 static const char msg_name_long[] = "Function name is too long: at most 170 characters.";
 static const char msg_name_form[] =
@@ -74,11 +70,6 @@ static const char msg_marker[] =
 static const char msg_marker_twice[] = "Marker is given more than once.";
 static const char msg_max_items[] = "MaxItems is invalid: expected an integer from 1 to 10000.";
 static const char msg_max_items_twice[] = "MaxItems is given more than once.";
-
-static RouteError route_error(int status, const char *message)
-{
-        return (RouteError){ .status = status, .message = message };
-}
 
 int percent_decode(const char *in, size_t len, char *out, size_t out_size)
 {
@@ -119,20 +110,6 @@ int percent_decode(const char *in, size_t len, char *out, size_t out_size)
         return 0;
 }
 
-static bool span_eq(Span s, const char *literal)
-{
-        size_t n = strlen(literal);
-
-        return s.n == n && memcmp(s.p, literal, n) == 0;
-}
-
-static bool span_startswith(Span s, const char *prefix)
-{
-        size_t n = strlen(prefix);
-
-        return s.n >= n && memcmp(s.p, prefix, n) == 0;
-}
-
 static bool char_is_name(char c)
 {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -147,11 +124,6 @@ static bool span_is_name_chars(Span s, size_t max)
                 if (!char_is_name(s.p[i]))
                         return false;
         return true;
-}
-
-static bool name_is_valid(Span s)
-{
-        return lambda_function_name_is_valid(s.p, s.n);
 }
 
 static bool qualifier_is_valid(Span s)
@@ -199,12 +171,6 @@ static bool region_is_valid(Span s)
 static bool partition_is_valid(Span s)
 {
         return span_eq(s, "aws") || span_eq(s, "aws-cn") || span_eq(s, "aws-us-gov");
-}
-
-static void span_copy(char *dest, Span s)
-{
-        memcpy(dest, s.p, s.n);
-        dest[s.n] = 0;
 }
 
 /*
@@ -321,9 +287,7 @@ int route_function_name(const char *s, char ret_name[static LAMBDA_FUNCTION_NAME
         return 0;
 }
 
-/* Splits off the path and the query of a target in origin-form ("/p?q") or absolute-form
- * ("http://host/p?q", which servers must accept too). The fragment, if any, is dropped. */
-static void split_target(const char *target, Span *ret_path, Span *ret_query)
+void route_split_target(const char *target, Span *ret_path, Span *ret_query)
 {
         const char *p = target, *end;
 
@@ -355,6 +319,8 @@ static const struct {
         { "/2015-03-31/functions/", "/configuration", PATH_FUNCTION_CONFIGURATION },
         { "/2015-03-31/functions/", "/code", PATH_FUNCTION_CODE },
         { "/2015-03-31/functions/", "/versions", PATH_FUNCTION_VERSIONS },
+        { "/2015-03-31/functions/", "/aliases", PATH_FUNCTION_ALIASES },
+        { "/2015-03-31/functions/", "/aliases/", PATH_FUNCTION_ALIAS }, /* and the alias's segment */
         { "/2020-06-30/functions/", "/code-signing-config", PATH_FUNCTION_CODE_SIGNING },
         { "/2017-10-31/functions/", "/concurrency", PATH_FUNCTION_CONCURRENCY },
         { "/2019-09-30/functions/", "/concurrency", PATH_FUNCTION_CONCURRENCY_GET },
@@ -364,9 +330,23 @@ static const struct {
         { "/functions/", "/invocations", PATH_INVOKE_SIMPLE },
 };
 
+/* Whether rest (from the slash after the name) is suffix, or for PATH_FUNCTION_ALIAS suffix and one
+ * more segment, the alias's (*ret_extra). */
+static bool suffix_matches(Span rest, const char *suffix, PathKind kind, Span *ret_extra)
+{
+        size_t n = strlen(suffix);
+
+        if (kind != PATH_FUNCTION_ALIAS)
+                return span_eq(rest, suffix);
+        if (!span_startswith(rest, suffix) || rest.n == n || memchr(rest.p + n, '/', rest.n - n))
+                return false;
+        *ret_extra = (Span){ rest.p + n, rest.n - n };
+        return true;
+}
+
 /* Classifies the path by shape alone; for paths naming a function *ret_name is the still-encoded name
- * segment. */
-static PathKind classify_path(Span path, Span *ret_name)
+ * segment (and *ret_extra the alias's). */
+static PathKind classify_path(Span path, Span *ret_name, Span *ret_extra)
 {
         if (span_eq(path, "/healthz"))
                 return PATH_HEALTHZ;
@@ -385,8 +365,9 @@ static PathKind classify_path(Span path, Span *ret_name)
                         continue;
                 rest = (Span){ path.p + n, path.n - n };
                 slash = memchr(rest.p, '/', rest.n);
-                if (!span_eq(slash ? (Span){ slash, rest.n - (size_t) (slash - rest.p) } : (Span){ "", 0 },
-                             function_paths[i].suffix))
+                if (!suffix_matches(slash ? (Span){ slash, rest.n - (size_t) (slash - rest.p) }
+                                          : (Span){ "", 0 },
+                                    function_paths[i].suffix, function_paths[i].kind, ret_extra))
                         continue;
                 *ret_name = (Span){ rest.p, slash ? (size_t) (slash - rest.p) : rest.n };
                 return function_paths[i].kind;
@@ -415,6 +396,10 @@ static PathMethods path_methods(PathKind kind)
         case PATH_FUNCTION_CODE:
                 return (PathMethods){ "PUT", msg_put_only };
         case PATH_FUNCTION_VERSIONS:
+        case PATH_FUNCTION_ALIASES:
+                return (PathMethods){ "GET, POST", msg_get_post };
+        case PATH_FUNCTION_ALIAS:
+                return (PathMethods){ "GET, PUT, DELETE", msg_get_put_delete };
         case PATH_FUNCTION_CODE_SIGNING:
         case PATH_FUNCTION_CONCURRENCY_GET:
         case PATH_FUNCTION_EVENT_INVOKE_CONFIGS:
@@ -602,7 +587,13 @@ static RouteType function_route_type(PathKind kind, const char *method)
         case PATH_FUNCTION_CODE:
                 return ROUTE_UPDATE_FUNCTION_CODE;
         case PATH_FUNCTION_VERSIONS:
-                return ROUTE_LIST_VERSIONS_BY_FUNCTION;
+                return get ? ROUTE_LIST_VERSIONS_BY_FUNCTION : ROUTE_PUBLISH_VERSION;
+        case PATH_FUNCTION_ALIASES:
+                return get ? ROUTE_LIST_ALIASES : ROUTE_CREATE_ALIAS;
+        case PATH_FUNCTION_ALIAS:
+                return get                          ? ROUTE_GET_ALIAS
+                       : strcmp(method, "PUT") == 0 ? ROUTE_UPDATE_ALIAS
+                                                    : ROUTE_DELETE_ALIAS;
         case PATH_FUNCTION_CODE_SIGNING:
                 return ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG;
         case PATH_FUNCTION_CONCURRENCY:
@@ -622,14 +613,32 @@ static RouteType function_route_type(PathKind kind, const char *method)
         }
 }
 
+bool route_alias_name_is_valid(const char *s)
+{
+        size_t n = strlen(s);
+
+        return span_is_name_chars((Span){ s, n }, ROUTE_QUALIFIER_MAX) && strspn(s, "0123456789") != n;
+}
+
+/* The alias's segment of the path. */
+static int parse_alias_segment(Span alias, Route *route, RouteError *ret_error)
+{
+        if (percent_decode(alias.p, alias.n, route->alias, sizeof(route->alias)) < 0 ||
+            !route_alias_name_is_valid(route->alias)) {
+                *ret_error = route_error(400, msg_alias);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static int route_parse_internal(const char *method, const char *target, Route *route, RouteError *ret_error)
 {
-        Span path, query, name = {};
+        Span path, query, name = {}, extra = {};
         PathMethods methods;
         PathKind kind;
 
-        split_target(target, &path, &query);
-        kind = classify_path(path, &name);
+        route_split_target(target, &path, &query);
+        kind = classify_path(path, &name, &extra);
         methods = path_methods(kind);
         if (!methods.allow) {
                 *ret_error = route_error(404, msg_unknown);
@@ -669,7 +678,13 @@ static int route_parse_internal(const char *method, const char *target, Route *r
         case PATH_FUNCTION_CONCURRENCY_GET:
         case PATH_FUNCTION_EVENT_INVOKE_CONFIG:
         case PATH_FUNCTION_EVENT_INVOKE_CONFIGS:
+        case PATH_FUNCTION_ALIASES:
                 route->type = function_route_type(kind, method);
+                return parse_function_segment(name, query, false, route, ret_error);
+        case PATH_FUNCTION_ALIAS:
+                route->type = function_route_type(kind, method);
+                if (parse_alias_segment(extra, route, ret_error) < 0)
+                        return -EINVAL;
                 return parse_function_segment(name, query, false, route, ret_error);
         case PATH_UNKNOWN:
                 break;
@@ -697,127 +712,12 @@ int route_parse(const char *method, const char *target, Route *ret, int *ret_sta
         return 0;
 }
 
-static const char msg_url_escape[] =
-        "The path is invalid: it must start with '/' and may not hold '.' or '..' "
-        "segments, encoded slashes or backslashes.";
-static const char msg_url_name[] =
-        "Function URL is invalid: NAME must be 1 to 64 characters of [a-zA-Z0-9-_].";
-
-/* Whether a segment of the still-encoded path is "." or "..", however its dots are written. */
-static bool segment_is_dots(Span seg)
-{
-        size_t dots = 0;
-
-        for (size_t i = 0; i < seg.n;) {
-                if (seg.p[i] == '.')
-                        i++;
-                else if (seg.n - i >= 3 && seg.p[i] == '%' && seg.p[i + 1] == '2' &&
-                         (seg.p[i + 2] == 'e' || seg.p[i + 2] == 'E'))
-                        i += 3;
-                else
-                        return false;
-                dots++;
-        }
-        return dots == 1 || dots == 2;
-}
-
-static bool url_path_is_contained(Span path)
-{
-        char decoded[8192];
-
-        if (memchr(path.p, '\\', path.n))
-                return false;
-        for (size_t i = 0; i + 2 < path.n; i++)
-                if (path.p[i] == '%' &&
-                    ((path.p[i + 1] == '2' && (path.p[i + 2] == 'f' || path.p[i + 2] == 'F')) ||
-                     (path.p[i + 1] == '5' && (path.p[i + 2] == 'c' || path.p[i + 2] == 'C'))))
-                        return false;
-        for (size_t i = 0; i < path.n;) {
-                const char *slash = memchr(path.p + i, '/', path.n - i);
-                size_t end = slash ? (size_t) (slash - path.p) : path.n;
-
-                if (segment_is_dots((Span){ path.p + i, end - i }))
-                        return false;
-                i = end + 1;
-        }
-        /* Strictly encoded, as any other name or value here. */
-        return percent_decode(path.p, path.n, decoded, sizeof(decoded)) != -EINVAL;
-}
-
-/* "NAME.lambda-url." at the start of host, case-insensitively for the fixed part. */
-static bool host_names_function(const char *host, Span *ret_name)
-{
-        static const char marker[] = ".lambda-url.";
-        const char *dot = host ? strchr(host, '.') : NULL;
-
-        if (!dot || strncasecmp(dot, marker, STRLEN(marker)) != 0)
-                return false;
-        *ret_name = (Span){ host, (size_t) (dot - host) };
-        return true;
-}
-
-static int route_function_url_internal(const char *target, const char *host, Route *route,
-                                       RouteError *ret_error)
-{
-        static const char prefix[] = "/url/";
-        Span path, query, name;
-
-        split_target(target, &path, &query);
-        if (!host_names_function(host, &name)) {
-                const char *slash;
-
-                if (!span_startswith(path, prefix))
-                        return -ENOENT;
-                name = (Span){ path.p + STRLEN(prefix), path.n - STRLEN(prefix) };
-                slash = memchr(name.p, '/', name.n);
-                if (slash)
-                        name.n = (size_t) (slash - name.p);
-                path = (Span){ name.p + name.n, path.n - STRLEN(prefix) - name.n };
-        }
-        if (!name_is_valid(name)) {
-                *ret_error = route_error(400, msg_url_name);
-                return -EINVAL;
-        }
-        /* Only origin-form (and absolute-form) reach a function: not "*", nor a path without "/". */
-        if (!url_path_is_contained(path) || (path.n > 0 && path.p[0] != '/')) {
-                *ret_error = route_error(400, msg_url_escape);
-                return -EINVAL;
-        }
-        route->type = ROUTE_FUNCTION_URL;
-        span_copy(route->function, name);
-        route->url_path = path.n > 0 ? path.p : "/";
-        route->url_path_len = path.n > 0 ? path.n : 1;
-        route->url_query = query.p;
-        route->url_query_len = query.n;
-        return 0;
-}
-
-int route_function_url(const char *target, const char *host, Route *ret, int *ret_status,
-                       const char **ret_message)
-{
-        RouteError error = {};
-        Route route = {};
-        int r;
-
-        r = route_function_url_internal(target ?: "", host, &route, &error);
-        if (r == -EINVAL) {
-                if (ret_status)
-                        *ret_status = error.status;
-                if (ret_message)
-                        *ret_message = error.message;
-        }
-        if (r < 0)
-                return r;
-        *ret = route;
-        return 0;
-}
-
 const char *route_allow(const char *target)
 {
-        Span path, query, name;
+        Span path, query, name, extra;
 
-        split_target(target ?: "", &path, &query);
-        return path_methods(classify_path(path, &name)).allow;
+        route_split_target(target ?: "", &path, &query);
+        return path_methods(classify_path(path, &name, &extra)).allow;
 }
 
 bool route_is_control_plane(RouteType type)
@@ -839,6 +739,12 @@ bool route_is_control_plane(RouteType type)
         case ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG:
         case ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG:
         case ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS:
+        case ROUTE_PUBLISH_VERSION:
+        case ROUTE_CREATE_ALIAS:
+        case ROUTE_LIST_ALIASES:
+        case ROUTE_GET_ALIAS:
+        case ROUTE_UPDATE_ALIAS:
+        case ROUTE_DELETE_ALIAS:
                 return true;
         default:
                 return false;
@@ -869,6 +775,12 @@ const char *route_operation(RouteType type)
                 [ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG] = "GetFunctionEventInvokeConfig",
                 [ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG] = "DeleteFunctionEventInvokeConfig",
                 [ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS] = "ListFunctionEventInvokeConfigs",
+                [ROUTE_PUBLISH_VERSION] = "PublishVersion",
+                [ROUTE_CREATE_ALIAS] = "CreateAlias",
+                [ROUTE_LIST_ALIASES] = "ListAliases",
+                [ROUTE_GET_ALIAS] = "GetAlias",
+                [ROUTE_UPDATE_ALIAS] = "UpdateAlias",
+                [ROUTE_DELETE_ALIAS] = "DeleteAlias",
         };
 
         return (size_t) type < ELEMENTSOF(names) && names[type] ? names[type] : "Unknown";

@@ -5,10 +5,11 @@
  * route.h: maps lambda-gateway's request lines (method + raw request target) to what they ask for, as
  * a pure function: the AWS Invoke, InvokeWithResponseStream and ListFunctions paths, the control-plane
  * calls on one function (CreateFunction, GetFunction, GetFunctionConfiguration, UpdateFunctionCode,
- * UpdateFunctionConfiguration, DeleteFunction, and ListVersionsByFunction and
- * GetFunctionCodeSigningConfig; a function's concurrency and event invoke config), lambdad's own simple
- * invoke path, /healthz and /metrics. Function names arrive percent-encoded and in any of Lambda's name/ARN
- * forms; this is the one place that decodes and validates them.
+ * UpdateFunctionConfiguration, DeleteFunction, ListVersionsByFunction, GetFunctionCodeSigningConfig,
+ * PublishVersion and the aliases' CreateAlias, ListAliases, GetAlias, UpdateAlias and DeleteAlias; a
+ * function's concurrency and event invoke config), lambdad's own simple invoke path, /healthz and
+ * /metrics. Function names arrive percent-encoded and in any of Lambda's name/ARN forms; this is the one
+ * place that decodes and validates them.
  */
 
 #include <stdbool.h>
@@ -39,6 +40,13 @@ typedef enum RouteType {
          * signing: */
         ROUTE_LIST_VERSIONS_BY_FUNCTION,        /* GET .../functions/NAME/versions */
         ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG, /* GET /2020-06-30/functions/NAME/code-signing-config */
+        /* Versions and aliases: */
+        ROUTE_PUBLISH_VERSION, /* POST .../functions/NAME/versions */
+        ROUTE_CREATE_ALIAS,    /* POST .../functions/NAME/aliases */
+        ROUTE_LIST_ALIASES,    /* GET .../functions/NAME/aliases */
+        ROUTE_GET_ALIAS,       /* GET .../functions/NAME/aliases/ALIAS */
+        ROUTE_UPDATE_ALIAS,    /* PUT .../functions/NAME/aliases/ALIAS */
+        ROUTE_DELETE_ALIAS,    /* DELETE .../functions/NAME/aliases/ALIAS */
         /* A function's settings (api/function-settings.h): */
         ROUTE_PUT_FUNCTION_CONCURRENCY,            /* PUT /2017-10-31/functions/NAME/concurrency */
         ROUTE_GET_FUNCTION_CONCURRENCY,            /* GET /2019-09-30/functions/NAME/concurrency */
@@ -54,6 +62,7 @@ typedef struct Route {
         RouteType type;
         char function[LAMBDA_FUNCTION_NAME_MAX + 1]; /* the bare name, decoded */
         char qualifier[ROUTE_QUALIFIER_MAX + 1];     /* "" when none; "$LATEST" when given so */
+        char alias[ROUTE_QUALIFIER_MAX + 1];         /* GetAlias, UpdateAlias, DeleteAlias: decoded */
         char marker[ROUTE_MARKER_MAX + 1];           /* ListFunctions; "" when none */
         unsigned max_items;                          /* 0 = not given */
         bool stream;                                 /* InvokeWithResponseStream */
@@ -93,7 +102,12 @@ int route_parse(const char *method, const char *target, Route *ret, int *ret_sta
 int route_function_url(const char *target, const char *host, Route *ret, int *ret_status,
                        const char **ret_message);
 
-/* The methods the target's path takes ("GET", "POST", "GET, POST", "GET, DELETE", "GET, PUT", "PUT"), for
+/* Whether s is an alias's name as Lambda has them: 1 to 128 of [a-zA-Z0-9-_], not all digits (that is a
+ * version). */
+bool route_alias_name_is_valid(const char *s);
+
+/* The methods the target's path takes ("GET", "POST", "GET, POST", "GET, DELETE", "GET, PUT", "PUT",
+ * "GET, PUT, DELETE"), for
  * the Allow header of a 405; NULL when the path is unknown. */
 const char *route_allow(const char *target);
 

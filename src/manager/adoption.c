@@ -345,7 +345,7 @@ static void on_candidate_inspected(DockerClient *d, int error, long status, cons
         if (error < 0 || status != 200 || docker_parse_inspect(body, len, &c->info) < 0)
                 return candidate_remove(c, "the engine cannot describe it");
         /* The list asked for our label; check again, and leave other deployments' containers alone. */
-        if (!c->info.managed || !c->info.function || !function_name_is_valid(c->info.function) ||
+        if (!c->info.managed || !c->info.function || !function_ref_is_valid(c->info.function) ||
             (c->info.lifetime && strcmp(c->info.lifetime, m->lifetime) == 0))
                 return candidate_done(c);
         if (!c->info.network != !m->network || (m->network && strcmp(c->info.network, m->network) != 0))

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "adoption.h"
+#include "api-aliases.h"
 #include "api-functions.h"
+#include "api-versions.h"
 #include "bus-service.h"
 #include "handover.h"
 #include "lease-owner.h"
@@ -26,9 +28,11 @@
 /* A function name from a caller: 0, or InvalidArgs saying what a name may be. */
 static int check_function_name(const char *name, sd_bus_error *error)
 {
-        if (!function_name_is_valid(name))
+        if (!function_ref_is_valid(name))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid function name '%s': 1-64 of [A-Za-z0-9_-].", name);
+                                         "Invalid function name '%s': 1-64 of [A-Za-z0-9_-], or that, ':' "
+                                         "and a version.",
+                                         name);
         return 0;
 }
 
@@ -269,16 +273,13 @@ static int append_code_configuration(sd_bus_message *reply, const FunctionConfig
         return r;
 }
 
-int bus_reply_function_configuration(Manager *m, sd_bus_message *message, ManagedFunction *f)
+int bus_append_function_configuration(Manager *m, sd_bus_message *reply, ManagedFunction *f)
 {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         /* A function whose code is still being prepared is shown as it will be. */
         const FunctionConfig *c = f->config ?: f->pending_config;
         int r;
 
-        r = sd_bus_message_new_method_return(message, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
         if (r >= 0)
                 r = append_url_configuration(reply, c);
         if (r >= 0)
@@ -289,6 +290,17 @@ int bus_reply_function_configuration(Manager *m, sd_bus_message *message, Manage
                 r = api_append_configuration(m, f, reply);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+int bus_reply_function_configuration(Manager *m, sd_bus_message *message, ManagedFunction *f)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = bus_append_function_configuration(m, reply, f);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -505,6 +517,31 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("DeleteFunction", SD_BUS_ARGS("s", function_name), SD_BUS_NO_RESULT,
                                 api_method_delete_function, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS(
+                "PublishVersion",
+                SD_BUS_ARGS("s", function_name, "s", code_sha256, "s", revision_id, "s", description),
+                SD_BUS_RESULT("a{sv}", configuration), api_method_publish_version,
+                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListVersions", SD_BUS_ARGS("s", function_name),
+                                SD_BUS_RESULT("aa{sv}", configurations), api_method_list_versions,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CreateAlias",
+                                SD_BUS_ARGS("s", function_name, "s", alias, "a{sv}", settings),
+                                SD_BUS_RESULT("a{sv}", alias_configuration), api_method_create_alias,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetAlias", SD_BUS_ARGS("s", function_name, "s", alias),
+                                SD_BUS_RESULT("a{sv}", alias_configuration), api_method_get_alias,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS(
+                "UpdateAlias",
+                SD_BUS_ARGS("s", function_name, "s", alias, "s", revision_id, "a{sv}", changes),
+                SD_BUS_RESULT("a{sv}", alias_configuration), api_method_update_alias,
+                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DeleteAlias", SD_BUS_ARGS("s", function_name, "s", alias), SD_BUS_NO_RESULT,
+                                api_method_delete_alias, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListAliases", SD_BUS_ARGS("s", function_name),
+                                SD_BUS_RESULT("aa{sv}", aliases), api_method_list_aliases,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListInstances", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssqs)", instances),
                                 method_list_instances, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("StopFunction", SD_BUS_ARGS("s", function_name), SD_BUS_NO_RESULT,

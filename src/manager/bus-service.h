@@ -17,3 +17,5 @@ void bus_service_dispatch(Manager *m, sd_bus_message *message);
 
 /* Answers message with f's configuration (GetFunctionConfiguration's a{sv}). */
 int bus_reply_function_configuration(Manager *m, sd_bus_message *message, ManagedFunction *f);
+/* ... that a{sv} appended to reply. */
+int bus_append_function_configuration(Manager *m, sd_bus_message *reply, ManagedFunction *f);

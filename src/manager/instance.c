@@ -399,12 +399,23 @@ static int instance_code_env(const CodeConfig *code, char ***env)
 static int instance_env(const FunctionConfig *c, const char *secret, char ***ret)
 {
         _cleanup_strv_free_ char **env = strv_copy(c->env);
-        char v[32];
+        _cleanup_free_ char *name = strdup(c->name);
+        const char *version = "$LATEST";
+        char v[32], *colon;
         int r;
 
-        if (!env)
+        if (!env || !name)
                 return -ENOMEM;
-        r = env_set(&env, "AWS_LAMBDA_FUNCTION_NAME", c->name, true);
+        /* A version's instances ("NAME:N") run as AWS runs them: NAME, version N (X-Amz-Executed-Version).
+         */
+        colon = strchr(name, ':');
+        if (colon) {
+                *colon = 0;
+                version = colon + 1;
+        }
+        r = env_set(&env, "AWS_LAMBDA_FUNCTION_NAME", name, true);
+        if (r >= 0)
+                r = env_set(&env, "AWS_LAMBDA_FUNCTION_VERSION", version, true);
         (void) snprintf(v, sizeof(v), "%u", c->memory_mb);
         if (r >= 0)
                 r = env_set(&env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", v, true);
@@ -552,6 +563,9 @@ static void instance_create(Instance *i, const DockerImage *image)
         i->name = NULL;
         if (random_hex(suffix, 4) < 0 || asprintf(&i->name, "lambdad-%s-%s", c->name, suffix) < 0)
                 return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");
+        /* A container's name has no ':': a version's ("NAME:N") is lambdad-NAME.N-SUFFIX. */
+        for (char *p = strchr(i->name, ':'); p; p = strchr(p, ':'))
+                *p = '.';
 
         if (asprintf(&path, "/containers/create?name=%s", i->name) < 0)
                 return instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Out of memory.");

@@ -164,11 +164,27 @@ void function_acquire(ManagedFunction *f, PendingCall *pc)
         pool_actions_done(&a);
 }
 
+/* Whether f, or for a published version (NAME:N) its function NAME, has max_instances 0: reserved
+ * concurrency is the function's, shared by its versions, as on Lambda. */
+static bool function_throttled(ManagedFunction *f)
+{
+        const char *colon = strchr(f->name, ':');
+        ManagedFunction *base = f;
+
+        if (colon) {
+                base = function_find(f->manager, strndupa(f->name, (size_t) (colon - f->name)));
+                if (!base || !base->config)
+                        base = f;
+        }
+        return (f->config && f->config->max_instances == 0) ||
+               (base->config && base->config->max_instances == 0);
+}
+
 bool function_refuses(ManagedFunction *f, PendingCall *pc)
 {
         const CodeConfig *code = f->config ? f->config->code : NULL;
 
-        if (f->config && f->config->max_instances == 0) {
+        if (function_throttled(f)) {
                 pending_reply_error(pc, LAMBDAD_ERROR_THROTTLED,
                                     "Rate Exceeded: '%s' has max_instances 0 (reserved concurrency 0).",
                                     f->name);
@@ -247,7 +263,8 @@ int function_for_call(Manager *m, const char *name, PendingCall *pc, ManagedFunc
         int r;
 
         f = function_find(m, name);
-        if (!f && !m->config.implicit_functions)
+        /* A version is published, never implicit. */
+        if (!f && (!m->config.implicit_functions || strchr(name, ':')))
                 return -ENOENT;
         if (!f) {
                 r = function_new(m, name, NULL, &f);

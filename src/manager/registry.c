@@ -83,6 +83,11 @@ bool function_name_is_valid(const char *name)
         return name && lambda_function_name_is_valid(name, strlen(name));
 }
 
+bool function_ref_is_valid(const char *name)
+{
+        return name && lambda_function_ref_is_valid(name, strlen(name), NULL);
+}
+
 bool image_reference_is_valid(const char *image)
 {
         size_t n;
@@ -594,7 +599,7 @@ int function_config_parse(const char *name, const char *json, size_t len, Functi
         char buf[DESCRIBE_SIZE];
         int r;
 
-        if (!function_name_is_valid(name))
+        if (!function_ref_is_valid(name))
                 return set_error(ret_error, "invalid function name %s: expected " NAME_EXPECTED,
                                  config_describe_name(name ?: "", buf));
 
@@ -840,12 +845,17 @@ static int load_one(int dir_fd, const char *filename, FunctionConfig **ret, char
 {
         _cleanup_(function_config_freep) FunctionConfig *f = NULL;
         _cleanup_free_ char *name = NULL, *data = NULL;
+        char buf[DESCRIBE_SIZE];
         size_t len = 0;
         int r;
 
         name = strndup(filename, strlen(filename) - STRLEN(".json"));
         if (!name)
                 return -ENOMEM;
+        /* NAME:N is a version's, never a file's. */
+        if (!function_name_is_valid(name))
+                return set_error(ret_error, "invalid function name %s: expected " NAME_EXPECTED,
+                                 config_describe_name(name, buf));
         r = config_file_read(dir_fd, filename, &data, &len, ret_error);
         if (r < 0)
                 return r;

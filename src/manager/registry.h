@@ -130,6 +130,8 @@ typedef struct FunctionConfig {
 #define DESTINATION_DIRECTORY_PREFIX "directory:"
 
 bool function_name_is_valid(const char *name);
+/* ... or NAME:N, the name of its published version N (api-functions.h). */
+bool function_ref_is_valid(const char *name);
 const char *function_network_to_string(FunctionNetwork n);
 bool image_reference_is_valid(const char *image);
 /* A container user as Docker's Config.User takes it: NAME or UID, optionally ":GROUP" or ":GID". */

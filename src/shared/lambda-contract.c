@@ -21,6 +21,37 @@ bool lambda_function_name_is_valid(const char *name, size_t len)
         return true;
 }
 
+bool lambda_version_parse(const char *s, size_t len, unsigned *ret)
+{
+        unsigned v = 0;
+
+        if (!s || len < 1 || len > 9 || s[0] == '0')
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                v = v * 10 + (unsigned) (s[i] - '0');
+        }
+        if (ret)
+                *ret = v;
+        return true;
+}
+
+bool lambda_function_ref_is_valid(const char *name, size_t len, unsigned *ret_version)
+{
+        const char *colon = name ? memchr(name, ':', len) : NULL;
+        size_t n = colon ? (size_t) (colon - name) : len;
+
+        if (!lambda_function_name_is_valid(name, n))
+                return false;
+        if (!colon) {
+                if (ret_version)
+                        *ret_version = 0;
+                return true;
+        }
+        return lambda_version_parse(colon + 1, len - n - 1, ret_version);
+}
+
 static bool client_context_is_valid(const char *s)
 {
         Buf decoded = {};

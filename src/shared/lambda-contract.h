@@ -60,6 +60,7 @@
 #define LAMBDAD_CONFIG_STATE_REASON              "StateReason"
 #define LAMBDAD_CONFIG_LAST_UPDATE_STATUS        "LastUpdateStatus"
 #define LAMBDAD_CONFIG_LAST_UPDATE_STATUS_REASON "LastUpdateStatusReason"
+#define LAMBDAD_CONFIG_VERSION                   "Version"
 
 /* AWS's bounds and defaults of an asynchronous invocation configuration. */
 #define LAMBDA_RETRY_ATTEMPTS_MAX 2U
@@ -99,6 +100,17 @@
 #define LAMBDA_FUNCTION_NAME_MAX 64U
 
 bool lambda_function_name_is_valid(const char *name, size_t len);
+
+/* A published version (PublishVersion): 1 to LAMBDA_VERSION_MAX, written without leading zeros. */
+#define LAMBDA_VERSION_MAX 999999999U
+/* What the manager calls a function or one of its versions: NAME, or NAME:N for version N. */
+#define LAMBDA_FUNCTION_REF_MAX (LAMBDA_FUNCTION_NAME_MAX + 1 + 9)
+
+/* Whether s (len bytes) is a version number: 1 to LAMBDA_VERSION_MAX, no sign, no leading zero; true and
+ * the version in *ret (may be NULL). */
+bool lambda_version_parse(const char *s, size_t len, unsigned *ret);
+/* Whether name is NAME or NAME:N; *ret_version (may be NULL) is N, or 0 for a bare name. */
+bool lambda_function_ref_is_valid(const char *name, size_t len, unsigned *ret_version);
 
 typedef enum LambdaInvocationType {
         LAMBDA_INVOKE_REQUEST_RESPONSE,

@@ -2,12 +2,13 @@
 
 /*
  * Fuzzes the control plane's conversions: a request body of CreateFunction, UpdateFunctionCode or
- * UpdateFunctionConfiguration (the first byte picks which, the rest is the body) through
- * function_request_parse(); the same text as the manager's declaration through
- * function_configuration_json() and function_get_json(); and as the manager's message through
- * function_message_translate(). What is accepted is a declaration (or changes) of known keys for the
- * manager; what is refused is a 400 of one of Lambda's two types with a printable message of bounded
- * length; answers always have the fields Lambda's clients read.
+ * UpdateFunctionConfiguration through function_request_parse(), or of PublishVersion, CreateAlias or
+ * UpdateAlias through version-request.h (the first byte picks which, modulo 6, the rest is the body;
+ * an alias accepted is shown as AliasConfiguration and drawn from at both ends of [0, 1)); the same text as
+ * the manager's declaration through function_configuration_json() and function_get_json(); and as the
+ * manager's message through function_message_translate(). What is accepted is a declaration (or changes) of
+ * known keys for the manager; what is refused is a 400 of one of Lambda's two types with a printable message
+ * of bounded length; answers always have the fields Lambda's clients read.
  */
 
 #include <errno.h>
@@ -21,6 +22,8 @@
 #include "function-shape.h"
 #include "json-strict.h"
 #include "macro.h"
+#include "route.h"
+#include "version-request.h"
 
 #define MESSAGE_MAX 2048
 
@@ -114,6 +117,66 @@ static void check_request(FunctionRequestKind kind, const char *text, size_t len
         json_object_put(body);
 }
 
+static bool is_version(const char *s)
+{
+        return s && strlen(s) >= 1 && strspn(s, "0123456789") == strlen(s);
+}
+
+/* PublishVersion (kind 3), CreateAlias (4), UpdateAlias (5). */
+static void check_version_request(unsigned kind, const char *text, size_t len)
+{
+        _cleanup_(api_error_done) ApiError e = {};
+        json_object *body = NULL, *o = NULL, *v;
+        AliasSettings a;
+        PublishRequest p;
+        const char *chosen;
+        size_t end;
+        int r;
+
+        if (json_parse_strict(text, len, 16, &body, &end, NULL) < 0)
+                return;
+        if (kind == 3) {
+                r = publish_request_parse(body, &p, &e);
+                if (r == 0 && p.description && strlen(p.description) > API_DESCRIPTION_MAX)
+                        abort();
+        } else {
+                r = alias_request_parse(kind == 4, body, &a, &e);
+                if (r == 0) {
+                        if (kind == 4 &&
+                            (!a.name || !route_alias_name_is_valid(a.name) || !a.function_version))
+                                abort();
+                        if (a.function_version && strcmp(a.function_version, "$LATEST") != 0 &&
+                            !is_version(a.function_version))
+                                abort();
+                        if (a.extra_version && (!a.routing || !is_version(a.extra_version) ||
+                                                !(a.extra_weight >= 0.0 && a.extra_weight <= 1.0)))
+                                abort();
+                        if (a.function_version) {
+                                chosen = alias_choose(&a, alias_draw(0));
+                                if (chosen != (a.extra_version && a.extra_weight > 0 ? a.extra_version
+                                                                                     : a.function_version))
+                                        abort();
+                                chosen = alias_choose(&a, alias_draw(UINT64_MAX));
+                                if (chosen != (a.extra_version && a.extra_weight == 1.0
+                                                       ? a.extra_version
+                                                       : a.function_version))
+                                        abort();
+                        }
+                        if (alias_json(&a, "arn:aws:lambda:us-east-1:000000000000:function:fuzz", &o) == 0 &&
+                            (!json_object_object_get_ex(o, "AliasArn", &v) ||
+                             !json_object_object_get_ex(o, "FunctionVersion", NULL) ||
+                             !json_object_to_json_string(o)))
+                                abort();
+                        json_object_put(o);
+                }
+        }
+        if (r == -EINVAL)
+                check_refused(&e);
+        else if (r != 0 && r != -ENOMEM)
+                abort();
+        json_object_put(body);
+}
+
 /* The manager's answer with text as its declaration: every field the CLI's waiters and Terraform read. */
 static void check_answer(const char *text)
 {
@@ -155,18 +218,21 @@ static void check_translate(const char *text)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         _cleanup_free_ char *text = NULL;
-        FunctionRequestKind kind;
+        unsigned kind;
 
         if (size < 1)
                 return 0;
-        kind = (FunctionRequestKind) (data[0] % 3);
+        kind = data[0] % 6;
         /* As the gateway takes a body: no NUL (refused before parsing). */
         if (memchr(data + 1, 0, size - 1))
                 return 0;
         text = strndup((const char *) data + 1, size - 1);
         if (!text)
                 return 0;
-        check_request(kind, text, size - 1);
+        if (kind < 3)
+                check_request((FunctionRequestKind) kind, text, size - 1);
+        else
+                check_version_request(kind, text, size - 1);
         check_answer(text);
         check_translate(text);
         return 0;

@@ -81,17 +81,34 @@ static void check_route(const char *method, const char *target, const Route *r)
         case ROUTE_DELETE_FUNCTION:
         case ROUTE_LIST_VERSIONS_BY_FUNCTION:
         case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
+        case ROUTE_PUBLISH_VERSION:
+        case ROUTE_CREATE_ALIAS:
+        case ROUTE_LIST_ALIASES:
+        case ROUTE_GET_ALIAS:
+        case ROUTE_UPDATE_ALIAS:
+        case ROUTE_DELETE_ALIAS:
                 /* The one function the call is about, as an invocation names it. */
                 if (!is_name_chars(r->function, LAMBDA_FUNCTION_NAME_MAX) || !is_qualifier(r->qualifier) ||
                     r->marker[0] || r->max_items != 0)
                         abort();
+                /* The alias the path names: an alias's name (not a version's), decoded. */
+                if ((r->type == ROUTE_GET_ALIAS || r->type == ROUTE_UPDATE_ALIAS ||
+                     r->type == ROUTE_DELETE_ALIAS)
+                            ? !route_alias_name_is_valid(r->alias)
+                            : r->alias[0] != 0)
+                        abort();
                 if ((strcmp(method, "GET") == 0) !=
                     (r->type == ROUTE_GET_FUNCTION || r->type == ROUTE_GET_FUNCTION_CONFIGURATION ||
                      r->type == ROUTE_LIST_VERSIONS_BY_FUNCTION ||
-                     r->type == ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG))
+                     r->type == ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG || r->type == ROUTE_LIST_ALIASES ||
+                     r->type == ROUTE_GET_ALIAS))
                         abort();
                 if ((strcmp(method, "PUT") == 0) != (r->type == ROUTE_UPDATE_FUNCTION_CODE ||
-                                                     r->type == ROUTE_UPDATE_FUNCTION_CONFIGURATION))
+                                                     r->type == ROUTE_UPDATE_FUNCTION_CONFIGURATION ||
+                                                     r->type == ROUTE_UPDATE_ALIAS))
+                        abort();
+                if ((strcmp(method, "POST") == 0) !=
+                    (r->type == ROUTE_PUBLISH_VERSION || r->type == ROUTE_CREATE_ALIAS))
                         abort();
                 break;
         case ROUTE_HEALTHZ:
@@ -133,7 +150,8 @@ static void check_refusal(const char *target, int k, int status, const char *mes
 static bool route_equal(const Route *a, const Route *b)
 {
         return a->type == b->type && a->max_items == b->max_items && strcmp(a->function, b->function) == 0 &&
-               strcmp(a->qualifier, b->qualifier) == 0 && strcmp(a->marker, b->marker) == 0;
+               strcmp(a->qualifier, b->qualifier) == 0 && strcmp(a->marker, b->marker) == 0 &&
+               strcmp(a->alias, b->alias) == 0;
 }
 
 /* A function URL's route: a valid name, and a path from "/" inside the target that holds no dot

@@ -3,9 +3,10 @@
 #
 # api-boto3.py URL AKID SECRET FUNCTION ZIP ROLE: the control-plane walk of test-api.sh with boto3:
 # create_function (the zip's bytes as ZipFile), the function_active_v2 waiter, invoke,
-# get_function_configuration, update_function_configuration with a stale RevisionId (must fail),
-# put_function_concurrency 0 → invoke throttled → delete_function_concurrency → invoke, an event
-# invoke config put and read back, delete_function. Prints one JSON object of what each step saw; a step that raises records
+# get_function_configuration, publish_version, create_alias and invoke of the alias (ExecutedVersion),
+# update_function_configuration with a stale RevisionId (must fail), put_function_concurrency 0 →
+# invoke throttled → delete_function_concurrency → invoke, an event invoke config put and read back,
+# delete_function. Prints one JSON object of what each step saw; a step that raises records
 # {"error": CODE}.
 import json
 import sys
@@ -44,6 +45,12 @@ step("wait", lambda: client.get_waiter("function_active_v2").wait(
 step("invoke", lambda: json.loads(client.invoke(FunctionName=name, Payload=b'{"via":"boto3"}')["Payload"].read()))
 step("configuration", lambda: {k: v for k, v in client.get_function_configuration(FunctionName=name).items()
                                if k in ("MemorySize", "Timeout", "Runtime", "State", "RevisionId")})
+step("publish", lambda: client.publish_version(FunctionName=name, Description="boto3")["Version"])
+step("alias", lambda: {k: v for k, v in client.create_alias(
+    FunctionName=name, Name="live", FunctionVersion="1").items() if k in ("Name", "FunctionVersion")})
+step("invoke_alias", lambda: (lambda r: {"ExecutedVersion": r["ExecutedVersion"],
+                                         "functionName": json.loads(r["Payload"].read())["functionName"]})(
+    client.invoke(FunctionName=name, Qualifier="live", Payload=b'{"via":"boto3"}')))
 step("stale", lambda: client.update_function_configuration(FunctionName=name, MemorySize=256, RevisionId="stale"))
 step("throttle", lambda: client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)[
     "ReservedConcurrentExecutions"])

@@ -2,7 +2,8 @@
 //
 // api-sdk.mjs FUNCTION ZIP ROLE: the control-plane walk of test-api.sh with the AWS SDK for
 // JavaScript v3: CreateFunctionCommand (the zip's bytes as ZipFile), waitUntilFunctionActiveV2,
-// InvokeCommand, GetFunctionCommand, PutFunctionConcurrencyCommand 0 (an invocation then throttled),
+// InvokeCommand, GetFunctionCommand, PublishVersionCommand, CreateAliasCommand, InvokeCommand of the
+// alias (ExecutedVersion), PutFunctionConcurrencyCommand 0 (an invocation then throttled),
 // DeleteFunctionConcurrencyCommand, GetFunctionEventInvokeConfigCommand, DeleteFunctionCommand. Environment: SDK (a folder with
 // node_modules/@aws-sdk/client-lambda), URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY. Prints one
 // JSON object of what each step saw; a step that throws records {"error": NAME}.
@@ -40,6 +41,14 @@ await step("invoke", async () => {
 await step("get", async () => {
         const out = await client.send(new sdk.GetFunctionCommand({ FunctionName: name }));
         return { State: out.Configuration.State, RepositoryType: out.Code.RepositoryType };
+});
+await step("publish", async () => (await client.send(new sdk.PublishVersionCommand({ FunctionName: name }))).Version);
+await step("alias", async () => (await client.send(new sdk.CreateAliasCommand({
+        FunctionName: name, Name: "live", FunctionVersion: "1",
+}))).FunctionVersion);
+await step("invoke_alias", async () => {
+        const out = await client.send(new sdk.InvokeCommand({ FunctionName: `${name}:live`, Payload: Buffer.from('{"via":"js"}') }));
+        return { ExecutedVersion: out.ExecutedVersion, functionName: JSON.parse(Buffer.from(out.Payload).toString()).functionName };
 });
 await step("throttle", async () => (await client.send(new sdk.PutFunctionConcurrencyCommand({
         FunctionName: name, ReservedConcurrentExecutions: 0,

@@ -99,6 +99,17 @@ start_gateway() {
         wait_for_http "$URL/healthz" 10
 }
 start_gateway 1
+GATEWAY_STARTS=1
+# restart_daemons: the manager SIGTERMed (D-Bus-activated again by the next call), the gateway
+# SIGTERMed and started again (its log: gateway-$GATEWAY_STARTS.log).
+restart_daemons() {
+        kill -TERM "$(manager_pid)" 2>/dev/null || true
+        check "the manager exits on SIGTERM" wait_until --timeout=30 "the manager to exit" manager_gone
+        kill -TERM "$GATEWAY_PID"
+        wait "$GATEWAY_PID" 2>/dev/null || true
+        GATEWAY_STARTS=$((GATEWAY_STARTS + 1))
+        start_gateway "$GATEWAY_STARTS"
+}
 
 export AWS_ACCESS_KEY_ID=$AKID AWS_SECRET_ACCESS_KEY=$SECRET AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
@@ -158,6 +169,14 @@ invoke() {
         fi
 }
 configuration() { aws lambda get-function-configuration --function-name "$1" 2>&1 || true; }
+# answer KEY METHOD PATH [BODY]: the status and x-amzn-ErrorType of the answer.
+answer() {
+        local -a data=()
+        [[ -n ${4:-} ]] && data=(--data-binary "$4")
+        curl -s -o /dev/null -D "$TEST_TMP/head" -w '%{http_code}' --max-time 60 -H "Authorization: Bearer $1" \
+                -X "$2" "${data[@]}" "$URL$3"
+        printf ' %s' "$(tr -d '\r' <"$TEST_TMP/head" | sed -n 's/^x-amzn-ErrorType: //Ip')"
+}
 
 # ---- create a zip function, wait for it, invoke it
 
@@ -212,6 +231,112 @@ check "the current RevisionId: accepted" aws lambda update-function-configuratio
         --timeout 12 --revision-id "$revision"
 check "aws lambda wait function-updated-v2 (timeout)" aws lambda wait function-updated-v2 --function-name api-zip
 
+# ---- versions and aliases: v1's code published as version 1, v2's as version 2, an alias between
+
+V1_SHA=$(sha_of "$ZIPS/v1.zip") V2_SHA=$(sha_of "$ZIPS/v2.zip")
+ARN=arn:aws:lambda:us-east-1:000000000000:function:api-zip
+check "update-function-code back to v1" aws lambda update-function-code --function-name api-zip --zip-file "fileb://$ZIPS/v1.zip"
+check "aws lambda wait function-updated-v2 (v1)" aws lambda wait function-updated-v2 --function-name api-zip
+check "publish-version with another CodeSha256: InvalidParameterValueException" expect_error \
+        InvalidParameterValueException aws lambda publish-version --function-name api-zip --code-sha256 "$V2_SHA"
+check "publish-version with a stale RevisionId: PreconditionFailedException" expect_error \
+        PreconditionFailedException aws lambda publish-version --function-name api-zip --revision-id "$revision1"
+published=$(aws lambda publish-version --function-name api-zip --code-sha256 "$V1_SHA" --description "v1 code" 2>&1) || true
+check "publish-version: version 1, v1's code, its ARN qualified" json_ok "$published" \
+        'd["Version"] == "1" and d["CodeSha256"] == args[0] and d["FunctionArn"] == args[1] + ":1" and
+         d["Description"] == "v1 code" and d["MemorySize"] == 512 and d["State"] == "Active"' "$V1_SHA" "$ARN"
+check "publish-version again, nothing changed: version 1 again" json_ok \
+        "$(aws lambda publish-version --function-name api-zip 2>&1)" 'd["Version"] == "1"'
+check "update-function-code to v2" aws lambda update-function-code --function-name api-zip --zip-file "fileb://$ZIPS/v2.zip"
+check "aws lambda wait function-updated-v2 (v2)" aws lambda wait function-updated-v2 --function-name api-zip
+check "publish-version: version 2, v2's code" json_ok "$(aws lambda publish-version --function-name api-zip 2>&1)" \
+        'd["Version"] == "2" and d["CodeSha256"] == args[0]' "$V2_SHA"
+check "list-versions-by-function: \$LATEST, 1 and 2, each ARN qualified" json_ok \
+        "$(aws lambda list-versions-by-function --function-name api-zip 2>&1)" \
+        '[v["Version"] for v in d["Versions"]] == ["$LATEST", "1", "2"] and
+         [v["FunctionArn"] for v in d["Versions"]] == [args[0] + ":$LATEST", args[0] + ":1", args[0] + ":2"] and
+         d["Versions"][1]["CodeSha256"] == args[1]' "$ARN" "$V1_SHA"
+check "get-function-configuration --qualifier 1: the version frozen" json_ok \
+        "$(aws lambda get-function-configuration --function-name api-zip --qualifier 1 2>&1)" \
+        'd["Version"] == "1" and d["CodeSha256"] == args[0] and d["FunctionArn"] == args[1] + ":1"' "$V1_SHA" "$ARN"
+check "get-function api-zip:2" json_ok "$(aws lambda get-function --function-name api-zip:2 2>&1)" \
+        'd["Configuration"]["Version"] == "2" and d["Configuration"]["CodeSha256"] == args[0]' "$V2_SHA"
+check "get-function --qualifier 9: ResourceNotFoundException" expect_error ResourceNotFoundException \
+        aws lambda get-function --function-name api-zip --qualifier 9
+alias=$(aws lambda create-alias --function-name api-zip --name live --function-version 1 \
+        --routing-config 'AdditionalVersionWeights={2=0.1}' 2>&1) || true
+check "create-alias live: version 1, 10 % to version 2" json_ok "$alias" \
+        'd["Name"] == "live" and d["FunctionVersion"] == "1" and d["AliasArn"] == args[0] + ":live" and
+         d["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.1} and d["RevisionId"]' "$ARN"
+check "create-alias live again: ResourceConflictException" expect_error ResourceConflictException \
+        aws lambda create-alias --function-name api-zip --name live --function-version 2
+check "create-alias of a version that is not there: ResourceNotFoundException" expect_error \
+        ResourceNotFoundException aws lambda create-alias --function-name api-zip --name other --function-version 9
+check "create-alias weighting its own version: InvalidParameterValueException" expect_error \
+        InvalidParameterValueException aws lambda create-alias --function-name api-zip --name other \
+        --function-version 1 --routing-config 'AdditionalVersionWeights={1=0.5}'
+check "create-alias with a weight of 1.5: 400 InvalidParameterValueException" assert_eq "400 InvalidParameterValueException" \
+        "$(answer "$KEY" POST /2015-03-31/functions/api-zip/aliases '{"Name":"other","FunctionVersion":"1","RoutingConfig":{"AdditionalVersionWeights":{"2":1.5}}}')" "answer"
+check "the operator's function has no versions to publish (ResourceConflictException)" expect_error \
+        ResourceConflictException aws lambda publish-version --function-name operator-fn
+check "get-alias live" json_ok "$(aws lambda get-alias --function-name api-zip --name live 2>&1)" \
+        'd["FunctionVersion"] == "1" and d["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.1}'
+check "list-aliases: live" json_ok "$(aws lambda list-aliases --function-name api-zip 2>&1)" \
+        '[a["Name"] for a in d["Aliases"]] == ["live"]'
+# invoke_version QUALIFIER: the version that ran (X-Amz-Executed-Version) and the greeting's version.
+invoke_version() {
+        curl -s -D "$TEST_TMP/invoke.head" -o "$TEST_TMP/invoke.out" --max-time 60 -H "Authorization: Bearer $KEY" \
+                -d '{}' "$URL/2015-03-31/functions/api-zip/invocations?Qualifier=$1"
+        printf '%s %s\n' "$(tr -d '\r' <"$TEST_TMP/invoke.head" | sed -n 's/^X-Amz-Executed-Version: //Ip')" \
+                "$(grep -q 'Hello from version 2!' "$TEST_TMP/invoke.out" && echo v2 || echo v1)"
+}
+split=()
+for _ in $(seq 100); do split+=("$(invoke_version live)"); done
+restart_daemons
+check "after the restarts: the versions" json_ok "$(aws lambda list-versions-by-function --function-name api-zip 2>&1)" \
+        '[v["Version"] for v in d["Versions"]] == ["$LATEST", "1", "2"]'
+check "after the restarts: the alias" json_ok "$(aws lambda get-alias --function-name api-zip --name live 2>&1)" \
+        'd["FunctionVersion"] == "1" and d["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.1} and
+         d["RevisionId"] == args[0]' "$("$PY" -c 'import json, sys; print(json.loads(sys.argv[1])["RevisionId"])' "$alias")"
+for _ in $(seq 100); do split+=("$(invoke_version live)"); done
+ones=$(printf '%s\n' "${split[@]}" | grep -c '^1 v1$' || true)
+twos=$(printf '%s\n' "${split[@]}" | grep -c '^2 v2$' || true)
+check "200 invocations of live: each ran version 1 or 2, as its header says ($ones + $twos)" assert_eq 200 $((ones + twos)) "runs"
+check "... 10 % ran version 2, within 7 % ($twos of 200)" test "$twos" -ge 6 -a "$twos" -le 34
+check "invoke --qualifier 1: v1's code, ExecutedVersion 1" json_ok \
+        "$(aws lambda invoke --function-name api-zip --qualifier 1 --cli-binary-format raw-in-base64-out --payload '{}' "$TEST_TMP/q1.json" 2>&1)" \
+        'd["ExecutedVersion"] == "1"'
+check "... which answered as v1" json_ok "$(cat "$TEST_TMP/q1.json")" 'd["message"] == "Hello from a zip-packaged Python function!"'
+check "invoke api-zip:2: v2's code" json_ok "$(invoke api-zip:2 '{}')" 'd["message"] == "Hello from version 2!"'
+check "invoke by ARN with :1: v1's code" json_ok "$(invoke "$ARN:1" '{}')" 'd["message"] == "Hello from a zip-packaged Python function!"'
+check "invoke --qualifier 1 and 2: exactly that version, every time" assert_eq "1 v1,1 v1,2 v2,2 v2" \
+        "$(invoke_version 1),$(invoke_version 1),$(invoke_version 2),$(invoke_version 2)" "runs"
+check "invoke --qualifier 9: ResourceNotFoundException" expect_error ResourceNotFoundException \
+        aws lambda invoke --function-name api-zip --qualifier 9 --payload '{}' "$TEST_TMP/q9.json"
+check "invoke --qualifier nope (no such alias): ResourceNotFoundException" expect_error ResourceNotFoundException \
+        aws lambda invoke --function-name api-zip --qualifier nope --payload '{}' "$TEST_TMP/q9.json"
+check "delete-function --qualifier 1, which live points at: ResourceConflictException" expect_error \
+        ResourceConflictException aws lambda delete-function --function-name api-zip --qualifier 1
+check "update-alias with a stale RevisionId: PreconditionFailedException" expect_error PreconditionFailedException \
+        aws lambda update-alias --function-name api-zip --name live --function-version 2 --revision-id stale
+check "update-alias live: version 2 alone" json_ok \
+        "$(aws lambda update-alias --function-name api-zip --name live --function-version 2 \
+                --routing-config '{"AdditionalVersionWeights": {}}' 2>&1)" \
+        'd["FunctionVersion"] == "2" and not d.get("RoutingConfig", {}).get("AdditionalVersionWeights")'
+check "... which runs version 2" assert_eq "2 v2" "$(invoke_version live)" "run"
+check "delete-function --qualifier 1: just that version" aws lambda delete-function --function-name api-zip --qualifier 1
+check "... gone" expect_error ResourceNotFoundException aws lambda get-function --function-name api-zip --qualifier 1
+check "... the others are not" json_ok "$(aws lambda list-versions-by-function --function-name api-zip 2>&1)" \
+        '[v["Version"] for v in d["Versions"]] == ["$LATEST", "2"]'
+check "a new configuration" aws lambda update-function-configuration --function-name api-zip --timeout 13
+check "aws lambda wait function-updated-v2 (timeout 13)" aws lambda wait function-updated-v2 --function-name api-zip
+check "... published: version 3, not 1 again" json_ok "$(aws lambda publish-version --function-name api-zip --description again 2>&1)" \
+        'd["Version"] == "3" and d["Timeout"] == 13'
+check "delete-alias live" aws lambda delete-alias --function-name api-zip --name live
+check "get-alias live: ResourceNotFoundException" expect_error ResourceNotFoundException \
+        aws lambda get-alias --function-name api-zip --name live
+check "create-alias beta (kept until the function goes)" aws lambda create-alias --function-name api-zip --name beta --function-version 3
+
 # ---- an image function, and a large zip
 
 check "create-function (image)" json_ok \
@@ -232,11 +357,7 @@ check "delete-function (20 MB)" aws lambda delete-function --function-name api-b
 # ---- both daemons restarted: nothing is lost
 
 before=$(configuration api-zip)
-kill -TERM "$(manager_pid)" 2>/dev/null || true
-check "the manager exits on SIGTERM" wait_until --timeout=30 "the manager to exit" manager_gone
-kill -TERM "$GATEWAY_PID"
-wait "$GATEWAY_PID" 2>/dev/null || true
-start_gateway 2
+restart_daemons
 check "after the restarts: the same settings and RevisionId" json_ok "$(configuration api-zip)" \
         'all(d[k] == json.loads(args[0])[k] for k in ("RevisionId", "MemorySize", "Timeout", "Environment",
                                                      "CodeSha256", "CodeSize", "Runtime", "Handler", "LastModified"))' \
@@ -263,6 +384,13 @@ cli_routes=(
         "update-function-code --function-name api-zip --zip-file fileb://$ZIPS/v1.zip"
         "update-function-configuration --function-name api-zip --timeout 5"
         "delete-function --function-name api-zip"
+        "publish-version --function-name api-zip"
+        "list-versions-by-function --function-name api-zip"
+        "create-alias --function-name api-zip --name ro --function-version 2"
+        "get-alias --function-name api-zip --name beta"
+        "update-alias --function-name api-zip --name beta --function-version 2"
+        "delete-alias --function-name api-zip --name beta"
+        "list-aliases --function-name api-zip"
 )
 for r in "${cli_routes[@]}"; do
         # shellcheck disable=SC2086  # the route's words are its arguments
@@ -277,15 +405,14 @@ curl_routes=(
         "PUT /2015-03-31/functions/api-zip/code {\"ImageUri\":\"x:1\"}"
         "PUT /2015-03-31/functions/api-zip/configuration {\"Timeout\":5}"
         "DELETE /2015-03-31/functions/api-zip"
+        "POST /2015-03-31/functions/api-zip/versions {}"
+        "GET /2015-03-31/functions/api-zip/versions"
+        "POST /2015-03-31/functions/api-zip/aliases {\"Name\":\"ro\",\"FunctionVersion\":\"2\"}"
+        "GET /2015-03-31/functions/api-zip/aliases/beta"
+        "PUT /2015-03-31/functions/api-zip/aliases/beta {\"FunctionVersion\":\"2\"}"
+        "DELETE /2015-03-31/functions/api-zip/aliases/beta"
+        "GET /2015-03-31/functions/api-zip/aliases"
 )
-# answer KEY METHOD PATH [BODY]: the status and x-amzn-ErrorType of the answer.
-answer() {
-        local -a data=()
-        [[ -n ${4:-} ]] && data=(--data-binary "$4")
-        curl -s -o /dev/null -D "$TEST_TMP/head" -w '%{http_code}' --max-time 60 -H "Authorization: Bearer $1" \
-                -X "$2" "${data[@]}" "$URL$3"
-        printf ' %s' "$(tr -d '\r' <"$TEST_TMP/head" | sed -n 's/^x-amzn-ErrorType: //Ip')"
-}
 for r in "${curl_routes[@]}"; do
         read -r method path body <<<"$r"
         check "invoke-only Bearer key: $method $path is 403 AccessDeniedException" \
@@ -300,7 +427,7 @@ check "... nor read the operator's" assert_eq "403 AccessDeniedException" \
 check "... nor invoke" assert_eq "403 AccessDeniedException" \
         "$(answer "$KEY_ONE" POST /2015-03-31/functions/api-zip/invocations '{}')" "answer"
 check "refusals are logged with who and what" \
-        grep -aq 'invoker may not manage function api-zip: DeleteFunction refused' "$TEST_TMP/gateway-2.log"
+        grep -aq 'invoker may not manage function api-zip: DeleteFunction refused' "$TEST_TMP/gateway-$GATEWAY_STARTS.log"
 check "nothing the invokers tried changed api-zip" assert_eq "$revision" \
         "$(aws lambda get-function-configuration --function-name api-zip --query RevisionId --output text 2>&1)" "RevisionId"
 check "no api-other was made" expect_error ResourceNotFoundException aws lambda get-function --function-name api-other
@@ -331,8 +458,9 @@ check "the operator's function: not changed by the API (ResourceConflictExceptio
         ResourceConflictException aws lambda update-function-configuration --function-name operator-fn --timeout 5
 check "the operator's function: not deleted by the API" expect_error ResourceConflictException \
         aws lambda delete-function --function-name operator-fn
-check "a version: ResourceNotFoundException" expect_error ResourceNotFoundException \
-        aws lambda get-function --function-name api-zip --qualifier 1
+check "a version that is not there: ResourceNotFoundException" expect_error ResourceNotFoundException \
+        aws lambda get-function --function-name api-zip --qualifier 99
+check "the invokers changed no alias: beta is still there" aws lambda get-alias --function-name api-zip --name beta
 check "no failed create left a function behind" expect_error ResourceNotFoundException \
         aws lambda get-function --function-name api-bad
 
@@ -356,6 +484,12 @@ check "... and an Event invocation too" expect_error TooManyRequestsException \
         --payload '{}' "$TEST_TMP/t.json"
 check "... and a streamed one" assert_eq "429 TooManyRequestsException" \
         "$(answer "$KEY" POST /2021-11-15/functions/api-zip/response-streaming-invocations '{}')" "answer"
+check "... and its published versions (reserved concurrency is the function's)" expect_error TooManyRequestsException \
+        aws lambda invoke --function-name api-zip --qualifier 2 --cli-binary-format raw-in-base64-out --payload '{}' \
+        "$TEST_TMP/t.json"
+check "... and its alias" expect_error TooManyRequestsException \
+        aws lambda invoke --function-name api-zip --qualifier beta --cli-binary-format raw-in-base64-out --payload '{}' \
+        "$TEST_TMP/t.json"
 check "the operator's function: its concurrency is not the API's (ResourceConflictException)" expect_error \
         ResourceConflictException aws lambda put-function-concurrency --function-name operator-fn \
         --reserved-concurrent-executions 1
@@ -394,11 +528,7 @@ check "the operator's function: not changed (ResourceConflictException)" expect_
         aws lambda put-function-event-invoke-config --function-name operator-fn --maximum-retry-attempts 1
 
 # Both daemons restarted: the concurrency and the event invoke config are kept.
-kill -TERM "$(manager_pid)" 2>/dev/null || true
-check "the manager exits on SIGTERM (settings)" wait_until --timeout=30 "the manager to exit" manager_gone
-kill -TERM "$GATEWAY_PID"
-wait "$GATEWAY_PID" 2>/dev/null || true
-start_gateway 3
+restart_daemons
 check "after the restarts: concurrency 0, still throttled" expect_error TooManyRequestsException \
         aws lambda invoke --function-name api-zip --cli-binary-format raw-in-base64-out --payload '{}' "$TEST_TMP/t.json"
 check "after the restarts: the event invoke config" json_ok \
@@ -467,6 +597,8 @@ check "delete-function (api-sink)" aws lambda delete-function --function-name ap
 # ---- delete
 
 check "delete-function (zip)" aws lambda delete-function --function-name api-zip
+check "... with its versions and aliases: nothing of it left in the store" \
+        bash -c '! compgen -G "$1/api-zip[.:]*" >/dev/null' _ "$TEST_TMP/api-functions"
 check "delete-function (image)" aws lambda delete-function --function-name api-image
 check "invoke after delete: ResourceNotFoundException" expect_error ResourceNotFoundException \
         aws lambda invoke --function-name api-zip --cli-binary-format raw-in-base64-out --payload '{}' "$TEST_TMP/gone.json"
@@ -477,20 +609,24 @@ check "no container of the deleted functions is left" wait_until --timeout=30 "t
 
 # ---- boto3 and the JS SDK v3
 
-check "boto3: create, waiter, invoke, configuration, stale revision, concurrency 0, event invoke config, delete" json_ok \
+check "boto3: create, waiter, invoke, configuration, publish, alias, invoke of the alias, stale revision, concurrency 0, event invoke config, delete" json_ok \
         "$("$PY" "$HERE/api-boto3.py" "$URL" "$AKID" "$SECRET" api-boto3 "$ZIPS/v1.zip" "$ROLE" 2>>"$TEST_TMP/clients.log")" \
         'd["create"]["PackageType"] == "Zip" and d["wait"] == "active" and d["invoke"]["functionName"] == "api-boto3" and
          d["configuration"]["MemorySize"] == 192 and d["configuration"]["Timeout"] == 7 and
+         d["publish"] == "1" and d["alias"] == {"Name": "live", "FunctionVersion": "1"} and
+         d["invoke_alias"] == {"ExecutedVersion": "1", "functionName": "api-boto3"} and
          d["stale"] == {"error": "PreconditionFailedException"} and d["throttle"] == 0 and
          d["throttled"] == {"error": "TooManyRequestsException"} and d["concurrency"] == 0 and
          d["unthrottle"] == 204 and d["unthrottled"] == "api-boto3" and
          d["event_invoke_config"] == {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 120} and
          d["event_invoke_config_age"] == "datetime" and d["delete"] == 204'
 if [[ -d $SDK/node_modules/@aws-sdk/client-lambda ]] && command -v node >/dev/null; then
-        check "JS SDK v3: create, waitUntilFunctionActiveV2, invoke, get, concurrency 0, delete" json_ok \
+        check "JS SDK v3: create, waitUntilFunctionActiveV2, invoke, get, publish, alias, invoke of the alias, concurrency 0, delete" json_ok \
                 "$(SDK=$SDK URL=$URL node "$HERE/api-sdk.mjs" api-js "$ZIPS/v1.zip" "$ROLE" 2>>"$TEST_TMP/clients.log")" \
                 'd["create"]["PackageType"] == "Zip" and d["wait"] == "SUCCESS" and d["invoke"]["functionName"] == "api-js" and
-                 d["get"] == {"State": "Active", "RepositoryType": "S3"} and d["throttle"] == 0 and
+                 d["get"] == {"State": "Active", "RepositoryType": "S3"} and d["publish"] == "1" and
+                 d["alias"] == "1" and d["invoke_alias"] == {"ExecutedVersion": "1", "functionName": "api-js"} and
+                 d["throttle"] == 0 and
                  d["throttled"]["error"] == "TooManyRequestsException" and d["unthrottle"] == 204 and
                  d["unthrottled"] == 200 and d["eventInvokeConfig"]["error"] == "ResourceNotFoundException" and
                  d["delete"] == 204'

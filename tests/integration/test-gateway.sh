@@ -88,8 +88,11 @@ check "DryRun: 204" assert_contains "$meta" '"StatusCode": 204' "output"
 meta=$(aws lambda invoke --function-name hello --log-type Tail --cli-binary-format raw-in-base64-out --payload '{}' "$TEST_TMP/tail.json")
 logres=$(python3 -c 'import json,sys,base64; print(base64.b64decode(json.load(sys.stdin)["LogResult"]).decode())' <<<"$meta")
 check "Tail: LogResult holds the invocation's log" assert_contains "$logres" "REPORT RequestId:" "log"
-check "qualifier: hello:prod" aws lambda invoke --function-name hello:prod --cli-binary-format raw-in-base64-out --payload '{"q":1}' "$TEST_TMP/q.json"
+check "qualifier: hello:\$LATEST" aws lambda invoke --function-name 'hello:$LATEST' --cli-binary-format raw-in-base64-out --payload '{"q":1}' "$TEST_TMP/q.json"
 check "qualifier: the answer" assert_contains "$(cat "$TEST_TMP/q.json")" '"q":1' "answer"
+out=$(aws lambda invoke --function-name hello:prod --payload '{}' "$TEST_TMP/q.json" 2>&1 || true)
+check "qualifier: an alias that is not there (hello:prod): ResourceNotFoundException" assert_contains "$out" \
+        "(ResourceNotFoundException)" "error"
 check "ARN: a full function ARN" aws lambda invoke --function-name arn:aws:lambda:us-east-1:123456789012:function:hello \
         --cli-binary-format raw-in-base64-out --payload '{"arn":1}' "$TEST_TMP/arn.json"
 check "ARN: the answer" assert_contains "$(cat "$TEST_TMP/arn.json")" '"arn":1' "answer"

@@ -112,18 +112,53 @@ check "DeleteFunction of the operator's function: ResourceConflict" \
 check "UpdateFunction of no function: refused (FunctionNotFound)" \
         has "$(call UpdateFunction sssah nosuch '' '{}' 0)" "Function not found: nosuch"
 
+# ---- versions and aliases: version 1 is v2's code, version 2 v1's
+check "PublishVersion: version 1" has "$(call PublishVersion ssss zipfn '' '' first)" '"Version":{"type":"s","data":"1"}'
+check "... a function of its own, zipfn:1, with the code of then" is "1 $(openssl dgst -sha256 -binary "$TEST_TMP/v2.zip" | base64)" \
+        "$(config zipfn:1 Version) $(config zipfn:1 CodeSha256)"
+check "PublishVersion with another CodeSha256: refused" has "$(call PublishVersion ssss zipfn "$sha" '' '')" \
+        "is different from the current CodeSha256"
+rev=$(config zipfn RevisionId)
+check "UpdateFunction back to v1's code" is ok "$("$BUS_CODE" update zipfn "$rev" '{}' "$TEST_TMP/v1.zip")"
+wait_until --timeout=20 "the update" config_is zipfn LastUpdateStatus Successful
+check "PublishVersion: version 2" has "$(call PublishVersion ssss zipfn "$sha" '' '')" '"Version":{"type":"s","data":"2"}'
+check "... again, nothing new: version 2 again" has "$(call PublishVersion ssss zipfn '' '' '')" '"Version":{"type":"s","data":"2"}'
+check "each version runs its own code in its own instances" is '"version": 2|"version": 1' \
+        "$(invoke zipfn:1 | grep -o '"version": [0-9]')|$(invoke zipfn:2 | grep -o '"version": [0-9]')"
+check "... named as AWS names them" has "$(invoke zipfn:2)" '"name": "zipfn"'
+check "... in containers of their own" test "$(docker ps -q --filter name=lambdad-zipfn.1- | wc -l)" -ge 1
+check "both uploads are kept for the versions" test "$(find "$API/uploads" -name '*.zip' | wc -l)" -eq 2
+check "ListVersions: \$LATEST, 1, 2" is "3" "$(call ListVersions s zipfn | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["data"][0]))')"
+check "CreateAlias live: 1, with half to 2" has \
+        "$(call CreateAlias ssa{sv} zipfn live 2 FunctionVersion s 1 AdditionalVersionWeights a{sd} 1 2 0.5)" '"data":{"2":5.0'
+check "CreateAlias with a weight of 1.5: refused" has \
+        "$(call CreateAlias ssa{sv} zipfn other 2 FunctionVersion s 1 AdditionalVersionWeights a{sd} 1 2 1.5)" "from 0.0 to 1.0"
+check "CreateAlias of a version that is not there: FunctionNotFound" has \
+        "$(call CreateAlias ssa{sv} zipfn other 1 FunctionVersion s 7)" "Function not found: zipfn:7"
+check "DeleteFunction of a version an alias points at: ResourceConflict" has "$(call DeleteFunction s zipfn:1)" \
+        "the following aliases reference it: [live]"
+check "PublishVersion of the operator's function: ResourceConflict" has "$(call PublishVersion ssss operators '' '' '')" \
+        "does not change it"
+check "the store holds them" test -s "$API/zipfn:1.version" -a -s "$API/zipfn:2.meta" -a -s "$API/zipfn.aliases"
+
 # ---- a restart loses nothing
 rev=$(config zipfn RevisionId)
 kill -TERM "$(manager_pid)"
 wait_until --timeout=20 "the manager's exit" manager_gone
 check "after a restart: the functions and their revisions are there" \
         is "api $rev api" "$(config zipfn Source) $(config zipfn RevisionId) $(config img Source)"
-check "... and answer" has "$(invoke zipfn)" '"version": 2'
+check "... and answer" has "$(invoke zipfn)" '"version": 1'
+check "... the versions and the alias too" is "1 2 live" \
+        "$(config zipfn:1 Version) $(config zipfn:2 Version) $(call GetAlias ss zipfn live | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["Name"]["data"])')"
+check "DeleteAlias, then DeleteFunction of version 1: that version alone" is " " \
+        "$(call DeleteAlias ss zipfn live) $(call DeleteFunction s zipfn:1)"
+check "... gone" has "$(call GetFunctionConfiguration s zipfn:1)" "not declared"
+check "... version 2 is not" is 2 "$(config zipfn:2 Version)"
 
 # ---- delete
 check "DeleteFunction" is "" "$(call DeleteFunction s zipfn)"
 check "... the function is gone" has "$(call GetFunctionConfiguration s zipfn)" "'zipfn' is not declared"
-check "... and its files and upload" bash -c "[[ ! -e '$API/zipfn.json' && -z \$(find '$API/uploads' -name '*.zip') ]]"
+check "... and its files, its versions' and its upload" bash -c "[[ ! -e '$API/zipfn.json' && -z \$(find '$API' -name 'zipfn[.:]*') && -z \$(find '$API/uploads' -name '*.zip') ]]"
 check "the journal names the changes" grep -q "Function 'zipfn' created through the API" "$LOG"
 
 lib_done

@@ -247,50 +247,195 @@ static int method_list_functions(sd_bus_message *msg, void *userdata, sd_bus_err
 
 /* A function's settings as the manager's GetFunctionConfiguration gives them; FunctionNotFound for
  * names not in the list. */
-static int method_get_function_configuration(sd_bus_message *msg, FakeManager *m)
+/* GetFunctionConfiguration's a{sv} of f, of its version when version is not NULL. */
+static int append_configuration(sd_bus_message *reply, const FakeFunction *f, const char *version)
+{
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        /* A key of another feature, which readers of the URL's keys skip. */
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "MaximumRetryAttempts", "u", 2);
+        if (r >= 0 && f->url_auth)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "UrlAuthType", "s", f->url_auth, "UrlCors",
+                                          "s", "{}", "UrlInvokeMode", "s", "BUFFERED");
+        if (r >= 0 && f->runtime)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "PackageType", "s", "Zip",
+                                          "Runtime", "s", f->runtime, "Handler", "s", "index.handler",
+                                          "CodeSha256", "s", "q83vEjRWeJA=", "CodeSize", "t",
+                                          (uint64_t) 123);
+        if (r >= 0 && f->declaration)
+                r = sd_bus_message_append(
+                        reply, "{sv}{sv}{sv}{sv}{sv}{sv}", LAMBDAD_CONFIG_SOURCE, "s", "api",
+                        LAMBDAD_CONFIG_DECLARATION, "s", f->declaration, LAMBDAD_CONFIG_REVISION_ID, "s",
+                        "rev-1", LAMBDAD_CONFIG_LAST_MODIFIED, "s", "2026-12-06T23:40:00.000+0000",
+                        LAMBDAD_CONFIG_STATE, "s", f->state ?: "Active", LAMBDAD_CONFIG_LAST_UPDATE_STATUS,
+                        "s", f->last_update_status ?: "Successful");
+        if (r >= 0 && f->declaration && !f->runtime)
+                r = sd_bus_message_append(reply, "{sv}", LAMBDAD_CONFIG_PACKAGE_TYPE, "s", "Image");
+        if (r >= 0 && version)
+                r = sd_bus_message_append(reply, "{sv}", LAMBDAD_CONFIG_VERSION, "s", version);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+/* The function NAME, or NAME:1 (its one version, in *ret_version); NULL: none. */
+static const FakeFunction *find_function(FakeManager *m, const char *name, const char **ret_version)
+{
+        size_t n = strcspn(name, ":");
+
+        *ret_version = name[n] ? name + n + 1 : NULL;
+        if (*ret_version && strcmp(*ret_version, "1") != 0)
+                return NULL;
+        for (unsigned i = 0; i < m->n_functions; i++)
+                if (strlen(m->functions[i].name) == n && strncmp(m->functions[i].name, name, n) == 0)
+                        return &m->functions[i];
+        return NULL;
+}
+
+/* GetFunctionConfiguration (a{sv}) or, list, ListVersions (aa{sv}: $LATEST and version 1). */
+static int method_configuration(sd_bus_message *msg, FakeManager *m, bool list)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *name;
+        const FakeFunction *f;
+        const char *name, *version;
         int r;
 
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        for (unsigned i = 0; i < m->n_functions; i++) {
-                if (strcmp(m->functions[i].name, name) != 0)
-                        continue;
-                r = sd_bus_message_new_method_return(msg, &reply);
+        f = find_function(m, name, &version);
+        if (!f || (list && version))
+                return sd_bus_reply_method_errorf(msg, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                                                  "Function not found: %s", name);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0 && list)
+                r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (r >= 0)
+                r = append_configuration(reply, f, version);
+        if (r >= 0 && list)
+                r = append_configuration(reply, f, "1");
+        if (r >= 0 && list)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* An alias as GetAlias answers: to version, with 0.25 to version 2 when weighted. */
+static int append_alias(sd_bus_message *reply, const char *alias, const char *version, bool weighted)
+{
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}", "Name", "s", alias, "FunctionVersion",
+                                          "s", version, "Description", "s", "", "RevisionId", "s",
+                                          "alias-rev");
+        if (r >= 0)
+                r = weighted ? sd_bus_message_append(reply, "{sv}", "AdditionalVersionWeights", "a{sd}", 1,
+                                                     "2", 0.25)
+                             : sd_bus_message_append(reply, "{sv}", "AdditionalVersionWeights", "a{sd}", 0);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+/* The settings of CreateAlias and UpdateAlias: FunctionVersion and weights recorded. */
+static int read_alias_settings(FakeManager *m, sd_bus_message *msg)
+{
+        int r;
+
+        m->api_alias_version[0] = 0;
+        m->api_alias_weight = -1;
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        while (r > 0 && (r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const char *key, *v, *extra;
+
+                r = sd_bus_message_read(msg, "s", &key);
+                if (r >= 0 && strcmp(key, "FunctionVersion") == 0) {
+                        r = sd_bus_message_read(msg, "v", "s", &v);
+                        (void) snprintf(m->api_alias_version, sizeof(m->api_alias_version), "%s", v);
+                } else if (r >= 0 && strcmp(key, "AdditionalVersionWeights") == 0) {
+                        m->api_alias_weight = 0;
+                        r = sd_bus_message_enter_container(msg, 'v', "a{sd}");
+                        if (r >= 0)
+                                r = sd_bus_message_enter_container(msg, 'a', "{sd}");
+                        while (r >= 0 &&
+                               (r = sd_bus_message_read(msg, "{sd}", &extra, &m->api_alias_weight)) > 0)
+                                ;
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(msg);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(msg);
+                } else if (r >= 0)
+                        r = sd_bus_message_skip(msg, "v");
                 if (r >= 0)
-                        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-                /* A key of another feature, which readers of the URL's keys skip. */
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "{sv}", "MaximumRetryAttempts", "u", 2);
-                if (r >= 0 && m->functions[i].url_auth)
-                        r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "UrlAuthType", "s",
-                                                  m->functions[i].url_auth, "UrlCors", "s", "{}",
-                                                  "UrlInvokeMode", "s", "BUFFERED");
-                if (r >= 0 && m->functions[i].runtime)
-                        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "PackageType", "s", "Zip",
-                                                  "Runtime", "s", m->functions[i].runtime, "Handler", "s",
-                                                  "index.handler", "CodeSha256", "s",
-                                                  "q83vEjRWeJA=", "CodeSize", "t", (uint64_t) 123);
-                if (r >= 0 && m->functions[i].declaration)
-                        r = sd_bus_message_append(
-                                reply, "{sv}{sv}{sv}{sv}{sv}{sv}", LAMBDAD_CONFIG_SOURCE, "s", "api",
-                                LAMBDAD_CONFIG_DECLARATION, "s", m->functions[i].declaration,
-                                LAMBDAD_CONFIG_REVISION_ID, "s", "rev-1", LAMBDAD_CONFIG_LAST_MODIFIED, "s",
-                                "2026-12-06T23:40:00.000+0000", LAMBDAD_CONFIG_STATE, "s",
-                                m->functions[i].state ?: "Active", LAMBDAD_CONFIG_LAST_UPDATE_STATUS, "s",
-                                m->functions[i].last_update_status ?: "Successful");
-                if (r >= 0 && m->functions[i].declaration && !m->functions[i].runtime)
-                        r = sd_bus_message_append(reply, "{sv}", LAMBDAD_CONFIG_PACKAGE_TYPE, "s", "Image");
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-                if (r < 0)
-                        return r;
-                return sd_bus_send(NULL, reply, NULL);
+                        r = sd_bus_message_exit_container(msg);
         }
-        return sd_bus_reply_method_errorf(msg, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, "No function '%s'.", name);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(msg);
+        return r;
+}
+
+/* PublishVersion (version 1 again: the fake's one) and the aliases' methods; "live" is the alias
+ * there is (version 1, 0.25 to version 2). */
+static int method_versions(sd_bus_message *msg, FakeManager *m, const char *method)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *name, *alias = "", *revision = "", *sha = "", *description = "", *version;
+        const FakeFunction *f;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r >= 0 && strcmp(method, "PublishVersion") == 0)
+                r = sd_bus_message_read(msg, "sss", &sha, &revision, &description);
+        else if (r >= 0 && strcmp(method, "ListAliases") != 0)
+                r = sd_bus_message_read(msg, "s", &alias);
+        if (r >= 0 && strcmp(method, "UpdateAlias") == 0)
+                r = sd_bus_message_read(msg, "s", &revision);
+        if (r >= 0 && (strcmp(method, "CreateAlias") == 0 || strcmp(method, "UpdateAlias") == 0))
+                r = read_alias_settings(m, msg);
+        if (r < 0)
+                return r;
+        (void) snprintf(m->api_method, sizeof(m->api_method), "%s", method);
+        (void) snprintf(m->api_function, sizeof(m->api_function), "%s", name);
+        (void) snprintf(m->api_revision, sizeof(m->api_revision), "%s", revision);
+        (void) snprintf(m->api_alias, sizeof(m->api_alias), "%s", alias);
+        free(m->api_declaration);
+        m->api_declaration = NULL;
+        if (asprintf(&m->api_declaration, "%s|%s", sha, description) < 0)
+                return -ENOMEM;
+        m->n_api++;
+        if (m->api_error)
+                return sd_bus_reply_method_errorf(msg, m->api_error, "%s", m->api_message ?: "refused");
+        f = find_function(m, name, &version);
+        if (!f)
+                return sd_bus_reply_method_errorf(msg, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                                                  "Function not found: %s", name);
+        if ((strcmp(method, "GetAlias") == 0 || strcmp(method, "UpdateAlias") == 0) &&
+            strcmp(alias, "live") != 0)
+                return sd_bus_reply_method_errorf(msg, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
+                                                  "Alias not found: %s:%s", name, alias);
+        if (strcmp(method, "DeleteAlias") == 0)
+                return sd_bus_reply_method_return(msg, NULL);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0 && strcmp(method, "PublishVersion") == 0)
+                r = append_configuration(reply, f, "1");
+        else if (r >= 0 && strcmp(method, "ListAliases") == 0)
+                r = sd_bus_message_open_container(reply, 'a', "a{sv}") >= 0 &&
+                                    append_alias(reply, "live", "1", true) >= 0
+                            ? sd_bus_message_close_container(reply)
+                            : -ENOMEM;
+        else if (r >= 0 && strcmp(method, "GetAlias") == 0)
+                r = append_alias(reply, alias, "1", true);
+        else if (r >= 0)
+                r = append_alias(reply, alias, m->api_alias_version[0] ? m->api_alias_version : "1",
+                                 m->api_alias_weight > 0);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
 }
 
 /* CreateFunction's and UpdateFunction's answer: the configuration of what they were given. */
@@ -386,7 +531,7 @@ static int on_manager_call(sd_bus_message *msg, void *userdata, sd_bus_error *er
         else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "ListFunctions"))
                 r = method_list_functions(msg, userdata, error);
         else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "GetFunctionConfiguration"))
-                r = method_get_function_configuration(msg, userdata);
+                r = method_configuration(msg, userdata, false);
         else if (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "Reclaim") &&
                  ((FakeManager *) userdata)->reclaim)
                 r = method_reclaim(msg, userdata);
@@ -395,6 +540,17 @@ static int on_manager_call(sd_bus_message *msg, void *userdata, sd_bus_error *er
                   sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "UpdateFunction") ||
                   sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "DeleteFunction")))
                 r = method_api(msg, userdata, sd_bus_message_get_member(msg));
+        else if (!((FakeManager *) userdata)->api_absent &&
+                 sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "ListVersions"))
+                r = method_configuration(msg, userdata, true);
+        else if (!((FakeManager *) userdata)->api_absent &&
+                 (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "PublishVersion") ||
+                  sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "CreateAlias") ||
+                  sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "GetAlias") ||
+                  sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "UpdateAlias") ||
+                  sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "DeleteAlias") ||
+                  sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "ListAliases")))
+                r = method_versions(msg, userdata, sd_bus_message_get_member(msg));
         else
                 return 0; /* not ours: sd-bus answers UnknownMethod */
         return r < 0 ? r : 1;

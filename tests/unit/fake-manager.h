@@ -5,7 +5,8 @@
  * fake-manager.h: a real D-Bus for the gateway's tests (a private dbus-daemon, which the gateway
  * reaches as its system bus through DBUS_SYSTEM_BUS_ADDRESS) and a fake org.lambdad.Manager1 on it:
  * Acquire, Release, Reclaim, ListFunctions, GetFunctionConfiguration and the control plane's
- * CreateFunction, UpdateFunction and DeleteFunction answer as each test sets them. The fake's connection
+ * CreateFunction, UpdateFunction, DeleteFunction, PublishVersion, ListVersions and the aliases'
+ * methods answer as each test sets them. The fake's connection
  * runs in the gateway's own event loop, so everything between the two is event-driven and in order.
  */
 
@@ -21,6 +22,7 @@
 #include <systemd/sd-event.h>
 
 #include "buf.h"
+#include "lambda-contract.h"
 #include "macro.h"
 
 /* A test's main(): runs the group with the test bus up (dbus-daemon --session, DBUS_SYSTEM_BUS_ADDRESS
@@ -56,7 +58,7 @@ typedef struct FakeManager {
         const char *acquire_secret; /* the instance's secret; NULL: a manager before secrets ("ssq") */
         sd_bus_message *acquire_call;
         unsigned n_acquire;
-        char acquired_function[65];
+        char acquired_function[LAMBDA_FUNCTION_REF_MAX + 1];
 
         char released[8][32];
         bool released_healthy[8];
@@ -94,7 +96,13 @@ typedef struct FakeManager {
          * declaration or changes, the file descriptors in zip and the bytes of the first (read from
          * its start), and whether it was sealed against writes. */
         char api_method[32], api_function[65], api_revision[128];
-        char *api_declaration;
+        char *api_declaration; /* PublishVersion: "CODESHA256|DESCRIPTION" */
+        /* The versions' and aliases' methods (PublishVersion, ListVersions, CreateAlias, GetAlias,
+         * UpdateAlias, DeleteAlias, ListAliases): the alias, its FunctionVersion and weight (-1: none
+         * given). GetFunctionConfiguration and ListVersions know version 1 of every function; GetAlias
+         * knows "live" (version 1, 0.25 to version 2). */
+        char api_alias[129], api_alias_version[32];
+        double api_alias_weight;
         unsigned api_n_fds;
         Buf api_zip;
         bool api_zip_sealed;

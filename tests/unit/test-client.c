@@ -71,9 +71,10 @@ static void stream_more(void)
         http_conn_write(stream_client->http, chunk, n);
 }
 
-void __wrap_invocation_handle(ClientConn *c, const Route *route);
-void __wrap_invocation_handle(ClientConn *c, const Route *route)
+void __wrap_invocation_handle(ClientConn *c, const Route *route, const char *function);
+void __wrap_invocation_handle(ClientConn *c, const Route *route, const char *function)
 {
+        assert_string_equal(function, route->function);
         n_handled++;
         memcpy(handled_function, route->function, sizeof(handled_function));
 

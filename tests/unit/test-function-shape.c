@@ -245,16 +245,24 @@ static void test_versions_and_code_signing(void **state)
         ManagerFunction mf = { .declaration = "{\"runtime\":\"python3.12\"}",
                                .package_type = "Zip",
                                .revision_id = "rev-3" };
-        json_object *o = NULL, *v;
+        json_object *o = NULL;
 
-        assert_int_equal(function_versions_json(&mf, &ctx, &o), 0);
-        assert_non_null(v = at(o, "Versions"));
-        assert_int_equal(json_object_array_length(v), 1);
-        v = json_object_array_get_idx(v, 0);
-        assert_string_at(v, "Version", "$LATEST");
-        assert_string_at(v, "FunctionArn", "arn:aws:lambda:us-east-1:000000000000:function:hello:$LATEST");
-        assert_string_at(v, "RevisionId", "rev-3");
-        assert_null(at(o, "NextMarker"));
+        assert_int_equal(function_version_json(&mf, &ctx, &o), 0);
+        assert_string_at(o, "Version", "$LATEST");
+        assert_string_at(o, "FunctionArn", "arn:aws:lambda:us-east-1:000000000000:function:hello:$LATEST");
+        assert_string_at(o, "RevisionId", "rev-3");
+        json_object_put(o);
+
+        /* A version: its number, its ARN qualified by it, in the list and alone. */
+        mf.version = "7";
+        assert_int_equal(function_version_json(&mf, &ctx, &o), 0);
+        assert_string_at(o, "Version", "7");
+        assert_string_at(o, "FunctionArn", "arn:aws:lambda:us-east-1:000000000000:function:hello:7");
+        json_object_put(o);
+        assert_int_equal(function_configuration_json(&mf, &ctx, &o), 0);
+        assert_string_at(o, "Version", "7");
+        assert_string_at(o, "FunctionArn", "arn:aws:lambda:us-east-1:000000000000:function:hello:7");
+        assert_string_at(o, "FunctionName", "hello");
         json_object_put(o);
 
         assert_int_equal(function_code_signing_json(&ctx, &o), 0);

@@ -229,11 +229,15 @@ static void test_get(void **state)
         assert_null(json_at(o, "Configuration"));
         json_object_put(o);
 
-        /* What Terraform reads besides: no versions but $LATEST, no code signing. */
+        /* What Terraform reads besides: the versions ($LATEST first), no code signing. */
         o = expect_ok("GET", "/2015-03-31/functions/hello/versions?MaxItems=50", NULL, NULL, 200);
-        assert_string_equal(json_object_get_string(json_at(
-                                    json_object_array_get_idx(json_at(o, "Versions"), 0), "Version")),
-                            "$LATEST");
+        assert_int_equal(json_object_array_length(json_at(o, "Versions")), 2);
+        assert_member(json_object_array_get_idx(json_at(o, "Versions"), 0), "Version", "$LATEST");
+        assert_member(json_object_array_get_idx(json_at(o, "Versions"), 0), "FunctionArn",
+                      "arn:aws:lambda:us-east-1:000000000000:function:hello:$LATEST");
+        assert_member(json_object_array_get_idx(json_at(o, "Versions"), 1), "Version", "1");
+        assert_member(json_object_array_get_idx(json_at(o, "Versions"), 1), "FunctionArn",
+                      "arn:aws:lambda:us-east-1:000000000000:function:hello:1");
         json_object_put(o);
         o = expect_ok("GET", "/2020-06-30/functions/hello/code-signing-config", NULL, NULL, 200);
         assert_member(o, "CodeSigningConfigArn", "");
@@ -242,15 +246,104 @@ static void test_get(void **state)
         expect_error("GET", "/2015-03-31/functions/nope/versions", NULL, NULL, 404,
                      "ResourceNotFoundException", "Function not found");
 
-        /* Qualifiers: $LATEST is the function; nothing else exists. */
+        /* Qualifiers: $LATEST is the function, a version the manager's NAME:N, an alias its version. */
         o = expect_ok("GET", "/2015-03-31/functions/hello%3A%24LATEST/configuration", NULL, NULL, 200);
+        assert_member(o, "Version", "$LATEST");
+        json_object_put(o);
+        o = expect_ok("GET", "/2015-03-31/functions/hello/configuration?Qualifier=1", NULL, NULL, 200);
+        assert_member(o, "Version", "1");
+        assert_member(o, "FunctionArn", "arn:aws:lambda:us-east-1:000000000000:function:hello:1");
+        json_object_put(o);
+        o = expect_ok("GET", "/2015-03-31/functions/hello%3Alive", NULL, NULL, 200);
+        assert_member(o, "Configuration.Version", "1");
         json_object_put(o);
         expect_error("GET", "/2015-03-31/functions/hello?Qualifier=prod", NULL, NULL, 404,
                      "ResourceNotFoundException",
                      "Function not found: arn:aws:lambda:us-east-1:000000000000:function:hello:prod");
+        expect_error("GET", "/2015-03-31/functions/hello?Qualifier=2", NULL, NULL, 404,
+                     "ResourceNotFoundException",
+                     "Function not found: arn:aws:lambda:us-east-1:000000000000:function:hello:2");
+        expect_error("GET", "/2015-03-31/functions/hello?Qualifier=0", NULL, NULL, 404,
+                     "ResourceNotFoundException",
+                     "Function not found: arn:aws:lambda:us-east-1:000000000000:function:hello:0");
+        expect_error("PUT", "/2015-03-31/functions/hello%3A1/configuration", NULL, "{}", 404,
+                     "ResourceNotFoundException", "function:hello:1");
+        assert_int_equal(fake.n_api, 2); /* GetAlias: prod and live */
+        fake.n_api = 0;
         expect_error("GET", "/2015-03-31/functions/nope", NULL, NULL, 404, "ResourceNotFoundException",
                      "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope");
         assert_int_equal(fake.n_api, 0);
+}
+
+static void test_versions_and_aliases(void **state)
+{
+        json_object *o;
+
+        /* PublishVersion: 201, with or without a body. */
+        o = expect_ok("POST", "/2015-03-31/functions/hello/versions", NULL,
+                      "{\"CodeSha256\":\"q83vEjRWeJA=\",\"Description\":\"first\",\"RevisionId\":\"rev-1\"}",
+                      201);
+        assert_string_equal(fake.api_method, "PublishVersion");
+        assert_string_equal(fake.api_declaration, "q83vEjRWeJA=|first");
+        assert_string_equal(fake.api_revision, "rev-1");
+        assert_member(o, "Version", "1");
+        json_object_put(o);
+        o = expect_ok("POST", "/2015-03-31/functions/hello/versions", NULL, NULL, 201);
+        assert_string_equal(fake.api_declaration, "|");
+        json_object_put(o);
+        expect_error("POST", "/2015-03-31/functions/hello/versions", NULL, "{\"Description\":7}", 400,
+                     "InvalidRequestContentException", "Description");
+        expect_error("DELETE", "/2015-03-31/functions/hello?Qualifier=live", NULL, NULL, 400,
+                     "InvalidParameterValueException", "DeleteAlias");
+
+        /* DeleteFunction of a version: the manager's NAME:N. */
+        o = expect_ok("DELETE", "/2015-03-31/functions/hello?Qualifier=1", NULL, NULL, 204);
+        assert_string_equal(fake.api_method, "DeleteFunction");
+        assert_string_equal(fake.api_function, "hello:1");
+
+        /* The aliases. */
+        o = expect_ok("POST", "/2015-03-31/functions/hello/aliases", NULL,
+                      "{\"Name\":\"beta\",\"FunctionVersion\":\"1\",\"RoutingConfig\":{"
+                      "\"AdditionalVersionWeights\":{\"2\":0.25}}}",
+                      201);
+        assert_string_equal(fake.api_method, "CreateAlias");
+        assert_string_equal(fake.api_alias, "beta");
+        assert_string_equal(fake.api_alias_version, "1");
+        assert_true(fake.api_alias_weight == 0.25);
+        assert_member(o, "AliasArn", "arn:aws:lambda:us-east-1:000000000000:function:hello:beta");
+        assert_member(o, "RoutingConfig.AdditionalVersionWeights.2", "0.25");
+        assert_member(o, "RevisionId", "alias-rev");
+        json_object_put(o);
+        expect_error("POST", "/2015-03-31/functions/hello/aliases", NULL,
+                     "{\"Name\":\"12\",\"FunctionVersion\":\"1\"}", 400, "InvalidParameterValueException",
+                     "at 'name'");
+        expect_error("POST", "/2015-03-31/functions/hello/aliases", NULL, "{\"Name\":\"b\"}", 400,
+                     "InvalidParameterValueException", "at 'functionVersion'");
+        o = expect_ok("PUT", "/2015-03-31/functions/hello/aliases/live", NULL,
+                      "{\"FunctionVersion\":\"2\",\"RevisionId\":\"alias-rev\",\"RoutingConfig\":{}}", 200);
+        assert_string_equal(fake.api_method, "UpdateAlias");
+        assert_string_equal(fake.api_revision, "alias-rev");
+        assert_string_equal(fake.api_alias_version, "2");
+        assert_true(fake.api_alias_weight == 0); /* given, and empty: no more weights */
+        assert_null(json_at(o, "RoutingConfig"));
+        json_object_put(o);
+        o = expect_ok("GET", "/2015-03-31/functions/hello/aliases/live", NULL, NULL, 200);
+        assert_member(o, "Name", "live");
+        assert_member(o, "FunctionVersion", "1");
+        json_object_put(o);
+        expect_error("GET", "/2015-03-31/functions/hello/aliases/nope", NULL, NULL, 404,
+                     "ResourceNotFoundException",
+                     "Alias not found: arn:aws:lambda:us-east-1:000000000000:function:hello:nope");
+        o = expect_ok("GET", "/2015-03-31/functions/hello/aliases", NULL, NULL, 200);
+        assert_int_equal(json_object_array_length(json_at(o, "Aliases")), 1);
+        json_object_put(o);
+        o = expect_ok("DELETE", "/2015-03-31/functions/hello/aliases/live", NULL, NULL, 204);
+        assert_string_equal(fake.api_method, "DeleteAlias");
+        fake.api_error = LAMBDAD_ERROR_RESOURCE_CONFLICT;
+        fake.api_message = "Alias already exists: hello:live";
+        expect_error("POST", "/2015-03-31/functions/hello/aliases", NULL,
+                     "{\"Name\":\"live\",\"FunctionVersion\":\"1\"}", 409, "ResourceConflictException",
+                     "Alias already exists");
 }
 
 static void test_updates_and_delete(void **state)
@@ -582,6 +675,14 @@ static void test_authorization(void **state)
                 { "GET", "/2015-03-31/functions/hello/versions", NULL, "ListVersionsByFunction" },
                 { "GET", "/2020-06-30/functions/hello/code-signing-config", NULL,
                   "GetFunctionCodeSigningConfig" },
+                { "POST", "/2015-03-31/functions/hello/versions", "{}", "PublishVersion" },
+                { "POST", "/2015-03-31/functions/hello/aliases",
+                  "{\"Name\":\"b\",\"FunctionVersion\":\"1\"}", "CreateAlias" },
+                { "GET", "/2015-03-31/functions/hello/aliases", NULL, "ListAliases" },
+                { "GET", "/2015-03-31/functions/hello/aliases/live", NULL, "GetAlias" },
+                { "PUT", "/2015-03-31/functions/hello/aliases/live", "{\"FunctionVersion\":\"1\"}",
+                  "UpdateAlias" },
+                { "DELETE", "/2015-03-31/functions/hello/aliases/live", NULL, "DeleteAlias" },
         };
 
         auth_on();
@@ -605,15 +706,15 @@ static void test_authorization(void **state)
                 /* Manage rights on the function do; so does LAMBDAD_API_KEY's. */
                 o = expect_ok(routes[i].method, routes[i].path, "Authorization: Bearer deploy-key-0\r\n",
                               routes[i].body,
-                              i == 0                               ? 201
-                              : strcmp(routes[i].method, "DELETE") ? 200
-                                                                   : 204);
+                              strcmp(routes[i].method, "POST") == 0     ? 201
+                              : strcmp(routes[i].method, "DELETE") == 0 ? 204
+                                                                        : 200);
                 json_object_put(o);
                 o = expect_ok(routes[i].method, routes[i].path, "Authorization: Bearer admin-key-00\r\n",
                               routes[i].body,
-                              i == 0                               ? 201
-                              : strcmp(routes[i].method, "DELETE") ? 200
-                                                                   : 204);
+                              strcmp(routes[i].method, "POST") == 0     ? 201
+                              : strcmp(routes[i].method, "DELETE") == 0 ? 204
+                                                                        : 200);
                 json_object_put(o);
                 fake.n_api = 0;
         }
@@ -665,6 +766,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_create_zip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_create_image, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_get, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_versions_and_aliases, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_updates_and_delete, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_manager_errors, setup, teardown),

@@ -48,7 +48,7 @@ static char state_directory[] = "/tmp/test-invocation-XXXXXX";
 /* The fake manager: the ports its next Acquires answer with, and what was given back. */
 static uint16_t grants[8];
 static unsigned n_grants, n_granted, n_pumps;
-static char pumped_function[65];
+static char pumped_function[LAMBDA_FUNCTION_REF_MAX + 1];
 static sd_event_source *grant_source;
 static char released[8][32];
 static bool released_healthy[8];

@@ -31,6 +31,40 @@ static void test_function_names(void **state)
         assert_false(lambda_function_name_is_valid(longest, LAMBDA_FUNCTION_NAME_MAX + 1));
 }
 
+static void test_versions(void **state)
+{
+        unsigned v = 0;
+
+        assert_true(lambda_version_parse("1", 1, &v));
+        assert_int_equal(v, 1);
+        assert_true(lambda_version_parse("999999999", 9, &v));
+        assert_int_equal(v, LAMBDA_VERSION_MAX);
+        assert_true(lambda_version_parse("42x", 2, NULL)); /* the length counts */
+        assert_false(lambda_version_parse("1000000000", 10, &v));
+        assert_false(lambda_version_parse("0", 1, &v));
+        assert_false(lambda_version_parse("01", 2, &v));
+        assert_false(lambda_version_parse("", 0, &v));
+        assert_false(lambda_version_parse("-1", 2, &v));
+        assert_false(lambda_version_parse("+1", 2, &v));
+        assert_false(lambda_version_parse("$LATEST", 7, &v));
+        assert_false(lambda_version_parse(NULL, 1, &v));
+
+        /* NAME or NAME:N, the manager's names of functions and their versions. */
+        assert_true(lambda_function_ref_is_valid("hello", 5, &v));
+        assert_int_equal(v, 0);
+        assert_true(lambda_function_ref_is_valid("hello:12", 8, &v));
+        assert_int_equal(v, 12);
+        assert_true(lambda_function_ref_is_valid("hello:3", 7, NULL));
+        assert_false(lambda_function_ref_is_valid("hello:", 6, &v));
+        assert_false(lambda_function_ref_is_valid("hello:0", 7, &v));
+        assert_false(lambda_function_ref_is_valid("hello:live", 10, &v));
+        assert_false(lambda_function_ref_is_valid("hello:$LATEST", 13, &v));
+        assert_false(lambda_function_ref_is_valid("hello:1:2", 9, &v));
+        assert_false(lambda_function_ref_is_valid(":1", 2, &v));
+        assert_false(lambda_function_ref_is_valid("a.b:1", 5, &v));
+        assert_false(lambda_function_ref_is_valid(NULL, 0, &v));
+}
+
 /* Parses "HEADERS" (CRLF-separated, no request line) as the Invoke API's headers. */
 static int parse(const char *headers, LambdaInvokeHeaders *ret, const char **ret_type,
                  const char **ret_message)
@@ -92,6 +126,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_function_names),
+                cmocka_unit_test(test_versions),
                 cmocka_unit_test(test_invoke_headers),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

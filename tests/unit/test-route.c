@@ -422,7 +422,8 @@ static void test_unknown(void **state)
                 "/2015-03-31/functions/hello/configuration/x",
                 "/2015-03-31/functions/hello/versions/1",
                 "/2020-06-30/functions/hello",
-                "/2015-03-31/functions/hello/aliases",
+                "/2015-03-31/functions/hello/aliases/",
+                "/2015-03-31/functions/hello/aliases/live/x",
                 "/2015-03-31/functions/hello/policy",
                 "/2017-10-31/functions/hello/concurrency/",
                 "/2019-09-30/functions/hello/event-invoke-config",
@@ -463,7 +464,11 @@ static void test_methods(void **state)
         parse_fail("POST", "/2015-03-31/functions/hello/code", 405);
         parse_fail("get", "/2015-03-31/functions/hello", 405);
         parse_fail("GETDELETE", "/2015-03-31/functions/hello", 405);
-        parse_fail("POST", "/2015-03-31/functions/hello/versions", 405);
+        parse_fail("PUT", "/2015-03-31/functions/hello/versions", 405);
+        parse_fail("DELETE", "/2015-03-31/functions/hello/aliases", 405);
+        parse_fail("POST", "/2015-03-31/functions/hello/aliases/live", 405);
+        assert_string_equal(route_allow("/2015-03-31/functions/hello/aliases/live"), "GET, PUT, DELETE");
+        assert_string_equal(route_allow("/2015-03-31/functions/hello/versions"), "GET, POST");
         parse_fail("PUT", "/2020-06-30/functions/hello/code-signing-config", 405);
         parse_fail("GET,", "/2015-03-31/functions/hello", 405);
         parse_fail("POST", "/healthz", 405);
@@ -529,6 +534,12 @@ static void test_control_plane(void **state)
                   ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG, "DeleteFunctionEventInvokeConfig" },
                 { "GET", "/2019-09-25/functions/hello/event-invoke-config/list",
                   ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS, "ListFunctionEventInvokeConfigs" },
+                { "POST", "/2015-03-31/functions/hello/versions", ROUTE_PUBLISH_VERSION, "PublishVersion" },
+                { "POST", "/2015-03-31/functions/hello/aliases", ROUTE_CREATE_ALIAS, "CreateAlias" },
+                { "GET", "/2015-03-31/functions/hello/aliases", ROUTE_LIST_ALIASES, "ListAliases" },
+                { "GET", "/2015-03-31/functions/hello/aliases/live", ROUTE_GET_ALIAS, "GetAlias" },
+                { "PUT", "/2015-03-31/functions/hello/aliases/live", ROUTE_UPDATE_ALIAS, "UpdateAlias" },
+                { "DELETE", "/2015-03-31/functions/hello/aliases/live", ROUTE_DELETE_ALIAS, "DeleteAlias" },
         };
         Route r;
 
@@ -539,6 +550,7 @@ static void test_control_plane(void **state)
                 assert_string_equal(route_operation(r.type), table[i].operation);
                 assert_string_equal(r.function, table[i].type == ROUTE_CREATE_FUNCTION ? "" : "hello");
                 assert_string_equal(r.qualifier, "");
+                assert_string_equal(r.alias, strstr(table[i].target, "/live") ? "live" : "");
         }
         assert_false(route_is_control_plane(ROUTE_INVOKE));
         assert_false(route_is_control_plane(ROUTE_LIST_FUNCTIONS));
@@ -568,6 +580,32 @@ static void test_control_plane(void **state)
         parse_fail("DELETE", "/2015-03-31/functions/%2F", 400);
         /* An encoded slash stays in the name, which it makes invalid: no path of another operation. */
         parse_fail("GET", "/2015-03-31/functions/hello%2Finvocations", 400);
+}
+
+static void test_alias_names(void **state)
+{
+        Route r;
+
+        /* The alias's segment is decoded, and must be an alias's name: not all digits (a version). */
+        r = parse_ok(
+                "GET",
+                "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Ahello/"
+                "aliases/my%2Dalias_2");
+        assert_int_equal(r.type, ROUTE_GET_ALIAS);
+        assert_string_equal(r.function, "hello");
+        assert_string_equal(r.alias, "my-alias_2");
+        parse_fail("GET", "/2015-03-31/functions/hello/aliases/12", 400);
+        parse_fail("GET", "/2015-03-31/functions/hello/aliases/a.b", 400);
+        parse_fail("GET", "/2015-03-31/functions/hello/aliases/a%2", 400);
+        parse_fail("GET", "/2015-03-31/functions/hello/aliases/a%00", 400);
+        parse_fail("DELETE", "/2015-03-31/functions/bad.name/aliases/live", 400);
+
+        assert_true(route_alias_name_is_valid("live"));
+        assert_true(route_alias_name_is_valid("1a"));
+        assert_true(route_alias_name_is_valid("-"));
+        assert_false(route_alias_name_is_valid(""));
+        assert_false(route_alias_name_is_valid("007"));
+        assert_false(route_alias_name_is_valid("$LATEST"));
 }
 
 static void test_function_name(void **state)
@@ -638,6 +676,7 @@ int main(void)
                 cmocka_unit_test(test_unknown),
                 cmocka_unit_test(test_methods),
                 cmocka_unit_test(test_control_plane),
+                cmocka_unit_test(test_alias_names),
                 cmocka_unit_test(test_function_name),
                 cmocka_unit_test(test_absolute_form),
                 cmocka_unit_test(test_null_outputs),

@@ -126,6 +126,17 @@ int api_get_bool(json_object *o, const char *key, ApiError *e, bool *ret)
         return 1;
 }
 
+int api_get_description(json_object *o, ApiError *e, const char **ret)
+{
+        int r;
+
+        r = api_get_string(o, "Description", e, ret);
+        if (r > 0 && strlen(*ret) > API_DESCRIPTION_MAX)
+                return api_constraint(e, *ret, "description",
+                                      "Member must have length less than or equal to 256");
+        return r;
+}
+
 /* An integer in [min, max], named member in Lambda's messages. */
 int api_get_integer(json_object *o, const char *key, const char *member_name, int64_t min, int64_t max,
                     ApiError *e, int64_t *ret)

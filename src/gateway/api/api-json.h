@@ -19,6 +19,8 @@
 #define API_INVALID_CONTENT   "InvalidRequestContentException"
 /* A value quoted in a message: enough to recognise it, never a whole upload. */
 #define API_QUOTE_MAX 64
+/* Description, of a function, a version or an alias. */
+#define API_DESCRIPTION_MAX 256U
 
 /* A refused request: the status, x-amzn-ErrorType and message to answer with. */
 typedef struct ApiError {
@@ -54,6 +56,8 @@ int api_get_bool(json_object *o, const char *key, ApiError *e, bool *ret);
 int api_get_integer(json_object *o, const char *key, const char *member_name, int64_t min, int64_t max,
                     ApiError *e, int64_t *ret);
 int api_get_string_list(json_object *o, const char *key, size_t max, ApiError *e, json_object **ret);
+/* Description: a string of at most API_DESCRIPTION_MAX bytes. */
+int api_get_description(json_object *o, ApiError *e, const char **ret);
 
 /* Adds a member to o, taking v (freed on failure; NULL counts as a failure); 0 or -ENOMEM. */
 int api_add(json_object *o, const char *key, json_object *v);

@@ -16,7 +16,6 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 
-#define DESCRIPTION_MAX       256U
 #define HANDLER_MAX           128U
 #define IMAGE_CONFIG_LIST_MAX 1500U
 #define WORKING_DIRECTORY_MAX 1000U
@@ -137,17 +136,6 @@ static int check_role(json_object *body, ApiError *e)
                 return api_constraint(e, role, "role",
                                       "Member must satisfy regular expression pattern: " ROLE_PATTERN);
         return 0;
-}
-
-static int check_description(json_object *body, ApiError *e, const char **ret)
-{
-        int r;
-
-        r = api_get_string(body, "Description", e, ret);
-        if (r > 0 && strlen(*ret) > DESCRIPTION_MAX)
-                return api_constraint(e, *ret, "description",
-                                      "Member must have length less than or equal to 256");
-        return r;
 }
 
 /* [a-zA-Z]([a-zA-Z0-9_])+ */
@@ -369,7 +357,7 @@ static int convert_settings(json_object *body, bool update, ApiError *e, json_ob
                 r = check_handler(handler, e);
         if (r < 0)
                 return r;
-        r = check_description(body, e, &description);
+        r = api_get_description(body, e, &description);
         if (r < 0)
                 return r;
         has_timeout = api_get_integer(body, "Timeout", "timeout", 1, LAMBDA_TIMEOUT_SEC_MAX, e, &timeout);

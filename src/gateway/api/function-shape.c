@@ -127,10 +127,13 @@ int function_configuration_json(const ManagerFunction *mf, const FunctionContext
         char group[LAMBDA_LOG_GROUP_MAX];
         bool zip = is_zip(mf);
         const char *runtime, *handler;
+        char arn[512];
         int r;
 
         if (!fc)
                 return -ENOMEM;
+        /* A version's ARN is qualified by it. */
+        (void) snprintf(arn, sizeof(arn), "%s%s%s", ctx->arn, mf->version ? ":" : "", mf->version ?: "");
         if (mf->declaration)
                 decl = json_tokener_parse(mf->declaration);
         if (decl && !json_object_is_type(decl, json_type_object))
@@ -141,7 +144,7 @@ int function_configuration_json(const ManagerFunction *mf, const FunctionContext
 
         r = api_add_string(fc, "FunctionName", ctx->name);
         if (r >= 0)
-                r = api_add_string(fc, "FunctionArn", ctx->arn);
+                r = api_add_string(fc, "FunctionArn", arn);
         if (r >= 0 && zip && runtime)
                 r = api_add_string(fc, "Runtime", runtime);
         if (r >= 0)
@@ -163,7 +166,7 @@ int function_configuration_json(const ManagerFunction *mf, const FunctionContext
         if (r >= 0)
                 r = api_add_string(fc, "CodeSha256", mf->code_sha256 ?: "");
         if (r >= 0)
-                r = api_add_string(fc, "Version", "$LATEST");
+                r = api_add_string(fc, "Version", mf->version ?: "$LATEST");
         if (r >= 0 && env && json_object_object_length(env) > 0) {
                 _cleanup_(json_object_putp) json_object *e = json_object_new_object();
 
@@ -253,28 +256,22 @@ int function_get_json(const ManagerFunction *mf, const FunctionContext *ctx, jso
 
 /* ---- the manager's messages ---- */
 
-int function_versions_json(const ManagerFunction *mf, const FunctionContext *ctx, json_object **ret)
+int function_version_json(const ManagerFunction *mf, const FunctionContext *ctx, json_object **ret)
 {
-        _cleanup_(json_object_putp) json_object *root = json_object_new_object(),
-                                                *list = json_object_new_array(), *fc = NULL;
+        _cleanup_(json_object_putp) json_object *fc = NULL;
         char arn[512];
         int r;
 
-        if (!root || !list)
-                return -ENOMEM;
         r = function_configuration_json(mf, ctx, &fc);
         if (r < 0)
                 return r;
-        /* In a list of versions, each names its own: $LATEST's ARN is qualified. */
-        (void) snprintf(arn, sizeof(arn), "%s:$LATEST", ctx->arn);
-        r = api_add_string(fc, "FunctionArn", arn);
-        if (r >= 0)
-                r = json_object_array_add(list, TAKE_PTR(fc)) < 0 ? -ENOMEM : 0;
-        if (r >= 0)
-                r = api_add(root, "Versions", TAKE_PTR(list));
-        if (r < 0)
-                return -ENOMEM;
-        *ret = TAKE_PTR(root);
+        /* In a list of versions, each names its own: $LATEST's ARN is qualified too. */
+        if (!mf->version) {
+                (void) snprintf(arn, sizeof(arn), "%s:$LATEST", ctx->arn);
+                if (api_add_string(fc, "FunctionArn", arn) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(fc);
         return 0;
 }
 

@@ -19,6 +19,7 @@ typedef struct ManagerFunction {
         const char *source, *declaration, *revision_id, *last_modified, *package_type;
         const char *state, *state_reason, *last_update_status, *last_update_status_reason;
         const char *runtime, *handler, *code_sha256;
+        const char *version; /* a published version's number; NULL: $LATEST */
         uint64_t code_size;
         bool has_code_size;
 } ManagerFunction;
@@ -30,8 +31,9 @@ typedef struct FunctionContext {
         const char *arch; /* AWS's name; NULL: "x86_64" */
 } FunctionContext;
 
-/* AWS's FunctionConfiguration of the function, with Lambda's fixed values where lambdad has none
- * (Version $LATEST, TracingConfig PassThrough, EphemeralStorage 512, ...). A declaration that is not a
+/* AWS's FunctionConfiguration of the function (of a version: its Version, its FunctionArn qualified),
+ * with Lambda's fixed values where lambdad has none (TracingConfig PassThrough, EphemeralStorage 512,
+ * ...). A declaration that is not a
  * JSON object counts as empty (the defaults); an absent State is Active, an absent LastUpdateStatus
  * Successful (a manager from before the API). -ENOMEM. */
 int function_configuration_json(const ManagerFunction *mf, const FunctionContext *ctx, json_object **ret);
@@ -40,9 +42,9 @@ int function_configuration_json(const ManagerFunction *mf, const FunctionContext
  * of a zip function is not served: its Code has no Location. -ENOMEM. */
 int function_get_json(const ManagerFunction *mf, const FunctionContext *ctx, json_object **ret);
 
-/* ListVersionsByFunction's answer for a function without versions: {"Versions": [$LATEST's
- * FunctionConfiguration, its FunctionArn qualified]}. -ENOMEM. */
-int function_versions_json(const ManagerFunction *mf, const FunctionContext *ctx, json_object **ret);
+/* An entry of ListVersionsByFunction's Versions: the FunctionConfiguration, its FunctionArn qualified
+ * (":$LATEST" too). -ENOMEM. */
+int function_version_json(const ManagerFunction *mf, const FunctionContext *ctx, json_object **ret);
 
 /* GetFunctionCodeSigningConfig's answer for a function without code signing:
  * {"CodeSigningConfigArn": "", "FunctionName"}. -ENOMEM. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -14,10 +15,13 @@
 #include "function-settings.h"
 #include "function-shape.h"
 #include "functions.h"
+#include "invocation.h"
+#include "manager-answer.h"
 #include "json-strict.h"
 #include "lambda-contract.h"
 #include "log.h"
 #include "manager-client.h"
+#include "version-request.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 
@@ -73,6 +77,27 @@ static void reply_not_found(ClientConn *c, const char *name, const char *qualifi
         client_reply_error(c, name, NULL, 404, "ResourceNotFoundException", message, NULL);
 }
 
+/* The manager's "Function not found: NAME[:QUALIFIER]" or "Alias not found: NAME:ALIAS" with the ARN. */
+static void reply_manager_not_found(ClientConn *c, const FunctionCall *fc, const char *message)
+{
+        static const char *const kinds[] = { "Function not found: ", "Alias not found: " };
+        char arn[FUNCTION_ARN_MAX], text[FUNCTION_ARN_MAX + 32];
+
+        /* An alias that a qualifier names and that is not there: the qualified function is not. */
+        if (fc->resolving)
+                return reply_not_found(c, fc->name, fc->qualifier);
+        for (size_t i = 0; message && i < ELEMENTSOF(kinds); i++)
+                if (strncmp(message, kinds[i], strlen(kinds[i])) == 0 &&
+                    strlen(message) - strlen(kinds[i]) <=
+                            LAMBDA_FUNCTION_NAME_MAX + 1 + ROUTE_QUALIFIER_MAX) {
+                        gateway_function_arn(c->gateway, message + strlen(kinds[i]), arn, sizeof(arn));
+                        (void) snprintf(text, sizeof(text), "%s%s", kinds[i], arn);
+                        return client_reply_error(c, fc->name, NULL, 404, "ResourceNotFoundException", text,
+                                                  NULL);
+                }
+        reply_not_found(c, fc->name, fc->qualifier[0] ? fc->qualifier : NULL);
+}
+
 /* The manager's error in Lambda's terms. */
 static void reply_manager_error(ClientConn *c, const FunctionCall *fc, const sd_bus_error *e)
 {
@@ -81,7 +106,7 @@ static void reply_manager_error(ClientConn *c, const FunctionCall *fc, const sd_
         int status;
 
         if (sd_bus_error_has_name(e, LAMBDAD_ERROR_FUNCTION_NOT_FOUND))
-                return reply_not_found(c, fc->name, NULL);
+                return reply_manager_not_found(c, fc, e->message);
         if (sd_bus_error_has_name(e, LAMBDAD_ERROR_RESOURCE_CONFLICT))
                 return client_reply_error(c, fc->name, NULL, 409, "ResourceConflictException",
                                           e->message ?: "The function is being changed.", NULL);
@@ -112,62 +137,77 @@ static void reply_manager_error(ClientConn *c, const FunctionCall *fc, const sd_
                            NULL);
 }
 
-int manager_function_read(sd_bus_message *m, ManagerFunction *ret)
-{
-        static const struct {
-                const char *key;
-                size_t offset;
-        } strings[] = {
-                { LAMBDAD_CONFIG_SOURCE, offsetof(ManagerFunction, source) },
-                { LAMBDAD_CONFIG_DECLARATION, offsetof(ManagerFunction, declaration) },
-                { LAMBDAD_CONFIG_REVISION_ID, offsetof(ManagerFunction, revision_id) },
-                { LAMBDAD_CONFIG_LAST_MODIFIED, offsetof(ManagerFunction, last_modified) },
-                { LAMBDAD_CONFIG_PACKAGE_TYPE, offsetof(ManagerFunction, package_type) },
-                { LAMBDAD_CONFIG_STATE, offsetof(ManagerFunction, state) },
-                { LAMBDAD_CONFIG_STATE_REASON, offsetof(ManagerFunction, state_reason) },
-                { LAMBDAD_CONFIG_LAST_UPDATE_STATUS, offsetof(ManagerFunction, last_update_status) },
-                { LAMBDAD_CONFIG_LAST_UPDATE_STATUS_REASON,
-                  offsetof(ManagerFunction, last_update_status_reason) },
-                { LAMBDAD_CONFIG_RUNTIME, offsetof(ManagerFunction, runtime) },
-                { LAMBDAD_CONFIG_HANDLER, offsetof(ManagerFunction, handler) },
-                { LAMBDAD_CONFIG_CODE_SHA256, offsetof(ManagerFunction, code_sha256) },
-        };
-        ManagerFunction mf = {};
-        int r;
-
-        r = sd_bus_message_rewind(m, true);
-        if (r >= 0)
-                r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (r > 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, **field = NULL;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < ELEMENTSOF(strings); i++)
-                        if (strcmp(key, strings[i].key) == 0)
-                                field = (const char **) ((char *) &mf + strings[i].offset);
-                if (field)
-                        r = sd_bus_message_read(m, "v", "s", field);
-                else if (strcmp(key, LAMBDAD_CONFIG_CODE_SIZE) == 0) {
-                        r = sd_bus_message_read(m, "v", "t", &mf.code_size);
-                        mf.has_code_size = r >= 0;
-                } else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-        }
-        if (r < 0)
-                return r;
-        *ret = mf;
-        return 0;
-}
-
 static bool changes_function(RouteType type)
 {
         return type == ROUTE_CREATE_FUNCTION || type == ROUTE_UPDATE_FUNCTION_CODE ||
-               type == ROUTE_UPDATE_FUNCTION_CONFIGURATION || type == ROUTE_DELETE_FUNCTION;
+               type == ROUTE_UPDATE_FUNCTION_CONFIGURATION || type == ROUTE_DELETE_FUNCTION ||
+               type == ROUTE_PUBLISH_VERSION || type == ROUTE_CREATE_ALIAS || type == ROUTE_UPDATE_ALIAS ||
+               type == ROUTE_DELETE_ALIAS;
+}
+
+static bool is_alias_route(RouteType type)
+{
+        return type == ROUTE_CREATE_ALIAS || type == ROUTE_GET_ALIAS || type == ROUTE_UPDATE_ALIAS ||
+               type == ROUTE_DELETE_ALIAS;
+}
+
+/* The answer of a route whose answer is a list: {"Versions": [...]} or {"Aliases": [...]}. */
+static int list_json(sd_bus_message *m, const FunctionCall *fc, const FunctionContext *ctx,
+                     json_object **ret)
+{
+        _cleanup_(json_object_putp) json_object *root = json_object_new_object(),
+                                                *list = json_object_new_array();
+        bool aliases = fc->type == ROUTE_LIST_ALIASES;
+        int r;
+
+        if (!root || !list)
+                return -ENOMEM;
+        r = sd_bus_message_rewind(m, true);
+        if (r >= 0)
+                r = manager_list_read(m, ctx, aliases, list);
+        if (r >= 0)
+                r = api_add(root, aliases ? "Aliases" : "Versions", TAKE_PTR(list));
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(root);
+        return 0;
+}
+
+static void call_manager(ClientConn *c, FunctionCall *fc, const void *request, int zip_fd);
+
+/* GetAlias answered: an invocation runs one of its versions (by their weights), GetFunction and
+ * GetFunctionConfiguration show the version it points to. */
+static void on_alias_resolved(ClientConn *c, FunctionCall *fc, sd_bus_message *m)
+{
+        char target[LAMBDA_FUNCTION_REF_MAX + 1];
+        AliasSettings a;
+        FunctionCall *next;
+        const char *version;
+        uint64_t bits = 0;
+
+        if (sd_bus_message_rewind(m, true) < 0 || manager_alias_read(m, &a) < 0)
+                return client_reply_error(c, fc->name, NULL, 502, "ServiceException",
+                                          "The manager's answer is invalid.", NULL);
+        if (fc->type != ROUTE_INVOKE) {
+                version = a.function_version;
+                next = calloc(1, sizeof(FunctionCall));
+                if (!next)
+                        return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.",
+                                                  NULL);
+                *next = (FunctionCall){ .client = c, .type = fc->type, .principal = fc->principal };
+                memcpy(next->name, fc->name, sizeof(next->name));
+                (void) snprintf(next->qualifier, sizeof(next->qualifier), "%s",
+                                strcmp(version, "$LATEST") == 0 ? "" : version);
+                return call_manager(c, next, NULL, -EBADF);
+        }
+        if (getrandom(&bits, sizeof(bits), GRND_NONBLOCK) != sizeof(bits))
+                bits = (uint64_t) random() << 32 ^ (uint64_t) random();
+        version = alias_choose(&a, alias_draw(bits));
+        if (strcmp(version, "$LATEST") == 0)
+                (void) snprintf(target, sizeof(target), "%s", fc->name);
+        else
+                (void) snprintf(target, sizeof(target), "%s:%.9s", fc->name, version);
+        invocation_handle(c, &fc->invoke, target);
 }
 
 static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -191,39 +231,64 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 return 0;
         }
         c->gateway->manager_known = true;
+        if (fc->resolving) {
+                on_alias_resolved(c, fc, m);
+                return 0;
+        }
 
         if (changes_function(fc->type))
-                log_info("%s %s by %s.", route_operation(fc->type), fc->name, fc->principal);
-        if (fc->type == ROUTE_DELETE_FUNCTION) {
+                log_info("%s %s%s%s by %s.", route_operation(fc->type), fc->name,
+                         fc->qualifier[0] ? ":" : "", fc->qualifier, fc->principal);
+        if (fc->type == ROUTE_DELETE_FUNCTION || fc->type == ROUTE_DELETE_ALIAS) {
                 reply_no_content(c);
                 return 0;
         }
 
-        if (manager_function_read(m, &mf) < 0) {
+        gateway_function_arn(c->gateway, fc->name, arn, sizeof(arn));
+        ctx = (FunctionContext){ .name = fc->name, .arn = arn, .arch = lambda_architecture() };
+        switch (fc->type) {
+        case ROUTE_LIST_VERSIONS_BY_FUNCTION:
+        case ROUTE_LIST_ALIASES:
+                r = list_json(m, fc, &ctx, &o);
+                break;
+        case ROUTE_CREATE_ALIAS:
+        case ROUTE_GET_ALIAS:
+        case ROUTE_UPDATE_ALIAS: {
+                AliasSettings a;
+
+                r = sd_bus_message_rewind(m, true);
+                if (r >= 0)
+                        r = manager_alias_read(m, &a);
+                if (r >= 0)
+                        r = alias_json(&a, arn, &o);
+                break;
+        }
+        default:
+                r = manager_function_read(m, &mf);
+                if (r < 0)
+                        break;
+                if (fc->type == ROUTE_GET_FUNCTION)
+                        r = function_get_json(&mf, &ctx, &o);
+                else if (fc->type == ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG)
+                        r = function_code_signing_json(&ctx, &o);
+                else
+                        r = function_configuration_json(&mf, &ctx, &o);
+        }
+        if (r == -ENOMEM) {
+                client_reply_error(c, fc->name, NULL, 500, "ServiceException", "Out of memory.", NULL);
+                return 0;
+        }
+        if (r < 0) {
                 client_reply_error(c, fc->name, NULL, 502, "ServiceException",
                                    "The manager's answer is invalid.", NULL);
                 return 0;
         }
-        gateway_function_arn(c->gateway, fc->name, arn, sizeof(arn));
-        ctx = (FunctionContext){ .name = fc->name, .arn = arn, .arch = lambda_architecture() };
-        switch (fc->type) {
-        case ROUTE_GET_FUNCTION:
-                r = function_get_json(&mf, &ctx, &o);
-                break;
-        case ROUTE_LIST_VERSIONS_BY_FUNCTION:
-                r = function_versions_json(&mf, &ctx, &o);
-                break;
-        case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
-                r = function_code_signing_json(&ctx, &o);
-                break;
-        default:
-                r = function_configuration_json(&mf, &ctx, &o);
-        }
-        if (r < 0) {
-                client_reply_error(c, fc->name, NULL, 500, "ServiceException", "Out of memory.", NULL);
-                return 0;
-        }
-        reply_json(c, fc->type == ROUTE_CREATE_FUNCTION ? 201 : 200, o);
+        reply_json(c,
+                   fc->type == ROUTE_CREATE_FUNCTION || fc->type == ROUTE_PUBLISH_VERSION ||
+                                   fc->type == ROUTE_CREATE_ALIAS
+                           ? 201
+                           : 200,
+                   o);
         return 0;
 }
 
@@ -316,24 +381,76 @@ static FunctionRequestKind request_kind(RouteType type)
 static bool route_has_body(RouteType type)
 {
         return type == ROUTE_CREATE_FUNCTION || type == ROUTE_UPDATE_FUNCTION_CODE ||
-               type == ROUTE_UPDATE_FUNCTION_CONFIGURATION;
+               type == ROUTE_UPDATE_FUNCTION_CONFIGURATION || type == ROUTE_PUBLISH_VERSION ||
+               type == ROUTE_CREATE_ALIAS || type == ROUTE_UPDATE_ALIAS;
 }
 
-/* The manager's method for the route and its arguments. */
-static int append_call(sd_bus_message *m, const FunctionCall *fc, const FunctionRequest *req, int zip_fd)
+/* What a request's body asked, as the route has it. */
+typedef struct ApiRequest {
+        FunctionRequest function;
+        PublishRequest publish;
+        AliasSettings alias;
+} ApiRequest;
+
+static void api_request_done(ApiRequest *r)
+{
+        function_request_done(&r->function);
+}
+
+/* An alias's settings for CreateAlias and UpdateAlias (a{sv}: only what is given). */
+static int append_alias(sd_bus_message *m, const AliasSettings *a)
 {
         int r;
 
+        r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0 && a->function_version)
+                r = sd_bus_message_append(m, "{sv}", "FunctionVersion", "s", a->function_version);
+        if (r >= 0 && a->description)
+                r = sd_bus_message_append(m, "{sv}", "Description", "s", a->description);
+        if (r >= 0 && a->routing)
+                r = a->extra_version
+                            ? sd_bus_message_append(m, "{sv}", "AdditionalVersionWeights", "a{sd}", 1,
+                                                    a->extra_version, a->extra_weight)
+                            : sd_bus_message_append(m, "{sv}", "AdditionalVersionWeights", "a{sd}", 0);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+/* The manager's method for the route and its arguments. */
+static int append_call(sd_bus_message *m, const FunctionCall *fc, const ApiRequest *req, int zip_fd)
+{
+        char target[LAMBDA_FUNCTION_REF_MAX + 1];
+        int r;
+
+        if (fc->resolving)
+                return sd_bus_message_append(m, "ss", fc->name, fc->qualifier);
         switch (fc->type) {
         case ROUTE_CREATE_FUNCTION:
-                r = sd_bus_message_append(m, "ss", fc->name, req->declaration);
+                r = sd_bus_message_append(m, "ss", fc->name, req->function.declaration);
                 break;
         case ROUTE_UPDATE_FUNCTION_CODE:
         case ROUTE_UPDATE_FUNCTION_CONFIGURATION:
-                r = sd_bus_message_append(m, "sss", fc->name, req->revision_id ?: "", req->declaration);
+                r = sd_bus_message_append(m, "sss", fc->name, req->function.revision_id ?: "",
+                                          req->function.declaration);
                 break;
+        case ROUTE_PUBLISH_VERSION:
+                return sd_bus_message_append(m, "ssss", fc->name, req->publish.code_sha256 ?: "",
+                                             req->publish.revision_id ?: "", req->publish.description ?: "");
+        case ROUTE_CREATE_ALIAS:
+                r = sd_bus_message_append(m, "ss", fc->name, fc->qualifier);
+                return r < 0 ? r : append_alias(m, &req->alias);
+        case ROUTE_UPDATE_ALIAS:
+                r = sd_bus_message_append(m, "sss", fc->name, fc->qualifier, req->alias.revision_id ?: "");
+                return r < 0 ? r : append_alias(m, &req->alias);
+        case ROUTE_GET_ALIAS:
+        case ROUTE_DELETE_ALIAS:
+                return sd_bus_message_append(m, "ss", fc->name, fc->qualifier);
         default:
-                return sd_bus_message_append(m, "s", fc->name);
+                /* A version is the manager's function NAME:N. */
+                (void) snprintf(target, sizeof(target), "%s%s%.9s", fc->name, fc->qualifier[0] ? ":" : "",
+                                fc->qualifier);
+                return sd_bus_message_append(m, "s", target);
         }
         if (r >= 0)
                 r = zip_fd >= 0 ? sd_bus_message_append(m, "ah", 1, zip_fd)
@@ -341,22 +458,27 @@ static int append_call(sd_bus_message *m, const FunctionCall *fc, const Function
         return r;
 }
 
-static const char *manager_method(RouteType type)
+static const char *manager_method(const FunctionCall *fc)
 {
-        switch (type) {
-        case ROUTE_CREATE_FUNCTION:
-                return "CreateFunction";
+        if (fc->resolving)
+                return "GetAlias";
+        switch (fc->type) {
         case ROUTE_UPDATE_FUNCTION_CODE:
         case ROUTE_UPDATE_FUNCTION_CONFIGURATION:
                 return "UpdateFunction";
-        case ROUTE_DELETE_FUNCTION:
-                return "DeleteFunction";
-        default:
+        case ROUTE_LIST_VERSIONS_BY_FUNCTION:
+                return "ListVersions";
+        case ROUTE_GET_FUNCTION:
+        case ROUTE_GET_FUNCTION_CONFIGURATION:
+        case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
                 return "GetFunctionConfiguration";
+        default:
+                /* The manager's method has the operation's name. */
+                return route_operation(fc->type);
         }
 }
 
-static void call_manager(ClientConn *c, FunctionCall *fc, const FunctionRequest *req, int zip_fd)
+static void call_manager(ClientConn *c, FunctionCall *fc, const void *request, int zip_fd)
 {
         Gateway *g = c->gateway;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -364,9 +486,9 @@ static void call_manager(ClientConn *c, FunctionCall *fc, const FunctionRequest 
         int r;
 
         r = sd_bus_message_new_method_call(g->bus, &m, LAMBDAD_MANAGER_BUS_NAME, LAMBDAD_MANAGER_OBJECT,
-                                           LAMBDAD_MANAGER_INTERFACE, manager_method(fc->type));
+                                           LAMBDAD_MANAGER_INTERFACE, manager_method(fc));
         if (r >= 0)
-                r = append_call(m, fc, req, zip_fd);
+                r = append_call(m, fc, request, zip_fd);
         /* An upload is unpacked and checked before the manager answers: the bound of a cold start. */
         if (r >= 0)
                 r = sd_bus_call_async(g->bus, &slot, m, on_answer, fc, g->config.acquire_timeout_usec);
@@ -383,54 +505,159 @@ static void call_manager(ClientConn *c, FunctionCall *fc, const FunctionRequest 
         c->function_call = fc;
 }
 
+typedef enum QualifierKind {
+        QUALIFIER_LATEST,
+        QUALIFIER_VERSION,
+        QUALIFIER_NO_VERSION, /* digits, but no version's: none is that */
+        QUALIFIER_ALIAS,
+} QualifierKind;
+
+static QualifierKind qualifier_kind(const char *q)
+{
+        size_t n = strlen(q);
+
+        if (n == 0 || strcmp(q, "$LATEST") == 0)
+                return QUALIFIER_LATEST;
+        if (lambda_version_parse(q, n, NULL))
+                return QUALIFIER_VERSION;
+        return strspn(q, "0123456789") == n ? QUALIFIER_NO_VERSION : QUALIFIER_ALIAS;
+}
+
+static FunctionCall *function_call_new(ClientConn *c, RouteType type, const char *name,
+                                       const char *principal)
+{
+        FunctionCall *fc = calloc(1, sizeof(FunctionCall));
+
+        if (!fc) {
+                client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
+                return NULL;
+        }
+        *fc = (FunctionCall){ .client = c, .type = type, .principal = principal };
+        (void) snprintf(fc->name, sizeof(fc->name), "%s", name);
+        return fc;
+}
+
+void functions_invoke(ClientConn *c, const Route *route)
+{
+        char target[LAMBDA_FUNCTION_REF_MAX + 1];
+        FunctionCall *fc;
+
+        switch (qualifier_kind(route->qualifier)) {
+        case QUALIFIER_LATEST:
+                return invocation_handle(c, route, route->function);
+        case QUALIFIER_VERSION:
+                (void) snprintf(target, sizeof(target), "%s:%.9s", route->function, route->qualifier);
+                return invocation_handle(c, route, target);
+        case QUALIFIER_NO_VERSION:
+                return reply_not_found(c, route->function, route->qualifier);
+        case QUALIFIER_ALIAS:
+                break;
+        }
+        fc = function_call_new(c, ROUTE_INVOKE, route->function, "");
+        if (!fc)
+                return;
+        fc->resolving = true;
+        fc->invoke = *route;
+        memcpy(fc->qualifier, route->qualifier, sizeof(fc->qualifier));
+        call_manager(c, fc, NULL, -EBADF);
+}
+
+/* Which of the function the route is about: "" ($LATEST), a version, an alias (resolving), or the
+ * alias of the alias routes. -EINVAL once answered. */
+static int route_qualifier(ClientConn *c, const Route *route, FunctionCall *fc)
+{
+        QualifierKind kind = qualifier_kind(route->qualifier);
+        bool qualified = route->type == ROUTE_GET_FUNCTION ||
+                         route->type == ROUTE_GET_FUNCTION_CONFIGURATION ||
+                         route->type == ROUTE_DELETE_FUNCTION;
+
+        if (is_alias_route(route->type) && route->type != ROUTE_CREATE_ALIAS)
+                memcpy(fc->qualifier, route->alias, sizeof(fc->qualifier));
+        if (kind == QUALIFIER_LATEST)
+                return 0;
+        if (!qualified || kind == QUALIFIER_NO_VERSION) {
+                reply_not_found(c, route->function, route->qualifier);
+                return -EINVAL;
+        }
+        if (kind == QUALIFIER_ALIAS && route->type == ROUTE_DELETE_FUNCTION) {
+                client_reply_error(
+                        c, route->function, NULL, 400, API_INVALID_PARAMETER,
+                        "Deletion of aliases is not supported by DeleteFunction: use DeleteAlias.", NULL);
+                return -EINVAL;
+        }
+        fc->resolving = kind == QUALIFIER_ALIAS;
+        memcpy(fc->qualifier, route->qualifier, sizeof(fc->qualifier));
+        return 0;
+}
+
+/* Takes the request's body apart as the route wants it. */
+static int parse_request(ClientConn *c, const Route *route, json_object *body, ApiRequest *req)
+{
+        _cleanup_(api_error_done) ApiError error = {};
+        int r;
+
+        switch (route->type) {
+        case ROUTE_PUBLISH_VERSION:
+                r = publish_request_parse(body, &req->publish, &error);
+                break;
+        case ROUTE_CREATE_ALIAS:
+        case ROUTE_UPDATE_ALIAS:
+                r = alias_request_parse(route->type == ROUTE_CREATE_ALIAS, body, &req->alias, &error);
+                break;
+        default:
+                r = function_request_parse(request_kind(route->type), body,
+                                           route->type == ROUTE_CREATE_FUNCTION ? NULL : route->function,
+                                           lambda_architecture(), &req->function, &error);
+        }
+        if (r == -ENOMEM)
+                client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
+        else if (r < 0)
+                client_reply_error(c, route->function[0] ? route->function : NULL, NULL, error.status,
+                                   error.type, error.message, NULL);
+        return r;
+}
+
 void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller)
 {
-        _cleanup_(function_request_done) FunctionRequest req = {};
-        _cleanup_(api_error_done) ApiError error = {};
+        _cleanup_(api_request_done) ApiRequest req = {};
         _cleanup_(json_object_putp) json_object *body = NULL;
         _cleanup_close_ int zip_fd = -EBADF;
         FunctionCall *fc;
-        int r;
 
         if (function_settings_route(route->type))
                 return function_settings_handle(c, route, caller);
-        if (route->qualifier[0] && strcmp(route->qualifier, "$LATEST") != 0)
-                return reply_not_found(c, route->function, route->qualifier);
-
-        if (route_has_body(route->type)) {
+        /* PublishVersion may come without a body. */
+        if (route_has_body(route->type) &&
+            !(route->type == ROUTE_PUBLISH_VERSION && c->http->req.body.len == 0)) {
                 if (parse_body(c, &body) < 0)
                         return;
-                r = function_request_parse(request_kind(route->type), body,
-                                           route->type == ROUTE_CREATE_FUNCTION ? NULL : route->function,
-                                           lambda_architecture(), &req, &error);
-                if (r == -ENOMEM)
-                        return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.",
-                                                  NULL);
-                if (r < 0)
-                        return client_reply_error(c, route->function[0] ? route->function : NULL, NULL,
-                                                  error.status, error.type, error.message, NULL);
+                if (parse_request(c, route, body, &req) < 0)
+                        return;
         }
         if (route->type == ROUTE_CREATE_FUNCTION &&
-            client_authorize(c, caller, req.name, AUTH_RIGHT_MANAGE, route->type) < 0)
+            client_authorize(c, caller, req.function.name, AUTH_RIGHT_MANAGE, route->type) < 0)
                 return;
-        if (req.zip && zip_memfd(c, &req, &zip_fd) < 0)
+        if (req.function.zip && zip_memfd(c, &req.function, &zip_fd) < 0)
                 return;
         /* The upload's text is in the memfd now. */
-        json_object_put(TAKE_PTR(body));
-        if (req.publish)
-                log_debug("%s of %s asked to publish a version: lambdad has none, $LATEST changes.",
-                          route_operation(route->type), req.name[0] ? req.name : route->function);
+        if (req.function.zip)
+                json_object_put(TAKE_PTR(body));
+        if (req.function.publish)
+                log_debug("%s of %s asked to publish a version: publish-version publishes one.",
+                          route_operation(route->type),
+                          req.function.name[0] ? req.function.name : route->function);
 
-        fc = calloc(1, sizeof(FunctionCall));
+        fc = function_call_new(c, route->type,
+                               route->type == ROUTE_CREATE_FUNCTION ? req.function.name : route->function,
+                               caller ? caller->name : "anybody (no authentication)");
         if (!fc)
-                return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
-        *fc = (FunctionCall){
-                .client = c,
-                .type = route->type,
-                .principal = caller ? caller->name : "anybody (no authentication)",
-        };
-        (void) snprintf(fc->name, sizeof(fc->name), "%s",
-                        route->type == ROUTE_CREATE_FUNCTION ? req.name : route->function);
+                return;
+        if (route_qualifier(c, route, fc) < 0) {
+                free(fc);
+                return;
+        }
+        if (route->type == ROUTE_CREATE_ALIAS)
+                (void) snprintf(fc->qualifier, sizeof(fc->qualifier), "%s", req.alias.name);
         call_manager(c, fc, &req, zip_fd);
 }
 

@@ -4,12 +4,14 @@
 /*
  * functions.h: the control-plane calls on one function, as AWS Lambda's API has them: CreateFunction
  * (201), GetFunction, GetFunctionConfiguration, UpdateFunctionCode, UpdateFunctionConfiguration and
- * DeleteFunction (204); and ListVersionsByFunction and GetFunctionCodeSigningConfig as Lambda answers
- * them for a function without versions or code signing (Terraform reads both). The request is taken
- * apart (function-request.h), an uploaded zip decoded into a sealed memfd, the manager asked over the
- * bus (CreateFunction, UpdateFunction, DeleteFunction, GetFunctionConfiguration), and its answer or
- * error given in Lambda's shapes (function-shape.h), status codes and error types. Only $LATEST
- * exists: other qualifiers are functions not found.
+ * DeleteFunction (204); versions (PublishVersion, 201; ListVersionsByFunction; the Qualifier of
+ * GetFunction, GetFunctionConfiguration and DeleteFunction) and aliases (CreateAlias, 201; GetAlias,
+ * UpdateAlias, ListAliases, DeleteAlias, 204); GetFunctionCodeSigningConfig as Lambda answers it for
+ * a function without code signing. The request is taken apart (function-request.h,
+ * version-request.h), an uploaded zip decoded into a sealed memfd, the manager asked over the bus
+ * (the method of the same name, GetFunctionConfiguration, ListVersions), and its answer or error
+ * given in Lambda's shapes (function-shape.h), status codes and error types. A version is the
+ * manager's function "NAME:N"; an alias qualifier is resolved to its version first (GetAlias).
  */
 
 #include <systemd/sd-bus.h>
@@ -25,6 +27,10 @@ struct FunctionCall {
         ClientConn *client; /* NULL once the client left */
         RouteType type;
         char name[LAMBDA_FUNCTION_NAME_MAX + 1];
+        /* The version or alias the route names ("" for $LATEST); the alias of the alias routes. */
+        char qualifier[ROUTE_QUALIFIER_MAX + 1];
+        bool resolving;        /* asking the manager for the alias that qualifier names (GetAlias) */
+        Route invoke;          /* ROUTE_INVOKE of an alias: the route, to run once it is resolved */
         const char *principal; /* who asked, for the log (the caller's entry outlives the call) */
 };
 
@@ -44,3 +50,7 @@ void functions_reply(ClientConn *c, int status, json_object *o);
 void functions_reply_not_found(ClientConn *c, const char *name, const char *qualifier);
 void functions_reply_manager_error(ClientConn *c, const FunctionCall *fc, const sd_bus_error *e);
 int functions_parse_body(ClientConn *c, json_object **ret);
+/* Invoke (route_parse()'s ROUTE_INVOKE): of $LATEST, of a version ("NAME:N" for the manager), or of
+ * an alias, which the manager is asked for (GetAlias) and which runs one of its versions by their
+ * weights (a random draw per invocation). invocation_handle() then runs it. */
+void functions_invoke(ClientConn *c, const Route *route);

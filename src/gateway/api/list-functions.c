@@ -10,6 +10,7 @@
 #include "functions.h"
 #include "lambda-contract.h"
 #include "list-functions.h"
+#include "manager-answer.h"
 #include "log.h"
 #include "manager-client.h"
 #include "url-call.h"

@@ -571,7 +571,7 @@ int invocation_run_event(Gateway *g, const char *function, const char *request_i
         return 0;
 }
 
-void invocation_handle(ClientConn *c, const Route *route)
+void invocation_handle(ClientConn *c, const Route *route, const char *function)
 {
         Gateway *g = c->gateway;
         HttpRequest *req = &c->http->req;
@@ -580,36 +580,36 @@ void invocation_handle(ClientConn *c, const Route *route)
         Invocation *inv;
 
         if (lambda_invoke_headers_parse(req, &h, &type, &message) < 0)
-                return client_reply_error(c, route->function, NULL, 400, type, message, NULL);
+                return client_reply_error(c, function, NULL, 400, type, message, NULL);
         if (req->body.len > 0 && !json_text_is_valid(req->body.data, req->body.len))
                 return client_reply_error(
-                        c, route->function, NULL, 400, "InvalidRequestContentException",
+                        c, function, NULL, 400, "InvalidRequestContentException",
                         "Could not parse request body into json: the payload must be JSON.", NULL);
         if (h.type == LAMBDA_INVOKE_EVENT && route->stream)
-                return client_reply_error(c, route->function, NULL, 400, "InvalidParameterValueException",
+                return client_reply_error(c, function, NULL, 400, "InvalidParameterValueException",
                                           "1 validation error detected: Value 'Event' at 'invocationType' "
                                           "failed to satisfy constraint: Member must satisfy enum value "
                                           "set: [RequestResponse, DryRun]",
                                           NULL);
         if (h.type == LAMBDA_INVOKE_EVENT && req->body.len > LAMBDA_EVENT_PAYLOAD_MAX)
                 return client_reply_error(
-                        c, route->function, NULL, 413, "RequestTooLargeException",
+                        c, function, NULL, 413, "RequestTooLargeException",
                         "Request must be smaller than 1048576 bytes for the InvokeAsync operation.", NULL);
         if (h.type == LAMBDA_INVOKE_DRY_RUN) {
                 http_conn_begin(c->http, 204);
-                metrics_observe(&g->metrics, route->function, 204, false, false, 0);
+                metrics_observe(&g->metrics, function, 204, false, false, 0);
                 http_conn_end(c->http, NULL, 0);
                 return;
         }
         if (h.type == LAMBDA_INVOKE_EVENT)
-                return accept_event(c, route->function, req);
+                return accept_event(c, function, req);
 
-        inv = invocation_new(c, route->function);
+        inv = invocation_new(c, function);
         if (!inv || (h.client_context && !(inv->client_context = strdup(h.client_context)))) {
                 if (inv)
                         invocation_free(inv); /* made for this request, which never came to be */
-                return client_reply_error(c, route->function, NULL, 500, "ServiceException",
-                                          "Out of memory.", NULL);
+                return client_reply_error(c, function, NULL, 500, "ServiceException", "Out of memory.",
+                                          NULL);
         }
         inv->stream = route->stream;
         inv->log_tail = h.log_tail;

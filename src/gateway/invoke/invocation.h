@@ -66,8 +66,9 @@ struct Invocation {
         Invocation *wnext;       /* the function's queue */
 };
 
-/* POST .../invocations, .../response-streaming-invocations */
-void invocation_handle(ClientConn *c, const Route *route);
+/* POST .../invocations, .../response-streaming-invocations of function: the route's, or the manager's
+ * name of the version it runs ("NAME:N", functions_invoke()). */
+void invocation_handle(ClientConn *c, const Route *route, const char *function);
 
 /* A RequestResponse invocation of function for client c, not yet tied to it nor queued: the caller
  * sets the payload, links the client (c->invocation, inv->client) and calls function_queue(). NULL on

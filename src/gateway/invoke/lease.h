@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "lambda-contract.h"
 #include "gateway.h"
 #include "instance-secret.h"
 #include "upstream.h"
@@ -34,7 +35,7 @@ struct Lease {
 
 struct GatewayFunction {
         Gateway *gateway;
-        char name[65];
+        char name[LAMBDA_FUNCTION_REF_MAX + 1];
         Lease *leases;
         Invocation *waiting, *waiting_tail;
         unsigned n_waiting;

@@ -45,7 +45,7 @@ struct QueuedEvent {
 
 struct QueueFunction {
         EventQueue *queue;
-        char name[65];
+        char name[LAMBDA_FUNCTION_REF_MAX + 1];
         unsigned n_events, n_running;
         uint64_t bytes;
         /* From GetFunctionConfiguration, fetched before it runs and trusted for CONFIG_TTL_USEC. */

@@ -32,7 +32,8 @@ int queue_record_format(const QueueRecord *r, Buf *out)
 {
         int k;
 
-        if (!queue_id_is_valid(r->id) || !lambda_function_name_is_valid(r->function, strlen(r->function)))
+        if (!queue_id_is_valid(r->id) ||
+            !lambda_function_ref_is_valid(r->function, strlen(r->function), NULL))
                 return -EINVAL;
         k = buf_printf(out,
                        QUEUE_FILE_MAGIC "\nid %s\nfunction %s\nenqueued %" PRIu64 "\ndue %" PRIu64
@@ -85,7 +86,7 @@ int queue_record_parse(const char *data, size_t len, QueueRecord *ret)
         p += STRLEN(QUEUE_FILE_MAGIC) + 1;
         if (take_line(&p, end, "id", r.id, sizeof(r.id)) < 0 || !queue_id_is_valid(r.id) ||
             take_line(&p, end, "function", r.function, sizeof(r.function)) < 0 ||
-            !lambda_function_name_is_valid(r.function, strlen(r.function)) ||
+            !lambda_function_ref_is_valid(r.function, strlen(r.function), NULL) ||
             take_number(&p, end, "enqueued", UINT64_MAX, &r.enqueued_usec) < 0 ||
             take_number(&p, end, "due", UINT64_MAX, &r.due_usec) < 0 ||
             take_number(&p, end, "attempts", 1000, &attempts) < 0 ||

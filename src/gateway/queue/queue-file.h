@@ -26,13 +26,14 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "lambda-contract.h"
 #include "util.h"
 
 #define QUEUE_FILE_MAGIC "lambdad-event 1"
 
 typedef struct QueueRecord {
         char id[UUID_STRING_MAX];
-        char function[65];
+        char function[LAMBDA_FUNCTION_REF_MAX + 1];
         uint64_t enqueued_usec;
         uint64_t due_usec;
         unsigned attempts;

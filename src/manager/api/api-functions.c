@@ -9,8 +9,10 @@
 #include <json.h>
 #include <openssl/evp.h>
 
+#include "api-aliases.h"
 #include "api-functions.h"
 #include "api-store.h"
+#include "api-versions.h"
 #include "bus-service.h"
 #include "code-archive.h"
 #include "declarations.h"
@@ -158,6 +160,11 @@ int api_functions_load(Manager *m, Registry *reg)
                         continue;
                 }
                 api->functions[k] = NULL;
+                r = api_versions_load(a->store, reg, c->name);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        log_warning_errno(r, "Failed to read the versions of '%s': %m", c->name);
         }
         r = keep_uploads(a, reg, &keep);
         if (r >= 0)
@@ -169,8 +176,13 @@ int api_functions_load(Manager *m, Registry *reg)
         return 0;
 }
 
+ApiStore *api_functions_store(Manager *m)
+{
+        return m->api ? m->api->store : NULL;
+}
+
 /* The function of that name the operator or the API declared (not an implicit one). */
-static const FunctionConfig *declared(Manager *m, const char *name)
+const FunctionConfig *api_declared(Manager *m, const char *name)
 {
         ManagedFunction *f = function_find(m, name);
         const FunctionConfig *c = f ? f->config ?: f->pending_config : NULL;
@@ -443,7 +455,7 @@ int api_method_create_function(sd_bus_message *message, void *userdata, sd_bus_e
                 r = check_name(m, name, error);
         if (r < 0)
                 return r;
-        if (declared(m, name))
+        if (api_declared(m, name))
                 return sd_bus_error_setf(error, LAMBDAD_ERROR_RESOURCE_CONFLICT,
                                          "Function already exist: %s", name);
         r = change_new(m, name, message, false, &c);
@@ -456,14 +468,38 @@ int api_method_create_function(sd_bus_message *message, void *userdata, sd_bus_e
         return change_run(c);
 }
 
+int api_check_declared(Manager *m, const char *name, const FunctionConfig **ret, sd_bus_error *error)
+{
+        if (!function_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid function name: 1 to 64 characters of A-Z, a-z, 0-9, '-' "
+                                         "and '_'.");
+        *ret = api_declared(m, name);
+        if (!*ret)
+                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, "Function not found: %s",
+                                         name);
+        return 0;
+}
+
+int api_check_revision(const char *given, const char *current, sd_bus_error *error)
+{
+        if (given[0] && strcmp(given, current) != 0)
+                return sd_bus_error_setf(
+                        error, LAMBDAD_ERROR_PRECONDITION_FAILED,
+                        "The Revision Id provided does not match the latest Revision Id. "
+                        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+        return 0;
+}
+
 /* An API function that exists: FunctionNotFound, or ResourceConflict for the operator's. */
 static int check_api_function(Manager *m, const char *name, sd_bus_error *error)
 {
-        const FunctionConfig *d = declared(m, name);
+        const FunctionConfig *d;
+        int r;
 
-        if (!d)
-                return sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, "Function not found: %s",
-                                         name);
+        r = api_check_declared(m, name, &d, error);
+        if (r < 0)
+                return r;
         if (!d->api)
                 return sd_bus_error_setf(error, LAMBDAD_ERROR_RESOURCE_CONFLICT,
                                          "Function '%s' is declared by the operator in %s/%s.json; the API "
@@ -472,8 +508,7 @@ static int check_api_function(Manager *m, const char *name, sd_bus_error *error)
         return 0;
 }
 
-/* A function that UpdateFunction and DeleteFunction may change: the API's, not being changed. */
-static int check_changeable(Manager *m, const char *name, sd_bus_error *error)
+int api_check_changeable(Manager *m, const char *name, sd_bus_error *error)
 {
         int r;
 
@@ -483,6 +518,19 @@ static int check_changeable(Manager *m, const char *name, sd_bus_error *error)
         if (r >= 0)
                 r = check_api_function(m, name, error);
         return r;
+}
+
+int api_read_stored(Manager *m, const char *name, const char *revision, char **ret, ApiMeta *ret_meta,
+                    sd_bus_error *error)
+{
+        int r;
+
+        r = api_store_read(m->api->store, name, ret, ret_meta);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to read function '%s': %m", name);
+        return api_check_revision(revision, ret_meta->revision_id, error);
 }
 
 int api_method_update_function(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -499,19 +547,12 @@ int api_method_update_function(sd_bus_message *message, void *userdata, sd_bus_e
                 r = read_zip_fd(message, &zip, error);
         if (r < 0)
                 return r;
-        r = check_changeable(m, name, error);
+        r = api_check_changeable(m, name, error);
         if (r < 0)
                 return r;
-        r = api_store_read(m->api->store, name, &stored, &meta);
-        if (r == -ENOMEM)
-                return r;
+        r = api_read_stored(m, name, revision, &stored, &meta, error);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to read function '%s': %m", name);
-        if (revision[0] && strcmp(revision, meta.revision_id) != 0)
-                return sd_bus_error_setf(
-                        error, LAMBDAD_ERROR_PRECONDITION_FAILED,
-                        "The Revision Id provided does not match the latest Revision Id. "
-                        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+                return r;
         r = change_new(m, name, message, true, &c);
         if (r >= 0)
                 r = change_prepare(c, stored, changes, zip, error);
@@ -522,16 +563,36 @@ int api_method_update_function(sd_bus_message *message, void *userdata, sd_bus_e
         return change_run(c);
 }
 
+/* A published version of an API function: NAME:N with NAME changeable; FunctionNotFound when N is none. */
+static int check_version(Manager *m, const char *version, sd_bus_error *error)
+{
+        char name[LAMBDA_FUNCTION_NAME_MAX + 1];
+        int r;
+
+        (void) snprintf(name, sizeof(name), "%.*s", (int) strcspn(version, ":"), version);
+        r = api_check_changeable(m, name, error);
+        if (r >= 0 && !api_declared(m, version))
+                r = sd_bus_error_setf(error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND, "Function not found: %s",
+                                      version);
+        return r;
+}
+
 int api_method_delete_function(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
         const char *name;
+        unsigned version;
         int r;
 
         r = sd_bus_message_read(message, "s", &name);
         if (r < 0)
                 return r;
-        r = check_changeable(m, name, error);
+        if (lambda_function_ref_is_valid(name, strlen(name), &version) && version > 0) {
+                r = check_version(m, name, error);
+                if (r >= 0)
+                        r = api_aliases_check_unused(m, name, error);
+        } else
+                r = api_check_changeable(m, name, error);
         if (r < 0)
                 return r;
         r = api_store_remove(m->api->store, name);
@@ -625,6 +686,9 @@ int api_append_configuration(Manager *m, ManagedFunction *f, sd_bus_message *rep
                                   state, "LastUpdateStatus", "s", update);
         if (r >= 0 && c->declaration)
                 r = sd_bus_message_append(reply, "{sv}", "Declaration", "s", c->declaration);
+        if (r >= 0 && strchr(f->name, ':'))
+                r = sd_bus_message_append(reply, "{sv}", LAMBDAD_CONFIG_VERSION, "s",
+                                          strchr(f->name, ':') + 1);
         if (r >= 0 && state_reason)
                 r = sd_bus_message_append(reply, "{sv}", "StateReason", "s", state_reason);
         if (r >= 0 && update_reason && strcmp(update, "Failed") == 0)

@@ -12,6 +12,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "api-store.h"
 #include "manager.h"
 #include "registry.h"
 
@@ -24,6 +25,22 @@ void api_functions_free(Manager *m);
 int api_method_create_function(sd_bus_message *message, void *userdata, sd_bus_error *error);
 int api_method_update_function(sd_bus_message *message, void *userdata, sd_bus_error *error);
 int api_method_delete_function(sd_bus_message *message, void *userdata, sd_bus_error *error);
+
+/* The store; NULL when there is none (api_check_changeable() says so). */
+ApiStore *api_functions_store(Manager *m);
+/* The function of that name the operator or the API declared (not an implicit one); NULL: none. */
+const FunctionConfig *api_declared(Manager *m, const char *name);
+/* A function the operator or the API declared, in *ret; else InvalidArgs or FunctionNotFound. */
+int api_check_declared(Manager *m, const char *name, const FunctionConfig **ret, sd_bus_error *error);
+/* The stored declaration of API function name and its revision, which must be revision (unless
+ * empty: PreconditionFailed). */
+int api_read_stored(Manager *m, const char *name, const char *revision, char **ret, ApiMeta *ret_meta,
+                    sd_bus_error *error);
+/* PreconditionFailed unless given is empty or current (a RevisionId). */
+int api_check_revision(const char *given, const char *current, sd_bus_error *error);
+/* A function the API may change (UpdateFunction, DeleteFunction, PublishVersion, the aliases): the
+ * API's, not being changed; else a D-Bus error (InvalidArgs, FunctionNotFound, ResourceConflict). */
+int api_check_changeable(Manager *m, const char *name, sd_bus_error *error);
 
 /* GetFunctionConfiguration's keys of f's source, declaration, revision and state (into an open a{sv}). */
 int api_append_configuration(Manager *m, ManagedFunction *f, sd_bus_message *reply);

@@ -15,6 +15,7 @@
 
 #include "api-store.h"
 #include "file-util.h"
+#include "lambda-contract.h"
 #include "registry.h"
 #include "strv.h"
 
@@ -134,12 +135,53 @@ int api_store_save_zip(ApiStore *s, int fd, uint64_t max, char **ret_path)
         return asprintf(ret_path, "%s/uploads/%s", s->dir, name) < 0 ? -ENOMEM : 0;
 }
 
+/* NAME's or NAME:N's file of that suffix; DECLARATION: NAME.json or NAME:N.version. */
+#define DECLARATION NULL
 static int file_name(const char *name, const char *suffix, char ret[static PATH_MAX])
 {
-        if (!function_name_is_valid(name))
+        if (!function_ref_is_valid(name))
                 return -EINVAL;
-        (void) snprintf(ret, PATH_MAX, "%s%s", name, suffix);
+        (void) snprintf(ret, PATH_MAX, "%s%s", name, suffix ?: strchr(name, ':') ? ".version" : ".json");
         return 0;
+}
+
+/* NAME.versions: the highest version NAME ever had, so that a deleted one's number is never reused;
+ * 0 when it cannot be read. */
+static unsigned read_last_version(ApiStore *s, const char *name)
+{
+        _cleanup_free_ char *data = NULL, *error = NULL;
+        char file[PATH_MAX];
+        unsigned last;
+        size_t len;
+
+        if (file_name(name, ".versions", file) < 0 ||
+            config_file_read(s->dir_fd, file, &data, &len, &error) < 0 ||
+            !lambda_version_parse(data, strcspn(data, "\n"), &last))
+                return 0;
+        return last;
+}
+
+/* ... raised to version's (NAME:N), never lowered. */
+static int raise_last_version(ApiStore *s, const char *version)
+{
+        _cleanup_free_ char *name = strndup(version, strcspn(version, ":")), *text = NULL;
+        const char *number = version + strcspn(version, ":") + 1;
+        char file[PATH_MAX];
+        unsigned n;
+        int r;
+
+        if (!name)
+                return -ENOMEM;
+        if (!lambda_version_parse(number, strlen(number), &n))
+                return -EINVAL;
+        if (n <= read_last_version(s, name))
+                return 0;
+        if (asprintf(&text, "%u\n", n) < 0)
+                return -ENOMEM;
+        r = file_name(name, ".versions", file);
+        if (r >= 0)
+                r = write_atomic(s->dir_fd, file, text, strlen(text), 0600);
+        return r;
 }
 
 int api_store_write(ApiStore *s, const char *name, const char *declaration, const ApiMeta *meta)
@@ -156,9 +198,11 @@ int api_store_write(ApiStore *s, const char *name, const char *declaration, cons
         r = write_atomic(s->dir_fd, file, text, strlen(text), 0600);
         free(text);
         if (r >= 0)
-                r = file_name(name, ".json", file);
+                r = file_name(name, DECLARATION, file);
         if (r >= 0)
                 r = write_atomic(s->dir_fd, file, declaration, strlen(declaration), 0600);
+        if (r >= 0 && strchr(name, ':'))
+                r = raise_last_version(s, name);
         return r;
 }
 
@@ -193,7 +237,7 @@ int api_store_read(ApiStore *s, const char *name, char **ret_declaration, ApiMet
         size_t len;
         int r;
 
-        r = file_name(name, ".json", file);
+        r = file_name(name, DECLARATION, file);
         if (r < 0)
                 return r;
         if (faccessat(s->dir_fd, file, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
@@ -216,22 +260,145 @@ int api_store_read(ApiStore *s, const char *name, char **ret_declaration, ApiMet
         return 0;
 }
 
-int api_store_remove(ApiStore *s, const char *name)
+static int unlink_file(ApiStore *s, const char *name, const char *suffix)
 {
         char file[PATH_MAX];
         int r;
 
-        r = file_name(name, ".json", file);
+        r = file_name(name, suffix, file);
+        if (r >= 0 && unlinkat(s->dir_fd, file, 0) < 0 && errno != ENOENT)
+                r = -errno;
+        return r;
+}
+
+int api_store_remove(ApiStore *s, const char *name)
+{
+        _cleanup_free_ unsigned *versions = NULL;
+        char file[PATH_MAX];
+        size_t n = 0;
+        int r;
+
+        r = file_name(name, DECLARATION, file);
         if (r < 0)
                 return r;
         if (unlinkat(s->dir_fd, file, 0) < 0)
                 return -errno;
-        r = file_name(name, ".meta", file);
-        if (r >= 0 && unlinkat(s->dir_fd, file, 0) < 0 && errno != ENOENT)
-                r = -errno;
+        r = unlink_file(s, name, ".meta");
+        /* The function goes with its versions and aliases. */
+        if (r >= 0 && !strchr(name, ':'))
+                r = api_store_list_versions(s, name, &versions, &n);
+        for (size_t k = 0; r >= 0 && k < n; k++) {
+                char version[LAMBDA_FUNCTION_REF_MAX + 1];
+
+                (void) snprintf(version, sizeof(version), "%s:%u", name, versions[k]);
+                r = unlink_file(s, version, DECLARATION);
+                if (r >= 0)
+                        r = unlink_file(s, version, ".meta");
+        }
+        if (r >= 0 && !strchr(name, ':'))
+                r = unlink_file(s, name, ".versions");
+        if (r >= 0 && !strchr(name, ':'))
+                r = unlink_file(s, name, ".aliases");
         if (r >= 0 && fsync(s->dir_fd) < 0)
                 r = -errno;
         return r;
+}
+
+static int compare_unsigned(const void *a, const void *b)
+{
+        unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+int api_store_list_versions(ApiStore *s, const char *name, unsigned **ret, size_t *ret_n)
+{
+        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_free_ unsigned *list = NULL;
+        size_t n = 0, len = strlen(name);
+        struct dirent *de;
+        int r;
+
+        r = opendir_at(s->dir_fd, &d);
+        if (r < 0)
+                return r;
+        while ((de = readdir(d))) {
+                size_t k = strlen(de->d_name);
+                unsigned v, *l;
+
+                if (k <= len + 1 + STRLEN(".version") || strncmp(de->d_name, name, len) != 0 ||
+                    de->d_name[len] != ':' || strcmp(de->d_name + k - STRLEN(".version"), ".version") != 0 ||
+                    !lambda_version_parse(de->d_name + len + 1, k - len - 1 - STRLEN(".version"), &v))
+                        continue;
+                l = reallocarray(list, n + 1, sizeof(unsigned));
+                if (!l)
+                        return -ENOMEM;
+                list = l;
+                list[n++] = v;
+        }
+        if (n > 0)
+                qsort(list, n, sizeof(unsigned), compare_unsigned);
+        *ret = TAKE_PTR(list);
+        *ret_n = n;
+        return 0;
+}
+
+int api_store_next_version(ApiStore *s, const char *name, unsigned *ret)
+{
+        _cleanup_free_ unsigned *versions = NULL;
+        unsigned last = read_last_version(s, name);
+        size_t n = 0;
+        int r;
+
+        /* A lost NAME.versions: the versions that are there say how far it came. */
+        r = api_store_list_versions(s, name, &versions, &n);
+        if (r < 0)
+                return r;
+        if (n > 0 && versions[n - 1] > last)
+                last = versions[n - 1];
+        if (last >= LAMBDA_VERSION_MAX)
+                return -E2BIG;
+        *ret = last + 1;
+        return 0;
+}
+
+int api_store_read_aliases(ApiStore *s, const char *name, json_object **ret)
+{
+        _cleanup_free_ char *data = NULL, *error = NULL;
+        char file[PATH_MAX];
+        size_t len;
+        int r;
+
+        r = file_name(name, ".aliases", file);
+        if (r < 0)
+                return r;
+        if (faccessat(s->dir_fd, file, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (errno != ENOENT)
+                        return -errno;
+                *ret = json_object_new_object();
+                return *ret ? 0 : -ENOMEM;
+        }
+        r = config_file_read(s->dir_fd, file, &data, &len, &error);
+        if (r >= 0)
+                r = config_json_parse(data, len, ret, &error);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EBADMSG;
+        return 0;
+}
+
+int api_store_write_aliases(ApiStore *s, const char *name, json_object *aliases)
+{
+        char file[PATH_MAX];
+        const char *text;
+        int r;
+
+        r = file_name(name, ".aliases", file);
+        if (r < 0)
+                return r;
+        text = json_object_to_json_string_ext(aliases, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+        if (!text)
+                return -ENOMEM;
+        return write_atomic(s->dir_fd, file, text, strlen(text), 0600);
 }
 
 int api_meta_new(ApiMeta *ret)

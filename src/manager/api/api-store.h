@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "util.h"
 
+struct json_object;
 typedef struct ApiStore ApiStore;
 
 typedef struct ApiMeta {
@@ -33,14 +34,28 @@ const char *api_store_dir(const ApiStore *s);
  * *ret_path is where it is (an earlier upload of the same bytes is reused). -EFBIG past max, -errno. */
 int api_store_save_zip(ApiStore *s, int fd, uint64_t max, char **ret_path);
 
-/* NAME.meta, then NAME.json. */
+/* NAME.meta, then NAME.json. A version's name is NAME:N: NAME:N.meta, NAME:N.version (not loaded as
+ * the functions directory's files are), and NAME.versions, the highest version NAME ever had. */
 int api_store_write(ApiStore *s, const char *name, const char *declaration, const ApiMeta *meta);
 /* -ENOENT when there is none. */
 int api_store_read(ApiStore *s, const char *name, char **ret_declaration, ApiMeta *ret_meta);
+/* A function goes with its versions and its aliases (NAME.aliases); a version alone. */
 int api_store_remove(ApiStore *s, const char *name);
+
+/* NAME's versions, in ascending order. */
+int api_store_list_versions(ApiStore *s, const char *name, unsigned **ret, size_t *ret_n);
+/* The number NAME's next version gets: one above the highest it ever had. -E2BIG past
+ * LAMBDA_VERSION_MAX. */
+int api_store_next_version(ApiStore *s, const char *name, unsigned *ret);
 
 /* A new revision, made now. */
 int api_meta_new(ApiMeta *ret);
+
+/* NAME.aliases: a JSON object, an alias's name to {"function_version": "N" or "$LATEST",
+ * "description": S, "weights": {"N": WEIGHT}, "revision_id": UUID}; an empty one when there is none
+ * (-EBADMSG when it cannot be read as one). */
+int api_store_read_aliases(ApiStore *s, const char *name, struct json_object **ret);
+int api_store_write_aliases(ApiStore *s, const char *name, struct json_object *aliases);
 
 /* Removes the uploads that no path of keep names. */
 int api_store_remove_unused_uploads(ApiStore *s, char *const *keep);
