@@ -11,6 +11,7 @@
 #include "lambda-contract.h"
 #include "log.h"
 #include "options.h"
+#include "queue-dir.h"
 #include "strv.h"
 #include "util.h"
 

@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "event-queue.h"
@@ -20,14 +16,11 @@
 #include "list.h"
 #include "log.h"
 #include "manager-client.h"
+#include "queue-dir.h"
 #include "queue-file.h"
 
 /* How long the gateway trusts a function's configuration from the manager. */
 #define CONFIG_TTL_USEC (10 * USEC_PER_SEC)
-#define EVENT_SUFFIX    ".event"
-/* A queue file is its head and a payload of at most 1 MiB (what Event accepts) or a destination
- * record, which holds a request and a response. */
-#define EVENT_FILE_MAX (LAMBDA_PAYLOAD_MAX + 2 * LAMBDA_EVENT_PAYLOAD_MAX)
 
 typedef struct QueueFunction QueueFunction;
 
@@ -61,7 +54,7 @@ struct QueueFunction {
 
 struct EventQueue {
         Gateway *gateway;
-        int state_fd, queue_fd, failed_fd, corrupt_fd;
+        QueueDirs dirs;
         QueuedEvent *events, *events_tail; /* oldest first */
         unsigned n_events;
         uint64_t bytes;
@@ -78,58 +71,6 @@ struct EventAccept {
         void *userdata;     /* NULL with done: the waiter left */
         EventAccept *cnext; /* QueueFunction.checking */
 };
-
-static int open_dir_at(int at, const char *name, int *ret)
-{
-        int fd;
-
-        if (mkdirat(at, name, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        *ret = fd;
-        return 0;
-}
-
-static int read_at(int dir_fd, const char *name, char **ret, size_t *ret_len)
-{
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *data = NULL;
-        struct stat st;
-        size_t done = 0;
-
-        fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode) || (uint64_t) st.st_size > EVENT_FILE_MAX)
-                return -EBADMSG;
-        data = malloc((size_t) st.st_size + 1);
-        if (!data)
-                return -ENOMEM;
-        while (done < (size_t) st.st_size) {
-                ssize_t n = read(fd, data + done, (size_t) st.st_size - done);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                done += (size_t) n;
-        }
-        data[done] = 0;
-        *ret = TAKE_PTR(data);
-        *ret_len = done;
-        return 0;
-}
-
-static void event_file_name(const char *id, char buf[static UUID_STRING_MAX + sizeof(EVENT_SUFFIX)])
-{
-        (void) snprintf(buf, UUID_STRING_MAX + sizeof(EVENT_SUFFIX), "%s" EVENT_SUFFIX, id);
-}
 
 /* ---- functions and their configuration ---- */
 
@@ -331,11 +272,11 @@ static void event_remove(QueuedEvent *e, bool unlink_file)
 {
         EventQueue *q = e->queue;
         QueueFunction *f = e->function;
-        char name[UUID_STRING_MAX + sizeof(EVENT_SUFFIX)];
+        char name[QUEUE_EVENT_NAME_SIZE];
 
         if (unlink_file) {
-                event_file_name(e->id, name);
-                if (unlinkat(q->queue_fd, name, 0) < 0 && errno != ENOENT)
+                queue_event_file_name(e->id, name);
+                if (unlinkat(q->dirs.queue_fd, name, 0) < 0 && errno != ENOENT)
                         log_warning_errno(-errno, "Failed to remove queued event %s: %m", e->id);
         }
         if (e->prev)
@@ -353,14 +294,14 @@ static void event_remove(QueuedEvent *e, bool unlink_file)
 
 static int write_event(EventQueue *q, const QueueRecord *r)
 {
-        char name[UUID_STRING_MAX + sizeof(EVENT_SUFFIX)];
+        char name[QUEUE_EVENT_NAME_SIZE];
         Buf b = {};
         int k;
 
         k = queue_record_format(r, &b);
         if (k >= 0) {
-                event_file_name(r->id, name);
-                k = write_atomic(q->queue_fd, name, b.data, b.len, 0600);
+                queue_event_file_name(r->id, name);
+                k = write_atomic(q->dirs.queue_fd, name, b.data, b.len, 0600);
         }
         buf_done(&b);
         return k;
@@ -433,7 +374,7 @@ int event_queue_accept(EventQueue *q, const char *function, const char *request_
                 buf_done(&a->write.data);
                 return k;
         }
-        event_file_name(r.id, a->write.name);
+        queue_event_file_name(r.id, a->write.name);
         a->done = done;
         a->userdata = userdata;
         f = a->event->function;
@@ -526,38 +467,27 @@ static void move_corrupt(EventQueue *q, const char *name, const char *why)
 {
         log_warning("Queued event file %s is %s; moved to corrupt/ and skipped.", name, why);
         q->gateway->metrics.events_corrupt++;
-        if (renameat(q->queue_fd, name, q->corrupt_fd, name) < 0) {
+        if (renameat(q->dirs.queue_fd, name, q->dirs.corrupt_fd, name) < 0) {
                 log_warning_errno(-errno, "Failed to move %s aside, removing it: %m", name);
-                (void) unlinkat(q->queue_fd, name, 0);
+                (void) unlinkat(q->dirs.queue_fd, name, 0);
         }
 }
 
 /* The event's file, read again when its time comes: memory holds only what schedules it. */
 static int event_read(QueuedEvent *e, char **ret_data, QueueRecord *ret)
 {
-        char name[UUID_STRING_MAX + sizeof(EVENT_SUFFIX)];
-        _cleanup_free_ char *data = NULL;
-        size_t len;
+        char name[QUEUE_EVENT_NAME_SIZE];
         int r;
 
-        event_file_name(e->id, name);
-        r = read_at(e->queue->queue_fd, name, &data, &len);
-        if (r == -ENOENT) {
+        r = queue_event_read(e->queue->dirs.queue_fd, e->id, ret_data, ret);
+        if (r == -ENOENT)
                 log_info("Queued event %s of '%s' was deleted.", e->id, e->function->name);
-                return r;
-        }
-        if (r >= 0)
-                r = queue_record_parse(data, len, ret);
-        if (r >= 0 && strcmp(ret->id, e->id) != 0)
-                r = -EBADMSG;
-        if (r == -EBADMSG)
+        else if (r == -EBADMSG) {
+                queue_event_file_name(e->id, name);
                 move_corrupt(e->queue, name, "not a valid queued event");
-        else if (r < 0)
+        } else if (r < 0)
                 log_warning_errno(r, "Failed to read queued event %s: %m", e->id);
-        if (r < 0)
-                return r;
-        *ret_data = TAKE_PTR(data);
-        return 0;
+        return r;
 }
 
 static const char *const condition_names[] = {
@@ -612,7 +542,7 @@ static int deliver(EventQueue *q, QueuedEvent *e, const char *destination, Desti
         if (condition == DESTINATION_SUCCESS)
                 return 0; /* a success is not kept in failed/ */
 
-        r = write_record_file(q->failed_fd, e->id, record);
+        r = write_record_file(q->dirs.failed_fd, e->id, record);
         if (r < 0)
                 return log_error_errno(r, "Failed to keep the record of failed event %s of '%s': %m", e->id,
                                        e->function->name);
@@ -731,14 +661,14 @@ void event_queue_done(QueuedEvent *e, int status, bool function_error, const cha
                                 .payload = payload,
                                 .payload_len = payload_len,
                         };
-                        char name[UUID_STRING_MAX + sizeof(EVENT_SUFFIX)];
+                        char name[QUEUE_EVENT_NAME_SIZE];
                         int k;
 
                         memcpy(r.id, e->id, sizeof(r.id));
                         (void) snprintf(r.function, sizeof(r.function), "%s", f->name);
-                        event_file_name(e->id, name);
+                        queue_event_file_name(e->id, name);
                         /* Deleted by the operator while it ran: it stays deleted. */
-                        if (faccessat(q->queue_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                        if (faccessat(q->dirs.queue_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
                                 return event_remove(e, false);
                         k = write_event(q, &r);
                         if (k < 0)
@@ -855,16 +785,35 @@ void event_queue_kick(EventQueue *q)
 
 /* ---- start and stop ---- */
 
-static bool name_is_event_file(const char *name, char id[static UUID_STRING_MAX])
-{
-        size_t n = strlen(name);
+typedef struct LoadedEvents {
+        EventQueue *queue;
+        QueueRecord *records;
+        size_t n, cap;
+} LoadedEvents;
 
-        if (n != UUID_STRING_MAX - 1 + STRLEN(EVENT_SUFFIX) ||
-            strcmp(name + UUID_STRING_MAX - 1, EVENT_SUFFIX) != 0)
-                return false;
-        memcpy(id, name, UUID_STRING_MAX - 1);
-        id[UUID_STRING_MAX - 1] = 0;
-        return queue_id_is_valid(id);
+static int load_event(const char *name, const QueueRecord *rec, int error, void *userdata)
+{
+        LoadedEvents *l = userdata;
+
+        if (!rec) {
+                move_corrupt(l->queue, name,
+                             error == -EINVAL    ? "not named ID" QUEUE_EVENT_SUFFIX
+                             : error == -EBADMSG ? "not a valid queued event"
+                                                 : "unreadable");
+                return 0;
+        }
+        if (l->n == l->cap) {
+                size_t cap = MAX(l->cap * 2, (size_t) 64);
+                QueueRecord *records = reallocarray(l->records, cap, sizeof(QueueRecord));
+
+                if (!records)
+                        return -ENOMEM;
+                l->records = records;
+                l->cap = cap;
+        }
+        l->records[l->n] = *rec;
+        l->records[l->n++].payload = NULL; /* not kept: read again when it runs */
+        return 0;
 }
 
 static int compare_enqueued(const void *a, const void *b)
@@ -876,103 +825,20 @@ static int compare_enqueued(const void *a, const void *b)
 
 static int load_events(EventQueue *q)
 {
-        _cleanup_free_ QueueRecord *records = NULL;
-        size_t n = 0, cap = 0;
-        DIR *d;
-        struct dirent *de;
-        int r = 0;
+        LoadedEvents l = { .queue = q };
+        int r;
 
-        r = opendir_at(q->queue_fd, &d);
+        r = queue_dir_foreach(q->dirs.queue_fd, true, load_event, &l);
+        if (r >= 0 && l.n > 0)
+                qsort(l.records, l.n, sizeof(QueueRecord), compare_enqueued);
+        for (size_t i = 0; r >= 0 && i < l.n; i++)
+                r = event_add(q, &l.records[i]);
+        free(l.records);
         if (r < 0)
                 return r;
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *data = NULL;
-                char id[UUID_STRING_MAX];
-                size_t len;
-                QueueRecord rec;
-                int k;
-
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                if (de->d_name[0] == '.') {
-                        /* A write that never completed: its 202 was never sent. */
-                        (void) unlinkat(q->queue_fd, de->d_name, 0);
-                        continue;
-                }
-                if (!name_is_event_file(de->d_name, id)) {
-                        move_corrupt(q, de->d_name, "not named ID" EVENT_SUFFIX);
-                        continue;
-                }
-                k = read_at(q->queue_fd, de->d_name, &data, &len);
-                if (k == -ENOMEM) {
-                        r = k;
-                        break;
-                }
-                if (k >= 0)
-                        k = queue_record_parse(data, len, &rec);
-                if (k >= 0 && strcmp(rec.id, id) != 0)
-                        k = -EBADMSG;
-                if (k < 0) {
-                        move_corrupt(q, de->d_name,
-                                     k == -EBADMSG ? "not a valid queued event" : "unreadable");
-                        continue;
-                }
-                if (n == cap) {
-                        QueueRecord *nr =
-                                reallocarray(records, MAX(cap * 2, (size_t) 64), sizeof(QueueRecord));
-
-                        if (!nr) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        records = nr;
-                        cap = MAX(cap * 2, (size_t) 64);
-                }
-                rec.payload = NULL; /* not kept: read again when it runs */
-                records[n++] = rec;
-        }
-        closedir(d);
-        if (r < 0)
-                return r;
-        if (n > 0)
-                qsort(records, n, sizeof(QueueRecord), compare_enqueued);
-        for (size_t i = 0; i < n; i++) {
-                r = event_add(q, &records[i]);
-                if (r < 0)
-                        return r;
-        }
-        if (n > 0)
-                log_info("%zu queued event(s) from an earlier lifetime.", n);
+        if (l.n > 0)
+                log_info("%zu queued event(s) from an earlier lifetime.", l.n);
         return 0;
-}
-
-/* Records of failed events are kept for --failed-retention. */
-static void prune_failed(EventQueue *q)
-{
-        uint64_t now = now_usec(CLOCK_REALTIME), retention = q->gateway->config.failed_retention_usec;
-        struct dirent *de;
-        DIR *d;
-        int fd;
-
-        fd = dup(q->failed_fd);
-        if (fd < 0)
-                return;
-        d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return;
-        }
-        while ((de = readdir(d))) {
-                struct stat st;
-
-                if (de->d_name[0] == '.' && de->d_name[1] != 0 && strcmp(de->d_name, "..") != 0)
-                        continue;
-                if (fstatat(q->failed_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-                        continue;
-                if ((uint64_t) st.st_mtime * USEC_PER_SEC + retention < now)
-                        (void) unlinkat(q->failed_fd, de->d_name, 0);
-        }
-        closedir(d);
 }
 
 EventQueue *event_queue_free(EventQueue *q)
@@ -993,33 +859,12 @@ EventQueue *event_queue_free(EventQueue *q)
         while (q->functions)
                 queue_function_free(q, q->functions);
         sd_event_source_disable_unref(q->timer);
-        safe_close(q->state_fd);
-        safe_close(q->queue_fd);
-        safe_close(q->failed_fd);
-        safe_close(q->corrupt_fd);
+        queue_dirs_close(&q->dirs);
         free(q);
         return NULL;
 }
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(EventQueue *, event_queue_free);
-
-static int open_state(const char *state_directory, int *ret_state, int *ret_queue)
-{
-        _cleanup_close_ int state_fd = -EBADF, queue_fd = -EBADF;
-        int r;
-
-        if (mkdir(state_directory, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        state_fd = open(state_directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (state_fd < 0)
-                return -errno;
-        r = open_dir_at(state_fd, "queue", &queue_fd);
-        if (r < 0)
-                return r;
-        *ret_state = TAKE_FD(state_fd);
-        *ret_queue = TAKE_FD(queue_fd);
-        return 0;
-}
 
 int event_queue_open(Gateway *g, EventQueue **ret)
 {
@@ -1031,82 +876,22 @@ int event_queue_open(Gateway *g, EventQueue **ret)
         if (!q)
                 return log_oom();
         q->gateway = g;
-        q->state_fd = q->queue_fd = q->failed_fd = q->corrupt_fd = -EBADF;
-        r = open_state(dir, &q->state_fd, &q->queue_fd);
-        if (r >= 0)
-                r = open_dir_at(q->state_fd, "failed", &q->failed_fd);
-        if (r >= 0)
-                r = open_dir_at(q->state_fd, "corrupt", &q->corrupt_fd);
+        q->dirs = QUEUE_DIRS_NULL;
+        r = queue_dirs_open(dir, true, &q->dirs);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the state directory %s: %m", dir);
         r = sd_event_add_time(g->event, &q->timer, CLOCK_REALTIME, 0, 0, on_timer, q);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the queue's timer: %m");
         (void) sd_event_source_set_description(q->timer, "event-queue");
-        r = event_writer_new(g->event, q->queue_fd, on_written, q, &q->writer);
+        r = event_writer_new(g->event, q->dirs.queue_fd, on_written, q, &q->writer);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the queue's writer: %m");
         r = load_events(q);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the queued events from %s/queue: %m", dir);
-        prune_failed(q);
+        /* Records of failed events are kept for --failed-retention. */
+        queue_dir_prune(q->dirs.failed_fd, g->config.failed_retention_usec, now_usec(CLOCK_REALTIME));
         *ret = TAKE_PTR(q);
-        return 0;
-}
-
-/* ---- the operator's tool ---- */
-
-int event_queue_list(const char *state_directory)
-{
-        _cleanup_close_ int state_fd = -EBADF, queue_fd = -EBADF;
-        struct dirent *de;
-        DIR *d;
-        int r;
-
-        r = open_state(state_directory, &state_fd, &queue_fd);
-        if (r < 0)
-                return log_error_errno(r, "Failed to open %s/queue: %m", state_directory);
-        d = fdopendir(TAKE_FD(queue_fd));
-        if (!d)
-                return log_error_errno(-errno, "Failed to read %s/queue: %m", state_directory);
-        printf("%-36s %-24s %-10s %-8s %s\n", "ID", "FUNCTION", "AGE_SEC", "ATTEMPTS", "BYTES");
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *data = NULL;
-                char id[UUID_STRING_MAX];
-                QueueRecord rec;
-                size_t len;
-
-                if (!name_is_event_file(de->d_name, id))
-                        continue;
-                if (read_at(dirfd(d), de->d_name, &data, &len) < 0 ||
-                    queue_record_parse(data, len, &rec) < 0) {
-                        printf("%-36s (unreadable)\n", id);
-                        continue;
-                }
-                printf("%-36s %-24s %-10" PRIu64 " %-8u %zu\n", rec.id, rec.function,
-                       (now_usec(CLOCK_REALTIME) - MIN(rec.enqueued_usec, now_usec(CLOCK_REALTIME))) /
-                               USEC_PER_SEC,
-                       rec.attempts, rec.payload_len);
-        }
-        closedir(d);
-        return 0;
-}
-
-int event_queue_delete(const char *state_directory, const char *id)
-{
-        _cleanup_close_ int state_fd = -EBADF, queue_fd = -EBADF;
-        char name[UUID_STRING_MAX + sizeof(EVENT_SUFFIX)];
-        int r;
-
-        if (strlen(id) != UUID_STRING_MAX - 1 || !queue_id_is_valid(id))
-                return log_error_errno(-EINVAL, "Invalid event id '%s'.", id);
-        r = open_state(state_directory, &state_fd, &queue_fd);
-        if (r < 0)
-                return log_error_errno(r, "Failed to open %s/queue: %m", state_directory);
-        event_file_name(id, name);
-        if (unlinkat(queue_fd, name, 0) < 0)
-                return log_error_errno(-errno, "Failed to delete event %s: %m", id);
-        (void) fsync(queue_fd);
-        printf("Deleted %s.\n", id);
         return 0;
 }

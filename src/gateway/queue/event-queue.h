@@ -58,8 +58,3 @@ void event_queue_done(QueuedEvent *e, int status, bool function_error, const cha
 
 /* Something an event may have waited for changed (a free slot, the manager back, draining over). */
 void event_queue_kick(EventQueue *q);
-
-/* lambda-gateway --queue-list / --queue-delete=ID: on the files alone, safe beside a running gateway
- * (which skips a deleted event when its time comes; one running at that moment still finishes). */
-int event_queue_list(const char *state_directory);
-int event_queue_delete(const char *state_directory, const char *id);
