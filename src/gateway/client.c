@@ -304,6 +304,15 @@ static int on_head(HttpConn *h)
         return 0;
 }
 
+static char *on_body_sink(HttpConn *h, size_t *ret_room)
+{
+        ClientConn *c = h->userdata;
+
+        if (!c->body_streamed || !c->invocation || !c->invocation->body_streaming)
+                return NULL;
+        return invocation_stream_sink(c->invocation, ret_room);
+}
+
 static int on_body(HttpConn *h, const char *p, size_t n)
 {
         ClientConn *c = h->userdata;
@@ -497,6 +506,7 @@ static void on_closing(HttpConn *h)
 static const HttpConnOps client_ops = {
         .head = on_head,
         .body = on_body,
+        .body_sink = on_body_sink,
         .request = on_request,
         .bad_request = on_bad_request,
         .watch = on_watch,

@@ -182,9 +182,27 @@ static void http_conn_process(HttpConn *c)
         update_watch(c);
 }
 
+/* Where the rest of a streamed body of known length may be read to (ops->body_sink): only with
+ * nothing else read and waiting, and never past the body's end, so every byte read is the body's. */
+static char *body_sink(HttpConn *c, size_t *ret_room)
+{
+        HttpRequest *r = &c->req;
+        char *p;
+
+        if (!c->ops->body_sink || !r->stream_body || !r->headers_complete || r->complete || r->chunked ||
+            r->error_status != 0 || r->content_length == UINT64_MAX || r->body_bytes >= r->content_length ||
+            !buf_empty(&c->in))
+                return NULL;
+        p = c->ops->body_sink(c, ret_room);
+        if (p)
+                *ret_room = (size_t) MIN((uint64_t) *ret_room, r->content_length - r->body_bytes);
+        return p && *ret_room > 0 ? p : NULL;
+}
+
 void http_conn_on_io(HttpConn *c, uint32_t revents)
 {
-        char b[READ_CHUNK], *tail;
+        char b[READ_CHUNK], *tail, *sink;
+        size_t room, consumed;
         ssize_t n;
 
         if (revents & (EPOLLERR | EPOLLHUP))
@@ -206,6 +224,20 @@ void http_conn_on_io(HttpConn *c, uint32_t revents)
                 /* A pipelined request (or the client's close) while answering: later. */
                 c->in_blocked = true;
                 return update_watch(c);
+        }
+
+        sink = body_sink(c, &room);
+        if (sink) {
+                /* A streamed body, read where its owner keeps it, as much as the socket has. */
+                n = recv(c->fd, sink, room, 0);
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        return;
+                if (n <= 0)
+                        return http_conn_free(c);
+                c->processing = true;
+                (void) http_request_feed(&c->req, sink, (size_t) n, &consumed); /* errors: below */
+                c->processing = false;
+                return http_conn_process(c);
         }
 
         /* Straight into the input buffer: no copy on the way to the parser. */

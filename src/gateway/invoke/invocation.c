@@ -601,6 +601,12 @@ int invocation_run_event(Gateway *g, const char *function, const char *request_i
         return 0;
 }
 
+char *invocation_stream_sink(Invocation *inv, size_t *ret_room)
+{
+        *ret_room = inv->payload_total - inv->payload_len;
+        return inv->payload + inv->payload_len;
+}
+
 void invocation_stream_end(Invocation *inv)
 {
         if (inv->body_refused)
@@ -695,7 +701,8 @@ int invocation_stream_begin(ClientConn *c, const Route *route, const LambdaInvok
 void invocation_stream_body(Invocation *inv, const char *p, size_t n)
 {
         n = MIN(n, inv->payload_total - inv->payload_len); /* the parser keeps to Content-Length */
-        memcpy(inv->payload + inv->payload_len, p, n);
+        if (p != inv->payload + inv->payload_len) /* else read there already (invocation_stream_sink()) */
+                memcpy(inv->payload + inv->payload_len, p, n);
         inv->payload_len += n;
         if (!json_stream_feed(&inv->json, p, n) ||
             (inv->payload_len == inv->payload_total && !json_stream_end(&inv->json))) {

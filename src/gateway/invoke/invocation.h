@@ -89,6 +89,10 @@ int invocation_stream_begin(ClientConn *c, const Route *route, const LambdaInvok
  * connection to the instance is reset and the instance is free again at once. */
 void invocation_stream_body(Invocation *inv, const char *p, size_t n);
 
+/* Where the next bytes of its body may be read straight to: *ret_room bytes at the returned address,
+ * to be passed to invocation_stream_body() from there. */
+char *invocation_stream_sink(Invocation *inv, size_t *ret_room);
+
 /* The request is whole: a body that was not JSON is answered 400 now, as a collected one would be. */
 void invocation_stream_end(Invocation *inv);
 
