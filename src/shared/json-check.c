@@ -2,6 +2,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "json-check.h"
 #include "util.h"
@@ -215,6 +218,30 @@ static bool plain8(const unsigned char *p)
                 HIGHS) == 0;
 }
 
+/* Past the plain string content at p, in whole words: to the first word with a byte that ends it. */
+static const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
+{
+#ifdef __SSE2__
+        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                      space = _mm_set1_epi8(0x20);
+
+        /* Signed, bytes from 0x80 are below 0x20 too: one compare finds control and non-ASCII bytes. */
+        while (end - p >= 16) {
+                __m128i x = _mm_loadu_si128((const __m128i *) p);
+                __m128i stop =
+                        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                                     _mm_cmplt_epi8(x, space));
+
+                if (_mm_movemask_epi8(stop) != 0)
+                        break;
+                p += 16;
+        }
+#endif
+        while (end - p >= 8 && plain8(p))
+                p += 8;
+        return p;
+}
+
 static bool is_space(unsigned char c)
 {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -300,9 +327,8 @@ bool json_stream_feed(JsonStream *j, const char *text, size_t n)
                 unsigned char c;
 
                 if (j->state == JS_STRING) {
-                        /* The bulk of a large payload: plain content, 8 bytes at a time. */
-                        while (end - p >= 8 && plain8(p))
-                                p += 8;
+                        /* The bulk of a large payload: plain content, 16 or 8 bytes at a time. */
+                        p = skip_plain(p, end);
                         while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
                                 p++;
                         if (p >= end)
