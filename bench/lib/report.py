@@ -584,6 +584,13 @@ result["nginx_syscalls_per_request"] = rnd(sysc.get("nginx", {}).get("per_reques
 result["noop_throughput_ratio"] = rnd(scale_get("zero", "ratio_vs_direct_aggregate"))
 result["gateway_peak_rss_mb_6mb_x16"] = rnd(pl["gateway_vmhwm_kib_6mib_x16"] / 1024, 1) \
     if "gateway_vmhwm_kib_6mib_x16" in pl else None
+for size in (1, 6):
+    e = pl.get("%dMiB" % size, {})
+    # Issue #26's goals: the gateway's added p50 over nginx's (<= 1), its MiB/s over nginx's (>= 1).
+    result["payload_%dmib_added_ratio" % size] = rnd(ratio(e.get("gateway_added_p50_ms"), e.get("nginx_added_p50_ms"))) \
+        if len(e) > 3 else None
+    result["payload_%dmib_mib_per_s_ratio" % size] = rnd(ratio(e["gateway"]["mib_per_s"], e["nginx"]["mib_per_s"])) \
+        if len(e) > 3 else None
 result["ttfb_6mb_gateway_ms"] = rnd(pl.get("ttfb_6mib_gateway_ms"), 1)
 result["total_6mb_direct_ms"] = rnd(pl.get("total_6mib_direct_ms"), 1)
 result["thaw_start_ratio"] = rnd(thaw.get("ratio_p50"))
@@ -1154,6 +1161,9 @@ print("  syscalls per request, gateway / nginx %s / %s   (goal <= 8)" % (
 print("  noop_throughput_ratio                 %s   (goal >= 0.8)" % f(result["noop_throughput_ratio"]))
 print("  6 MiB answer: first byte via gateway %s ms, whole answer direct %s ms" % (
     f(result["ttfb_6mb_gateway_ms"], 1), f(result["total_6mb_direct_ms"], 1)))
+for size in (1, 6):
+    print("  payload_%dmib_added_ratio              %s   (goal <= 1; MiB/s gateway / nginx: %s, goal >= 1)" % (
+        size, f(result["payload_%dmib_added_ratio" % size]), f(result["payload_%dmib_mib_per_s_ratio" % size])))
 print("  gateway_peak_rss_mb_6mb_x16           %s   (goal < 32)" % f(result["gateway_peak_rss_mb_6mb_x16"], 1))
 print("  cold_start_ratio                      %s   (goal <= 1.15)" % f(result["cold_start_ratio"]))
 print("  isolated_cold_start_ratio             %s   (goal <= 1.05; p50 isolated %s ms, shared %s ms; %s)" % (

@@ -246,13 +246,82 @@ static int current_route(HttpConn *h, Route *ret)
         return route_parse(http_request_method(&h->req), url, ret, NULL, NULL);
 }
 
-/* The head is in: the body may be as large as its route takes (uploads of code are large). */
+/* Without the bus only the instances we hold serve: their functions' invocations go on. */
+static bool bus_serves(Gateway *g, const Route *route)
+{
+        GatewayFunction *held;
+
+        if (route->type != ROUTE_LIST_FUNCTIONS && route->type != ROUTE_INVOKE)
+                return true;
+        held = route->type == ROUTE_INVOKE ? gateway_function_find(g, route->function) : NULL;
+        return manager_client_ready(g) || (held && function_holds_leases(held));
+}
+
+/* Whether the caller may invoke function, as its head alone tells: without authentication, or by an
+ * api key. A SigV4 signature covers the body: such a request is checked once it is whole. */
+static bool head_authorized(ClientConn *c, const char *function)
+{
+        Gateway *g = c->gateway;
+
+        return !g->config.auth ||
+               (auth_by_bearer(&c->http->req) &&
+                auth_check(g->auth, &c->http->req, function, AUTH_RIGHT_INVOKE,
+                           now_usec(CLOCK_REALTIME) / USEC_PER_SEC, NULL, NULL) == AUTH_OK);
+}
+
+/* Whether the invocation of this head may start before its body is in: a RequestResponse Invoke with
+ * a body of a known length within the limit, that on_request() would not refuse for its head.
+ * Anything else is collected whole first (and refused by on_request() if it is to be). */
+static bool invoke_streams(HttpConn *h, const Route *route, LambdaInvokeHeaders *ret)
+{
+        ClientConn *c = h->userdata;
+        const char *type, *message;
+
+        return route->type == ROUTE_INVOKE && h->req.parser.http_major == 1 && h->req.content_length > 0 &&
+               h->req.content_length <= LAMBDA_PAYLOAD_MAX && host_is_valid(&h->req) &&
+               bus_serves(c->gateway, route) &&
+               lambda_invoke_headers_parse(&h->req, ret, &type, &message) >= 0 &&
+               ret->type == LAMBDA_INVOKE_REQUEST_RESPONSE && head_authorized(c, route->function);
+}
+
+/* The head is in: the body may be as large as its route takes (uploads of code are large), and an
+ * invocation's goes to its instance as it comes. */
 static int on_head(HttpConn *h)
 {
+        ClientConn *c = h->userdata;
+        char target[LAMBDA_FUNCTION_REF_MAX + 1];
+        LambdaInvokeHeaders invoke;
         Route route;
 
-        h->req.limits.max_body =
-                current_route(h, &route) >= 0 ? route_max_body(route.type) : client_limits.max_body;
+        c->body_streamed = false;
+        if (current_route(h, &route) < 0) {
+                h->req.limits.max_body = client_limits.max_body;
+                return 0;
+        }
+        h->req.limits.max_body = route_max_body(route.type);
+        /* An alias's version is asked of the manager first: such a body is read whole. */
+        if (invoke_streams(h, &route, &invoke) && functions_invoke_target(&route, target) &&
+            invocation_stream_begin(c, &route, target, &invoke, h->req.content_length) >= 0)
+                c->body_streamed = true;
+        return 0;
+}
+
+static char *on_body_sink(HttpConn *h, size_t *ret_room)
+{
+        ClientConn *c = h->userdata;
+
+        if (!c->body_streamed || !c->invocation || !c->invocation->body_streaming)
+                return NULL;
+        return invocation_stream_sink(c->invocation, ret_room);
+}
+
+static int on_body(HttpConn *h, const char *p, size_t n)
+{
+        ClientConn *c = h->userdata;
+
+        /* Once the invocation answered (it failed), the rest of the body is dropped. */
+        if (c->invocation && c->invocation->body_streaming)
+                invocation_stream_body(c->invocation, p, n);
         return 0;
 }
 
@@ -261,10 +330,16 @@ static void on_request(HttpConn *h)
         ClientConn *c = h->userdata;
         Gateway *g = c->gateway;
         const char *message = NULL;
-        GatewayFunction *held;
         Route route;
         int status, r;
 
+        if (c->body_streamed) {
+                /* Its invocation started at its head and has the whole body now: it answers. */
+                c->body_streamed = false;
+                if (c->invocation)
+                        invocation_stream_end(c->invocation);
+                return;
+        }
         if (h->req.parser.http_major != 1) {
                 /* RFC 9112 §2.3: nothing but HTTP/1.x is spoken here; the rest of the request is not
                  * to be trusted. */
@@ -294,10 +369,7 @@ static void on_request(HttpConn *h)
         if (client_check_auth(c, route.type == ROUTE_INVOKE ? route.function : NULL) < 0)
                 return;
 
-        /* Without the bus only the instances we hold serve: their functions' invocations go on. */
-        held = route.type == ROUTE_INVOKE ? gateway_function_find(g, route.function) : NULL;
-        if ((route.type == ROUTE_LIST_FUNCTIONS || route.type == ROUTE_INVOKE) && !manager_client_ready(g) &&
-            !(held && function_holds_leases(held)))
+        if (!bus_serves(g, &route))
                 return client_reply_error(c, route.type == ROUTE_INVOKE ? route.function : NULL, NULL, 503,
                                           "ServiceException",
                                           "The system bus is not reachable yet; retry shortly.", NULL);
@@ -435,6 +507,8 @@ static void on_closing(HttpConn *h)
 
 static const HttpConnOps client_ops = {
         .head = on_head,
+        .body = on_body,
+        .body_sink = on_body_sink,
         .request = on_request,
         .bad_request = on_bad_request,
         .watch = on_watch,

@@ -28,9 +28,10 @@ struct ClientConn {
         sd_event_source *io;
         sd_event_source *timer; /* the request must be complete before it fires */
         bool timer_armed;
-        Invocation *invocation;      /* the invocation answering the current request */
-        ListCall *list_call;         /* or the ListFunctions call doing so */
-        UrlCall *url_call;           /* or the configuration call of a function URL */
+        bool body_streamed;     /* the current request's invocation started at its head (its body streams) */
+        Invocation *invocation; /* the invocation answering the current request */
+        ListCall *list_call;    /* or the ListFunctions call doing so */
+        UrlCall *url_call;      /* or the configuration call of a function URL */
         FunctionCall *function_call; /* or a control-plane call (api/functions.h) */
         EventAccept *event_accept;   /* or the queue writing its Event invocation to disk */
         ClientConn *prev, *next;

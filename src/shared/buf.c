@@ -83,6 +83,19 @@ int buf_printf(Buf *b, const char *format, ...)
         return r;
 }
 
+char *buf_tail(Buf *b, size_t n)
+{
+        if (buf_reserve(b, n) < 0)
+                return NULL;
+        return b->data + b->len;
+}
+
+void buf_advance(Buf *b, size_t n)
+{
+        b->len += n;
+        b->data[b->len] = 0;
+}
+
 void buf_consume(Buf *b, size_t n)
 {
         if (n >= b->len) {

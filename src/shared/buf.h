@@ -27,6 +27,11 @@ int buf_append_str(Buf *b, const char *s);
 int buf_printf(Buf *b, const char *format, ...) _printf_(2, 3);
 int buf_vprintf(Buf *b, const char *format, va_list ap) _printf_(2, 0);
 
+/* Room for n more bytes past the data, to be filled directly (a recv()); NULL on allocation failure
+ * or past the cap. buf_advance() then counts the n bytes written there (at most what was asked). */
+char *buf_tail(Buf *b, size_t n);
+void buf_advance(Buf *b, size_t n);
+
 /* Drops n bytes from the front (what was written to a socket). */
 void buf_consume(Buf *b, size_t n);
 void buf_clear(Buf *b);

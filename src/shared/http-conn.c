@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "http-conn.h"
 #include "http-response.h"
@@ -167,6 +168,10 @@ static void http_conn_process(HttpConn *c)
                         break;
                 }
 
+                if (c->close_after)
+                        /* Answered before it was whole (its streamed body was refused): nothing more
+                         * to answer, the connection closes once the answer is out. */
+                        continue;
                 c->busy = true;
                 c->ops->request(c);
         }
@@ -177,9 +182,27 @@ static void http_conn_process(HttpConn *c)
         update_watch(c);
 }
 
+/* Where the rest of a streamed body of known length may be read to (ops->body_sink): only with
+ * nothing else read and waiting, and never past the body's end, so every byte read is the body's. */
+static char *body_sink(HttpConn *c, size_t *ret_room)
+{
+        HttpRequest *r = &c->req;
+        char *p;
+
+        if (!c->ops->body_sink || !r->stream_body || !r->headers_complete || r->complete || r->chunked ||
+            r->error_status != 0 || r->content_length == UINT64_MAX || r->body_bytes >= r->content_length ||
+            !buf_empty(&c->in))
+                return NULL;
+        p = c->ops->body_sink(c, ret_room);
+        if (p)
+                *ret_room = (size_t) MIN((uint64_t) *ret_room, r->content_length - r->body_bytes);
+        return p && *ret_room > 0 ? p : NULL;
+}
+
 void http_conn_on_io(HttpConn *c, uint32_t revents)
 {
-        char b[READ_CHUNK];
+        char b[READ_CHUNK], *tail, *sink;
+        size_t room, consumed;
         ssize_t n;
 
         if (revents & (EPOLLERR | EPOLLHUP))
@@ -203,11 +226,30 @@ void http_conn_on_io(HttpConn *c, uint32_t revents)
                 return update_watch(c);
         }
 
-        n = recv(c->fd, b, sizeof(b), 0);
+        sink = body_sink(c, &room);
+        if (sink) {
+                /* A streamed body, read where its owner keeps it, as much as the socket has. */
+                n = recv(c->fd, sink, room, 0);
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        return;
+                if (n <= 0)
+                        return http_conn_free(c);
+                c->processing = true;
+                (void) http_request_feed(&c->req, sink, (size_t) n, &consumed); /* errors: below */
+                c->processing = false;
+                return http_conn_process(c);
+        }
+
+        /* Straight into the input buffer: no copy on the way to the parser. */
+        tail = buf_tail(&c->in, READ_CHUNK);
+        if (!tail)
+                return http_conn_free(c);
+        n = recv(c->fd, tail, READ_CHUNK, 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return;
-        if (n <= 0 || buf_append(&c->in, b, (size_t) n) < 0)
+        if (n <= 0)
                 return http_conn_free(c);
+        buf_advance(&c->in, (size_t) n);
         http_conn_process(c);
 }
 
@@ -336,6 +378,40 @@ void http_conn_pause_input(HttpConn *c, bool pause)
         update_watch(c);
 }
 
+/* Sends what waits in c->out and then n bytes at p in one sendmsg(), without copying them first;
+ * what the socket does not take waits in c->out. -errno when the connection had to be closed. */
+static int send_through(HttpConn *c, const void *p, size_t n)
+{
+        struct iovec iov[2];
+        size_t k = 0, sent;
+        ssize_t r;
+
+        if (!buf_empty(&c->out))
+                iov[k++] = (struct iovec){ c->out.data, c->out.len };
+        iov[k++] = (struct iovec){ (void *) p, n };
+        r = sendmsg(c->fd, &(struct msghdr){ .msg_iov = iov, .msg_iovlen = k }, MSG_NOSIGNAL);
+        if (r < 0 && errno != EAGAIN && errno != EINTR) {
+                c->busy = false;
+                http_conn_close(c);
+                return -errno;
+        }
+        sent = r > 0 ? (size_t) r : 0;
+        if (sent >= c->out.len) {
+                sent -= c->out.len;
+                buf_clear(&c->out);
+        } else {
+                buf_consume(&c->out, sent);
+                sent = 0;
+        }
+        if (buf_append(&c->out, (const char *) p + sent, n - sent) < 0) {
+                log_oom();
+                c->busy = false;
+                http_conn_close(c);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 void http_conn_write(HttpConn *c, const void *p, size_t n)
 {
         if (!c->streaming)
@@ -349,16 +425,15 @@ void http_conn_write(HttpConn *c, const void *p, size_t n)
                 return flush(c);
         }
         n = (size_t) MIN((uint64_t) n, c->body_left);
-        if (buf_append(&c->out, p, n) < 0) {
-                log_oom();
-                c->busy = false;
-                return http_conn_close(c);
-        }
+        if (send_through(c, p, n) < 0)
+                return;
         c->body_left -= n;
         if (c->body_left == 0) {
                 c->streaming = false;
                 c->busy = false;
         }
+        if (!buf_empty(&c->out))
+                return update_watch(c); /* the socket is full: the rest when it takes more */
         flush(c);
 }
 

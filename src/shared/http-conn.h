@@ -34,6 +34,10 @@ typedef struct HttpConnOps {
         int (*head)(HttpConn *c);
         /* A piece of a streamed request body. */
         int (*body)(HttpConn *c, const char *p, size_t n);
+        /* Optional, for a streamed body of a known length: where the body's next bytes may be read
+         * straight to (at most *ret_room of them), or NULL. Bytes read there come to ops->body at that
+         * address: no copy on the way. */
+        char *(*body_sink)(HttpConn *c, size_t *ret_room);
 } HttpConnOps;
 
 struct HttpConn {

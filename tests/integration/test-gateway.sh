@@ -17,7 +17,7 @@ require_cmd npm
 [[ -x /usr/bin/aws ]] || lib_skip "AWS CLI v2 missing (apt-get install awscli)"
 ensure_dockerd
 lambdad_init
-lambdad_images hello echo fail sleepy crash
+lambdad_images hello echo fail sleepy crash tally
 
 # The AWS SDK for JavaScript v3, from npm once, then from the cache.
 SDK=/var/cache/lambdad/aws-sdk-client-lambda
@@ -31,6 +31,8 @@ for f in hello echo fail sleepy crash; do
         printf '{ "image": "%s%s:latest", "max_instances": 4 }\n' "$IMAGE_PREFIX" "$f" >"$FN/$f.json"
 done
 printf '{ "image": "%ssleepy:latest", "max_instances": 1 }\n' "$IMAGE_PREFIX" >"$FN/single.json"
+# Counts its runs in its log (one instance, kept): payloads that are not JSON must never run it.
+printf '{ "image": "%stally:latest", "max_instances": 1, "idle_timeout_sec": 600 }\n' "$IMAGE_PREFIX" >"$FN/tally.json"
 # Never invoked before the manager is made unavailable: the gateway holds no lease on it.
 printf '{ "image": "%secho:latest" }\n' "$IMAGE_PREFIX" >"$FN/unleased.json"
 lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=30 --wait-timeout=1
@@ -149,6 +151,72 @@ print(answer.split(" ")[1], "RequestTooLargeException" in answer, round(time.tim
 EOF
 )
 check "over 6 MB: 413 RequestTooLargeException without the body ($big)" bash -c "[[ '$big' == '413 True '* ]]"
+
+# ---- payloads stream to the instance as they arrive, checked as JSON on the way: one that is not
+# JSON only at its very last byte (a whole JSON string, then a stray byte) is refused with 400, and
+# the function never runs (tally logs each run; the runs before and after are the only ones). At
+# 1 KiB, 1 MiB and just under the 6 MB limit; the limit holds, and a valid 6 MiB payload echoes.
+tally_runs() { # the event of each run, its first 16 bytes, on one line
+        local c
+        for c in $(docker ps -q --filter label=org.lambdad.function=tally); do
+                docker logs "$c" 2>&1 | sed -n 's/^tally-run \(.\{0,16\}\).*/\1/p'
+        done | paste -sd ' '
+}
+check "tally runs once for a valid payload" assert_eq '{"before":1}' \
+        "$(curl -sS --max-time 60 -H "Authorization: Bearer $KEY" "$URL/functions/tally/invocations" -d '{"before":1}')" "answer"
+check "tally's log shows that run" assert_eq '{"before":1}' "$(tally_runs)" "runs"
+streamed=$(timeout 120 python3 - "$PORT" "$KEY" <<'EOF'
+import socket, sys
+port, key = int(sys.argv[1]), sys.argv[2]
+
+def invoke(function, body):
+    # One request on its own connection; the body goes in pieces, as a client on a network sends it.
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(60)
+    s.sendall(("POST /functions/%s/invocations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+               "Content-Length: %d\r\n\r\n" % (function, key, len(body))).encode())
+    try:
+        for i in range(0, len(body), 256 * 1024):
+            s.sendall(body[i:i + 256 * 1024])
+    except OSError:
+        pass  # refused before the whole body was sent (413)
+    answer = b""
+    while True:
+        head, sep, rest = answer.partition(b"\r\n\r\n")
+        if sep:
+            length = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
+            if len(rest) >= length:
+                break
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            break
+        answer += chunk
+    s.close()
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    return head.split(b" ")[1].decode(), head.decode(errors="replace"), rest
+
+out = []
+for size in (1024, 1024 * 1024, 6 * 1024 * 1024 - 1):
+    body = b'"' + b"a" * (size - 3) + b'"x'
+    status, head, rest = invoke("tally", body)
+    ok = status == "400" and "x-amzn-ErrorType: InvalidRequestContentException" in head and b"must be JSON" in rest
+    out.append("%d:%s" % (size, "400" if ok else status))
+body = b'"' + b"b" * (6 * 1024 * 1024 - 2) + b'"'
+status, head, rest = invoke("echo", body)
+out.append("echo-6MiB:%s" % ("200" if status == "200" and rest == body else status))
+status, head, rest = invoke("echo", body + b" ")
+out.append("over:%s" % status)
+print(" ".join(out))
+EOF
+)
+check "not JSON at the last byte: 400 InvalidRequestContentException at 1 KiB, 1 MiB, 6 MiB - 1 ($streamed)" \
+        bash -c "[[ '$streamed' == '1024:400 1048576:400 6291455:400 '* ]]"
+check "a valid 6 MiB payload streams through and echoes whole, one byte more is 413 ($streamed)" \
+        bash -c "[[ '$streamed' == *' echo-6MiB:200 over:413' ]]"
+check "tally runs again for a valid payload" assert_eq '{"after":1}' \
+        "$(curl -sS --max-time 60 -H "Authorization: Bearer $KEY" "$URL/functions/tally/invocations" -d '{"after":1}')" "answer"
+check "the payloads that were not JSON never ran the function (runs: before and after only)" \
+        assert_eq '{"before":1} {"after":1}' "$(tally_runs)" "runs"
 
 # ---- malformed requests: clear statuses, and the server stays healthy
 raw() {

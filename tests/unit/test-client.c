@@ -101,6 +101,18 @@ void __wrap_invocation_handle(ClientConn *c, const Route *route, const char *fun
         }
 }
 
+/* The fake invocations here take their bodies whole (streamed ones are test-invocation's): asked for
+ * each invocation with a body, and declining. */
+static unsigned n_stream_asked;
+int __wrap_invocation_stream_begin(ClientConn *c, const Route *route, const LambdaInvokeHeaders *h,
+                                   uint64_t length);
+int __wrap_invocation_stream_begin(ClientConn *c, const Route *route, const LambdaInvokeHeaders *h,
+                                   uint64_t length)
+{
+        n_stream_asked++;
+        return -ENOMEM;
+}
+
 void __wrap_invocation_client_gone(Invocation *inv);
 void __wrap_invocation_client_gone(Invocation *inv)
 {
@@ -144,7 +156,7 @@ static Gateway *gw;
 static int setup_with(GatewayConfig config)
 {
         fake_bus_ready = true;
-        n_handled = n_gone = n_drained = 0;
+        n_handled = n_gone = n_drained = n_stream_asked = 0;
         held_client = stream_client = NULL;
         held_list = NULL;
         memset(gone, 0, sizeof(gone));
@@ -255,6 +267,7 @@ static void test_routes(void **state)
         assert_int_equal(r.status, 200);
         assert_string_equal(r.body, "{\"function\":\"hello\"}");
         assert_int_equal(n_handled, 1);
+        assert_int_equal(n_stream_asked, 1);
         test_response_done(&r);
         test_client_exchange(gw, &tc,
                              "POST /functions/simple/invocations HTTP/1.1\r\nHost: gateway\r\n"

@@ -724,6 +724,85 @@ static void test_event_check_at_exit(void **state)
         free(request);
 }
 
+/* A body streamed as it comes: the invocation takes an instance before the body is in, and the
+ * instance has the request whole only once the whole is JSON. One that is not never reaches it whole,
+ * wherever that shows (at the last byte, or half way): 400 on the same kept-alive connection, the
+ * instance's connection reset, and the instance free for the next invocation. */
+static void test_streamed_body(void **state)
+{
+        TestClient tc;
+        TestResponse r;
+        unsigned requests = test_instance_requests(&instance);
+        char *request = test_invoke_request("hello", NULL, "[1,2,3]");
+        char *bad_last = test_invoke_request("hello", NULL, "[1,2,3]x");
+        char *bad_early = test_invoke_request("hello", NULL, "[1,}2345678");
+        char *seen;
+        size_t len = strlen(request);
+
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
+                                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        test_client_send_len(&tc, request, len - 2);
+        RUN_UNTIL(gw, n_granted == 1);
+        test_run_for(gw, 50 * USEC_PER_MSEC);
+        assert_int_equal(gw->n_invocations, 1);
+        assert_true(gw->functions->leases->busy);
+        assert_int_equal(test_instance_requests(&instance), requests);
+        test_client_send(&tc, request + len - 2);
+        test_client_response(gw, &tc, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{}");
+        test_response_done(&r);
+        assert_int_equal(test_instance_requests(&instance) - requests, 1);
+        seen = test_instance_last_request(&instance);
+        assert_non_null(strstr(seen, "\r\nContent-Length: 7\r\n"));
+        assert_string_equal(strstr(seen, "\r\n\r\n") + 4, "[1,2,3]");
+        free(seen);
+
+        /* Not JSON at the last byte: all but it reached the instance, which never ran. */
+        len = strlen(bad_last);
+        test_client_send_len(&tc, bad_last, len - 1);
+        test_run_for(gw, 50 * USEC_PER_MSEC);
+        assert_true(gw->functions->leases->busy);
+        test_client_send(&tc, bad_last + len - 1);
+        test_client_response(gw, &tc, &r);
+        test_assert_error(&r, 400, "InvalidRequestContentException", "must be JSON");
+        test_response_done(&r);
+        assert_false(gw->functions->leases->busy);
+
+        /* Not JSON half way: the instance is let go before the rest comes. */
+        len = strlen(bad_early);
+        test_client_send_len(&tc, bad_early, len - 4);
+        RUN_UNTIL(gw, !gw->functions->leases->busy);
+        test_client_send(&tc, bad_early + len - 4);
+        test_client_response(gw, &tc, &r);
+        test_assert_error(&r, 400, "InvalidRequestContentException", "must be JSON");
+        test_response_done(&r);
+        assert_int_equal(test_instance_requests(&instance) - requests, 1);
+
+        /* The same instance, still healthy, on the same client connection. */
+        invoke(&tc, NULL, "{\"next\":1}", &r);
+        assert_int_equal(r.status, 200);
+        test_response_done(&r);
+        assert_int_equal(test_instance_requests(&instance) - requests, 2);
+        assert_int_equal(n_granted, 1);
+        assert_int_equal(n_released, 0);
+
+        /* A client that leaves half way: the instance never has the request, and is free again. */
+        len = strlen(request);
+        test_client_send_len(&tc, request, len - 3);
+        RUN_UNTIL(gw, gw->functions->leases->busy);
+        test_client_close(&tc);
+        RUN_UNTIL(gw, gw->n_invocations == 0);
+        assert_false(gw->functions->leases->busy);
+        assert_int_equal(test_instance_requests(&instance) - requests, 2);
+        assert_int_equal(n_released, 0);
+        free(request);
+        free(bad_last);
+        free(bad_early);
+}
+
 static void test_client_leaves_waiting(void **state)
 {
         TestClient tc;
@@ -1293,6 +1372,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_event_burst, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_event_function_known, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_event_check_at_exit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_streamed_body, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_client_leaves_waiting, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stream_events, setup, teardown),

@@ -127,7 +127,8 @@ static Outcome run(sd_event *e, Upstream *u, uint64_t timeout_usec)
         Outcome o = {};
 
         assert_int_equal(
-                upstream_request(u, request, strlen(request), "{}", 2, 1024, timeout_usec, &ops, &o), 0);
+                upstream_request(u, request, strlen(request), "{}", 2, false, 1024, timeout_usec, &ops, &o),
+                0);
         /* Never from the call's own stack. */
         assert_false(o.done);
         while (!o.done)

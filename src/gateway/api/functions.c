@@ -537,22 +537,30 @@ static FunctionCall *function_call_new(ClientConn *c, RouteType type, const char
         return fc;
 }
 
+bool functions_invoke_target(const Route *route, char target[static LAMBDA_FUNCTION_REF_MAX + 1])
+{
+        switch (qualifier_kind(route->qualifier)) {
+        case QUALIFIER_LATEST:
+                (void) snprintf(target, LAMBDA_FUNCTION_REF_MAX + 1, "%s", route->function);
+                return true;
+        case QUALIFIER_VERSION:
+                (void) snprintf(target, LAMBDA_FUNCTION_REF_MAX + 1, "%s:%.9s", route->function,
+                                route->qualifier);
+                return true;
+        default:
+                return false;
+        }
+}
+
 void functions_invoke(ClientConn *c, const Route *route)
 {
         char target[LAMBDA_FUNCTION_REF_MAX + 1];
         FunctionCall *fc;
 
-        switch (qualifier_kind(route->qualifier)) {
-        case QUALIFIER_LATEST:
-                return invocation_handle(c, route, route->function);
-        case QUALIFIER_VERSION:
-                (void) snprintf(target, sizeof(target), "%s:%.9s", route->function, route->qualifier);
+        if (functions_invoke_target(route, target))
                 return invocation_handle(c, route, target);
-        case QUALIFIER_NO_VERSION:
+        if (qualifier_kind(route->qualifier) == QUALIFIER_NO_VERSION)
                 return reply_not_found(c, route->function, route->qualifier);
-        case QUALIFIER_ALIAS:
-                break;
-        }
         fc = function_call_new(c, ROUTE_INVOKE, route->function, "");
         if (!fc)
                 return;

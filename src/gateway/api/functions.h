@@ -54,3 +54,7 @@ int functions_parse_body(ClientConn *c, json_object **ret);
  * an alias, which the manager is asked for (GetAlias) and which runs one of its versions by their
  * weights (a random draw per invocation). invocation_handle() then runs it. */
 void functions_invoke(ClientConn *c, const Route *route);
+
+/* The manager's name of the function route invokes when it is known without asking: route's function
+ * ($LATEST) or "NAME:N" (a version). false for an alias (or a version that cannot be). */
+bool functions_invoke_target(const Route *route, char target[static LAMBDA_FUNCTION_REF_MAX + 1]);

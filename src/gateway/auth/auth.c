@@ -583,6 +583,13 @@ static int find_api_key(const Auth *a, const char *key, size_t len, const AuthEn
         return 0;
 }
 
+/* RFC 9110 §11.1: the scheme is case-insensitive. */
+static bool scheme_is_bearer(const char *value)
+{
+        return strncasecmp(value, "Bearer", STRLEN("Bearer")) == 0 &&
+               (value[STRLEN("Bearer")] == 0 || is_space(value[STRLEN("Bearer")]));
+}
+
 static int authenticate(const Auth *a, const HttpRequest *req, uint64_t now_sec, const AuthEntry **ret_entry,
                         const char **ret_message)
 {
@@ -607,9 +614,7 @@ static int authenticate(const Auth *a, const HttpRequest *req, uint64_t now_sec,
                 return AUTH_DENIED;
         }
 
-        /* RFC 9110 §11.1: the scheme is case-insensitive. */
-        if (strncasecmp(value, "Bearer", STRLEN("Bearer")) == 0 &&
-            (value[STRLEN("Bearer")] == 0 || is_space(value[STRLEN("Bearer")]))) {
+        if (scheme_is_bearer(value)) {
                 const char *key = value + STRLEN("Bearer");
                 size_t n;
 
@@ -665,6 +670,13 @@ static int authenticate(const Auth *a, const HttpRequest *req, uint64_t now_sec,
         *ret_entry = e;
         *ret_message = NULL;
         return AUTH_OK;
+}
+
+bool auth_by_bearer(const HttpRequest *req)
+{
+        const char *value = http_request_header(req, "Authorization");
+
+        return value && scheme_is_bearer(value);
 }
 
 int auth_authenticate(const Auth *a, const HttpRequest *req, uint64_t now_sec, const AuthEntry **ret_entry,

@@ -118,3 +118,7 @@ bool auth_entry_allows(const AuthEntry *e, const char *function, AuthRight right
  */
 int auth_check(const Auth *a, const HttpRequest *req, const char *function, AuthRight right,
                uint64_t now_sec, char **ret_principal, const char **ret_message);
+
+/* Whether req's (first) Authorization is a Bearer api key, which, unlike a SigV4 signature, does not
+ * cover the body: such a request can be checked from its head. */
+bool auth_by_bearer(const HttpRequest *req);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,8 @@
 #include "url-call.h"
 
 /* The answer may carry a little more than the payload limit: the runtime's envelope. */
-#define ANSWER_MAX (LAMBDA_RUNTIME_RESPONSE_MAX + 64 * 1024)
+#define ANSWER_MAX       (LAMBDA_RUNTIME_RESPONSE_MAX + 64 * 1024)
+#define PAYLOAD_NOT_JSON "Could not parse request body into json: the payload must be JSON."
 /* Reading from the instance pauses while this much waits for a slow client. */
 #define CLIENT_BACKLOG_MAX (256U * 1024U)
 
@@ -78,9 +80,27 @@ void invocation_fail(Invocation *inv, int status, const char *type, const char *
         invocation_free(inv);
 }
 
+/* A streamed body that will not be whole: the instance never sees its end (the connection to it is
+ * reset, the instance is fine), and the invocation waits for none. */
+static void stream_drop(Invocation *inv)
+{
+        Lease *l = inv->lease;
+
+        inv->lease = NULL;
+        if (l) {
+                upstream_abort(l->upstream);
+                lease_done(l, true);
+        } else
+                function_unqueue(inv);
+}
+
 void invocation_client_gone(Invocation *inv)
 {
         inv->client = NULL;
+        if (inv->body_streaming || inv->body_refused) {
+                stream_drop(inv);
+                return invocation_free(inv);
+        }
         if (!inv->lease) {
                 /* Still waiting for an instance: nothing runs for it yet. */
                 function_unqueue(inv);
@@ -126,6 +146,8 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
         Invocation *inv = userdata;
         ClientConn *c;
 
+        if (inv->body_streaming)
+                return -EBADMSG; /* an answer to a request the instance cannot have had whole */
         inv->status = head->status;
         inv->function_error = head->function_error != NULL;
         /* The emulator answers a runtime that died with 502: to Lambda's clients that is a function
@@ -449,7 +471,8 @@ static int request_head(Invocation *inv, Buf *b)
                        "Content-Length: %zu\r\n"
                        "X-Amzn-RequestId: %s\r\n"
                        "%s",
-                       inv->payload_len, inv->request_id, inv->log_tail ? "X-Amz-Log-Type: Tail\r\n" : "");
+                       inv->body_streaming ? inv->payload_total : inv->payload_len, inv->request_id,
+                       inv->log_tail ? "X-Amz-Log-Type: Tail\r\n" : "");
         if (r >= 0 && inv->client_context)
                 r = buf_printf(b, "X-Amz-Client-Context: %s\r\n", inv->client_context);
         if (r >= 0 && inv->lease->secret[0])
@@ -459,6 +482,15 @@ static int request_head(Invocation *inv, Buf *b)
         return r;
 }
 
+/* How much of the payload may go to the instance: all of it, or, while it is streamed, all that came
+ * but its last byte, which waits for the verdict on the whole. */
+static size_t payload_ready(const Invocation *inv)
+{
+        if (!inv->body_streaming)
+                return inv->payload_len;
+        return MIN(inv->payload_len, inv->payload_total - 1);
+}
+
 void invocation_start(Invocation *inv, Lease *l)
 {
         int r;
@@ -466,10 +498,11 @@ void invocation_start(Invocation *inv, Lease *l)
         inv->lease = l;
         r = request_head(inv, &l->request);
         if (r >= 0)
-                r = upstream_request(
-                        l->upstream, l->request.data, l->request.len, inv->payload, inv->payload_len,
-                        inv->stream || inv->url_stream ? LAMBDA_STREAM_RESPONSE_MAX : ANSWER_MAX,
-                        inv->gateway->config.upstream_timeout_usec, &upstream_ops, inv);
+                r = upstream_request(l->upstream, l->request.data, l->request.len, inv->payload,
+                                     payload_ready(inv), inv->body_streaming,
+                                     inv->stream || inv->url_stream ? LAMBDA_STREAM_RESPONSE_MAX
+                                                                    : ANSWER_MAX,
+                                     inv->gateway->config.upstream_timeout_usec, &upstream_ops, inv);
         if (r < 0) {
                 inv->lease = NULL;
                 lease_done(l, true);
@@ -571,6 +604,41 @@ int invocation_run_event(Gateway *g, const char *function, const char *request_i
         return 0;
 }
 
+char *invocation_stream_sink(Invocation *inv, size_t *ret_room)
+{
+        *ret_room = inv->payload_total - inv->payload_len;
+        return inv->payload + inv->payload_len;
+}
+
+void invocation_stream_end(Invocation *inv)
+{
+        if (inv->body_refused)
+                invocation_fail(inv, 400, "InvalidRequestContentException", PAYLOAD_NOT_JSON, NULL);
+}
+
+/* A RequestResponse invocation for the request on c, tied to it: -ENOMEM. */
+static Invocation *invocation_for(ClientConn *c, const Route *route, const char *function,
+                                  const LambdaInvokeHeaders *h)
+{
+        Invocation *inv = invocation_new(c, function);
+
+        if (!inv || (h->client_context && !(inv->client_context = strdup(h->client_context)))) {
+                invocation_free(inv); /* made for this request, which never came to be */
+                return NULL;
+        }
+        inv->stream = route->stream;
+        inv->log_tail = h->log_tail;
+        inv->client = c;
+        c->invocation = inv;
+        return inv;
+}
+
+static void invocation_go(Invocation *inv)
+{
+        gateway_update_timers(inv->gateway);
+        function_queue(inv);
+}
+
 void invocation_handle(ClientConn *c, const Route *route, const char *function)
 {
         Gateway *g = c->gateway;
@@ -582,9 +650,8 @@ void invocation_handle(ClientConn *c, const Route *route, const char *function)
         if (lambda_invoke_headers_parse(req, &h, &type, &message) < 0)
                 return client_reply_error(c, function, NULL, 400, type, message, NULL);
         if (req->body.len > 0 && !json_text_is_valid(req->body.data, req->body.len))
-                return client_reply_error(
-                        c, function, NULL, 400, "InvalidRequestContentException",
-                        "Could not parse request body into json: the payload must be JSON.", NULL);
+                return client_reply_error(c, function, NULL, 400, "InvalidRequestContentException",
+                                          PAYLOAD_NOT_JSON, NULL);
         if (h.type == LAMBDA_INVOKE_EVENT && route->stream)
                 return client_reply_error(c, function, NULL, 400, "InvalidParameterValueException",
                                           "1 validation error detected: Value 'Event' at 'invocationType' "
@@ -604,20 +671,55 @@ void invocation_handle(ClientConn *c, const Route *route, const char *function)
         if (h.type == LAMBDA_INVOKE_EVENT)
                 return accept_event(c, function, req);
 
-        inv = invocation_new(c, function);
-        if (!inv || (h.client_context && !(inv->client_context = strdup(h.client_context)))) {
-                if (inv)
-                        invocation_free(inv); /* made for this request, which never came to be */
+        inv = invocation_for(c, route, function, &h);
+        if (!inv)
                 return client_reply_error(c, function, NULL, 500, "ServiceException", "Out of memory.",
                                           NULL);
-        }
-        inv->stream = route->stream;
-        inv->log_tail = h.log_tail;
         inv->payload = buf_steal(&req->body, &inv->payload_len);
-        inv->client = c;
-        c->invocation = inv;
-        gateway_update_timers(g);
-        function_queue(inv);
+        invocation_go(inv);
+}
+
+int invocation_stream_begin(ClientConn *c, const Route *route, const char *function,
+                            const LambdaInvokeHeaders *h, uint64_t length)
+{
+        Invocation *inv;
+
+        assert(length > 0 && length <= LAMBDA_PAYLOAD_MAX);
+        inv = invocation_for(c, route, function, h);
+        if (!inv)
+                return -ENOMEM;
+        inv->payload = malloc(length);
+        if (!inv->payload) {
+                invocation_detach(inv);
+                invocation_free(inv);
+                return -ENOMEM;
+        }
+        inv->payload_total = length;
+        inv->body_streaming = true;
+        json_stream_init(&inv->json);
+        http_request_stream_body(&c->http->req, length);
+        /* An instance is sought (and the request's head sent to it) while the body comes. */
+        invocation_go(inv);
+        return 0;
+}
+
+void invocation_stream_body(Invocation *inv, const char *p, size_t n)
+{
+        n = MIN(n, inv->payload_total - inv->payload_len); /* the parser keeps to Content-Length */
+        if (p != inv->payload + inv->payload_len) /* else read there already (invocation_stream_sink()) */
+                memcpy(inv->payload + inv->payload_len, p, n);
+        inv->payload_len += n;
+        if (!json_stream_feed(&inv->json, p, n) ||
+            (inv->payload_len == inv->payload_total && !json_stream_end(&inv->json))) {
+                stream_drop(inv);
+                inv->body_streaming = false;
+                inv->body_refused = true;
+                return;
+        }
+        if (inv->payload_len == inv->payload_total)
+                inv->body_streaming = false; /* whole, and JSON: the last byte may go */
+        if (inv->lease)
+                upstream_body(inv->lease->upstream, inv->payload, payload_ready(inv), inv->body_streaming);
 }
 
 Invocation *invocation_new(ClientConn *c, const char *function)

@@ -22,6 +22,8 @@
 #include "client.h"
 #include "event-queue.h"
 #include "function-url.h"
+#include "json-check.h"
+#include "lambda-contract.h"
 #include "lease.h"
 #include "route.h"
 #include "util.h"
@@ -46,6 +48,13 @@ struct Invocation {
         QueuedEvent *queued;    /* run for the event queue: the outcome goes back to it */
         char *payload;
         size_t payload_len;
+        /* A request whose body is streamed to the instance as it arrives (invocation_stream_begin()):
+         * payload holds what came so far of payload_total bytes, all but its last byte may be sent
+         * while it is checked (json), and the last only once the whole is JSON. */
+        bool body_streaming;
+        bool body_refused; /* ... it is not JSON: dropped, the 400 waits for the rest of the request */
+        size_t payload_total;
+        JsonStream json;
         char *client_context;
         uint64_t start_usec;
         uint64_t deadline; /* waiting for an instance ends here */
@@ -69,6 +78,24 @@ struct Invocation {
 /* POST .../invocations, .../response-streaming-invocations of function: the route's, or the manager's
  * name of the version it runs ("NAME:N", functions_invoke()). */
 void invocation_handle(ClientConn *c, const Route *route, const char *function);
+
+/* Or, from the head of a RequestResponse invocation of function (as invocation_handle()'s) with a body
+ * of length bytes (the Invoke API's headers h checked), the invocation started before its body came:
+ * the body goes to the instance through invocation_stream_body() as it arrives. -ENOMEM (then the
+ * request is left to invocation_handle()). */
+int invocation_stream_begin(ClientConn *c, const Route *route, const char *function,
+                            const LambdaInvokeHeaders *h, uint64_t length);
+
+/* A piece of its body. A body that turns out not to be JSON never reaches the instance whole: the
+ * connection to the instance is reset and the instance is free again at once. */
+void invocation_stream_body(Invocation *inv, const char *p, size_t n);
+
+/* Where the next bytes of its body may be read straight to: *ret_room bytes at the returned address,
+ * to be passed to invocation_stream_body() from there. */
+char *invocation_stream_sink(Invocation *inv, size_t *ret_room);
+
+/* The request is whole: a body that was not JSON is answered 400 now, as a collected one would be. */
+void invocation_stream_end(Invocation *inv);
 
 /* A RequestResponse invocation of function for client c, not yet tied to it nor queued: the caller
  * sets the payload, links the client (c->invocation, inv->client) and calls function_queue(). NULL on

@@ -15,7 +15,7 @@
 #include "upstream.h"
 #include "util.h"
 
-#define READ_CHUNK (64U * 1024U)
+#define READ_CHUNK (256U * 1024U)
 /* The safety timeout needs no precision: a coarse timer is re-armed far less often. */
 #define TIMEOUT_ACCURACY_USEC (1 * USEC_PER_SEC)
 
@@ -45,6 +45,7 @@ struct Upstream {
         bool reused;  /* the request went on a connection kept from an earlier one */
         const char *head, *body;
         size_t head_len, body_len, written;
+        bool body_more; /* more of the body is to come (upstream_body()) */
         UpstreamParser parser;
         bool parser_active;
         const UpstreamOps *ops;
@@ -200,6 +201,12 @@ static void upstream_write(Upstream *u)
                 u->reached = true;
                 u->written += (size_t) n;
         }
+        if (u->body_more) {
+                /* All there is so far went out: the rest when it comes. An early answer or close is
+                 * still noticed. */
+                u->state = UPSTREAM_WRITING;
+                return upstream_watch(u, EPOLLIN);
+        }
         u->state = UPSTREAM_READING;
         upstream_watch(u, u->paused ? 0 : EPOLLIN);
 }
@@ -333,7 +340,8 @@ static int upstream_connect(Upstream *u)
 }
 
 int upstream_request(Upstream *u, const char *head, size_t head_len, const char *body, size_t body_len,
-                     uint64_t max_body, uint64_t timeout_usec, const UpstreamOps *ops, void *userdata)
+                     bool body_more, uint64_t max_body, uint64_t timeout_usec, const UpstreamOps *ops,
+                     void *userdata)
 {
         int r;
 
@@ -344,6 +352,7 @@ int upstream_request(Upstream *u, const char *head, size_t head_len, const char 
         u->head_len = head_len;
         u->body = body;
         u->body_len = body_len;
+        u->body_more = body_more;
         u->written = 0;
         u->reached = false;
         u->paused = false;
@@ -378,6 +387,36 @@ fail:
         u->userdata = NULL;
         (void) sd_event_source_set_enabled(u->timer, SD_EVENT_OFF);
         return r;
+}
+
+void upstream_body(Upstream *u, const char *body, size_t body_len, bool more)
+{
+        if (!u->ops || u->fd < 0)
+                return;
+        u->body = body;
+        u->body_len = body_len;
+        u->body_more = more;
+        /* Connecting, or waiting for room in the socket: it goes when the socket is ready. */
+        if (u->state != UPSTREAM_WRITING || (u->events & EPOLLOUT))
+                return;
+        u->in_request = true;
+        upstream_write(u);
+        u->in_request = false;
+}
+
+void upstream_abort(Upstream *u)
+{
+        if (!u->ops)
+                return;
+        /* A reset, not a close: what the instance has of the request is not a request. */
+        if (u->fd >= 0)
+                (void) setsockopt(u->fd, SOL_SOCKET, SO_LINGER, &(struct linger){ .l_onoff = 1 },
+                                  sizeof(struct linger));
+        u->ops = NULL;
+        u->userdata = NULL;
+        u->in_request = false;
+        (void) sd_event_source_set_enabled(u->defer, SD_EVENT_OFF);
+        upstream_finish(u, -ECONNABORTED);
 }
 
 void upstream_pause(Upstream *u, bool pause)

@@ -44,11 +44,21 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Upstream *, upstream_free);
 
 /*
  * Sends one request: head (the request line and headers, ending in an empty line) and body, both
- * borrowed until done() runs. The answer may be at most max_body bytes. -EBUSY while another request
- * is in flight; otherwise the outcome comes through ops, never from this call's stack.
+ * borrowed until done() runs. body_more: body_len bytes of the body are there so far, the rest comes
+ * through upstream_body(). The answer may be at most max_body bytes. -EBUSY while another request is
+ * in flight; otherwise the outcome comes through ops, never from this call's stack.
  */
 int upstream_request(Upstream *u, const char *head, size_t head_len, const char *body, size_t body_len,
-                     uint64_t max_body, uint64_t timeout_usec, const UpstreamOps *ops, void *userdata);
+                     bool body_more, uint64_t max_body, uint64_t timeout_usec, const UpstreamOps *ops,
+                     void *userdata);
+
+/* More of the request's body: body_len bytes of it are there now (body may have moved), more: the rest
+ * is still to come. Written as the socket takes it; the outcome still comes through ops only. */
+void upstream_body(Upstream *u, const char *body, size_t body_len, bool more);
+
+/* Drops the request in flight without its outcome: the connection is reset, so that the instance
+ * never sees the request whole. done() is not called. */
+void upstream_abort(Upstream *u);
 
 /* Stops (true) or resumes reading the answer: the consumer's own buffer is full, or drained. */
 void upstream_pause(Upstream *u, bool pause);
