@@ -14,6 +14,7 @@
 #include "container-reaper.h"
 #include "docker-json.h"
 #include "instance-setup.h"
+#include "instance-socket.h"
 #include "instance.h"
 #include "launch.h"
 #include "list.h"
@@ -56,6 +57,12 @@ int instance_adopt(Manager *m, ManagedFunction *f, PoolInstance *slot, const cha
         i->id = TAKE_PTR(i_id);
         i->host = TAKE_PTR(i_host);
         i->port = port;
+        /* Checked by the adoption already. */
+        if (port == 0 && instance_socket_dir_of(m, i->host, &i->socket_dir) < 0) {
+                instance_free(i);
+                return -ENOMEM;
+        }
+        i->socket_checked = port == 0;
         assert(instance_secret_is_valid(secret));
         memcpy(i->secret, secret, INSTANCE_SECRET_SIZE);
         i->ready_usec = now_usec(CLOCK_MONOTONIC);
@@ -78,6 +85,7 @@ Instance *instance_free(Instance *i)
         free(i->id);
         free(i->name);
         free(i->host);
+        free(i->socket_dir);
         explicit_bzero(i->secret, sizeof(i->secret));
         free(i);
         return NULL;
@@ -123,6 +131,7 @@ void instance_fail(Instance *i, const char *error_name, const char *format, ...)
 
         if (i->id && reaper_remove(m, i->id, NULL, NULL) < 0)
                 log_oom();
+        instance_socket_dir_remove(i->socket_dir);
         if (pool_instance_failed(&f->pool, i->slot, now_usec(CLOCK_MONOTONIC), &a) < 0)
                 log_oom();
         instance_free(i);
@@ -211,6 +220,13 @@ static void on_probe(DockerClient *d, int error, long status, const char *body, 
         if (error == 0 && status == 200)
                 return instance_ready(i);
 
+        if (now_usec(CLOCK_MONOTONIC) >= i->start_deadline && i->port == 0 && !i->socket_checked)
+                return instance_fail(
+                        i, LAMBDAD_ERROR_START_FAILED,
+                        "The instance made no invoke socket within %llu s (a lambda-rie that predates "
+                        "\"network\": \"none\" listens on port 8080 only: rebuild the image with the "
+                        "current one).",
+                        (unsigned long long) (i->manager->config.start_timeout_usec / USEC_PER_SEC));
         if (now_usec(CLOCK_MONOTONIC) >= i->start_deadline)
                 return instance_fail(
                         i, LAMBDAD_ERROR_START_FAILED, "The instance did not answer within %llu s.",
@@ -228,15 +244,35 @@ int instance_probe_url(Manager *m, const char *host, uint16_t port, docker_callb
 {
         _cleanup_free_ char *url = NULL;
 
+        if (port == 0)
+                return http_probe(m->docker, "http://localhost/healthz", host, PROBE_TIMEOUT_USEC, callback,
+                                  userdata, ret);
         if (asprintf(&url, "http://%s:%u/healthz", host, port) < 0)
                 return -ENOMEM;
-        return http_probe(m->docker, url, PROBE_TIMEOUT_USEC, callback, userdata, ret);
+        return http_probe(m->docker, url, NULL, PROBE_TIMEOUT_USEC, callback, userdata, ret);
 }
 
 static void instance_probe(Instance *i)
 {
         int r;
 
+        /* Before anything is sent to the socket: it is lambda-rie's, and its directory is closed. */
+        if (i->port == 0 && !i->socket_checked) {
+                uid_t uid = 0;
+
+                r = instance_socket_uid(i->function->config->user ?: CONTAINER_USER_DEFAULT, &uid);
+                if (r >= 0)
+                        r = instance_socket_check(i->host, uid);
+                if (r == -ENOENT) /* lambda-rie does not listen yet */
+                        return on_probe(i->manager->docker, r, 0, "", 0, i);
+                if (r < 0)
+                        return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                                             "The invoke socket of the instance of '%s' (%s) is not "
+                                             "lambda-rie's (a socket of uid %u): %s",
+                                             i->function->name, i->host, (unsigned) uid,
+                                             r == -EPERM ? "something else is there" : strerror(-r));
+                i->socket_checked = true;
+        }
         r = instance_probe_url(i->manager, i->host, i->port, on_probe, i, &i->call);
         if (r < 0)
                 instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to probe the instance: %s",
@@ -315,10 +351,28 @@ static void on_inspected(DockerClient *d, int error, long status, const char *bo
 
 int instance_address(Manager *m, const DockerInspect *info, char **ret_host, uint16_t *ret_port)
 {
+        _cleanup_free_ char *dir = NULL;
         const char *host = m->config.publish_loopback ? "127.0.0.1" : info->ip_address;
         uint16_t port = m->config.publish_loopback ? info->host_port : INSTANCE_PORT;
         char *h;
+        int r;
 
+        /* Without a network: its socket, in a directory of ours (no other path is trusted). */
+        if (info->socket_dir) {
+                _cleanup_free_ char *path = NULL;
+
+                r = instance_socket_path(info->socket_dir, &path);
+                if (r < 0)
+                        return r;
+                r = instance_socket_dir_of(m, path, &dir);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return -EADDRNOTAVAIL;
+                *ret_host = TAKE_PTR(path);
+                *ret_port = 0;
+                return 0;
+        }
         if (!host || port == 0)
                 return -EADDRNOTAVAIL;
         h = strdup(host);
@@ -395,8 +449,9 @@ static int instance_code_env(const CodeConfig *code, char ***env)
         return r;
 }
 
-/* The container's environment; with the instance's secret unless secret is NULL (the spec). */
-static int instance_env(const FunctionConfig *c, const char *secret, char ***ret)
+/* The container's environment; with the instance's secret unless secret is NULL (the spec); lambda-rie
+ * on a unix socket when there is no network. */
+static int instance_env(const FunctionConfig *c, const char *secret, bool on_socket, char ***ret)
 {
         _cleanup_strv_free_ char **env = strv_copy(c->env);
         char v[32];
@@ -416,6 +471,9 @@ static int instance_env(const FunctionConfig *c, const char *secret, char ***ret
                 r = env_set(&env, "LAMBDA_RIE_EAGER_INIT", "1", true);
         if (r >= 0 && c->code)
                 r = instance_code_env(c->code, &env);
+        if (r >= 0 && on_socket)
+                r = env_set(&env, RIE_LISTEN_ENV, "unix:" INSTANCE_SOCKET_MOUNT "/" INSTANCE_SOCKET_NAME,
+                            true);
         /* Last, overwriting whatever the declaration says: lambda-rie checks it, and takes it out of the
          * environment before the function runs. */
         if (r >= 0 && secret)
@@ -427,10 +485,11 @@ static int instance_env(const FunctionConfig *c, const char *secret, char ***ret
 }
 
 /* The create body of an instance of c from image on this manager, labelled with lifetime and spec
- * (NULL: none), with secret in its environment (NULL: none). -ENOPKG when the image needs lambda-rie
- * lent and the manager has none. */
+ * (NULL: none), with secret in its environment (NULL: none), and socket_dir bound for its invoke socket
+ * (NULL: none). -ENOPKG when the image needs lambda-rie lent and the manager has none. */
 static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage *image, const char *lifetime,
-                         const char *spec, const char *secret, const char *network_mode, char **ret)
+                         const char *spec, const char *secret, const char *network_mode,
+                         const char *socket_dir, char **ret)
 {
         _cleanup_(launch_plan_done) LaunchPlan plan = {};
         _cleanup_strv_free_ char **env = NULL;
@@ -452,7 +511,7 @@ static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage 
                 return r;
         if (plan.lend_rie && !m->config.rie_path && !m->config.rie_volume)
                 return -ENOPKG;
-        r = instance_env(c, secret, &env);
+        r = instance_env(c, secret, socket_dir, &env);
         if (r < 0)
                 return r;
 
@@ -479,6 +538,7 @@ static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage 
                         .opt_dir = c->code ? c->code->opt_dir : NULL,
                         .runtime = c->engine_runtime,
                         .network_mode = network_mode,
+                        .socket_dir = socket_dir,
                 },
                 ret);
 }
@@ -496,7 +556,9 @@ static int spec_for(Manager *m, const FunctionConfig *c, const DockerImage *imag
 
         /* Everything but what differs between two instances of one lifetime, and the image itself:
          * a tag that moved makes another spec. */
-        r = instance_body(m, c, image, "-", NULL, NULL, network_mode, &body);
+        /* Not the instance's own socket directory either: the directory they are all made in. */
+        r = instance_body(m, c, image, "-", NULL, NULL, network_mode,
+                          network_is_none(network_mode) ? m->config.instance_sockets_dir : NULL, &body);
         if (r < 0)
                 return r;
         ctx = EVP_MD_CTX_new();
@@ -534,8 +596,17 @@ static void instance_create(Instance *i, const DockerImage *image)
         r = spec_for(m, c, image, i->network_mode, spec);
         if (r >= 0)
                 r = instance_secret_new(i->secret);
+        if (r >= 0 && network_is_none(i->network_mode) && !i->socket_dir) {
+                r = instance_socket_dir_new(m, &i->socket_dir);
+                if (r < 0)
+                        return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                                             "Failed to make the directory of the instance's invoke socket "
+                                             "in %s: %s",
+                                             m->config.instance_sockets_dir, strerror(-r));
+        }
         if (r >= 0)
-                r = instance_body(m, c, image, m->lifetime, spec, i->secret, i->network_mode, &body);
+                r = instance_body(m, c, image, m->lifetime, spec, i->secret, i->network_mode, i->socket_dir,
+                                  &body);
         if (r == -ENOPKG)
                 return instance_fail(
                         i, LAMBDAD_ERROR_START_FAILED,
@@ -690,6 +761,7 @@ static void on_instance_removed(DockerClient *d, int error, long status, const c
                 log_oom();
 
         instance_emit_stopped(i, i->stop_reason);
+        instance_socket_dir_remove(i->socket_dir);
         if (pool_instance_gone(&f->pool, i->slot, now_usec(CLOCK_MONOTONIC), &a) < 0)
                 log_oom();
         instance_free(i);
@@ -730,6 +802,7 @@ static void instance_thaw_failed(Instance *i, const char *why)
         if (reaper_remove(m, i->id, NULL, NULL) < 0)
                 log_oom();
         instance_emit_stopped(i, "thaw failed");
+        instance_socket_dir_remove(i->socket_dir);
         if (pool_instance_thaw_failed(&f->pool, i->slot, now_usec(CLOCK_MONOTONIC), &a) < 0)
                 log_oom();
         instance_free(i);
