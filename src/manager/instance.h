@@ -63,6 +63,9 @@ int instance_adopt(Manager *m, ManagedFunction *f, PoolInstance *slot, const cha
  * -EADDRNOTAVAIL when it has none. */
 int instance_address(Manager *m, const DockerInspect *info, char **ret_host, uint16_t *ret_port);
 
+/* instance-probe.c: probes i until it is ready (the pool learns it), or fails it when the start times
+ * out. */
+void instance_probe(Instance *i);
 /* A readiness probe of the container's /healthz at host:port (port 0: host is a unix socket's path). */
 int instance_probe_url(Manager *m, const char *host, uint16_t port, docker_callback_t callback,
                        void *userdata, DockerCall **ret);
