@@ -29,7 +29,7 @@
 #     list the sockets directory and gets 403 at the socket, as does anyone without the secret; after
 #     the manager's restart the adopted instance serves on, a leftover directory is swept; the directory
 #     goes with the instance.
-# Time bound: about 40 s here (meson timeout 300 s).
+# Time bound: about 75 s here (meson timeout 300 s).
 # shellcheck disable=SC2317  # helpers run through check and wait_until, which shellcheck cannot follow
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
