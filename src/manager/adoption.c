@@ -11,6 +11,7 @@
 #include "docker-json.h"
 #include "handover.h"
 #include "instance-setup.h"
+#include "instance-socket.h"
 #include "instance.h"
 #include "lease-owner.h"
 #include "lifetime-cleanup.h"
@@ -130,6 +131,10 @@ static void adoption_finish(Adoption *a)
                          (double) (now_usec(CLOCK_MONOTONIC) - a->since) / USEC_PER_MSEC);
         release_calls(m);
         adoption_free(m);
+        /* The directories of the instances that were not adopted (nor ever will be); not when the
+         * engine could not list them (they are looked at again once it is back). */
+        if (!m->cleanup_again)
+                instance_socket_sweep(m);
         handover_sync(m);
         manager_update_timers(m);
 }
@@ -234,6 +239,16 @@ static void candidate_check(Candidate *c)
         if (!c->info.instance_secret)
                 return candidate_remove(c, "it has no instance secret");
 
+        /* Without a network: its socket is checked again, as at its start (a paused instance's too). */
+        if (c->port == 0) {
+                ManagedFunction *mf = function_find(m, f->name);
+                uid_t uid;
+
+                if (!mf || !mf->config ||
+                    instance_socket_uid(mf->config->user ?: CONTAINER_USER_DEFAULT, &uid) < 0 ||
+                    instance_socket_check(c->host, uid) < 0)
+                        return candidate_remove(c, "its invoke socket is not lambda-rie's");
+        }
         if (c->info.status && strcmp(c->info.status, "paused") == 0)
                 return candidate_adopt(c, INSTANCE_FROZEN);
         if (!c->info.running)

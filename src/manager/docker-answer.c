@@ -271,6 +271,7 @@ void docker_inspect_done(DockerInspect *i)
         if (i->instance_secret)
                 explicit_bzero(i->instance_secret, strlen(i->instance_secret));
         free(i->instance_secret);
+        free(i->socket_dir);
         *i = (DockerInspect){};
 }
 
@@ -404,6 +405,25 @@ static int parse_inspect_secret(json_object *config, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
+static int mount_at(json_object *o, const char *type, const char *destination, json_object **ret);
+
+/* The host directory bound at INSTANCE_SOCKET_MOUNT; NULL when there is none. */
+static int parse_inspect_socket_dir(json_object *o, char **ret)
+{
+        json_object *e, *v;
+        const char *source;
+        int r;
+
+        r = mount_at(o, "bind", INSTANCE_SOCKET_MOUNT, &e);
+        if (r <= 0)
+                return r;
+        v = docker_json_get(e, "Source");
+        if (!v || docker_json_check_string(v, DOCKER_STRING_MAX, &source) < 0 || source[0] != '/')
+                return -EBADMSG;
+        *ret = strdup(source);
+        return *ret ? 0 : -ENOMEM;
+}
+
 int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret)
 {
         _cleanup_(json_object_putp) json_object *o = NULL;
@@ -447,6 +467,8 @@ int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret)
                 r = docker_labels_parse(labels, &l);
         if (r >= 0)
                 r = parse_inspect_secret(config, &i.instance_secret);
+        if (r >= 0)
+                r = parse_inspect_socket_dir(o, &i.socket_dir);
         if (r < 0)
                 return r;
         i.function = TAKE_PTR(l.function);
@@ -512,10 +534,40 @@ static int dup_strv(json_object *o, const char *key, char ***ret)
         return 0;
 }
 
+/* The entry of o's Mounts of type at destination: 1 and *ret, 0 when there is none. -EBADMSG for a
+ * malformed Mounts list. */
+static int mount_at(json_object *o, const char *type, const char *destination, json_object **ret)
+{
+        json_object *mounts = docker_json_get(o, "Mounts");
+
+        if (!mounts)
+                return 0;
+        if (!json_object_is_type(mounts, json_type_array))
+                return -EBADMSG;
+        for (size_t k = 0; k < json_object_array_length(mounts); k++) {
+                json_object *e = json_object_array_get_idx(mounts, k), *v;
+                const char *t, *dest;
+
+                if (!json_object_is_type(e, json_type_object))
+                        return -EBADMSG;
+                v = docker_json_get(e, "Type");
+                if (!v || docker_json_check_string(v, DOCKER_STRING_MAX, &t) < 0 || strcmp(t, type) != 0)
+                        continue;
+                v = docker_json_get(e, "Destination");
+                if (!v || docker_json_check_string(v, DOCKER_STRING_MAX, &dest) < 0 ||
+                    strcmp(dest, destination) != 0)
+                        continue;
+                *ret = e;
+                return 1;
+        }
+        return 0;
+}
+
 int docker_parse_volume_at(const char *json, size_t len, const char *destination, char **ret_name)
 {
         _cleanup_(json_object_putp) json_object *o = NULL;
-        json_object *mounts;
+        json_object *e, *v;
+        const char *name;
         int r;
 
         assert(destination);
@@ -526,37 +578,15 @@ int docker_parse_volume_at(const char *json, size_t len, const char *destination
                 return r;
         if (!json_object_is_type(o, json_type_object))
                 return -EBADMSG;
-        mounts = docker_json_get(o, "Mounts");
-        if (!mounts) {
-                *ret_name = NULL;
-                return 0;
-        }
-        if (!json_object_is_type(mounts, json_type_array))
-                return -EBADMSG;
-
-        for (size_t k = 0; k < json_object_array_length(mounts); k++) {
-                json_object *e = json_object_array_get_idx(mounts, k), *v;
-                const char *type, *dest, *name;
-
-                if (!json_object_is_type(e, json_type_object))
-                        return -EBADMSG;
-                v = docker_json_get(e, "Type");
-                if (!v || docker_json_check_string(v, DOCKER_STRING_MAX, &type) < 0 ||
-                    strcmp(type, "volume") != 0)
-                        continue;
-                v = docker_json_get(e, "Destination");
-                if (!v || docker_json_check_string(v, DOCKER_STRING_MAX, &dest) < 0 ||
-                    strcmp(dest, destination) != 0)
-                        continue;
-                v = docker_json_get(e, "Name");
-                if (!v || docker_json_check_string(v, DOCKER_STRING_MAX, &name) < 0 ||
-                    !docker_name_is_valid(name))
-                        return -EBADMSG;
-                *ret_name = strdup(name);
-                return *ret_name ? 1 : -ENOMEM;
-        }
         *ret_name = NULL;
-        return 0;
+        r = mount_at(o, "volume", destination, &e);
+        if (r <= 0)
+                return r;
+        v = docker_json_get(e, "Name");
+        if (!v || docker_json_check_string(v, DOCKER_STRING_MAX, &name) < 0 || !docker_name_is_valid(name))
+                return -EBADMSG;
+        *ret_name = strdup(name);
+        return *ret_name ? 1 : -ENOMEM;
 }
 
 int docker_parse_image(const char *json, size_t len, DockerImage *ret)

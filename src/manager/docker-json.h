@@ -40,6 +40,8 @@
 /* Where an image that does not run lambda-rie itself finds the one lambdad lends it. */
 #define RIE_MOUNT_DIR  "/var/lambdad"
 #define RIE_MOUNT_PATH RIE_MOUNT_DIR "/lambda-rie"
+/* Where an instance without a network finds the directory of its invoke socket (instance-socket.h). */
+#define INSTANCE_SOCKET_MOUNT "/run/lambdad-rie"
 
 typedef enum DockerRieSource {
         DOCKER_RIE_NONE,   /* the image runs lambda-rie itself */
@@ -69,6 +71,8 @@ typedef struct DockerCreateParams {
                                * the engine's default */
         const char *network_mode; /* NetworkMode, when it is not network's (an isolated function's own
                                    * bridge, which does not scope the manager's cleanup); NULL: network */
+        const char *socket_dir;   /* a host directory bound read-write at INSTANCE_SOCKET_MOUNT (a
+                                   * function without a network); NULL: none */
 } DockerCreateParams;
 
 /*
@@ -163,6 +167,8 @@ typedef struct DockerInspect {
         char **networks;    /* the names of NetworkSettings.Networks, NULL if none */
         /* Config.Env's INSTANCE_SECRET_ENV when it is a valid secret, else NULL */
         char *instance_secret;
+        /* Mounts: the Source of the bind mount at INSTANCE_SOCKET_MOUNT (an absolute path), else NULL */
+        char *socket_dir;
 } DockerInspect;
 
 void docker_inspect_done(DockerInspect *i);

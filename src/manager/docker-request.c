@@ -157,8 +157,10 @@ static int build_labels(const DockerCreateParams *p, json_object **ret)
         return 0;
 }
 
-/* A read-only mount of source (a host path for "bind", a volume's name for "volume") at target. */
-static int add_mount(json_object *mounts, const char *type, const char *source, const char *target)
+/* A mount of source (a host path for "bind", a volume's name for "volume") at target, read-only
+ * unless writable. */
+static int add_mount(json_object *mounts, const char *type, const char *source, const char *target,
+                     bool writable)
 {
         _cleanup_(json_object_putp) json_object *m = json_object_new_object();
         int r;
@@ -171,7 +173,7 @@ static int add_mount(json_object *mounts, const char *type, const char *source, 
         if (r >= 0)
                 r = add_string(m, "Target", target);
         if (r >= 0)
-                r = add_bool(m, "ReadOnly", true);
+                r = add_bool(m, "ReadOnly", !writable);
         if (r >= 0 && strcmp(type, "volume") == 0) {
                 _cleanup_(json_object_putp) json_object *options = json_object_new_object();
 
@@ -194,7 +196,7 @@ static int build_mounts(const DockerCreateParams *p, json_object **ret)
         _cleanup_(json_object_putp) json_object *mounts = NULL;
         int r = 0;
 
-        if (p->rie == DOCKER_RIE_NONE && !p->task_dir)
+        if (p->rie == DOCKER_RIE_NONE && !p->task_dir && !p->socket_dir)
                 return 0;
         mounts = json_object_new_array();
         if (!mounts)
@@ -209,7 +211,7 @@ static int build_mounts(const DockerCreateParams *p, json_object **ret)
                 if (p->rie == DOCKER_RIE_VOLUME && !docker_name_is_valid(p->rie_source))
                         return -EINVAL;
                 r = add_mount(mounts, p->rie == DOCKER_RIE_BIND ? "bind" : "volume", p->rie_source,
-                              p->rie == DOCKER_RIE_BIND ? RIE_MOUNT_PATH : RIE_MOUNT_DIR);
+                              p->rie == DOCKER_RIE_BIND ? RIE_MOUNT_PATH : RIE_MOUNT_DIR, false);
         }
         for (size_t k = 0; r >= 0 && k < 2; k++) {
                 const char *source = k == 0 ? p->task_dir : p->opt_dir;
@@ -218,7 +220,13 @@ static int build_mounts(const DockerCreateParams *p, json_object **ret)
                         continue;
                 if (source[0] != '/' || !docker_string_is_valid(source))
                         return -EINVAL;
-                r = add_mount(mounts, "bind", source, k == 0 ? "/var/task" : "/opt");
+                r = add_mount(mounts, "bind", source, k == 0 ? "/var/task" : "/opt", false);
+        }
+        /* lambda-rie makes its invoke socket there: the one thing of the host it may write. */
+        if (r >= 0 && p->socket_dir) {
+                if (p->socket_dir[0] != '/' || !docker_string_is_valid(p->socket_dir))
+                        return -EINVAL;
+                r = add_mount(mounts, "bind", p->socket_dir, INSTANCE_SOCKET_MOUNT, true);
         }
         if (r < 0)
                 return r;
@@ -246,7 +254,8 @@ static int build_host_config(const DockerCreateParams *p, json_object **ret)
         if (r < 0)
                 return r;
 
-        if (p->publish_loopback) {
+        /* Without a network there is nothing to publish: it is reached at its socket. */
+        if (p->publish_loopback && !p->socket_dir) {
                 _cleanup_(json_object_putp) json_object *list = json_object_new_array(),
                                                         *binding = json_object_new_object();
 

@@ -218,9 +218,10 @@ DockerClient *docker_client_free(DockerClient *d)
         return NULL;
 }
 
-static int call_start(DockerClient *d, bool engine, const char *method, const char *url, const char *body,
-                      uint64_t timeout_usec, docker_callback_t cb, docker_line_t on_line, void *userdata,
-                      DockerCall **ret_call)
+/* unix_path: the socket to reach url at; NULL: the engine's for engine calls, else url's host. */
+static int call_start(DockerClient *d, bool engine, const char *method, const char *url,
+                      const char *unix_path, const char *body, uint64_t timeout_usec, docker_callback_t cb,
+                      docker_line_t on_line, void *userdata, DockerCall **ret_call)
 {
         DockerCall *c;
         bool ok;
@@ -264,8 +265,9 @@ static int call_start(DockerClient *d, bool engine, const char *method, const ch
              /* A missing or dead engine must show within a second, not after the call's timeout. */
              curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS, 1000L) == CURLE_OK &&
              curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, (long) (timeout_usec / 1000)) == CURLE_OK;
-        if (ok && engine)
-                ok = curl_easy_setopt(c->easy, CURLOPT_UNIX_SOCKET_PATH, d->socket_path) == CURLE_OK;
+        if (ok && (engine || unix_path))
+                ok = curl_easy_setopt(c->easy, CURLOPT_UNIX_SOCKET_PATH, unix_path ?: d->socket_path) ==
+                     CURLE_OK;
         /* While the engine is away, a call must reach it anew to say it is back: an engine on its way
          * out still answers on the connections it had. */
         if (ok && engine && d->unreachable)
@@ -297,7 +299,7 @@ int docker_call(DockerClient *d, const char *method, const char *path, const cha
 
         if (asprintf(&url, "http://docker" DOCKER_API_PREFIX "%s", path) < 0)
                 return -ENOMEM;
-        return call_start(d, true, method, url, body, timeout_usec, cb, NULL, userdata, ret_call);
+        return call_start(d, true, method, url, NULL, body, timeout_usec, cb, NULL, userdata, ret_call);
 }
 
 int docker_stream(DockerClient *d, const char *path, docker_line_t on_line, docker_callback_t cb,
@@ -307,13 +309,13 @@ int docker_stream(DockerClient *d, const char *path, docker_line_t on_line, dock
 
         if (asprintf(&url, "http://docker" DOCKER_API_PREFIX "%s", path) < 0)
                 return -ENOMEM;
-        return call_start(d, true, "GET", url, NULL, 0, cb, on_line, userdata, ret_call);
+        return call_start(d, true, "GET", url, NULL, NULL, 0, cb, on_line, userdata, ret_call);
 }
 
-int http_probe(DockerClient *d, const char *url, uint64_t timeout_usec, docker_callback_t cb, void *userdata,
-               DockerCall **ret_call)
+int http_probe(DockerClient *d, const char *url, const char *unix_path, uint64_t timeout_usec,
+               docker_callback_t cb, void *userdata, DockerCall **ret_call)
 {
-        return call_start(d, false, "GET", url, NULL, timeout_usec, cb, NULL, userdata, ret_call);
+        return call_start(d, false, "GET", url, unix_path, NULL, timeout_usec, cb, NULL, userdata, ret_call);
 }
 
 void docker_call_cancel(DockerCall *c)

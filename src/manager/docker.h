@@ -58,9 +58,10 @@ int docker_call(DockerClient *d, const char *method, const char *path, const cha
 int docker_stream(DockerClient *d, const char *path, docker_line_t on_line, docker_callback_t cb,
                   void *userdata, DockerCall **ret_call);
 
-/* A plain HTTP GET over TCP (an instance's readiness probe), with the same callback contract. */
-int http_probe(DockerClient *d, const char *url, uint64_t timeout_usec, docker_callback_t cb, void *userdata,
-               DockerCall **ret_call);
+/* A plain HTTP GET (an instance's readiness probe) over TCP, or to the unix socket at unix_path when not
+ * NULL, with the same callback contract. */
+int http_probe(DockerClient *d, const char *url, const char *unix_path, uint64_t timeout_usec,
+               docker_callback_t cb, void *userdata, DockerCall **ret_call);
 
 /* Cancels one call: its callback will not run. When a callback runs, its call is already gone. */
 void docker_call_cancel(DockerCall *c);

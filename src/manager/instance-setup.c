@@ -8,6 +8,7 @@
 
 #include "docker-json.h"
 #include "instance-setup.h"
+#include "instance-socket.h"
 #include "log.h"
 #include "managed-function.h"
 #include "strv.h"
@@ -85,6 +86,8 @@ static bool wants_isolation(const Manager *m, const FunctionConfig *c)
 
 const char *instance_network_intended(const Manager *m, const FunctionConfig *c)
 {
+        if (c->network == FUNCTION_NETWORK_NONE)
+                return NONE_NETWORK_NAME;
         /* On a network of the deployment's (compose, Swarm) the gateway reaches instances at their
          * address there: a bridge without inter-container traffic would cut it off too. */
         if (m->network)
@@ -300,6 +303,36 @@ static void on_bridge_inspected(DockerClient *d, int error, long status, const c
         settle_network(i);
 }
 
+/* "network": "none": the container gets loopback only, and is reached at a unix socket on this host
+ * (instance-socket.h). */
+static void settle_no_network(Instance *i)
+{
+        Manager *m = i->manager;
+        const FunctionConfig *c = i->function->config;
+        uid_t uid;
+
+        if (m->network)
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                                     "Function '%s' wants network \"none\", which a manager on --network=%s "
+                                     "cannot give (the gateway reaches instances on that network, not at a "
+                                     "socket on the manager's host).",
+                                     i->function->name, m->network);
+        if (!m->config.instance_sockets_dir)
+                return instance_fail(
+                        i, LAMBDAD_ERROR_START_FAILED,
+                        "Function '%s' wants network \"none\", whose instances are invoked at a "
+                        "socket in lambda-manager's --instance-sockets-dir, which is not set "
+                        "(nor $RUNTIME_DIRECTORY).",
+                        i->function->name);
+        /* The socket's owner is checked against it: a name only the image could resolve. */
+        if (instance_socket_uid(c->user ?: CONTAINER_USER_DEFAULT, &uid) < 0)
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                                     "Function '%s' wants network \"none\", which needs a numeric \"user\" "
+                                     "(UID or UID:GID), not '%s'.",
+                                     i->function->name, c->user);
+        network_ready(i, NONE_NETWORK_NAME);
+}
+
 static void settle_network(Instance *i)
 {
         Manager *m = i->manager;
@@ -308,6 +341,8 @@ static void settle_network(Instance *i)
         OwnNetwork *own;
         int r;
 
+        if (c->network == FUNCTION_NETWORK_NONE)
+                return settle_no_network(i);
         if (m->network) {
                 if (c->network == FUNCTION_NETWORK_ISOLATED)
                         return instance_fail(

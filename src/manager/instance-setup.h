@@ -15,20 +15,29 @@
  * reach each other, else on SHARED_NETWORK_NAME, made on first use with ICC on.
  */
 
+#include <string.h>
+
 #include "instance.h"
 #include "registry.h"
 
 #define ISOLATED_NETWORK_NAME "lambdad-isolated"
 #define SHARED_NETWORK_NAME   "lambdad-shared"
 #define DEFAULT_BRIDGE_NAME   "bridge"
+/* The engine's NetworkMode of a container with loopback only ("network": "none", instance-socket.h). */
+#define NONE_NETWORK_NAME "none"
+
+static inline bool network_is_none(const char *network_mode)
+{
+        return network_mode && strcmp(network_mode, NONE_NETWORK_NAME) == 0;
+}
 
 /* The step of instance_start() after the engine's platform is known: checks the runtime and settles
  * i->network_mode, then goes on with instance_inspect_image(), or fails the instance saying why. */
 void instance_setup(Instance *i);
 
 /* The NetworkMode that an instance of c gets on this manager when its network is as intended (for the
- * spec of instances to adopt): DEFAULT_BRIDGE_NAME, ISOLATED_NETWORK_NAME, SHARED_NETWORK_NAME, or NULL
- * for the manager's own (--network, or the engine's default). */
+ * spec of instances to adopt): DEFAULT_BRIDGE_NAME, ISOLATED_NETWORK_NAME, SHARED_NETWORK_NAME,
+ * NONE_NETWORK_NAME, or NULL for the manager's own (--network, or the engine's default). */
 const char *instance_network_intended(const Manager *m, const FunctionConfig *c);
 
 /* Takes the engine's answer to GET /networks/bridge into m->default_bridge_isolating (left 0 when the

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <stdarg.h>
 
-#include <json-c/json.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "container-reaper.h"
 #include "docker-json.h"
 #include "instance-setup.h"
+#include "instance-socket.h"
 #include "instance.h"
 #include "launch.h"
 #include "list.h"
@@ -22,10 +22,7 @@
 #include "strv.h"
 #include "util.h"
 
-#define PROBE_TIMEOUT_USEC (1 * USEC_PER_SEC)
-/* Probed every 10 ms with 1 ms accuracy: sd-event's default (250 ms) would add that much to cold starts. */
-#define PROBE_INTERVAL_USEC (10 * USEC_PER_MSEC)
-#define INSTANCE_PORT       8080
+#define INSTANCE_PORT 8080
 
 int instance_new(Manager *m, ManagedFunction *f, PoolInstance *slot, Instance **ret)
 {
@@ -56,6 +53,12 @@ int instance_adopt(Manager *m, ManagedFunction *f, PoolInstance *slot, const cha
         i->id = TAKE_PTR(i_id);
         i->host = TAKE_PTR(i_host);
         i->port = port;
+        /* Checked by the adoption already. */
+        if (port == 0 && instance_socket_dir_of(m, i->host, &i->socket_dir) < 0) {
+                instance_free(i);
+                return -ENOMEM;
+        }
+        i->socket_checked = port == 0;
         assert(instance_secret_is_valid(secret));
         memcpy(i->secret, secret, INSTANCE_SECRET_SIZE);
         i->ready_usec = now_usec(CLOCK_MONOTONIC);
@@ -78,6 +81,7 @@ Instance *instance_free(Instance *i)
         free(i->id);
         free(i->name);
         free(i->host);
+        free(i->socket_dir);
         explicit_bzero(i->secret, sizeof(i->secret));
         free(i);
         return NULL;
@@ -123,6 +127,7 @@ void instance_fail(Instance *i, const char *error_name, const char *format, ...)
 
         if (i->id && reaper_remove(m, i->id, NULL, NULL) < 0)
                 log_oom();
+        instance_socket_dir_remove(i->socket_dir);
         if (pool_instance_failed(&f->pool, i->slot, now_usec(CLOCK_MONOTONIC), &a) < 0)
                 log_oom();
         instance_free(i);
@@ -147,100 +152,6 @@ void instance_fail_call(Instance *i, const char *what, int error, long status, c
         (void) docker_parse_error(body, len, &message);
         instance_fail(i, status >= 500 ? LAMBDAD_ERROR_BACKEND_UNAVAILABLE : LAMBDAD_ERROR_START_FAILED,
                       "%s failed (HTTP %li): %s", what, status, message ?: "?");
-}
-
-static void instance_probe(Instance *i);
-
-static void instance_ready(Instance *i)
-{
-        Manager *m = i->manager;
-        PoolActions a = {};
-
-        i->ready_usec = now_usec(CLOCK_MONOTONIC);
-        log_info("Instance %.12s of '%s' ready at %s:%u.", i->id, i->function->name, i->host, i->port);
-        (void) sd_bus_emit_signal(m->bus, LAMBDAD_MANAGER_OBJECT, LAMBDAD_MANAGER_INTERFACE,
-                                  "InstanceStarted", "sssq", i->id, i->function->name, i->host, i->port);
-        if (pool_instance_ready(&i->function->pool, i->slot, now_usec(CLOCK_MONOTONIC), &a) < 0)
-                log_oom();
-        manager_apply(m, i->function, &a, "stopped");
-        pool_actions_done(&a);
-}
-
-static int on_probe_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        Instance *i = userdata;
-
-        i->probe_timer = sd_event_source_disable_unref(i->probe_timer);
-        instance_probe(i);
-        return 0;
-}
-
-/* Whether lambda-rie's /healthz answer says it checks the instance secret: one that predates the check
- * would serve anybody, whatever secret the gateway sends. */
-static bool health_checks_secret(const char *body, size_t len)
-{
-        json_tokener *tok = json_tokener_new();
-        json_object *o = NULL, *v;
-        bool yes;
-
-        if (!tok)
-                return false;
-        o = json_tokener_parse_ex(tok, body, (int) MIN(len, (size_t) 4096));
-        json_tokener_free(tok);
-        yes = o && json_object_object_get_ex(o, INSTANCE_SECRET_HEALTH_KEY, &v) &&
-              json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
-        json_object_put(o);
-        return yes;
-}
-
-static void on_probe(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
-{
-        Instance *i = userdata;
-        int r;
-
-        i->call = NULL;
-        if (error == 0 && status == 200 && !health_checks_secret(body, len))
-                return instance_fail(
-                        i, LAMBDAD_ERROR_START_FAILED,
-                        "The lambda-rie of '%s' (image %s's own, or the one lambda-manager lends: "
-                        "--rie-path, --rie-volume) predates the instance secret, so anybody could "
-                        "invoke the instance: rebuild the image with the current lambda-rie, or "
-                        "give lambda-manager the current one to lend (compose: docker volume rm "
-                        "PROJECT_rie).",
-                        i->function->name, i->function->config->image);
-        if (error == 0 && status == 200)
-                return instance_ready(i);
-
-        if (now_usec(CLOCK_MONOTONIC) >= i->start_deadline)
-                return instance_fail(
-                        i, LAMBDAD_ERROR_START_FAILED, "The instance did not answer within %llu s.",
-                        (unsigned long long) (i->manager->config.start_timeout_usec / USEC_PER_SEC));
-
-        r = sd_event_add_time_relative(i->manager->event, &i->probe_timer, CLOCK_MONOTONIC,
-                                       PROBE_INTERVAL_USEC, USEC_PER_MSEC, on_probe_timer, i);
-        if (r < 0)
-                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to schedule a readiness probe: %s",
-                              strerror(-r));
-}
-
-int instance_probe_url(Manager *m, const char *host, uint16_t port, docker_callback_t callback,
-                       void *userdata, DockerCall **ret)
-{
-        _cleanup_free_ char *url = NULL;
-
-        if (asprintf(&url, "http://%s:%u/healthz", host, port) < 0)
-                return -ENOMEM;
-        return http_probe(m->docker, url, PROBE_TIMEOUT_USEC, callback, userdata, ret);
-}
-
-static void instance_probe(Instance *i)
-{
-        int r;
-
-        r = instance_probe_url(i->manager, i->host, i->port, on_probe, i, &i->call);
-        if (r < 0)
-                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to probe the instance: %s",
-                              strerror(-r));
 }
 
 static void on_logs(DockerClient *d, int error, long status, const char *body, size_t len, void *userdata)
@@ -315,10 +226,28 @@ static void on_inspected(DockerClient *d, int error, long status, const char *bo
 
 int instance_address(Manager *m, const DockerInspect *info, char **ret_host, uint16_t *ret_port)
 {
+        _cleanup_free_ char *dir = NULL;
         const char *host = m->config.publish_loopback ? "127.0.0.1" : info->ip_address;
         uint16_t port = m->config.publish_loopback ? info->host_port : INSTANCE_PORT;
         char *h;
+        int r;
 
+        /* Without a network: its socket, in a directory of ours (no other path is trusted). */
+        if (info->socket_dir) {
+                _cleanup_free_ char *path = NULL;
+
+                r = instance_socket_path(info->socket_dir, &path);
+                if (r < 0)
+                        return r;
+                r = instance_socket_dir_of(m, path, &dir);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return -EADDRNOTAVAIL;
+                *ret_host = TAKE_PTR(path);
+                *ret_port = 0;
+                return 0;
+        }
         if (!host || port == 0)
                 return -EADDRNOTAVAIL;
         h = strdup(host);
@@ -395,8 +324,9 @@ static int instance_code_env(const CodeConfig *code, char ***env)
         return r;
 }
 
-/* The container's environment; with the instance's secret unless secret is NULL (the spec). */
-static int instance_env(const FunctionConfig *c, const char *secret, char ***ret)
+/* The container's environment; with the instance's secret unless secret is NULL (the spec); lambda-rie
+ * on a unix socket when there is no network. */
+static int instance_env(const FunctionConfig *c, const char *secret, bool on_socket, char ***ret)
 {
         _cleanup_strv_free_ char **env = strv_copy(c->env);
         _cleanup_free_ char *name = strdup(c->name);
@@ -427,6 +357,9 @@ static int instance_env(const FunctionConfig *c, const char *secret, char ***ret
                 r = env_set(&env, "LAMBDA_RIE_EAGER_INIT", "1", true);
         if (r >= 0 && c->code)
                 r = instance_code_env(c->code, &env);
+        if (r >= 0 && on_socket)
+                r = env_set(&env, RIE_LISTEN_ENV, "unix:" INSTANCE_SOCKET_MOUNT "/" INSTANCE_SOCKET_NAME,
+                            true);
         /* Last, overwriting whatever the declaration says: lambda-rie checks it, and takes it out of the
          * environment before the function runs. */
         if (r >= 0 && secret)
@@ -438,10 +371,11 @@ static int instance_env(const FunctionConfig *c, const char *secret, char ***ret
 }
 
 /* The create body of an instance of c from image on this manager, labelled with lifetime and spec
- * (NULL: none), with secret in its environment (NULL: none). -ENOPKG when the image needs lambda-rie
- * lent and the manager has none. */
+ * (NULL: none), with secret in its environment (NULL: none), and socket_dir bound for its invoke socket
+ * (NULL: none). -ENOPKG when the image needs lambda-rie lent and the manager has none. */
 static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage *image, const char *lifetime,
-                         const char *spec, const char *secret, const char *network_mode, char **ret)
+                         const char *spec, const char *secret, const char *network_mode,
+                         const char *socket_dir, char **ret)
 {
         _cleanup_(launch_plan_done) LaunchPlan plan = {};
         _cleanup_strv_free_ char **env = NULL;
@@ -463,7 +397,7 @@ static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage 
                 return r;
         if (plan.lend_rie && !m->config.rie_path && !m->config.rie_volume)
                 return -ENOPKG;
-        r = instance_env(c, secret, &env);
+        r = instance_env(c, secret, socket_dir, &env);
         if (r < 0)
                 return r;
 
@@ -490,6 +424,7 @@ static int instance_body(Manager *m, const FunctionConfig *c, const DockerImage 
                         .opt_dir = c->code ? c->code->opt_dir : NULL,
                         .runtime = c->engine_runtime,
                         .network_mode = network_mode,
+                        .socket_dir = socket_dir,
                 },
                 ret);
 }
@@ -507,7 +442,9 @@ static int spec_for(Manager *m, const FunctionConfig *c, const DockerImage *imag
 
         /* Everything but what differs between two instances of one lifetime, and the image itself:
          * a tag that moved makes another spec. */
-        r = instance_body(m, c, image, "-", NULL, NULL, network_mode, &body);
+        /* Not the instance's own socket directory either: the directory they are all made in. */
+        r = instance_body(m, c, image, "-", NULL, NULL, network_mode,
+                          network_is_none(network_mode) ? m->config.instance_sockets_dir : NULL, &body);
         if (r < 0)
                 return r;
         ctx = EVP_MD_CTX_new();
@@ -545,8 +482,17 @@ static void instance_create(Instance *i, const DockerImage *image)
         r = spec_for(m, c, image, i->network_mode, spec);
         if (r >= 0)
                 r = instance_secret_new(i->secret);
+        if (r >= 0 && network_is_none(i->network_mode) && !i->socket_dir) {
+                r = instance_socket_dir_new(m, &i->socket_dir);
+                if (r < 0)
+                        return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                                             "Failed to make the directory of the instance's invoke socket "
+                                             "in %s: %s",
+                                             m->config.instance_sockets_dir, strerror(-r));
+        }
         if (r >= 0)
-                r = instance_body(m, c, image, m->lifetime, spec, i->secret, i->network_mode, &body);
+                r = instance_body(m, c, image, m->lifetime, spec, i->secret, i->network_mode, i->socket_dir,
+                                  &body);
         if (r == -ENOPKG)
                 return instance_fail(
                         i, LAMBDAD_ERROR_START_FAILED,
@@ -704,6 +650,7 @@ static void on_instance_removed(DockerClient *d, int error, long status, const c
                 log_oom();
 
         instance_emit_stopped(i, i->stop_reason);
+        instance_socket_dir_remove(i->socket_dir);
         if (pool_instance_gone(&f->pool, i->slot, now_usec(CLOCK_MONOTONIC), &a) < 0)
                 log_oom();
         instance_free(i);
@@ -744,6 +691,7 @@ static void instance_thaw_failed(Instance *i, const char *why)
         if (reaper_remove(m, i->id, NULL, NULL) < 0)
                 log_oom();
         instance_emit_stopped(i, "thaw failed");
+        instance_socket_dir_remove(i->socket_dir);
         if (pool_instance_thaw_failed(&f->pool, i->slot, now_usec(CLOCK_MONOTONIC), &a) < 0)
                 log_oom();
         instance_free(i);

@@ -26,8 +26,10 @@ struct Instance {
         PoolInstance *slot;
         char *id;
         char *name;
-        char *host;
+        char *host; /* an address, or with port 0 the path of its unix socket (instance-socket.h) */
         uint16_t port;
+        char *socket_dir; /* "network": "none": its socket's directory, which goes with it */
+        bool socket_checked;
         /* What its lambda-rie wants from invokers (instance-secret.h): made for it at its start,
          * read back from the engine when adopted; handed out with its leases, and nowhere else. */
         char secret[INSTANCE_SECRET_SIZE];
@@ -57,10 +59,14 @@ int instance_adopt(Manager *m, ManagedFunction *f, PoolInstance *slot, const cha
                    uint16_t port, const char *secret, Instance **ret);
 
 /* Where the container that info describes answers on this manager: 127.0.0.1 and its published port, or
- * its address and 8080. -EADDRNOTAVAIL when it has none. */
+ * its address and 8080, or (no network) the path of its socket in a directory of the manager's and 0.
+ * -EADDRNOTAVAIL when it has none. */
 int instance_address(Manager *m, const DockerInspect *info, char **ret_host, uint16_t *ret_port);
 
-/* A readiness probe of url (the container's /healthz). */
+/* instance-probe.c: probes i until it is ready (the pool learns it), or fails it when the start times
+ * out. */
+void instance_probe(Instance *i);
+/* A readiness probe of the container's /healthz at host:port (port 0: host is a unix socket's path). */
 int instance_probe_url(Manager *m, const char *host, uint16_t port, docker_callback_t callback,
                        void *userdata, DockerCall **ret);
 

@@ -35,6 +35,7 @@ static ManagerConfig arg_config = {
         .api_functions_dir = LOCALSTATEDIR "/lib/lambdad-manager/functions",
 };
 static char **arg_runtimes = NULL;
+static char *arg_sockets_dir = NULL;
 static bool arg_cleanup = false;
 static bool arg_user = false;
 static uid_t arg_user_uid;
@@ -152,6 +153,11 @@ static void help(void)
                "                               UID:GID, at once, with the socket's group as its one\n"
                "                               other group, and never be root again\n"
                "        --engine-group=GID     with --user: this group instead of the socket's (auto)\n"
+               "        --instance-sockets-dir=DIR\n"
+               "                               where instances of functions with \"network\": \"none\"\n"
+               "                               get the directory of their invoke socket, on the engine's\n"
+               "                               host (default: $RUNTIME_DIRECTORY/instances; without\n"
+               "                               either, such functions cannot start)\n"
                "        --log-level=LEVEL      emerg..debug (default info)\n"
                "    -h, --help                 show this help\n"
                "        --version              show the version\n"
@@ -193,6 +199,7 @@ static int parse_argv(int argc, char *argv[])
                 ARG_API_FUNCTIONS_DIR,
                 ARG_USER,
                 ARG_ENGINE_GROUP,
+                ARG_INSTANCE_SOCKETS_DIR,
         };
         static const struct option options[] = {
                 { "cleanup", optional_argument, NULL, ARG_CLEANUP },
@@ -222,6 +229,7 @@ static int parse_argv(int argc, char *argv[])
                 { "destination-root", required_argument, NULL, ARG_DESTINATION_ROOT },
                 { "user", required_argument, NULL, ARG_USER },
                 { "engine-group", required_argument, NULL, ARG_ENGINE_GROUP },
+                { "instance-sockets-dir", required_argument, NULL, ARG_INSTANCE_SOCKETS_DIR },
                 {},
         };
         int c, r;
@@ -283,6 +291,13 @@ static int parse_argv(int argc, char *argv[])
                                                        "Invalid --api-functions-dir '%s': an absolute path.",
                                                        optarg);
                         arg_config.api_functions_dir = optarg;
+                        break;
+                case ARG_INSTANCE_SOCKETS_DIR:
+                        if (!destination_path_is_valid(optarg) || strcmp(optarg, "/") == 0)
+                                return log_error_errno(
+                                        -EINVAL, "Invalid --instance-sockets-dir '%s': an absolute path.",
+                                        optarg);
+                        arg_config.instance_sockets_dir = optarg;
                         break;
                 case ARG_DOCKER_SOCKET:
                         arg_config.docker_socket = optarg;
@@ -402,6 +417,14 @@ static int parse_argv(int argc, char *argv[])
         /* On a network of their own, instances are reached at their address there. */
         if (arg_config.network)
                 arg_config.publish_loopback = false;
+        /* systemd's RuntimeDirectory= (one: the unit names one). */
+        if (!arg_config.instance_sockets_dir && getenv("RUNTIME_DIRECTORY") &&
+            destination_path_is_valid(getenv("RUNTIME_DIRECTORY")) &&
+            !strchr(getenv("RUNTIME_DIRECTORY"), ':')) {
+                if (asprintf(&arg_sockets_dir, "%s/instances", getenv("RUNTIME_DIRECTORY")) < 0)
+                        return log_oom();
+                arg_config.instance_sockets_dir = arg_sockets_dir;
+        }
         return 1;
 }
 

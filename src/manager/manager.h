@@ -48,6 +48,8 @@ typedef struct ManagerConfig {
         char **runtimes;               /* --runtime=ID=IMAGE, in order; NULL: none */
         const char *runtimes_dir;      /* ID.json mapping runtimes to images */
         const char *api_functions_dir; /* the functions made with the control-plane API */
+        const char *instance_sockets_dir; /* "network": "none" instances' sockets (instance-socket.h);
+                                           * NULL: such functions cannot start */
 } ManagerConfig;
 
 /* Every engine call but pulls and the event stream. */

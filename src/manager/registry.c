@@ -399,6 +399,8 @@ const char *function_network_to_string(FunctionNetwork n)
                 return "isolated";
         case FUNCTION_NETWORK_SHARED:
                 return "shared";
+        case FUNCTION_NETWORK_NONE:
+                return "none";
         default:
                 return "default";
         }
@@ -413,8 +415,10 @@ static int parse_network(json_object *v, FunctionNetwork *ret, char **ret_error)
                 *ret = FUNCTION_NETWORK_ISOLATED;
         else if (json_get_string(v, &s) && streq(s, "shared"))
                 *ret = FUNCTION_NETWORK_SHARED;
+        else if (json_get_string(v, &s) && streq(s, "none"))
+                *ret = FUNCTION_NETWORK_NONE;
         else
-                return set_error(ret_error, "network: expected \"isolated\" or \"shared\", got %s",
+                return set_error(ret_error, "network: expected \"isolated\", \"shared\" or \"none\", got %s",
                                  config_describe_value(v, got));
         return 0;
 }

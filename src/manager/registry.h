@@ -89,6 +89,7 @@ typedef enum FunctionNetwork {
         FUNCTION_NETWORK_DEFAULT,  /* not said: isolated where the manager can isolate, else shared */
         FUNCTION_NETWORK_ISOLATED, /* the outside world, but no other instance (a bridge without ICC) */
         FUNCTION_NETWORK_SHARED,   /* the engine's default bridge (or --network): everything on it */
+        FUNCTION_NETWORK_NONE,     /* no network at all: invoked over a unix socket (instance-socket.h) */
 } FunctionNetwork;
 
 typedef struct FunctionConfig {

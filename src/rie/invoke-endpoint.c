@@ -176,6 +176,8 @@ void rie_invoke_request(HttpConn *h)
                 http_conn_begin(c->http, 200);
                 http_conn_header(c->http, "Content-Type", "application/json");
                 http_conn_end(c->http, body, strlen(body));
+                if (c->rie->eager_after_probe)
+                        (void) rie_start_eager(c->rie);
                 return;
         }
 

@@ -7,12 +7,13 @@
 #include <sys/prctl.h>
 
 #include "config.h"
+#include "lambda-contract.h"
 #include "log.h"
 #include "options.h"
 #include "rie.h"
 #include "util.h"
 
-static const char *arg_listen = "0.0.0.0:8080";
+static const char *arg_listen = NULL;
 static const char *arg_runtime_api = "127.0.0.1:9001";
 
 static void help(void)
@@ -41,7 +42,8 @@ static void help(void)
                "    GET /healthz answers 200 once the emulator listens.\n"
                "\n"
                "OPTIONS\n"
-               "    -l, --listen=ADDR        invoke endpoint address (default 0.0.0.0:8080)\n"
+               "    -l, --listen=ADDR        invoke endpoint address: HOST:PORT or unix:/PATH\n"
+               "                             (default: " RIE_LISTEN_ENV ", else 0.0.0.0:8080)\n"
                "        --runtime-api=ADDR   Runtime API address (default 127.0.0.1:9001)\n"
                "    -t, --timeout=SEC        function timeout, 1-900 (default: AWS_LAMBDA_FUNCTION_TIMEOUT "
                "or 300)\n"
@@ -55,7 +57,10 @@ static void help(void)
                "ENVIRONMENT\n"
                "    AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_VERSION, "
                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE,\n"
-               "    AWS_LAMBDA_FUNCTION_TIMEOUT, AWS_REGION, LAMBDA_RIE_EAGER_INIT=1. Everything else is\n"
+               "    AWS_LAMBDA_FUNCTION_TIMEOUT, AWS_REGION, LAMBDA_RIE_EAGER_INIT=1, " RIE_LISTEN_ENV
+               "=ADDR\n"
+               "    (as --listen; lambda-manager sets unix:/PATH for \"network\": \"none\"). Everything "
+               "else is\n"
                "    passed on to the bootstrap, with the Lambda variables a runtime needs added.\n"
                "\n"
                "    " INSTANCE_SECRET_ENV "=HEX (64 hex digits, set by lambda-manager): every request to\n"
@@ -135,7 +140,7 @@ static int parse_argv(int argc, char *argv[], RieConfig *config)
                 }
         }
 
-        config->invoke_address = arg_listen;
+        config->invoke_address = arg_listen ?: rie_listen_from_env(environ);
         config->runtime_address = arg_runtime_api;
         config->bootstrap_argv = optind < argc ? argv + optind : NULL;
         return 1;

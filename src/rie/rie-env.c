@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lambda-contract.h"
 #include "rie-env.h"
 #include "util.h"
 
@@ -82,6 +83,13 @@ int rie_settings_from_env(RieSettings *s, char *const *env, const char **ret_bad
                 s->eager_init = r;
         }
         return 0;
+}
+
+const char *rie_listen_from_env(char *const *env)
+{
+        const char *v = env_get(env, RIE_LISTEN_ENV);
+
+        return v && v[0] ? v : RIE_LISTEN_DEFAULT;
 }
 
 int rie_settings_handler_from_argv(RieSettings *s, char *const *env, char *const *bootstrap_argv)

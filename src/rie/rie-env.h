@@ -35,6 +35,12 @@ int rie_take_secret(char **env, char ret[static INSTANCE_SECRET_SIZE]);
 int rie_settings_from_env(RieSettings *s, char *const *env, const char **ret_bad);
 void rie_settings_done(RieSettings *s);
 
+#define RIE_LISTEN_DEFAULT "0.0.0.0:8080"
+
+/* The invoke endpoint's address when --listen does not say: RIE_LISTEN_ENV when set and not empty (it
+ * is checked when lambda-rie listens), else RIE_LISTEN_DEFAULT. */
+const char *rie_listen_from_env(char *const *env);
+
 /* Like AWS's emulator: without a handler from --handler or _HANDLER in env, a bootstrap given with
  * arguments (an image's ENTRYPOINT and CMD) makes its last argument the handler. 1, or -ENOMEM. */
 int rie_settings_handler_from_argv(RieSettings *s, char *const *env, char *const *bootstrap_argv);

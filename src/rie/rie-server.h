@@ -70,6 +70,11 @@ struct Rie {
         LoopSource *signal_source;
         LoopSource *timeout_source;
 
+        /* --eager-init on a unix socket: the bootstrap starts at the first GET /healthz, the manager's
+         * probe, which comes once the manager has closed the socket's directory (nothing of the
+         * function runs while it can still write there). */
+        bool eager_after_probe;
+
         Runtime rt;
         pid_t pid;
         bool killing;
@@ -85,6 +90,10 @@ struct Rie {
         RieConn *conns;
         unsigned n_conns;
 };
+
+/* Starts the bootstrap of --eager-init (once); the exit status of a container that can never work
+ * (rie_bootstrap_start()), with the loop told to exit with it, or 0. */
+int rie_start_eager(Rie *rie);
 
 /* function-log.c: START/END/REPORT lines and the bootstrap's output, to stdout and the log tail. */
 void rie_function_log(Rie *rie, const char *format, ...) _printf_(2, 3);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -213,12 +214,20 @@ static int listen_on(Rie *rie, const char *address, int *ret_fd, LoopSource **re
         SocketAddress a;
         int fd, r;
 
-        r = socket_address_parse(address, &a);
+        r = socket_address_parse_any(address, &a);
         if (r < 0)
                 return log_error_errno(r, "Invalid listen address '%s'.", address);
         fd = socket_listen(&a, 128);
         if (fd < 0)
                 return log_error_errno(fd, "Failed to listen on %s: %m", address);
+        /* A unix socket is connected to by the gateway, another uid on the host: anybody may connect
+         * (the instance secret decides who is served), and whoever made the directory decides who
+         * finds the socket (lambda-manager: instance-socket.h). */
+        if (a.sa.ss_family == AF_UNIX && chmod(address + strlen("unix:"), 0666) < 0) {
+                r = -errno;
+                safe_close(fd);
+                return log_error_errno(r, "Failed to open %s to its invokers: %m", address);
+        }
         r = loop_add_io(rie->loop, ret_source, fd, EPOLLIN, on_accept, rie);
         if (r < 0) {
                 safe_close(fd);
@@ -291,6 +300,8 @@ int rie_new(Rie **ret, RieConfig *config)
         r = listen_on(rie, config->invoke_address, &rie->invoke_fd, &rie->invoke_source);
         if (r < 0)
                 return r;
+        rie->eager_after_probe =
+                rie->settings.eager_init && strncmp(config->invoke_address, "unix:", 5) == 0;
 
         *ret = TAKE_PTR(rie);
         return 0;
@@ -336,13 +347,26 @@ int rie_run(Rie *rie)
         if (!rie->check_secret)
                 log_info("No %s in the environment: invocations are not authenticated.",
                          INSTANCE_SECRET_ENV);
-        if (rie->settings.eager_init && runtime_start(&rie->rt)) {
-                int status = rie_bootstrap_start(rie);
+        if (rie->settings.eager_init && !rie->eager_after_probe) {
+                int status = rie_start_eager(rie);
 
-                /* A bootstrap that cannot be executed never will be: the container fails at once, with
-                 * the reason in its output, as a container whose entry point is missing does. */
                 if (status > 0)
                         return status;
         }
         return loop_run(rie->loop);
+}
+
+int rie_start_eager(Rie *rie)
+{
+        int status;
+
+        rie->eager_after_probe = false;
+        if (!runtime_start(&rie->rt))
+                return 0;
+        status = rie_bootstrap_start(rie);
+        /* A bootstrap that cannot be executed never will be: the container fails at once, with the
+         * reason in its output, as a container whose entry point is missing does. */
+        if (status > 0)
+                loop_exit(rie->loop, status);
+        return status;
 }

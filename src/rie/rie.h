@@ -12,7 +12,7 @@
 #include "rie-env.h"
 
 typedef struct RieConfig {
-        const char *invoke_address;  /* "0.0.0.0:8080" */
+        const char *invoke_address;  /* "0.0.0.0:8080", "unix:/PATH" */
         const char *runtime_address; /* "127.0.0.1:9001" */
         char *const *bootstrap_argv; /* NULL: search the standard bootstrap paths */
         const char *instance_secret; /* what invokers must send (instance-secret.h); NULL: none */

@@ -19,6 +19,11 @@
 #define LAMBDAD_MANAGER_OBJECT    "/org/lambdad/Manager1"
 #define LAMBDAD_MANAGER_INTERFACE "org.lambdad.Manager1"
 
+/* lambda-rie's invoke endpoint where the environment says (the manager, for an instance with "network":
+ * "none"): "unix:/PATH" or "HOST:PORT"; --listen wins. An address with port 0 in Acquire's answer means
+ * that host is the absolute path of the instance's unix socket. */
+#define RIE_LISTEN_ENV "LAMBDA_RIE_LISTEN"
+
 #define LAMBDAD_ERROR_FUNCTION_NOT_FOUND  "org.lambdad.Error.FunctionNotFound"
 #define LAMBDAD_ERROR_LIMIT_EXCEEDED      "org.lambdad.Error.LimitExceeded"
 #define LAMBDAD_ERROR_BACKEND_UNAVAILABLE "org.lambdad.Error.BackendUnavailable"

@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "macro.h"
 #include "socket-util.h"
@@ -73,6 +75,33 @@ int socket_address_parse(const char *s, SocketAddress *ret)
         return 0;
 }
 
+int socket_address_parse_unix(const char *s, SocketAddress *ret)
+{
+        struct sockaddr_un *un;
+        SocketAddress a = {};
+        size_t n;
+
+        if (!s || strncmp(s, "unix:", 5) != 0)
+                return -EINVAL;
+        s += 5;
+        n = strlen(s);
+        un = (struct sockaddr_un *) &a.sa;
+        if (s[0] != '/' || n >= sizeof(un->sun_path))
+                return -EINVAL;
+        un->sun_family = AF_UNIX;
+        memcpy(un->sun_path, s, n + 1);
+        a.len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + n + 1);
+        *ret = a;
+        return 0;
+}
+
+int socket_address_parse_any(const char *s, SocketAddress *ret)
+{
+        if (s && strncmp(s, "unix:", 5) == 0)
+                return socket_address_parse_unix(s, ret);
+        return socket_address_parse(s, ret);
+}
+
 int socket_listen(const SocketAddress *a, int backlog)
 {
         _cleanup_close_ int fd = -EBADF;
@@ -81,7 +110,7 @@ int socket_listen(const SocketAddress *a, int backlog)
         fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
-        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+        if (a->sa.ss_family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
                 return -errno;
         if (bind(fd, (const struct sockaddr *) &a->sa, a->len) < 0)
                 return -errno;
@@ -106,7 +135,16 @@ const char *socket_address_format(const SocketAddress *a, char *buf, size_t size
         char host[INET6_ADDRSTRLEN] = "?";
         unsigned port = 0;
 
-        if (a->sa.ss_family == AF_INET) {
+        if (a->sa.ss_family == AF_UNIX) {
+                const struct sockaddr_un *un = (const struct sockaddr_un *) &a->sa;
+
+                if (a->len > offsetof(struct sockaddr_un, sun_path) && un->sun_path[0])
+                        (void) snprintf(buf, size, "unix:%.*s",
+                                        (int) (a->len - offsetof(struct sockaddr_un, sun_path)),
+                                        un->sun_path);
+                else
+                        (void) snprintf(buf, size, "unix");
+        } else if (a->sa.ss_family == AF_INET) {
                 const struct sockaddr_in *in = (const struct sockaddr_in *) &a->sa;
 
                 (void) inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));

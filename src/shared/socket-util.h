@@ -2,8 +2,9 @@
 #pragma once
 
 /*
- * socket-util.h: numeric socket addresses ("127.0.0.1:9001", "[::1]:8080", ":8080") and the
- * listening sockets made from them. Numeric only: no resolver, so it works in static binaries.
+ * socket-util.h: numeric socket addresses ("127.0.0.1:9001", "[::1]:8080", ":8080"), unix socket
+ * paths ("unix:/PATH"), and the listening sockets made from them. Numeric only: no resolver, so it
+ * works in static binaries.
  */
 
 #include <sys/socket.h>
@@ -16,11 +17,19 @@ typedef struct SocketAddress {
 /* Parses "HOST:PORT", "[V6]:PORT", ":PORT" (all IPv4 addresses) or "PORT". -EINVAL when malformed. */
 int socket_address_parse(const char *s, SocketAddress *ret);
 
-/* A non-blocking, close-on-exec listening TCP socket bound to the address. Returns the fd or -errno. */
+/* Parses "unix:/PATH" (an absolute path that fits sockaddr_un with its NUL) into an AF_UNIX address.
+ * -EINVAL when malformed. */
+int socket_address_parse_unix(const char *s, SocketAddress *ret);
+
+/* Either of the above, by the "unix:" prefix. */
+int socket_address_parse_any(const char *s, SocketAddress *ret);
+
+/* A non-blocking, close-on-exec listening stream socket bound to the address (TCP, or a unix socket
+ * whose path must not exist yet). Returns the fd or -errno. */
 int socket_listen(const SocketAddress *a, int backlog);
 
 /* Sets O_NONBLOCK (sockets passed by systemd come blocking). */
 int fd_set_nonblock(int fd);
 
-/* Formats as "HOST:PORT" into buf. */
+/* Formats as "HOST:PORT" (or "unix:PATH", "unix" for an unnamed unix socket) into buf. */
 const char *socket_address_format(const SocketAddress *a, char *buf, size_t size);

@@ -79,6 +79,9 @@ static void fuzz_inspect(const char *d, size_t n)
         check_id(i.id);
         if (i.ip_address && !i.ip_address[0])
                 abort();
+        /* A socket's directory is an absolute host path. */
+        if (i.socket_dir && i.socket_dir[0] != '/')
+                abort();
         docker_inspect_done(&i);
 }
 

@@ -153,6 +153,9 @@ static void check_round_trip(const FunctionConfig *f)
                 json_object_object_add(o, "working_directory", json_object_new_string(f->working_directory));
         if (f->user)
                 json_object_object_add(o, "user", json_object_new_string(f->user));
+        if (f->network != FUNCTION_NETWORK_DEFAULT)
+                json_object_object_add(o, "network",
+                                       json_object_new_string(function_network_to_string(f->network)));
 
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
         r = function_config_parse(f->name, text, strlen(text), &again, NULL);

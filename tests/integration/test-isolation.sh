@@ -22,8 +22,14 @@
 #   - an image whose own lambda-rie predates the secret is refused at start, not run open;
 #   - environment_files: the function sees the file's content, no log or answer of lambdad does;
 #   - engine_runtime: runc passed to the engine as HostConfig.Runtime; a runtime the engine does not
-#     know refused at start with a message naming it (runsc too, when the engine has it).
-# Time bound: about 40 s here (meson timeout 300 s).
+#     know refused at start with a message naming it (runsc too, when the engine has it);
+#   - "network": "none": the gateway invokes it (curl, aws lambda invoke) at a unix socket in a
+#     directory of the manager's; its container has loopback only and reaches nothing (the victim, the
+#     published ports, the gateway, a shared instance, the listener outside); nobody on the host cannot
+#     list the sockets directory and gets 403 at the socket, as does anyone without the secret; after
+#     the manager's restart the adopted instance serves on, a leftover directory is swept; the directory
+#     goes with the instance.
+# Time bound: about 75 s here (meson timeout 300 s).
 # shellcheck disable=SC2317  # helpers run through check and wait_until, which shellcheck cannot follow
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
@@ -51,6 +57,7 @@ require_cmd curl
 require_cmd setpriv util-linux
 require_cmd busctl systemd
 require_cmd python3
+require_cmd /usr/bin/aws awscli
 if [[ -n ${ISOLATION_NETNS:-} ]]; then
         require_cmd dockerd docker.io
         require_cmd unshare util-linux
@@ -110,7 +117,14 @@ printf '{ "image": "%ssnoop:latest", "freeze_after_ms": 0, "timeout_sec": 20, "n
 # engine_runtime: one the engine knows, one it does not.
 printf '{ "image": "%shello:latest", "freeze_after_ms": 0, "engine_runtime": "runc" }\n' "$IMAGE_PREFIX" >"$FN/onrunc.json"
 printf '{ "image": "%shello:latest", "engine_runtime": "nosuchruntime" }\n' "$IMAGE_PREFIX" >"$FN/unknownruntime.json"
-lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=0 --handover=always
+# "network": "none": its instances' sockets in a directory nobody may traverse to, as the manager's
+# RuntimeDirectory (/run/lambdad-manager, 0711) is.
+printf '{ "image": "%ssnoop:latest", "freeze_after_ms": 0, "timeout_sec": 20, "network": "none" }\n' "$IMAGE_PREFIX" >"$FN/quiet.json"
+SOCKETS_TOP=$(mktemp -d /tmp/lambdad-test-sockets.XXXXXX)
+lib_cleanup rm -rf "$SOCKETS_TOP"
+chmod 0711 "$SOCKETS_TOP"
+SOCKETS=$SOCKETS_TOP/instances
+lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=0 --handover=always --instance-sockets-dir="$SOCKETS"
 
 start_gateway() {
         PORT=$(free_port)
@@ -243,6 +257,47 @@ check "shared: another function reaches it, and gets 403 without the secret" \
         assert_contains "$reached" "http://$SHARED_IP:8080$RIE_PATH 403" "urls"
 check "... which lambda-rie logs, naming it" bash -c "docker logs '$SHARED_VICTIM' 2>&1 | grep -q 'Refused POST .* from $(ip_of "$(container_of sharedsnoop)"):[0-9]*: no X-Lambdad-Instance-Secret'"
 
+# ---- "network": "none": no network but its invoke socket
+QUIET_URLS="\"http://$VICTIM_IP:8080$RIE_PATH\",\"http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH\",\"http://$GW_BRIDGE:$PORT/2015-03-31/functions/victim/invocations\",\"http://127.0.0.1:$PORT/2015-03-31/functions/victim/invocations\",\"http://$SHARED_IP:8080$RIE_PATH\",\"http://${OUT_NET}2:8080/\""
+out=$(invoke quiet "{\"urls\":[$QUIET_URLS]}")
+check "none: the gateway invokes it (curl)" assert_contains "$out" '200 {"read":' "answer"
+reached=$(field urls)
+for u in "http://$VICTIM_IP:8080$RIE_PATH" "http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH" \
+        "http://$GW_BRIDGE:$PORT/2015-03-31/functions/victim/invocations" \
+        "http://127.0.0.1:$PORT/2015-03-31/functions/victim/invocations" "http://$SHARED_IP:8080$RIE_PATH" \
+        "http://${OUT_NET}2:8080/"; do
+        check "none: from its container, $u cannot be reached" assert_contains "$reached" "$u 000" "urls"
+done
+QUIET=$(container_of quiet)
+check "none: its container's NetworkMode is none, nothing published" assert_eq "none map[]" \
+        "$(docker inspect -f '{{.HostConfig.NetworkMode}} {{.HostConfig.PortBindings}}' "$QUIET")" "network"
+check "none: its network namespace has loopback only" assert_eq "lo" \
+        "$(sed -n 's/^ *\([^:]*\):.*/\1/p' "/proc/$(docker inspect -f '{{.State.Pid}}' "$QUIET")/net/dev" | tr '\n' ' ' | sed 's/ $//')" "interfaces"
+QUIET_DIR=$(docker inspect -f '{{range .Mounts}}{{if eq .Destination "/run/lambdad-rie"}}{{.Source}} {{.RW}}{{end}}{{end}}' "$QUIET")
+check "none: a directory of 128 random bits in the sockets directory, bound read-write" \
+        grep -Eqx "$SOCKETS/[0-9a-f]{32} true" <<<"$QUIET_DIR"
+QUIET_DIR=${QUIET_DIR% *}
+QUIET_SOCK=$QUIET_DIR/invoke.sock
+check "none: the sockets directory 0711, the instance's closed (0711) once ready, the socket lambda-rie's (uid 993)" \
+        assert_eq "711 711 socket 993" "$(stat -c '%a' "$SOCKETS") $(stat -c '%a' "$QUIET_DIR") $(stat -c '%F %u' "$QUIET_SOCK")" "modes"
+check "none: nobody on the host cannot list the sockets directory" bash -c "! setpriv --reuid=nobody --regid=nogroup --clear-groups ls '$SOCKETS' >/dev/null 2>&1"
+check "none: nobody on the host connects to the socket and gets 403" assert_eq 403 \
+        "$(nobody_status --unix-socket "$QUIET_SOCK" "http://instance$RIE_PATH" -d '{"via":"nobody"}')" "status"
+check "none: no secret, 403" assert_eq 403 \
+        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --unix-socket "$QUIET_SOCK" "http://instance$RIE_PATH" -d '{}')" "status"
+check "none: with its secret, the socket serves (the way the gateway goes)" assert_eq 200 \
+        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 --unix-socket "$QUIET_SOCK" -H "X-Lambdad-Instance-Secret: $(secret_of "$QUIET")" "http://instance$RIE_PATH" -d '{}')" "status"
+check "none: the function never ran for nobody" bash -c "! docker logs '$QUIET' 2>&1 | grep -q '\"via\":\"nobody\"'"
+aws_invoke() {
+        AWS_ACCESS_KEY_ID=AKIDLAMBDADTEST00001 AWS_SECRET_ACCESS_KEY=unused AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= \
+                AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1 \
+                /usr/bin/aws --endpoint-url "$URL" --cli-read-timeout 60 --cli-connect-timeout 5 lambda invoke \
+                --function-name "$1" --cli-binary-format raw-in-base64-out --payload "$2" "$TEST_TMP/aws-out.json" >/dev/null
+}
+check "none: the gateway invokes it (aws lambda invoke)" aws_invoke quiet '{"urls":[]}'
+check "... which answers what the function did" grep -q '"read":' "$TEST_TMP/aws-out.json"
+check "none: still the one instance" assert_eq 1 "$(ours quiet)" "instances"
+
 # ---- the gateway still invokes the victim; the secret is per instance, the spec is not
 out=$(invoke victim '{"after":"attacks"}')
 check "the gateway still invokes the victim" assert_contains "$out" '200 {"message":"Hello from lambdad!","event":{"after":"attacks"}}' "answer"
@@ -296,6 +351,10 @@ check "the first gateway exits (its leases given back)" wait_until "gateway exit
 kill -TERM "$(manager_pid)"
 check "the manager exits, leaving its instances (handover)" wait_until "manager exit" manager_gone
 check "the victim's instance lives on" docker inspect "$VICTIM"
+# A directory left by an instance that is gone: the next lifetime sweeps it.
+LEFTOVER=$SOCKETS/0123456789abcdef0123456789abcdef
+mkdir -m 01777 "$LEFTOVER"
+touch "$LEFTOVER/invoke.sock"
 start_gateway
 out=$(invoke victim '{"after":"restart"}')
 check "a new gateway, a new manager lifetime: the victim answers" assert_contains "$out" '200 {"message":"Hello from lambdad!","event":{"after":"restart"}}' "answer"
@@ -303,5 +362,16 @@ check "... from an adopted instance (no new container)" assert_eq 2 "$(ours vict
 check "... whose secret did not change" bash -c "docker ps -q --filter label=org.lambdad.function=victim | while read -r c; do docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' \"\$c\"; done | grep -qx 'LAMBDA_RIE_SECRET=$VICTIM_SECRET'"
 check "... and which still refuses nobody" assert_eq 403 \
         "$(nobody_status "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{}')" "status"
+out=$(invoke quiet '{"after":"restart"}')
+check "none: after the restart, the gateway invokes it" assert_contains "$out" '200 {"read":' "answer"
+check "... from the adopted instance (its socket checked again)" assert_eq "$QUIET" "$(container_of quiet)" "container"
+check "... which logs adopting it at its socket" bash -c "cat '$TEST_TMP'/*.log | grep -q 'Adopted instance ${QUIET:0:12} of .quiet. at $QUIET_SOCK:0'"
+check "none: the leftover directory was swept, the adopted instance's kept" bash -c "[[ ! -e '$LEFTOVER' && -S '$QUIET_SOCK' ]]"
+docker kill "$QUIET" >/dev/null
+quiet_dir_gone() { [[ ! -e $QUIET_DIR ]] && none_of quiet; }
+check "none: its directory goes with the instance (killed, removed)" wait_until "the socket's directory removed" quiet_dir_gone
+out=$(invoke quiet '{"after":"kill"}')
+check "none: a fresh instance answers, in a directory of its own" assert_contains "$out" '200 {"read":' "answer"
+check "... not the old one" bash -c "[[ ! -e '$QUIET_DIR' ]] && ls '$SOCKETS' | grep -Eqx '[0-9a-f]{32}'"
 
 lib_done

@@ -274,6 +274,24 @@ static void test_create_body_minimal(void **state)
         assert_body_says(&p, "NetworkMode", "lambdad-isolated", NULL);
         p.network_mode = "x y";
         assert_int_equal(docker_create_body(&p, &body), -EINVAL);
+
+        /* No network: the socket's directory bound read-write, nothing published. */
+        p.network_mode = "none";
+        p.publish_loopback = true;
+        p.socket_dir = "/run/lambdad-manager/instances/0123";
+        assert_int_equal(docker_create_body(&p, &body), 0);
+        o = json_tokener_parse(body);
+        hc = member(o, "HostConfig");
+        assert_false(json_object_object_get_ex(hc, "PortBindings", NULL));
+        assert_string_equal(
+                json_object_to_json_string_ext(member(hc, "Mounts"),
+                                               JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+                "[{\"Type\":\"bind\",\"Source\":\"/run/lambdad-manager/instances/0123\","
+                "\"Target\":\"/run/lambdad-rie\",\"ReadOnly\":false}]");
+        json_object_put(o);
+        free(body);
+        p.socket_dir = "run/x";
+        assert_int_equal(docker_create_body(&p, &body), -EINVAL);
 }
 
 static void test_isolated_network(void **state)
@@ -833,6 +851,26 @@ static void test_parse_inspect(void **state)
         docker_inspect_done(&i);
 
 #define INSPECT(s) docker_parse_inspect(s, strlen(s), &i)
+        /* An instance without a network: the directory of its socket, from its mounts. */
+        assert_int_equal(
+                INSPECT("{\"Id\":\"" ID "\",\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/x/lambda-rie\","
+                        "\"Destination\":\"/var/lambdad/lambda-rie\"},{\"Type\":\"bind\",\"Source\":"
+                        "\"/run/lm/instances/ab\",\"Destination\":\"/run/lambdad-rie\"}]}"),
+                0);
+        assert_string_equal(i.socket_dir, "/run/lm/instances/ab");
+        docker_inspect_done(&i);
+        assert_int_equal(INSPECT("{\"Id\":\"" ID "\",\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"v\","
+                                 "\"Destination\":\"/run/lambdad-rie\"}]}"),
+                         0);
+        assert_null(i.socket_dir);
+        docker_inspect_done(&i);
+        assert_int_equal(INSPECT("{\"Id\":\"" ID "\",\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"rel\","
+                                 "\"Destination\":\"/run/lambdad-rie\"}]}"),
+                         -EBADMSG);
+        assert_int_equal(INSPECT("{\"Id\":\"" ID "\",\"Mounts\":[{\"Type\":\"bind\",\"Source\":7,"
+                                 "\"Destination\":\"/run/lambdad-rie\"}]}"),
+                         -EBADMSG);
+        assert_int_equal(INSPECT("{\"Id\":\"" ID "\",\"Mounts\":{}}"), -EBADMSG);
         /* The bare minimum, and a user-defined network where only Networks.* has the address. */
         assert_int_equal(INSPECT("{\"Id\":\"" ID "\"}"), 0);
         assert_false(i.running);

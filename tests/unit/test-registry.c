@@ -894,12 +894,19 @@ static void test_network(void **state)
         g = parse_ok("{\"image\":\"a\",\"network\":\"shared\"}");
         assert_int_equal(g->network, FUNCTION_NETWORK_SHARED);
         assert_false(function_config_equal(f, g));
+        function_config_free(g);
+        g = parse_ok("{\"image\":\"a\",\"network\":\"none\"}");
+        assert_int_equal(g->network, FUNCTION_NETWORK_NONE);
+        assert_string_equal(function_network_to_string(g->network), "none");
+        assert_false(function_config_equal(f, g));
         function_config_free(f);
         function_config_free(g);
         expect_error("{\"image\":\"a\",\"network\":\"host\"}",
-                     "network: expected \"isolated\" or \"shared\", got \"host\"");
+                     "network: expected \"isolated\", \"shared\" or \"none\", got \"host\"");
+        expect_error("{\"image\":\"a\",\"network\":\"None\"}",
+                     "network: expected \"isolated\", \"shared\" or \"none\", got \"None\"");
         expect_error("{\"image\":\"a\",\"network\":null}",
-                     "network: expected \"isolated\" or \"shared\", got null");
+                     "network: expected \"isolated\", \"shared\" or \"none\", got null");
 }
 
 static void test_environment_files(void **state)

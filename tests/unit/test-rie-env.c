@@ -174,12 +174,25 @@ static void test_handler_from_argv(void **state)
         rie_settings_done(&s);
 }
 
+static void test_listen_from_env(void **state)
+{
+        char *none[] = { NULL };
+        char *empty[] = { (char *) "LAMBDA_RIE_LISTEN=", NULL };
+        char *unix_path[] = { (char *) "A=1", (char *) "LAMBDA_RIE_LISTEN=unix:/run/lambdad-rie/invoke.sock",
+                              NULL };
+
+        assert_string_equal(rie_listen_from_env(none), "0.0.0.0:8080");
+        assert_string_equal(rie_listen_from_env(empty), "0.0.0.0:8080");
+        assert_string_equal(rie_listen_from_env(unix_path), "unix:/run/lambdad-rie/invoke.sock");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),          cmocka_unit_test(test_from_env),
                 cmocka_unit_test(test_invalid),           cmocka_unit_test(test_build),
                 cmocka_unit_test(test_handler_from_argv), cmocka_unit_test(test_take_secret),
+                cmocka_unit_test(test_listen_from_env),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -72,10 +73,61 @@ static void test_listen(void **state)
         close(fd);
 }
 
+/* lambda-rie's invoke endpoint of an instance without a network (LAMBDA_RIE_LISTEN=unix:/PATH). */
+static void test_unix(void **state)
+{
+        char dir[] = "/tmp/test-socket-util-XXXXXX", path[128], spec[260], b[160];
+        char long_path[200];
+        SocketAddress a;
+        struct stat st;
+        int fd, c;
+
+        assert_int_equal(socket_address_parse_unix("unix:/run/x/invoke.sock", &a), 0);
+        assert_int_equal(a.sa.ss_family, AF_UNIX);
+        assert_string_equal(socket_address_format(&a, b, sizeof(b)), "unix:/run/x/invoke.sock");
+        assert_int_equal(socket_address_parse_any("unix:/a", &a), 0);
+        assert_int_equal(a.sa.ss_family, AF_UNIX);
+        assert_int_equal(socket_address_parse_any("127.0.0.1:80", &a), 0);
+        assert_int_equal(a.sa.ss_family, AF_INET);
+        /* Relative, empty, not "unix:", too long for sun_path (107 bytes and a NUL). */
+        memset(long_path, 'a', sizeof(long_path));
+        long_path[0] = '/';
+        long_path[108] = 0;
+        snprintf(spec, sizeof(spec), "unix:%s", long_path);
+        assert_int_equal(socket_address_parse_unix(spec, &a), -EINVAL);
+        long_path[107] = 0;
+        snprintf(spec, sizeof(spec), "unix:%s", long_path);
+        assert_int_equal(socket_address_parse_unix(spec, &a), 0);
+        assert_int_equal(socket_address_parse_unix("unix:run/x", &a), -EINVAL);
+        assert_int_equal(socket_address_parse_unix("unix:", &a), -EINVAL);
+        assert_int_equal(socket_address_parse_unix("/run/x", &a), -EINVAL);
+        assert_int_equal(socket_address_parse_any("unix:x", &a), -EINVAL);
+        /* The TCP parser does not take one (the gateway's --listen). */
+        assert_int_equal(socket_address_parse("unix:/run/x", &a), -EINVAL);
+
+        /* Listening: a socket at the path; a path that exists already is refused. */
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/invoke.sock", dir);
+        snprintf(spec, sizeof(spec), "unix:%s", path);
+        assert_int_equal(socket_address_parse_unix(spec, &a), 0);
+        fd = socket_listen(&a, 1);
+        assert_true(fd >= 0);
+        assert_int_equal(lstat(path, &st), 0);
+        assert_true(S_ISSOCK(st.st_mode));
+        c = socket(AF_UNIX, SOCK_STREAM, 0);
+        assert_int_equal(connect(c, (struct sockaddr *) &a.sa, a.len), 0);
+        close(c);
+        assert_int_equal(socket_listen(&a, 1), -EADDRINUSE);
+        close(fd);
+        unlink(path);
+        rmdir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse),
+                cmocka_unit_test(test_unix),
                 cmocka_unit_test(test_invalid),
                 cmocka_unit_test(test_listen),
         };

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -224,9 +225,63 @@ static void test_failures(void **state)
         sd_event_unref(e);
 }
 
+/* An instance without a network: its unix socket's path, port 0 (lambda-manager's instance-socket.h). */
+static void *unix_server(void *arg)
+{
+        static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"ok\":true}";
+        int fd = accept((int) (intptr_t) arg, NULL, NULL);
+
+        if (fd < 0)
+                return NULL;
+        if (read_request(fd))
+                (void) !write(fd, answer, sizeof(answer) - 1);
+        close(fd);
+        return NULL;
+}
+
+static void test_unix(void **state)
+{
+        char dir[] = "/tmp/test-upstream-XXXXXX", path[64];
+        struct sockaddr_un un = { .sun_family = AF_UNIX };
+        sd_event *e = NULL;
+        Upstream *u = NULL;
+        pthread_t t;
+        Outcome o;
+        int fd;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/invoke.sock", dir);
+        snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(fd >= 0);
+        assert_int_equal(bind(fd, (struct sockaddr *) &un, sizeof(un)), 0);
+        assert_int_equal(listen(fd, 4), 0);
+        assert_int_equal(pthread_create(&t, NULL, unix_server, (void *) (intptr_t) fd), 0);
+
+        assert_int_equal(sd_event_new(&e), 0);
+        assert_int_equal(upstream_new(&u, e, path, 0), 0);
+        o = run(e, u, 5 * USEC_PER_SEC);
+        assert_int_equal(o.error, 0);
+        assert_int_equal(o.status, 200);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        upstream_free(u);
+
+        /* Nobody there; a path with a port; a relative path. */
+        close(fd);
+        unlink(path);
+        assert_int_equal(upstream_new(&u, e, path, 0), 0);
+        assert_int_equal(run(e, u, 5 * USEC_PER_SEC).error, -ECONNREFUSED);
+        upstream_free(u);
+        assert_int_equal(upstream_new(&u, e, path, 80), -EINVAL);
+        assert_int_equal(upstream_new(&u, e, "run/x.sock", 0), -EINVAL);
+        rmdir(dir);
+        sd_event_unref(e);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_unix),
                 cmocka_unit_test(test_keep_alive),
                 cmocka_unit_test(test_failures),
         };

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -282,6 +284,17 @@ int upstream_new(Upstream **ret, sd_event *event, const char *host, uint16_t por
                 in6->sin6_family = AF_INET6;
                 in6->sin6_port = htons(port);
                 u->addr_len = sizeof(*in6);
+        } else if (host[0] == '/' && port == 0) {
+                /* An instance without a network: its unix socket's path (lambda-manager's
+                 * instance-socket.h). */
+                struct sockaddr_un *un = (struct sockaddr_un *) &u->addr;
+                size_t n = strlen(host);
+
+                if (n >= sizeof(un->sun_path))
+                        return -EINVAL;
+                un->sun_family = AF_UNIX;
+                memcpy(un->sun_path, host, n + 1);
+                u->addr_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + n + 1);
         } else
                 return -EINVAL;
 
@@ -325,7 +338,8 @@ static int upstream_connect(Upstream *u)
         u->fd = socket(u->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (u->fd < 0)
                 return -errno;
-        (void) setsockopt(u->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (u->addr.ss_family != AF_UNIX)
+                (void) setsockopt(u->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         r = sd_event_add_io(u->event, &u->io, u->fd, 0, on_io, u);
         if (r < 0)
                 return r;

@@ -37,7 +37,8 @@ typedef struct UpstreamOps {
         void (*done)(Upstream *u, int error, void *userdata);
 } UpstreamOps;
 
-/* A connection to HOST:PORT (an IP literal), made on the first request. */
+/* A connection to HOST:PORT (an IP literal), or with port 0 to the unix socket at HOST (an absolute
+ * path: an instance without a network), made on the first request. */
 int upstream_new(Upstream **ret, sd_event *event, const char *host, uint16_t port);
 Upstream *upstream_free(Upstream *u);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Upstream *, upstream_free);
