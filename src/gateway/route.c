@@ -6,6 +6,7 @@
 
 #include "macro.h"
 #include "lambda-contract.h"
+#include "route-query.h"
 #include "route-span.h"
 #include "route.h"
 #include "util.h"
@@ -25,6 +26,7 @@ typedef enum PathKind {
         PATH_FUNCTION_CONCURRENCY_GET,      /* GET: GetFunctionConcurrency (its own API version) */
         PATH_FUNCTION_EVENT_INVOKE_CONFIG,  /* GET, PUT, POST, DELETE */
         PATH_FUNCTION_EVENT_INVOKE_CONFIGS, /* GET: ListFunctionEventInvokeConfigs */
+        PATH_FUNCTION_PROVISIONED,          /* GET, PUT, DELETE; GET ?List=ALL: the list */
         PATH_FUNCTION_ALIASES,              /* GET: ListAliases; POST: CreateAlias */
         PATH_FUNCTION_ALIAS,                /* GET, PUT, DELETE: GetAlias, UpdateAlias, DeleteAlias */
         PATH_HEALTHZ,
@@ -65,12 +67,6 @@ static const char msg_qualifier_encoding[] = "Qualifier is not validly percent-e
 static const char msg_qualifier_twice[] = "Qualifier is given more than once.";
 static const char msg_qualifier_mismatch[] =
         "The derived qualifier from the function name does not match the specified qualifier.";
-static const char msg_marker[] =
-        "Marker is invalid: expected at most 1024 validly percent-encoded characters.";
-static const char msg_marker_twice[] = "Marker is given more than once.";
-static const char msg_max_items[] = "MaxItems is invalid: expected an integer from 1 to 10000.";
-static const char msg_max_items_twice[] = "MaxItems is given more than once.";
-
 int percent_decode(const char *in, size_t len, char *out, size_t out_size)
 {
         bool invalid = false, overflow = out_size == 0; /* not even the NUL fits */
@@ -326,6 +322,7 @@ static const struct {
         { "/2019-09-30/functions/", "/concurrency", PATH_FUNCTION_CONCURRENCY_GET },
         { "/2019-09-25/functions/", "/event-invoke-config", PATH_FUNCTION_EVENT_INVOKE_CONFIG },
         { "/2019-09-25/functions/", "/event-invoke-config/list", PATH_FUNCTION_EVENT_INVOKE_CONFIGS },
+        { "/2019-09-30/functions/", "/provisioned-concurrency", PATH_FUNCTION_PROVISIONED },
         { "/2021-11-15/functions/", "/response-streaming-invocations", PATH_INVOKE_STREAM },
         { "/functions/", "/invocations", PATH_INVOKE_SIMPLE },
 };
@@ -399,6 +396,7 @@ static PathMethods path_methods(PathKind kind)
         case PATH_FUNCTION_ALIASES:
                 return (PathMethods){ "GET, POST", msg_get_post };
         case PATH_FUNCTION_ALIAS:
+        case PATH_FUNCTION_PROVISIONED:
                 return (PathMethods){ "GET, PUT, DELETE", msg_get_put_delete };
         case PATH_FUNCTION_CODE_SIGNING:
         case PATH_FUNCTION_CONCURRENCY_GET:
@@ -433,44 +431,6 @@ static bool method_is_allowed(const char *method, const char *allow)
         return false;
 }
 
-/* Takes the next "key=value" pair off *query; false at the end. Empty pairs ("a=1&&b=2") are skipped. */
-static bool query_next(Span *query, Span *ret_key, Span *ret_value)
-{
-        while (query->n > 0) {
-                const char *amp = memchr(query->p, '&', query->n);
-                size_t len = amp ? (size_t) (amp - query->p) : query->n;
-                Span pair = { query->p, len };
-                const char *eq;
-
-                query->p += amp ? len + 1 : len;
-                query->n -= amp ? len + 1 : len;
-                if (len == 0)
-                        continue;
-
-                eq = memchr(pair.p, '=', pair.n);
-                if (eq) {
-                        *ret_key = (Span){ pair.p, (size_t) (eq - pair.p) };
-                        *ret_value = (Span){ eq + 1, pair.n - (size_t) (eq - pair.p) - 1 };
-                } else {
-                        *ret_key = pair;
-                        *ret_value = (Span){ pair.p + pair.n, 0 };
-                }
-                return true;
-        }
-        return false;
-}
-
-/* Keys are matched after decoding; one that does not decode, or is longer than any we know, is
- * nobody's parameter and so ignored like any other unknown one. */
-static bool query_key_is(Span key, const char *name)
-{
-        char buf[16];
-
-        if (percent_decode(key.p, key.n, buf, sizeof(buf)) < 0)
-                return false;
-        return strcmp(buf, name) == 0;
-}
-
 static int parse_invoke_query(Span query, bool simple, Route *route, RouteError *ret_error)
 {
         char qualifier[ROUTE_QUALIFIER_MAX + 1];
@@ -478,8 +438,8 @@ static int parse_invoke_query(Span query, bool simple, Route *route, RouteError 
         Span key, value;
         int r;
 
-        while (query_next(&query, &key, &value)) {
-                if (!query_key_is(key, "Qualifier"))
+        while (route_query_next(&query, &key, &value)) {
+                if (!route_query_key_is(key, "Qualifier"))
                         continue;
                 if (simple) {
                         *ret_error = route_error(400, msg_simple_name);
@@ -511,43 +471,6 @@ static int parse_invoke_query(Span query, bool simple, Route *route, RouteError 
                         return -EINVAL;
                 }
                 strcpy(route->qualifier, qualifier);
-        }
-        return 0;
-}
-
-static int parse_list_query(Span query, Route *route, RouteError *ret_error)
-{
-        bool seen_marker = false, seen_max_items = false;
-        Span key, value;
-        int r;
-
-        while (query_next(&query, &key, &value)) {
-                if (query_key_is(key, "Marker")) {
-                        if (seen_marker) {
-                                *ret_error = route_error(400, msg_marker_twice);
-                                return -EINVAL;
-                        }
-                        seen_marker = true;
-                        /* Opaque: any bytes but NUL. The caller made it, and compares it, no more. */
-                        r = percent_decode(value.p, value.n, route->marker, sizeof(route->marker));
-                        if (r < 0) {
-                                *ret_error = route_error(400, msg_marker);
-                                return -EINVAL;
-                        }
-                } else if (query_key_is(key, "MaxItems")) {
-                        char buf[16];
-
-                        if (seen_max_items) {
-                                *ret_error = route_error(400, msg_max_items_twice);
-                                return -EINVAL;
-                        }
-                        seen_max_items = true;
-                        if (percent_decode(value.p, value.n, buf, sizeof(buf)) < 0 ||
-                            parse_unsigned(buf, 1, ROUTE_MAX_ITEMS_MAX, &route->max_items) < 0) {
-                                *ret_error = route_error(400, msg_max_items);
-                                return -EINVAL;
-                        }
-                }
         }
         return 0;
 }
@@ -608,6 +531,10 @@ static RouteType function_route_type(PathKind kind, const char *method)
                                                      : ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG;
         case PATH_FUNCTION_EVENT_INVOKE_CONFIGS:
                 return ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS;
+        case PATH_FUNCTION_PROVISIONED:
+                return get                          ? ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG
+                       : strcmp(method, "PUT") == 0 ? ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG
+                                                    : ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG;
         default:
                 return ROUTE_INVOKE;
         }
@@ -662,24 +589,42 @@ static int route_parse_internal(const char *method, const char *target, Route *r
                         return 0;
                 }
                 route->type = ROUTE_LIST_FUNCTIONS;
-                return parse_list_query(query, route, ret_error);
+                return route_parse_list_query(query, route, ret_error);
         case PATH_INVOKE_AWS:
         case PATH_INVOKE_STREAM:
         case PATH_INVOKE_SIMPLE:
                 route->type = ROUTE_INVOKE;
                 route->stream = kind == PATH_INVOKE_STREAM;
                 return parse_function_segment(name, query, kind == PATH_INVOKE_SIMPLE, route, ret_error);
+        case PATH_FUNCTION_VERSIONS:
+        case PATH_FUNCTION_ALIASES:
+                route->type = function_route_type(kind, method);
+                /* ListVersionsByFunction and ListAliases page; ListAliases filters by FunctionVersion. */
+                if (strcmp(method, "GET") == 0 &&
+                    (route_parse_list_query(query, route, ret_error) < 0 ||
+                     (kind == PATH_FUNCTION_ALIASES &&
+                      route_parse_function_version(query, route, ret_error) < 0)))
+                        return -EINVAL;
+                return parse_function_segment(name, query, false, route, ret_error);
         case PATH_FUNCTION:
         case PATH_FUNCTION_CONFIGURATION:
         case PATH_FUNCTION_CODE:
-        case PATH_FUNCTION_VERSIONS:
         case PATH_FUNCTION_CODE_SIGNING:
         case PATH_FUNCTION_CONCURRENCY:
         case PATH_FUNCTION_CONCURRENCY_GET:
         case PATH_FUNCTION_EVENT_INVOKE_CONFIG:
         case PATH_FUNCTION_EVENT_INVOKE_CONFIGS:
-        case PATH_FUNCTION_ALIASES:
                 route->type = function_route_type(kind, method);
+                return parse_function_segment(name, query, false, route, ret_error);
+        case PATH_FUNCTION_PROVISIONED:
+                route->type = function_route_type(kind, method);
+                /* ListProvisionedConcurrencyConfigs is GET ...?List=ALL, with Marker and MaxItems. */
+                if (route->type == ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG &&
+                    route_query_has(query, "List")) {
+                        route->type = ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS;
+                        if (route_parse_list_query(query, route, ret_error) < 0)
+                                return -EINVAL;
+                }
                 return parse_function_segment(name, query, false, route, ret_error);
         case PATH_FUNCTION_ALIAS:
                 route->type = function_route_type(kind, method);
@@ -745,6 +690,10 @@ bool route_is_control_plane(RouteType type)
         case ROUTE_GET_ALIAS:
         case ROUTE_UPDATE_ALIAS:
         case ROUTE_DELETE_ALIAS:
+        case ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG:
+        case ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG:
+        case ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG:
+        case ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS:
                 return true;
         default:
                 return false;
@@ -781,6 +730,10 @@ const char *route_operation(RouteType type)
                 [ROUTE_GET_ALIAS] = "GetAlias",
                 [ROUTE_UPDATE_ALIAS] = "UpdateAlias",
                 [ROUTE_DELETE_ALIAS] = "DeleteAlias",
+                [ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG] = "PutProvisionedConcurrencyConfig",
+                [ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG] = "GetProvisionedConcurrencyConfig",
+                [ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG] = "DeleteProvisionedConcurrencyConfig",
+                [ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS] = "ListProvisionedConcurrencyConfigs",
         };
 
         return (size_t) type < ELEMENTSOF(names) && names[type] ? names[type] : "Unknown";

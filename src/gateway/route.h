@@ -56,6 +56,12 @@ typedef enum RouteType {
         ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG,    /* GET ... */
         ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG, /* DELETE ... */
         ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS,  /* GET .../event-invoke-config/list */
+        /* Provisioned concurrency (api/provisioned-concurrency.h): */
+        ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG, /* PUT /2019-09-30/functions/NAME/provisioned-concurrency
+                                                   */
+        ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG, /* GET ... */
+        ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG, /* DELETE ... */
+        ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS,  /* GET ...?List=ALL */
 } RouteType;
 
 typedef struct Route {
@@ -63,7 +69,8 @@ typedef struct Route {
         char function[LAMBDA_FUNCTION_NAME_MAX + 1]; /* the bare name, decoded */
         char qualifier[ROUTE_QUALIFIER_MAX + 1];     /* "" when none; "$LATEST" when given so */
         char alias[ROUTE_QUALIFIER_MAX + 1];         /* GetAlias, UpdateAlias, DeleteAlias: decoded */
-        char marker[ROUTE_MARKER_MAX + 1];           /* ListFunctions; "" when none */
+        char marker[ROUTE_MARKER_MAX + 1];           /* the List routes' Marker; "" when none */
+        char function_version[16];                   /* ListAliases' FunctionVersion; "" when none */
         unsigned max_items;                          /* 0 = not given */
         bool stream;                                 /* InvokeWithResponseStream */
         /* ROUTE_FUNCTION_URL: the path the function sees (from "/", still encoded) and the query,
@@ -84,7 +91,9 @@ typedef struct Route {
  * *ret is written only on success, the status and message only on failure. Methods are matched
  * case-sensitively and without HEAD for GET. The target may be in origin-form or absolute-form.
  * Query parameters other than the route's own are ignored; the route's own may appear once (Qualifier
- * for invocations and the calls on one function; Marker and MaxItems for ListFunctions). Query
+ * for invocations and the calls on one function; Marker and MaxItems for ListFunctions,
+ * ListVersionsByFunction, ListAliases and ListProvisionedConcurrencyConfigs; FunctionVersion for
+ * ListAliases). Query
  * values are percent-decoded ("+" stays "+"); an empty Qualifier or Marker counts as not given.
  * Never allocates.
  */

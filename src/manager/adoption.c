@@ -93,6 +93,8 @@ static void release_calls(Manager *m)
                 bus_service_dispatch(m, calls[k]);
                 sd_bus_message_unref(calls[k]);
         }
+        /* The pools' ticks waited for this. */
+        manager_update_timers(m);
 }
 
 void adoption_free(Manager *m)

@@ -8,6 +8,7 @@
 #include "adoption.h"
 #include "api-aliases.h"
 #include "api-functions.h"
+#include "api-provisioned.h"
 #include "api-versions.h"
 #include "bus-service.h"
 #include "handover.h"
@@ -542,6 +543,20 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("ListAliases", SD_BUS_ARGS("s", function_name),
                                 SD_BUS_RESULT("aa{sv}", aliases), api_method_list_aliases,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("PutProvisionedConcurrencyConfig",
+                                SD_BUS_ARGS("s", function_name, "s", qualifier, "u", requested),
+                                SD_BUS_RESULT("a{sv}", provisioned_configuration),
+                                api_method_put_provisioned, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetProvisionedConcurrencyConfig",
+                                SD_BUS_ARGS("s", function_name, "s", qualifier),
+                                SD_BUS_RESULT("a{sv}", provisioned_configuration),
+                                api_method_get_provisioned, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DeleteProvisionedConcurrencyConfig",
+                                SD_BUS_ARGS("s", function_name, "s", qualifier), SD_BUS_NO_RESULT,
+                                api_method_delete_provisioned, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListProvisionedConcurrencyConfigs", SD_BUS_ARGS("s", function_name),
+                                SD_BUS_RESULT("aa{sv}", provisioned_configurations),
+                                api_method_list_provisioned, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListInstances", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssqs)", instances),
                                 method_list_instances, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("StopFunction", SD_BUS_ARGS("s", function_name), SD_BUS_NO_RESULT,

@@ -15,7 +15,7 @@
 PoolLimits function_limits(Manager *m, const FunctionConfig *c)
 {
         return (PoolLimits){
-                .min_instances = c->min_instances,
+                .min_instances = MAX(c->min_instances, MIN(c->provisioned, c->max_instances)),
                 .spare_instances = c->spare_instances,
                 .max_instances = c->max_instances,
                 .idle_timeout_usec = c->idle_timeout_usec,

@@ -38,6 +38,7 @@ struct ManagedFunction {
         bool code_pending;      /* a zip function whose code is being prepared (config NULL meanwhile) */
         FunctionConfig *pending_config; /* what comes once its code is prepared; NULL: nothing */
         uint64_t created_usec;          /* CLOCK_REALTIME: its configuration's LastModified */
+        uint64_t provisioned_usec;      /* CLOCK_MONOTONIC: when its provisioned concurrency was set */
         DockerCall *resolve_call;
         ManagedFunction *prev, *next;
 };

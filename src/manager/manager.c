@@ -84,6 +84,11 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
         Manager *m = userdata;
         uint64_t now = now_usec(CLOCK_MONOTONIC);
 
+        /* Armed before the adoption began: it ticks once that is settled (manager_update_timers()). */
+        if (adoption_holding(m)) {
+                manager_update_timers(m);
+                return 0;
+        }
         for (ManagedFunction *f = m->functions, *next; f; f = next) {
                 PoolActions a = {};
 
@@ -119,7 +124,9 @@ void manager_update_timers(Manager *m)
                 return;
         }
 
-        for (ManagedFunction *f = m->functions; f; f = f->next)
+        /* While the instances of earlier lifetimes are being adopted the pools wait (no call reaches them
+         * meanwhile): min_instances, spares and provisioned ones are not started twice. */
+        for (ManagedFunction *f = m->functions; f && !adoption_holding(m); f = f->next)
                 if (f->config && !f->removed)
                         next = MIN(next, pool_next_deadline(&f->pool));
         if (m->tick_timer) {

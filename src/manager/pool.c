@@ -502,6 +502,16 @@ int pool_evict(Pool *p, PoolInstance *i, PoolActions *out)
         return 0;
 }
 
+int pool_trim(Pool *p, PoolActions *out)
+{
+        if (reserve(out, p->n_instances) < 0)
+                return -ENOMEM;
+        for (PoolInstance *i = p->instances; i; i = i->next)
+                if ((i->state == INSTANCE_IDLE || i->state == INSTANCE_FROZEN) && may_retire(p))
+                        stop(p, i, out);
+        return 0;
+}
+
 int pool_stop_all(Pool *p, PoolActions *out)
 {
         if (reserve(out, p->n_instances + p->n_waiters) < 0)

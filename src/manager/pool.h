@@ -166,6 +166,10 @@ PoolInstance *pool_least_recent(const Pool *p);
 /* Stops an idle or frozen instance to make room in the budget (STOP). */
 int pool_evict(Pool *p, PoolInstance *i, PoolActions *out);
 
+/* Stops the idle and frozen instances that lowered limits no longer keep (above min_instances and
+ * beyond the spares) at once, without waiting for their keep-alive (STOP). */
+int pool_trim(Pool *p, PoolActions *out);
+
 /* Stops every instance that is not leased; leased, starting and thawing ones stop when released or ready.
  * Fails all waiters (-ECANCELED). */
 int pool_stop_all(Pool *p, PoolActions *out);

@@ -772,7 +772,8 @@ bool function_config_equal(const FunctionConfig *a, const FunctionConfig *b)
                strv_equal(a->env_files, b->env_files) && a->memory_mb == b->memory_mb &&
                a->timeout_sec == b->timeout_sec && a->nano_cpus == b->nano_cpus &&
                a->min_instances == b->min_instances && a->spare_instances == b->spare_instances &&
-               a->max_instances == b->max_instances && a->idle_timeout_usec == b->idle_timeout_usec &&
+               a->max_instances == b->max_instances && a->provisioned == b->provisioned &&
+               a->idle_timeout_usec == b->idle_timeout_usec &&
                a->freeze_after_usec == b->freeze_after_usec && a->pull == b->pull &&
                strv_equal(a->entrypoint, b->entrypoint) && strv_equal(a->command, b->command) &&
                streq_ptr(a->working_directory, b->working_directory) && streq_ptr(a->user, b->user) &&

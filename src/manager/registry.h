@@ -104,6 +104,9 @@ typedef struct FunctionConfig {
         unsigned min_instances;
         unsigned spare_instances; /* kept started and unused beyond demand */
         unsigned max_instances;
+        /* A published version's provisioned concurrency (not a declaration's key: the API keeps it
+         * beside the version, api-store.h): kept started, as min_instances, within max_instances. */
+        unsigned provisioned;
         uint64_t idle_timeout_usec;
         uint64_t freeze_after_usec; /* 0: never frozen */
         bool pull;

@@ -32,6 +32,8 @@
 #define LAMBDAD_ERROR_CANCELLED           "org.lambdad.Error.Cancelled"
 #define LAMBDAD_ERROR_RESOURCE_CONFLICT   "org.lambdad.Error.ResourceConflict"
 #define LAMBDAD_ERROR_PRECONDITION_FAILED "org.lambdad.Error.PreconditionFailed"
+/* A version or alias without provisioned concurrency (Lambda's ProvisionedConcurrencyConfigNotFound). */
+#define LAMBDAD_ERROR_PROVISIONED_NOT_FOUND "org.lambdad.Error.ProvisionedConcurrencyConfigNotFound"
 /* The function's max_instances is 0 (AWS's reserved concurrency 0): every invocation is refused. */
 #define LAMBDAD_ERROR_THROTTLED "org.lambdad.Error.Throttled"
 

@@ -2,9 +2,10 @@
 
 /*
  * Fuzzes a function's settings in Lambda's shapes: a request body of PutFunctionConcurrency,
- * PutFunctionEventInvokeConfig or UpdateFunctionEventInvokeConfig (the first byte picks which, the rest
- * is the body) through their parsers; the same text as a destination ARN, as a declaration for the
- * answers, and as a LastModified time. What is accepted is changes of the declaration's keys the call
+ * PutFunctionEventInvokeConfig, UpdateFunctionEventInvokeConfig or PutProvisionedConcurrencyConfig (the
+ * first byte picks which, the rest is the body) through their parsers; the same text as a destination
+ * ARN, as a declaration for the answers, as a LastModified time, and as the Marker of a list's page
+ * (api_list_page()). What is accepted is changes of the declaration's keys the call
  * may set; what is refused is a 400 of one of Lambda's two types with a bounded message.
  */
 
@@ -15,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "function-settings-json.h"
+#include "provisioned-json.h"
 #include "fuzz.h"
 #include "json-strict.h"
 #include "macro.h"
@@ -74,6 +76,19 @@ static void check_request(unsigned kind, const char *text, size_t len)
 
         if (json_parse_strict(text, len, 16, &body, &end, NULL) < 0)
                 return;
+        if (kind == 3) {
+                unsigned n = 0;
+
+                r = provisioned_request_parse(body, &e, &n);
+                if (r == 0 && n < 1)
+                        abort();
+                if (r == -EINVAL)
+                        check_refused(&e);
+                else if (r != 0 && r != -ENOMEM)
+                        abort();
+                json_object_put(body);
+                return;
+        }
         r = kind == 0 ? concurrency_request_parse(body, &e, &changes)
                       : event_invoke_config_request_parse(body, "fuzz", kind == 1, &e, &changes);
         if (r == 0)
@@ -85,6 +100,47 @@ static void check_request(unsigned kind, const char *text, size_t len)
         if (r != 0 && changes)
                 abort();
         json_object_put(body);
+}
+
+/* Any text as a Marker of a list of three: a page from it, or a 400. */
+static void check_marker(const char *text)
+{
+        static const ProvisionedConfig item = {
+                .qualifier = "1",
+                .function_version = "1",
+                .status = "READY",
+                .status_reason = "",
+                .last_modified = "2026-12-07T00:00:00.000+0000",
+                .requested = 1,
+        };
+        _cleanup_(api_error_done) ApiError e = {};
+        json_object *all = json_object_new_array(), *o = NULL, *list;
+        int r = all ? 0 : -ENOMEM;
+
+        for (size_t k = 0; r >= 0 && k < 3; k++) {
+                json_object *i = NULL;
+
+                r = provisioned_config_json(&item, "arn:aws:lambda:us-east-1:000000000000:function:fuzz",
+                                            &i);
+                if (r >= 0 && json_object_array_add(all, i) < 0) {
+                        json_object_put(i);
+                        r = -ENOMEM;
+                }
+        }
+        if (r < 0) {
+                json_object_put(all);
+                return;
+        }
+        r = api_list_page(all, "ProvisionedConcurrencyConfigs", text, 2, PROVISIONED_LIST_MAX, &e, &o);
+        if (r == -EINVAL)
+                check_refused(&e);
+        else if (r == 0) {
+                if (!json_object_object_get_ex(o, "ProvisionedConcurrencyConfigs", &list) ||
+                    json_object_array_length(list) > 2)
+                        abort();
+                json_object_put(o);
+        } else if (r != -ENOMEM)
+                abort();
 }
 
 static void check_text(const char *text)
@@ -114,6 +170,7 @@ static void check_text(const char *text)
         (void) event_invoke_config_exists(text);
         if (lambda_timestamp_parse(text, &t) == 0 && t < 0)
                 abort();
+        check_marker(text);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -125,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         text = strndup((const char *) data + 1, size - 1);
         if (!text)
                 return 0;
-        check_request(data[0] % 3, text, size - 1);
+        check_request(data[0] % 4, text, size - 1);
         check_text(text);
         return 0;
 }

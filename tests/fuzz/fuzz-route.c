@@ -87,9 +87,16 @@ static void check_route(const char *method, const char *target, const Route *r)
         case ROUTE_GET_ALIAS:
         case ROUTE_UPDATE_ALIAS:
         case ROUTE_DELETE_ALIAS:
-                /* The one function the call is about, as an invocation names it. */
+                /* The one function the call is about, as an invocation names it; the lists page. */
                 if (!is_name_chars(r->function, LAMBDA_FUNCTION_NAME_MAX) || !is_qualifier(r->qualifier) ||
-                    r->marker[0] || r->max_items != 0)
+                    ((r->marker[0] || r->max_items != 0) && r->type != ROUTE_LIST_VERSIONS_BY_FUNCTION &&
+                     r->type != ROUTE_LIST_ALIASES))
+                        abort();
+                /* ListAliases' FunctionVersion: $LATEST or digits. */
+                if (r->function_version[0] &&
+                    (r->type != ROUTE_LIST_ALIASES ||
+                     (strcmp(r->function_version, "$LATEST") != 0 &&
+                      strspn(r->function_version, "0123456789") != strlen(r->function_version))))
                         abort();
                 /* The alias the path names: an alias's name (not a version's), decoded. */
                 if ((r->type == ROUTE_GET_ALIAS || r->type == ROUTE_UPDATE_ALIAS ||
@@ -109,6 +116,19 @@ static void check_route(const char *method, const char *target, const Route *r)
                         abort();
                 if ((strcmp(method, "POST") == 0) !=
                     (r->type == ROUTE_PUBLISH_VERSION || r->type == ROUTE_CREATE_ALIAS))
+                        abort();
+                break;
+        case ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG:
+        case ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG:
+        case ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG:
+        case ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS:
+                if (!is_name_chars(r->function, LAMBDA_FUNCTION_NAME_MAX) || !is_qualifier(r->qualifier) ||
+                    r->alias[0] || r->function_version[0] ||
+                    ((r->marker[0] || r->max_items != 0) &&
+                     r->type != ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS))
+                        abort();
+                if ((strcmp(method, "GET") == 0) != (r->type == ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG ||
+                                                     r->type == ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS))
                         abort();
                 break;
         case ROUTE_HEALTHZ:

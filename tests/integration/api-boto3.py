@@ -4,12 +4,15 @@
 # api-boto3.py URL AKID SECRET FUNCTION ZIP ROLE: the control-plane walk of test-api.sh with boto3:
 # create_function (the zip's bytes as ZipFile), the function_active_v2 waiter, invoke,
 # get_function_configuration, publish_version, create_alias and invoke of the alias (ExecutedVersion),
+# put_provisioned_concurrency_config on version 1 (202) and get_provisioned_concurrency_config until
+# READY (60 s at most),
 # update_function_configuration with a stale RevisionId (must fail), put_function_concurrency 0 →
 # invoke throttled → delete_function_concurrency → invoke, an event invoke config put and read back,
 # delete_function. Prints one JSON object of what each step saw; a step that raises records
 # {"error": CODE}.
 import json
 import sys
+import time
 
 import boto3
 import botocore.config
@@ -51,6 +54,20 @@ step("alias", lambda: {k: v for k, v in client.create_alias(
 step("invoke_alias", lambda: (lambda r: {"ExecutedVersion": r["ExecutedVersion"],
                                          "functionName": json.loads(r["Payload"].read())["functionName"]})(
     client.invoke(FunctionName=name, Qualifier="live", Payload=b'{"via":"boto3"}')))
+step("provisioned", lambda: client.put_provisioned_concurrency_config(
+    FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=1)["ResponseMetadata"]["HTTPStatusCode"])
+
+
+def provisioned_ready():
+    for _ in range(120):
+        got = client.get_provisioned_concurrency_config(FunctionName=name, Qualifier="1")
+        if got["Status"] != "IN_PROGRESS":
+            break
+        time.sleep(0.5)
+    return {k: v for k, v in got.items() if k in ("Status", "AvailableProvisionedConcurrentExecutions")}
+
+
+step("provisioned_ready", provisioned_ready)
 step("stale", lambda: client.update_function_configuration(FunctionName=name, MemorySize=256, RevisionId="stale"))
 step("throttle", lambda: client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)[
     "ReservedConcurrentExecutions"])

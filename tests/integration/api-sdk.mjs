@@ -3,7 +3,8 @@
 // api-sdk.mjs FUNCTION ZIP ROLE: the control-plane walk of test-api.sh with the AWS SDK for
 // JavaScript v3: CreateFunctionCommand (the zip's bytes as ZipFile), waitUntilFunctionActiveV2,
 // InvokeCommand, GetFunctionCommand, PublishVersionCommand, CreateAliasCommand, InvokeCommand of the
-// alias (ExecutedVersion), PutFunctionConcurrencyCommand 0 (an invocation then throttled),
+// alias (ExecutedVersion), PutProvisionedConcurrencyConfigCommand on version 1 and
+// GetProvisionedConcurrencyConfigCommand until READY (60 s at most), PutFunctionConcurrencyCommand 0 (an invocation then throttled),
 // DeleteFunctionConcurrencyCommand, GetFunctionEventInvokeConfigCommand, DeleteFunctionCommand. Environment: SDK (a folder with
 // node_modules/@aws-sdk/client-lambda), URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY. Prints one
 // JSON object of what each step saw; a step that throws records {"error": NAME}.
@@ -49,6 +50,17 @@ await step("alias", async () => (await client.send(new sdk.CreateAliasCommand({
 await step("invoke_alias", async () => {
         const out = await client.send(new sdk.InvokeCommand({ FunctionName: `${name}:live`, Payload: Buffer.from('{"via":"js"}') }));
         return { ExecutedVersion: out.ExecutedVersion, functionName: JSON.parse(Buffer.from(out.Payload).toString()).functionName };
+});
+await step("provisioned", async () => (await client.send(new sdk.PutProvisionedConcurrencyConfigCommand({
+        FunctionName: name, Qualifier: "1", ProvisionedConcurrentExecutions: 1,
+}))).$metadata.httpStatusCode);
+await step("provisionedReady", async () => {
+        for (let i = 0; ; i++) {
+                const out = await client.send(new sdk.GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "1" }));
+                if (out.Status !== "IN_PROGRESS" || i >= 120)
+                        return { Status: out.Status, Available: out.AvailableProvisionedConcurrentExecutions };
+                await new Promise((resolve) => setTimeout(resolve, 500));
+        }
 });
 await step("throttle", async () => (await client.send(new sdk.PutFunctionConcurrencyCommand({
         FunctionName: name, ReservedConcurrentExecutions: 0,

@@ -20,6 +20,11 @@
 #   TooManyRequestsException, Reason ReservedFunctionConcurrentInvocationLimitExceeded) until deleted;
 #   the event invoke config put, merged, listed and deleted, an Event's record reaching its destination
 #   function; both kept across a restart of the daemons; the invoke-only caller refused on each route;
+# - provisioned concurrency: $LATEST refused as Lambda refuses it; 2 instances of version 2 started
+#   and frozen (paused) once READY, the first invocation of the version served by one of them (no
+#   container started); an alias's configuration on its version; the list paged; kept across a
+#   restart of both daemons; deleted, the instances stop; not above the reserved concurrency;
+# - create-function and update-function-code --publish answer the version they published;
 # - delete-function → invoke 404 ResourceNotFoundException, no container left;
 # - boto3 and the JS SDK v3 (their waiters included) through the same walk.
 # Time: about three and a half minutes here once the images are built (the CLI starts for each call).
@@ -169,6 +174,13 @@ invoke() {
         fi
 }
 configuration() { aws lambda get-function-configuration --function-name "$1" 2>&1 || true; }
+# error_says TYPE MESSAGE CMD...: the CLI fails with this AWS error type and message.
+error_says() {
+        local type=$1 message=$2 out
+        shift 2
+        out=$(cli_error "$@") || { echo "FAIL: succeeded: $out"; return 1; }
+        [[ $out == *"($type)"* && $out == *": $message" ]] || { echo "FAIL: not $type \"$message\": $out"; return 1; }
+}
 # answer KEY METHOD PATH [BODY]: the status and x-amzn-ErrorType of the answer.
 answer() {
         local -a data=()
@@ -210,8 +222,8 @@ revision1=$(aws lambda get-function-configuration --function-name api-zip --quer
 
 # ---- new code, new settings
 
-check "update-function-code (--publish is ignored): a new revision of \$LATEST" json_ok \
-        "$(aws lambda update-function-code --function-name api-zip --zip-file "fileb://$ZIPS/v2.zip" --publish 2>&1)" \
+check "update-function-code: a new revision of \$LATEST" json_ok \
+        "$(aws lambda update-function-code --function-name api-zip --zip-file "fileb://$ZIPS/v2.zip" 2>&1)" \
         'd["RevisionId"] and d["RevisionId"] != args[0] and d["Version"] == "$LATEST"' "$revision1"
 check "aws lambda wait function-updated-v2 (code)" aws lambda wait function-updated-v2 --function-name api-zip
 check "invoke: the new code answers" json_ok "$(invoke api-zip '{"via":"cli"}')" 'd["message"] == "Hello from version 2!"'
@@ -336,6 +348,107 @@ check "delete-alias live" aws lambda delete-alias --function-name api-zip --name
 check "get-alias live: ResourceNotFoundException" expect_error ResourceNotFoundException \
         aws lambda get-alias --function-name api-zip --name live
 check "create-alias beta (kept until the function goes)" aws lambda create-alias --function-name api-zip --name beta --function-version 3
+check "delete-function --qualifier \$LATEST: InvalidParameterValueException, as Lambda words it" \
+        error_says InvalidParameterValueException "\$LATEST version cannot be deleted without deleting the function." \
+        aws lambda delete-function --function-name api-zip --qualifier '$LATEST'
+check "get-function-configuration of alias beta: version 3, the alias's ARN" json_ok \
+        "$(aws lambda get-function-configuration --function-name api-zip --qualifier beta 2>&1)" \
+        'd["Version"] == "3" and d["FunctionArn"] == args[0] + ":beta"' "$ARN"
+check "list-aliases --function-version 3: beta" json_ok \
+        "$(aws lambda list-aliases --function-name api-zip --function-version 3 2>&1)" '[a["Name"] for a in d["Aliases"]] == ["beta"]'
+check "list-aliases --function-version 2: none" json_ok \
+        "$(aws lambda list-aliases --function-name api-zip --function-version 2 2>&1)" 'd["Aliases"] == []'
+check "list-versions-by-function in pages of one (the CLI follows NextMarker): \$LATEST, 2, 3" json_ok \
+        "$(aws lambda list-versions-by-function --function-name api-zip --page-size 1 2>&1)" \
+        '[v["Version"] for v in d["Versions"]] == ["$LATEST", "2", "3"]'
+check "... MaxItems=1 (straight to the gateway): one, and a NextMarker" json_ok \
+        "$(curl -s --max-time 60 -H "Authorization: Bearer $KEY" "$URL/2015-03-31/functions/api-zip/versions?MaxItems=1")" \
+        'len(d["Versions"]) == 1 and d["NextMarker"] == "1"'
+check "list-functions: the functions, not their versions" json_ok \
+        "$(aws lambda list-functions --query 'Functions[].FunctionName' --output json 2>&1)" \
+        '"api-zip" in d and not any(":" in n for n in d)'
+
+# ---- provisioned concurrency: version 2 keeps 2 instances started and frozen, beta (version 3) 1
+
+# version_containers N: the running containers of version N of api-zip, sorted, on one line.
+version_containers() {
+        docker ps -q --no-trunc --filter "label=org.lambdad.managed-by=lambda-manager" \
+                --filter "label=org.lambdad.function=api-zip:$1" | sort | tr '\n' ' '
+}
+# version_frozen N COUNT: version N has COUNT containers, every one paused (frozen).
+version_frozen() {
+        local ids
+        ids=$(version_containers "$1")
+        [[ $(wc -w <<<"$ids") -eq $2 ]] || return 1
+        # shellcheck disable=SC2086  # the ids are words
+        [[ $(docker inspect -f '{{.State.Paused}}' $ids | grep -c '^true$') -eq $2 ]]
+}
+no_version_containers() { [[ -z $(version_containers "$1") ]]; }
+provisioned() { aws lambda get-provisioned-concurrency-config --function-name api-zip --qualifier "$1" 2>&1; }
+provisioned_ready() { [[ $(provisioned "$1" | "$PY" -c 'import json, sys; print(json.load(sys.stdin).get("Status"))' 2>/dev/null) == READY ]]; }
+check "put-provisioned-concurrency-config on \$LATEST: InvalidParameterValueException, as Lambda words it" \
+        error_says InvalidParameterValueException "Provisioned Concurrency Configs cannot be applied to unpublished function versions." \
+        aws lambda put-provisioned-concurrency-config --function-name api-zip --qualifier '$LATEST' --provisioned-concurrent-executions 1
+check "... without a Qualifier (straight to the gateway): 400 InvalidParameterValueException" \
+        assert_eq "400 InvalidParameterValueException" \
+        "$(answer "$KEY" PUT /2019-09-30/functions/api-zip/provisioned-concurrency '{"ProvisionedConcurrentExecutions":1}')" "answer"
+check "... of 0 (straight to the gateway): 400 InvalidParameterValueException" assert_eq "400 InvalidParameterValueException" \
+        "$(answer "$KEY" PUT '/2019-09-30/functions/api-zip/provisioned-concurrency?Qualifier=2' '{"ProvisionedConcurrentExecutions":0}')" "answer"
+check "... on a version that is not there: ResourceNotFoundException" expect_error ResourceNotFoundException \
+        aws lambda put-provisioned-concurrency-config --function-name api-zip --qualifier 9 --provisioned-concurrent-executions 1
+check "... above the version's max_instances (4): InvalidParameterValueException" expect_error InvalidParameterValueException \
+        aws lambda put-provisioned-concurrency-config --function-name api-zip --qualifier 2 --provisioned-concurrent-executions 5
+check "... on the operator's function (no versions): ResourceConflictException" expect_error ResourceConflictException \
+        aws lambda put-provisioned-concurrency-config --function-name operator-fn --qualifier 1 --provisioned-concurrent-executions 1
+check "get-provisioned-concurrency-config of none: ProvisionedConcurrencyConfigNotFoundException" expect_error \
+        ProvisionedConcurrencyConfigNotFoundException aws lambda get-provisioned-concurrency-config --function-name api-zip --qualifier 2
+check "put-provisioned-concurrency-config on version 2: 2 requested" json_ok \
+        "$(aws lambda put-provisioned-concurrency-config --function-name api-zip --qualifier 2 --provisioned-concurrent-executions 2 2>&1)" \
+        'd["RequestedProvisionedConcurrentExecutions"] == 2 and d["Status"] in ("IN_PROGRESS", "READY") and
+         d["LastModified"].endswith("+0000")'
+check "get-provisioned-concurrency-config: READY within 60 s" wait_until --timeout=60 "version 2's instances" provisioned_ready 2
+check "... with its 2 instances available and allocated" json_ok "$(provisioned 2)" \
+        'd["Status"] == "READY" and d["RequestedProvisionedConcurrentExecutions"] == 2 and
+         d["AvailableProvisionedConcurrentExecutions"] == 2 and d["AllocatedProvisionedConcurrentExecutions"] == 2'
+check "version 2 has 2 containers, both frozen (paused in the engine)" wait_until --timeout=30 "them to freeze" version_frozen 2 2
+provisioned_ids=$(version_containers 2)
+check "the first invoke of version 2: ExecutedVersion 2, v2's code" assert_eq "2 v2" "$(invoke_version 2)" "run"
+check "... served by one of its provisioned instances, thawed (no container started)" assert_eq "$provisioned_ids" \
+        "$(version_containers 2)" "containers"
+check "put-provisioned-concurrency-config on alias beta: version 3, 1 instance" json_ok \
+        "$(aws lambda put-provisioned-concurrency-config --function-name api-zip --qualifier beta --provisioned-concurrent-executions 1 2>&1)" \
+        'd["RequestedProvisionedConcurrentExecutions"] == 1'
+check "... READY" wait_until --timeout=60 "beta's instance" provisioned_ready beta
+check "... version 3 has no configuration of its own (ProvisionedConcurrencyConfigNotFoundException)" expect_error \
+        ProvisionedConcurrencyConfigNotFoundException aws lambda get-provisioned-concurrency-config --function-name api-zip --qualifier 3
+check "list-provisioned-concurrency-configs: version 2's and beta's, their ARNs qualified" json_ok \
+        "$(aws lambda list-provisioned-concurrency-configs --function-name api-zip 2>&1)" \
+        'sorted(c["FunctionArn"] for c in d["ProvisionedConcurrencyConfigs"]) == [args[0] + ":2", args[0] + ":beta"]' "$ARN"
+check "... MaxItems=1: one, and a NextMarker that gives the other" json_ok \
+        "$(curl -s --max-time 60 -H "Authorization: Bearer $KEY" "$URL/2019-09-30/functions/api-zip/provisioned-concurrency?List=ALL&MaxItems=1")" \
+        'len(d["ProvisionedConcurrencyConfigs"]) == 1 and d["NextMarker"] == "1"'
+check "delete-provisioned-concurrency-config of beta" aws lambda delete-provisioned-concurrency-config --function-name api-zip --qualifier beta
+check "... which stops its instance" wait_until --timeout=30 "version 3's instance to go" no_version_containers 3
+check "... and is gone (ProvisionedConcurrencyConfigNotFoundException)" expect_error ProvisionedConcurrencyConfigNotFoundException \
+        aws lambda get-provisioned-concurrency-config --function-name api-zip --qualifier beta
+
+# ---- Publish: true (a function of its own: api-zip's versions keep their numbers)
+
+check "create-function --publish: answers version 1's configuration" json_ok \
+        "$(aws lambda create-function --function-name api-pub --runtime python3.12 --handler app.lambda_handler \
+                --role "$ROLE" --zip-file "fileb://$ZIPS/v1.zip" --publish 2>&1)" \
+        'd["Version"] == "1" and d["FunctionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:api-pub:1" and
+         d["CodeSha256"] == args[0]' "$(sha_of "$ZIPS/v1.zip")"
+check "aws lambda wait function-active-v2 (api-pub)" aws lambda wait function-active-v2 --function-name api-pub
+check "update-function-code --publish: answers version 2's configuration" json_ok \
+        "$(aws lambda update-function-code --function-name api-pub --zip-file "fileb://$ZIPS/v2.zip" --publish 2>&1)" \
+        'd["Version"] == "2" and d["CodeSha256"] == args[0]' "$(sha_of "$ZIPS/v2.zip")"
+check "list-versions-by-function: \$LATEST, 1 and 2" json_ok \
+        "$(aws lambda list-versions-by-function --function-name api-pub 2>&1)" \
+        '[v["Version"] for v in d["Versions"]] == ["$LATEST", "1", "2"]'
+check "... version 1 runs v1's code, version 2 v2's" assert_eq "v1 v2" \
+        "$(invoke api-pub:1 '{}' | grep -q 'version 2' && echo v2 || echo v1) $(invoke api-pub:2 '{}' | grep -q 'version 2' && echo v2 || echo v1)" "runs"
+check "delete-function (api-pub)" aws lambda delete-function --function-name api-pub
 
 # ---- an image function, and a large zip
 
@@ -362,6 +475,13 @@ check "after the restarts: the same settings and RevisionId" json_ok "$(configur
         'all(d[k] == json.loads(args[0])[k] for k in ("RevisionId", "MemorySize", "Timeout", "Environment",
                                                      "CodeSha256", "CodeSize", "Runtime", "Handler", "LastModified"))' \
         "$before"
+check "after the restarts: version 2's provisioned concurrency, READY again" wait_until --timeout=60 \
+        "version 2's instances" provisioned_ready 2
+check "... its 2 instances, frozen" wait_until --timeout=30 "them to freeze" version_frozen 2 2
+check "delete-provisioned-concurrency-config of version 2" aws lambda delete-provisioned-concurrency-config --function-name api-zip --qualifier 2
+check "... which stops its instances" wait_until --timeout=30 "version 2's instances to go" no_version_containers 2
+check "... and is not listed" json_ok "$(aws lambda list-provisioned-concurrency-configs --function-name api-zip 2>&1)" \
+        'd["ProvisionedConcurrencyConfigs"] == []'
 check "after the restarts: the zip function answers with v2" json_ok "$(invoke api-zip '{"via":"restart"}')" \
         'd["message"] == "Hello from version 2!"'
 check "after the restarts: the image function answers" assert_contains "$(invoke api-image '{"via":"restart"}')" \
@@ -391,6 +511,10 @@ cli_routes=(
         "update-alias --function-name api-zip --name beta --function-version 2"
         "delete-alias --function-name api-zip --name beta"
         "list-aliases --function-name api-zip"
+        "put-provisioned-concurrency-config --function-name api-zip --qualifier 2 --provisioned-concurrent-executions 1"
+        "get-provisioned-concurrency-config --function-name api-zip --qualifier 2"
+        "delete-provisioned-concurrency-config --function-name api-zip --qualifier 2"
+        "list-provisioned-concurrency-configs --function-name api-zip"
 )
 for r in "${cli_routes[@]}"; do
         # shellcheck disable=SC2086  # the route's words are its arguments
@@ -412,6 +536,10 @@ curl_routes=(
         "PUT /2015-03-31/functions/api-zip/aliases/beta {\"FunctionVersion\":\"2\"}"
         "DELETE /2015-03-31/functions/api-zip/aliases/beta"
         "GET /2015-03-31/functions/api-zip/aliases"
+        "PUT /2019-09-30/functions/api-zip/provisioned-concurrency?Qualifier=2 {\"ProvisionedConcurrentExecutions\":1}"
+        "GET /2019-09-30/functions/api-zip/provisioned-concurrency?Qualifier=2"
+        "DELETE /2019-09-30/functions/api-zip/provisioned-concurrency?Qualifier=2"
+        "GET /2019-09-30/functions/api-zip/provisioned-concurrency?List=ALL"
 )
 for r in "${curl_routes[@]}"; do
         read -r method path body <<<"$r"
@@ -493,6 +621,10 @@ check "... and its alias" expect_error TooManyRequestsException \
 check "the operator's function: its concurrency is not the API's (ResourceConflictException)" expect_error \
         ResourceConflictException aws lambda put-function-concurrency --function-name operator-fn \
         --reserved-concurrent-executions 1
+check "provisioned concurrency above the reserved concurrency (0): InvalidParameterValueException, as Lambda words it" \
+        error_says InvalidParameterValueException \
+        "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function" \
+        aws lambda put-provisioned-concurrency-config --function-name api-zip --qualifier 2 --provisioned-concurrent-executions 1
 # (The CLI checks the bound itself: straight to the gateway.)
 check "ReservedConcurrentExecutions -1: InvalidParameterValueException" assert_eq "400 InvalidParameterValueException" \
         "$(answer "$KEY" PUT /2017-10-31/functions/api-zip/concurrency '{"ReservedConcurrentExecutions":-1}')" "answer"
@@ -609,23 +741,26 @@ check "no container of the deleted functions is left" wait_until --timeout=30 "t
 
 # ---- boto3 and the JS SDK v3
 
-check "boto3: create, waiter, invoke, configuration, publish, alias, invoke of the alias, stale revision, concurrency 0, event invoke config, delete" json_ok \
+check "boto3: create, waiter, invoke, configuration, publish, alias, invoke of the alias, provisioned concurrency, stale revision, concurrency 0, event invoke config, delete" json_ok \
         "$("$PY" "$HERE/api-boto3.py" "$URL" "$AKID" "$SECRET" api-boto3 "$ZIPS/v1.zip" "$ROLE" 2>>"$TEST_TMP/clients.log")" \
         'd["create"]["PackageType"] == "Zip" and d["wait"] == "active" and d["invoke"]["functionName"] == "api-boto3" and
          d["configuration"]["MemorySize"] == 192 and d["configuration"]["Timeout"] == 7 and
          d["publish"] == "1" and d["alias"] == {"Name": "live", "FunctionVersion": "1"} and
          d["invoke_alias"] == {"ExecutedVersion": "1", "functionName": "api-boto3"} and
+         d["provisioned"] == 202 and
+         d["provisioned_ready"] == {"Status": "READY", "AvailableProvisionedConcurrentExecutions": 1} and
          d["stale"] == {"error": "PreconditionFailedException"} and d["throttle"] == 0 and
          d["throttled"] == {"error": "TooManyRequestsException"} and d["concurrency"] == 0 and
          d["unthrottle"] == 204 and d["unthrottled"] == "api-boto3" and
          d["event_invoke_config"] == {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 120} and
          d["event_invoke_config_age"] == "datetime" and d["delete"] == 204'
 if [[ -d $SDK/node_modules/@aws-sdk/client-lambda ]] && command -v node >/dev/null; then
-        check "JS SDK v3: create, waitUntilFunctionActiveV2, invoke, get, publish, alias, invoke of the alias, concurrency 0, delete" json_ok \
+        check "JS SDK v3: create, waitUntilFunctionActiveV2, invoke, get, publish, alias, invoke of the alias, provisioned concurrency, concurrency 0, delete" json_ok \
                 "$(SDK=$SDK URL=$URL node "$HERE/api-sdk.mjs" api-js "$ZIPS/v1.zip" "$ROLE" 2>>"$TEST_TMP/clients.log")" \
                 'd["create"]["PackageType"] == "Zip" and d["wait"] == "SUCCESS" and d["invoke"]["functionName"] == "api-js" and
                  d["get"] == {"State": "Active", "RepositoryType": "S3"} and d["publish"] == "1" and
                  d["alias"] == "1" and d["invoke_alias"] == {"ExecutedVersion": "1", "functionName": "api-js"} and
+                 d["provisioned"] == 202 and d["provisionedReady"] == {"Status": "READY", "Available": 1} and
                  d["throttle"] == 0 and
                  d["throttled"]["error"] == "TooManyRequestsException" and d["unthrottle"] == 204 and
                  d["unthrottled"] == 200 and d["eventInvokeConfig"]["error"] == "ResourceNotFoundException" and

@@ -141,6 +141,28 @@ check "PublishVersion of the operator's function: ResourceConflict" has "$(call 
         "does not change it"
 check "the store holds them" test -s "$API/zipfn:1.version" -a -s "$API/zipfn:2.meta" -a -s "$API/zipfn.aliases"
 
+# ---- provisioned concurrency: version 2 keeps an instance started, across the restart below
+# provisioned_status: GetProvisionedConcurrencyConfig's Status of zipfn:2.
+provisioned_status() {
+        call GetProvisionedConcurrencyConfig ss zipfn 2 | python3 -c 'import json, sys
+print(json.load(sys.stdin)["data"][0]["Status"]["data"])' 2>/dev/null || true
+}
+provisioned_ready() { [[ $(provisioned_status) == READY ]]; }
+check "PutProvisionedConcurrencyConfig on \$LATEST: refused as Lambda refuses it" \
+        has "$(call PutProvisionedConcurrencyConfig ssu zipfn '$LATEST' 1)" "cannot be applied to unpublished function versions"
+check "... on the operator's function: ResourceConflict" \
+        has "$(call PutProvisionedConcurrencyConfig ssu operators 1 1)" "does not change it"
+check "... above the version's max_instances: refused" \
+        has "$(call PutProvisionedConcurrencyConfig ssu zipfn 2 5)" "exceeds the max_instances of version 2"
+check "PutProvisionedConcurrencyConfig zipfn 2: 1 instance" \
+        has "$(call PutProvisionedConcurrencyConfig ssu zipfn 2 1)" '"Requested":{"type":"u","data":1}'
+check "... READY once it is up" wait_until --timeout=30 "version 2's instance" provisioned_ready
+check "... kept beside the version" test -s "$API/zipfn:2.provisioned"
+check "ListProvisionedConcurrencyConfigs: version 2's" \
+        has "$(call ListProvisionedConcurrencyConfigs s zipfn)" '"Qualifier":{"type":"s","data":"2"}'
+check "GetProvisionedConcurrencyConfig of version 1: ProvisionedConcurrencyConfigNotFound" \
+        has "$(call GetProvisionedConcurrencyConfig ss zipfn 1)" "No Provisioned Concurrency Config found"
+
 # ---- a restart loses nothing
 rev=$(config zipfn RevisionId)
 kill -TERM "$(manager_pid)"
@@ -150,6 +172,10 @@ check "after a restart: the functions and their revisions are there" \
 check "... and answer" has "$(invoke zipfn)" '"version": 1'
 check "... the versions and the alias too" is "1 2 live" \
         "$(config zipfn:1 Version) $(config zipfn:2 Version) $(call GetAlias ss zipfn live | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["Name"]["data"])')"
+check "... and version 2's provisioned concurrency, READY" wait_until --timeout=30 "version 2's instance" provisioned_ready
+check "DeleteProvisionedConcurrencyConfig" is "" "$(call DeleteProvisionedConcurrencyConfig ss zipfn 2)"
+check "... gone" has "$(call GetProvisionedConcurrencyConfig ss zipfn 2)" "No Provisioned Concurrency Config found"
+check "... from the store too" test ! -e "$API/zipfn:2.provisioned"
 check "DeleteAlias, then DeleteFunction of version 1: that version alone" is " " \
         "$(call DeleteAlias ss zipfn live) $(call DeleteFunction s zipfn:1)"
 check "... gone" has "$(call GetFunctionConfiguration s zipfn:1)" "not declared"

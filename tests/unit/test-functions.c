@@ -156,7 +156,7 @@ static void test_create_zip(void **state)
         assert_true(asprintf(&body,
                              "{\"FunctionName\":\"fresh\",\"Runtime\":\"python3.12\",\"Role\":"
                              "\"arn:aws:iam::123456789012:role/x\",\"Handler\":\"app.handler\",\"Code\":{"
-                             "\"ZipFile\":\"%s\"},\"MemorySize\":256,\"Publish\":true}",
+                             "\"ZipFile\":\"%s\"},\"MemorySize\":256,\"Publish\":false}",
                              b64.data) >= 0);
         buf_done(&b64);
 
@@ -183,6 +183,46 @@ static void test_create_zip(void **state)
         assert_member(o, "Version", "$LATEST");
         assert_int_equal(json_object_get_int(json_at(o, "MemorySize")), 256);
         json_object_put(o);
+}
+
+/* Publish: true: once the function is made or its code changed, PublishVersion, whose version is the
+ * answer (with the status of the call that asked). */
+static void test_publish(void **state)
+{
+        json_object *o;
+
+        o = expect_ok(
+                "POST", "/2015-03-31/functions", NULL,
+                "{\"FunctionName\":\"hello\",\"PackageType\":\"Image\",\"Code\":{\"ImageUri\":\"x:1\"},"
+                "\"Publish\":true}",
+                201);
+        assert_int_equal(fake.n_api, 2);
+        assert_string_equal(fake.api_method, "PublishVersion");
+        assert_string_equal(fake.api_function, "hello");
+        assert_member(o, "Version", "1");
+        assert_member(o, "FunctionArn", "arn:aws:lambda:us-east-1:000000000000:function:hello:1");
+        json_object_put(o);
+
+        o = expect_ok("PUT", "/2015-03-31/functions/hello/code", NULL,
+                      "{\"ImageUri\":\"x:2\",\"Publish\":true}", 200);
+        assert_int_equal(fake.n_api, 4);
+        assert_string_equal(fake.api_method, "PublishVersion");
+        assert_member(o, "Version", "1");
+        json_object_put(o);
+
+        /* Not for a change of configuration, which has no Publish; not when false. */
+        o = expect_ok("PUT", "/2015-03-31/functions/hello/code", NULL,
+                      "{\"ImageUri\":\"x:3\",\"Publish\":false}", 200);
+        assert_int_equal(fake.n_api, 5);
+        assert_string_equal(fake.api_method, "UpdateFunction");
+        assert_member(o, "Version", "$LATEST");
+        json_object_put(o);
+
+        /* A refusal (of the change, or of the publish after it) is the answer. */
+        fake.api_error = LAMBDAD_ERROR_RESOURCE_CONFLICT;
+        expect_error("PUT", "/2015-03-31/functions/hello/code", NULL,
+                     "{\"ImageUri\":\"x:4\",\"Publish\":true}", 409, "ResourceConflictException", "refused");
+        fake.api_error = NULL;
 }
 
 static void test_create_image(void **state)
@@ -239,6 +279,18 @@ static void test_get(void **state)
         assert_member(json_object_array_get_idx(json_at(o, "Versions"), 1), "FunctionArn",
                       "arn:aws:lambda:us-east-1:000000000000:function:hello:1");
         json_object_put(o);
+        /* Pages: MaxItems, and the NextMarker that gives the rest. */
+        o = expect_ok("GET", "/2015-03-31/functions/hello/versions?MaxItems=1", NULL, NULL, 200);
+        assert_int_equal(json_object_array_length(json_at(o, "Versions")), 1);
+        assert_member(json_object_array_get_idx(json_at(o, "Versions"), 0), "Version", "$LATEST");
+        assert_member(o, "NextMarker", "1");
+        json_object_put(o);
+        o = expect_ok("GET", "/2015-03-31/functions/hello/versions?MaxItems=1&Marker=1", NULL, NULL, 200);
+        assert_member(json_object_array_get_idx(json_at(o, "Versions"), 0), "Version", "1");
+        assert_null(json_at(o, "NextMarker"));
+        json_object_put(o);
+        expect_error("GET", "/2015-03-31/functions/hello/versions?Marker=9", NULL, NULL, 400,
+                     "InvalidParameterValueException", "Invalid Marker");
         o = expect_ok("GET", "/2020-06-30/functions/hello/code-signing-config", NULL, NULL, 200);
         assert_member(o, "CodeSigningConfigArn", "");
         assert_member(o, "FunctionName", "hello");
@@ -254,8 +306,15 @@ static void test_get(void **state)
         assert_member(o, "Version", "1");
         assert_member(o, "FunctionArn", "arn:aws:lambda:us-east-1:000000000000:function:hello:1");
         json_object_put(o);
+        /* Through an alias: the version's configuration, the alias's ARN, as Lambda answers. */
         o = expect_ok("GET", "/2015-03-31/functions/hello%3Alive", NULL, NULL, 200);
         assert_member(o, "Configuration.Version", "1");
+        assert_member(o, "Configuration.FunctionArn",
+                      "arn:aws:lambda:us-east-1:000000000000:function:hello:live");
+        json_object_put(o);
+        o = expect_ok("GET", "/2015-03-31/functions/hello/configuration?Qualifier=live", NULL, NULL, 200);
+        assert_member(o, "Version", "1");
+        assert_member(o, "FunctionArn", "arn:aws:lambda:us-east-1:000000000000:function:hello:live");
         json_object_put(o);
         expect_error("GET", "/2015-03-31/functions/hello?Qualifier=prod", NULL, NULL, 404,
                      "ResourceNotFoundException",
@@ -268,7 +327,7 @@ static void test_get(void **state)
                      "Function not found: arn:aws:lambda:us-east-1:000000000000:function:hello:0");
         expect_error("PUT", "/2015-03-31/functions/hello%3A1/configuration", NULL, "{}", 404,
                      "ResourceNotFoundException", "function:hello:1");
-        assert_int_equal(fake.n_api, 2); /* GetAlias: prod and live */
+        assert_int_equal(fake.n_api, 3); /* GetAlias: prod and live, twice */
         fake.n_api = 0;
         expect_error("GET", "/2015-03-31/functions/nope", NULL, NULL, 404, "ResourceNotFoundException",
                      "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope");
@@ -337,6 +396,17 @@ static void test_versions_and_aliases(void **state)
         o = expect_ok("GET", "/2015-03-31/functions/hello/aliases", NULL, NULL, 200);
         assert_int_equal(json_object_array_length(json_at(o, "Aliases")), 1);
         json_object_put(o);
+        /* FunctionVersion: the aliases that run it (live: version 1, and 2 by its weight). */
+        o = expect_ok("GET", "/2015-03-31/functions/hello/aliases?FunctionVersion=1", NULL, NULL, 200);
+        assert_int_equal(json_object_array_length(json_at(o, "Aliases")), 1);
+        json_object_put(o);
+        o = expect_ok("GET", "/2015-03-31/functions/hello/aliases?FunctionVersion=2", NULL, NULL, 200);
+        assert_int_equal(json_object_array_length(json_at(o, "Aliases")), 1);
+        json_object_put(o);
+        o = expect_ok("GET", "/2015-03-31/functions/hello/aliases?FunctionVersion=%24LATEST", NULL, NULL,
+                      200);
+        assert_int_equal(json_object_array_length(json_at(o, "Aliases")), 0);
+        json_object_put(o);
         o = expect_ok("DELETE", "/2015-03-31/functions/hello/aliases/live", NULL, NULL, 204);
         assert_string_equal(fake.api_method, "DeleteAlias");
         fake.api_error = LAMBDAD_ERROR_RESOURCE_CONFLICT;
@@ -381,8 +451,13 @@ static void test_updates_and_delete(void **state)
         assert_null(expect_ok("DELETE", "/2015-03-31/functions/hello", NULL, NULL, 204));
         assert_string_equal(fake.api_method, "DeleteFunction");
         assert_string_equal(fake.api_function, "hello");
-        assert_null(expect_ok("DELETE", "/2015-03-31/functions/hello?Qualifier=%24LATEST", NULL, NULL, 204));
-        assert_int_equal(fake.n_api, 5);
+        /* $LATEST goes only with the function, as on Lambda. */
+        expect_error("DELETE", "/2015-03-31/functions/hello?Qualifier=%24LATEST", NULL, NULL, 400,
+                     "InvalidParameterValueException",
+                     "$LATEST version cannot be deleted without deleting the function.");
+        expect_error("DELETE", "/2015-03-31/functions/hello%3A%24LATEST", NULL, NULL, 400,
+                     "InvalidParameterValueException", "$LATEST version cannot be deleted");
+        assert_int_equal(fake.n_api, 4);
 }
 
 /* A function's concurrency and event invoke config (function-settings.c): read from the declaration,
@@ -765,6 +840,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_create_zip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_create_image, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_get, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_versions_and_aliases, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_updates_and_delete, setup, teardown),

@@ -599,6 +599,48 @@ static void test_frozen_min_instances(void **state)
         pool_done(&p);
 }
 
+/* Limits raised and lowered in place (provisioned concurrency): a tick starts what the new
+ * min_instances wants; pool_trim() stops at once the idle and frozen ones it no longer keeps, never a
+ * leased one, and nothing while they are all kept. */
+static void test_trim(void **state)
+{
+        PoolLimits l = freezing;
+        PoolInstance *i0, *i1, *i2;
+        PoolActions a = {};
+        Pool p;
+
+        l.max_instances = 4;
+        pool_init(&p, &l);
+        p.limits.min_instances = 3;
+        assert_int_equal(pool_tick(&p, 0, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_START), 3);
+        i0 = started(&a, 0);
+        i1 = started(&a, 1);
+        i2 = started(&a, 2);
+        a.n = 0;
+        assert_int_equal(pool_instance_ready(&p, i0, 0, &a), 0);
+        assert_int_equal(pool_instance_ready(&p, i1, 0, &a), 0);
+        assert_int_equal(pool_instance_ready(&p, i2, 0, &a), 0);
+        assert_int_equal(pool_tick(&p, SEC, &a), 0);
+        assert_int_equal(pool_count(&p, INSTANCE_FROZEN), 3);
+        a.n = 0;
+        assert_int_equal(pool_trim(&p, &a), 0);
+        assert_int_equal(a.n, 0);
+
+        /* One leased, then min_instances 0: the two unused go, the leased one stays. */
+        assert_int_equal(pool_acquire(&p, "caller", &callers[0], SEC, &a), 0);
+        assert_int_equal(pool_count(&p, INSTANCE_THAWING), 1);
+        p.limits.min_instances = 0;
+        a.n = 0;
+        assert_int_equal(pool_trim(&p, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_STOP), 2);
+        assert_int_equal(pool_count(&p, INSTANCE_THAWING), 1);
+        assert_int_equal(pool_count(&p, INSTANCE_FROZEN), 0);
+
+        pool_actions_done(&a);
+        pool_done(&p);
+}
+
 static void test_spares(void **state)
 {
         PoolLimits l = freezing;
@@ -862,6 +904,7 @@ int main(void)
                 cmocka_unit_test(test_thaw_failed),
                 cmocka_unit_test(test_frozen_counts_towards_limit),
                 cmocka_unit_test(test_frozen_min_instances),
+                cmocka_unit_test(test_trim),
                 cmocka_unit_test(test_spares),
                 cmocka_unit_test(test_spares_within_limit),
                 cmocka_unit_test(test_budget),

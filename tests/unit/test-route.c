@@ -540,6 +540,14 @@ static void test_control_plane(void **state)
                 { "GET", "/2015-03-31/functions/hello/aliases/live", ROUTE_GET_ALIAS, "GetAlias" },
                 { "PUT", "/2015-03-31/functions/hello/aliases/live", ROUTE_UPDATE_ALIAS, "UpdateAlias" },
                 { "DELETE", "/2015-03-31/functions/hello/aliases/live", ROUTE_DELETE_ALIAS, "DeleteAlias" },
+                { "PUT", "/2019-09-30/functions/hello/provisioned-concurrency",
+                  ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG, "PutProvisionedConcurrencyConfig" },
+                { "GET", "/2019-09-30/functions/hello/provisioned-concurrency",
+                  ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG, "GetProvisionedConcurrencyConfig" },
+                { "DELETE", "/2019-09-30/functions/hello/provisioned-concurrency",
+                  ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG, "DeleteProvisionedConcurrencyConfig" },
+                { "GET", "/2019-09-30/functions/hello/provisioned-concurrency?List=ALL",
+                  ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS, "ListProvisionedConcurrencyConfigs" },
         };
         Route r;
 
@@ -580,6 +588,42 @@ static void test_control_plane(void **state)
         parse_fail("DELETE", "/2015-03-31/functions/%2F", 400);
         /* An encoded slash stays in the name, which it makes invalid: no path of another operation. */
         parse_fail("GET", "/2015-03-31/functions/hello%2Finvocations", 400);
+
+        /* Provisioned concurrency: the Qualifier of a version or alias; the list pages. */
+        r = parse_ok("PUT", "/2019-09-30/functions/hello/provisioned-concurrency?Qualifier=live");
+        assert_int_equal(r.type, ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG);
+        assert_string_equal(r.qualifier, "live");
+        r = parse_ok("GET", "/2019-09-30/functions/hello/provisioned-concurrency?Qualifier=%24LATEST");
+        assert_int_equal(r.type, ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG);
+        assert_string_equal(r.qualifier, "$LATEST");
+        r = parse_ok("GET",
+                     "/2019-09-30/functions/hello/provisioned-concurrency?MaxItems=2&List=ALL&Marker=1");
+        assert_int_equal(r.type, ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS);
+        assert_int_equal(r.max_items, 2);
+        assert_string_equal(r.marker, "1");
+        parse_fail("GET", "/2019-09-30/functions/hello/provisioned-concurrency?List=ALL&MaxItems=0", 400);
+        parse_fail("POST", "/2019-09-30/functions/hello/provisioned-concurrency", 405);
+        parse_fail("PUT", "/2019-09-30/functions/hello/provisioned-concurrency?Qualifier=a.b", 400);
+
+        /* ListVersionsByFunction and ListAliases page; ListAliases filters by FunctionVersion. */
+        r = parse_ok("GET", "/2015-03-31/functions/hello/versions?Marker=50&MaxItems=10");
+        assert_int_equal(r.type, ROUTE_LIST_VERSIONS_BY_FUNCTION);
+        assert_string_equal(r.marker, "50");
+        assert_int_equal(r.max_items, 10);
+        assert_string_equal(r.function_version, "");
+        r = parse_ok("GET", "/2015-03-31/functions/hello/aliases?FunctionVersion=%24LATEST");
+        assert_string_equal(r.function_version, "$LATEST");
+        r = parse_ok("GET", "/2015-03-31/functions/hello/aliases?FunctionVersion=12&MaxItems=1");
+        assert_string_equal(r.function_version, "12");
+        assert_int_equal(r.max_items, 1);
+        /* Only ListAliases has it; a POST's query is not a list's. */
+        r = parse_ok("GET", "/2015-03-31/functions/hello/versions?FunctionVersion=1");
+        assert_string_equal(r.function_version, "");
+        r = parse_ok("POST", "/2015-03-31/functions/hello/versions?MaxItems=0");
+        assert_int_equal(r.max_items, 0);
+        parse_fail("GET", "/2015-03-31/functions/hello/aliases?FunctionVersion=v1", 400);
+        parse_fail("GET", "/2015-03-31/functions/hello/aliases?FunctionVersion=1&FunctionVersion=2", 400);
+        parse_fail("GET", "/2015-03-31/functions/hello/versions?MaxItems=0", 400);
 }
 
 static void test_alias_names(void **state)

@@ -8,6 +8,8 @@
 
 #include "api-json.h"
 
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
+
 void api_error_done(ApiError *e)
 {
         free(e->message);
@@ -162,6 +164,24 @@ int api_get_integer(json_object *o, const char *key, const char *member_name, in
         return 1;
 }
 
+int api_body_integer(json_object *body, const char *key, const char *member_name, int64_t min, int64_t max,
+                     ApiError *e, int64_t *ret)
+{
+        int r;
+
+        if (!json_object_is_type(body, json_type_object))
+                return api_error(e, 400, API_INVALID_CONTENT,
+                                 "Could not parse request body into json: expected a JSON object.");
+        r = api_get_integer(body, key, member_name, min, max, e, ret);
+        if (r == 0)
+                return api_error(
+                        e, 400, API_INVALID_PARAMETER,
+                        "1 validation error detected: Value null at '%s' failed to satisfy constraint: "
+                        "Member must not be null",
+                        member_name);
+        return r < 0 ? r : 0;
+}
+
 /* A list of strings of at most max entries. */
 int api_get_string_list(json_object *o, const char *key, size_t max, ApiError *e, json_object **ret)
 {
@@ -211,4 +231,45 @@ int api_add_copy(json_object *o, const char *key, json_object *v)
         if (json_object_deep_copy(v, &copy, NULL) < 0)
                 return -ENOMEM;
         return api_add(o, key, copy);
+}
+
+int api_list_page(json_object *all, const char *key, const char *marker, unsigned max_items, unsigned max,
+                  ApiError *e, json_object **ret)
+{
+        _cleanup_(json_object_putp) json_object *list = all, *o = json_object_new_object(),
+                                                *page = json_object_new_array();
+        size_t n = json_object_array_length(list), first = 0, end;
+        char number[32];
+
+        if (!o || !page)
+                return -ENOMEM;
+        if (max_items > max) {
+                char what[96];
+
+                (void) snprintf(number, sizeof(number), "%u", max_items);
+                (void) snprintf(what, sizeof(what), "Member must have value less than or equal to %u", max);
+                return api_constraint(e, number, "maxItems", what);
+        }
+        if (marker[0]) {
+                size_t k = 0, i;
+
+                for (i = 0; marker[i] >= '0' && marker[i] <= '9' && k <= n; i++)
+                        k = k * 10 + (size_t) (marker[i] - '0');
+                if (i == 0 || marker[i] || k > n)
+                        return api_error(e, 400, API_INVALID_PARAMETER, "Invalid Marker.");
+                first = k;
+        }
+        end = first + MIN(n - first, (size_t) (max_items ?: API_PAGE_DEFAULT));
+        for (size_t k = first; k < end; k++)
+                if (json_object_array_add(page, json_object_get(json_object_array_get_idx(list, k))) < 0)
+                        return -ENOMEM;
+        if (api_add(o, key, TAKE_PTR(page)) < 0)
+                return -ENOMEM;
+        if (end < n) {
+                (void) snprintf(number, sizeof(number), "%zu", end);
+                if (api_add_string(o, "NextMarker", number) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(o);
+        return 0;
 }

@@ -55,6 +55,10 @@ int api_get_array(json_object *o, const char *key, ApiError *e, json_object **re
 int api_get_bool(json_object *o, const char *key, ApiError *e, bool *ret);
 int api_get_integer(json_object *o, const char *key, const char *member_name, int64_t min, int64_t max,
                     ApiError *e, int64_t *ret);
+/* A body that is an object whose one required member is that integer (PutFunctionConcurrency's,
+ * PutProvisionedConcurrencyConfig's): 0 and *ret, or -EINVAL with *e in Lambda's words. */
+int api_body_integer(json_object *body, const char *key, const char *member_name, int64_t min, int64_t max,
+                     ApiError *e, int64_t *ret);
 int api_get_string_list(json_object *o, const char *key, size_t max, ApiError *e, json_object **ret);
 /* Description: a string of at most API_DESCRIPTION_MAX bytes. */
 int api_get_description(json_object *o, ApiError *e, const char **ret);
@@ -66,3 +70,11 @@ int api_add_string(json_object *o, const char *key, const char *s);
 int api_add_int(json_object *o, const char *key, int64_t n);
 /* ... a deep copy of v. */
 int api_add_copy(json_object *o, const char *key, json_object *v);
+
+/* The page of a list answer ({KEY: [...], "NextMarker": M}) that a Marker and MaxItems ask for: the
+ * items of all (an array, taken) from marker ("" or a NextMarker given before: the index of its
+ * page's first item) on, at most max_items (0: API_PAGE_DEFAULT), and NextMarker when more are left.
+ * -EINVAL with *e for a Marker that is none of ours or a MaxItems above max (Lambda's words); -ENOMEM. */
+#define API_PAGE_DEFAULT 50U
+int api_list_page(json_object *all, const char *key, const char *marker, unsigned max_items, unsigned max,
+                  ApiError *e, json_object **ret);

@@ -31,7 +31,7 @@ typedef struct FunctionRequest {
         const char *zip; /* ZipFile's base64, pointing into the request's JSON; NULL: none */
         size_t zip_len;
         char *revision_id; /* NULL: none given, no check */
-        bool publish;      /* asked for, and ignored: lambdad has no versions */
+        bool publish;      /* publish a version once done (CreateFunction, UpdateFunctionCode) */
 } FunctionRequest;
 
 void function_request_done(FunctionRequest *r);

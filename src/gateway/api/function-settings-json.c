@@ -33,17 +33,10 @@ int concurrency_request_parse(json_object *body, ApiError *e, char **ret_changes
         int64_t n;
         int r;
 
-        if (!json_object_is_type(body, json_type_object))
-                return api_error(e, 400, API_INVALID_CONTENT,
-                                 "Could not parse request body into json: expected a JSON object.");
-        r = api_get_integer(body, "ReservedConcurrentExecutions", "reservedConcurrentExecutions", 0,
-                            LAMBDA_RESERVED_CONCURRENCY_MAX, e, &n);
+        r = api_body_integer(body, "ReservedConcurrentExecutions", "reservedConcurrentExecutions", 0,
+                             LAMBDA_RESERVED_CONCURRENCY_MAX, e, &n);
         if (r < 0)
                 return r;
-        if (r == 0)
-                return api_error(e, 400, API_INVALID_PARAMETER,
-                                 "1 validation error detected: Value null at 'reservedConcurrentExecutions' "
-                                 "failed to satisfy constraint: Member must not be null");
         changes = json_object_new_object();
         if (!changes || api_add_int(changes, "max_instances", n) < 0)
                 return -ENOMEM;

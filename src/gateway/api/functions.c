@@ -18,9 +18,11 @@
 #include "invocation.h"
 #include "manager-answer.h"
 #include "json-strict.h"
+#include "list-answers.h"
 #include "lambda-contract.h"
 #include "log.h"
 #include "manager-client.h"
+#include "provisioned-json.h"
 #include "version-request.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
@@ -107,6 +109,10 @@ static void reply_manager_error(ClientConn *c, const FunctionCall *fc, const sd_
 
         if (sd_bus_error_has_name(e, LAMBDAD_ERROR_FUNCTION_NOT_FOUND))
                 return reply_manager_not_found(c, fc, e->message);
+        if (sd_bus_error_has_name(e, LAMBDAD_ERROR_PROVISIONED_NOT_FOUND))
+                return client_reply_error(
+                        c, fc->name, NULL, 404, "ProvisionedConcurrencyConfigNotFoundException",
+                        e->message ?: "No Provisioned Concurrency Config found for this function", NULL);
         if (sd_bus_error_has_name(e, LAMBDAD_ERROR_RESOURCE_CONFLICT))
                 return client_reply_error(c, fc->name, NULL, 409, "ResourceConflictException",
                                           e->message ?: "The function is being changed.", NULL);
@@ -142,35 +148,21 @@ static bool changes_function(RouteType type)
         return type == ROUTE_CREATE_FUNCTION || type == ROUTE_UPDATE_FUNCTION_CODE ||
                type == ROUTE_UPDATE_FUNCTION_CONFIGURATION || type == ROUTE_DELETE_FUNCTION ||
                type == ROUTE_PUBLISH_VERSION || type == ROUTE_CREATE_ALIAS || type == ROUTE_UPDATE_ALIAS ||
-               type == ROUTE_DELETE_ALIAS;
+               type == ROUTE_DELETE_ALIAS || type == ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG ||
+               type == ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG;
+}
+
+static bool is_provisioned_route(RouteType type)
+{
+        return type == ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG ||
+               type == ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG ||
+               type == ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG;
 }
 
 static bool is_alias_route(RouteType type)
 {
         return type == ROUTE_CREATE_ALIAS || type == ROUTE_GET_ALIAS || type == ROUTE_UPDATE_ALIAS ||
                type == ROUTE_DELETE_ALIAS;
-}
-
-/* The answer of a route whose answer is a list: {"Versions": [...]} or {"Aliases": [...]}. */
-static int list_json(sd_bus_message *m, const FunctionCall *fc, const FunctionContext *ctx,
-                     json_object **ret)
-{
-        _cleanup_(json_object_putp) json_object *root = json_object_new_object(),
-                                                *list = json_object_new_array();
-        bool aliases = fc->type == ROUTE_LIST_ALIASES;
-        int r;
-
-        if (!root || !list)
-                return -ENOMEM;
-        r = sd_bus_message_rewind(m, true);
-        if (r >= 0)
-                r = manager_list_read(m, ctx, aliases, list);
-        if (r >= 0)
-                r = api_add(root, aliases ? "Aliases" : "Versions", TAKE_PTR(list));
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(root);
-        return 0;
 }
 
 static void call_manager(ClientConn *c, FunctionCall *fc, const void *request, int zip_fd);
@@ -196,6 +188,7 @@ static void on_alias_resolved(ClientConn *c, FunctionCall *fc, sd_bus_message *m
                                                   NULL);
                 *next = (FunctionCall){ .client = c, .type = fc->type, .principal = fc->principal };
                 memcpy(next->name, fc->name, sizeof(next->name));
+                memcpy(next->via_alias, fc->qualifier, sizeof(next->via_alias));
                 (void) snprintf(next->qualifier, sizeof(next->qualifier), "%s",
                                 strcmp(version, "$LATEST") == 0 ? "" : version);
                 return call_manager(c, next, NULL, -EBADF);
@@ -208,6 +201,51 @@ static void on_alias_resolved(ClientConn *c, FunctionCall *fc, sd_bus_message *m
         else
                 (void) snprintf(target, sizeof(target), "%s:%.9s", fc->name, version);
         invocation_handle(c, &fc->invoke, target);
+}
+
+static int answer_status(const FunctionCall *fc)
+{
+        if (fc->published_from != ROUTE_INVOKE) /* Publish: true: the status of the call that asked */
+                return fc->published_from == ROUTE_CREATE_FUNCTION ? 201 : 200;
+        switch (fc->type) {
+        case ROUTE_CREATE_FUNCTION:
+        case ROUTE_PUBLISH_VERSION:
+        case ROUTE_CREATE_ALIAS:
+                return 201;
+        case ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG:
+                return 202;
+        default:
+                return 200;
+        }
+}
+
+/* CreateFunction or UpdateFunctionCode with Publish: true, done: the version published now
+ * (PublishVersion), whose configuration is the answer, as Lambda's is. */
+static void publish_after(ClientConn *c, const FunctionCall *fc)
+{
+        FunctionCall *next = calloc(1, sizeof(FunctionCall));
+
+        if (!next)
+                return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
+        *next = (FunctionCall){ .client = c,
+                                .type = ROUTE_PUBLISH_VERSION,
+                                .principal = fc->principal,
+                                .published_from = fc->type };
+        memcpy(next->name, fc->name, sizeof(next->name));
+        call_manager(c, next, NULL, -EBADF);
+}
+
+/* GetFunction's or GetFunctionConfiguration's answer through an alias: its FunctionArn is the alias's,
+ * as Lambda's is (Version stays the version's). */
+static int arn_of_alias(json_object *o, const char *function_arn, const char *alias)
+{
+        char arn[FUNCTION_ARN_MAX + ROUTE_QUALIFIER_MAX + 2];
+        json_object *configuration;
+
+        if (json_object_object_get_ex(o, "Configuration", &configuration))
+                o = configuration;
+        (void) snprintf(arn, sizeof(arn), "%s:%s", function_arn, alias);
+        return api_add_string(o, "FunctionArn", arn);
 }
 
 static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -239,7 +277,12 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         if (changes_function(fc->type))
                 log_info("%s %s%s%s by %s.", route_operation(fc->type), fc->name,
                          fc->qualifier[0] ? ":" : "", fc->qualifier, fc->principal);
-        if (fc->type == ROUTE_DELETE_FUNCTION || fc->type == ROUTE_DELETE_ALIAS) {
+        if (fc->publish) {
+                publish_after(c, fc);
+                return 0;
+        }
+        if (fc->type == ROUTE_DELETE_FUNCTION || fc->type == ROUTE_DELETE_ALIAS ||
+            fc->type == ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG) {
                 reply_no_content(c);
                 return 0;
         }
@@ -249,8 +292,30 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         switch (fc->type) {
         case ROUTE_LIST_VERSIONS_BY_FUNCTION:
         case ROUTE_LIST_ALIASES:
-                r = list_json(m, fc, &ctx, &o);
+        case ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS: {
+                _cleanup_(api_error_done) ApiError error = {};
+                ListPage page = { .marker = fc->marker,
+                                  .max_items = fc->max_items,
+                                  .function_version = fc->function_version };
+
+                r = list_answer_json(m, fc->type, &ctx, &page, &error, &o);
+                if (r == -EINVAL) {
+                        client_reply_error(c, fc->name, NULL, error.status, error.type, error.message, NULL);
+                        return 0;
+                }
                 break;
+        }
+        case ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG:
+        case ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG: {
+                ProvisionedConfig p;
+
+                r = sd_bus_message_rewind(m, true);
+                if (r >= 0)
+                        r = manager_provisioned_read(m, &p);
+                if (r >= 0)
+                        r = provisioned_config_json(&p, NULL, &o);
+                break;
+        }
         case ROUTE_CREATE_ALIAS:
         case ROUTE_GET_ALIAS:
         case ROUTE_UPDATE_ALIAS: {
@@ -273,6 +338,8 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                         r = function_code_signing_json(&ctx, &o);
                 else
                         r = function_configuration_json(&mf, &ctx, &o);
+                if (r >= 0 && fc->via_alias[0])
+                        r = arn_of_alias(o, arn, fc->via_alias);
         }
         if (r == -ENOMEM) {
                 client_reply_error(c, fc->name, NULL, 500, "ServiceException", "Out of memory.", NULL);
@@ -283,12 +350,7 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                                    "The manager's answer is invalid.", NULL);
                 return 0;
         }
-        reply_json(c,
-                   fc->type == ROUTE_CREATE_FUNCTION || fc->type == ROUTE_PUBLISH_VERSION ||
-                                   fc->type == ROUTE_CREATE_ALIAS
-                           ? 201
-                           : 200,
-                   o);
+        reply_json(c, answer_status(fc), o);
         return 0;
 }
 
@@ -382,7 +444,8 @@ static bool route_has_body(RouteType type)
 {
         return type == ROUTE_CREATE_FUNCTION || type == ROUTE_UPDATE_FUNCTION_CODE ||
                type == ROUTE_UPDATE_FUNCTION_CONFIGURATION || type == ROUTE_PUBLISH_VERSION ||
-               type == ROUTE_CREATE_ALIAS || type == ROUTE_UPDATE_ALIAS;
+               type == ROUTE_CREATE_ALIAS || type == ROUTE_UPDATE_ALIAS ||
+               type == ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG;
 }
 
 /* What a request's body asked, as the route has it. */
@@ -390,6 +453,7 @@ typedef struct ApiRequest {
         FunctionRequest function;
         PublishRequest publish;
         AliasSettings alias;
+        unsigned provisioned; /* ProvisionedConcurrentExecutions */
 } ApiRequest;
 
 static void api_request_done(ApiRequest *r)
@@ -435,6 +499,8 @@ static int append_call(sd_bus_message *m, const FunctionCall *fc, const ApiReque
                                           req->function.declaration);
                 break;
         case ROUTE_PUBLISH_VERSION:
+                if (!req) /* Publish: true of CreateFunction or UpdateFunctionCode */
+                        return sd_bus_message_append(m, "ssss", fc->name, "", "", "");
                 return sd_bus_message_append(m, "ssss", fc->name, req->publish.code_sha256 ?: "",
                                              req->publish.revision_id ?: "", req->publish.description ?: "");
         case ROUTE_CREATE_ALIAS:
@@ -443,8 +509,12 @@ static int append_call(sd_bus_message *m, const FunctionCall *fc, const ApiReque
         case ROUTE_UPDATE_ALIAS:
                 r = sd_bus_message_append(m, "sss", fc->name, fc->qualifier, req->alias.revision_id ?: "");
                 return r < 0 ? r : append_alias(m, &req->alias);
+        case ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG:
+                return sd_bus_message_append(m, "ssu", fc->name, fc->qualifier, req->provisioned);
         case ROUTE_GET_ALIAS:
         case ROUTE_DELETE_ALIAS:
+        case ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG:
+        case ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG:
                 return sd_bus_message_append(m, "ss", fc->name, fc->qualifier);
         default:
                 /* A version is the manager's function NAME:N. */
@@ -581,6 +651,24 @@ static int route_qualifier(ClientConn *c, const Route *route, FunctionCall *fc)
 
         if (is_alias_route(route->type) && route->type != ROUTE_CREATE_ALIAS)
                 memcpy(fc->qualifier, route->alias, sizeof(fc->qualifier));
+        /* Provisioned concurrency: a version or an alias, which the manager resolves ($LATEST refused). */
+        if (is_provisioned_route(route->type)) {
+                if (!route->qualifier[0]) {
+                        client_reply_error(
+                                c, route->function, NULL, 400, API_INVALID_PARAMETER,
+                                "1 validation error detected: Value null at 'qualifier' failed to "
+                                "satisfy constraint: Member must not be null",
+                                NULL);
+                        return -EINVAL;
+                }
+                memcpy(fc->qualifier, route->qualifier, sizeof(fc->qualifier));
+                return 0;
+        }
+        if (route->type == ROUTE_DELETE_FUNCTION && strcmp(route->qualifier, "$LATEST") == 0) {
+                client_reply_error(c, route->function, NULL, 400, API_INVALID_PARAMETER,
+                                   "$LATEST version cannot be deleted without deleting the function.", NULL);
+                return -EINVAL;
+        }
         if (kind == QUALIFIER_LATEST)
                 return 0;
         if (!qualified || kind == QUALIFIER_NO_VERSION) {
@@ -611,6 +699,9 @@ static int parse_request(ClientConn *c, const Route *route, json_object *body, A
         case ROUTE_CREATE_ALIAS:
         case ROUTE_UPDATE_ALIAS:
                 r = alias_request_parse(route->type == ROUTE_CREATE_ALIAS, body, &req->alias, &error);
+                break;
+        case ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG:
+                r = provisioned_request_parse(body, &error, &req->provisioned);
                 break;
         default:
                 r = function_request_parse(request_kind(route->type), body,
@@ -650,10 +741,6 @@ void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller
         /* The upload's text is in the memfd now. */
         if (req.function.zip)
                 json_object_put(TAKE_PTR(body));
-        if (req.function.publish)
-                log_debug("%s of %s asked to publish a version: publish-version publishes one.",
-                          route_operation(route->type),
-                          req.function.name[0] ? req.function.name : route->function);
 
         fc = function_call_new(c, route->type,
                                route->type == ROUTE_CREATE_FUNCTION ? req.function.name : route->function,
@@ -666,6 +753,11 @@ void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller
         }
         if (route->type == ROUTE_CREATE_ALIAS)
                 (void) snprintf(fc->qualifier, sizeof(fc->qualifier), "%s", req.alias.name);
+        fc->publish = req.function.publish &&
+                      (route->type == ROUTE_CREATE_FUNCTION || route->type == ROUTE_UPDATE_FUNCTION_CODE);
+        memcpy(fc->marker, route->marker, sizeof(fc->marker));
+        memcpy(fc->function_version, route->function_version, sizeof(fc->function_version));
+        fc->max_items = route->max_items;
         call_manager(c, fc, &req, zip_fd);
 }
 

@@ -6,12 +6,17 @@
  * (201), GetFunction, GetFunctionConfiguration, UpdateFunctionCode, UpdateFunctionConfiguration and
  * DeleteFunction (204); versions (PublishVersion, 201; ListVersionsByFunction; the Qualifier of
  * GetFunction, GetFunctionConfiguration and DeleteFunction) and aliases (CreateAlias, 201; GetAlias,
- * UpdateAlias, ListAliases, DeleteAlias, 204); GetFunctionCodeSigningConfig as Lambda answers it for
- * a function without code signing. The request is taken apart (function-request.h,
- * version-request.h), an uploaded zip decoded into a sealed memfd, the manager asked over the bus
- * (the method of the same name, GetFunctionConfiguration, ListVersions), and its answer or error
- * given in Lambda's shapes (function-shape.h), status codes and error types. A version is the
- * manager's function "NAME:N"; an alias qualifier is resolved to its version first (GetAlias).
+ * UpdateAlias, ListAliases, DeleteAlias, 204); provisioned concurrency of a version or alias
+ * (PutProvisionedConcurrencyConfig, 202; GetProvisionedConcurrencyConfig;
+ * DeleteProvisionedConcurrencyConfig, 204; ListProvisionedConcurrencyConfigs; provisioned-json.h);
+ * the lists paged (list-answers.h); GetFunctionCodeSigningConfig as Lambda answers it for a function
+ * without code signing. The request is taken apart (function-request.h, version-request.h), an
+ * uploaded zip decoded into a sealed memfd, the manager asked over the bus (the method of the same
+ * name, GetFunctionConfiguration, ListVersions), and its answer or error given in Lambda's shapes
+ * (function-shape.h), status codes and error types. Publish: true of CreateFunction and
+ * UpdateFunctionCode publishes a version once the change is made (PublishVersion) and answers with
+ * its configuration. A version is the manager's function "NAME:N"; an alias qualifier is resolved to
+ * its version first (GetAlias), and GetFunction[Configuration] through it shows the alias's ARN.
  */
 
 #include <systemd/sd-bus.h>
@@ -32,6 +37,12 @@ struct FunctionCall {
         bool resolving;        /* asking the manager for the alias that qualifier names (GetAlias) */
         Route invoke;          /* ROUTE_INVOKE of an alias: the route, to run once it is resolved */
         const char *principal; /* who asked, for the log (the caller's entry outlives the call) */
+        bool publish;          /* CreateFunction, UpdateFunctionCode: Publish: true, then PublishVersion */
+        RouteType published_from; /* PublishVersion of such a call: its route (else ROUTE_INVOKE) */
+        char via_alias[ROUTE_QUALIFIER_MAX + 1]; /* GetFunction[Configuration] of the alias resolved */
+        char marker[ROUTE_MARKER_MAX + 1];       /* the List routes' page */
+        unsigned max_items;
+        char function_version[16]; /* ListAliases' filter; "" when none */
 };
 
 /* Answers route (route_is_control_plane()) for caller (NULL when authentication is off), whom the

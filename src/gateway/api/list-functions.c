@@ -73,7 +73,8 @@ static int build_page(const Gateway *g, ListCall *lc, sd_bus_message *m, json_ob
                                                  &idle)) > 0) {
                 json_object *fn;
 
-                if (lc->marker[0] && strcmp(name, lc->marker) <= 0)
+                /* A published version is the manager's NAME:N: Lambda lists the functions alone. */
+                if ((lc->marker[0] && strcmp(name, lc->marker) <= 0) || strchr(name, ':'))
                         continue;
                 fn = function_entry(g, name, image);
                 if (!fn || json_object_array_add(list, fn) < 0) {

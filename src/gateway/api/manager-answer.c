@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lambda-contract.h"
@@ -166,4 +167,69 @@ int manager_list_read(sd_bus_message *m, const FunctionContext *ctx, bool aliase
                         r = -ENOMEM;
         }
         return r < 0 ? r : 0;
+}
+
+static int read_provisioned_key(sd_bus_message *m, const char *key, void *base)
+{
+        static const struct {
+                const char *key;
+                size_t offset;
+        } counts[] = {
+                { "Requested", offsetof(ProvisionedConfig, requested) },
+                { "Available", offsetof(ProvisionedConfig, available) },
+                { "Allocated", offsetof(ProvisionedConfig, allocated) },
+        };
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(counts); i++)
+                if (strcmp(key, counts[i].key) == 0) {
+                        r = sd_bus_message_read(m, "v", "u",
+                                                (unsigned *) ((char *) base + counts[i].offset));
+                        return r < 0 ? r : 1;
+                }
+        return 0;
+}
+
+int manager_provisioned_read(sd_bus_message *m, ProvisionedConfig *ret)
+{
+        static const StringKey strings[] = {
+                { "Qualifier", offsetof(ProvisionedConfig, qualifier) },
+                { "FunctionVersion", offsetof(ProvisionedConfig, function_version) },
+                { "Status", offsetof(ProvisionedConfig, status) },
+                { "StatusReason", offsetof(ProvisionedConfig, status_reason) },
+                { "LastModified", offsetof(ProvisionedConfig, last_modified) },
+        };
+        ProvisionedConfig p = {};
+        int r;
+
+        r = read_dict(m, strings, ELEMENTSOF(strings), &p, read_provisioned_key);
+        if (r < 0)
+                return r;
+        if (!p.qualifier || !p.status || !p.last_modified)
+                return -EBADMSG;
+        *ret = p;
+        return 0;
+}
+
+int manager_provisioned_list_read(sd_bus_message *m, ProvisionedConfig **ret, size_t *ret_n)
+{
+        _cleanup_free_ ProvisionedConfig *list = NULL;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "a{sv}");
+        while (r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0) {
+                ProvisionedConfig *l = reallocarray(list, n + 1, sizeof(ProvisionedConfig));
+
+                if (!l)
+                        return -ENOMEM;
+                list = l;
+                r = manager_provisioned_read(m, &list[n]);
+                n += r >= 0;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(list);
+        *ret_n = n;
+        return 0;
 }

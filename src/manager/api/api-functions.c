@@ -625,8 +625,7 @@ static void derived_revision(const FunctionConfig *c, char ret[static UUID_STRIN
         ret[o] = 0;
 }
 
-/* AWS's form of a time: 2026-12-06T23:40:00.000+0000. */
-static void format_time(uint64_t usec, char ret[static 32])
+void api_format_time(uint64_t usec, char ret[static 32])
 {
         time_t t = (time_t) (usec / USEC_PER_SEC);
         struct tm tm;
@@ -659,10 +658,10 @@ int api_append_configuration(Manager *m, ManagedFunction *f, sd_bus_message *rep
 
         if (c->api && m->api && m->api->store && api_store_read(m->api->store, f->name, NULL, &meta) >= 0) {
                 memcpy(revision, meta.revision_id, sizeof(revision));
-                format_time(meta.last_modified_usec, modified);
+                api_format_time(meta.last_modified_usec, modified);
         } else {
                 derived_revision(c, revision);
-                format_time(f->created_usec, modified);
+                api_format_time(f->created_usec, modified);
         }
         if (f->code_pending) {
                 state = "Pending";

@@ -42,5 +42,8 @@ int api_check_revision(const char *given, const char *current, sd_bus_error *err
  * API's, not being changed; else a D-Bus error (InvalidArgs, FunctionNotFound, ResourceConflict). */
 int api_check_changeable(Manager *m, const char *name, sd_bus_error *error);
 
+/* AWS's form of a time (CLOCK_REALTIME): 2026-12-06T23:40:00.000+0000. */
+void api_format_time(uint64_t usec, char ret[static 32]);
+
 /* GetFunctionConfiguration's keys of f's source, declaration, revision and state (into an open a{sv}). */
 int api_append_configuration(Manager *m, ManagedFunction *f, sd_bus_message *reply);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,7 +295,11 @@ int api_store_remove(ApiStore *s, const char *name)
                 r = unlink_file(s, version, DECLARATION);
                 if (r >= 0)
                         r = unlink_file(s, version, ".meta");
+                if (r >= 0)
+                        r = unlink_file(s, version, ".provisioned");
         }
+        if (r >= 0 && strchr(name, ':'))
+                r = unlink_file(s, name, ".provisioned");
         if (r >= 0 && !strchr(name, ':'))
                 r = unlink_file(s, name, ".versions");
         if (r >= 0 && !strchr(name, ':'))
@@ -362,22 +367,19 @@ int api_store_next_version(ApiStore *s, const char *name, unsigned *ret)
         return 0;
 }
 
-int api_store_read_aliases(ApiStore *s, const char *name, json_object **ret)
+/* NAME's file of that suffix as JSON: -ENOENT when there is none, -EBADMSG when it is no JSON. */
+static int read_json(ApiStore *s, const char *name, const char *suffix, json_object **ret)
 {
         _cleanup_free_ char *data = NULL, *error = NULL;
         char file[PATH_MAX];
         size_t len;
         int r;
 
-        r = file_name(name, ".aliases", file);
+        r = file_name(name, suffix, file);
         if (r < 0)
                 return r;
-        if (faccessat(s->dir_fd, file, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
-                if (errno != ENOENT)
-                        return -errno;
-                *ret = json_object_new_object();
-                return *ret ? 0 : -ENOMEM;
-        }
+        if (faccessat(s->dir_fd, file, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
         r = config_file_read(s->dir_fd, file, &data, &len, &error);
         if (r >= 0)
                 r = config_json_parse(data, len, ret, &error);
@@ -386,19 +388,80 @@ int api_store_read_aliases(ApiStore *s, const char *name, json_object **ret)
         return 0;
 }
 
-int api_store_write_aliases(ApiStore *s, const char *name, json_object *aliases)
+static int write_json(ApiStore *s, const char *name, const char *suffix, json_object *o)
 {
         char file[PATH_MAX];
         const char *text;
         int r;
 
-        r = file_name(name, ".aliases", file);
+        r = file_name(name, suffix, file);
         if (r < 0)
                 return r;
-        text = json_object_to_json_string_ext(aliases, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
         if (!text)
                 return -ENOMEM;
         return write_atomic(s->dir_fd, file, text, strlen(text), 0600);
+}
+
+int api_store_read_aliases(ApiStore *s, const char *name, json_object **ret)
+{
+        int r;
+
+        r = read_json(s, name, ".aliases", ret);
+        if (r == -ENOENT) {
+                *ret = json_object_new_object();
+                return *ret ? 0 : -ENOMEM;
+        }
+        return r;
+}
+
+int api_store_write_aliases(ApiStore *s, const char *name, json_object *aliases)
+{
+        return write_json(s, name, ".aliases", aliases);
+}
+
+int api_store_read_provisioned(ApiStore *s, const char *version, ApiProvisioned *ret)
+{
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        json_object *requested, *qualifier, *usec;
+        int r;
+
+        r = read_json(s, version, ".provisioned", &o);
+        if (r < 0)
+                return r;
+        if (!json_object_object_get_ex(o, "requested", &requested) ||
+            !json_object_is_type(requested, json_type_int) || json_object_get_int64(requested) < 1 ||
+            json_object_get_int64(requested) > UINT_MAX ||
+            !json_object_object_get_ex(o, "qualifier", &qualifier) ||
+            !json_object_is_type(qualifier, json_type_string) || json_object_get_string_len(qualifier) < 1 ||
+            json_object_get_string_len(qualifier) > API_QUALIFIER_MAX ||
+            !json_object_object_get_ex(o, "last_modified_usec", &usec) ||
+            !json_object_is_type(usec, json_type_int))
+                return -EBADMSG;
+        ret->requested = (unsigned) json_object_get_int64(requested);
+        strcpy(ret->qualifier, json_object_get_string(qualifier));
+        ret->last_modified_usec = (uint64_t) json_object_get_int64(usec);
+        return 0;
+}
+
+int api_store_write_provisioned(ApiStore *s, const char *version, const ApiProvisioned *p)
+{
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        int r;
+
+        if (!p) {
+                r = unlink_file(s, version, ".provisioned");
+                if (r >= 0 && fsync(s->dir_fd) < 0)
+                        r = -errno;
+                return r;
+        }
+        o = json_object_new_object();
+        if (!o || json_object_object_add(o, "requested", json_object_new_int64(p->requested)) < 0 ||
+            json_object_object_add(o, "qualifier", json_object_new_string(p->qualifier)) < 0 ||
+            json_object_object_add(o, "last_modified_usec",
+                                   json_object_new_int64((int64_t) p->last_modified_usec)) < 0)
+                return -ENOMEM;
+        return write_json(s, version, ".provisioned", o);
 }
 
 int api_meta_new(ApiMeta *ret)

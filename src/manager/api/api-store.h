@@ -15,6 +15,9 @@
 #include "macro.h"
 #include "util.h"
 
+/* A version's or an alias's name, at most. */
+#define API_QUALIFIER_MAX 128
+
 struct json_object;
 typedef struct ApiStore ApiStore;
 
@@ -39,7 +42,8 @@ int api_store_save_zip(ApiStore *s, int fd, uint64_t max, char **ret_path);
 int api_store_write(ApiStore *s, const char *name, const char *declaration, const ApiMeta *meta);
 /* -ENOENT when there is none. */
 int api_store_read(ApiStore *s, const char *name, char **ret_declaration, ApiMeta *ret_meta);
-/* A function goes with its versions and its aliases (NAME.aliases); a version alone. */
+/* A function goes with its versions and its aliases (NAME.aliases); a version alone; each version with
+ * its provisioned concurrency. */
 int api_store_remove(ApiStore *s, const char *name);
 
 /* NAME's versions, in ascending order. */
@@ -47,6 +51,19 @@ int api_store_list_versions(ApiStore *s, const char *name, unsigned **ret, size_
 /* The number NAME's next version gets: one above the highest it ever had. -E2BIG past
  * LAMBDA_VERSION_MAX. */
 int api_store_next_version(ApiStore *s, const char *name, unsigned *ret);
+
+/* A version's provisioned concurrency (NAME:N.provisioned, beside the version, which is frozen):
+ * {"requested": N, "qualifier": "N" or an alias's name, "last_modified_usec": T}. */
+typedef struct ApiProvisioned {
+        unsigned requested;
+        char qualifier[API_QUALIFIER_MAX + 1]; /* what PutProvisionedConcurrencyConfig named */
+        uint64_t last_modified_usec;           /* CLOCK_REALTIME */
+} ApiProvisioned;
+
+/* -ENOENT when the version has none, -EBADMSG when it cannot be read as one. */
+int api_store_read_provisioned(ApiStore *s, const char *version, ApiProvisioned *ret);
+/* p NULL: removes it (none is no error). */
+int api_store_write_provisioned(ApiStore *s, const char *version, const ApiProvisioned *p);
 
 /* A new revision, made now. */
 int api_meta_new(ApiMeta *ret);

@@ -33,6 +33,7 @@ int api_versions_load(ApiStore *store, Registry *reg, const char *name)
                 _cleanup_(function_config_freep) FunctionConfig *c = NULL;
                 _cleanup_free_ char *text = NULL, *message = NULL;
                 char version[LAMBDA_FUNCTION_REF_MAX + 1];
+                ApiProvisioned provisioned;
 
                 (void) snprintf(version, sizeof(version), "%s:%u", name, versions[k]);
                 r = api_store_read(store, version, &text, NULL);
@@ -46,6 +47,14 @@ int api_versions_load(ApiStore *store, Registry *reg, const char *name)
                         continue;
                 }
                 c->api = true;
+                r = api_store_read_provisioned(store, version, &provisioned);
+                if (r >= 0)
+                        c->provisioned = provisioned.requested;
+                else if (r == -ENOMEM)
+                        return r;
+                else if (r != -ENOENT)
+                        log_error("%s/%s.provisioned: %s (no provisioned concurrency)", api_store_dir(store),
+                                  version, strerror(-r));
                 r = registry_add(reg, c);
                 if (r == -ENOMEM)
                         return r;
