@@ -30,6 +30,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 /* Requests are flat: Code and ImageConfig are the deepest, a level or two down. */
 #define REQUEST_JSON_DEPTH 16
 #define FUNCTION_ARN_MAX   256
+/* Publish: true after a change: how often, and how long, the manager is asked again while it loads the
+ * change's code (a zip's, prepared already when the change was stored: a moment). */
+#define PUBLISH_RETRY_USEC (50 * USEC_PER_MSEC)
+#define PUBLISH_TRIES_MAX  600U
 
 static void function_call_free(void *userdata)
 {
@@ -219,20 +223,47 @@ static int answer_status(const FunctionCall *fc)
         }
 }
 
+static int on_publish_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        FunctionCall *fc = userdata;
+        ClientConn *c = fc->client;
+
+        fc->retry = sd_event_source_disable_unref(fc->retry);
+        if (!c) {
+                free(fc); /* the client left */
+                return 0;
+        }
+        c->function_call = NULL;
+        call_manager(c, fc, NULL, -EBADF);
+        return 0;
+}
+
 /* CreateFunction or UpdateFunctionCode with Publish: true, done: the version published now
- * (PublishVersion), whose configuration is the answer, as Lambda's is. */
-static void publish_after(ClientConn *c, const FunctionCall *fc)
+ * (PublishVersion), whose configuration is the answer, as Lambda's is. The manager has stored the
+ * change but may still be loading its code, and refuses to publish until it is: asked again after
+ * PUBLISH_RETRY_USEC, tries times so far. */
+static void publish_after(ClientConn *c, const FunctionCall *fc, unsigned tries)
 {
         FunctionCall *next = calloc(1, sizeof(FunctionCall));
+        int r;
 
         if (!next)
                 return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
         *next = (FunctionCall){ .client = c,
                                 .type = ROUTE_PUBLISH_VERSION,
                                 .principal = fc->principal,
-                                .published_from = fc->type };
+                                .published_from = tries > 0 ? fc->published_from : fc->type,
+                                .publish_tries = tries };
         memcpy(next->name, fc->name, sizeof(next->name));
-        call_manager(c, next, NULL, -EBADF);
+        if (tries == 0)
+                return call_manager(c, next, NULL, -EBADF);
+        r = sd_event_add_time_relative(c->gateway->event, &next->retry, CLOCK_MONOTONIC, PUBLISH_RETRY_USEC,
+                                       0, on_publish_retry, next);
+        if (r < 0) {
+                free(next);
+                return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
+        }
+        c->function_call = next;
 }
 
 /* GetFunction's or GetFunctionConfiguration's answer through an alias: its FunctionArn is the alias's,
@@ -264,6 +295,12 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 return 0;
         c->function_call = NULL;
         fc->client = NULL;
+        if (e && fc->type == ROUTE_PUBLISH_VERSION && fc->published_from != ROUTE_INVOKE &&
+            sd_bus_error_has_name(e, LAMBDAD_ERROR_RESOURCE_CONFLICT) &&
+            fc->publish_tries < PUBLISH_TRIES_MAX) {
+                publish_after(c, fc, fc->publish_tries + 1);
+                return 0;
+        }
         if (e) {
                 reply_manager_error(c, fc, e);
                 return 0;
@@ -278,7 +315,7 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 log_info("%s %s%s%s by %s.", route_operation(fc->type), fc->name,
                          fc->qualifier[0] ? ":" : "", fc->qualifier, fc->principal);
         if (fc->publish) {
-                publish_after(c, fc);
+                publish_after(c, fc, 0);
                 return 0;
         }
         if (fc->type == ROUTE_DELETE_FUNCTION || fc->type == ROUTE_DELETE_ALIAS ||

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -181,6 +182,7 @@ static int check_target(Manager *m, const char *name, const char *version, sd_bu
 {
         char ref[LAMBDA_FUNCTION_REF_MAX + 1];
 
+        assert(version);
         if (strcmp(version, "$LATEST") == 0)
                 return 0;
         (void) snprintf(ref, sizeof(ref), "%s:%.9s", name, version);
