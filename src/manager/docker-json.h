@@ -25,6 +25,9 @@
 /* A digest of what the container was made of, less its name and lifetime (instance_spec()): a later
  * lifetime adopts the container only while its declaration and image still give the same. */
 #define LABEL_SPEC "org.lambdad.spec"
+/* docker-compose's, on the containers of a project: the manager finds its gateway by them. */
+#define LABEL_COMPOSE_PROJECT "com.docker.compose.project"
+#define LABEL_COMPOSE_SERVICE "com.docker.compose.service"
 
 #define LABEL_MANAGED_BY_VALUE "lambda-manager"
 
@@ -93,8 +96,11 @@ int docker_create_body(const DockerCreateParams *p, char **ret);
 /* The body of POST /networks/create for a bridge network labelled as the manager's, whose containers reach
  * the outside world and, unless icc, not each other (inter-container communication off). Its host
  * interface is the engine's to name: a fixed name would collide with another engine's on the same host
- * (Podman beside dockerd). -EINVAL for a name the engine would refuse. */
-int docker_bridge_network_body(const char *name, bool icc, char **ret);
+ * (Podman beside dockerd). deployment: the LABEL_NETWORK it gets (a network per function on --network), or
+ * NULL. -EINVAL for a name the engine would refuse. */
+int docker_bridge_network_body(const char *name, bool icc, const char *deployment, char **ret);
+/* POST /networks/{id}/connect: {"Container": container}. -EINVAL for a name the engine would not take. */
+int docker_network_connect_body(const char *container, char **ret);
 
 /* What docker_parse_network_bridge() finds a network to be. */
 enum {
@@ -136,6 +142,7 @@ typedef struct DockerContainer {
         char *function; /* LABEL_FUNCTION or NULL */
         char *lifetime; /* LABEL_LIFETIME or NULL */
         char *network;  /* LABEL_NETWORK or NULL */
+        char *service;  /* LABEL_COMPOSE_SERVICE or NULL */
         bool managed;   /* LABEL_MANAGED_BY == LABEL_MANAGED_BY_VALUE */
         char *state;    /* "running", "exited", ... or NULL */
 } DockerContainer;
@@ -162,6 +169,7 @@ typedef struct DockerInspect {
         char *lifetime;     /* Config.Labels[LABEL_LIFETIME] */
         char *spec;         /* Config.Labels[LABEL_SPEC] */
         char *network;      /* Config.Labels[LABEL_NETWORK] */
+        char *project;      /* Config.Labels[LABEL_COMPOSE_PROJECT] */
         bool managed;       /* Config.Labels[LABEL_MANAGED_BY] is ours */
         char *image_id;     /* Image: the id of the image it was made from */
         char **networks;    /* the names of NetworkSettings.Networks, NULL if none */

@@ -384,7 +384,7 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
         return body_to_string(body, ret);
 }
 
-int docker_bridge_network_body(const char *name, bool icc, char **ret)
+int docker_bridge_network_body(const char *name, bool icc, const char *deployment, char **ret)
 {
         _cleanup_(json_object_putp) json_object *body = json_object_new_object(),
                                                 *options = json_object_new_object(),
@@ -411,8 +411,27 @@ int docker_bridge_network_body(const char *name, bool icc, char **ret)
                 r = object_steal_into(body, "Options", &options);
         if (r >= 0)
                 r = add_string(labels, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE);
+        if (r >= 0 && deployment)
+                r = add_string(labels, LABEL_NETWORK, deployment);
         if (r >= 0)
                 r = object_steal_into(body, "Labels", &labels);
+        if (r < 0)
+                return r;
+        return body_to_string(body, ret);
+}
+
+int docker_network_connect_body(const char *container, char **ret)
+{
+        _cleanup_(json_object_putp) json_object *body = json_object_new_object();
+        int r;
+
+        assert(ret);
+
+        if (!docker_name_is_valid(container))
+                return -EINVAL;
+        if (!body)
+                return -ENOMEM;
+        r = add_string(body, "Container", container);
         if (r < 0)
                 return r;
         return body_to_string(body, ret);

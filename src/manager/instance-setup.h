@@ -25,6 +25,13 @@
 #define DEFAULT_BRIDGE_NAME   "bridge"
 /* The engine's NetworkMode of a container with loopback only ("network": "none", instance-socket.h). */
 #define NONE_NETWORK_NAME "none"
+/* On --network (compose): an isolated function F's instances run on the bridge NETWORK-fn-F, made on
+ * first use with inter-container traffic on, which the gateway's container (--gateway-container) is
+ * joined to; the engine keeps bridges apart from each other, so they reach neither the instances of
+ * other functions nor the manager and the bus. The name begins with the deployment's so that it sorts
+ * after it: the engine routes a container on several bridges out through the first by name, and
+ * publishes its ports there, which must stay the deployment's network for the gateway. */
+#define FUNCTION_NETWORK_INFIX "-fn-"
 
 static inline bool network_is_none(const char *network_mode)
 {
@@ -39,6 +46,10 @@ void instance_setup(Instance *i);
  * spec of instances to adopt): DEFAULT_BRIDGE_NAME, ISOLATED_NETWORK_NAME, SHARED_NETWORK_NAME,
  * NONE_NETWORK_NAME, or NULL for the manager's own (--network, or the engine's default). */
 const char *instance_network_intended(const Manager *m, const FunctionConfig *c);
+
+/* On --network with a gateway to join to it: 1 and the name of c's own network when c is isolated, else 0
+ * and NULL; -ENOMEM. */
+int instance_function_network(const Manager *m, const FunctionConfig *c, char **ret);
 
 /* Takes the engine's answer to GET /networks/bridge into m->default_bridge_isolating (left 0 when the
  * engine did not answer). */

@@ -199,3 +199,119 @@ int manager_cleanup_sync(Manager *m, CleanupScope scope)
         }
         return m->cleanup_result;
 }
+
+/* ---- the networks of isolated functions on --network (instance-setup.h) ---- */
+
+typedef struct NetworkCleanup {
+        Manager *manager;
+        unsigned removing;
+        bool listing;
+        void (*done)(Manager *m);
+        DockerCall *list;
+} NetworkCleanup;
+
+static void networks_finish(NetworkCleanup *c)
+{
+        Manager *m = c->manager;
+        void (*done)(Manager * m) = c->done;
+
+        free(c);
+        done(m);
+}
+
+static void on_network_removed(DockerClient *d, int error, long status, const char *body, size_t len,
+                               void *userdata)
+{
+        NetworkCleanup *c = userdata;
+        _cleanup_free_ char *message = NULL;
+
+        /* One the gateway is still on (a next lifetime serves on it) stays: the engine says so. */
+        if (error < 0)
+                log_warning("Removing a function's network failed: %s", strerror(-error));
+        else if (status != 204 && status != 404) {
+                (void) docker_parse_error(body, len, &message);
+                log_info("A function's network stays (HTTP %li: %s).", status, message ?: "?");
+        }
+        if (--c->removing == 0 && !c->listing)
+                networks_finish(c);
+}
+
+static void on_networks_listed(DockerClient *d, int error, long status, const char *body, size_t len,
+                               void *userdata)
+{
+        NetworkCleanup *c = userdata;
+        Manager *m = c->manager;
+        DockerContainer *list = NULL;
+        size_t n = 0;
+
+        c->list = NULL;
+        if (error < 0 || status != 200 || docker_parse_container_list(body, len, &list, &n) < 0) {
+                log_warning("Cannot list the networks of isolated functions to remove them.");
+                return networks_finish(c);
+        }
+        c->listing = true;
+        for (size_t k = 0; k < n; k++) {
+                _cleanup_free_ char *path = NULL;
+
+                /* The filter asked for our deployment's label; check again, and that they are ours. */
+                if (!list[k].managed || !list[k].network || strcmp(list[k].network, m->network) != 0)
+                        continue;
+                if (asprintf(&path, "/networks/%s", list[k].id) < 0 ||
+                    docker_call(m->docker, "DELETE", path, NULL, CALL_TIMEOUT_USEC, on_network_removed, c,
+                                NULL) < 0) {
+                        (void) log_oom();
+                        continue;
+                }
+                c->removing++;
+        }
+        docker_container_array_free(list, n);
+        c->listing = false;
+        if (c->removing == 0)
+                networks_finish(c);
+}
+
+int cleanup_function_networks(Manager *m, void (*done)(Manager *m))
+{
+        _cleanup_free_ char *filter = NULL, *path = NULL;
+        NetworkCleanup *c;
+        int r;
+
+        if (!m->network)
+                return 0;
+        r = docker_label_filter(LABEL_NETWORK, m->network, &filter);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "/networks?filters=%s", filter) < 0)
+                return -ENOMEM;
+        c = calloc(1, sizeof(NetworkCleanup));
+        if (!c)
+                return -ENOMEM;
+        *c = (NetworkCleanup){ .manager = m, .done = done };
+        r = docker_call(m->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_networks_listed, c, &c->list);
+        if (r < 0) {
+                free(c);
+                return r;
+        }
+        return 1;
+}
+
+static void on_networks_cleaned_sync(Manager *m)
+{
+        m->cleanup_done = true;
+}
+
+int manager_cleanup_networks_sync(Manager *m)
+{
+        int r;
+
+        m->cleanup_done = false;
+        r = cleanup_function_networks(m, on_networks_cleaned_sync);
+        if (r <= 0)
+                return r;
+        while (!m->cleanup_done) {
+                r = sd_event_run(m->event, UINT64_MAX);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

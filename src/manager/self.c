@@ -160,7 +160,8 @@ static int self_inspect(DockerClient *d, sd_event *event, const char *what, Self
         return 0;
 }
 
-int self_network(DockerClient *d, sd_event *event, char **ret_network, char **ret_message)
+int self_network(DockerClient *d, sd_event *event, char **ret_network, char **ret_project,
+                 char **ret_message)
 {
         _cleanup_(docker_inspect_done) DockerInspect info = {};
         SelfCall c = {};
@@ -175,7 +176,10 @@ int self_network(DockerClient *d, sd_event *event, char **ret_network, char **re
                 return message_errno(
                         ret_message, r,
                         "--network=auto: the engine's description of this container is invalid.");
-        return self_pick_network(info.networks, ret_network, ret_message);
+        r = self_pick_network(info.networks, ret_network, ret_message);
+        if (r >= 0)
+                *ret_project = TAKE_PTR(info.project);
+        return r;
 }
 
 int self_volume_at(DockerClient *d, sd_event *event, const char *destination, char **ret_volume,

@@ -32,7 +32,8 @@ int self_pick_network(char *const *networks, char **ret_network, char **ret_mess
  * answers. Negative errno with *ret_message (malloc'd) when the engine does not know this container,
  * or the container is on no network or on several.
  */
-int self_network(DockerClient *d, sd_event *event, char **ret_network, char **ret_message);
+int self_network(DockerClient *d, sd_event *event, char **ret_network, char **ret_project,
+                 char **ret_message);
 
 /*
  * The name of the volume mounted at destination in the container this process runs in (found as for

@@ -314,7 +314,7 @@ static void test_isolated_network(void **state)
         json_object *o, *v;
         char *body = NULL;
 
-        assert_int_equal(docker_bridge_network_body("lambdad-isolated", false, &body), 0);
+        assert_int_equal(docker_bridge_network_body("lambdad-isolated", false, NULL, &body), 0);
         o = json_tokener_parse(body);
         assert_non_null(o);
         assert_string_equal(member_string(o, "Name"), "lambdad-isolated");
@@ -329,10 +329,10 @@ static void test_isolated_network(void **state)
         assert_int_equal(docker_parse_network_bridge(body, strlen(body)), DOCKER_BRIDGE_ISOLATING);
         json_object_put(o);
         free(body);
-        assert_int_equal(docker_bridge_network_body("bad name", false, &body), -EINVAL);
+        assert_int_equal(docker_bridge_network_body("bad name", false, NULL, &body), -EINVAL);
 
         /* Shared functions' bridge, where the default one isolates: ICC on, said so. */
-        assert_int_equal(docker_bridge_network_body("lambdad-shared", true, &body), 0);
+        assert_int_equal(docker_bridge_network_body("lambdad-shared", true, NULL, &body), 0);
         o = json_tokener_parse(body);
         assert_non_null(o);
         assert_string_equal(member_string(member(o, "Options"), "com.docker.network.bridge.enable_icc"),
