@@ -26,6 +26,14 @@
  * lifetime adopts the container only while its declaration and image still give the same. */
 #define LABEL_SPEC "org.lambdad.spec"
 /* docker-compose's, on the containers of a project: the manager finds its gateway by them. */
+/* On --network (compose): an isolated function F's instances run on the bridge NETWORK-fn-F, made on
+ * first use with inter-container traffic on, which the gateway's container (--gateway-container) is
+ * joined to; the engine keeps bridges apart from each other, so they reach neither the instances of
+ * other functions nor the manager and the bus. The name begins with the deployment's so that it sorts
+ * after it: the engine routes a container on several bridges out through the first by name, and
+ * publishes its ports there, which must stay the deployment's network for the gateway. */
+#define FUNCTION_NETWORK_INFIX "-fn-"
+
 #define LABEL_COMPOSE_PROJECT "com.docker.compose.project"
 #define LABEL_COMPOSE_SERVICE "com.docker.compose.service"
 

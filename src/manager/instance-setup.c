@@ -322,24 +322,18 @@ int instance_function_network(const Manager *m, const FunctionConfig *c, char **
         return 1;
 }
 
-static void on_gateway_connected(DockerClient *d, int error, long status, const char *body, size_t len,
-                                 void *userdata)
+/* Whether the engine's answer to a connect says the container is on the network (403: it was already). */
+static bool joined(int error, long status, const char *body, size_t len)
 {
-        Instance *i = userdata;
         _cleanup_free_ char *message = NULL;
 
-        i->call = NULL;
-        /* The engine answers 403 for a container that is on the network already. */
-        if (error >= 0 && status == 403 && docker_parse_error(body, len, &message) >= 0 && message &&
-            strstr(message, "already exists"))
-                status = 200;
-        if (error < 0 || status != 200)
-                return instance_fail_call(i, "Joining the gateway to the function's network", error, status,
-                                          body, len);
-        network_ready(i, i->function_network);
+        if (error < 0)
+                return false;
+        return status == 200 || (status == 403 && docker_parse_error(body, len, &message) >= 0 && message &&
+                                 strstr(message, "already exists"));
 }
 
-static void connect_gateway(Instance *i, const char *container)
+static void join_network(Instance *i, const char *container, docker_callback_t callback)
 {
         _cleanup_free_ char *body = NULL, *path = NULL;
         int r;
@@ -348,11 +342,44 @@ static void connect_gateway(Instance *i, const char *container)
         if (r >= 0)
                 r = asprintf(&path, "/networks/%s/connect", i->function_network) < 0 ? -ENOMEM : 0;
         if (r >= 0)
-                r = docker_call(i->manager->docker, "POST", path, body, CALL_TIMEOUT_USEC,
-                                on_gateway_connected, i, &i->call);
+                r = docker_call(i->manager->docker, "POST", path, body, CALL_TIMEOUT_USEC, callback, i,
+                                &i->call);
         if (r < 0)
-                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to join the gateway to network %s: %s",
-                              i->function_network, strerror(-r));
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to join container %s to network %s: %s",
+                              container, i->function_network, strerror(-r));
+}
+
+static void on_self_connected(DockerClient *d, int error, long status, const char *body, size_t len,
+                              void *userdata)
+{
+        Instance *i = userdata;
+
+        i->call = NULL;
+        if (!joined(error, status, body, len))
+                return instance_fail_call(i, "Joining the manager to the function's network", error, status,
+                                          body, len);
+        network_ready(i, i->function_network);
+}
+
+static void on_gateway_connected(DockerClient *d, int error, long status, const char *body, size_t len,
+                                 void *userdata)
+{
+        Instance *i = userdata;
+
+        i->call = NULL;
+        if (!joined(error, status, body, len))
+                return instance_fail_call(i, "Joining the gateway to the function's network", error, status,
+                                          body, len);
+        /* The manager probes the instances at their address: a manager in a container joins too (it
+         * listens on no port there); one on the engine's host reaches every bridge as it is. */
+        if (i->manager->self_container)
+                return join_network(i, i->manager->self_container, on_self_connected);
+        network_ready(i, i->function_network);
+}
+
+static void connect_gateway(Instance *i, const char *container)
+{
+        join_network(i, container, on_gateway_connected);
 }
 
 static void on_gateway_listed(DockerClient *d, int error, long status, const char *body, size_t len,

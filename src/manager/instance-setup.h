@@ -25,13 +25,7 @@
 #define DEFAULT_BRIDGE_NAME   "bridge"
 /* The engine's NetworkMode of a container with loopback only ("network": "none", instance-socket.h). */
 #define NONE_NETWORK_NAME "none"
-/* On --network (compose): an isolated function F's instances run on the bridge NETWORK-fn-F, made on
- * first use with inter-container traffic on, which the gateway's container (--gateway-container) is
- * joined to; the engine keeps bridges apart from each other, so they reach neither the instances of
- * other functions nor the manager and the bus. The name begins with the deployment's so that it sorts
- * after it: the engine routes a container on several bridges out through the first by name, and
- * publishes its ports there, which must stay the deployment's network for the gateway. */
-#define FUNCTION_NETWORK_INFIX "-fn-"
+/* On --network, an isolated function's own network: see FUNCTION_NETWORK_INFIX (docker-json.h). */
 
 static inline bool network_is_none(const char *network_mode)
 {

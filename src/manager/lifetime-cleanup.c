@@ -219,10 +219,25 @@ static void networks_finish(NetworkCleanup *c)
         done(m);
 }
 
+/* One network on its way out: the manager's own container leaves it, then it is removed. */
+typedef struct NetworkRemoval {
+        NetworkCleanup *cleanup;
+        char *id;
+} NetworkRemoval;
+
+static void removal_done(NetworkRemoval *n)
+{
+        NetworkCleanup *c = n->cleanup;
+
+        free(n->id);
+        free(n);
+        if (--c->removing == 0 && !c->listing)
+                networks_finish(c);
+}
+
 static void on_network_removed(DockerClient *d, int error, long status, const char *body, size_t len,
                                void *userdata)
 {
-        NetworkCleanup *c = userdata;
         _cleanup_free_ char *message = NULL;
 
         /* One the gateway is still on (a next lifetime serves on it) stays: the engine says so. */
@@ -232,8 +247,48 @@ static void on_network_removed(DockerClient *d, int error, long status, const ch
                 (void) docker_parse_error(body, len, &message);
                 log_info("A function's network stays (HTTP %li: %s).", status, message ?: "?");
         }
-        if (--c->removing == 0 && !c->listing)
-                networks_finish(c);
+        removal_done(userdata);
+}
+
+static void remove_network(NetworkRemoval *n)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "/networks/%s", n->id) < 0 ||
+            docker_call(n->cleanup->manager->docker, "DELETE", path, NULL, CALL_TIMEOUT_USEC,
+                        on_network_removed, n, NULL) < 0) {
+                (void) log_oom();
+                removal_done(n);
+        }
+}
+
+static void on_self_disconnected(DockerClient *d, int error, long status, const char *body, size_t len,
+                                 void *userdata)
+{
+        /* Whatever it says: the removal that follows tells what stays. */
+        remove_network(userdata);
+}
+
+static void start_removal(NetworkCleanup *c, const char *id)
+{
+        Manager *m = c->manager;
+        _cleanup_free_ char *path = NULL, *body = NULL;
+        NetworkRemoval *n;
+
+        n = calloc(1, sizeof(NetworkRemoval));
+        if (!n || !(n->id = strdup(id))) {
+                free(n);
+                (void) log_oom();
+                return;
+        }
+        n->cleanup = c;
+        c->removing++;
+        if (!m->self_container)
+                return remove_network(n);
+        if (docker_network_connect_body(m->self_container, &body) < 0 ||
+            asprintf(&path, "/networks/%s/disconnect", id) < 0 ||
+            docker_call(m->docker, "POST", path, body, CALL_TIMEOUT_USEC, on_self_disconnected, n, NULL) < 0)
+                remove_network(n);
 }
 
 static void on_networks_listed(DockerClient *d, int error, long status, const char *body, size_t len,
@@ -250,20 +305,10 @@ static void on_networks_listed(DockerClient *d, int error, long status, const ch
                 return networks_finish(c);
         }
         c->listing = true;
-        for (size_t k = 0; k < n; k++) {
-                _cleanup_free_ char *path = NULL;
-
+        for (size_t k = 0; k < n; k++)
                 /* The filter asked for our deployment's label; check again, and that they are ours. */
-                if (!list[k].managed || !list[k].network || strcmp(list[k].network, m->network) != 0)
-                        continue;
-                if (asprintf(&path, "/networks/%s", list[k].id) < 0 ||
-                    docker_call(m->docker, "DELETE", path, NULL, CALL_TIMEOUT_USEC, on_network_removed, c,
-                                NULL) < 0) {
-                        (void) log_oom();
-                        continue;
-                }
-                c->removing++;
-        }
+                if (list[k].managed && list[k].network && strcmp(list[k].network, m->network) == 0)
+                        start_removal(c, list[k].id);
         docker_container_array_free(list, n);
         c->listing = false;
         if (c->removing == 0)

@@ -319,7 +319,8 @@ static int manager_check_surroundings(Manager *m)
                 m->network = strdup(m->config.network);
                 return m->network ? 0 : log_oom();
         }
-        r = self_network(m->docker, m->event, &m->network, &m->compose_project, &network_message);
+        r = self_network(m->docker, m->event, &m->network, &m->self_container, &m->compose_project,
+                         &network_message);
         if (r < 0)
                 return log_error_errno(r, "%s", network_message ?: "Out of memory.");
         log_info("Instances join network %s (the network of this container).", m->network);
@@ -410,6 +411,7 @@ Manager *manager_free(Manager *m)
         free(m->shared_network.problem);
         free(m->network);
         free(m->compose_project);
+        free(m->self_container);
         free(m->rie_volume);
         free(m);
         return NULL;

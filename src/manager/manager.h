@@ -154,6 +154,9 @@ struct Manager {
         /* --gateway-container=auto: the compose project of this container, whose service "gateway" it
          * is; NULL otherwise (and when this container is not one of a compose project) */
         char *compose_project;
+        /* --network=auto: the container this manager runs in, which joins the networks of isolated
+         * functions with the gateway (it probes their instances) */
+        char *self_container;
         char *rie_volume; /* --rie-volume=auto, resolved (config.rie_volume then points here) */
 };
 

@@ -151,6 +151,8 @@ ISO_IP=$(ip_on "$ISO" "$NET-fn-iso")
 HELLO=$(fn_ids hello | head -n 1)
 HELLO_IP=$(ip_on "$HELLO" "$NET")
 MGR_IP=$(ip_on "$(dc ps -q manager)" "$NET")
+# The manager joins the functions' networks too (it probes the instances), listening on no port.
+MGR_SNOOP_IP=$(ip_on "$(dc ps -q manager)" "$NET-fn-snoop")
 BUS_IP=$(ip_on "$(dc ps -q bus)" "$NET")
 check "the gateway joined both functions' networks ($GW_ISO_IP, $GW_SNOOP_IP)" bash -c "[[ -n '$GW_ISO_IP' && -n '$GW_SNOOP_IP' ]]"
 check "the gateway listens on its address on $NET ($GW_IP)" assert_eq 200 \
@@ -159,7 +161,8 @@ check "the gateway does not listen on its address on $NET-fn-iso ($GW_ISO_IP)" a
         "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://$GW_ISO_IP:8080/healthz" || true)" "status"
 check "the gateway's log names the address it listens on" bash -c "docker logs '$gw' 2>&1 | grep -qF 'listening on $GW_IP:8080'"
 urls=("http://$ISO_IP:8080$RIE_PATH" "http://$GW_SNOOP_IP:8080/healthz" "http://$GW_IP:8080/healthz"
-        "http://$HELLO_IP:8080$RIE_PATH" "http://$MGR_IP:8080/" "http://$BUS_IP:8080/" "http://${OUT_NET}2:8080/")
+        "http://$HELLO_IP:8080$RIE_PATH" "http://$MGR_IP:8080/" "http://$BUS_IP:8080/" "http://${OUT_NET}2:8080/"
+        "http://$MGR_SNOOP_IP:8080/")
 out=$(invoke snoop "{\"urls\":[$(printf '"%s",' "${urls[@]}" | sed 's/,$//')]}")
 reached=$(python3 -c 'import base64, json, sys; print(base64.b64decode(json.loads(sys.argv[1])["urls"]).decode())' "$out" 2>/dev/null || true)
 echo "# from snoop's instance: $(paste -sd ' ' <<<"$reached")"
@@ -167,7 +170,8 @@ check "isolated: from snoop's instance, iso's instance cannot be reached" assert
 check "isolated: nor the gateway's address on snoop's own network" assert_contains "$reached" "${urls[1]} 000" "urls"
 check "isolated: nor the gateway's address on $NET" assert_contains "$reached" "${urls[2]} 000" "urls"
 check "isolated: nor a shared instance on $NET" assert_contains "$reached" "${urls[3]} 000" "urls"
-check "isolated: nor the manager" assert_contains "$reached" "${urls[4]} 000" "urls"
+check "isolated: nor the manager, on $NET" assert_contains "$reached" "${urls[4]} 000" "urls"
+check "isolated: nor the manager, on snoop's own network" assert_contains "$reached" "${urls[7]} 000" "urls"
 check "isolated: nor the bus" assert_contains "$reached" "${urls[5]} 000" "urls"
 check "isolated: it still reaches a listener outside" assert_contains "$reached" "${urls[6]} 200" "urls"
 # A container on the compose network, without the instance secret: hello's instance (shared, on this
