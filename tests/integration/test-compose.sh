@@ -34,14 +34,17 @@ lambdad_init
 compose_init
 # hello: the example function compose builds, declared (the restart below changes its declaration);
 # echo and custom-sh: built with the lambda-rie of compose's manager image once it exists.
-printf '{ "image": "lambda-hello:latest", "max_instances": 8 }\n' >"$FN/hello.json"
+# (never frozen: a paused instance reaches nobody and answers nobody, which would make the isolation
+# checks below pass for the wrong reason)
+printf '{ "image": "lambda-hello:latest", "max_instances": 8, "freeze_after_ms": 0 }\n' >"$FN/hello.json"
 printf '{ "image": "%secho:latest", "max_instances": 8 }\n' "$IMAGE_PREFIX" >"$FN/echo.json"
 # An image without lambda-rie (a custom runtime): the manager lends it from the volume `rie`.
 printf '{ "image": "%scustom-sh:latest" }\n' "$IMAGE_PREFIX" >"$FN/custom.json"
 # Two isolated functions, each on a network of its own that the gateway joins: iso (lambda-hello) and
 # snoop (examples/snoop, the hostile function of test-isolation, which reports whom it reaches).
-printf '{ "image": "lambda-hello:latest", "network": "isolated" }\n' >"$FN/iso.json"
-printf '{ "image": "%ssnoop:latest", "network": "isolated" }\n' "$IMAGE_PREFIX" >"$FN/snoop.json"
+printf '{ "image": "lambda-hello:latest", "network": "isolated", "freeze_after_ms": 0 }\n' >"$FN/iso.json"
+printf '{ "image": "%ssnoop:latest", "network": "isolated", "freeze_after_ms": 0, "timeout_sec": 40 }\n' \
+        "$IMAGE_PREFIX" >"$FN/snoop.json"
 BUSYBOX=$(docker_image_busybox)
 
 # ---- up --build from the clone, then curl and the AWS CLI on lambda-hello
@@ -160,12 +163,15 @@ check "the gateway listens on its address on $NET ($GW_IP)" assert_eq 200 \
 check "the gateway does not listen on its address on $NET-fn-iso ($GW_ISO_IP)" assert_eq 000 \
         "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://$GW_ISO_IP:8080/healthz" || true)" "status"
 check "the gateway's log names the address it listens on" bash -c "docker logs '$gw' 2>&1 | grep -qF 'listening on $GW_IP:8080'"
+check "iso's and hello's instances run (not frozen: they would answer nobody)" assert_eq "running running" \
+        "$(docker inspect -f '{{.State.Status}}' "$ISO" "$HELLO" | paste -sd ' ')" "states"
 urls=("http://$ISO_IP:8080$RIE_PATH" "http://$GW_SNOOP_IP:8080/healthz" "http://$GW_IP:8080/healthz"
         "http://$HELLO_IP:8080$RIE_PATH" "http://$MGR_IP:8080/" "http://$BUS_IP:8080/" "http://${OUT_NET}2:8080/"
         "http://$MGR_SNOOP_IP:8080/")
 out=$(invoke snoop "{\"urls\":[$(printf '"%s",' "${urls[@]}" | sed 's/,$//')]}")
 reached=$(python3 -c 'import base64, json, sys; print(base64.b64decode(json.loads(sys.argv[1])["urls"]).decode())' "$out" 2>/dev/null || true)
 echo "# from snoop's instance: $(paste -sd ' ' <<<"$reached")"
+[[ -n $reached ]] || echo "# snoop answered: $out"
 check "isolated: from snoop's instance, iso's instance cannot be reached" assert_contains "$reached" "${urls[0]} 000" "urls"
 check "isolated: nor the gateway's address on snoop's own network" assert_contains "$reached" "${urls[1]} 000" "urls"
 check "isolated: nor the gateway's address on $NET" assert_contains "$reached" "${urls[2]} 000" "urls"
