@@ -107,8 +107,9 @@ int docker_create_body(const DockerCreateParams *p, char **ret);
  * (Podman beside dockerd). deployment: the LABEL_NETWORK it gets (a network per function on --network), or
  * NULL. -EINVAL for a name the engine would refuse. */
 int docker_bridge_network_body(const char *name, bool icc, const char *deployment, char **ret);
-/* POST /networks/{id}/connect: {"Container": container}. -EINVAL for a name the engine would not take. */
-int docker_network_connect_body(const char *container, char **ret);
+/* POST /networks/{id}/connect and disconnect: {"Container": container}, with "Force": true when force
+ * (a disconnect that a stopped container takes too). -EINVAL for a name the engine would not take. */
+int docker_network_connect_body(const char *container, bool force, char **ret);
 
 /* What docker_parse_network_bridge() finds a network to be. */
 enum {
@@ -130,6 +131,8 @@ bool docker_id_is_valid(const char *id);
  * value is NULL, percent-encoded. -EINVAL for an empty key or one containing '='.
  */
 int docker_label_filter(const char *key, const char *value, char **ret);
+/* The same selecting the containers on a network (a name or id): {"network":["NETWORK"]}. */
+int docker_network_filter(const char *network, char **ret);
 
 /* The answer to POST /containers/create: the id of the new container, validated. */
 int docker_parse_create(const char *json, size_t len, char **ret_id);

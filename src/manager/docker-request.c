@@ -420,7 +420,7 @@ int docker_bridge_network_body(const char *name, bool icc, const char *deploymen
         return body_to_string(body, ret);
 }
 
-int docker_network_connect_body(const char *container, char **ret)
+int docker_network_connect_body(const char *container, bool force, char **ret)
 {
         _cleanup_(json_object_putp) json_object *body = json_object_new_object();
         int r;
@@ -432,19 +432,18 @@ int docker_network_connect_body(const char *container, char **ret)
         if (!body)
                 return -ENOMEM;
         r = add_string(body, "Container", container);
+        if (r >= 0 && force)
+                r = add_bool(body, "Force", true);
         if (r < 0)
                 return r;
         return body_to_string(body, ret);
 }
 
+static int filter_query(const char *kind, const char *term, char **ret);
+
 int docker_label_filter(const char *key, const char *value, char **ret)
 {
-        static const char hex[] = "0123456789ABCDEF";
-        _cleanup_(json_object_putp) json_object *filters = NULL;
         _cleanup_free_ char *term = NULL;
-        _cleanup_(buf_done) Buf out = {};
-        const char *json;
-        int r;
 
         assert(ret);
 
@@ -462,10 +461,30 @@ int docker_label_filter(const char *key, const char *value, char **ret)
                         return -ENOMEM;
         }
 
+        return filter_query("label", term, ret);
+}
+
+int docker_network_filter(const char *network, char **ret)
+{
+        assert(ret);
+
+        if (!docker_name_is_valid(network))
+                return -EINVAL;
+        return filter_query("network", network, ret);
+}
+
+static int filter_query(const char *kind, const char *term, char **ret)
+{
+        static const char hex[] = "0123456789ABCDEF";
+        _cleanup_(json_object_putp) json_object *filters = NULL;
+        _cleanup_(buf_done) Buf out = {};
+        const char *json;
+        int r;
+
         filters = json_object_new_object();
         if (!filters)
                 return -ENOMEM;
-        r = add_string_array(filters, "label", term);
+        r = add_string_array(filters, kind, term);
         if (r < 0)
                 return r;
 

@@ -338,7 +338,7 @@ static void join_network(Instance *i, const char *container, docker_callback_t c
         _cleanup_free_ char *body = NULL, *path = NULL;
         int r;
 
-        r = docker_network_connect_body(container, &body);
+        r = docker_network_connect_body(container, false, &body);
         if (r >= 0)
                 r = asprintf(&path, "/networks/%s/connect", i->function_network) < 0 ? -ENOMEM : 0;
         if (r >= 0)

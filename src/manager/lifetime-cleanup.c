@@ -219,10 +219,12 @@ static void networks_finish(NetworkCleanup *c)
         done(m);
 }
 
-/* One network on its way out: the manager's own container leaves it, then it is removed. */
+/* One network on its way out: the containers still on it leave it (the manager's own; a stopped gateway,
+ * which could not start again on a network that is gone), then it is removed. */
 typedef struct NetworkRemoval {
         NetworkCleanup *cleanup;
         char *id;
+        unsigned leaving;
 } NetworkRemoval;
 
 static void removal_done(NetworkRemoval *n)
@@ -240,7 +242,7 @@ static void on_network_removed(DockerClient *d, int error, long status, const ch
 {
         _cleanup_free_ char *message = NULL;
 
-        /* One the gateway is still on (a next lifetime serves on it) stays: the engine says so. */
+        /* One a running container is still on (a next lifetime serves on it) stays: the engine says so. */
         if (error < 0)
                 log_warning("Removing a function's network failed: %s", strerror(-error));
         else if (status != 204 && status != 404) {
@@ -262,17 +264,45 @@ static void remove_network(NetworkRemoval *n)
         }
 }
 
-static void on_self_disconnected(DockerClient *d, int error, long status, const char *body, size_t len,
-                                 void *userdata)
+static void on_container_left(DockerClient *d, int error, long status, const char *body, size_t len,
+                              void *userdata)
 {
+        NetworkRemoval *n = userdata;
+
         /* Whatever it says: the removal that follows tells what stays. */
-        remove_network(userdata);
+        if (--n->leaving == 0)
+                remove_network(n);
+}
+
+static void on_network_containers(DockerClient *d, int error, long status, const char *body, size_t len,
+                                  void *userdata)
+{
+        NetworkRemoval *n = userdata;
+        Manager *m = n->cleanup->manager;
+        DockerContainer *list = NULL;
+        size_t count = 0;
+
+        if (error < 0 || status != 200 || docker_parse_container_list(body, len, &list, &count) < 0)
+                return remove_network(n);
+        n->leaving = 1;
+        for (size_t k = 0; k < count; k++) {
+                _cleanup_free_ char *path = NULL, *disconnect = NULL;
+
+                if (docker_network_connect_body(list[k].id, true, &disconnect) < 0 ||
+                    asprintf(&path, "/networks/%s/disconnect", n->id) < 0 ||
+                    docker_call(m->docker, "POST", path, disconnect, CALL_TIMEOUT_USEC, on_container_left, n,
+                                NULL) < 0)
+                        continue;
+                n->leaving++;
+        }
+        docker_container_array_free(list, count);
+        if (--n->leaving == 0)
+                remove_network(n);
 }
 
 static void start_removal(NetworkCleanup *c, const char *id)
 {
-        Manager *m = c->manager;
-        _cleanup_free_ char *path = NULL, *body = NULL;
+        _cleanup_free_ char *filter = NULL, *path = NULL;
         NetworkRemoval *n;
 
         n = calloc(1, sizeof(NetworkRemoval));
@@ -283,11 +313,10 @@ static void start_removal(NetworkCleanup *c, const char *id)
         }
         n->cleanup = c;
         c->removing++;
-        if (!m->self_container)
-                return remove_network(n);
-        if (docker_network_connect_body(m->self_container, &body) < 0 ||
-            asprintf(&path, "/networks/%s/disconnect", id) < 0 ||
-            docker_call(m->docker, "POST", path, body, CALL_TIMEOUT_USEC, on_self_disconnected, n, NULL) < 0)
+        if (docker_network_filter(id, &filter) < 0 ||
+            asprintf(&path, "/containers/json?all=1&filters=%s", filter) < 0 ||
+            docker_call(c->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_network_containers, n,
+                        NULL) < 0)
                 remove_network(n);
 }
 
