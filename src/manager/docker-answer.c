@@ -805,6 +805,8 @@ void docker_event_done(DockerEvent *e)
         free(e->id);
         free(e->function);
         free(e->lifetime);
+        free(e->project);
+        free(e->service);
         *e = (DockerEvent){};
 }
 
@@ -856,6 +858,8 @@ int docker_parse_event(const char *line, size_t len, DockerEvent *ret)
                 return r;
         e.function = TAKE_PTR(l.function);
         e.lifetime = TAKE_PTR(l.lifetime);
+        e.project = TAKE_PTR(l.project);
+        e.service = TAKE_PTR(l.service);
 
         *ret = e;
         e = (DockerEvent){};

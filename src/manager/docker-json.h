@@ -131,8 +131,9 @@ bool docker_id_is_valid(const char *id);
  * value is NULL, percent-encoded. -EINVAL for an empty key or one containing '='.
  */
 int docker_label_filter(const char *key, const char *value, char **ret);
-/* The same selecting the containers on a network (a name or id): {"network":["NETWORK"]}. */
-int docker_network_filter(const char *network, char **ret);
+/* The same for another kind of filter whose term is a name: {"network":["NAME-OR-ID"]},
+ * {"type":["container"]}. -EINVAL for a kind or term the engine would not take as a name. */
+int docker_filter(const char *kind, const char *term, char **ret);
 
 /* The answer to POST /containers/create: the id of the new container, validated. */
 int docker_parse_create(const char *json, size_t len, char **ret_id);
@@ -253,6 +254,8 @@ typedef struct DockerEvent {
         char *id; /* Actor.ID: always a valid container id for "container" events, else NULL if not one */
         char *function; /* Actor.Attributes[LABEL_FUNCTION] */
         char *lifetime; /* Actor.Attributes[LABEL_LIFETIME] */
+        char *project;  /* Actor.Attributes[LABEL_COMPOSE_PROJECT] */
+        char *service;  /* Actor.Attributes[LABEL_COMPOSE_SERVICE] */
 } DockerEvent;
 
 void docker_event_done(DockerEvent *e);

@@ -464,13 +464,13 @@ int docker_label_filter(const char *key, const char *value, char **ret)
         return filter_query("label", term, ret);
 }
 
-int docker_network_filter(const char *network, char **ret)
+int docker_filter(const char *kind, const char *term, char **ret)
 {
         assert(ret);
 
-        if (!docker_name_is_valid(network))
+        if (!docker_name_is_valid(kind) || !docker_name_is_valid(term))
                 return -EINVAL;
-        return filter_query("network", network, ret);
+        return filter_query(kind, term, ret);
 }
 
 static int filter_query(const char *kind, const char *term, char **ret)

@@ -490,6 +490,77 @@ static void settle_function_network(Instance *i)
                               strerror(-r));
 }
 
+typedef struct GatewayJoin {
+        Manager *manager;
+        char *id;
+} GatewayJoin;
+
+static void on_gateway_rejoined(DockerClient *d, int error, long status, const char *body, size_t len,
+                                void *userdata)
+{
+        if (!joined(error, status, body, len))
+                log_warning(
+                        "Failed to join the gateway to a network of an isolated function (HTTP %li); its "
+                        "instances there cannot be reached until the next start of one.",
+                        status);
+}
+
+static void on_function_networks_listed(DockerClient *d, int error, long status, const char *body,
+                                        size_t len, void *userdata)
+{
+        _cleanup_free_ GatewayJoin *j = userdata;
+        _cleanup_free_ char *gateway = j->id;
+        Manager *m = j->manager;
+        DockerContainer *list = NULL;
+        size_t n = 0;
+        unsigned joining = 0;
+
+        if (error < 0 || status != 200 || docker_parse_container_list(body, len, &list, &n) < 0) {
+                log_warning("Cannot list the networks of isolated functions to join the gateway to them.");
+                return;
+        }
+        for (size_t k = 0; k < n; k++) {
+                _cleanup_free_ char *path = NULL, *connect = NULL;
+
+                if (!list[k].managed || !list[k].network || strcmp(list[k].network, m->network) != 0)
+                        continue;
+                if (docker_network_connect_body(gateway, false, &connect) < 0 ||
+                    asprintf(&path, "/networks/%s/connect", list[k].id) < 0 ||
+                    docker_call(m->docker, "POST", path, connect, CALL_TIMEOUT_USEC, on_gateway_rejoined,
+                                NULL, NULL) < 0) {
+                        (void) log_oom();
+                        continue;
+                }
+                joining++;
+        }
+        docker_container_array_free(list, n);
+        if (joining > 0)
+                log_info("The gateway (%.12s) started: joining it to %u network(s) of isolated functions.",
+                         gateway, joining);
+}
+
+void instance_setup_gateway_started(Manager *m, const char *id)
+{
+        _cleanup_free_ char *filter = NULL, *path = NULL;
+        GatewayJoin *j;
+
+        if (!m->network || docker_label_filter(LABEL_NETWORK, m->network, &filter) < 0 ||
+            asprintf(&path, "/networks?filters=%s", filter) < 0)
+                return (void) log_oom();
+        j = calloc(1, sizeof(GatewayJoin));
+        if (!j || !(j->id = strdup(id))) {
+                free(j);
+                return (void) log_oom();
+        }
+        j->manager = m;
+        if (docker_call(m->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_function_networks_listed, j,
+                        NULL) < 0) {
+                free(j->id);
+                free(j);
+                (void) log_oom();
+        }
+}
+
 /* "network": "none": the container gets loopback only, and is reached at a unix socket on this host
  * (instance-socket.h). */
 static void settle_no_network(Instance *i)

@@ -45,6 +45,10 @@ const char *instance_network_intended(const Manager *m, const FunctionConfig *c)
  * and NULL; -ENOMEM. */
 int instance_function_network(const Manager *m, const FunctionConfig *c, char **ret);
 
+/* The gateway's container (id) has started: joins it to the networks of isolated functions of this
+ * deployment that exist (a re-created gateway is on none of them). */
+void instance_setup_gateway_started(Manager *m, const char *id);
+
 /* Takes the engine's answer to GET /networks/bridge into m->default_bridge_isolating (left 0 when the
  * engine did not answer). */
 void instance_setup_bridge_learned(Manager *m, int error, long status, const char *body, size_t len);

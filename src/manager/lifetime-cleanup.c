@@ -313,7 +313,7 @@ static void start_removal(NetworkCleanup *c, const char *id)
         }
         n->cleanup = c;
         c->removing++;
-        if (docker_network_filter(id, &filter) < 0 ||
+        if (docker_filter("network", id, &filter) < 0 ||
             asprintf(&path, "/containers/json?all=1&filters=%s", filter) < 0 ||
             docker_call(c->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_network_containers, n,
                         NULL) < 0)

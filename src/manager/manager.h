@@ -119,6 +119,7 @@ struct Manager {
         /* Containers the event stream reported dead, handled outside curl's callbacks. */
         char **dead;
         sd_event_source *dead_event;
+        char *gateway_started;        /* the gateway's container, seen starting (engine-events.c) */
         uint64_t engine_away_since;   /* CLOCK_MONOTONIC; 0 while the engine answers */
         sd_event_source *engine_ping; /* while the engine is away: is it back? */
         DockerCall *resync;           /* which of our containers still run, once the engine is back */

@@ -191,6 +191,11 @@ check "a container on $NET without the secret: hello's instance answers 403" \
 check "a container on $NET: iso's instance cannot be reached" \
         assert_contains "$from_stranger" "http://$ISO_IP:8080$RIE_PATH 000" "status"
 docker rm -f "$stranger" >/dev/null
+# A re-created gateway is on none of the functions' networks: the manager sees it start and joins it.
+dc up -d --no-deps --force-recreate gateway >&2
+check "a re-created gateway: iso answers" wait_for_answer iso '"message"' 30
+check "a re-created gateway: the manager joined it to $NET-fn-iso" test -n "$(ip_on "$(dc ps -q gateway)" "$NET-fn-iso")"
+check "a re-created gateway: iso's instance still serves (not replaced)" assert_eq "$ISO" "$(fn_ids iso | head -n 1)" "instance"
 
 # ---- the services' hardening
 gw=$(dc ps -q gateway)
