@@ -9,7 +9,11 @@
 # from the host's build, and bus, manager and gateway start against the real dockerd. curl and the
 # AWS CLI v2 invoke the example function lambda-hello, which compose built and nobody declared,
 # through the published port. Then what the deployment promises: function containers on the
-# compose network at the address EnsureContainer gives, the hardening of each service,
+# compose network at the address EnsureContainer gives; isolated functions (iso, and snoop, the hostile
+# function of test-isolation) each on a bridge of its own that the gateway joins, from which snoop
+# reaches no other instance, gateway, manager or bus address but a listener outside, and which a
+# container on the compose network cannot reach; a re-created gateway joined again; the hardening of
+# each service,
 # `docker-compose restart manager` under keep-alive load invisible to clients (only 200s; the
 # unchanged function's instances adopted, the one whose declaration changed replaced), a killed
 # manager's healthy instances adopted and its exited one removed while other containers stay, a
