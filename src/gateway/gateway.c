@@ -209,9 +209,23 @@ static int open_listeners(Gateway *g)
                         SocketAddress addr;
                         int fd;
 
-                        r = socket_address_parse(*a, &addr);
-                        if (r < 0)
-                                return log_error_errno(r, "Invalid --listen address '%s'.", *a);
+                        char where[128];
+
+                        if (strncmp(*a, SOCKET_ADDRESS_ROUTE_PREFIX, STRLEN(SOCKET_ADDRESS_ROUTE_PREFIX)) ==
+                            0) {
+                                r = socket_address_route(*a, &addr);
+                                if (r < 0)
+                                        return log_error_errno(r,
+                                                               "--listen=%s: no IPv4 address of the default "
+                                                               "route's interface: %m",
+                                                               *a);
+                                log_info("--listen=%s: listening on %s (the default route's interface).", *a,
+                                         socket_address_format(&addr, where, sizeof(where)));
+                        } else {
+                                r = socket_address_parse(*a, &addr);
+                                if (r < 0)
+                                        return log_error_errno(r, "Invalid --listen address '%s'.", *a);
+                        }
                         fd = socket_listen(&addr, SOMAXCONN);
                         if (fd < 0)
                                 return log_error_errno(fd, "Failed to listen on %s: %m", *a);

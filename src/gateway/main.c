@@ -76,7 +76,8 @@ static void help(void)
                "\n"
                "OPTIONS\n"
                "    -l, --listen=ADDR          listen here when systemd passes no socket (repeatable;\n"
-               "                               HOST:PORT, [V6]:PORT or :PORT)\n"
+               "                               HOST:PORT, [V6]:PORT, :PORT, or @route:PORT: the IPv4\n"
+               "                               address of the default route's interface, at start)\n"
                "        --api-keys=PATH        API keys file (default " SYSCONFDIR "/lambdad/api-keys)\n"
                "        --credentials=PATH     SigV4 credentials file (default " SYSCONFDIR
                "/lambdad/credentials)\n"

@@ -348,6 +348,17 @@ static AdoptedFunction *adopted_function_get(Adoption *a, const char *name)
         return af;
 }
 
+/* Whether the container is on the network of its function's own (instance-setup.h); its spec says
+ * whether that is the network its function has now. */
+static bool on_function_network(const Manager *m, const DockerInspect *info)
+{
+        _cleanup_free_ char *name = NULL;
+
+        if (asprintf(&name, "%s" FUNCTION_NETWORK_INFIX "%s", m->network, info->function) < 0)
+                return false;
+        return strv_contains(info->networks, name);
+}
+
 static void on_candidate_inspected(DockerClient *d, int error, long status, const char *body, size_t len,
                                    void *userdata)
 {
@@ -367,7 +378,7 @@ static void on_candidate_inspected(DockerClient *d, int error, long status, cons
                 return candidate_done(c);
         if (!c->info.network != !m->network || (m->network && strcmp(c->info.network, m->network) != 0))
                 return candidate_done(c);
-        if (m->network && !strv_contains(c->info.networks, m->network))
+        if (m->network && !strv_contains(c->info.networks, m->network) && !on_function_network(m, &c->info))
                 return candidate_remove(c, "it left the network");
 
         r = instance_address(m, &c->info, &c->host, &c->port);

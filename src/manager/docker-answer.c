@@ -143,6 +143,7 @@ void docker_container_done(DockerContainer *c)
         free(c->function);
         free(c->lifetime);
         free(c->network);
+        free(c->service);
         free(c->state);
         *c = (DockerContainer){};
 }
@@ -194,6 +195,7 @@ static int parse_container_entry(json_object *e, DockerContainer *ret, bool *ret
                         c.function = TAKE_PTR(l.function);
                         c.lifetime = TAKE_PTR(l.lifetime);
                         c.network = TAKE_PTR(l.network);
+                        c.service = TAKE_PTR(l.service);
                         c.managed = l.managed;
                         docker_labels_done(&l);
                 }
@@ -266,6 +268,7 @@ void docker_inspect_done(DockerInspect *i)
         free(i->lifetime);
         free(i->spec);
         free(i->network);
+        free(i->project);
         free(i->image_id);
         strv_free(i->networks);
         if (i->instance_secret)
@@ -475,6 +478,7 @@ int docker_parse_inspect(const char *json, size_t len, DockerInspect *ret)
         i.lifetime = TAKE_PTR(l.lifetime);
         i.spec = TAKE_PTR(l.spec);
         i.network = TAKE_PTR(l.network);
+        i.project = TAKE_PTR(l.project);
         i.managed = l.managed;
 
         *ret = i;
@@ -801,6 +805,8 @@ void docker_event_done(DockerEvent *e)
         free(e->id);
         free(e->function);
         free(e->lifetime);
+        free(e->project);
+        free(e->service);
         *e = (DockerEvent){};
 }
 
@@ -852,6 +858,8 @@ int docker_parse_event(const char *line, size_t len, DockerEvent *ret)
                 return r;
         e.function = TAKE_PTR(l.function);
         e.lifetime = TAKE_PTR(l.lifetime);
+        e.project = TAKE_PTR(l.project);
+        e.service = TAKE_PTR(l.service);
 
         *ret = e;
         e = (DockerEvent){};

@@ -57,6 +57,8 @@ typedef struct DockerLabels {
         char *lifetime;
         char *spec;
         char *network;
+        char *project; /* LABEL_COMPOSE_PROJECT */
+        char *service; /* LABEL_COMPOSE_SERVICE */
         bool managed;
 } DockerLabels;
 

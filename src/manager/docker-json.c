@@ -206,6 +206,8 @@ void docker_labels_done(DockerLabels *l)
         free(l->lifetime);
         free(l->spec);
         free(l->network);
+        free(l->project);
+        free(l->service);
         *l = (DockerLabels){};
 }
 
@@ -225,6 +227,10 @@ int docker_labels_parse(json_object *labels, DockerLabels *ret)
                 r = docker_json_dup_string(labels, LABEL_SPEC, DOCKER_STRING_MAX, &l.spec);
         if (r >= 0)
                 r = docker_json_dup_string(labels, LABEL_NETWORK, DOCKER_STRING_MAX, &l.network);
+        if (r >= 0)
+                r = docker_json_dup_string(labels, LABEL_COMPOSE_PROJECT, DOCKER_STRING_MAX, &l.project);
+        if (r >= 0)
+                r = docker_json_dup_string(labels, LABEL_COMPOSE_SERVICE, DOCKER_STRING_MAX, &l.service);
         if (r >= 0)
                 r = docker_json_dup_string(labels, LABEL_MANAGED_BY, DOCKER_STRING_MAX, &managed);
         if (r < 0)

@@ -25,6 +25,17 @@
 /* A digest of what the container was made of, less its name and lifetime (instance_spec()): a later
  * lifetime adopts the container only while its declaration and image still give the same. */
 #define LABEL_SPEC "org.lambdad.spec"
+/* docker-compose's, on the containers of a project: the manager finds its gateway by them. */
+/* On --network (compose): an isolated function F's instances run on the bridge NETWORK-fn-F, made on
+ * first use with inter-container traffic on, which the gateway's container (--gateway-container) is
+ * joined to; the engine keeps bridges apart from each other, so they reach neither the instances of
+ * other functions nor the manager and the bus. The name begins with the deployment's so that it sorts
+ * after it: the engine routes a container on several bridges out through the first by name, and
+ * publishes its ports there, which must stay the deployment's network for the gateway. */
+#define FUNCTION_NETWORK_INFIX "-fn-"
+
+#define LABEL_COMPOSE_PROJECT "com.docker.compose.project"
+#define LABEL_COMPOSE_SERVICE "com.docker.compose.service"
 
 #define LABEL_MANAGED_BY_VALUE "lambda-manager"
 
@@ -93,8 +104,12 @@ int docker_create_body(const DockerCreateParams *p, char **ret);
 /* The body of POST /networks/create for a bridge network labelled as the manager's, whose containers reach
  * the outside world and, unless icc, not each other (inter-container communication off). Its host
  * interface is the engine's to name: a fixed name would collide with another engine's on the same host
- * (Podman beside dockerd). -EINVAL for a name the engine would refuse. */
-int docker_bridge_network_body(const char *name, bool icc, char **ret);
+ * (Podman beside dockerd). deployment: the LABEL_NETWORK it gets (a network per function on --network), or
+ * NULL. -EINVAL for a name the engine would refuse. */
+int docker_bridge_network_body(const char *name, bool icc, const char *deployment, char **ret);
+/* POST /networks/{id}/connect and disconnect: {"Container": container}, with "Force": true when force
+ * (a disconnect that a stopped container takes too). -EINVAL for a name the engine would not take. */
+int docker_network_connect_body(const char *container, bool force, char **ret);
 
 /* What docker_parse_network_bridge() finds a network to be. */
 enum {
@@ -116,6 +131,9 @@ bool docker_id_is_valid(const char *id);
  * value is NULL, percent-encoded. -EINVAL for an empty key or one containing '='.
  */
 int docker_label_filter(const char *key, const char *value, char **ret);
+/* The same for another kind of filter whose term is a name: {"network":["NAME-OR-ID"]},
+ * {"type":["container"]}. -EINVAL for a kind or term the engine would not take as a name. */
+int docker_filter(const char *kind, const char *term, char **ret);
 
 /* The answer to POST /containers/create: the id of the new container, validated. */
 int docker_parse_create(const char *json, size_t len, char **ret_id);
@@ -136,6 +154,7 @@ typedef struct DockerContainer {
         char *function; /* LABEL_FUNCTION or NULL */
         char *lifetime; /* LABEL_LIFETIME or NULL */
         char *network;  /* LABEL_NETWORK or NULL */
+        char *service;  /* LABEL_COMPOSE_SERVICE or NULL */
         bool managed;   /* LABEL_MANAGED_BY == LABEL_MANAGED_BY_VALUE */
         char *state;    /* "running", "exited", ... or NULL */
 } DockerContainer;
@@ -162,6 +181,7 @@ typedef struct DockerInspect {
         char *lifetime;     /* Config.Labels[LABEL_LIFETIME] */
         char *spec;         /* Config.Labels[LABEL_SPEC] */
         char *network;      /* Config.Labels[LABEL_NETWORK] */
+        char *project;      /* Config.Labels[LABEL_COMPOSE_PROJECT] */
         bool managed;       /* Config.Labels[LABEL_MANAGED_BY] is ours */
         char *image_id;     /* Image: the id of the image it was made from */
         char **networks;    /* the names of NetworkSettings.Networks, NULL if none */
@@ -234,6 +254,8 @@ typedef struct DockerEvent {
         char *id; /* Actor.ID: always a valid container id for "container" events, else NULL if not one */
         char *function; /* Actor.Attributes[LABEL_FUNCTION] */
         char *lifetime; /* Actor.Attributes[LABEL_LIFETIME] */
+        char *project;  /* Actor.Attributes[LABEL_COMPOSE_PROJECT] */
+        char *service;  /* Actor.Attributes[LABEL_COMPOSE_SERVICE] */
 } DockerEvent;
 
 void docker_event_done(DockerEvent *e);

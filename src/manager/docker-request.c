@@ -384,7 +384,7 @@ int docker_create_body(const DockerCreateParams *p, char **ret)
         return body_to_string(body, ret);
 }
 
-int docker_bridge_network_body(const char *name, bool icc, char **ret)
+int docker_bridge_network_body(const char *name, bool icc, const char *deployment, char **ret)
 {
         _cleanup_(json_object_putp) json_object *body = json_object_new_object(),
                                                 *options = json_object_new_object(),
@@ -411,6 +411,8 @@ int docker_bridge_network_body(const char *name, bool icc, char **ret)
                 r = object_steal_into(body, "Options", &options);
         if (r >= 0)
                 r = add_string(labels, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE);
+        if (r >= 0 && deployment)
+                r = add_string(labels, LABEL_NETWORK, deployment);
         if (r >= 0)
                 r = object_steal_into(body, "Labels", &labels);
         if (r < 0)
@@ -418,14 +420,30 @@ int docker_bridge_network_body(const char *name, bool icc, char **ret)
         return body_to_string(body, ret);
 }
 
+int docker_network_connect_body(const char *container, bool force, char **ret)
+{
+        _cleanup_(json_object_putp) json_object *body = json_object_new_object();
+        int r;
+
+        assert(ret);
+
+        if (!docker_name_is_valid(container))
+                return -EINVAL;
+        if (!body)
+                return -ENOMEM;
+        r = add_string(body, "Container", container);
+        if (r >= 0 && force)
+                r = add_bool(body, "Force", true);
+        if (r < 0)
+                return r;
+        return body_to_string(body, ret);
+}
+
+static int filter_query(const char *kind, const char *term, char **ret);
+
 int docker_label_filter(const char *key, const char *value, char **ret)
 {
-        static const char hex[] = "0123456789ABCDEF";
-        _cleanup_(json_object_putp) json_object *filters = NULL;
         _cleanup_free_ char *term = NULL;
-        _cleanup_(buf_done) Buf out = {};
-        const char *json;
-        int r;
 
         assert(ret);
 
@@ -443,10 +461,30 @@ int docker_label_filter(const char *key, const char *value, char **ret)
                         return -ENOMEM;
         }
 
+        return filter_query("label", term, ret);
+}
+
+int docker_filter(const char *kind, const char *term, char **ret)
+{
+        assert(ret);
+
+        if (!docker_name_is_valid(kind) || !docker_name_is_valid(term))
+                return -EINVAL;
+        return filter_query(kind, term, ret);
+}
+
+static int filter_query(const char *kind, const char *term, char **ret)
+{
+        static const char hex[] = "0123456789ABCDEF";
+        _cleanup_(json_object_putp) json_object *filters = NULL;
+        _cleanup_(buf_done) Buf out = {};
+        const char *json;
+        int r;
+
         filters = json_object_new_object();
         if (!filters)
                 return -ENOMEM;
-        r = add_string_array(filters, "label", term);
+        r = add_string_array(filters, kind, term);
         if (r < 0)
                 return r;
 

@@ -10,6 +10,7 @@
 #include "docker-json.h"
 #include "engine-events.h"
 #include "lifetime-cleanup.h"
+#include "instance-setup.h"
 #include "instance.h"
 #include "log.h"
 #include "managed-function.h"
@@ -25,13 +26,25 @@ static int on_dead(sd_event_source *s, void *userdata)
         Manager *m = userdata;
         _cleanup_strv_free_ char **dead = TAKE_PTR(m->dead);
 
+        _cleanup_free_ char *gateway = TAKE_PTR(m->gateway_started);
+
         for (char **id = dead; id && *id; id++) {
                 Instance *i = instance_find(m, *id);
 
                 if (i)
                         instance_died(i);
         }
+        if (gateway)
+                instance_setup_gateway_started(m, gateway);
         return 0;
+}
+
+/* A (re)started gateway of this compose project: re-created, it is on none of the networks of isolated
+ * functions, whose running instances it must reach. */
+static bool is_our_gateway(const Manager *m, const DockerEvent *e)
+{
+        return m->compose_project && e->project && strcmp(e->project, m->compose_project) == 0 &&
+               e->service && strcmp(e->service, "gateway") == 0 && strcmp(e->action, "start") == 0;
 }
 
 /* Runs inside curl's write callback, where no new transfer may start: note the id for on_dead(). */
@@ -48,6 +61,10 @@ static void on_event_line(DockerClient *d, const char *line, size_t len, void *u
             instance_find(m, e.id)) {
                 if (strv_extend(&m->dead, e.id) < 0)
                         log_oom();
+                (void) sd_event_source_set_enabled(m->dead_event, SD_EVENT_ONESHOT);
+        } else if (e.type && strcmp(e.type, "container") == 0 && e.action && e.id && is_our_gateway(m, &e)) {
+                free(m->gateway_started);
+                m->gateway_started = TAKE_PTR(e.id);
                 (void) sd_event_source_set_enabled(m->dead_event, SD_EVENT_ONESHOT);
         }
         docker_event_done(&e);
@@ -85,8 +102,10 @@ static void events_watch(Manager *m)
         int r;
 
         /* Not just this lifetime's label: adopted instances carry the one of the lifetime that made
-         * them. on_event_line() keeps our instances' events. */
-        r = cleanup_owned_filter(m, &filter);
+         * them. on_event_line() keeps our instances' events, and in a compose project its gateway's
+         * (which carries none of our labels). */
+        r = m->compose_project ? docker_filter("type", "container", &filter)
+                               : cleanup_owned_filter(m, &filter);
         if (r >= 0 && asprintf(&path, "/events?filters=%s", filter) < 0)
                 r = -ENOMEM;
         if (r >= 0)
@@ -244,4 +263,6 @@ void engine_events_done(Manager *m)
         m->events_retry = sd_event_source_disable_unref(m->events_retry);
         m->dead_event = sd_event_source_disable_unref(m->dead_event);
         m->dead = strv_free(m->dead);
+        free(m->gateway_started);
+        m->gateway_started = NULL;
 }

@@ -225,7 +225,7 @@ static void create_network(Instance *i)
         _cleanup_free_ char *body = NULL;
         int r;
 
-        r = docker_bridge_network_body(own_name(i), own_is_shared(i), &body);
+        r = docker_bridge_network_body(own_name(i), own_is_shared(i), NULL, &body);
         if (r >= 0)
                 r = docker_call(i->manager->docker, "POST", "/networks/create", body, CALL_TIMEOUT_USEC,
                                 on_network_created, i, &i->call);
@@ -303,6 +303,264 @@ static void on_bridge_inspected(DockerClient *d, int error, long status, const c
         settle_network(i);
 }
 
+/* ---- on --network: an isolated function's own network, joined by the gateway ---- */
+
+static bool gateway_known(const Manager *m)
+{
+        const char *g = m->config.gateway_container;
+
+        return g && (strcmp(g, "auto") != 0 || m->compose_project);
+}
+
+int instance_function_network(const Manager *m, const FunctionConfig *c, char **ret)
+{
+        *ret = NULL;
+        if (!m->network || c->network != FUNCTION_NETWORK_ISOLATED || !gateway_known(m))
+                return 0;
+        if (asprintf(ret, "%s" FUNCTION_NETWORK_INFIX "%s", m->network, c->name) < 0)
+                return -ENOMEM;
+        return 1;
+}
+
+/* Whether the engine's answer to a connect says the container is on the network (403: it was already). */
+static bool joined(int error, long status, const char *body, size_t len)
+{
+        _cleanup_free_ char *message = NULL;
+
+        if (error < 0)
+                return false;
+        return status == 200 || (status == 403 && docker_parse_error(body, len, &message) >= 0 && message &&
+                                 strstr(message, "already exists"));
+}
+
+static void join_network(Instance *i, const char *container, docker_callback_t callback)
+{
+        _cleanup_free_ char *body = NULL, *path = NULL;
+        int r;
+
+        r = docker_network_connect_body(container, false, &body);
+        if (r >= 0)
+                r = asprintf(&path, "/networks/%s/connect", i->function_network) < 0 ? -ENOMEM : 0;
+        if (r >= 0)
+                r = docker_call(i->manager->docker, "POST", path, body, CALL_TIMEOUT_USEC, callback, i,
+                                &i->call);
+        if (r < 0)
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to join container %s to network %s: %s",
+                              container, i->function_network, strerror(-r));
+}
+
+static void on_self_connected(DockerClient *d, int error, long status, const char *body, size_t len,
+                              void *userdata)
+{
+        Instance *i = userdata;
+
+        i->call = NULL;
+        if (!joined(error, status, body, len))
+                return instance_fail_call(i, "Joining the manager to the function's network", error, status,
+                                          body, len);
+        network_ready(i, i->function_network);
+}
+
+static void on_gateway_connected(DockerClient *d, int error, long status, const char *body, size_t len,
+                                 void *userdata)
+{
+        Instance *i = userdata;
+
+        i->call = NULL;
+        if (!joined(error, status, body, len))
+                return instance_fail_call(i, "Joining the gateway to the function's network", error, status,
+                                          body, len);
+        /* The manager probes the instances at their address: a manager in a container joins too (it
+         * listens on no port there); one on the engine's host reaches every bridge as it is. */
+        if (i->manager->self_container)
+                return join_network(i, i->manager->self_container, on_self_connected);
+        network_ready(i, i->function_network);
+}
+
+static void connect_gateway(Instance *i, const char *container)
+{
+        join_network(i, container, on_gateway_connected);
+}
+
+static void on_gateway_listed(DockerClient *d, int error, long status, const char *body, size_t len,
+                              void *userdata)
+{
+        Instance *i = userdata;
+        DockerContainer *list = NULL;
+        size_t n = 0;
+
+        i->call = NULL;
+        if (error < 0 || status != 200)
+                return instance_fail_call(i, "Looking for the gateway's container", error, status, body,
+                                          len);
+        if (docker_parse_container_list(body, len, &list, &n) < 0)
+                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                                     "The engine's list of containers is invalid.");
+        for (size_t k = 0; k < n; k++)
+                if (list[k].service && strcmp(list[k].service, "gateway") == 0) {
+                        connect_gateway(i, list[k].id);
+                        docker_container_array_free(list, n);
+                        return;
+                }
+        docker_container_array_free(list, n);
+        instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                      "Function '%s' runs on a network of its own, which the gateway must join, but compose "
+                      "project %s has no service \"gateway\" running.",
+                      i->function->name, i->manager->compose_project);
+}
+
+static void find_gateway(Instance *i)
+{
+        Manager *m = i->manager;
+        _cleanup_free_ char *filter = NULL, *path = NULL;
+        int r;
+
+        if (strcmp(m->config.gateway_container, "auto") != 0)
+                return connect_gateway(i, m->config.gateway_container);
+        r = docker_label_filter(LABEL_COMPOSE_PROJECT, m->compose_project, &filter);
+        if (r >= 0)
+                r = asprintf(&path, "/containers/json?filters=%s", filter) < 0 ? -ENOMEM : 0;
+        if (r >= 0)
+                r = docker_call(m->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_gateway_listed, i,
+                                &i->call);
+        if (r < 0)
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                              "Failed to look for the gateway's container: %s", strerror(-r));
+}
+
+static void on_function_network_created(DockerClient *d, int error, long status, const char *body,
+                                        size_t len, void *userdata)
+{
+        Instance *i = userdata;
+
+        i->call = NULL;
+        /* 409: made by another start meanwhile. */
+        if (error < 0 || (status != 201 && status != 409))
+                return instance_fail_call(i, "Creating the function's network", error, status, body, len);
+        if (status == 201)
+                log_info("Made the network %s for the instances of isolated function '%s'.",
+                         i->function_network, i->function->name);
+        find_gateway(i);
+}
+
+static void on_function_network_inspected(DockerClient *d, int error, long status, const char *body,
+                                          size_t len, void *userdata)
+{
+        Instance *i = userdata;
+        _cleanup_free_ char *create = NULL;
+        int r;
+
+        i->call = NULL;
+        if (error >= 0 && status == 404) {
+                r = docker_bridge_network_body(i->function_network, true, i->manager->network, &create);
+                if (r >= 0)
+                        r = docker_call(i->manager->docker, "POST", "/networks/create", create,
+                                        CALL_TIMEOUT_USEC, on_function_network_created, i, &i->call);
+                if (r < 0)
+                        instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to create the network %s: %s",
+                                      i->function_network, strerror(-r));
+                return;
+        }
+        if (error < 0 || status != 200)
+                return instance_fail_call(i, "Inspecting the function's network", error, status, body, len);
+        if (docker_parse_network_bridge(body, len) != DOCKER_BRIDGE_OPEN)
+                return instance_fail(
+                        i, LAMBDAD_ERROR_START_FAILED,
+                        "The network %s exists, but is not a bridge whose containers reach each "
+                        "other; remove it (docker network rm %s) and lambda-manager makes it anew.",
+                        i->function_network, i->function_network);
+        find_gateway(i);
+}
+
+/* Settles i on its function's own network: inspected, made if missing, the gateway joined to it. */
+static void settle_function_network(Instance *i)
+{
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        free(i->function_network);
+        r = instance_function_network(i->manager, i->function->config, &i->function_network);
+        if (r > 0)
+                r = asprintf(&path, "/networks/%s", i->function_network) < 0 ? -ENOMEM : 0;
+        if (r >= 0)
+                r = docker_call(i->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC,
+                                on_function_network_inspected, i, &i->call);
+        if (r < 0)
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED, "Failed to inspect the function's network: %s",
+                              strerror(-r));
+}
+
+typedef struct GatewayJoin {
+        Manager *manager;
+        char *id;
+} GatewayJoin;
+
+static void on_gateway_rejoined(DockerClient *d, int error, long status, const char *body, size_t len,
+                                void *userdata)
+{
+        if (!joined(error, status, body, len))
+                log_warning(
+                        "Failed to join the gateway to a network of an isolated function (HTTP %li); its "
+                        "instances there cannot be reached until the next start of one.",
+                        status);
+}
+
+static void on_function_networks_listed(DockerClient *d, int error, long status, const char *body,
+                                        size_t len, void *userdata)
+{
+        _cleanup_free_ GatewayJoin *j = userdata;
+        _cleanup_free_ char *gateway = j->id;
+        Manager *m = j->manager;
+        DockerContainer *list = NULL;
+        size_t n = 0;
+        unsigned joining = 0;
+
+        if (error < 0 || status != 200 || docker_parse_container_list(body, len, &list, &n) < 0) {
+                log_warning("Cannot list the networks of isolated functions to join the gateway to them.");
+                return;
+        }
+        for (size_t k = 0; k < n; k++) {
+                _cleanup_free_ char *path = NULL, *connect = NULL;
+
+                if (!list[k].managed || !list[k].network || strcmp(list[k].network, m->network) != 0)
+                        continue;
+                if (docker_network_connect_body(gateway, false, &connect) < 0 ||
+                    asprintf(&path, "/networks/%s/connect", list[k].id) < 0 ||
+                    docker_call(m->docker, "POST", path, connect, CALL_TIMEOUT_USEC, on_gateway_rejoined,
+                                NULL, NULL) < 0) {
+                        (void) log_oom();
+                        continue;
+                }
+                joining++;
+        }
+        docker_container_array_free(list, n);
+        if (joining > 0)
+                log_info("The gateway (%.12s) started: joining it to %u network(s) of isolated functions.",
+                         gateway, joining);
+}
+
+void instance_setup_gateway_started(Manager *m, const char *id)
+{
+        _cleanup_free_ char *filter = NULL, *path = NULL;
+        GatewayJoin *j;
+
+        if (!m->network || docker_label_filter(LABEL_NETWORK, m->network, &filter) < 0 ||
+            asprintf(&path, "/networks?filters=%s", filter) < 0)
+                return (void) log_oom();
+        j = calloc(1, sizeof(GatewayJoin));
+        if (!j || !(j->id = strdup(id))) {
+                free(j);
+                return (void) log_oom();
+        }
+        j->manager = m;
+        if (docker_call(m->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_function_networks_listed, j,
+                        NULL) < 0) {
+                free(j->id);
+                free(j);
+                (void) log_oom();
+        }
+}
+
 /* "network": "none": the container gets loopback only, and is reached at a unix socket on this host
  * (instance-socket.h). */
 static void settle_no_network(Instance *i)
@@ -344,12 +602,14 @@ static void settle_network(Instance *i)
         if (c->network == FUNCTION_NETWORK_NONE)
                 return settle_no_network(i);
         if (m->network) {
+                if (c->network == FUNCTION_NETWORK_ISOLATED && gateway_known(m))
+                        return settle_function_network(i);
                 if (c->network == FUNCTION_NETWORK_ISOLATED)
                         return instance_fail(
                                 i, LAMBDAD_ERROR_START_FAILED,
                                 "Function '%s' wants network \"isolated\", which a manager on --network=%s "
-                                "cannot give (the gateway reaches instances on that network); declare "
-                                "\"network\": \"shared\", or run the manager without --network.",
+                                "gives only with --gateway-container (compose: auto, in a compose project); "
+                                "declare \"network\": \"shared\", or run the manager without --network.",
                                 i->function->name, m->network);
                 if (c->network == FUNCTION_NETWORK_DEFAULT && !m->isolated_fallback_logged) {
                         log_warning(

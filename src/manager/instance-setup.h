@@ -25,6 +25,7 @@
 #define DEFAULT_BRIDGE_NAME   "bridge"
 /* The engine's NetworkMode of a container with loopback only ("network": "none", instance-socket.h). */
 #define NONE_NETWORK_NAME "none"
+/* On --network, an isolated function's own network: see FUNCTION_NETWORK_INFIX (docker-json.h). */
 
 static inline bool network_is_none(const char *network_mode)
 {
@@ -39,6 +40,14 @@ void instance_setup(Instance *i);
  * spec of instances to adopt): DEFAULT_BRIDGE_NAME, ISOLATED_NETWORK_NAME, SHARED_NETWORK_NAME,
  * NONE_NETWORK_NAME, or NULL for the manager's own (--network, or the engine's default). */
 const char *instance_network_intended(const Manager *m, const FunctionConfig *c);
+
+/* On --network with a gateway to join to it: 1 and the name of c's own network when c is isolated, else 0
+ * and NULL; -ENOMEM. */
+int instance_function_network(const Manager *m, const FunctionConfig *c, char **ret);
+
+/* The gateway's container (id) has started: joins it to the networks of isolated functions of this
+ * deployment that exist (a re-created gateway is on none of them). */
+void instance_setup_gateway_started(Manager *m, const char *id);
 
 /* Takes the engine's answer to GET /networks/bridge into m->default_bridge_isolating (left 0 when the
  * engine did not answer). */

@@ -82,6 +82,7 @@ Instance *instance_free(Instance *i)
         free(i->name);
         free(i->host);
         free(i->socket_dir);
+        free(i->function_network);
         explicit_bzero(i->secret, sizeof(i->secret));
         free(i);
         return NULL;
@@ -467,7 +468,13 @@ static int spec_for(Manager *m, const FunctionConfig *c, const DockerImage *imag
 int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
                   char ret[static INSTANCE_SPEC_SIZE])
 {
-        return spec_for(m, c, image, instance_network_intended(m, c), ret);
+        _cleanup_free_ char *own = NULL;
+        int r;
+
+        r = instance_function_network(m, c, &own);
+        if (r < 0)
+                return r;
+        return spec_for(m, c, image, own ?: instance_network_intended(m, c), ret);
 }
 
 static void instance_create(Instance *i, const DockerImage *image)

@@ -34,6 +34,7 @@ struct Instance {
          * read back from the engine when adopted; handed out with its leases, and nowhere else. */
         char secret[INSTANCE_SECRET_SIZE];
         const char *network_mode; /* its container's NetworkMode when not the manager's (instance-setup.h) */
+        char *function_network;   /* on --network, an isolated function's own network (network_mode) */
         DockerCall *call;
         sd_event_source *probe_timer;
         uint64_t start_deadline;

@@ -199,3 +199,193 @@ int manager_cleanup_sync(Manager *m, CleanupScope scope)
         }
         return m->cleanup_result;
 }
+
+/* ---- the networks of isolated functions on --network (instance-setup.h) ---- */
+
+typedef struct NetworkCleanup {
+        Manager *manager;
+        unsigned removing;
+        bool listing;
+        void (*done)(Manager *m);
+        DockerCall *list;
+} NetworkCleanup;
+
+static void networks_finish(NetworkCleanup *c)
+{
+        Manager *m = c->manager;
+        void (*done)(Manager * m) = c->done;
+
+        free(c);
+        done(m);
+}
+
+/* One network on its way out: the containers still on it leave it (the manager's own; a stopped gateway,
+ * which could not start again on a network that is gone), then it is removed. */
+typedef struct NetworkRemoval {
+        NetworkCleanup *cleanup;
+        char *id;
+        unsigned leaving;
+} NetworkRemoval;
+
+static void removal_done(NetworkRemoval *n)
+{
+        NetworkCleanup *c = n->cleanup;
+
+        free(n->id);
+        free(n);
+        if (--c->removing == 0 && !c->listing)
+                networks_finish(c);
+}
+
+static void on_network_removed(DockerClient *d, int error, long status, const char *body, size_t len,
+                               void *userdata)
+{
+        _cleanup_free_ char *message = NULL;
+
+        /* One a running container is still on (a next lifetime serves on it) stays: the engine says so. */
+        if (error < 0)
+                log_warning("Removing a function's network failed: %s", strerror(-error));
+        else if (status != 204 && status != 404) {
+                (void) docker_parse_error(body, len, &message);
+                log_info("A function's network stays (HTTP %li: %s).", status, message ?: "?");
+        }
+        removal_done(userdata);
+}
+
+static void remove_network(NetworkRemoval *n)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "/networks/%s", n->id) < 0 ||
+            docker_call(n->cleanup->manager->docker, "DELETE", path, NULL, CALL_TIMEOUT_USEC,
+                        on_network_removed, n, NULL) < 0) {
+                (void) log_oom();
+                removal_done(n);
+        }
+}
+
+static void on_container_left(DockerClient *d, int error, long status, const char *body, size_t len,
+                              void *userdata)
+{
+        NetworkRemoval *n = userdata;
+
+        /* Whatever it says: the removal that follows tells what stays. */
+        if (--n->leaving == 0)
+                remove_network(n);
+}
+
+static void on_network_containers(DockerClient *d, int error, long status, const char *body, size_t len,
+                                  void *userdata)
+{
+        NetworkRemoval *n = userdata;
+        Manager *m = n->cleanup->manager;
+        DockerContainer *list = NULL;
+        size_t count = 0;
+
+        if (error < 0 || status != 200 || docker_parse_container_list(body, len, &list, &count) < 0)
+                return remove_network(n);
+        n->leaving = 1;
+        for (size_t k = 0; k < count; k++) {
+                _cleanup_free_ char *path = NULL, *disconnect = NULL;
+
+                if (docker_network_connect_body(list[k].id, true, &disconnect) < 0 ||
+                    asprintf(&path, "/networks/%s/disconnect", n->id) < 0 ||
+                    docker_call(m->docker, "POST", path, disconnect, CALL_TIMEOUT_USEC, on_container_left, n,
+                                NULL) < 0)
+                        continue;
+                n->leaving++;
+        }
+        docker_container_array_free(list, count);
+        if (--n->leaving == 0)
+                remove_network(n);
+}
+
+static void start_removal(NetworkCleanup *c, const char *id)
+{
+        _cleanup_free_ char *filter = NULL, *path = NULL;
+        NetworkRemoval *n;
+
+        n = calloc(1, sizeof(NetworkRemoval));
+        if (!n || !(n->id = strdup(id))) {
+                free(n);
+                (void) log_oom();
+                return;
+        }
+        n->cleanup = c;
+        c->removing++;
+        if (docker_filter("network", id, &filter) < 0 ||
+            asprintf(&path, "/containers/json?all=1&filters=%s", filter) < 0 ||
+            docker_call(c->manager->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_network_containers, n,
+                        NULL) < 0)
+                remove_network(n);
+}
+
+static void on_networks_listed(DockerClient *d, int error, long status, const char *body, size_t len,
+                               void *userdata)
+{
+        NetworkCleanup *c = userdata;
+        Manager *m = c->manager;
+        DockerContainer *list = NULL;
+        size_t n = 0;
+
+        c->list = NULL;
+        if (error < 0 || status != 200 || docker_parse_container_list(body, len, &list, &n) < 0) {
+                log_warning("Cannot list the networks of isolated functions to remove them.");
+                return networks_finish(c);
+        }
+        c->listing = true;
+        for (size_t k = 0; k < n; k++)
+                /* The filter asked for our deployment's label; check again, and that they are ours. */
+                if (list[k].managed && list[k].network && strcmp(list[k].network, m->network) == 0)
+                        start_removal(c, list[k].id);
+        docker_container_array_free(list, n);
+        c->listing = false;
+        if (c->removing == 0)
+                networks_finish(c);
+}
+
+int cleanup_function_networks(Manager *m, void (*done)(Manager *m))
+{
+        _cleanup_free_ char *filter = NULL, *path = NULL;
+        NetworkCleanup *c;
+        int r;
+
+        if (!m->network)
+                return 0;
+        r = docker_label_filter(LABEL_NETWORK, m->network, &filter);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "/networks?filters=%s", filter) < 0)
+                return -ENOMEM;
+        c = calloc(1, sizeof(NetworkCleanup));
+        if (!c)
+                return -ENOMEM;
+        *c = (NetworkCleanup){ .manager = m, .done = done };
+        r = docker_call(m->docker, "GET", path, NULL, CALL_TIMEOUT_USEC, on_networks_listed, c, &c->list);
+        if (r < 0) {
+                free(c);
+                return r;
+        }
+        return 1;
+}
+
+static void on_networks_cleaned_sync(Manager *m)
+{
+        m->cleanup_done = true;
+}
+
+int manager_cleanup_networks_sync(Manager *m)
+{
+        int r;
+
+        m->cleanup_done = false;
+        r = cleanup_function_networks(m, on_networks_cleaned_sync);
+        if (r <= 0)
+                return r;
+        while (!m->cleanup_done) {
+                r = sd_event_run(m->event, UINT64_MAX);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

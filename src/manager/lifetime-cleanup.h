@@ -32,3 +32,10 @@ int cleanup_start(Manager *m, CleanupScope scope, sd_bus_message *reply_to);
 /* Removes the containers of ours in scope, running the event loop until done. Returns how many were
  * removed, or -errno. */
 int manager_cleanup_sync(Manager *m, CleanupScope scope);
+
+/* On --network: removes the networks of isolated functions of this deployment (instance-setup.h), those
+ * no container is on any more (the engine refuses the others); done(m) once the engine has answered.
+ * 1 when started, 0 when there is nothing to do (done is not called), or -errno. */
+int cleanup_function_networks(Manager *m, void (*done)(Manager *m));
+/* The same, running the event loop until done (--cleanup). */
+int manager_cleanup_networks_sync(Manager *m);

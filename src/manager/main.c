@@ -117,6 +117,12 @@ static void help(void)
                "                               their address on it, port 8080; only containers on it are\n"
                "                               cleaned up. \"auto\": the network of the container this\n"
                "                               manager runs in (docker-compose, Swarm)\n"
+               "        --gateway-container=NAME\n"
+               "                               with --network: the gateway's container, which the manager\n"
+               "                               joins to the network of each isolated function; \"auto\"\n"
+               "                               (with --network=auto): the service \"gateway\" of this\n"
+               "                               container's compose project. Without it, isolated\n"
+               "                               functions cannot start on --network\n"
                "        --default-network=POLICY\n"
                "                               the network of functions whose declaration says none:\n"
                "                               isolated (default: a bridge without traffic between\n"
@@ -187,6 +193,7 @@ static int parse_argv(int argc, char *argv[])
                 ARG_LOG_LEVEL,
                 ARG_VERSION,
                 ARG_NETWORK,
+                ARG_GATEWAY_CONTAINER,
                 ARG_DEFAULT_NETWORK,
                 ARG_REQUIRE_ENGINE,
                 ARG_MEMORY_BUDGET,
@@ -223,6 +230,7 @@ static int parse_argv(int argc, char *argv[])
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "network", required_argument, NULL, ARG_NETWORK },
+                { "gateway-container", required_argument, NULL, ARG_GATEWAY_CONTAINER },
                 { "default-network", required_argument, NULL, ARG_DEFAULT_NETWORK },
                 { "memory-budget", required_argument, NULL, ARG_MEMORY_BUDGET },
                 { "require-engine", no_argument, NULL, ARG_REQUIRE_ENGINE },
@@ -375,6 +383,14 @@ static int parse_argv(int argc, char *argv[])
                                         -EINVAL, "Invalid --network '%s': a network name or auto.", optarg);
                         arg_config.network = optarg;
                         break;
+                case ARG_GATEWAY_CONTAINER:
+                        if (strcmp(optarg, "auto") != 0 && !docker_name_is_valid(optarg))
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid --gateway-container '%s': a container name "
+                                                       "or id, or auto.",
+                                                       optarg);
+                        arg_config.gateway_container = optarg;
+                        break;
                 case ARG_REQUIRE_ENGINE:
                         arg_config.require_engine = true;
                         break;
@@ -474,6 +490,9 @@ int main(int argc, char *argv[])
                 }
                 log_info("Removed %i lambdad container(s)%s.", r,
                          arg_cleanup_scope == CLEANUP_ALL ? "" : " of earlier lifetimes that no longer run");
+                /* And the networks of isolated functions that none is on any more (--network). */
+                if (arg_cleanup_scope == CLEANUP_ALL)
+                        (void) manager_cleanup_networks_sync(m);
                 return EXIT_SUCCESS;
         }
 

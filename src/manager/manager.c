@@ -114,13 +114,28 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
         return sd_event_exit(m->event, 0);
 }
 
+static void on_networks_cleaned(Manager *m)
+{
+        (void) sd_event_exit(m->event, 0);
+}
+
+/* The last instance is gone: exits once the networks of isolated functions are removed too. */
+static void exit_when_removed(Manager *m)
+{
+        if (m->removing_networks)
+                return;
+        m->removing_networks = true;
+        if (cleanup_function_networks(m, on_networks_cleaned) <= 0)
+                (void) sd_event_exit(m->event, 0);
+}
+
 void manager_update_timers(Manager *m)
 {
         uint64_t next = UINT64_MAX;
 
         if (m->exiting) {
                 if (m->n_instances == 0)
-                        (void) sd_event_exit(m->event, 0);
+                        exit_when_removed(m);
                 return;
         }
 
@@ -230,7 +245,7 @@ static void on_exit_decided(Manager *m, bool hand_over)
         engine_events_stop(m);
         (void) sd_notify(false, "STOPPING=1");
         if (m->n_instances == 0) {
-                (void) sd_event_exit(m->event, 0);
+                exit_when_removed(m);
                 return;
         }
         if (hand_over) {
@@ -311,10 +326,20 @@ static int manager_check_surroundings(Manager *m)
                 m->network = strdup(m->config.network);
                 return m->network ? 0 : log_oom();
         }
-        r = self_network(m->docker, m->event, &m->network, &network_message);
+        r = self_network(m->docker, m->event, &m->network, &m->self_container, &m->compose_project,
+                         &network_message);
         if (r < 0)
                 return log_error_errno(r, "%s", network_message ?: "Out of memory.");
         log_info("Instances join network %s (the network of this container).", m->network);
+        if (m->config.gateway_container && strcmp(m->config.gateway_container, "auto") == 0) {
+                if (m->compose_project)
+                        log_info("Isolated functions run on networks of their own, joined by the gateway "
+                                 "of compose project %s.",
+                                 m->compose_project);
+                else
+                        log_warning("--gateway-container=auto: this container is not one of a compose "
+                                    "project; functions with \"network\": \"isolated\" cannot start.");
+        }
         return 0;
 }
 
@@ -392,6 +417,8 @@ Manager *manager_free(Manager *m)
         free(m->isolated_network.problem);
         free(m->shared_network.problem);
         free(m->network);
+        free(m->compose_project);
+        free(m->self_container);
         free(m->rie_volume);
         free(m);
         return NULL;

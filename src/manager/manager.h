@@ -36,18 +36,21 @@ typedef struct ManagerConfig {
         uint64_t wait_timeout_usec;  /* how long Acquire waits at the instance limit */
         uint64_t exit_idle_usec;     /* exit after this long with no instances and no calls; 0: never */
         HandoverMode handover;
-        const char *state_dir;         /* the lease record outside systemd; NULL: none */
-        const char *rie_path;          /* lambda-rie on the engine's host, lent to images without one */
-        const char *rie_volume;        /* or: a volume holding lambda-rie (wins over rie_path) */
-        const char *network;           /* instances join it, reached at their address there; "auto": ours */
-        bool isolate_by_default;       /* functions without "network" are isolated (--default-network) */
-        uint64_t memory_budget;        /* bytes for the memory limits of all instances; 0: unbounded */
-        bool require_engine;           /* exit at start when the engine socket cannot be used */
-        const char *destination_root;  /* directory destinations must lie under it */
-        const char *code_store;        /* where zip functions' code is unpacked */
-        char **runtimes;               /* --runtime=ID=IMAGE, in order; NULL: none */
-        const char *runtimes_dir;      /* ID.json mapping runtimes to images */
-        const char *api_functions_dir; /* the functions made with the control-plane API */
+        const char *state_dir;   /* the lease record outside systemd; NULL: none */
+        const char *rie_path;    /* lambda-rie on the engine's host, lent to images without one */
+        const char *rie_volume;  /* or: a volume holding lambda-rie (wins over rie_path) */
+        const char *network;     /* instances join it, reached at their address there; "auto": ours */
+        bool isolate_by_default; /* functions without "network" are isolated (--default-network) */
+        /* With network: the gateway's container, joined to the networks of isolated functions
+         * (instance-setup.h); "auto": this compose project's service "gateway"; NULL: none */
+        const char *gateway_container;
+        uint64_t memory_budget;           /* bytes for the memory limits of all instances; 0: unbounded */
+        bool require_engine;              /* exit at start when the engine socket cannot be used */
+        const char *destination_root;     /* directory destinations must lie under it */
+        const char *code_store;           /* where zip functions' code is unpacked */
+        char **runtimes;                  /* --runtime=ID=IMAGE, in order; NULL: none */
+        const char *runtimes_dir;         /* ID.json mapping runtimes to images */
+        const char *api_functions_dir;    /* the functions made with the control-plane API */
         const char *instance_sockets_dir; /* "network": "none" instances' sockets (instance-socket.h);
                                            * NULL: such functions cannot start */
 } ManagerConfig;
@@ -116,6 +119,7 @@ struct Manager {
         /* Containers the event stream reported dead, handled outside curl's callbacks. */
         char **dead;
         sd_event_source *dead_event;
+        char *gateway_started;        /* the gateway's container, seen starting (engine-events.c) */
         uint64_t engine_away_since;   /* CLOCK_MONOTONIC; 0 while the engine answers */
         sd_event_source *engine_ping; /* while the engine is away: is it back? */
         DockerCall *resync;           /* which of our containers still run, once the engine is back */
@@ -132,6 +136,7 @@ struct Manager {
         bool budget_hungry; /* a caller waits for memory that nothing could be stopped for */
 
         bool exiting;
+        bool removing_networks; /* exiting: the networks of isolated functions go last */
         int cleanup_result;
         bool cleanup_done;
         bool cleanup_again; /* the cleanup at start did not reach the engine */
@@ -146,7 +151,13 @@ struct Manager {
         sd_bus_message **deferred;
         size_t n_deferred;
 
-        char *network;    /* --network, resolved; NULL: the engine's default */
+        char *network; /* --network, resolved; NULL: the engine's default */
+        /* --gateway-container=auto: the compose project of this container, whose service "gateway" it
+         * is; NULL otherwise (and when this container is not one of a compose project) */
+        char *compose_project;
+        /* --network=auto: the container this manager runs in, which joins the networks of isolated
+         * functions with the gateway (it probes their instances) */
+        char *self_container;
         char *rie_volume; /* --rie-volume=auto, resolved (config.rie_volume then points here) */
 };
 

@@ -95,13 +95,27 @@ static void on_self_inspected(DockerClient *d, int error, long status, const cha
         c->len = len;
 }
 
+/* Whether name is the network of an isolated function of another network in networks (which the
+ * manager joins to probe its instances). */
+static bool is_function_network(char *const *networks, const char *name)
+{
+        for (char *const *p = networks; *p; p++) {
+                size_t k = strlen(*p);
+
+                if (strncmp(name, *p, k) == 0 &&
+                    strncmp(name + k, FUNCTION_NETWORK_INFIX, STRLEN(FUNCTION_NETWORK_INFIX)) == 0)
+                        return true;
+        }
+        return false;
+}
+
 int self_pick_network(char *const *networks, char **ret_network, char **ret_message)
 {
         const char *found = NULL;
 
         for (char *const *n = networks; n && *n; n++) {
                 if (strcmp(*n, "bridge") == 0 || strcmp(*n, "host") == 0 || strcmp(*n, "none") == 0 ||
-                    strcmp(*n, "ingress") == 0)
+                    strcmp(*n, "ingress") == 0 || is_function_network(networks, *n))
                         continue;
                 if (found)
                         return message_errno(ret_message, -ENOTUNIQ,
@@ -160,7 +174,8 @@ static int self_inspect(DockerClient *d, sd_event *event, const char *what, Self
         return 0;
 }
 
-int self_network(DockerClient *d, sd_event *event, char **ret_network, char **ret_message)
+int self_network(DockerClient *d, sd_event *event, char **ret_network, char **ret_self, char **ret_project,
+                 char **ret_message)
 {
         _cleanup_(docker_inspect_done) DockerInspect info = {};
         SelfCall c = {};
@@ -175,7 +190,12 @@ int self_network(DockerClient *d, sd_event *event, char **ret_network, char **re
                 return message_errno(
                         ret_message, r,
                         "--network=auto: the engine's description of this container is invalid.");
-        return self_pick_network(info.networks, ret_network, ret_message);
+        r = self_pick_network(info.networks, ret_network, ret_message);
+        if (r >= 0) {
+                *ret_self = TAKE_PTR(info.id);
+                *ret_project = TAKE_PTR(info.project);
+        }
+        return r;
 }
 
 int self_volume_at(DockerClient *d, sd_event *event, const char *destination, char **ret_volume,

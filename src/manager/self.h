@@ -29,10 +29,12 @@ int self_pick_network(char *const *networks, char **ret_network, char **ret_mess
 /*
  * The one network of the container this process runs in, asked of the engine (the container is found
  * by the host name, which the engine sets to the container's id). Runs the event loop until the engine
- * answers. Negative errno with *ret_message (malloc'd) when the engine does not know this container,
- * or the container is on no network or on several.
+ * answers; also this container's id, and its compose project (NULL when it is none's). Negative errno
+ * with *ret_message (malloc'd) when the engine does not know this container, or the container is on no
+ * network or on several.
  */
-int self_network(DockerClient *d, sd_event *event, char **ret_network, char **ret_message);
+int self_network(DockerClient *d, sd_event *event, char **ret_network, char **ret_self, char **ret_project,
+                 char **ret_message);
 
 /*
  * The name of the volume mounted at destination in the container this process runs in (found as for

@@ -3,11 +3,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "socket-util.h"
@@ -91,6 +94,74 @@ int socket_address_parse_unix(const char *s, SocketAddress *ret)
         un->sun_family = AF_UNIX;
         memcpy(un->sun_path, s, n + 1);
         a.len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + n + 1);
+        *ret = a;
+        return 0;
+}
+
+int route_default_interface(const char *text, char *ret, size_t size)
+{
+        const char *line;
+
+        /* The header, then: Iface Destination Gateway Flags RefCnt Use Metric Mask MTU Window IRTT. */
+        if (!text || strncmp(text, "Iface\t", 6) != 0)
+                return -EINVAL;
+        for (line = strchr(text, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+                char iface[64], destination[16], mask[16];
+                unsigned flags;
+
+                if (sscanf(line + 1, "%63s %15s %*s %x %*s %*s %*s %15s", iface, destination, &flags,
+                           mask) != 4)
+                        return -EINVAL;
+                /* RTF_UP */
+                if (strcmp(destination, "00000000") != 0 || strcmp(mask, "00000000") != 0 || !(flags & 1))
+                        continue;
+                if (strlen(iface) >= size)
+                        return -EINVAL;
+                strcpy(ret, iface);
+                return 0;
+        }
+        return -ENOENT;
+}
+
+int socket_address_route(const char *s, SocketAddress *ret)
+{
+        char text[16384], iface[IFNAMSIZ];
+        struct ifaddrs *addrs = NULL;
+        struct sockaddr_in *in = NULL;
+        SocketAddress a = {};
+        unsigned port;
+        ssize_t n;
+        int r;
+
+        if (!s || strncmp(s, SOCKET_ADDRESS_ROUTE_PREFIX, STRLEN(SOCKET_ADDRESS_ROUTE_PREFIX)) != 0 ||
+            parse_unsigned(s + STRLEN(SOCKET_ADDRESS_ROUTE_PREFIX), 1, 65535, &port) < 0)
+                return -EINVAL;
+        {
+                _cleanup_close_ int fd = open("/proc/net/route", O_RDONLY | O_CLOEXEC);
+
+                if (fd < 0)
+                        return -errno;
+                n = read(fd, text, sizeof(text) - 1);
+                if (n < 0)
+                        return -errno;
+                text[n] = 0;
+        }
+        r = route_default_interface(text, iface, sizeof(iface));
+        if (r < 0)
+                return r;
+        if (getifaddrs(&addrs) < 0)
+                return -errno;
+        for (struct ifaddrs *i = addrs; i; i = i->ifa_next)
+                if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && strcmp(i->ifa_name, iface) == 0) {
+                        in = (struct sockaddr_in *) &a.sa;
+                        *in = *(struct sockaddr_in *) i->ifa_addr;
+                        break;
+                }
+        freeifaddrs(addrs);
+        if (!in)
+                return -ENOENT;
+        in->sin_port = htons((uint16_t) port);
+        a.len = sizeof(struct sockaddr_in);
         *ret = a;
         return 0;
 }

@@ -21,6 +21,16 @@ int socket_address_parse(const char *s, SocketAddress *ret);
  * -EINVAL when malformed. */
 int socket_address_parse_unix(const char *s, SocketAddress *ret);
 
+/* The interface of the IPv4 default route in the text of /proc/net/route, into ret (IFNAMSIZ bytes).
+ * -ENOENT when there is none, -EINVAL for text that is not such a table. */
+int route_default_interface(const char *text, char *ret, size_t size);
+
+/* "@route:PORT": the IPv4 address of the interface of this network namespace's default route (a
+ * container's address on the network its published ports arrive on), and PORT. -EINVAL when
+ * malformed, -ENOENT when there is no default route or it has no IPv4 address. */
+int socket_address_route(const char *s, SocketAddress *ret);
+#define SOCKET_ADDRESS_ROUTE_PREFIX "@route:"
+
 /* Either of the above, by the "unix:" prefix. */
 int socket_address_parse_any(const char *s, SocketAddress *ret);
 

@@ -9,7 +9,11 @@
 # from the host's build, and bus, manager and gateway start against the real dockerd. curl and the
 # AWS CLI v2 invoke the example function lambda-hello, which compose built and nobody declared,
 # through the published port. Then what the deployment promises: function containers on the
-# compose network at the address EnsureContainer gives, the hardening of each service,
+# compose network at the address EnsureContainer gives; isolated functions (iso, and snoop, the hostile
+# function of test-isolation) each on a bridge of its own that the gateway joins, from which snoop
+# reaches no other instance, gateway, manager or bus address but a listener outside, and which a
+# container on the compose network cannot reach; a re-created gateway joined again; the hardening of
+# each service,
 # `docker-compose restart manager` under keep-alive load invisible to clients (only 200s; the
 # unchanged function's instances adopted, the one whose declaration changed replaced), a killed
 # manager's healthy instances adopted and its exited one removed while other containers stay, a
@@ -34,10 +38,17 @@ lambdad_init
 compose_init
 # hello: the example function compose builds, declared (the restart below changes its declaration);
 # echo and custom-sh: built with the lambda-rie of compose's manager image once it exists.
-printf '{ "image": "lambda-hello:latest", "max_instances": 8 }\n' >"$FN/hello.json"
+# (never frozen: a paused instance reaches nobody and answers nobody, which would make the isolation
+# checks below pass for the wrong reason)
+printf '{ "image": "lambda-hello:latest", "max_instances": 8, "freeze_after_ms": 0 }\n' >"$FN/hello.json"
 printf '{ "image": "%secho:latest", "max_instances": 8 }\n' "$IMAGE_PREFIX" >"$FN/echo.json"
 # An image without lambda-rie (a custom runtime): the manager lends it from the volume `rie`.
 printf '{ "image": "%scustom-sh:latest" }\n' "$IMAGE_PREFIX" >"$FN/custom.json"
+# Two isolated functions, each on a network of its own that the gateway joins: iso (lambda-hello) and
+# snoop (examples/snoop, the hostile function of test-isolation, which reports whom it reaches).
+printf '{ "image": "lambda-hello:latest", "network": "isolated", "freeze_after_ms": 0 }\n' >"$FN/iso.json"
+printf '{ "image": "%ssnoop:latest", "network": "isolated", "freeze_after_ms": 0, "timeout_sec": 40 }\n' \
+        "$IMAGE_PREFIX" >"$FN/snoop.json"
 BUSYBOX=$(docker_image_busybox)
 
 # ---- up --build from the clone, then curl and the AWS CLI on lambda-hello
@@ -78,7 +89,7 @@ check "no image runs as root but the manager's, which drops it (--user)" assert_
         "$(for s in bus manager gateway; do docker image inspect -f '{{.Config.User}}' "lambdad-$s:test"; done | paste -sd ' ')" "users"
 
 # The function containers need the rest of the examples, built with compose's lambda-rie.
-compose_fixtures echo custom-sh
+compose_fixtures echo custom-sh snoop
 
 out=$(invoke hello '{"via":"curl"}')
 check "curl: the answer" assert_contains "$out" '"event":{"via":"curl"}' "answer"
@@ -111,6 +122,84 @@ check "an image without lambda-rie: answers through the lent one" assert_contain
 cid=$(docker ps -q --filter label=org.lambdad.function=custom --filter "label=org.lambdad.network=$NET" | head -n 1)
 check "an image without lambda-rie: the project's volume rie, read-only" assert_eq "volume ${P}_rie /var/lambdad false" \
         "$(docker inspect -f '{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}}{{end}}' "$cid" 2>/dev/null)" "mounts"
+
+# fn_ids FUNCTION: the ids of its containers on this deployment.
+fn_ids() {
+        docker ps -q --filter label=org.lambdad.managed-by=lambda-manager --filter "label=org.lambdad.function=$1" \
+                --filter "label=org.lambdad.network=$NET" | sort
+}
+
+# ---- isolated functions: each on a bridge of its own that the gateway joins (issue #24)
+# ip_on CONTAINER NETWORK: its address on that network (empty if it is not on it).
+ip_on() {
+        docker inspect -f "{{with index .NetworkSettings.Networks \"$2\"}}{{.IPAddress}}{{end}}" "$1" 2>/dev/null
+}
+outside_listener_start
+check "the listener outside answers the host" wait_until "outside listener" outside_up
+RIE_PATH=/2015-03-31/functions/function/invocations
+out=$(invoke iso '{"via":"iso"}')
+check "the gateway invokes the isolated function iso" assert_contains "$out" '"event":{"via":"iso"}' "answer"
+out=$(invoke snoop '{"warm":1}')
+check "the gateway invokes the isolated function snoop" assert_contains "$out" '"urls":' "answer"
+ISO=$(fn_ids iso | head -n 1)
+SNOOP=$(fn_ids snoop | head -n 1)
+check "iso: on its own network $NET-fn-iso only" assert_eq "$NET-fn-iso " \
+        "$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$ISO" 2>/dev/null)" "networks"
+check "snoop: on its own network $NET-fn-snoop only" assert_eq "$NET-fn-snoop " \
+        "$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$SNOOP" 2>/dev/null)" "networks"
+check "$NET-fn-iso: a bridge of this deployment's manager, inter-container traffic on, not internal" \
+        assert_eq "bridge true false lambda-manager $NET" \
+        "$(docker network inspect "$NET-fn-iso" -f '{{.Driver}} {{index .Options "com.docker.network.bridge.enable_icc"}} {{.Internal}} {{index .Labels "org.lambdad.managed-by"}} {{index .Labels "org.lambdad.network"}}')" "network"
+gw=$(dc ps -q gateway)
+GW_IP=$(ip_on "$gw" "$NET")
+GW_ISO_IP=$(ip_on "$gw" "$NET-fn-iso")
+GW_SNOOP_IP=$(ip_on "$gw" "$NET-fn-snoop")
+ISO_IP=$(ip_on "$ISO" "$NET-fn-iso")
+HELLO=$(fn_ids hello | head -n 1)
+HELLO_IP=$(ip_on "$HELLO" "$NET")
+MGR_IP=$(ip_on "$(dc ps -q manager)" "$NET")
+# The manager joins the functions' networks too (it probes the instances), listening on no port.
+MGR_SNOOP_IP=$(ip_on "$(dc ps -q manager)" "$NET-fn-snoop")
+BUS_IP=$(ip_on "$(dc ps -q bus)" "$NET")
+check "the gateway joined both functions' networks ($GW_ISO_IP, $GW_SNOOP_IP)" bash -c "[[ -n '$GW_ISO_IP' && -n '$GW_SNOOP_IP' ]]"
+check "the gateway listens on its address on $NET ($GW_IP)" assert_eq 200 \
+        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://$GW_IP:8080/healthz")" "status"
+check "the gateway does not listen on its address on $NET-fn-iso ($GW_ISO_IP)" assert_eq 000 \
+        "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://$GW_ISO_IP:8080/healthz" || true)" "status"
+check "the gateway's log names the address it listens on" bash -c "docker logs '$gw' 2>&1 | grep -qF 'listening on $GW_IP:8080'"
+check "iso's and hello's instances run (not frozen: they would answer nobody)" assert_eq "running running" \
+        "$(docker inspect -f '{{.State.Status}}' "$ISO" "$HELLO" | paste -sd ' ')" "states"
+urls=("http://$ISO_IP:8080$RIE_PATH" "http://$GW_SNOOP_IP:8080/healthz" "http://$GW_IP:8080/healthz"
+        "http://$HELLO_IP:8080$RIE_PATH" "http://$MGR_IP:8080/" "http://$BUS_IP:8080/" "http://${OUT_NET}2:8080/"
+        "http://$MGR_SNOOP_IP:8080/")
+out=$(invoke snoop "{\"urls\":[$(printf '"%s",' "${urls[@]}" | sed 's/,$//')]}")
+reached=$(python3 -c 'import base64, json, sys; print(base64.b64decode(json.loads(sys.argv[1])["urls"]).decode())' "$out" 2>/dev/null || true)
+echo "# from snoop's instance: $(paste -sd ' ' <<<"$reached")"
+[[ -n $reached ]] || echo "# snoop answered: $out"
+check "isolated: from snoop's instance, iso's instance cannot be reached" assert_contains "$reached" "${urls[0]} 000" "urls"
+check "isolated: nor the gateway's address on snoop's own network" assert_contains "$reached" "${urls[1]} 000" "urls"
+check "isolated: nor the gateway's address on $NET" assert_contains "$reached" "${urls[2]} 000" "urls"
+check "isolated: nor a shared instance on $NET" assert_contains "$reached" "${urls[3]} 000" "urls"
+check "isolated: nor the manager, on $NET" assert_contains "$reached" "${urls[4]} 000" "urls"
+check "isolated: nor the manager, on snoop's own network" assert_contains "$reached" "${urls[7]} 000" "urls"
+check "isolated: nor the bus" assert_contains "$reached" "${urls[5]} 000" "urls"
+check "isolated: it still reaches a listener outside" assert_contains "$reached" "${urls[6]} 200" "urls"
+# A container on the compose network, without the instance secret: hello's instance (shared, on this
+# network) refuses it, iso's (on its own network) cannot even be reached.
+stranger=$(docker_run_tracked --network "$NET" --entrypoint /bin/sh lambda-hello:latest -c \
+        "for u in http://$HELLO_IP:8080$RIE_PATH http://$ISO_IP:8080$RIE_PATH; do echo \"\$u \$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 3 \$u -d '{}')\"; done")
+docker wait "$stranger" >/dev/null
+from_stranger=$(docker logs "$stranger" 2>&1)
+check "a container on $NET without the secret: hello's instance answers 403" \
+        assert_contains "$from_stranger" "http://$HELLO_IP:8080$RIE_PATH 403" "status"
+check "a container on $NET: iso's instance cannot be reached" \
+        assert_contains "$from_stranger" "http://$ISO_IP:8080$RIE_PATH 000" "status"
+docker rm -f "$stranger" >/dev/null
+# A re-created gateway is on none of the functions' networks: the manager sees it start and joins it.
+dc up -d --no-deps --force-recreate gateway >&2
+check "a re-created gateway: iso answers" wait_for_answer iso '"message"' 30
+check "a re-created gateway: the manager joined it to $NET-fn-iso" test -n "$(ip_on "$(dc ps -q gateway)" "$NET-fn-iso")"
+check "a re-created gateway: iso's instance still serves (not replaced)" assert_eq "$ISO" "$(fn_ids iso | head -n 1)" "instance"
 
 # ---- the services' hardening
 gw=$(dc ps -q gateway)
@@ -153,10 +242,6 @@ check "unknown function: no container" test -z "$(docker ps -aq --filter label=o
 # is noise: 0.6 s ones happen with no restart at all). The new lifetime adopts echo's instances (the same containers serve after it),
 # while hello, whose declaration changed meanwhile, gets fresh ones (the manager reads declarations
 # at start and on SIGHUP only: a file edited before the restart is what the next lifetime sees).
-fn_ids() {
-        docker ps -q --filter label=org.lambdad.managed-by=lambda-manager --filter "label=org.lambdad.function=$1" \
-                --filter "label=org.lambdad.network=$NET" | sort
-}
 # running_all ID...: there are IDs, and every one of these containers runs.
 running_all() {
         local id
@@ -237,6 +322,9 @@ check "hello (declaration changed): its instances before the restart are removed
         wait_until "hello's old instances removed" gone_all "${hello_before[@]}"
 check "hello (declaration changed): a fresh instance serves (${hello_after[*]}), with the new declaration" \
         fresh_with_rev "${hello_after[@]}"
+out=$(invoke iso '{"after":1}')
+check "iso (isolated) answers after the restart" assert_contains "$out" '"after":1' "answer"
+check "iso: its instance on its own network was adopted, not replaced" assert_eq "$ISO" "$(fn_ids iso | head -n 1)" "instance"
 
 # ---- a killed manager: docker kill (SIGKILL, no hand-over), and the restart policy brings it back.
 # Its healthy instances are adopted; what cannot be (an exited container of ours on this network)
@@ -344,5 +432,6 @@ check "after the rebuild: lambda-hello answers through the new gateway" \
 dc down -v -t 20 >&2
 check "down: no function container left" test -z "$(functions_on_network)"
 check "down: no network left" bash -c "! docker network inspect '$NET' >/dev/null 2>&1"
+check "down: no network of an isolated function left" test -z "$(docker network ls -q --filter "name=$NET-fn-")"
 
 lib_done

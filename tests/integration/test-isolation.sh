@@ -194,28 +194,8 @@ check "$ISO_NET: a bridge, inter-container traffic off, not internal (a route ou
         "$(docker network inspect "$ISO_NET" -f '{{.Driver}} {{index .Options "com.docker.network.bridge.enable_icc"}} {{.Internal}}')" "network"
 check "the manager's log says which bridge isolates" bash -c "cat '$TEST_TMP'/*.log | grep -qF '$ISO_SAYS'"
 
-# A listener outside: in a network namespace of the test's, at the end of a veth pair whose other end
-# is on the host, which routes (and the engine masquerades) the instances' traffic to it.
-require_cmd ip iproute2
-OUT_NS=lambdadiso$$
-netns_create "$OUT_NS"
-OUT_NET=10.$((200 + $$ % 50)).$(($$ / 50 % 250)).
-ip link add "liso$$h" type veth peer name "liso$$n"
-lib_cleanup "ip link delete 'liso$$h' 2>/dev/null || true"
-ip link set "liso$$n" netns "$OUT_NS"
-ip addr add "${OUT_NET}1/30" dev "liso$$h"
-ip link set "liso$$h" up
-ip -n "$OUT_NS" addr add "${OUT_NET}2/30" dev "liso$$n"
-ip -n "$OUT_NS" link set "liso$$n" up
-ip -n "$OUT_NS" route add default via "${OUT_NET}1"
-start_bg outside ip netns exec "$OUT_NS" python3 -c '
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"ok")
-http.server.HTTPServer((sys.argv[1], 8080), H).serve_forever()' "${OUT_NET}2"
-outside_up() { curl -s --max-time 2 "http://${OUT_NET}2:8080/" -d x >/dev/null; }
+# A listener outside the engine's networks (lambdad.sh).
+outside_listener_start
 check "the listener outside answers the host" wait_until "outside listener" outside_up
 
 # ---- the hostile function: what it reads, and whom it reaches

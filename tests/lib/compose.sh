@@ -134,6 +134,8 @@ compose_remove() {
         ids=$(docker ps -aq --filter "label=org.lambdad.network=$NET")
         [[ -z $ids ]] || docker rm -f $ids >/dev/null
         docker network rm "$NET" >/dev/null 2>&1 || true
+        # The networks of isolated functions, if the manager could not remove them.
+        docker network ls -q --filter "label=org.lambdad.network=$NET" | xargs -r docker network rm >/dev/null 2>&1 || true
         compose_images_forget_old
         return 0
 }

@@ -116,3 +116,32 @@ engine_proxy_stop() {
         kill "$ENGINE_PROXY_PID" && wait "$ENGINE_PROXY_PID" 2>/dev/null || true
         rm -f "$1"
 }
+
+# outside_listener_start: an HTTP listener outside the engine's networks, as the world is to instances:
+# in a network namespace of the test's, at the end of a veth pair whose other end is on the host, which
+# routes (and the engine masquerades) the instances' traffic to it. It answers any POST 200 "ok" at
+# http://${OUT_NET}2:8080/; outside_up says whether it does (from the host).
+outside_listener_start() {
+        require_cmd ip iproute2
+        require_cmd python3
+        OUT_NS=lambdadout$$
+        netns_create "$OUT_NS"
+        OUT_NET=10.$((200 + $$ % 50)).$(($$ / 50 % 250)).
+        ip link add "lout$$h" type veth peer name "lout$$n"
+        lib_cleanup "ip link delete 'lout$$h' 2>/dev/null || true"
+        ip link set "lout$$n" netns "$OUT_NS"
+        ip addr add "${OUT_NET}1/30" dev "lout$$h"
+        ip link set "lout$$h" up
+        ip -n "$OUT_NS" addr add "${OUT_NET}2/30" dev "lout$$n"
+        ip -n "$OUT_NS" link set "lout$$n" up
+        ip -n "$OUT_NS" route add default via "${OUT_NET}1"
+        start_bg outside ip netns exec "$OUT_NS" python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"ok")
+http.server.HTTPServer((sys.argv[1], 8080), H).serve_forever()' "${OUT_NET}2"
+}
+
+outside_up() { curl -s --max-time 2 "http://${OUT_NET}2:8080/" -d x >/dev/null; }

@@ -314,7 +314,7 @@ static void test_isolated_network(void **state)
         json_object *o, *v;
         char *body = NULL;
 
-        assert_int_equal(docker_bridge_network_body("lambdad-isolated", false, &body), 0);
+        assert_int_equal(docker_bridge_network_body("lambdad-isolated", false, NULL, &body), 0);
         o = json_tokener_parse(body);
         assert_non_null(o);
         assert_string_equal(member_string(o, "Name"), "lambdad-isolated");
@@ -329,18 +329,42 @@ static void test_isolated_network(void **state)
         assert_int_equal(docker_parse_network_bridge(body, strlen(body)), DOCKER_BRIDGE_ISOLATING);
         json_object_put(o);
         free(body);
-        assert_int_equal(docker_bridge_network_body("bad name", false, &body), -EINVAL);
+        assert_int_equal(docker_bridge_network_body("bad name", false, NULL, &body), -EINVAL);
 
         /* Shared functions' bridge, where the default one isolates: ICC on, said so. */
-        assert_int_equal(docker_bridge_network_body("lambdad-shared", true, &body), 0);
+        assert_int_equal(docker_bridge_network_body("lambdad-shared", true, NULL, &body), 0);
         o = json_tokener_parse(body);
         assert_non_null(o);
         assert_string_equal(member_string(member(o, "Options"), "com.docker.network.bridge.enable_icc"),
                             "true");
         assert_member_bool(o, "Internal", false);
         assert_int_equal(docker_parse_network_bridge(body, strlen(body)), DOCKER_BRIDGE_OPEN);
+        assert_false(json_object_object_get_ex(member(o, "Labels"), LABEL_NETWORK, NULL));
         json_object_put(o);
         free(body);
+
+        /* An isolated function's own network on --network: labelled with the deployment's network. */
+        assert_int_equal(docker_bridge_network_body("proj_default-fn-hello", true, "proj_default", &body),
+                         0);
+        o = json_tokener_parse(body);
+        assert_non_null(o);
+        assert_string_equal(member_string(member(o, "Labels"), LABEL_NETWORK), "proj_default");
+        assert_string_equal(member_string(member(o, "Labels"), LABEL_MANAGED_BY), "lambda-manager");
+        assert_int_equal(docker_parse_network_bridge(body, strlen(body)), DOCKER_BRIDGE_OPEN);
+        json_object_put(o);
+        free(body);
+
+        /* Joining and leaving a network. */
+        assert_int_equal(docker_network_connect_body("proj-gateway-1", false, &body), 0);
+        assert_string_equal(body, "{\"Container\":\"proj-gateway-1\"}");
+        free(body);
+        assert_int_equal(docker_network_connect_body("proj-gateway-1", true, &body), 0);
+        assert_string_equal(body, "{\"Container\":\"proj-gateway-1\",\"Force\":true}");
+        free(body);
+        body = NULL;
+        assert_int_equal(docker_network_connect_body("a b", false, &body), -EINVAL);
+        assert_int_equal(docker_network_connect_body(NULL, true, &body), -EINVAL);
+        assert_null(body);
 
         assert_int_equal(docker_parse_network_bridge(isolating, strlen(isolating)), DOCKER_BRIDGE_ISOLATING);
         assert_int_equal(docker_parse_network_bridge(open_bridge, strlen(open_bridge)), DOCKER_BRIDGE_OPEN);
@@ -529,6 +553,14 @@ static void test_label_filter(void **state)
         assert_int_equal(docker_label_filter(NULL, "x", &f), -EINVAL);
         assert_int_equal(docker_label_filter("a=b", "x", &f), -EINVAL);
         assert_int_equal(docker_label_filter("a", "\xff", &f), -EINVAL);
+        assert_ptr_equal(f, (char *) 0x1);
+
+        /* The containers on a network. */
+        assert_int_equal(docker_filter("network", "proj_default-fn-hello", &f), 0);
+        assert_string_equal(f, "%7B%22network%22%3A%5B%22proj_default-fn-hello%22%5D%7D");
+        free(f);
+        f = (char *) 0x1;
+        assert_int_equal(docker_filter("network", "a&b", &f), -EINVAL);
         assert_ptr_equal(f, (char *) 0x1);
 }
 

@@ -56,7 +56,10 @@ static void test_engine_socket(void **state)
 static void test_pick_network(void **state)
 {
         char *one[] = { "bridge", "proj_default", NULL }, *none[] = { "bridge", "host", "ingress", NULL },
-             *two[] = { "a_default", "b_default", NULL };
+             *two[] = { "a_default", "b_default", NULL },
+             /* A manager joined to the networks of isolated functions: its own is still the one. */
+                *joined[] = { "proj_default-fn-hello", "proj_default", "proj_default-fn-b", NULL },
+             *fn_only[] = { "proj_default-fn-hello", NULL };
         char *network = NULL, *message = NULL;
 
         assert_int_equal(self_pick_network(one, &network, &message), 0);
@@ -74,6 +77,17 @@ static void test_pick_network(void **state)
         assert_int_equal(self_pick_network(two, &network, &message), -ENOTUNIQ);
         assert_non_null(strstr(message, "a_default"));
         free(message);
+
+        network = NULL;
+        assert_int_equal(self_pick_network(joined, &network, &message), 0);
+        assert_string_equal(network, "proj_default");
+        free(network);
+
+        /* Without the network it is of, a function's network is a network like another. */
+        network = NULL;
+        assert_int_equal(self_pick_network(fn_only, &network, &message), 0);
+        assert_string_equal(network, "proj_default-fn-hello");
+        free(network);
 
         message = NULL;
         assert_int_equal(self_pick_network(NULL, &network, &message), -ENONET);

@@ -123,13 +123,40 @@ static void test_unix(void **state)
         rmdir(dir);
 }
 
+/* /proc/net/route as a container on two bridges has it: the default route is eth1's. */
+static void test_route(void **state)
+{
+        static const char table[] =
+                "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+                "eth0\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+                "eth1\t00000000\t010012AC\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+                "eth1\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n";
+        char iface[16];
+        SocketAddress a;
+
+        assert_int_equal(route_default_interface(table, iface, sizeof(iface)), 0);
+        assert_string_equal(iface, "eth1");
+        /* A default route that is down, none at all, and what is not the table. */
+        assert_int_equal(
+                route_default_interface("Iface\tDestination\n"
+                                        "eth1\t00000000\t010012AC\t0002\t0\t0\t0\t00000000\t0\t0\t0\n",
+                                        iface, sizeof(iface)),
+                -ENOENT);
+        assert_int_equal(route_default_interface("Iface\tDestination\n", iface, sizeof(iface)), -ENOENT);
+        assert_int_equal(route_default_interface("garbage", iface, sizeof(iface)), -EINVAL);
+        assert_int_equal(route_default_interface("Iface\tx\nonly two\n", iface, sizeof(iface)), -EINVAL);
+        assert_int_equal(route_default_interface(table, iface, 4), -EINVAL);
+        /* Malformed ports are refused before anything is read. */
+        assert_int_equal(socket_address_route("@route:", &a), -EINVAL);
+        assert_int_equal(socket_address_route("@route:70000", &a), -EINVAL);
+        assert_int_equal(socket_address_route("route:80", &a), -EINVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse),
-                cmocka_unit_test(test_unix),
-                cmocka_unit_test(test_invalid),
-                cmocka_unit_test(test_listen),
+                cmocka_unit_test(test_parse),  cmocka_unit_test(test_unix),  cmocka_unit_test(test_invalid),
+                cmocka_unit_test(test_listen), cmocka_unit_test(test_route),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
