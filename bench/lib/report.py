@@ -13,6 +13,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report_node_tput  # noqa: E402
+
 RAW, OUT = sys.argv[1], sys.argv[2]
 missing = []
 
@@ -630,6 +633,16 @@ if not eq:
 result["event_queue"] = eq
 result["event_queue_accepted_per_s"] = eq.get("accepted_events_per_s")
 result["event_queue_vs_raw_fsync_ratio"] = eq.get("ratio")
+
+# ---- §17 node-throughput: lambdad vs serverless-offline, the same trivial Node handler
+ntput, ntput_keys = report_node_tput.node_tput(RAW)
+if not ntput["lambdad"]["c8"] and not ntput.get("note"):
+    if node_note:
+        ntput["note"] = node_note
+    else:
+        missing.append("node-throughput")
+result["node_throughput"] = ntput
+result.update(ntput_keys)
 result["goals"] = {
     "gateway_adds_no_more_than_nginx": None if result["gateway_vs_nginx_added_latency_ratio"] is None
     else result["gateway_vs_nginx_added_latency_ratio"] <= 1.0,
@@ -680,6 +693,14 @@ result["goals"] = {
 # With --sections, what was not asked for is not missing: each name of `missing` is its section's
 # (footprint: footprint-idle's, with the samples of scaling and burst).
 sections = config.get("sections")
+result["goals"].update({
+    "node_c8_vs_sls_worker_ratio_at_least_1.25": None if result["node_c8_vs_sls_worker_ratio"] is None
+    else result["node_c8_vs_sls_worker_ratio"] >= 1.25,
+    "node_c8_p99_vs_sls_worker_ratio_at_most_1": None if result["node_c8_p99_vs_sls_worker_ratio"] is None
+    else result["node_c8_p99_vs_sls_worker_ratio"] <= 1.0,
+    "node_c1_p50_vs_sls_worker_ratio_at_most_0.8": None if result["node_c1_p50_vs_sls_worker_ratio"] is None
+    else result["node_c1_p50_vs_sls_worker_ratio"] <= 0.8,
+})
 result["sections"] = sections
 
 
@@ -998,6 +1019,8 @@ if node.get("ratio_p50") is not None:
 else:
     md.append("%s\n" % (node.get("note") or "Not measured."))
 
+md.extend(report_node_tput.markdown(ntput, ntput_keys))
+
 md.append("## 10. Frozen instances\n")
 if frozen:
     mm = frozen["memory_mib_per_instance"]
@@ -1192,6 +1215,8 @@ print("  node_spare_start_ratio                %s   (goal <= 0.15)%s" % (
     f(result["node_spare_start_ratio"]), "  " + node["note"] if node.get("note") else ""))
 print("  stream_ttfb_ratio                     %s   (streamed / buffered time to first byte, p50: %s ms / %s ms)" % (
     f(result["stream_ttfb_ratio"], 3), f(stream.get("streamed_ttfb_p50_ms"), 1), f(stream.get("buffered_ttfb_p50_ms"), 1)))
+for line in report_node_tput.summary(ntput, ntput_keys):
+    print(line)
 print("  manager_recovery_ratio                %s   (goal <= 2; served by: %s; no lease held: %s, served by: %s)" % (
     f(result["manager_recovery_ratio"]), result["manager_recovery_served_by"] or "—",
     f(result["manager_recovery_ratio_no_lease"]), result["manager_recovery_no_lease_served_by"] or "—"))

@@ -60,13 +60,14 @@ static void log_result(Rie *rie, Buf *b)
                 (void) base64_encode(b, rie->inv.log.data ?: "", rie->inv.log.len);
 }
 
-/* Ends the current invocation: timer, log, REPORT. Returns who waits for the answer (or NULL), and the
+/* Ends the current invocation: log, REPORT. Returns who waits for the answer (or NULL), and the
  * log tail in log; the invocation itself is forgotten by invocation_forget(). */
 static RieConn *invocation_end(Rie *rie, Buf *log)
 {
         RieInvocation *inv = &rie->inv;
 
-        (void) loop_timer_set(rie->timeout_source, 0);
+        /* The timer stays armed: it fires at most once per timeout, finds no invocation or a later one,
+         * and is armed again for that (rie.c's on_timeout()). Two timerfd_settime() fewer per invocation. */
         rie_drain_function_output(rie);
         rie_log_report(rie);
         log_result(rie, log);

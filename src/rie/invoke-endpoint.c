@@ -48,7 +48,7 @@ static void handle_invoke(RieConn *c)
         char id[UUID_STRING_MAX];
         Buf decoded = {};
         bool event;
-        int action, r;
+        int action;
 
         if (lambda_invoke_headers_parse(&c->http->req, &h, &error_type, &message) < 0)
                 return rie_invoke_reply_error(c, 400, error_type, message, NULL);
@@ -96,9 +96,7 @@ static void handle_invoke(RieConn *c)
 
         rie_function_log(rie, "START RequestId: %s Version: %s", id, rie->settings.function_version);
 
-        r = loop_timer_set(rie->timeout_source, inv->start_usec + rie->settings.timeout_sec * USEC_PER_SEC);
-        if (r < 0)
-                log_warning_errno(r, "Failed to arm the invocation timeout, it runs unbounded: %m");
+        rie_timeout_arm(rie);
 
         if (event) {
                 http_conn_begin(c->http, 202);

@@ -21,6 +21,7 @@ struct LoopSource {
         int fd;
         bool owns_fd;
         bool dead;
+        uint32_t events; /* what epoll watches for */
         loop_io_handler_t io;
         loop_time_handler_t timer;
         void *userdata;
@@ -80,7 +81,9 @@ static int add_source(Loop *l, LoopSource **ret, SourceKind kind, int fd, bool o
         s = calloc(1, sizeof(LoopSource));
         if (!s)
                 return -ENOMEM;
-        *s = (LoopSource){ .loop = l, .kind = kind, .fd = fd, .owns_fd = owns_fd, .userdata = userdata };
+        *s = (LoopSource){
+                .loop = l, .kind = kind, .fd = fd, .owns_fd = owns_fd, .events = events, .userdata = userdata
+        };
         ev.data.ptr = s;
         if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
                 int r = -errno;
@@ -106,8 +109,12 @@ int loop_source_set_events(LoopSource *s, uint32_t events)
 {
         struct epoll_event ev = { .events = events, .data.ptr = s };
 
+        /* A connection says what it waits for after every step, mostly the same: no epoll_ctl() then. */
+        if (events == s->events)
+                return 0;
         if (epoll_ctl(s->loop->epoll_fd, EPOLL_CTL_MOD, s->fd, &ev) < 0)
                 return -errno;
+        s->events = events;
         return 0;
 }
 

@@ -20,6 +20,7 @@ int loop_new(Loop **ret);
 Loop *loop_free(Loop *l);
 
 int loop_add_io(Loop *l, LoopSource **ret, int fd, uint32_t events, loop_io_handler_t cb, void *userdata);
+/* Changes what an fd source waits for; a no-op (no syscall) when it is what it waits for already. */
 int loop_source_set_events(LoopSource *s, uint32_t events);
 
 /* A one-shot timer on CLOCK_MONOTONIC (microseconds); deadline 0 disarms it. */

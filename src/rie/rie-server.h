@@ -69,6 +69,7 @@ struct Rie {
         LoopSource *runtime_source;
         LoopSource *signal_source;
         LoopSource *timeout_source;
+        uint64_t timeout_armed_usec; /* when timeout_source fires (CLOCK_MONOTONIC); 0: disarmed */
 
         /* --eager-init on a unix socket: the bootstrap starts at the first GET /healthz, the manager's
          * probe, which comes once the manager has closed the socket's directory (nothing of the
@@ -89,6 +90,8 @@ struct Rie {
 
         RieConn *conns;
         unsigned n_conns;
+
+        Buf log_out; /* our log lines not yet written to stdout (function-log.c) */
 };
 
 /* Starts the bootstrap of --eager-init (once); the exit status of a container that can never work
@@ -97,9 +100,13 @@ int rie_start_eager(Rie *rie);
 
 /* function-log.c: START/END/REPORT lines and the bootstrap's output, to stdout and the log tail. */
 void rie_function_log(Rie *rie, const char *format, ...) _printf_(2, 3);
+void rie_function_log_flush(Rie *rie);
 void rie_drain_function_output(Rie *rie);
 int rie_on_function_output(LoopSource *s, int fd, uint32_t revents, void *userdata);
 void rie_log_report(Rie *rie);
+
+/* rie.c: the running invocation's timeout, armed lazily (rie_timeout_arm()). */
+void rie_timeout_arm(Rie *rie);
 
 /* invoke-answer.c: answers to the invoker (whole or streamed) and to the runtime. */
 void rie_reply_json(RieConn *c, int status, const char *error_type, const Buf *json);

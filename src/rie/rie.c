@@ -44,14 +44,43 @@ static const HttpLimits runtime_limits = {
         .max_body = LAMBDA_RUNTIME_RESPONSE_MAX,
 };
 
-/* The invocation overran its timeout. */
+static uint64_t invocation_deadline_usec(Rie *rie)
+{
+        return rie->inv.start_usec + rie->settings.timeout_sec * USEC_PER_SEC;
+}
+
+/* The timer is armed for the invocation's deadline, unless it is armed already to fire no later: each
+ * invocation's deadline is later than the last's, so under load it is armed once per timeout period,
+ * not twice per invocation. on_timeout() tells a deadline met from one to wait for. */
+void rie_timeout_arm(Rie *rie)
+{
+        uint64_t deadline = invocation_deadline_usec(rie);
+        int r;
+
+        if (rie->timeout_armed_usec != 0 && rie->timeout_armed_usec <= deadline)
+                return;
+        r = loop_timer_set(rie->timeout_source, deadline);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to arm the invocation timeout, it runs unbounded: %m");
+                return;
+        }
+        rie->timeout_armed_usec = deadline;
+}
+
+/* The timer fired: the invocation overran its timeout, or it is a later one than the timer was armed
+ * for (armed again), or there is none. */
 static int on_timeout(LoopSource *s, void *userdata)
 {
         Rie *rie = userdata;
         Buf b = {};
 
+        rie->timeout_armed_usec = 0;
         if (rie->rt.phase == INVOKE_NONE)
                 return 0;
+        if (now_usec(CLOCK_MONOTONIC) < invocation_deadline_usec(rie)) {
+                rie_timeout_arm(rie);
+                return 0;
+        }
 
         rie_function_log(rie, "%s Task timed out after %u.00 seconds", rie->inv.id,
                          rie->settings.timeout_sec);
@@ -312,6 +341,8 @@ Rie *rie_free(Rie *rie)
         if (!rie)
                 return NULL;
 
+        rie_function_log_flush(rie);
+        buf_done(&rie->log_out);
         while (rie->conns)
                 http_conn_free(rie->conns->http);
         if (rie->pid > 0) {

@@ -21,7 +21,8 @@ void rie_deliver(Rie *rie)
 {
         RieConn *c = rie->next_conn;
         RieInvocation *inv = &rie->inv;
-        char deadline[32], trace[128], root[25], parent[17];
+        char deadline[32], trace[128], ids[41]; /* the trace's root (24 hex digits) and parent (16): one
+                                                 * getrandom() */
 
         if (!c)
                 return;
@@ -33,10 +34,10 @@ void rie_deliver(Rie *rie)
         }
 
         (void) snprintf(deadline, sizeof(deadline), "%llu", (unsigned long long) inv->deadline_ms);
-        if (random_hex(root, 12) < 0 || random_hex(parent, 8) < 0)
-                root[0] = parent[0] = 0;
-        (void) snprintf(trace, sizeof(trace), "Root=1-%08llx-%s;Parent=%s;Sampled=0",
-                        (unsigned long long) (inv->deadline_ms / 1000), root, parent);
+        if (random_hex(ids, 20) < 0)
+                memset(ids, '0', 40);
+        (void) snprintf(trace, sizeof(trace), "Root=1-%08llx-%.24s;Parent=%.16s;Sampled=0",
+                        (unsigned long long) (inv->deadline_ms / 1000), ids, ids + 24);
 
         http_conn_begin(c->http, 200);
         http_conn_header(c->http, "Content-Type", "application/json");

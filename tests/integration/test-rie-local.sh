@@ -186,6 +186,17 @@ before=$(inits)
 invoke '{"after":"timeout"}'
 check "timeout: the next invocation works" assert_eq '{"after":"timeout"}' "$BODY" "body"
 check "timeout: it re-initialised the runtime" assert_eq $((before + 1)) "$(inits)" "inits"
+# The timer stays armed for an earlier invocation's deadline (lambda-rie arms it lazily): it must not
+# end a later invocation at that deadline, only at the later one's own (2 s after it started).
+invoke '{"arms":"the timer"}'
+sleep 1.2
+started=$EPOCHREALTIME
+curl -sS -o "$TEST_TMP/late.body" --max-time 30 "$URL" -d '"sleep"' >/dev/null
+elapsed_ms=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+check "timeout: a later invocation runs its whole timeout (${elapsed_ms} ms >= 2000)" test "$elapsed_ms" -ge 2000
+check "timeout: ... then times out" assert_contains "$(cat "$TEST_TMP/late.body")" '"errorType":"Sandbox.Timedout"' "body"
+invoke '{"after":"the second timeout"}'
+check "timeout: and the next works again" assert_eq '{"after":"the second timeout"}' "$BODY" "body"
 
 # ---- crashes
 invoke '"crash"'
