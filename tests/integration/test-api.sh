@@ -741,9 +741,13 @@ check "no container of the deleted functions is left" wait_until --timeout=30 "t
 
 # ---- boto3 and the JS SDK v3
 
-check "boto3: create, waiter, invoke, configuration, publish, alias, invoke of the alias, provisioned concurrency, stale revision, concurrency 0, event invoke config, delete" json_ok \
-        "$("$PY" "$HERE/api-boto3.py" "$URL" "$AKID" "$SECRET" api-boto3 "$ZIPS/v1.zip" "$ROLE" 2>>"$TEST_TMP/clients.log")" \
+check "boto3: create, waiter, invoke, update code and its waiter, configuration, publish, alias, invoke of the alias, two versions at 90/10 over 200 invocations, provisioned concurrency, stale revision, concurrency 0, event invoke config, delete" json_ok \
+        "$("$PY" "$HERE/api-boto3.py" "$URL" "$AKID" "$SECRET" api-boto3 "$ZIPS/v1.zip" "$ROLE" "$ZIPS/v2.zip" \
+                2>>"$TEST_TMP/clients.log")" \
         'd["create"]["PackageType"] == "Zip" and d["wait"] == "active" and d["invoke"]["functionName"] == "api-boto3" and
+         d["updated"] == "Hello from version 2!" and d["updated_back"] != d["updated"] and d["publish2"] == "2" and
+         d["weights"] == {"2": 0.1} and d["split"]["1"] + d["split"]["2"] == 200 and 6 <= d["split"]["2"] <= 34 and
+         d["deleted"] == {"error": "ResourceNotFoundException"} and
          d["configuration"]["MemorySize"] == 192 and d["configuration"]["Timeout"] == 7 and
          d["publish"] == "1" and d["alias"] == {"Name": "live", "FunctionVersion": "1"} and
          d["invoke_alias"] == {"ExecutedVersion": "1", "functionName": "api-boto3"} and
@@ -755,9 +759,13 @@ check "boto3: create, waiter, invoke, configuration, publish, alias, invoke of t
          d["event_invoke_config"] == {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 120} and
          d["event_invoke_config_age"] == "datetime" and d["delete"] == 204'
 if [[ -d $SDK/node_modules/@aws-sdk/client-lambda ]] && command -v node >/dev/null; then
-        check "JS SDK v3: create, waitUntilFunctionActiveV2, invoke, get, publish, alias, invoke of the alias, provisioned concurrency, concurrency 0, delete" json_ok \
-                "$(SDK=$SDK URL=$URL node "$HERE/api-sdk.mjs" api-js "$ZIPS/v1.zip" "$ROLE" 2>>"$TEST_TMP/clients.log")" \
+        check "JS SDK v3: create, waitUntilFunctionActiveV2, invoke, update code and waitUntilFunctionUpdatedV2, get, publish, alias, invoke of the alias, two versions at 90/10 over 200 invocations, provisioned concurrency, concurrency 0, delete" json_ok \
+                "$(SDK=$SDK URL=$URL node "$HERE/api-sdk.mjs" api-js "$ZIPS/v1.zip" "$ROLE" "$ZIPS/v2.zip" \
+                        2>>"$TEST_TMP/clients.log")" \
                 'd["create"]["PackageType"] == "Zip" and d["wait"] == "SUCCESS" and d["invoke"]["functionName"] == "api-js" and
+                 d["updated"] == "Hello from version 2!" and d["updatedBack"] != d["updated"] and d["publish2"] == "2" and
+                 d["weights"] == {"2": 0.1} and d["split"]["1"] + d["split"]["2"] == 200 and 6 <= d["split"]["2"] <= 34 and
+                 d["deleted"]["error"] == "ResourceNotFoundException" and
                  d["get"] == {"State": "Active", "RepositoryType": "S3"} and d["publish"] == "1" and
                  d["alias"] == "1" and d["invoke_alias"] == {"ExecutedVersion": "1", "functionName": "api-js"} and
                  d["provisioned"] == 202 and d["provisionedReady"] == {"Status": "READY", "Available": 1} and
