@@ -50,8 +50,8 @@ header() { tr -d '\r' <"$1" | grep -i "^$2:" | cut -d' ' -f2- | paste -sd'|'; }
 conf() { busctl --system call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 GetFunctionConfiguration s "$1" 2>&1; }
 check "GetFunctionConfiguration: a URL's keys" assert_contains "$(conf api)" \
         "\"UrlAuthType\" s \"NONE\" \"UrlInvokeMode\" s \"BUFFERED\" \"UrlCors\" s \"{\\\"AllowOrigins\\\":[\\\"$PAGE_ORIGIN\\\"]" "reply"
-check "GetFunctionConfiguration: no URL keys without a url (the Event keys, then the function's own)" bash -c \
-        '[[ $1 == "a{sv} 9 \"MaximumRetryAttempts\" u 2 \"MaximumEventAgeSeconds\" u 21600 \"Source\" s \"operator\" "* && $1 != *Url* ]]' \
+check "GetFunctionConfiguration: no URL keys without a url (the Event queue's keys, then the function's own)" bash -c \
+        '[[ $1 == "a{sv} 10 \"MaxInstances\" u 4 \"MaximumRetryAttempts\" u 2 \"MaximumEventAgeSeconds\" u 21600 \"Source\" s \"operator\" "* && $1 != *Url* ]]' \
         _ "$(conf nourl)"
 check "GetFunctionConfiguration: FunctionNotFound" assert_contains "$(conf nosuch)" "is not declared" "error"
 

@@ -29,6 +29,9 @@
 #     list the sockets directory and gets 403 at the socket, as does anyone without the secret; after
 #     the manager's restart the adopted instance serves on, a leftover directory is swept; the directory
 #     goes with the instance.
+# LAMBDAD_TEST_PUBLISH=bridge (test-isolation-bridge): the same with the manager's --publish=bridge,
+# where nothing is published and the gateway reaches instances at their address on the bridge: nobody
+# on the host POSTs there instead.
 # Time bound: about 75 s here (meson timeout 300 s).
 # shellcheck disable=SC2317  # helpers run through check and wait_until, which shellcheck cannot follow
 
@@ -124,7 +127,9 @@ SOCKETS_TOP=$(mktemp -d /tmp/lambdad-test-sockets.XXXXXX)
 lib_cleanup rm -rf "$SOCKETS_TOP"
 chmod 0711 "$SOCKETS_TOP"
 SOCKETS=$SOCKETS_TOP/instances
-lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=0 --handover=always --instance-sockets-dir="$SOCKETS"
+PUBLISH=${LAMBDAD_TEST_PUBLISH:-loopback}
+lambdad_bus --docker-socket="$LIB_DOCKER_SOCK" --exit-idle=0 --handover=always --instance-sockets-dir="$SOCKETS" \
+        --publish="$PUBLISH"
 
 start_gateway() {
         PORT=$(free_port)
@@ -156,14 +161,22 @@ RIE_PATH=/2015-03-31/functions/function/invocations
 out=$(invoke victim '{"via":"gateway"}')
 check "the gateway invokes the victim" assert_contains "$out" '200 {"message":"Hello from lambdad!","event":{"via":"gateway"}}' "answer"
 VICTIM=$(container_of victim)
-VICTIM_PORT=$(container_port "$VICTIM")
 ip_of() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"; }
 VICTIM_IP=$(ip_of "$VICTIM")
 VICTIM_SECRET=$(secret_of "$VICTIM")
 check "the victim's instance has a secret of 256 bits in its environment (the engine knows it)" \
         grep -Eqx '[0-9a-f]{64}' <<<"$VICTIM_SECRET"
-check "... published on loopback only ($VICTIM_PORT)" assert_eq "127.0.0.1" \
-        "$(docker inspect -f '{{(index (index .NetworkSettings.Ports "8080/tcp") 0).HostIp}}' "$VICTIM")" "host ip"
+if [[ $PUBLISH == bridge ]]; then
+        # The host, and so the gateway and anybody on it, reaches the instance at its address.
+        VICTIM_AT=http://$VICTIM_IP:8080
+        check "--publish=bridge: nothing published" assert_eq "map[]" \
+                "$(docker inspect -f '{{.HostConfig.PortBindings}}' "$VICTIM")" "port bindings"
+else
+        VICTIM_PORT=$(container_port "$VICTIM")
+        VICTIM_AT=http://127.0.0.1:$VICTIM_PORT
+        check "... published on loopback only ($VICTIM_PORT)" assert_eq "127.0.0.1" \
+                "$(docker inspect -f '{{(index (index .NetworkSettings.Ports "8080/tcp") 0).HostIp}}' "$VICTIM")" "host ip"
+fi
 
 # ---- a local unprivileged user on the host
 as_nobody() {
@@ -173,15 +186,15 @@ nobody_status() { # [CURL ARGS...] URL
         as_nobody curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"
 }
 check "nobody on the host: no secret, 403" assert_eq 403 \
-        "$(nobody_status "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{"via":"nobody"}')" "status"
+        "$(nobody_status "$VICTIM_AT$RIE_PATH" -d '{"via":"nobody"}')" "status"
 check "nobody on the host: a made-up secret, 403" assert_eq 403 \
-        "$(nobody_status -H "X-Lambdad-Instance-Secret: $(printf '0%.0s' $(seq 64))" "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{}')" "status"
+        "$(nobody_status -H "X-Lambdad-Instance-Secret: $(printf '0%.0s' $(seq 64))" "$VICTIM_AT$RIE_PATH" -d '{}')" "status"
 check "nobody on the host: another path, 403" assert_eq 403 \
-        "$(nobody_status "http://127.0.0.1:$VICTIM_PORT/2015-03-31/functions/victim/invocations?Qualifier=x" -d '{}')" "status"
+        "$(nobody_status "$VICTIM_AT/2015-03-31/functions/victim/invocations?Qualifier=x" -d '{}')" "status"
 check "nobody on the host: an Event, 403 (nothing queued)" assert_eq 403 \
-        "$(nobody_status -H 'X-Amz-Invocation-Type: Event' "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{}')" "status"
+        "$(nobody_status -H 'X-Amz-Invocation-Type: Event' "$VICTIM_AT$RIE_PATH" -d '{}')" "status"
 check "nobody on the host: /healthz stays open for the manager's readiness probe" assert_eq 200 \
-        "$(nobody_status "http://127.0.0.1:$VICTIM_PORT/healthz")" "status"
+        "$(nobody_status "$VICTIM_AT/healthz")" "status"
 refusals=$(docker logs "$VICTIM" 2>&1 | grep -c 'Refused POST .*: no X-Lambdad-Instance-Secret' || true)
 check "lambda-rie logs each refusal ($refusals)" test "$refusals" -ge 2
 check "the victim never ran for them" bash -c "! docker logs '$VICTIM' 2>&1 | grep -q '\"via\":\"nobody\"'"
@@ -200,7 +213,14 @@ check "the listener outside answers the host" wait_until "outside listener" outs
 
 # ---- the hostile function: what it reads, and whom it reaches
 GW_BRIDGE=$(docker network inspect "$ISO_NET" -f '{{(index .IPAM.Config 0).Gateway}}')
-out=$(invoke snoop "{\"urls\":[\"http://$VICTIM_IP:8080$RIE_PATH\",\"http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH\",\"http://$GW_BRIDGE:$PORT/2015-03-31/functions/victim/invocations\",\"http://${OUT_NET}2:8080/\"]}")
+# The victim's published port as the host's bridge address shows it to a container (with
+# --publish=bridge there is none: its address again).
+if [[ $PUBLISH == bridge ]]; then
+        VICTIM_VIA_HOST=http://$VICTIM_IP:8080$RIE_PATH
+else
+        VICTIM_VIA_HOST=http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH
+fi
+out=$(invoke snoop "{\"urls\":[\"http://$VICTIM_IP:8080$RIE_PATH\",\"$VICTIM_VIA_HOST\",\"http://$GW_BRIDGE:$PORT/2015-03-31/functions/victim/invocations\",\"http://${OUT_NET}2:8080/\"]}")
 check "the gateway invokes the hostile function" assert_contains "$out" '200 {"read":' "answer"
 SNOOP=$(container_of snoop)
 SNOOP_SECRET=$(secret_of "$SNOOP")
@@ -218,7 +238,7 @@ check "the victim's secret is in nothing it read" bash -c "! grep -qF '$VICTIM_S
 check "isolated: from its container, the victim's address on the network cannot be reached" \
         assert_contains "$reached" "http://$VICTIM_IP:8080$RIE_PATH 000" "urls"
 check "from its container, the victim's published port (on the host's loopback) cannot be reached" \
-        assert_contains "$reached" "http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH 000" "urls"
+        assert_contains "$reached" "$VICTIM_VIA_HOST 000" "urls"
 check "nor the gateway's port (on the host's loopback)" \
         assert_contains "$reached" "http://$GW_BRIDGE:$PORT/2015-03-31/functions/victim/invocations 000" "urls"
 check "isolated: it still reaches a listener outside" assert_contains "$reached" "http://${OUT_NET}2:8080/ 200" "urls"
@@ -238,11 +258,11 @@ check "shared: another function reaches it, and gets 403 without the secret" \
 check "... which lambda-rie logs, naming it" bash -c "docker logs '$SHARED_VICTIM' 2>&1 | grep -q 'Refused POST .* from $(ip_of "$(container_of sharedsnoop)"):[0-9]*: no X-Lambdad-Instance-Secret'"
 
 # ---- "network": "none": no network but its invoke socket
-QUIET_URLS="\"http://$VICTIM_IP:8080$RIE_PATH\",\"http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH\",\"http://$GW_BRIDGE:$PORT/2015-03-31/functions/victim/invocations\",\"http://127.0.0.1:$PORT/2015-03-31/functions/victim/invocations\",\"http://$SHARED_IP:8080$RIE_PATH\",\"http://${OUT_NET}2:8080/\""
+QUIET_URLS="\"http://$VICTIM_IP:8080$RIE_PATH\",\"$VICTIM_VIA_HOST\",\"http://$GW_BRIDGE:$PORT/2015-03-31/functions/victim/invocations\",\"http://127.0.0.1:$PORT/2015-03-31/functions/victim/invocations\",\"http://$SHARED_IP:8080$RIE_PATH\",\"http://${OUT_NET}2:8080/\""
 out=$(invoke quiet "{\"urls\":[$QUIET_URLS]}")
 check "none: the gateway invokes it (curl)" assert_contains "$out" '200 {"read":' "answer"
 reached=$(field urls)
-for u in "http://$VICTIM_IP:8080$RIE_PATH" "http://$GW_BRIDGE:$VICTIM_PORT$RIE_PATH" \
+for u in "http://$VICTIM_IP:8080$RIE_PATH" "$VICTIM_VIA_HOST" \
         "http://$GW_BRIDGE:$PORT/2015-03-31/functions/victim/invocations" \
         "http://127.0.0.1:$PORT/2015-03-31/functions/victim/invocations" "http://$SHARED_IP:8080$RIE_PATH" \
         "http://${OUT_NET}2:8080/"; do
@@ -341,7 +361,7 @@ check "a new gateway, a new manager lifetime: the victim answers" assert_contain
 check "... from an adopted instance (no new container)" assert_eq 2 "$(ours victim)" "instances"
 check "... whose secret did not change" bash -c "docker ps -q --filter label=org.lambdad.function=victim | while read -r c; do docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' \"\$c\"; done | grep -qx 'LAMBDA_RIE_SECRET=$VICTIM_SECRET'"
 check "... and which still refuses nobody" assert_eq 403 \
-        "$(nobody_status "http://127.0.0.1:$VICTIM_PORT$RIE_PATH" -d '{}')" "status"
+        "$(nobody_status "$VICTIM_AT$RIE_PATH" -d '{}')" "status"
 out=$(invoke quiet '{"after":"restart"}')
 check "none: after the restart, the gateway invokes it" assert_contains "$out" '200 {"read":' "answer"
 check "... from the adopted instance (its socket checked again)" assert_eq "$QUIET" "$(container_of quiet)" "container"
