@@ -231,21 +231,35 @@ static int read_meta(ApiStore *s, const char *file, ApiMeta *ret)
         return 0;
 }
 
-int api_store_read(ApiStore *s, const char *name, char **ret_declaration, ApiMeta *ret_meta)
+/* NAME's file of that suffix, whole: -ENOENT when there is none, -EBADMSG when it cannot be read as
+ * a configuration file. */
+static int read_text(ApiStore *s, const char *name, const char *suffix, char **ret, size_t *ret_len)
 {
-        _cleanup_free_ char *data = NULL, *error = NULL;
+        _cleanup_free_ char *error = NULL;
         char file[PATH_MAX];
-        size_t len;
         int r;
 
-        r = file_name(name, DECLARATION, file);
+        r = file_name(name, suffix, file);
         if (r < 0)
                 return r;
         if (faccessat(s->dir_fd, file, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
-        r = config_file_read(s->dir_fd, file, &data, &len, &error);
+        r = config_file_read(s->dir_fd, file, ret, ret_len, &error);
         if (r < 0)
                 return r == -ENOMEM ? r : -EBADMSG;
+        return 0;
+}
+
+int api_store_read(ApiStore *s, const char *name, char **ret_declaration, ApiMeta *ret_meta)
+{
+        _cleanup_free_ char *data = NULL;
+        char file[PATH_MAX];
+        size_t len;
+        int r;
+
+        r = read_text(s, name, DECLARATION, &data, &len);
+        if (r < 0)
+                return r;
         if (ret_meta) {
                 r = file_name(name, ".meta", file);
                 if (r >= 0)
@@ -371,18 +385,13 @@ int api_store_next_version(ApiStore *s, const char *name, unsigned *ret)
 static int read_json(ApiStore *s, const char *name, const char *suffix, json_object **ret)
 {
         _cleanup_free_ char *data = NULL, *error = NULL;
-        char file[PATH_MAX];
         size_t len;
         int r;
 
-        r = file_name(name, suffix, file);
+        r = read_text(s, name, suffix, &data, &len);
         if (r < 0)
                 return r;
-        if (faccessat(s->dir_fd, file, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-                return -errno;
-        r = config_file_read(s->dir_fd, file, &data, &len, &error);
-        if (r >= 0)
-                r = config_json_parse(data, len, ret, &error);
+        r = config_json_parse(data, len, ret, &error);
         if (r < 0)
                 return r == -ENOMEM ? r : -EBADMSG;
         return 0;
