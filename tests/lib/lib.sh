@@ -104,22 +104,18 @@ _lib_on_exit() {
         set +e +u
         set +o pipefail
 
-        # On failure, the logs of what the test started are about to vanish with $TEST_TMP:
-        # show their ends (meson --print-errorlogs prints stderr).
-        if ((rc != 0 && rc != 77)); then
-                _lib_dump_logs >&2
-        fi
         [[ -f $TEST_TMP/.pids ]] && mapfile -t pids <"$TEST_TMP/.pids"
 
         if ((rc > 128)); then
                 # Killed by a signal: meson follows its SIGTERM with a SIGKILL to the test's whole
-                # process group 0.5 s later. Clean up in a job with a process group of its own
-                # (set -m), which that SIGKILL does not reach.
+                # process group 0.5 s later. Leave it first thing, on a loaded machine too: all the
+                # rest runs in a job with a process group of its own (set -m), which that SIGKILL
+                # does not reach.
                 set -m
-                _lib_run_cleanups &
+                _lib_finish "$rc" &
                 wait "$!"
         else
-                _lib_run_cleanups
+                _lib_finish "$rc"
         fi
 
         # Collect the exit status of the processes the cleanups stopped: they are this shell's
@@ -129,6 +125,15 @@ _lib_on_exit() {
                 _lib_alive "$pid" || wait "$pid" 2>/dev/null
         done
         exit "$rc"
+}
+
+# _lib_finish RC: on failure, show the ends of the logs of what the test started (they are about
+# to vanish with $TEST_TMP; meson --print-errorlogs prints stderr), then run the cleanups.
+_lib_finish() {
+        if (($1 != 0 && $1 != 77)); then
+                _lib_dump_logs >&2
+        fi
+        _lib_run_cleanups
 }
 
 # Run the registered cleanups, last registered first, then remove $TEST_TMP.

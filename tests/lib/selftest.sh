@@ -115,7 +115,8 @@ kill -TERM -- "-$killed"
 sleep 0.5
 kill -KILL -- "-$killed" 2>/dev/null || true
 wait "$killed" 2>/dev/null || true
-for ((i = 0; i < 100; i++)); do
+# Each stopped process may take its 5 s of grace: on a loaded machine the cleaning is slow.
+for ((i = 0; i < 300; i++)); do
         [[ -e $marks.killed && ! -e $(cat "$marks.killed-tmp") ]] && break
         sleep 0.1
 done
