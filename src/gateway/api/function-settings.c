@@ -15,8 +15,6 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 
-#define FUNCTION_ARN_MAX 256
-
 /* A call in flight: GetFunctionConfiguration, then for a change UpdateFunction. Each step's slot holds
  * a reference. */
 typedef struct SettingsCall {
