@@ -23,23 +23,6 @@ typedef struct SettingsCall {
         unsigned n_ref;
 } SettingsCall;
 
-bool function_settings_route(RouteType type)
-{
-        switch (type) {
-        case ROUTE_PUT_FUNCTION_CONCURRENCY:
-        case ROUTE_GET_FUNCTION_CONCURRENCY:
-        case ROUTE_DELETE_FUNCTION_CONCURRENCY:
-        case ROUTE_PUT_FUNCTION_EVENT_INVOKE_CONFIG:
-        case ROUTE_UPDATE_FUNCTION_EVENT_INVOKE_CONFIG:
-        case ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG:
-        case ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG:
-        case ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS:
-                return true;
-        default:
-                return false;
-        }
-}
-
 static void settings_call_unref(void *userdata)
 {
         SettingsCall *sc = userdata;

@@ -21,13 +21,6 @@
 #define PUBLISH_RETRY_USEC (50 * USEC_PER_MSEC)
 #define PUBLISH_TRIES_MAX  600U
 
-static bool is_provisioned_route(RouteType type)
-{
-        return type == ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG ||
-               type == ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG ||
-               type == ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG;
-}
-
 static bool is_alias_route(RouteType type)
 {
         return type == ROUTE_CREATE_ALIAS || type == ROUTE_GET_ALIAS || type == ROUTE_UPDATE_ALIAS ||
@@ -199,7 +192,8 @@ int function_versions_route_qualifier(ClientConn *c, const Route *route, Functio
         if (is_alias_route(route->type) && route->type != ROUTE_CREATE_ALIAS)
                 memcpy(fc->qualifier, route->alias, sizeof(fc->qualifier));
         /* Provisioned concurrency: a version or an alias, which the manager resolves ($LATEST refused). */
-        if (is_provisioned_route(route->type)) {
+        if ((route_flags(route->type) & ROUTE_FLAG_PROVISIONED) &&
+            route->type != ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS) {
                 if (!route->qualifier[0]) {
                         client_reply_error(
                                 c, route->function, NULL, 400, API_INVALID_PARAMETER,

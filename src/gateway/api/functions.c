@@ -545,7 +545,7 @@ void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller
         _cleanup_close_ int zip_fd = -EBADF;
         FunctionCall *fc;
 
-        if (function_settings_route(route->type))
+        if (route_flags(route->type) & ROUTE_FLAG_FUNCTION_SETTINGS)
                 return function_settings_handle(c, route, caller);
         /* PublishVersion may come without a body. */
         if (route_has_body(route->type) &&
