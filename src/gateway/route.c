@@ -665,78 +665,79 @@ const char *route_allow(const char *target)
         return path_methods(classify_path(path, &name, &extra)).allow;
 }
 
+/* Every route: its AWS operation's name, and what sets it apart (RouteFlag). The one list of the
+ * control plane's calls, of those on a function's settings, and of provisioned concurrency's. */
+static const struct {
+        const char *operation;
+        unsigned flags;
+} route_table[_ROUTE_TYPE_MAX] = {
+        [ROUTE_INVOKE] = { "Invoke", 0 },
+        [ROUTE_LIST_FUNCTIONS] = { "ListFunctions", 0 },
+        [ROUTE_HEALTHZ] = { "Healthz", 0 },
+        [ROUTE_METRICS] = { "Metrics", 0 },
+        [ROUTE_FUNCTION_URL] = { "InvokeFunctionUrl", 0 },
+        [ROUTE_CREATE_FUNCTION] = { "CreateFunction", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_GET_FUNCTION] = { "GetFunction", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_GET_FUNCTION_CONFIGURATION] = { "GetFunctionConfiguration", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_UPDATE_FUNCTION_CODE] = { "UpdateFunctionCode", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_UPDATE_FUNCTION_CONFIGURATION] = { "UpdateFunctionConfiguration", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_DELETE_FUNCTION] = { "DeleteFunction", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_LIST_VERSIONS_BY_FUNCTION] = { "ListVersionsByFunction", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG] = { "GetFunctionCodeSigningConfig",
+                                                     ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_PUT_FUNCTION_CONCURRENCY] = { "PutFunctionConcurrency",
+                                             ROUTE_FLAG_CONTROL_PLANE | ROUTE_FLAG_FUNCTION_SETTINGS },
+        [ROUTE_GET_FUNCTION_CONCURRENCY] = { "GetFunctionConcurrency",
+                                             ROUTE_FLAG_CONTROL_PLANE | ROUTE_FLAG_FUNCTION_SETTINGS },
+        [ROUTE_DELETE_FUNCTION_CONCURRENCY] = { "DeleteFunctionConcurrency",
+                                                ROUTE_FLAG_CONTROL_PLANE | ROUTE_FLAG_FUNCTION_SETTINGS },
+        [ROUTE_PUT_FUNCTION_EVENT_INVOKE_CONFIG] = { "PutFunctionEventInvokeConfig",
+                                                     ROUTE_FLAG_CONTROL_PLANE |
+                                                             ROUTE_FLAG_FUNCTION_SETTINGS },
+        [ROUTE_UPDATE_FUNCTION_EVENT_INVOKE_CONFIG] = { "UpdateFunctionEventInvokeConfig",
+                                                        ROUTE_FLAG_CONTROL_PLANE |
+                                                                ROUTE_FLAG_FUNCTION_SETTINGS },
+        [ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG] = { "GetFunctionEventInvokeConfig",
+                                                     ROUTE_FLAG_CONTROL_PLANE |
+                                                             ROUTE_FLAG_FUNCTION_SETTINGS },
+        [ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG] = { "DeleteFunctionEventInvokeConfig",
+                                                        ROUTE_FLAG_CONTROL_PLANE |
+                                                                ROUTE_FLAG_FUNCTION_SETTINGS },
+        [ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS] = { "ListFunctionEventInvokeConfigs",
+                                                       ROUTE_FLAG_CONTROL_PLANE |
+                                                               ROUTE_FLAG_FUNCTION_SETTINGS },
+        [ROUTE_PUBLISH_VERSION] = { "PublishVersion", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_CREATE_ALIAS] = { "CreateAlias", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_LIST_ALIASES] = { "ListAliases", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_GET_ALIAS] = { "GetAlias", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_UPDATE_ALIAS] = { "UpdateAlias", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_DELETE_ALIAS] = { "DeleteAlias", ROUTE_FLAG_CONTROL_PLANE },
+        [ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG] = { "PutProvisionedConcurrencyConfig",
+                                                       ROUTE_FLAG_CONTROL_PLANE | ROUTE_FLAG_PROVISIONED },
+        [ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG] = { "GetProvisionedConcurrencyConfig",
+                                                       ROUTE_FLAG_CONTROL_PLANE | ROUTE_FLAG_PROVISIONED },
+        [ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG] = { "DeleteProvisionedConcurrencyConfig",
+                                                          ROUTE_FLAG_CONTROL_PLANE |
+                                                                  ROUTE_FLAG_PROVISIONED },
+        [ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS] = { "ListProvisionedConcurrencyConfigs",
+                                                         ROUTE_FLAG_CONTROL_PLANE | ROUTE_FLAG_PROVISIONED },
+};
+
+unsigned route_flags(RouteType type)
+{
+        return (size_t) type < ELEMENTSOF(route_table) ? route_table[type].flags : 0;
+}
+
 bool route_is_control_plane(RouteType type)
 {
-        switch (type) {
-        case ROUTE_CREATE_FUNCTION:
-        case ROUTE_GET_FUNCTION:
-        case ROUTE_GET_FUNCTION_CONFIGURATION:
-        case ROUTE_UPDATE_FUNCTION_CODE:
-        case ROUTE_UPDATE_FUNCTION_CONFIGURATION:
-        case ROUTE_DELETE_FUNCTION:
-        case ROUTE_LIST_VERSIONS_BY_FUNCTION:
-        case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
-        case ROUTE_PUT_FUNCTION_CONCURRENCY:
-        case ROUTE_GET_FUNCTION_CONCURRENCY:
-        case ROUTE_DELETE_FUNCTION_CONCURRENCY:
-        case ROUTE_PUT_FUNCTION_EVENT_INVOKE_CONFIG:
-        case ROUTE_UPDATE_FUNCTION_EVENT_INVOKE_CONFIG:
-        case ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG:
-        case ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG:
-        case ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS:
-        case ROUTE_PUBLISH_VERSION:
-        case ROUTE_CREATE_ALIAS:
-        case ROUTE_LIST_ALIASES:
-        case ROUTE_GET_ALIAS:
-        case ROUTE_UPDATE_ALIAS:
-        case ROUTE_DELETE_ALIAS:
-        case ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG:
-        case ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG:
-        case ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG:
-        case ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS:
-                return true;
-        default:
-                return false;
-        }
+        return route_flags(type) & ROUTE_FLAG_CONTROL_PLANE;
 }
 
 const char *route_operation(RouteType type)
 {
-        static const char *const names[] = {
-                [ROUTE_INVOKE] = "Invoke",
-                [ROUTE_LIST_FUNCTIONS] = "ListFunctions",
-                [ROUTE_HEALTHZ] = "Healthz",
-                [ROUTE_METRICS] = "Metrics",
-                [ROUTE_FUNCTION_URL] = "InvokeFunctionUrl",
-                [ROUTE_CREATE_FUNCTION] = "CreateFunction",
-                [ROUTE_GET_FUNCTION] = "GetFunction",
-                [ROUTE_GET_FUNCTION_CONFIGURATION] = "GetFunctionConfiguration",
-                [ROUTE_UPDATE_FUNCTION_CODE] = "UpdateFunctionCode",
-                [ROUTE_UPDATE_FUNCTION_CONFIGURATION] = "UpdateFunctionConfiguration",
-                [ROUTE_DELETE_FUNCTION] = "DeleteFunction",
-                [ROUTE_LIST_VERSIONS_BY_FUNCTION] = "ListVersionsByFunction",
-                [ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG] = "GetFunctionCodeSigningConfig",
-                [ROUTE_PUT_FUNCTION_CONCURRENCY] = "PutFunctionConcurrency",
-                [ROUTE_GET_FUNCTION_CONCURRENCY] = "GetFunctionConcurrency",
-                [ROUTE_DELETE_FUNCTION_CONCURRENCY] = "DeleteFunctionConcurrency",
-                [ROUTE_PUT_FUNCTION_EVENT_INVOKE_CONFIG] = "PutFunctionEventInvokeConfig",
-                [ROUTE_UPDATE_FUNCTION_EVENT_INVOKE_CONFIG] = "UpdateFunctionEventInvokeConfig",
-                [ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG] = "GetFunctionEventInvokeConfig",
-                [ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG] = "DeleteFunctionEventInvokeConfig",
-                [ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS] = "ListFunctionEventInvokeConfigs",
-                [ROUTE_PUBLISH_VERSION] = "PublishVersion",
-                [ROUTE_CREATE_ALIAS] = "CreateAlias",
-                [ROUTE_LIST_ALIASES] = "ListAliases",
-                [ROUTE_GET_ALIAS] = "GetAlias",
-                [ROUTE_UPDATE_ALIAS] = "UpdateAlias",
-                [ROUTE_DELETE_ALIAS] = "DeleteAlias",
-                [ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG] = "PutProvisionedConcurrencyConfig",
-                [ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG] = "GetProvisionedConcurrencyConfig",
-                [ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG] = "DeleteProvisionedConcurrencyConfig",
-                [ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS] = "ListProvisionedConcurrencyConfigs",
-        };
-
-        return (size_t) type < ELEMENTSOF(names) && names[type] ? names[type] : "Unknown";
+        return (size_t) type < ELEMENTSOF(route_table) && route_table[type].operation
+                       ? route_table[type].operation
+                       : "Unknown";
 }
 
 uint64_t route_max_body(RouteType type)

@@ -62,6 +62,7 @@ typedef enum RouteType {
         ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG, /* GET ... */
         ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG, /* DELETE ... */
         ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS,  /* GET ...?List=ALL */
+        _ROUTE_TYPE_MAX,
 } RouteType;
 
 typedef struct Route {
@@ -119,6 +120,16 @@ bool route_alias_name_is_valid(const char *s);
  * "GET, PUT, DELETE"), for
  * the Allow header of a 405; NULL when the path is unknown. */
 const char *route_allow(const char *target);
+
+/* What sets a route apart (route_flags()), said once for everything that groups routes. */
+typedef enum RouteFlag {
+        ROUTE_FLAG_CONTROL_PLANE = 1U << 0,     /* authorized by the "manage" right (auth.h) */
+        ROUTE_FLAG_FUNCTION_SETTINGS = 1U << 1, /* on a function's settings (api/function-settings.h) */
+        ROUTE_FLAG_PROVISIONED = 1U << 2,       /* on a version's or alias's provisioned concurrency */
+} RouteFlag;
+
+/* The route's RouteFlags; 0 for a type that is none. */
+unsigned route_flags(RouteType type);
 
 /* Whether the route is one of the control plane's: authorized by the "manage" right (auth.h). */
 bool route_is_control_plane(RouteType type);

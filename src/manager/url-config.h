@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * url-config.h: a declared function's Function URL (the "url" key of its declaration, registry.h),
+ * url-config.h: a declared function's Function URL (the "url" key of its declaration, function-config.h),
  * parsed and validated as a pure function over json-c values. What the gateway needs of it travels
  * over D-Bus (GetFunctionConfiguration) as three strings: the auth type, the invoke mode and the CORS
  * settings as JSON text in AWS's FunctionUrl Cors shape.

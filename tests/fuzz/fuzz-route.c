@@ -42,16 +42,81 @@ static bool is_qualifier(const char *q)
         return !q[0] || strcmp(q, "$LATEST") == 0 || is_name_chars(q, ROUTE_QUALIFIER_MAX);
 }
 
+/* A call on one function (GetFunction, the versions and aliases): the function as an invocation names
+ * it; the lists page. */
+static void check_function_route(const char *method, const Route *r)
+{
+        if (!is_name_chars(r->function, LAMBDA_FUNCTION_NAME_MAX) || !is_qualifier(r->qualifier) ||
+            ((r->marker[0] || r->max_items != 0) && r->type != ROUTE_LIST_VERSIONS_BY_FUNCTION &&
+             r->type != ROUTE_LIST_ALIASES))
+                abort();
+        /* ListAliases' FunctionVersion: $LATEST or digits. */
+        if (r->function_version[0] &&
+            (r->type != ROUTE_LIST_ALIASES ||
+             (strcmp(r->function_version, "$LATEST") != 0 &&
+              strspn(r->function_version, "0123456789") != strlen(r->function_version))))
+                abort();
+        /* The alias the path names: an alias's name (not a version's), decoded. */
+        if ((r->type == ROUTE_GET_ALIAS || r->type == ROUTE_UPDATE_ALIAS || r->type == ROUTE_DELETE_ALIAS)
+                    ? !route_alias_name_is_valid(r->alias)
+                    : r->alias[0] != 0)
+                abort();
+        if ((strcmp(method, "GET") == 0) !=
+            (r->type == ROUTE_GET_FUNCTION || r->type == ROUTE_GET_FUNCTION_CONFIGURATION ||
+             r->type == ROUTE_LIST_VERSIONS_BY_FUNCTION ||
+             r->type == ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG || r->type == ROUTE_LIST_ALIASES ||
+             r->type == ROUTE_GET_ALIAS))
+                abort();
+        if ((strcmp(method, "PUT") == 0) !=
+            (r->type == ROUTE_UPDATE_FUNCTION_CODE || r->type == ROUTE_UPDATE_FUNCTION_CONFIGURATION ||
+             r->type == ROUTE_UPDATE_ALIAS))
+                abort();
+        if ((strcmp(method, "POST") == 0) !=
+            (r->type == ROUTE_PUBLISH_VERSION || r->type == ROUTE_CREATE_ALIAS))
+                abort();
+}
+
+/* Provisioned concurrency of a version or alias, or their list. */
+static void check_provisioned_route(const char *method, const Route *r)
+{
+        if (!is_name_chars(r->function, LAMBDA_FUNCTION_NAME_MAX) || !is_qualifier(r->qualifier) ||
+            r->alias[0] || r->function_version[0] ||
+            ((r->marker[0] || r->max_items != 0) && r->type != ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS))
+                abort();
+        if ((strcmp(method, "GET") == 0) != (r->type == ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG ||
+                                             r->type == ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS))
+                abort();
+}
+
+/* A function's settings (concurrency, event invoke config): the function and at most a qualifier. */
+static void check_settings_route(const Route *r)
+{
+        if (!is_name_chars(r->function, LAMBDA_FUNCTION_NAME_MAX) || !is_qualifier(r->qualifier) ||
+            r->alias[0] || r->function_version[0] || r->marker[0] || r->max_items != 0)
+                abort();
+}
+
 static void check_route(const char *method, const char *target, const Route *r)
 {
         const char *allow = route_allow(target);
+        unsigned flags = route_flags(r->type);
 
         if (!allow || !allowed(allow, method))
                 abort();
         if (route_is_control_plane(r->type) != (r->type >= ROUTE_CREATE_FUNCTION))
                 abort();
+        if (strcmp(route_operation(r->type), "Unknown") == 0)
+                abort();
         if (strnlen(r->marker, sizeof(r->marker)) >= sizeof(r->marker) || r->max_items > ROUTE_MAX_ITEMS_MAX)
                 abort();
+
+        /* The groups as route.h's table says them. */
+        if (flags & ROUTE_FLAG_FUNCTION_SETTINGS)
+                return check_settings_route(r);
+        if (flags & ROUTE_FLAG_PROVISIONED)
+                return check_provisioned_route(method, r);
+        if ((flags & ROUTE_FLAG_CONTROL_PLANE) && r->type != ROUTE_CREATE_FUNCTION)
+                return check_function_route(method, r);
 
         switch (r->type) {
         case ROUTE_INVOKE:
@@ -72,63 +137,6 @@ static void check_route(const char *method, const char *target, const Route *r)
                 break;
         case ROUTE_CREATE_FUNCTION:
                 if (strcmp(method, "POST") != 0 || r->function[0] || r->qualifier[0])
-                        abort();
-                break;
-        case ROUTE_GET_FUNCTION:
-        case ROUTE_GET_FUNCTION_CONFIGURATION:
-        case ROUTE_UPDATE_FUNCTION_CODE:
-        case ROUTE_UPDATE_FUNCTION_CONFIGURATION:
-        case ROUTE_DELETE_FUNCTION:
-        case ROUTE_LIST_VERSIONS_BY_FUNCTION:
-        case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
-        case ROUTE_PUBLISH_VERSION:
-        case ROUTE_CREATE_ALIAS:
-        case ROUTE_LIST_ALIASES:
-        case ROUTE_GET_ALIAS:
-        case ROUTE_UPDATE_ALIAS:
-        case ROUTE_DELETE_ALIAS:
-                /* The one function the call is about, as an invocation names it; the lists page. */
-                if (!is_name_chars(r->function, LAMBDA_FUNCTION_NAME_MAX) || !is_qualifier(r->qualifier) ||
-                    ((r->marker[0] || r->max_items != 0) && r->type != ROUTE_LIST_VERSIONS_BY_FUNCTION &&
-                     r->type != ROUTE_LIST_ALIASES))
-                        abort();
-                /* ListAliases' FunctionVersion: $LATEST or digits. */
-                if (r->function_version[0] &&
-                    (r->type != ROUTE_LIST_ALIASES ||
-                     (strcmp(r->function_version, "$LATEST") != 0 &&
-                      strspn(r->function_version, "0123456789") != strlen(r->function_version))))
-                        abort();
-                /* The alias the path names: an alias's name (not a version's), decoded. */
-                if ((r->type == ROUTE_GET_ALIAS || r->type == ROUTE_UPDATE_ALIAS ||
-                     r->type == ROUTE_DELETE_ALIAS)
-                            ? !route_alias_name_is_valid(r->alias)
-                            : r->alias[0] != 0)
-                        abort();
-                if ((strcmp(method, "GET") == 0) !=
-                    (r->type == ROUTE_GET_FUNCTION || r->type == ROUTE_GET_FUNCTION_CONFIGURATION ||
-                     r->type == ROUTE_LIST_VERSIONS_BY_FUNCTION ||
-                     r->type == ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG || r->type == ROUTE_LIST_ALIASES ||
-                     r->type == ROUTE_GET_ALIAS))
-                        abort();
-                if ((strcmp(method, "PUT") == 0) != (r->type == ROUTE_UPDATE_FUNCTION_CODE ||
-                                                     r->type == ROUTE_UPDATE_FUNCTION_CONFIGURATION ||
-                                                     r->type == ROUTE_UPDATE_ALIAS))
-                        abort();
-                if ((strcmp(method, "POST") == 0) !=
-                    (r->type == ROUTE_PUBLISH_VERSION || r->type == ROUTE_CREATE_ALIAS))
-                        abort();
-                break;
-        case ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG:
-        case ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG:
-        case ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG:
-        case ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS:
-                if (!is_name_chars(r->function, LAMBDA_FUNCTION_NAME_MAX) || !is_qualifier(r->qualifier) ||
-                    r->alias[0] || r->function_version[0] ||
-                    ((r->marker[0] || r->max_items != 0) &&
-                     r->type != ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS))
-                        abort();
-                if ((strcmp(method, "GET") == 0) != (r->type == ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG ||
-                                                     r->type == ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS))
                         abort();
                 break;
         case ROUTE_HEALTHZ:

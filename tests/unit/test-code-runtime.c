@@ -24,6 +24,8 @@ static void test_table(void **state)
         assert_string_equal(code_runtime_find("provided.al2023")->image,
                             "public.ecr.aws/lambda/provided:al2023");
         assert_null(code_runtime_find("cobol1.x"));
+        /* One of the API's, deprecated: no base image unless the operator maps one. */
+        assert_null(code_runtime_find("nodejs16.x"));
         assert_null(code_runtime_find(""));
 
         assert_true(code_runtime_is_provided("provided"));

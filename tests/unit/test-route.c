@@ -564,6 +564,19 @@ static void test_control_plane(void **state)
         assert_false(route_is_control_plane(ROUTE_LIST_FUNCTIONS));
         assert_string_equal(route_operation(ROUTE_LIST_FUNCTIONS), "ListFunctions");
 
+        /* Every type has its operation's name; the groups lie inside the control plane. */
+        for (RouteType t = 0; t < _ROUTE_TYPE_MAX; t++) {
+                assert_string_not_equal(route_operation(t), "Unknown");
+                if (route_flags(t) & (ROUTE_FLAG_FUNCTION_SETTINGS | ROUTE_FLAG_PROVISIONED))
+                        assert_true(route_is_control_plane(t));
+        }
+        assert_int_equal(route_flags(ROUTE_PUT_FUNCTION_CONCURRENCY),
+                         ROUTE_FLAG_CONTROL_PLANE | ROUTE_FLAG_FUNCTION_SETTINGS);
+        assert_int_equal(route_flags(ROUTE_LIST_PROVISIONED_CONCURRENCY_CONFIGS),
+                         ROUTE_FLAG_CONTROL_PLANE | ROUTE_FLAG_PROVISIONED);
+        assert_int_equal(route_flags(ROUTE_GET_ALIAS), ROUTE_FLAG_CONTROL_PLANE);
+        assert_int_equal(route_flags(ROUTE_INVOKE), 0);
+
         /* Only the uploads take Lambda's large bodies. */
         assert_int_equal(route_max_body(ROUTE_CREATE_FUNCTION), LAMBDA_API_REQUEST_MAX);
         assert_int_equal(route_max_body(ROUTE_UPDATE_FUNCTION_CODE), LAMBDA_API_REQUEST_MAX);

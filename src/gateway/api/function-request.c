@@ -10,6 +10,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "function-request.h"
+#include "lambda-runtime.h"
 #include "macro.h"
 #include "route.h"
 #include "unsupported-settings.h"
@@ -29,32 +30,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
         "([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
 #define ROLE_PATTERN "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"
 
-/* Lambda's runtime identifiers (API version 2015-03-31, as botocore's model lists them): whether the
- * manager can run one is the manager's to say. */
-static const char *const runtimes[] = {
-        "nodejs",          "nodejs4.3",     "nodejs6.10", "nodejs8.10",   "nodejs10.x",     "nodejs12.x",
-        "nodejs14.x",      "nodejs16.x",    "java8",      "java8.al2",    "java11",         "python2.7",
-        "python3.6",       "python3.7",     "python3.8",  "python3.9",    "dotnetcore1.0",  "dotnetcore2.0",
-        "dotnetcore2.1",   "dotnetcore3.1", "dotnet6",    "dotnet8",      "nodejs4.3-edge", "go1.x",
-        "ruby2.5",         "ruby2.7",       "provided",   "provided.al2", "nodejs18.x",     "python3.10",
-        "java17",          "ruby3.2",       "ruby3.3",    "ruby3.4",      "python3.11",     "nodejs20.x",
-        "provided.al2023", "python3.12",    "java21",     "python3.13",   "nodejs22.x",     "nodejs24.x",
-        "python3.14",      "java25",        "dotnet10",   "ruby4.0",
-};
-
 void function_request_done(FunctionRequest *r)
 {
         free(r->declaration);
         free(r->revision_id);
         *r = (FunctionRequest){};
-}
-
-static bool runtime_is_known(const char *s)
-{
-        for (size_t i = 0; i < ELEMENTSOF(runtimes); i++)
-                if (strcmp(runtimes[i], s) == 0)
-                        return true;
-        return false;
 }
 
 static int check_runtime(const char *runtime, ApiError *e)
@@ -63,11 +43,12 @@ static int check_runtime(const char *runtime, ApiError *e)
         Buf b = {};
         int r = 0;
 
-        if (runtime_is_known(runtime))
+        /* Whether the manager can run it is the manager's to say. */
+        if (lambda_runtime_find(runtime))
                 return 0;
         r = buf_append_str(&b, "Member must satisfy enum value set: [");
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(runtimes); i++)
-                r = buf_printf(&b, "%s%s", i > 0 ? ", " : "", runtimes[i]);
+        for (size_t i = 0; r >= 0 && i < lambda_runtimes_count; i++)
+                r = buf_printf(&b, "%s%s", i > 0 ? ", " : "", lambda_runtimes[i].id);
         if (r >= 0)
                 r = buf_append_str(&b, "]");
         what = buf_steal(&b, NULL);

@@ -4,7 +4,7 @@
 /*
  * function-request.h: the requests of CreateFunction, UpdateFunctionCode and
  * UpdateFunctionConfiguration, validated as Lambda validates them and turned into a declaration in
- * the functions directory's format (registry.h), or the changes to one, for the manager; and the
+ * the functions directory's format (function-config.h), or the changes to one, for the manager; and the
  * upload's zip, decoded from its base64. Pure functions over json-c values (the zip's decoding writes
  * to the fd it is given): unit-tested and fuzzed.
  */

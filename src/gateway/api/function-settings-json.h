@@ -4,7 +4,7 @@
 /*
  * function-settings-json.h: a function's reserved concurrency and asynchronous invocation settings
  * (PutFunctionConcurrency, {Put,Update}FunctionEventInvokeConfig) in AWS Lambda's shapes, and their
- * mapping onto the declaration's keys (registry.h): ReservedConcurrentExecutions is max_instances (0
+ * mapping onto the declaration's keys (function-config.h): ReservedConcurrentExecutions is max_instances (0
  * throttles the function), MaximumRetryAttempts maximum_retry_attempts, MaximumEventAgeInSeconds
  * maximum_event_age_sec, and a destination's Lambda function ARN {"function": NAME}. Requests are
  * validated as Lambda validates them and turned into the changes of UpdateFunction (keys to set, null

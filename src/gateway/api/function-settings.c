@@ -15,8 +15,6 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 
-#define FUNCTION_ARN_MAX 256
-
 /* A call in flight: GetFunctionConfiguration, then for a change UpdateFunction. Each step's slot holds
  * a reference. */
 typedef struct SettingsCall {
@@ -24,23 +22,6 @@ typedef struct SettingsCall {
         char *changes;     /* UpdateFunction's; NULL for the calls that only read */
         unsigned n_ref;
 } SettingsCall;
-
-bool function_settings_route(RouteType type)
-{
-        switch (type) {
-        case ROUTE_PUT_FUNCTION_CONCURRENCY:
-        case ROUTE_GET_FUNCTION_CONCURRENCY:
-        case ROUTE_DELETE_FUNCTION_CONCURRENCY:
-        case ROUTE_PUT_FUNCTION_EVENT_INVOKE_CONFIG:
-        case ROUTE_UPDATE_FUNCTION_EVENT_INVOKE_CONFIG:
-        case ROUTE_GET_FUNCTION_EVENT_INVOKE_CONFIG:
-        case ROUTE_DELETE_FUNCTION_EVENT_INVOKE_CONFIG:
-        case ROUTE_LIST_FUNCTION_EVENT_INVOKE_CONFIGS:
-                return true;
-        default:
-                return false;
-        }
-}
 
 static void settings_call_unref(void *userdata)
 {

@@ -17,9 +17,6 @@
 #include "client.h"
 #include "route.h"
 
-/* Whether route is one of these calls. */
-bool function_settings_route(RouteType type);
-
-/* Answers route for caller (NULL when authentication is off), whom the client already authenticated
- * and authorized to manage the function. */
+/* Answers route (one with ROUTE_FLAG_FUNCTION_SETTINGS) for caller (NULL when authentication is off), whom
+ * the client already authenticated and authorized to manage the function. */
 void function_settings_handle(ClientConn *c, const Route *route, const AuthEntry *caller);

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -14,8 +13,8 @@
 #include "function-request.h"
 #include "function-settings.h"
 #include "function-shape.h"
+#include "function-versions.h"
 #include "functions.h"
-#include "invocation.h"
 #include "manager-answer.h"
 #include "json-strict.h"
 #include "list-answers.h"
@@ -29,11 +28,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 
 /* Requests are flat: Code and ImageConfig are the deepest, a level or two down. */
 #define REQUEST_JSON_DEPTH 16
-#define FUNCTION_ARN_MAX   256
-/* Publish: true after a change: how often, and how long, the manager is asked again while it loads the
- * change's code (a zip's, prepared already when the change was stored: a moment). */
-#define PUBLISH_RETRY_USEC (50 * USEC_PER_MSEC)
-#define PUBLISH_TRIES_MAX  600U
 
 static void function_call_free(void *userdata)
 {
@@ -156,57 +150,6 @@ static bool changes_function(RouteType type)
                type == ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG;
 }
 
-static bool is_provisioned_route(RouteType type)
-{
-        return type == ROUTE_PUT_PROVISIONED_CONCURRENCY_CONFIG ||
-               type == ROUTE_GET_PROVISIONED_CONCURRENCY_CONFIG ||
-               type == ROUTE_DELETE_PROVISIONED_CONCURRENCY_CONFIG;
-}
-
-static bool is_alias_route(RouteType type)
-{
-        return type == ROUTE_CREATE_ALIAS || type == ROUTE_GET_ALIAS || type == ROUTE_UPDATE_ALIAS ||
-               type == ROUTE_DELETE_ALIAS;
-}
-
-static void call_manager(ClientConn *c, FunctionCall *fc, const void *request, int zip_fd);
-
-/* GetAlias answered: an invocation runs one of its versions (by their weights), GetFunction and
- * GetFunctionConfiguration show the version it points to. */
-static void on_alias_resolved(ClientConn *c, FunctionCall *fc, sd_bus_message *m)
-{
-        char target[LAMBDA_FUNCTION_REF_MAX + 1];
-        AliasSettings a;
-        FunctionCall *next;
-        const char *version;
-        uint64_t bits = 0;
-
-        if (sd_bus_message_rewind(m, true) < 0 || manager_alias_read(m, &a) < 0)
-                return client_reply_error(c, fc->name, NULL, 502, "ServiceException",
-                                          "The manager's answer is invalid.", NULL);
-        if (fc->type != ROUTE_INVOKE) {
-                version = a.function_version;
-                next = calloc(1, sizeof(FunctionCall));
-                if (!next)
-                        return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.",
-                                                  NULL);
-                *next = (FunctionCall){ .client = c, .type = fc->type, .principal = fc->principal };
-                memcpy(next->name, fc->name, sizeof(next->name));
-                memcpy(next->via_alias, fc->qualifier, sizeof(next->via_alias));
-                (void) snprintf(next->qualifier, sizeof(next->qualifier), "%s",
-                                strcmp(version, "$LATEST") == 0 ? "" : version);
-                return call_manager(c, next, NULL, -EBADF);
-        }
-        if (getrandom(&bits, sizeof(bits), GRND_NONBLOCK) != sizeof(bits))
-                bits = (uint64_t) random() << 32 ^ (uint64_t) random();
-        version = alias_choose(&a, alias_draw(bits));
-        if (strcmp(version, "$LATEST") == 0)
-                (void) snprintf(target, sizeof(target), "%s", fc->name);
-        else
-                (void) snprintf(target, sizeof(target), "%s:%.9s", fc->name, version);
-        invocation_handle(c, &fc->invoke, target);
-}
-
 static int answer_status(const FunctionCall *fc)
 {
         if (fc->published_from != ROUTE_INVOKE) /* Publish: true: the status of the call that asked */
@@ -221,62 +164,6 @@ static int answer_status(const FunctionCall *fc)
         default:
                 return 200;
         }
-}
-
-static int on_publish_retry(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        FunctionCall *fc = userdata;
-        ClientConn *c = fc->client;
-
-        fc->retry = sd_event_source_disable_unref(fc->retry);
-        if (!c) {
-                free(fc); /* the client left */
-                return 0;
-        }
-        c->function_call = NULL;
-        call_manager(c, fc, NULL, -EBADF);
-        return 0;
-}
-
-/* CreateFunction or UpdateFunctionCode with Publish: true, done: the version published now
- * (PublishVersion), whose configuration is the answer, as Lambda's is. The manager has stored the
- * change but may still be loading its code, and refuses to publish until it is: asked again after
- * PUBLISH_RETRY_USEC, tries times so far. */
-static void publish_after(ClientConn *c, const FunctionCall *fc, unsigned tries)
-{
-        FunctionCall *next = calloc(1, sizeof(FunctionCall));
-        int r;
-
-        if (!next)
-                return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
-        *next = (FunctionCall){ .client = c,
-                                .type = ROUTE_PUBLISH_VERSION,
-                                .principal = fc->principal,
-                                .published_from = tries > 0 ? fc->published_from : fc->type,
-                                .publish_tries = tries };
-        memcpy(next->name, fc->name, sizeof(next->name));
-        if (tries == 0)
-                return call_manager(c, next, NULL, -EBADF);
-        r = sd_event_add_time_relative(c->gateway->event, &next->retry, CLOCK_MONOTONIC, PUBLISH_RETRY_USEC,
-                                       0, on_publish_retry, next);
-        if (r < 0) {
-                free(next);
-                return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
-        }
-        c->function_call = next;
-}
-
-/* GetFunction's or GetFunctionConfiguration's answer through an alias: its FunctionArn is the alias's,
- * as Lambda's is (Version stays the version's). */
-static int arn_of_alias(json_object *o, const char *function_arn, const char *alias)
-{
-        char arn[FUNCTION_ARN_MAX + ROUTE_QUALIFIER_MAX + 2];
-        json_object *configuration;
-
-        if (json_object_object_get_ex(o, "Configuration", &configuration))
-                o = configuration;
-        (void) snprintf(arn, sizeof(arn), "%s:%s", function_arn, alias);
-        return api_add_string(o, "FunctionArn", arn);
 }
 
 static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -295,19 +182,15 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 return 0;
         c->function_call = NULL;
         fc->client = NULL;
-        if (e && fc->type == ROUTE_PUBLISH_VERSION && fc->published_from != ROUTE_INVOKE &&
-            sd_bus_error_has_name(e, LAMBDAD_ERROR_RESOURCE_CONFLICT) &&
-            fc->publish_tries < PUBLISH_TRIES_MAX) {
-                publish_after(c, fc, fc->publish_tries + 1);
+        if (e && function_versions_publish_again(c, fc, e))
                 return 0;
-        }
         if (e) {
                 reply_manager_error(c, fc, e);
                 return 0;
         }
         c->gateway->manager_known = true;
         if (fc->resolving) {
-                on_alias_resolved(c, fc, m);
+                function_versions_alias_resolved(c, fc, m);
                 return 0;
         }
 
@@ -315,7 +198,7 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 log_info("%s %s%s%s by %s.", route_operation(fc->type), fc->name,
                          fc->qualifier[0] ? ":" : "", fc->qualifier, fc->principal);
         if (fc->publish) {
-                publish_after(c, fc, 0);
+                function_versions_publish(c, fc, 0);
                 return 0;
         }
         if (fc->type == ROUTE_DELETE_FUNCTION || fc->type == ROUTE_DELETE_ALIAS ||
@@ -376,7 +259,7 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 else
                         r = function_configuration_json(&mf, &ctx, &o);
                 if (r >= 0 && fc->via_alias[0])
-                        r = arn_of_alias(o, arn, fc->via_alias);
+                        r = function_versions_arn_of_alias(o, arn, fc->via_alias);
         }
         if (r == -ENOMEM) {
                 client_reply_error(c, fc->name, NULL, 500, "ServiceException", "Out of memory.", NULL);
@@ -585,7 +468,7 @@ static const char *manager_method(const FunctionCall *fc)
         }
 }
 
-static void call_manager(ClientConn *c, FunctionCall *fc, const void *request, int zip_fd)
+void functions_call_manager(ClientConn *c, FunctionCall *fc, const void *request, int zip_fd)
 {
         Gateway *g = c->gateway;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -612,26 +495,7 @@ static void call_manager(ClientConn *c, FunctionCall *fc, const void *request, i
         c->function_call = fc;
 }
 
-typedef enum QualifierKind {
-        QUALIFIER_LATEST,
-        QUALIFIER_VERSION,
-        QUALIFIER_NO_VERSION, /* digits, but no version's: none is that */
-        QUALIFIER_ALIAS,
-} QualifierKind;
-
-static QualifierKind qualifier_kind(const char *q)
-{
-        size_t n = strlen(q);
-
-        if (n == 0 || strcmp(q, "$LATEST") == 0)
-                return QUALIFIER_LATEST;
-        if (lambda_version_parse(q, n, NULL))
-                return QUALIFIER_VERSION;
-        return strspn(q, "0123456789") == n ? QUALIFIER_NO_VERSION : QUALIFIER_ALIAS;
-}
-
-static FunctionCall *function_call_new(ClientConn *c, RouteType type, const char *name,
-                                       const char *principal)
+FunctionCall *functions_call_new(ClientConn *c, RouteType type, const char *name, const char *principal)
 {
         FunctionCall *fc = calloc(1, sizeof(FunctionCall));
 
@@ -642,85 +506,6 @@ static FunctionCall *function_call_new(ClientConn *c, RouteType type, const char
         *fc = (FunctionCall){ .client = c, .type = type, .principal = principal };
         (void) snprintf(fc->name, sizeof(fc->name), "%s", name);
         return fc;
-}
-
-bool functions_invoke_target(const Route *route, char target[static LAMBDA_FUNCTION_REF_MAX + 1])
-{
-        switch (qualifier_kind(route->qualifier)) {
-        case QUALIFIER_LATEST:
-                (void) snprintf(target, LAMBDA_FUNCTION_REF_MAX + 1, "%s", route->function);
-                return true;
-        case QUALIFIER_VERSION:
-                (void) snprintf(target, LAMBDA_FUNCTION_REF_MAX + 1, "%s:%.9s", route->function,
-                                route->qualifier);
-                return true;
-        default:
-                return false;
-        }
-}
-
-void functions_invoke(ClientConn *c, const Route *route)
-{
-        char target[LAMBDA_FUNCTION_REF_MAX + 1];
-        FunctionCall *fc;
-
-        if (functions_invoke_target(route, target))
-                return invocation_handle(c, route, target);
-        if (qualifier_kind(route->qualifier) == QUALIFIER_NO_VERSION)
-                return reply_not_found(c, route->function, route->qualifier);
-        fc = function_call_new(c, ROUTE_INVOKE, route->function, "");
-        if (!fc)
-                return;
-        fc->resolving = true;
-        fc->invoke = *route;
-        memcpy(fc->qualifier, route->qualifier, sizeof(fc->qualifier));
-        call_manager(c, fc, NULL, -EBADF);
-}
-
-/* Which of the function the route is about: "" ($LATEST), a version, an alias (resolving), or the
- * alias of the alias routes. -EINVAL once answered. */
-static int route_qualifier(ClientConn *c, const Route *route, FunctionCall *fc)
-{
-        QualifierKind kind = qualifier_kind(route->qualifier);
-        bool qualified = route->type == ROUTE_GET_FUNCTION ||
-                         route->type == ROUTE_GET_FUNCTION_CONFIGURATION ||
-                         route->type == ROUTE_DELETE_FUNCTION;
-
-        if (is_alias_route(route->type) && route->type != ROUTE_CREATE_ALIAS)
-                memcpy(fc->qualifier, route->alias, sizeof(fc->qualifier));
-        /* Provisioned concurrency: a version or an alias, which the manager resolves ($LATEST refused). */
-        if (is_provisioned_route(route->type)) {
-                if (!route->qualifier[0]) {
-                        client_reply_error(
-                                c, route->function, NULL, 400, API_INVALID_PARAMETER,
-                                "1 validation error detected: Value null at 'qualifier' failed to "
-                                "satisfy constraint: Member must not be null",
-                                NULL);
-                        return -EINVAL;
-                }
-                memcpy(fc->qualifier, route->qualifier, sizeof(fc->qualifier));
-                return 0;
-        }
-        if (route->type == ROUTE_DELETE_FUNCTION && strcmp(route->qualifier, "$LATEST") == 0) {
-                client_reply_error(c, route->function, NULL, 400, API_INVALID_PARAMETER,
-                                   "$LATEST version cannot be deleted without deleting the function.", NULL);
-                return -EINVAL;
-        }
-        if (kind == QUALIFIER_LATEST)
-                return 0;
-        if (!qualified || kind == QUALIFIER_NO_VERSION) {
-                reply_not_found(c, route->function, route->qualifier);
-                return -EINVAL;
-        }
-        if (kind == QUALIFIER_ALIAS && route->type == ROUTE_DELETE_FUNCTION) {
-                client_reply_error(
-                        c, route->function, NULL, 400, API_INVALID_PARAMETER,
-                        "Deletion of aliases is not supported by DeleteFunction: use DeleteAlias.", NULL);
-                return -EINVAL;
-        }
-        fc->resolving = kind == QUALIFIER_ALIAS;
-        memcpy(fc->qualifier, route->qualifier, sizeof(fc->qualifier));
-        return 0;
 }
 
 /* Takes the request's body apart as the route wants it. */
@@ -760,7 +545,7 @@ void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller
         _cleanup_close_ int zip_fd = -EBADF;
         FunctionCall *fc;
 
-        if (function_settings_route(route->type))
+        if (route_flags(route->type) & ROUTE_FLAG_FUNCTION_SETTINGS)
                 return function_settings_handle(c, route, caller);
         /* PublishVersion may come without a body. */
         if (route_has_body(route->type) &&
@@ -779,12 +564,12 @@ void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller
         if (req.function.zip)
                 json_object_put(TAKE_PTR(body));
 
-        fc = function_call_new(c, route->type,
-                               route->type == ROUTE_CREATE_FUNCTION ? req.function.name : route->function,
-                               caller ? caller->name : "anybody (no authentication)");
+        fc = functions_call_new(c, route->type,
+                                route->type == ROUTE_CREATE_FUNCTION ? req.function.name : route->function,
+                                caller ? caller->name : "anybody (no authentication)");
         if (!fc)
                 return;
-        if (route_qualifier(c, route, fc) < 0) {
+        if (function_versions_route_qualifier(c, route, fc) < 0) {
                 free(fc);
                 return;
         }
@@ -795,7 +580,7 @@ void functions_handle(ClientConn *c, const Route *route, const AuthEntry *caller
         memcpy(fc->marker, route->marker, sizeof(fc->marker));
         memcpy(fc->function_version, route->function_version, sizeof(fc->function_version));
         fc->max_items = route->max_items;
-        call_manager(c, fc, &req, zip_fd);
+        functions_call_manager(c, fc, &req, zip_fd);
 }
 
 /* For the calls on a function's settings (function-settings.h), answered as the others are. */

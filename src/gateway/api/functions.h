@@ -16,7 +16,8 @@
  * (function-shape.h), status codes and error types. Publish: true of CreateFunction and
  * UpdateFunctionCode publishes a version once the change is made (PublishVersion) and answers with
  * its configuration. A version is the manager's function "NAME:N"; an alias qualifier is resolved to
- * its version first (GetAlias), and GetFunction[Configuration] through it shows the alias's ARN.
+ * its version first (GetAlias), and GetFunction[Configuration] through it shows the alias's ARN: both are
+ * function-versions.h's.
  */
 
 #include <systemd/sd-bus.h>
@@ -27,6 +28,9 @@
 #include "client.h"
 #include "function-shape.h"
 #include "route.h"
+
+/* A function's ARN fits in this, as gateway_function_arn() writes it. */
+#define FUNCTION_ARN_MAX 256
 
 struct FunctionCall {
         ClientConn *client; /* NULL once the client left */
@@ -71,3 +75,9 @@ void functions_invoke(ClientConn *c, const Route *route);
 /* The manager's name of the function route invokes when it is known without asking: route's function
  * ($LATEST) or "NAME:N" (a version). false for an alias (or a version that cannot be). */
 bool functions_invoke_target(const Route *route, char target[static LAMBDA_FUNCTION_REF_MAX + 1]);
+
+/* A call on fc->name for c (NULL once it answered the error itself). */
+FunctionCall *functions_call_new(ClientConn *c, RouteType type, const char *name, const char *principal);
+/* Asks the manager for fc (owned by the call from now on), with the request's body taken apart
+ * (ApiRequest; NULL for none) and an upload's memfd (-EBADF for none); the answer goes to c. */
+void functions_call_manager(ClientConn *c, FunctionCall *fc, const void *request, int zip_fd);

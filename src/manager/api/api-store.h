@@ -4,7 +4,7 @@
 /*
  * api-store.h: where the functions made with the control-plane API live (--api-functions-dir), so that
  * they survive restarts and reboots. NAME.json is the function's declaration, in the functions
- * directory's format (registry.h), read by the same loader; NAME.meta its revision and time of change
+ * directory's format (function-config.h), read by the same loader; NAME.meta its revision and time of change
  * ({"revision_id": UUID, "last_modified_usec": N}); uploads/HEX.zip the zips uploaded, named by the
  * SHA-256 of their bytes, which the declarations name as their "code". Every file is written whole or
  * not at all (file-util.h). File system only; the caller logs.

@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * code-config.h: the part of a declaration (registry.h) that makes a zip function, parsed and validated
- * as pure functions over json-c values, and what the manager found when it prepared the code (the
+ * code-config.h: the part of a declaration (function-config.h) that makes a zip function, parsed and
+ * validated as pure functions over json-c values, and what the manager found when it prepared the code (the
  * store's directories and AWS's CodeSha256), which decides whether two declarations run the same code.
  *
  *   "runtime": "nodejs22.x",         required: AWS's runtime identifier, or one the operator mapped to

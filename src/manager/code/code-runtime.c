@@ -14,40 +14,15 @@
 #include "strv.h"
 #include "util.h"
 
-/* AWS's runtimes that are not deprecated for creating functions, and their base images
- * (public.ecr.aws/lambda/...). Older ones still run when the operator maps them. */
-static const RuntimeInfo runtimes[] = {
-        { "nodejs20.x", "public.ecr.aws/lambda/nodejs:20" },
-        { "nodejs22.x", "public.ecr.aws/lambda/nodejs:22" },
-        { "nodejs24.x", "public.ecr.aws/lambda/nodejs:24" },
-        { "python3.10", "public.ecr.aws/lambda/python:3.10" },
-        { "python3.11", "public.ecr.aws/lambda/python:3.11" },
-        { "python3.12", "public.ecr.aws/lambda/python:3.12" },
-        { "python3.13", "public.ecr.aws/lambda/python:3.13" },
-        { "python3.14", "public.ecr.aws/lambda/python:3.14" },
-        { "java8.al2", "public.ecr.aws/lambda/java:8.al2" },
-        { "java11", "public.ecr.aws/lambda/java:11" },
-        { "java17", "public.ecr.aws/lambda/java:17" },
-        { "java21", "public.ecr.aws/lambda/java:21" },
-        { "java25", "public.ecr.aws/lambda/java:25" },
-        { "dotnet8", "public.ecr.aws/lambda/dotnet:8" },
-        { "dotnet10", "public.ecr.aws/lambda/dotnet:10" },
-        { "ruby3.3", "public.ecr.aws/lambda/ruby:3.3" },
-        { "ruby3.4", "public.ecr.aws/lambda/ruby:3.4" },
-        { "provided.al2", "public.ecr.aws/lambda/provided:al2" },
-        { "provided.al2023", "public.ecr.aws/lambda/provided:al2023" },
-};
-
 #define RUNTIME_LIST                                                                                        \
         "nodejs20.x, nodejs22.x, nodejs24.x, python3.10 to python3.14, java8.al2, java11, java17, java21, " \
         "java25, dotnet8, dotnet10, ruby3.3, ruby3.4, provided.al2, provided.al2023"
 
-const RuntimeInfo *code_runtime_find(const char *id)
+const LambdaRuntime *code_runtime_find(const char *id)
 {
-        for (size_t k = 0; k < ELEMENTSOF(runtimes); k++)
-                if (strcmp(runtimes[k].id, id) == 0)
-                        return &runtimes[k];
-        return NULL;
+        const LambdaRuntime *r = lambda_runtime_find(id);
+
+        return r && r->image ? r : NULL;
 }
 
 const char *code_runtime_list(void)
@@ -141,7 +116,7 @@ int code_runtime_image(const char *id, char *const *overrides, const char *dir, 
                        char **ret_error)
 {
         size_t n = strlen(id);
-        const RuntimeInfo *info;
+        const LambdaRuntime *info;
         int r;
 
         if (!code_runtime_id_is_valid(id))

@@ -11,16 +11,13 @@
 
 #include <stdbool.h>
 
+#include "lambda-runtime.h"
+
 /* AWS's runtime identifiers are short: "nodejs22.x", "provided.al2023". */
 #define RUNTIME_ID_MAX 32U
 
-typedef struct RuntimeInfo {
-        const char *id;    /* "nodejs22.x" */
-        const char *image; /* AWS's base image for it */
-} RuntimeInfo;
-
-/* One of AWS's runtimes, or NULL. */
-const RuntimeInfo *code_runtime_find(const char *id);
+/* One of AWS's runtimes that has a base image (lambda-runtime.h), or NULL. */
+const LambdaRuntime *code_runtime_find(const char *id);
 
 /* 1 to RUNTIME_ID_MAX characters of a-z, 0-9, '.' and '-', starting with a letter: any identifier AWS
  * uses, and safe as a file name. */

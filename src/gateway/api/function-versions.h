@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * function-versions.h: the versions a control-plane call reaches other than by its own name, for
+ * functions.c: alias qualifiers resolved to their version (GetAlias first), and Publish: true, which
+ * publishes a version once CreateFunction's or UpdateFunctionCode's change is made.
+ */
+
+#include <stdbool.h>
+
+#include <systemd/sd-bus.h>
+
+#include <json-c/json.h>
+
+#include "functions.h"
+
+/* Which of the function route is about, in fc->qualifier: "" ($LATEST), a version, an alias
+ * (fc->resolving: asked for first), or the alias of the alias routes. -EINVAL once answered. */
+int function_versions_route_qualifier(ClientConn *c, const Route *route, FunctionCall *fc);
+
+/* The manager's GetAlias answer m for fc: the call goes on with the alias's version (an Invoke: one of
+ * its versions by their weights). */
+void function_versions_alias_resolved(ClientConn *c, FunctionCall *fc, sd_bus_message *m);
+
+/* fc's change is made and it asked Publish: true: PublishVersion is called now (tries 0), or again
+ * later while the manager still loads the change's code (tries so far). */
+void function_versions_publish(ClientConn *c, const FunctionCall *fc, unsigned tries);
+/* Whether error e of fc is a Publish: true's PublishVersion refused while the code loads, and so asked
+ * again (a bounded number of times): then e is not the answer. */
+bool function_versions_publish_again(ClientConn *c, const FunctionCall *fc, const sd_bus_error *e);
+
+/* GetFunction[Configuration]'s answer o through an alias: its FunctionArn is the alias's. */
+int function_versions_arn_of_alias(json_object *o, const char *function_arn, const char *alias);
