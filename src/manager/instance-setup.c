@@ -562,19 +562,14 @@ void instance_setup_gateway_started(Manager *m, const char *id)
 }
 
 /* "network": "none": the container gets loopback only, and is reached at a unix socket on this host
- * (instance-socket.h). */
+ * (instance-socket.h); on --network too, where the sockets directory is bound at its host path into
+ * the gateway's container as into the manager's. */
 static void settle_no_network(Instance *i)
 {
         Manager *m = i->manager;
         const FunctionConfig *c = i->function->config;
         uid_t uid;
 
-        if (m->network)
-                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
-                                     "Function '%s' wants network \"none\", which a manager on --network=%s "
-                                     "cannot give (the gateway reaches instances on that network, not at a "
-                                     "socket on the manager's host).",
-                                     i->function->name, m->network);
         if (!m->config.instance_sockets_dir)
                 return instance_fail(
                         i, LAMBDAD_ERROR_START_FAILED,

@@ -459,7 +459,7 @@ int main(int argc, char *argv[])
                 _cleanup_free_ char *message = NULL;
 
                 r = privileges_drop(arg_user_uid, arg_user_gid, arg_engine_group, arg_config.docker_socket,
-                                    arg_config.code_store, &message);
+                                    arg_config.code_store, arg_config.instance_sockets_dir, &message);
                 if (r < 0) {
                         log_error_errno(r, "%s", message ?: "Cannot drop root.");
                         return EXIT_FAILURE;
