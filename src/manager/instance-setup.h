@@ -13,6 +13,13 @@
  * every cold start the engine's embedded DNS resolver, which containers on the default bridge do without,
  * so the default bridge is the cheap way. Shared functions run on the default bridge where its containers
  * reach each other, else on SHARED_NETWORK_NAME, made on first use with ICC on.
+ *
+ * On --network (compose, Swarm) the gateway reaches instances at their address on a network, so a
+ * bridge without ICC would cut it off too: with a gateway container to join (compose), an isolated
+ * function gets a bridge of its own that the gateway joins. Without one (Swarm, where joining a task's
+ * container to a local bridge moves its default route and its published port), its instances run on
+ * ISOLATED_NETWORK_NAME of their node's engine and are invoked at a socket in the sockets directory,
+ * as those of "network": "none" are.
  */
 
 #include <string.h>
@@ -30,6 +37,15 @@
 static inline bool network_is_none(const char *network_mode)
 {
         return network_mode && strcmp(network_mode, NONE_NETWORK_NAME) == 0;
+}
+
+/* Whether an instance attached as network_mode is invoked at a socket in the manager's sockets directory
+ * (instance-socket.h) rather than at an address: "network": "none", and on --network without a gateway
+ * to join to a function's network (Swarm) an isolated function's, on ISOLATED_NETWORK_NAME. */
+static inline bool network_via_socket(const Manager *m, const char *network_mode)
+{
+        return network_is_none(network_mode) ||
+               (m->network && network_mode && strcmp(network_mode, ISOLATED_NETWORK_NAME) == 0);
 }
 
 /* The step of instance_start() after the engine's platform is known: checks the runtime and settles
