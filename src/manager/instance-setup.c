@@ -564,9 +564,8 @@ void instance_setup_gateway_started(Manager *m, const char *id)
         }
 }
 
-/* "network": "none": the container gets loopback only, and is reached at a unix socket on this host
- * (instance-socket.h); on --network too, where the sockets directory is bound at its host path into
- * the gateway's container as into the manager's. */
+/* Whether i can be reached at a socket in the sockets directory (instance-socket.h), which on --network
+ * is bound at its host path into the gateway's container as into the manager's; fails i when not. */
 static bool socket_possible(Instance *i, const char *network)
 {
         Manager *m = i->manager;
@@ -592,6 +591,7 @@ static bool socket_possible(Instance *i, const char *network)
         return true;
 }
 
+/* "network": "none": the container gets loopback only, and is reached at a unix socket on this host. */
 static void settle_no_network(Instance *i)
 {
         if (socket_possible(i, "none"))
@@ -623,8 +623,11 @@ static void settle_network(Instance *i)
                 if (c->network == FUNCTION_NETWORK_ISOLATED && gateway_known(m))
                         return settle_function_network(i);
                 /* Swarm: on ISOLATED_NETWORK_NAME, invoked at a socket (instance-setup.h). */
-                if (c->network == FUNCTION_NETWORK_ISOLATED)
-                        return socket_possible(i, "isolated") ? settle_own_network(i) : (void) 0;
+                if (c->network == FUNCTION_NETWORK_ISOLATED) {
+                        if (socket_possible(i, "isolated"))
+                                settle_own_network(i);
+                        return;
+                }
                 if (c->network == FUNCTION_NETWORK_DEFAULT && !m->isolated_fallback_logged) {
                         log_warning(
                                 "Functions without a \"network\" run on --network=%s, where they can reach "

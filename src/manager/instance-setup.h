@@ -54,7 +54,8 @@ void instance_setup(Instance *i);
 
 /* The NetworkMode that an instance of c gets on this manager when its network is as intended (for the
  * spec of instances to adopt): DEFAULT_BRIDGE_NAME, ISOLATED_NETWORK_NAME, SHARED_NETWORK_NAME,
- * NONE_NETWORK_NAME, or NULL for the manager's own (--network, or the engine's default). */
+ * NONE_NETWORK_NAME, or NULL for the manager's own (--network, or the engine's default); on --network,
+ * ISOLATED_NETWORK_NAME for an isolated function when there is no gateway container to join (Swarm). */
 const char *instance_network_intended(const Manager *m, const FunctionConfig *c);
 
 /* On --network with a gateway to join to it: 1 and the name of c's own network when c is isolated, else 0

@@ -155,6 +155,17 @@ n1=$(docker ps -q --filter "label=org.lambdad.network=$NET" --filter label=org.l
 n2=$("${D2[@]}" ps -q --filter "label=org.lambdad.network=$NET" --filter label=org.lambdad.managed-by=lambda-manager | wc -l)
 check "functions ran on both nodes ($n1 on node 1, $n2 on node 2)" test "$n1" -ge 1 -a "$n2" -ge 1
 
+# on_node N ARGS...: docker on node N (1: this engine, 2: the second one).
+on_node() {
+        local n=$1
+        shift
+        if ((n == 1)); then docker "$@"; else "${D2[@]}" "$@"; fi
+}
+# fn_ids N FUNCTION: the function's containers on node N.
+fn_ids() {
+        on_node "$1" ps -q --filter label=org.lambdad.managed-by=lambda-manager --filter "label=org.lambdad.function=$2" \
+                --filter "label=org.lambdad.network=$NET" | sort
+}
 # ---- isolation on Swarm (issue #24): isolated functions on lambdad-isolated (a bridge of each node's
 # engine without traffic between its containers), "network": "none" ones without a network; both
 # invoked by their node's gateway at a socket in the sockets directory, bound at its host path into
@@ -255,17 +266,6 @@ check "node 1: the manager says where isolated functions run" bash -c \
 # new manager adopts echo's instances (the same containers serve after it), while hello, whose
 # declaration changed before the update, gets fresh ones on both nodes (the manager reads
 # declarations at start and on SIGHUP only, and both nodes' managers read this directory).
-# on_node N ARGS...: docker on node N (1: this engine, 2: the second one).
-on_node() {
-        local n=$1
-        shift
-        if ((n == 1)); then docker "$@"; else "${D2[@]}" "$@"; fi
-}
-# fn_ids N FUNCTION: the function's containers on node N.
-fn_ids() {
-        on_node "$1" ps -q --filter label=org.lambdad.managed-by=lambda-manager --filter "label=org.lambdad.function=$2" \
-                --filter "label=org.lambdad.network=$NET" | sort
-}
 # running_all N ID...: there are IDs, and every one of these containers runs on node N.
 running_all() {
         local n=$1 id
