@@ -39,6 +39,9 @@ printf '{ "image": "%secho:latest", "max_instances": 8 }\n' "$IMAGE_PREFIX" >"$F
 # Isolated functions: iso (lambda-hello) and snoop (examples/snoop, the hostile function of
 # test-isolation, which reports whom it reaches), on lambdad-isolated of their node's engine, invoked at
 # a socket in the sockets directory; quiet, snoop with "network": "none".
+# open: a function without a "network" (shared on the stack's network), never frozen (a paused
+# instance answers nobody, which would make the checks below pass for the wrong reason).
+printf '{ "image": "lambda-hello:latest", "freeze_after_ms": 0 }\n' >"$FN/open.json"
 printf '{ "image": "lambda-hello:latest", "network": "isolated", "freeze_after_ms": 0 }\n' >"$FN/iso.json"
 printf '{ "image": "%ssnoop:latest", "network": "isolated", "freeze_after_ms": 0, "timeout_sec": 40 }\n' \
         "$IMAGE_PREFIX" >"$FN/snoop.json"
@@ -194,6 +197,8 @@ for u in 1 2; do
         check "node $u: the gateway invokes the isolated function snoop" assert_contains "$out" '"urls":' "answer"
         out=$(URL=${!url} invoke quiet '{"warm":1}')
         check "node $u: the gateway invokes quiet (none)" assert_contains "$out" '"urls":' "answer"
+        out=$(URL=${!url} invoke open '{"warm":1}')
+        check "node $u: the gateway invokes open (shared)" assert_contains "$out" '"event":{"warm":1}' "answer"
         ISO=$(fn_ids "$u" iso | head -n 1)
         SNOOP=$(fn_ids "$u" snoop | head -n 1)
         QUIET=$(fn_ids "$u" quiet | head -n 1)
@@ -225,18 +230,30 @@ for u in 1 2; do
         GW_IP=$(ip_on "$u" "$gw" "$NET")
         GW_GWB_IP=$(on_node "$u" network inspect docker_gwbridge -f "{{with index .Containers \"$gw\"}}{{.IPv4Address}}{{end}}")
         GW_GWB_IP=${GW_GWB_IP%/*}
-        ECHO_IP=$(ip_on "$u" "$(fn_ids "$u" echo | head -n 1)" "$NET")
+        OPEN=$(on_node "$u" ps -q --no-trunc --filter label=org.lambdad.function=open | head -n 1)
+        OPEN_IP=$(ip_on "$u" "$OPEN" "$NET")
         BRIDGE_GW=$(on_node "$u" network inspect lambdad-isolated -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
         urls=("http://$TARGET_IP:8080/" "http://$GW_GWB_IP:8080/healthz" "http://$GW_IP:8080/healthz"
-                "http://$ECHO_IP:8080$RIE_PATH")
+                "http://$OPEN_IP:8080$RIE_PATH")
         ((u == 1)) && urls+=("http://${OUT_NET}2:8080/")
         SNOOPER=snoop
         reached=$(snoop_reached "$u" "${urls[@]}" "http://$BRIDGE_GW:$PORT/healthz")
         echo "# node $u, from snoop's instance: $(paste -sd ' ' <<<"$reached")"
         check "node $u: isolated: snoop cannot reach another container on lambdad-isolated" assert_contains "$reached" "${urls[0]} 000" "urls"
         check "node $u: isolated: nor the gateway's address on docker_gwbridge, where it listens" assert_contains "$reached" "${urls[1]} 000" "urls"
-        check "node $u: isolated: nor the gateway's address on $NET" assert_contains "$reached" "${urls[2]} 000" "urls"
-        check "node $u: isolated: nor a shared instance on $NET" assert_contains "$reached" "${urls[3]} 000" "urls"
+        # The overlay's addresses are not the host's: what answers there for the host (the world beyond
+        # it, on a machine whose network has such addresses) may answer snoop too; the shared instance's
+        # own answer (403 without the secret, from its namespace) must not come. (Nothing listens on the
+        # gateway's address there: it listens on its docker_gwbridge address, checked above.)
+        own=$(nsenter -t "$(on_node "$u" inspect -f '{{.State.Pid}}' "$OPEN")" -n \
+                curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 3 "${urls[3]}" -d '{}' || true)
+        if ((u == 1)); then
+                world=$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 3 "${urls[3]}" -d '{}' || true)
+        else
+                world=$(nsenter --net="/var/run/netns/$NS" curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 3 "${urls[3]}" -d '{}' || true)
+        fi
+        check "node $u: isolated: snoop at a shared instance on $NET gets what the node's host gets ($world), not the instance's answer ($own)" \
+                bash -c "[[ '$own' == 403 && '$world' != 403 ]] && grep -qxF '${urls[3]} $world' <<<'$reached'"
         ((u == 1)) && check "node 1: isolated: it still reaches a listener outside" assert_contains "$reached" "${urls[4]} 200" "urls"
         SNOOPER=quiet
         reached=$(snoop_reached "$u" "${urls[@]}")
