@@ -378,7 +378,8 @@ static void on_candidate_inspected(DockerClient *d, int error, long status, cons
                 return candidate_done(c);
         if (!c->info.network != !m->network || (m->network && strcmp(c->info.network, m->network) != 0))
                 return candidate_done(c);
-        if (m->network && !strv_contains(c->info.networks, m->network) && !on_function_network(m, &c->info))
+        if (m->network && !c->info.socket_dir && !strv_contains(c->info.networks, m->network) &&
+            !on_function_network(m, &c->info))
                 return candidate_remove(c, "it left the network");
 
         r = instance_address(m, &c->info, &c->host, &c->port);

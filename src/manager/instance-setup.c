@@ -84,14 +84,24 @@ static bool wants_isolation(const Manager *m, const FunctionConfig *c)
                (c->network == FUNCTION_NETWORK_DEFAULT && m->config.isolate_by_default);
 }
 
+/* On --network: whether the gateway has a container to join to isolated functions' networks. */
+static bool gateway_known(const Manager *m)
+{
+        const char *g = m->config.gateway_container;
+
+        return g && (strcmp(g, "auto") != 0 || m->compose_project);
+}
+
 const char *instance_network_intended(const Manager *m, const FunctionConfig *c)
 {
         if (c->network == FUNCTION_NETWORK_NONE)
                 return NONE_NETWORK_NAME;
         /* On a network of the deployment's (compose, Swarm) the gateway reaches instances at their
-         * address there: a bridge without inter-container traffic would cut it off too. */
+         * address there: a bridge without inter-container traffic would cut it off too; but not those
+         * it reaches at a socket (instance-setup.h). */
         if (m->network)
-                return NULL;
+                return c->network == FUNCTION_NETWORK_ISOLATED && !gateway_known(m) ? ISOLATED_NETWORK_NAME
+                                                                                    : NULL;
         if (wants_isolation(m, c))
                 return m->default_bridge_isolating > 0 ? DEFAULT_BRIDGE_NAME : ISOLATED_NETWORK_NAME;
         return m->default_bridge_isolating > 0 ? SHARED_NETWORK_NAME : NULL;
@@ -304,13 +314,6 @@ static void on_bridge_inspected(DockerClient *d, int error, long status, const c
 }
 
 /* ---- on --network: an isolated function's own network, joined by the gateway ---- */
-
-static bool gateway_known(const Manager *m)
-{
-        const char *g = m->config.gateway_container;
-
-        return g && (strcmp(g, "auto") != 0 || m->compose_project);
-}
 
 int instance_function_network(const Manager *m, const FunctionConfig *c, char **ret)
 {
@@ -561,34 +564,50 @@ void instance_setup_gateway_started(Manager *m, const char *id)
         }
 }
 
-/* "network": "none": the container gets loopback only, and is reached at a unix socket on this host
- * (instance-socket.h). */
-static void settle_no_network(Instance *i)
+/* Whether i can be reached at a socket in the sockets directory (instance-socket.h), which on --network
+ * is bound at its host path into the gateway's container as into the manager's; fails i when not. */
+static bool socket_possible(Instance *i, const char *network)
 {
         Manager *m = i->manager;
         const FunctionConfig *c = i->function->config;
         uid_t uid;
 
-        if (m->network)
-                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
-                                     "Function '%s' wants network \"none\", which a manager on --network=%s "
-                                     "cannot give (the gateway reaches instances on that network, not at a "
-                                     "socket on the manager's host).",
-                                     i->function->name, m->network);
-        if (!m->config.instance_sockets_dir)
-                return instance_fail(
-                        i, LAMBDAD_ERROR_START_FAILED,
-                        "Function '%s' wants network \"none\", whose instances are invoked at a "
-                        "socket in lambda-manager's --instance-sockets-dir, which is not set "
-                        "(nor $RUNTIME_DIRECTORY).",
-                        i->function->name);
+        if (!m->config.instance_sockets_dir) {
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                              "Function '%s' wants network \"%s\", whose instances are invoked at a "
+                              "socket in lambda-manager's --instance-sockets-dir here, which is not set "
+                              "(nor $RUNTIME_DIRECTORY).",
+                              i->function->name, network);
+                return false;
+        }
         /* The socket's owner is checked against it: a name only the image could resolve. */
-        if (instance_socket_uid(c->user ?: CONTAINER_USER_DEFAULT, &uid) < 0)
-                return instance_fail(i, LAMBDAD_ERROR_START_FAILED,
-                                     "Function '%s' wants network \"none\", which needs a numeric \"user\" "
-                                     "(UID or UID:GID), not '%s'.",
-                                     i->function->name, c->user);
-        network_ready(i, NONE_NETWORK_NAME);
+        if (instance_socket_uid(c->user ?: CONTAINER_USER_DEFAULT, &uid) < 0) {
+                instance_fail(i, LAMBDAD_ERROR_START_FAILED,
+                              "Function '%s' wants network \"%s\", which needs a numeric \"user\" here "
+                              "(UID or UID:GID), not '%s'.",
+                              i->function->name, network, c->user);
+                return false;
+        }
+        return true;
+}
+
+/* "network": "none": the container gets loopback only, and is reached at a unix socket on this host. */
+static void settle_no_network(Instance *i)
+{
+        if (socket_possible(i, "none"))
+                network_ready(i, NONE_NETWORK_NAME);
+}
+
+/* ISOLATED_NETWORK_NAME, SHARED_NETWORK_NAME: made on first use, checked before. */
+static void settle_own_network(Instance *i)
+{
+        OwnNetwork *own = own_network(i);
+
+        if (own->state > 0)
+                return network_ready(i, own_name(i));
+        if (own->state < 0 && now_usec(CLOCK_MONOTONIC) < own->retry_usec)
+                return network_unavailable(i);
+        inspect_network(i, false);
 }
 
 static void settle_network(Instance *i)
@@ -596,7 +615,6 @@ static void settle_network(Instance *i)
         Manager *m = i->manager;
         const FunctionConfig *c = i->function->config;
         const char *intended;
-        OwnNetwork *own;
         int r;
 
         if (c->network == FUNCTION_NETWORK_NONE)
@@ -604,13 +622,12 @@ static void settle_network(Instance *i)
         if (m->network) {
                 if (c->network == FUNCTION_NETWORK_ISOLATED && gateway_known(m))
                         return settle_function_network(i);
-                if (c->network == FUNCTION_NETWORK_ISOLATED)
-                        return instance_fail(
-                                i, LAMBDAD_ERROR_START_FAILED,
-                                "Function '%s' wants network \"isolated\", which a manager on --network=%s "
-                                "gives only with --gateway-container (compose: auto, in a compose project); "
-                                "declare \"network\": \"shared\", or run the manager without --network.",
-                                i->function->name, m->network);
+                /* Swarm: on ISOLATED_NETWORK_NAME, invoked at a socket (instance-setup.h). */
+                if (c->network == FUNCTION_NETWORK_ISOLATED) {
+                        if (socket_possible(i, "isolated"))
+                                settle_own_network(i);
+                        return;
+                }
                 if (c->network == FUNCTION_NETWORK_DEFAULT && !m->isolated_fallback_logged) {
                         log_warning(
                                 "Functions without a \"network\" run on --network=%s, where they can reach "
@@ -632,10 +649,5 @@ static void settle_network(Instance *i)
         intended = instance_network_intended(m, c);
         if (!intended || strcmp(intended, DEFAULT_BRIDGE_NAME) == 0)
                 return network_ready(i, intended);
-        own = own_network(i);
-        if (own->state > 0)
-                return network_ready(i, intended);
-        if (own->state < 0 && now_usec(CLOCK_MONOTONIC) < own->retry_usec)
-                return network_unavailable(i);
-        inspect_network(i, false);
+        settle_own_network(i);
 }

@@ -445,7 +445,8 @@ static int spec_for(Manager *m, const FunctionConfig *c, const DockerImage *imag
          * a tag that moved makes another spec. */
         /* Not the instance's own socket directory either: the directory they are all made in. */
         r = instance_body(m, c, image, "-", NULL, NULL, network_mode,
-                          network_is_none(network_mode) ? m->config.instance_sockets_dir : NULL, &body);
+                          network_via_socket(m, network_mode) ? m->config.instance_sockets_dir : NULL,
+                          &body);
         if (r < 0)
                 return r;
         ctx = EVP_MD_CTX_new();
@@ -489,7 +490,7 @@ static void instance_create(Instance *i, const DockerImage *image)
         r = spec_for(m, c, image, i->network_mode, spec);
         if (r >= 0)
                 r = instance_secret_new(i->secret);
-        if (r >= 0 && network_is_none(i->network_mode) && !i->socket_dir) {
+        if (r >= 0 && network_via_socket(m, i->network_mode) && !i->socket_dir) {
                 r = instance_socket_dir_new(m, &i->socket_dir);
                 if (r < 0)
                         return instance_fail(i, LAMBDAD_ERROR_START_FAILED,

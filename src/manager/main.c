@@ -121,8 +121,9 @@ static void help(void)
                "                               with --network: the gateway's container, which the manager\n"
                "                               joins to the network of each isolated function; \"auto\"\n"
                "                               (with --network=auto): the service \"gateway\" of this\n"
-               "                               container's compose project. Without it, isolated\n"
-               "                               functions cannot start on --network\n"
+               "                               container's compose project. Without it (Swarm),\n"
+               "                               isolated functions run on lambdad-isolated and are\n"
+               "                               invoked at a socket in --instance-sockets-dir\n"
                "        --default-network=POLICY\n"
                "                               the network of functions whose declaration says none:\n"
                "                               isolated (default: a bridge without traffic between\n"
@@ -459,7 +460,7 @@ int main(int argc, char *argv[])
                 _cleanup_free_ char *message = NULL;
 
                 r = privileges_drop(arg_user_uid, arg_user_gid, arg_engine_group, arg_config.docker_socket,
-                                    arg_config.code_store, &message);
+                                    arg_config.code_store, arg_config.instance_sockets_dir, &message);
                 if (r < 0) {
                         log_error_errno(r, "%s", message ?: "Cannot drop root.");
                         return EXIT_FAILURE;

@@ -17,6 +17,7 @@
 #include "declarations.h"
 #include "function-code.h"
 #include "engine-events.h"
+#include "instance-setup.h"
 #include "instance.h"
 #include "lease-owner.h"
 #include "lifetime-cleanup.h"
@@ -336,9 +337,15 @@ static int manager_check_surroundings(Manager *m)
                         log_info("Isolated functions run on networks of their own, joined by the gateway "
                                  "of compose project %s.",
                                  m->compose_project);
+                else if (m->config.instance_sockets_dir)
+                        log_info("This container is not one of a compose project (Swarm): isolated "
+                                 "functions run on " ISOLATED_NETWORK_NAME " of this engine, invoked at "
+                                 "sockets in %s.",
+                                 m->config.instance_sockets_dir);
                 else
                         log_warning("--gateway-container=auto: this container is not one of a compose "
-                                    "project; functions with \"network\": \"isolated\" cannot start.");
+                                    "project, and there is no --instance-sockets-dir; functions with "
+                                    "\"network\": \"isolated\" cannot start.");
         }
         return 0;
 }

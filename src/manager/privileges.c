@@ -100,7 +100,7 @@ static int is_roots_empty_directory(const char *path)
 }
 
 int privileges_drop(uid_t uid, gid_t gid, gid_t engine_gid, const char *socket_path, const char *claim_dir,
-                    char **ret_message)
+                    const char *own_dir, char **ret_message)
 {
         uid_t ruid, euid, suid;
         struct stat st;
@@ -131,6 +131,19 @@ int privileges_drop(uid_t uid, gid_t gid, gid_t engine_gid, const char *socket_p
                 if (r < 0)
                         return fail(ret_message, r, "Cannot give %s to group %u: %s.", claim_dir,
                                     (unsigned) gid, strerror(-r));
+        }
+
+        /* Giving away the owner needs CAP_CHOWN: the container has it only when it lends root such a
+         * directory (compose's sockets directory, which must be the manager's own, mode 0711). */
+        if (own_dir) {
+                r = is_roots_empty_directory(own_dir);
+                if (r > 0 && (chown(own_dir, uid, gid) < 0 || chmod(own_dir, 0711) < 0))
+                        r = -errno;
+                if (r < 0)
+                        return fail(ret_message, r,
+                                    "Cannot give %s to uid %u: %s (the container needs the capability "
+                                    "CHOWN for that).",
+                                    own_dir, (unsigned) uid, strerror(-r));
         }
 
         if (setresuid(uid, uid, uid) < 0)

@@ -30,9 +30,11 @@ int privileges_parse_group(const char *s, gid_t *ret_gid);
  * when nothing is there: self_check_engine_socket() says why later), then checks that root cannot
  * be regained. On the way, while still root, claim_dir (NULL: none) is given to gid, mode 0775,
  * if it is an empty directory owned by root: what the engine makes of a bind mount whose host path
- * was missing (the code store), which uid could not write otherwise. Not root: nothing to do.
+ * was missing (the code store), which uid could not write otherwise; likewise own_dir (NULL: none)
+ * is given to uid:gid, mode 0711 (the sockets directory, which must be uid's own; this needs
+ * CAP_CHOWN). Not root: nothing to do.
  * Returns 1 when it dropped root, 0 when not root; negative errno with *ret_message (malloc'd) saying
  * what failed. The process must exit then: it may be half-way.
  */
 int privileges_drop(uid_t uid, gid_t gid, gid_t engine_gid, const char *socket_path, const char *claim_dir,
-                    char **ret_message);
+                    const char *own_dir, char **ret_message);

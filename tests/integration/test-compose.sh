@@ -12,7 +12,9 @@
 # compose network at the address EnsureContainer gives; isolated functions (iso, and snoop, the hostile
 # function of test-isolation) each on a bridge of its own that the gateway joins, from which snoop
 # reaches no other instance, gateway, manager or bus address but a listener outside, and which a
-# container on the compose network cannot reach; a re-created gateway joined again; the hardening of
+# container on the compose network cannot reach; quiet ("network": "none", snoop again) invoked by the
+# gateway at its socket in the sockets directory, reaching nothing, 403 to others, adopted after a
+# restart, its directory gone with it; a re-created gateway joined again; the hardening of
 # each service,
 # `docker-compose restart manager` under keep-alive load invisible to clients (only 200s; the
 # unchanged function's instances adopted, the one whose declaration changed replaced), a killed
@@ -49,6 +51,10 @@ printf '{ "image": "%scustom-sh:latest" }\n' "$IMAGE_PREFIX" >"$FN/custom.json"
 printf '{ "image": "lambda-hello:latest", "network": "isolated", "freeze_after_ms": 0 }\n' >"$FN/iso.json"
 printf '{ "image": "%ssnoop:latest", "network": "isolated", "freeze_after_ms": 0, "timeout_sec": 40 }\n' \
         "$IMAGE_PREFIX" >"$FN/snoop.json"
+# And quiet, snoop with "network": "none": no network, invoked at a unix socket in $SOCKETS, which the
+# manager's and the gateway's containers have at its host path.
+printf '{ "image": "%ssnoop:latest", "network": "none", "freeze_after_ms": 0, "timeout_sec": 40 }\n' \
+        "$IMAGE_PREFIX" >"$FN/quiet.json"
 BUSYBOX=$(docker_image_busybox)
 
 # ---- up --build from the clone, then curl and the AWS CLI on lambda-hello
@@ -195,6 +201,53 @@ check "a container on $NET without the secret: hello's instance answers 403" \
 check "a container on $NET: iso's instance cannot be reached" \
         assert_contains "$from_stranger" "http://$ISO_IP:8080$RIE_PATH 000" "status"
 docker rm -f "$stranger" >/dev/null
+
+# ---- "network": "none" in compose: no network; the gateway reaches its socket in $SOCKETS, bound at
+# the host path into the manager's and the gateway's containers
+out=$(invoke quiet '{"warm":1}')
+check "none: the gateway invokes quiet (curl)" assert_contains "$out" '"urls":' "answer"
+QUIET=$(fn_ids quiet | head -n 1)
+check "none: quiet's container has NetworkMode none, nothing published" assert_eq "none map[]" \
+        "$(docker inspect -f '{{.HostConfig.NetworkMode}} {{.HostConfig.PortBindings}}' "$QUIET" 2>/dev/null)" "network"
+check "none: its network namespace has loopback only" assert_eq "lo" \
+        "$(sed -n 's/^ *\([^:]*\):.*/\1/p' "/proc/$(docker inspect -f '{{.State.Pid}}' "$QUIET")/net/dev" | xargs)" "interfaces"
+QUIET_DIR=$(docker inspect -f '{{range .Mounts}}{{if eq .Destination "/run/lambdad-rie"}}{{.Source}} {{.RW}}{{end}}{{end}}' "$QUIET")
+check "none: a directory of 128 random bits in the sockets directory, bound read-write ($QUIET_DIR)" \
+        grep -Eqx "$SOCKETS/[0-9a-f]{32} true" <<<"$QUIET_DIR"
+QUIET_DIR=${QUIET_DIR% *}
+QUIET_SOCK=$QUIET_DIR/invoke.sock
+check "none: the instance's directory closed (0711) once ready, the socket lambda-rie's (uid 993), 0666" \
+        assert_eq "711 socket 993 666" "$(stat -c '%a' "$QUIET_DIR") $(stat -c '%F %u %a' "$QUIET_SOCK")" "modes"
+check "none: the gateway's container has the sockets directory at its host path, read-only" \
+        assert_eq "$SOCKETS false" "$(docker inspect -f "{{range .Mounts}}{{if eq .Destination \"$SOCKETS\"}}{{.Source}} {{.RW}}{{end}}{{end}}" "$gw")" "mount"
+urls=("http://$ISO_IP:8080$RIE_PATH" "http://$GW_IP:8080/healthz" "http://$HELLO_IP:8080$RIE_PATH"
+        "http://$MGR_IP:8080/" "http://$BUS_IP:8080/" "http://${OUT_NET}2:8080/")
+out=$(invoke quiet "{\"urls\":[$(printf '"%s",' "${urls[@]}" | sed 's/,$//')]}")
+reached=$(python3 -c 'import base64, json, sys; print(base64.b64decode(json.loads(sys.argv[1])["urls"]).decode())' "$out" 2>/dev/null || true)
+echo "# from quiet's instance: $(paste -sd ' ' <<<"$reached")"
+for u in "${urls[@]}"; do
+        check "none: from quiet's instance, $u cannot be reached" assert_contains "$reached" "$u 000" "urls"
+done
+check "none: nobody on the host cannot list the sockets directory" \
+        bash -c "! setpriv --reuid=nobody --regid=nogroup --clear-groups ls '$SOCKETS' >/dev/null 2>&1"
+check "none: nobody on the host connects to quiet's socket and gets 403" assert_eq 403 \
+        "$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all curl -s -o /dev/null -w '%{http_code}' \
+                --max-time 10 --unix-socket "$QUIET_SOCK" "http://instance$RIE_PATH" -d '{"via":"nobody"}')" "status"
+# Another container, not root, with the sockets directory bound (as the gateway has it): 403.
+stranger=$(docker_run_tracked --network none --user 12345:12345 -v "$SOCKETS:$SOCKETS:ro" --entrypoint /bin/sh \
+        lambda-hello:latest -c "curl -s -o /dev/null -w '%{http_code}' --max-time 10 --unix-socket '$QUIET_SOCK' http://instance$RIE_PATH -d '{\"via\":\"stranger\"}'")
+docker wait "$stranger" >/dev/null
+check "none: another container (uid 12345) at quiet's socket without the secret: 403" assert_eq 403 \
+        "$(docker logs "$stranger" 2>&1)" "status"
+docker rm -f "$stranger" >/dev/null
+check "none: the function never ran for them" bash -c "! docker logs '$QUIET' 2>&1 | grep -Eq '\"via\":\"(nobody|stranger)\"'"
+AWS_ACCESS_KEY_ID=$AKID AWS_SECRET_ACCESS_KEY=$SECRET AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= \
+        AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
+        /usr/bin/aws --endpoint-url "$URL" --cli-read-timeout 60 lambda invoke --function-name quiet \
+        --cli-binary-format raw-in-base64-out --payload '{"via":"cli"}' "$TEST_TMP/quiet.json" >&2 || true
+check "none: aws lambda invoke quiet answers" grep -q '"urls":' "$TEST_TMP/quiet.json"
+check "none: still the one instance" assert_eq "$QUIET" "$(fn_ids quiet)" "instances"
+
 # A re-created gateway is on none of the functions' networks: the manager sees it start and joins it.
 dc up -d --no-deps --force-recreate gateway >&2
 check "a re-created gateway: iso answers" wait_for_answer iso '"message"' 30
@@ -207,11 +260,11 @@ mgr=$(dc ps -q manager)
 check "gateway: read-only root, not root, no added capabilities" assert_eq "true 61102:61102 [] false" \
         "$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}} {{.Config.User}} {{.HostConfig.CapAdd}} {{.HostConfig.Privileged}}' "$gw" | sed 's/<no value>/[]/')" "gateway"
 check "gateway: no engine socket" bash -c "! docker inspect -f '{{range .Mounts}}{{.Source}} {{end}}' '$gw' | grep -q docker.sock"
-# The manager's container starts as root with SETUID and SETGID only, which lambda-manager --user
-# spends at once: its process is 61101 with the engine socket's group as its one other group (found
+# The manager's container starts as root with SETUID, SETGID and CHOWN only, which lambda-manager --user
+# spends at once (CHOWN: the sockets directory the engine made becomes its own): its process is 61101 with the engine socket's group as its one other group (found
 # by itself: no LAMBDAD_DOCKER_GID here), and has no capability, none to regain, no new privileges.
-check "manager: started as root with SETUID and SETGID only, to drop them; not privileged" \
-        assert_eq "0:0 [SETUID SETGID] false" \
+check "manager: started as root with SETUID, SETGID and CHOWN only, to drop them; not privileged" \
+        assert_eq "0:0 [SETUID SETGID CHOWN] false" \
         "$(docker inspect -f '{{.Config.User}} {{.HostConfig.CapAdd}} {{.HostConfig.Privileged}}' "$mgr" | sed 's/CAP_//g')" "manager"
 mpid=$(docker inspect -f '{{.State.Pid}}' "$mgr")
 check "manager: the process runs as 61101 with the engine socket's group $SOCK_GID, not root" assert_eq \
@@ -224,6 +277,8 @@ check "manager log: it dropped root with the socket's group" bash -c \
         "docker logs '$mgr' 2>&1 | grep -q 'Dropped root: uid 61101, gid 61101, and group $SOCK_GID for the engine socket'"
 check "the code store: a host directory the engine made, given to the manager's group (LAMBDAD_CODE_STORE)" \
         assert_eq "0 61101 775" "$(stat -c '%u %g %a' "$CODE_STORE" 2>/dev/null)" "owner"
+check "the sockets directory: a host directory the engine made, the manager's own, 0711 (LAMBDAD_INSTANCE_SOCKETS)" \
+        assert_eq "61101 61101 711" "$(stat -c '%u %g %a' "$SOCKETS" 2>/dev/null)" "owner"
 check "only the manager mounts the engine socket" bash -c \
         "[[ \$(for c in \$(docker ps -q --filter label=com.docker.compose.project=$P); do docker inspect -f '{{range .Mounts}}{{.Destination}} {{end}}' \$c; done | grep -o docker.sock | wc -l) == 1 ]]"
 
@@ -325,6 +380,14 @@ check "hello (declaration changed): a fresh instance serves (${hello_after[*]}),
 out=$(invoke iso '{"after":1}')
 check "iso (isolated) answers after the restart" assert_contains "$out" '"after":1' "answer"
 check "iso: its instance on its own network was adopted, not replaced" assert_eq "$ISO" "$(fn_ids iso | head -n 1)" "instance"
+out=$(invoke quiet '{"after":1}')
+check "quiet (none) answers after the restart" assert_contains "$out" '"urls":' "answer"
+check "quiet: its instance was adopted at its socket, not replaced" assert_eq "$QUIET" "$(fn_ids quiet)" "instance"
+docker rm -f "$QUIET" >/dev/null
+quiet_dir_gone() { [[ ! -e $QUIET_DIR ]]; }
+check "quiet: its directory goes with its instance (removed)" wait_until "quiet's directory removed" quiet_dir_gone
+out=$(invoke quiet '{"after":2}')
+check "quiet: a fresh instance answers" assert_contains "$out" '"urls":' "answer"
 
 # ---- a killed manager: docker kill (SIGKILL, no hand-over), and the restart policy brings it back.
 # Its healthy instances are adopted; what cannot be (an exited container of ours on this network)
@@ -433,5 +496,6 @@ dc down -v -t 20 >&2
 check "down: no function container left" test -z "$(functions_on_network)"
 check "down: no network left" bash -c "! docker network inspect '$NET' >/dev/null 2>&1"
 check "down: no network of an isolated function left" test -z "$(docker network ls -q --filter "name=$NET-fn-")"
+check "down: no instance's directory left in the sockets directory" test -z "$(ls -A "$SOCKETS" 2>&1)"
 
 lib_done

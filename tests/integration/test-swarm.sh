@@ -36,8 +36,24 @@ compose_init
 # hello: the example function compose builds; echo: built with the lambda-rie of compose's manager.
 printf '{ "image": "lambda-hello:latest", "max_instances": 8 }\n' >"$FN/hello.json"
 printf '{ "image": "%secho:latest", "max_instances": 8 }\n' "$IMAGE_PREFIX" >"$FN/echo.json"
-# A Swarm does not make a missing bind-mount source: the code store must exist on every node.
-mkdir -p "$CODE_STORE"
+# Isolated functions: iso (lambda-hello) and snoop (examples/snoop, the hostile function of
+# test-isolation, which reports whom it reaches), on lambdad-isolated of their node's engine, invoked at
+# a socket in the sockets directory; quiet, snoop with "network": "none".
+# open: a function without a "network" (shared on the stack's network), never frozen (a paused
+# instance answers nobody, which would make the checks below pass for the wrong reason).
+printf '{ "image": "lambda-hello:latest", "freeze_after_ms": 0 }\n' >"$FN/open.json"
+printf '{ "image": "lambda-hello:latest", "network": "isolated", "freeze_after_ms": 0 }\n' >"$FN/iso.json"
+printf '{ "image": "%ssnoop:latest", "network": "isolated", "freeze_after_ms": 0, "timeout_sec": 40 }\n' \
+        "$IMAGE_PREFIX" >"$FN/snoop.json"
+printf '{ "image": "%ssnoop:latest", "network": "none", "freeze_after_ms": 0, "timeout_sec": 40 }\n' \
+        "$IMAGE_PREFIX" >"$FN/quiet.json"
+# A Swarm does not make a missing bind-mount source: the code store and the sockets directory must
+# exist on every node (node 2's /run is its own: made there below).
+mkdir -p "$CODE_STORE" "$SOCKETS"
+# lambdad-isolated is made by the first manager that needs it, and left (README): removed at the end
+# if this test's manager made it.
+docker network inspect lambdad-isolated >/dev/null 2>&1 ||
+        lib_cleanup "docker network rm lambdad-isolated >/dev/null 2>&1 || true"
 STACK=lambdad
 NET=${STACK}_default
 
@@ -75,6 +91,7 @@ for _ in $(seq 300); do
         sleep 0.1
 done
 "${D2[@]}" info >/dev/null || lib_fail "the second dockerd does not answer"
+nsenter -t "$PID_dockerd2" -m mkdir -p "$SOCKETS" || lib_fail "cannot make the sockets directory on node 2"
 # Registered after the engine's own stop, so run before it: nothing of node 2 outlives the test.
 lib_cleanup "ids=\$(docker -H 'unix://$NODE2/docker.sock' ps -aq) && [ -z \"\$ids\" ] || docker -H 'unix://$NODE2/docker.sock' rm -f \$ids >/dev/null 2>&1 || true"
 
@@ -111,8 +128,8 @@ start=$(date +%s%N)
 dc build >&2
 echo "# docker-compose build: $((($(date +%s%N) - start) / 1000000)) ms"
 compose_images_forget_old
-compose_fixtures echo
-images=("${COMPOSE_IMAGES[@]}" "${IMAGE_PREFIX}echo:latest")
+compose_fixtures echo snoop
+images=("${COMPOSE_IMAGES[@]}" "${IMAGE_PREFIX}echo:latest" "${IMAGE_PREFIX}snoop:latest")
 docker save "${images[@]}" | "${D2[@]}" load >&2
 
 # ---- deploy
@@ -141,12 +158,6 @@ n1=$(docker ps -q --filter "label=org.lambdad.network=$NET" --filter label=org.l
 n2=$("${D2[@]}" ps -q --filter "label=org.lambdad.network=$NET" --filter label=org.lambdad.managed-by=lambda-manager | wc -l)
 check "functions ran on both nodes ($n1 on node 1, $n2 on node 2)" test "$n1" -ge 1 -a "$n2" -ge 1
 
-# ---- a rolling restart of the managers under load on both gateways: invisible to clients
-# 8 keep-alive clients of echo (4 on each node's gateway) for 30 s; `docker service update --force`
-# of the managers in the middle. Every answer is a 200 (not one 503, reset or timeout). Each node's
-# new manager adopts echo's instances (the same containers serve after it), while hello, whose
-# declaration changed before the update, gets fresh ones on both nodes (the manager reads
-# declarations at start and on SIGHUP only, and both nodes' managers read this directory).
 # on_node N ARGS...: docker on node N (1: this engine, 2: the second one).
 on_node() {
         local n=$1
@@ -158,6 +169,120 @@ fn_ids() {
         on_node "$1" ps -q --filter label=org.lambdad.managed-by=lambda-manager --filter "label=org.lambdad.function=$2" \
                 --filter "label=org.lambdad.network=$NET" | sort
 }
+# ---- isolation on Swarm (issue #24): isolated functions on lambdad-isolated (a bridge of each node's
+# engine without traffic between its containers), "network": "none" ones without a network; both
+# invoked by their node's gateway at a socket in the sockets directory, bound at its host path into
+# the node's manager and gateway. Joining the gateway's task container to a function's bridge, as in
+# compose, would move its default route and its published port off docker_gwbridge.
+RIE_PATH=/2015-03-31/functions/function/invocations
+outside_listener_start
+check "the listener outside answers the host" wait_until "outside listener" outside_up
+# snoop_reached N URL...: what snoop's instance on node N reached of URL... (one "URL STATUS" a line).
+snoop_reached() {
+        local url=URL$1 out
+        shift
+        out=$(URL=${!url} invoke "$SNOOPER" "{\"urls\":[$(printf '"%s",' "$@" | sed 's/,$//')]}")
+        python3 -c 'import base64, json, sys; print(base64.b64decode(json.loads(sys.argv[1])["urls"]).decode())' "$out" 2>/dev/null ||
+                echo "# $SNOOPER answered: $out" >&2
+}
+# ip_on N CONTAINER NETWORK: its address on that network of node N.
+ip_on() {
+        on_node "$1" inspect -f "{{with index .NetworkSettings.Networks \"$3\"}}{{.IPAddress}}{{end}}" "$2" 2>/dev/null
+}
+for u in 1 2; do
+        url=URL$u
+        out=$(URL=${!url} invoke iso "{\"node\":$u}")
+        check "node $u: the gateway invokes the isolated function iso" assert_contains "$out" "\"event\":{\"node\":$u}" "answer"
+        out=$(URL=${!url} invoke snoop '{"warm":1}')
+        check "node $u: the gateway invokes the isolated function snoop" assert_contains "$out" '"urls":' "answer"
+        out=$(URL=${!url} invoke quiet '{"warm":1}')
+        check "node $u: the gateway invokes quiet (none)" assert_contains "$out" '"urls":' "answer"
+        out=$(URL=${!url} invoke open '{"warm":1}')
+        check "node $u: the gateway invokes open (shared)" assert_contains "$out" '"event":{"warm":1}' "answer"
+        ISO=$(fn_ids "$u" iso | head -n 1)
+        SNOOP=$(fn_ids "$u" snoop | head -n 1)
+        QUIET=$(fn_ids "$u" quiet | head -n 1)
+        check "node $u: iso and snoop on lambdad-isolated only, quiet on none" \
+                assert_eq "lambdad-isolated lambdad-isolated none" \
+                "$(on_node "$u" inspect -f '{{.HostConfig.NetworkMode}}' "$ISO" "$SNOOP" "$QUIET" | xargs)" "networks"
+        check "node $u: lambdad-isolated: a bridge without traffic between its containers" assert_eq "bridge false false" \
+                "$(on_node "$u" network inspect lambdad-isolated -f '{{.Driver}} {{index .Options "com.docker.network.bridge.enable_icc"}} {{.Internal}}')" "network"
+        iso_dir=$(on_node "$u" inspect -f '{{range .Mounts}}{{if eq .Destination "/run/lambdad-rie"}}{{.Source}} {{.RW}}{{end}}{{end}}' "$ISO")
+        check "node $u: iso's socket in a directory of the sockets directory, bound read-write ($iso_dir)" \
+                grep -Eqx "$SOCKETS/[0-9a-f]{32} true" <<<"$iso_dir"
+        # A listener on lambdad-isolated (the host's python in a container's network namespace): the
+        # host reaches it, snoop must not.
+        target=$(on_node "$u" run -d --network lambdad-isolated --label "org.lambdad.test=$TEST_NAME" \
+                --entrypoint /bin/sleep lambda-hello:latest 600)
+        lib_cleanup "docker -H unix://$([[ $u == 1 ]] && echo "$LIB_DOCKER_SOCK" || echo "$NODE2/docker.sock") rm -f $target >/dev/null 2>&1 || true"
+        mkdir -p "$TEST_TMP/empty"
+        start_bg "listener$u" nsenter -t "$(on_node "$u" inspect -f '{{.State.Pid}}' "$target")" -n \
+                python3 -m http.server 8080 --bind 0.0.0.0 --directory "$TEST_TMP/empty"
+        TARGET_IP=$(ip_on "$u" "$target" lambdad-isolated)
+        target_up() { [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$TARGET_IP:8080/") == 200 ]]; }
+        if ((u == 1)); then
+                check "node 1: a listener on lambdad-isolated answers the host" wait_until "the listener" target_up
+        else
+                check "node 2: a listener on lambdad-isolated answers node 2's host" wait_until "the listener" \
+                        bash -c "[[ \$(nsenter --net=/var/run/netns/$NS curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://$TARGET_IP:8080/) == 200 ]]"
+        fi
+        gw=$(on_node "$u" ps -q --no-trunc --filter "label=com.docker.swarm.service.name=${STACK}_gateway")
+        GW_IP=$(ip_on "$u" "$gw" "$NET")
+        GW_GWB_IP=$(on_node "$u" network inspect docker_gwbridge -f "{{with index .Containers \"$gw\"}}{{.IPv4Address}}{{end}}")
+        GW_GWB_IP=${GW_GWB_IP%/*}
+        OPEN=$(on_node "$u" ps -q --no-trunc --filter label=org.lambdad.function=open | head -n 1)
+        OPEN_IP=$(ip_on "$u" "$OPEN" "$NET")
+        BRIDGE_GW=$(on_node "$u" network inspect lambdad-isolated -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
+        urls=("http://$TARGET_IP:8080/" "http://$GW_GWB_IP:8080/healthz" "http://$GW_IP:8080/healthz"
+                "http://$OPEN_IP:8080$RIE_PATH")
+        ((u == 1)) && urls+=("http://${OUT_NET}2:8080/")
+        SNOOPER=snoop
+        reached=$(snoop_reached "$u" "${urls[@]}" "http://$BRIDGE_GW:$PORT/healthz")
+        echo "# node $u, from snoop's instance: $(paste -sd ' ' <<<"$reached")"
+        check "node $u: isolated: snoop cannot reach another container on lambdad-isolated" assert_contains "$reached" "${urls[0]} 000" "urls"
+        check "node $u: isolated: nor the gateway's address on docker_gwbridge, where it listens" assert_contains "$reached" "${urls[1]} 000" "urls"
+        # The overlay's addresses are not the host's: what answers there for the host (the world beyond
+        # it, on a machine whose network has such addresses) may answer snoop too; the shared instance's
+        # own answer (403 without the secret, from its namespace) must not come. (Nothing listens on the
+        # gateway's address there: it listens on its docker_gwbridge address, checked above.)
+        own=$(nsenter -t "$(on_node "$u" inspect -f '{{.State.Pid}}' "$OPEN")" -n \
+                curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 3 "${urls[3]}" -d '{}' || true)
+        if ((u == 1)); then
+                world=$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 3 "${urls[3]}" -d '{}' || true)
+        else
+                world=$(nsenter --net="/var/run/netns/$NS" curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 3 "${urls[3]}" -d '{}' || true)
+        fi
+        check "node $u: isolated: snoop at a shared instance on $NET gets what the node's host gets ($world), not the instance's answer ($own)" \
+                bash -c "[[ '$own' == 403 && '$world' != 403 ]] && grep -qxF '${urls[3]} $world' <<<'$reached'"
+        ((u == 1)) && check "node 1: isolated: it still reaches a listener outside" assert_contains "$reached" "${urls[4]} 200" "urls"
+        SNOOPER=quiet
+        reached=$(snoop_reached "$u" "${urls[@]}")
+        echo "# node $u, from quiet's instance: $(paste -sd ' ' <<<"$reached")"
+        for v in "${urls[@]}"; do
+                check "node $u: none: from quiet's instance, $v cannot be reached" assert_contains "$reached" "$v 000" "urls"
+        done
+        on_node "$u" rm -f "$target" >/dev/null
+        kill "$(cat "$TEST_TMP/listener$u.pid")" 2>/dev/null || true
+done
+QUIET_DIR=$(docker inspect -f '{{range .Mounts}}{{if eq .Destination "/run/lambdad-rie"}}{{.Source}}{{end}}{{end}}' "$(fn_ids 1 quiet | head -n 1)")
+ISO_DIR=$(docker inspect -f '{{range .Mounts}}{{if eq .Destination "/run/lambdad-rie"}}{{.Source}}{{end}}{{end}}' "$(fn_ids 1 iso | head -n 1)")
+check "node 1: the sockets directory the manager's own (0711), the instances' closed, the sockets lambda-rie's" \
+        assert_eq "61101 711 711 socket 993 711 socket 993" \
+        "$(stat -c '%u %a' "$SOCKETS") $(stat -c '%a' "$QUIET_DIR") $(stat -c '%F %u' "$QUIET_DIR/invoke.sock") $(stat -c '%a' "$ISO_DIR") $(stat -c '%F %u' "$ISO_DIR/invoke.sock")" "modes"
+for d in "$QUIET_DIR" "$ISO_DIR"; do
+        check "node 1: nobody on the host at $d/invoke.sock without the secret: 403" assert_eq 403 \
+                "$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all curl -s -o /dev/null -w '%{http_code}' \
+                        --max-time 10 --unix-socket "$d/invoke.sock" "http://instance$RIE_PATH" -d '{}')" "status"
+done
+check "node 1: the manager says where isolated functions run" bash -c \
+        "docker logs \$(docker ps -q --filter label=com.docker.swarm.service.name=${STACK}_manager) 2>&1 | grep -q 'isolated functions run on lambdad-isolated of this engine'"
+
+# ---- a rolling restart of the managers under load on both gateways: invisible to clients
+# 8 keep-alive clients of echo (4 on each node's gateway) for 30 s; `docker service update --force`
+# of the managers in the middle. Every answer is a 200 (not one 503, reset or timeout). Each node's
+# new manager adopts echo's instances (the same containers serve after it), while hello, whose
+# declaration changed before the update, gets fresh ones on both nodes (the manager reads
+# declarations at start and on SIGHUP only, and both nodes' managers read this directory).
 # running_all N ID...: there are IDs, and every one of these containers runs on node N.
 running_all() {
         local n=$1 id
@@ -189,7 +314,7 @@ fresh_with_rev() {
                         { echo "FAIL: $id lacks LAMBDAD_TEST_REV=2" >&2; return 1; }
         done
 }
-declare -A echo_before hello_before
+declare -A echo_before hello_before iso_before
 for u in 1 2; do
         url=URL$u
         # Every client has an instance of its own before the load starts.
@@ -211,6 +336,7 @@ for u in 1 2; do
 done
 sleep 3
 for u in 1 2; do
+        iso_before[$u]=$({ fn_ids "$u" iso; fn_ids "$u" quiet; } | tr '\n' ' ')
         echo_before[$u]=$(fn_ids "$u" echo | tr '\n' ' ')
         hello_before[$u]=$(fn_ids "$u" hello | tr '\n' ' ')
 done
@@ -231,7 +357,12 @@ for u in 1 2; do
         # shellcheck disable=SC2086  # one id per word
         check "node $u: echo's instances before the update ($(wc -w <<<"${echo_before[$u]}")) all still run after it (adopted)" \
                 running_all "$u" ${echo_before[$u]}
+        # shellcheck disable=SC2086  # one id per word
+        check "node $u: iso's and quiet's instances, at their sockets, still run after it (adopted)" \
+                running_all "$u" ${iso_before[$u]}
         url=URL$u
+        out=$(URL=${!url} invoke quiet '{"after":1}')
+        check "node $u: quiet answers after the update" assert_contains "$out" '"urls":' "answer"
         out=$(URL=${!url} invoke hello '{"after":1}')
         check "node $u: hello (declaration changed) answers after the update" assert_contains "$out" '"after":1' "answer"
         # shellcheck disable=SC2086  # one id per word
@@ -252,6 +383,7 @@ none_left() {
                 -z $("${D2[@]}" ps -aq --filter "label=org.lambdad.network=$NET") ]]
 }
 check "stack rm: no function container on either node" wait_until "function containers removed" none_left
+check "stack rm: no instance's directory left in node 1's sockets directory" test -z "$(ls -A "$SOCKETS" 2>&1)"
 check "stack rm: no network, no volume left on node 1" bash -c \
         "! docker network inspect $NET >/dev/null 2>&1 && [[ -z \$(docker volume ls -q --filter name=^${STACK}_) ]]"
 

@@ -18,7 +18,7 @@ COMPOSE_SIZE_BEFORE_gateway=11405300
 
 # compose_init: $P (project), $NET (its network), $CLONE (the tree under test), $PORT, $URL, $KEY
 # (LAMBDAD_API_KEY), $AKID and $SECRET (a SigV4 key pair in the mounted credentials), $SOCK_GID (the
-# engine socket's group), $CODE_STORE, and COMPOSE_ENV (the .env lines, for `docker stack deploy`,
+# engine socket's group), $CODE_STORE, $SOCKETS (LAMBDAD_INSTANCE_SOCKETS), and COMPOSE_ENV (the .env lines, for `docker stack deploy`,
 # which reads no .env).
 compose_init() {
         local src
@@ -34,6 +34,9 @@ compose_init() {
         SOCK_GID=$(stat -c %g "$LIB_DOCKER_SOCK")
         CLONE=$TEST_TMP/clone
         CODE_STORE=$TEST_TMP/code-store
+        # Under /run, as the default /run/lambdad/instances (on test-swarm's second node, its own /run).
+        SOCKETS=/run/$P/instances
+        lib_cleanup rm -rf "/run/$P"
         lib_cleanup compose_remove
 
         src=$LAMBDAD_SRC
@@ -53,9 +56,11 @@ compose_init() {
         chgrp -R 61102 "$TEST_TMP/secrets"
         chmod 0750 "$TEST_TMP/secrets"
         chmod 0640 "$TEST_TMP/secrets/credentials"
-        # The code store is left for the engine to make (as root), as on a host that never had one.
+        # The code store and the sockets directory are left for the engine to make (as root), as on a
+        # host that never had them.
         COMPOSE_ENV=(LAMBDAD_PORT="$PORT" LAMBDAD_API_KEY="$KEY" LAMBDAD_FUNCTIONS_DIR="$FN"
-                LAMBDAD_SECRETS_DIR="$TEST_TMP/secrets" LAMBDAD_CODE_STORE="$CODE_STORE" LAMBDAD_TAG=test)
+                LAMBDAD_SECRETS_DIR="$TEST_TMP/secrets" LAMBDAD_CODE_STORE="$CODE_STORE"
+                LAMBDAD_INSTANCE_SOCKETS="$SOCKETS" LAMBDAD_TAG=test)
         printf '%s\n' "${COMPOSE_ENV[@]}" >"$CLONE/.env"
 
         "$CLONE/packaging/compose/base-image.sh" >&2 || lib_fail "no debian:bookworm-slim to build on"

@@ -67,13 +67,14 @@ enum {
         CHILD_ROOT_AGAIN = 1 << 3,
 };
 
-static int child_drop(const char *socket_path, gid_t engine_gid, const char *claim_dir, gid_t want_group)
+static int child_drop(const char *socket_path, gid_t engine_gid, const char *claim_dir, const char *own_dir,
+                      gid_t want_group)
 {
         char *message = NULL;
         gid_t groups[4];
         int n, bad = 0;
 
-        if (privileges_drop(65534, 65533, engine_gid, socket_path, claim_dir, &message) != 1) {
+        if (privileges_drop(65534, 65533, engine_gid, socket_path, claim_dir, own_dir, &message) != 1) {
                 fprintf(stderr, "privileges_drop: %s\n", message ?: "?");
                 return CHILD_DROP_FAILED;
         }
@@ -87,7 +88,8 @@ static int child_drop(const char *socket_path, gid_t engine_gid, const char *cla
         return bad;
 }
 
-static int run_child(const char *socket_path, gid_t engine_gid, const char *claim_dir, gid_t want_group)
+static int run_child(const char *socket_path, gid_t engine_gid, const char *claim_dir, const char *own_dir,
+                     gid_t want_group)
 {
         int status;
         pid_t pid;
@@ -95,7 +97,7 @@ static int run_child(const char *socket_path, gid_t engine_gid, const char *clai
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0)
-                _exit(child_drop(socket_path, engine_gid, claim_dir, want_group));
+                _exit(child_drop(socket_path, engine_gid, claim_dir, own_dir, want_group));
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFEXITED(status));
         return WEXITSTATUS(status);
@@ -104,7 +106,7 @@ static int run_child(const char *socket_path, gid_t engine_gid, const char *clai
 static void test_drop(void **state)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        char dir[] = "/tmp/test-privileges.XXXXXX", path[64], store[64], full[64], inner[80];
+        char dir[] = "/tmp/test-privileges.XXXXXX", path[64], store[64], full[64], inner[80], socks[64];
         struct stat st;
         int fd;
 
@@ -115,6 +117,7 @@ static void test_drop(void **state)
         snprintf(path, sizeof(path), "%s/docker.sock", dir);
         snprintf(store, sizeof(store), "%s/code", dir);
         snprintf(full, sizeof(full), "%s/full", dir);
+        snprintf(socks, sizeof(socks), "%s/instances", dir);
 
         /* The socket's group, found by itself; an empty store of root's is given to the group. */
         fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -123,30 +126,38 @@ static void test_drop(void **state)
         assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
         assert_int_equal(chown(path, 0, 4242), 0);
         assert_int_equal(mkdir(store, 0755), 0);
-        assert_int_equal(run_child(path, GID_INVALID, store, 4242), 0);
+        /* And an empty sockets directory of root's becomes the uid's own, mode 0711. */
+        assert_int_equal(mkdir(socks, 0755), 0);
+        assert_int_equal(run_child(path, GID_INVALID, store, socks, 4242), 0);
         assert_int_equal(stat(store, &st), 0);
         assert_int_equal(st.st_uid, 0);
         assert_int_equal(st.st_gid, 65533);
         assert_int_equal(st.st_mode & 07777, 0775);
+        assert_int_equal(stat(socks, &st), 0);
+        assert_int_equal(st.st_uid, 65534);
+        assert_int_equal(st.st_gid, 65533);
+        assert_int_equal(st.st_mode & 07777, 0711);
 
         /* The group given instead of the socket's (LAMBDAD_DOCKER_GID); a store with files in it is
          * left alone. */
         assert_int_equal(mkdir(full, 0755), 0);
         snprintf(inner, sizeof(inner), "%s/x", full);
         assert_int_equal(mkdir(inner, 0755), 0);
-        assert_int_equal(run_child(path, 61101, full, 61101), 0);
+        assert_int_equal(run_child(path, 61101, full, full, 61101), 0);
         assert_int_equal(stat(full, &st), 0);
+        assert_int_equal(st.st_uid, 0);
         assert_int_equal(st.st_gid, 0);
         assert_int_equal(st.st_mode & 07777, 0755);
 
         /* No socket there: no engine group at all (the manager's check says why later). */
-        assert_int_equal(run_child("/nonexistent/docker.sock", GID_INVALID, NULL, GID_INVALID), 0);
+        assert_int_equal(run_child("/nonexistent/docker.sock", GID_INVALID, NULL, NULL, GID_INVALID), 0);
 
         close(fd);
         unlink(path);
         rmdir(inner);
         rmdir(full);
         rmdir(store);
+        rmdir(socks);
         rmdir(dir);
 }
 
@@ -156,7 +167,8 @@ static void test_not_root(void **state)
 
         if (geteuid() == 0)
                 skip();
-        assert_int_equal(privileges_drop(65534, 65534, GID_INVALID, "/run/docker.sock", NULL, &message), 0);
+        assert_int_equal(
+                privileges_drop(65534, 65534, GID_INVALID, "/run/docker.sock", NULL, NULL, &message), 0);
         assert_null(message);
 }
 
