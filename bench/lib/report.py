@@ -893,7 +893,7 @@ if lat.get("gateway_stages_us"):
     md.append("Inside the gateway, the same requests stage by stage (LAMBDAD_GATEWAY_TRACE, src/gateway/trace.h; "
               "µs, the median over rounds of each round's percentile; %d requests, %d on a kept lease, %d upstream "
               "connects). *instance* is from the request written to the instance to the first byte of its answer "
-              "(lambda-rie, the function, and the wake-ups of both); *gateway total* is from the loop's wake-up for "
+              "(docker-proxy when the port is published through it, lambda-rie, the function, and their wake-ups); *gateway total* is from the loop's wake-up for "
               "the request to the last byte given to the socket.\n" % (
                   lat["gateway_traced_requests"], lat["gateway_traced_lease_kept"],
                   lat["gateway_traced_upstream_connects"]))
