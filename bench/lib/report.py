@@ -117,6 +117,30 @@ for v in ("nginx", "gateway"):
 if all("cpu_us_per_request" in lat.get(v, {}) for v in ("nginx", "gateway")):
     lat["gateway_vs_nginx_cpu_per_request_ratio"] = ratio(lat["gateway"]["cpu_us_per_request"],
                                                           lat["nginx"]["cpu_us_per_request"])
+# The gateway's stages of the same requests (bench/lib/trace.py): per interval the median over rounds
+# of each round's p50/p99, in microseconds, and where the slowest 1% of each round spent their time.
+stage_runs = [load(os.path.basename(f)) for f in sorted(glob.glob(os.path.join(RAW, "stages-*.json")))]
+stage_runs = [s for s in stage_runs if s and s.get("requests")]
+if stage_runs:
+    names = list(stage_runs[0]["intervals_us"])
+    med = lambda xs: statistics.median(xs) if xs else None  # noqa: E731
+    lat["gateway_stages_us"] = {
+        name: {q: med([s["intervals_us"][name][q] for s in stage_runs if s["intervals_us"][name][q] is not None])
+               for q in ("p50", "p99", "max")} for name in names}
+    lat["gateway_stages_slowest_1pct_mean_us"] = {
+        name: med([s["slowest_1pct_mean_us"][name] for s in stage_runs
+                   if s["slowest_1pct_mean_us"][name] is not None]) for name in names}
+    lat["gateway_traced_requests"] = sum(s["requests"] for s in stage_runs)
+    lat["gateway_traced_lease_kept"] = sum(s["lease_kept"] for s in stage_runs)
+    lat["gateway_traced_upstream_connects"] = sum(s["upstream_connects"] for s in stage_runs)
+    # What the gateway's own stages leave of the wrk-measured p99: the client's side and the kernel's.
+    g99 = lat["gateway_stages_us"]["gateway_total"]["p99"]
+    if "gateway" in lat and g99 is not None:
+        lat["gateway_p99_outside_stages_ms"] = lat["gateway"]["p99_ms"] - g99 / 1000
+sched = {v: load("sched-%s.json" % v) for v in ("direct", "nginx", "gateway")}
+sched = {v: s for v, s in sched.items() if s}
+if sched:
+    lat["sched_round1"] = sched
 result["latency"] = lat
 
 # ---- §1b system calls per request (strace -c over one run at concurrency 1)
@@ -592,6 +616,9 @@ result["gateway_vs_nginx_cpu_per_request_ratio"] = rnd(lat.get("gateway_vs_nginx
 result["gateway_syscalls_per_request"] = rnd(sysc.get("gateway", {}).get("per_request"), 1)
 result["nginx_syscalls_per_request"] = rnd(sysc.get("nginx", {}).get("per_request"), 1)
 result["noop_throughput_ratio"] = rnd(scale_get("zero", "ratio_vs_direct_aggregate"))
+# §1's stages inside the gateway (issue #26: where the p99 goes), microseconds.
+result["gateway_stage_p50_us"] = {k: rnd(v["p50"], 1) for k, v in lat.get("gateway_stages_us", {}).items()} or None
+result["gateway_stage_p99_us"] = {k: rnd(v["p99"], 1) for k, v in lat.get("gateway_stages_us", {}).items()} or None
 result["gateway_peak_rss_mb_6mb_x16"] = rnd(pl["gateway_vmhwm_kib_6mib_x16"] / 1024, 1) \
     if "gateway_vmhwm_kib_6mib_x16" in pl else None
 for size in (1, 6):
@@ -861,6 +888,38 @@ for v, label in (("direct", "direct to lambda-rie (baseline)"), ("nginx", "nginx
         e["requests"], e["errors"]))
 md.append("\nAdded latency, gateway / nginx: p50 **%s**, p99 %s.\n" % (
     f(lat.get("gateway_vs_nginx_added_ratio_p50")), f(lat.get("gateway_vs_nginx_added_ratio_p99"))))
+
+if lat.get("gateway_stages_us"):
+    md.append("Inside the gateway, the same requests stage by stage (LAMBDAD_GATEWAY_TRACE, src/gateway/trace.h; "
+              "µs, the median over rounds of each round's percentile; %d requests, %d on a kept lease, %d upstream "
+              "connects). *instance* is from the request written to the instance to the first byte of its answer "
+              "(docker-proxy when the port is published through it, lambda-rie, the function, and their wake-ups); *gateway total* is from the loop's wake-up for "
+              "the request to the last byte given to the socket.\n" % (
+                  lat["gateway_traced_requests"], lat["gateway_traced_lease_kept"],
+                  lat["gateway_traced_upstream_connects"]))
+    md.append("| stage | p50 µs | p99 µs | max µs | slowest 1%, mean µs |")
+    md.append("|---|---|---|---|---|")
+    for name, e in lat["gateway_stages_us"].items():
+        md.append("| %s | %s | %s | %s | %s |" % (name.replace("_", " "), f(e["p50"], 1), f(e["p99"], 1),
+                                                   f(e["max"], 1),
+                                                   f(lat["gateway_stages_slowest_1pct_mean_us"].get(name), 1)))
+    md.append("\nThe wrk-measured p99 through the gateway less the p99 of *gateway total*: %s ms (wrk's own "
+              "wake-ups, the kernel's loopback, the gateway's wake-up for the request).\n"
+              % f(lat.get("gateway_p99_outside_stages_ms"), 3))
+if lat.get("sched_round1"):
+    md.append("The scheduler in round 1 (perf sched, LAMBDAD_BENCH_SCHED=1): how long each process of the path "
+              "waited for a CPU once woken, ms (p50 / p99 / max, runs).\n")
+    md.append("| path | wrk | proxy | lambda-rie | function | others on the CPUs (ms of run time) |")
+    md.append("|---|---|---|---|---|---|")
+    for v, s in lat["sched_round1"].items():
+        d = s["sch_delay_ms"]
+        cell = lambda t: "%s / %s / %s (%d)" % (f(d[t]["p50"], 3), f(d[t]["p99"], 3), f(d[t]["max"], 3), d[t]["runs"]) \
+            if t in d else "—"  # noqa: E731
+        proxy = {"nginx": "nginx", "gateway": "lambda-gateway"}.get(v)
+        md.append("| %s | %s | %s | %s | %s | %s |" % (v, cell("wrk"), cell(proxy) if proxy else "—", cell("lambda-rie"),
+                                                   cell("bootstrap"),
+                                                   ", ".join("%s %s" % kv for kv in s["others_run_ms"].items())))
+    md.append("")
 
 md.append("## 2. Throughput scaling, concurrency N over N warm instances\n")
 md.append("%s s per run. Ideal = N × the rate of one instance driven directly at concurrency 1; direct aggregate = N "
@@ -1189,6 +1248,9 @@ print("  throughput_scaling_ratio              %s   (goal >= 0.8; zero-work: %s,
     f(result["throughput_scaling_ratio_zero_work_vs_direct_aggregate"])))
 print("  gateway_vs_nginx_added_p99_ratio      %s   (goal <= 1)" % f(result["gateway_vs_nginx_added_p99_ratio"]))
 print("  gateway_vs_nginx_cpu_per_request_ratio %s  (goal <= 1)" % f(result["gateway_vs_nginx_cpu_per_request_ratio"]))
+if result["gateway_stage_p99_us"]:
+    print("  gateway stages p50/p99 us: %s" % ", ".join(
+        "%s %s/%s" % (k, f(result["gateway_stage_p50_us"][k], 0), f(v, 0)) for k, v in result["gateway_stage_p99_us"].items()))
 print("  syscalls per request, gateway / nginx %s / %s   (goal <= 8)" % (
     f(result["gateway_syscalls_per_request"], 1), f(result["nginx_syscalls_per_request"], 1)))
 print("  noop_throughput_ratio                 %s   (goal >= 0.8)" % f(result["noop_throughput_ratio"]))

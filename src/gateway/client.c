@@ -22,6 +22,7 @@
 #include "log.h"
 #include "manager-client.h"
 #include "route.h"
+#include "trace.h"
 #include "url-call.h"
 
 static const HttpLimits client_limits = {
@@ -262,11 +263,14 @@ static bool bus_serves(Gateway *g, const Route *route)
 static bool head_authorized(ClientConn *c, const char *function)
 {
         Gateway *g = c->gateway;
+        bool ok = !g->config.auth ||
+                  (auth_by_bearer(&c->http->req) &&
+                   auth_check(g->auth, &c->http->req, function, AUTH_RIGHT_INVOKE,
+                              now_usec(CLOCK_REALTIME) / USEC_PER_SEC, NULL, NULL) == AUTH_OK);
 
-        return !g->config.auth ||
-               (auth_by_bearer(&c->http->req) &&
-                auth_check(g->auth, &c->http->req, function, AUTH_RIGHT_INVOKE,
-                           now_usec(CLOCK_REALTIME) / USEC_PER_SEC, NULL, NULL) == AUTH_OK);
+        if (ok)
+                trace_stamp(&c->trace, TRACE_AUTH);
+        return ok;
 }
 
 /* Whether the invocation of this head may start before its body is in: a RequestResponse Invoke with
@@ -300,6 +304,7 @@ static int on_head(HttpConn *h)
         }
         h->req.limits.max_body = route_max_body(route.type);
         /* An alias's version is asked of the manager first: such a body is read whole. */
+        trace_stamp(&c->trace, TRACE_HEAD);
         if (invoke_streams(h, &route, &invoke) && functions_invoke_target(&route, target) &&
             invocation_stream_begin(c, &route, target, &invoke, h->req.content_length) >= 0)
                 c->body_streamed = true;
@@ -368,6 +373,7 @@ static void on_request(HttpConn *h)
                 return handle_control_plane(c, &route);
         if (client_check_auth(c, route.type == ROUTE_INVOKE ? route.function : NULL) < 0)
                 return;
+        trace_stamp(&c->trace, TRACE_AUTH);
 
         if (!bus_serves(g, &route))
                 return client_reply_error(c, route.type == ROUTE_INVOKE ? route.function : NULL, NULL, 503,
@@ -520,6 +526,10 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         ClientConn *c = userdata;
 
+        if (trace_on() && (revents & EPOLLIN) && c->trace.t[TRACE_READ] == 0) {
+                c->trace.t[TRACE_READ] = trace_now();
+                c->trace.request_on_connection++;
+        }
         http_conn_on_io(c->http, revents);
         return 0;
 }
@@ -538,6 +548,7 @@ int client_new(Gateway *g, int fd)
                 return -ENOMEM;
         }
         c->gateway = g;
+        trace_stamp(&c->trace, TRACE_ACCEPT);
         r = http_conn_new(&c->http, fd, &client_limits, &client_ops, c);
         if (r < 0) {
                 safe_close(fd);

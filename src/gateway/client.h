@@ -17,6 +17,7 @@
 #include "gateway.h"
 #include "http-conn.h"
 #include "route.h"
+#include "trace.h"
 
 typedef struct FunctionCall FunctionCall;
 typedef struct ListCall ListCall;
@@ -34,6 +35,7 @@ struct ClientConn {
         UrlCall *url_call;      /* or the configuration call of a function URL */
         FunctionCall *function_call; /* or a control-plane call (api/functions.h) */
         EventAccept *event_accept;   /* or the queue writing its Event invocation to disk */
+        TraceRecord trace;           /* the current request's stages (trace.h; bench only) */
         ClientConn *prev, *next;
 };
 

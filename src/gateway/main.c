@@ -13,6 +13,7 @@
 #include "options.h"
 #include "queue-dir.h"
 #include "strv.h"
+#include "trace.h"
 #include "util.h"
 
 static char **arg_listen = NULL;
@@ -322,6 +323,7 @@ int main(int argc, char *argv[])
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
 
+        trace_open();
         r = gateway_new(&g, &arg_config);
         if (r >= 0)
                 r = gateway_run(g);

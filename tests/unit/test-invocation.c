@@ -36,6 +36,7 @@
 #include "invocation.h"
 #include "lease.h"
 #include "manager-client.h"
+#include "trace.h"
 #include "url-call.h"
 
 static TestInstance instance;
@@ -326,6 +327,49 @@ static void test_answer_and_reuse(void **state)
         assert_int_equal(upstream_connects(gw->functions->leases->upstream), 1);
         assert_int_equal(test_instance_requests(&instance) - requests, 2);
         test_client_close(&tc);
+}
+
+/* LAMBDAD_GATEWAY_TRACE: a record per answered invocation, every stage stamped and in order; the
+ * first invocation's lease came from the manager on a new connection, the second's was kept. */
+static void test_trace(void **state)
+{
+        char path[] = "/tmp/test-invocation-trace.XXXXXX";
+        const TraceRecord *records;
+        TestClient tc;
+        TestResponse r;
+        int fd = mkstemp(path);
+
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(setenv("LAMBDAD_GATEWAY_TRACE", path, 1), 0);
+        trace_open();
+        assert_non_null(trace_ring);
+        records = (const TraceRecord *) (trace_ring + 1);
+
+        test_instance_script_str(&instance, TEST_INSTANCE_ANSWER,
+                                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+        grant(instance.port);
+        test_client_open(gw, &tc);
+        for (unsigned i = 0; i < 2; i++) {
+                invoke(&tc, NULL, "{\"name\":\"me\"}", &r);
+                assert_int_equal(r.status, 200);
+                test_response_done(&r);
+        }
+        RUN_UNTIL(gw, trace_ring->count == 2);
+        for (unsigned i = 0; i < 2; i++) {
+                assert_int_equal(records[i].request_on_connection, i + 1);
+                assert_true(records[i].t[TRACE_ACCEPT] > 0);
+                for (int s = TRACE_ACCEPT + 1; s < _TRACE_STAGE_MAX; s++)
+                        assert_true(records[i].t[s] >= records[i].t[s - 1]);
+        }
+        assert_int_equal(records[0].flags, TRACE_UPSTREAM_NEW);
+        assert_int_equal(records[1].flags, TRACE_LEASE_KEPT);
+        assert_int_equal(records[1].t[TRACE_ACCEPT], records[0].t[TRACE_ACCEPT]);
+        test_client_close(&tc);
+
+        trace_ring = NULL; /* tracing off for the tests after this one */
+        assert_int_equal(unsetenv("LAMBDAD_GATEWAY_TRACE"), 0);
+        assert_int_equal(unlink(path), 0);
 }
 
 /* The instance answers so: the client gets 200, X-Amz-Function-Error: Unhandled and this body. */
@@ -1363,6 +1407,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_answer_and_reuse, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_function_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_answers, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_broken_after_bytes_sent, setup, teardown),

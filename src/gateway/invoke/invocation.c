@@ -60,8 +60,15 @@ ClientConn *invocation_detach(Invocation *inv)
 {
         ClientConn *c = inv->client;
 
-        if (c)
+        if (c) {
                 c->invocation = NULL;
+                if (trace_on()) {
+                        /* Its stages go on with the invocation; the connection's next request starts
+                         * a record of its own. */
+                        inv->trace = c->trace;
+                        trace_next(&c->trace);
+                }
+        }
         inv->client = NULL;
         return c;
 }
@@ -205,6 +212,8 @@ static int on_upstream_head(Upstream *u, const UpstreamHead *head, void *userdat
         if (head->content_length == 0)
                 c = invocation_detach(inv);
         http_conn_end_head(c->http, head->content_length);
+        if (head->content_length == 0)
+                trace_stamp(&inv->trace, TRACE_LAST_BYTE);
         return 0;
 }
 
@@ -248,6 +257,8 @@ static int on_upstream_body(Upstream *u, const char *p, size_t n, void *userdata
         if ((uint64_t) n >= c->http->body_left)
                 (void) invocation_detach(inv);
         invocation_write(inv, c, p, n);
+        if (!inv->client)
+                trace_stamp(&inv->trace, TRACE_LAST_BYTE);
         return 0;
 }
 
@@ -333,6 +344,7 @@ static void answer_whole(Invocation *inv)
                 return answer_stream(inv, c);
         answer_head(inv, c->http, inv->function_error_type, inv->log_result, inv->executed_version);
         http_conn_end(c->http, inv->answer.data ?: "", inv->answer.len);
+        trace_stamp(&inv->trace, TRACE_LAST_BYTE);
 }
 
 static const char *upstream_error_message(int error)
@@ -385,9 +397,15 @@ static void on_upstream_done(Upstream *u, int error, void *userdata)
                         url_call_stream_end(inv, invocation_detach(inv));
                 else if (!inv->answering)
                         answer_whole(inv);
+                if (trace_on())
+                        upstream_trace(l->upstream, &inv->trace);
                 /* Any whole answer means lambda-rie is alive: it recovers from a crashed runtime by
                  * itself. */
                 lease_done(l, true);
+                if (trace_on() && inv->trace.t[TRACE_LAST_BYTE]) {
+                        inv->trace.t[TRACE_RELEASED] = trace_now();
+                        trace_commit(&inv->trace);
+                }
                 return invocation_free(inv);
         }
 
@@ -496,6 +514,8 @@ void invocation_start(Invocation *inv, Lease *l)
         int r;
 
         inv->lease = l;
+        if (trace_on() && inv->client)
+                inv->client->trace.t[TRACE_LEASE] = trace_now();
         r = request_head(inv, &l->request);
         if (r >= 0)
                 r = upstream_request(l->upstream, l->request.data, l->request.len, inv->payload,

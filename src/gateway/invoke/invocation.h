@@ -26,6 +26,7 @@
 #include "lambda-contract.h"
 #include "lease.h"
 #include "route.h"
+#include "trace.h"
 #include "util.h"
 
 struct Invocation {
@@ -70,6 +71,8 @@ struct Invocation {
         bool url_streaming; /* ... the instance streams it: it goes out as it comes */
         FunctionUrlPrelude url_prelude; /* ... its prelude, as it comes (PRELUDE_BODY: none) */
         char *url_content_type;         /* ... the runtime's Content-Type (a prelude's, or a raw stream's) */
+
+        TraceRecord trace; /* its stages (trace.h; bench only), from its client's once detached */
 
         Invocation *prev, *next; /* Gateway.invocations */
         Invocation *wnext;       /* the function's queue */

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "manager-client.h"
 #include "strv.h"
+#include "trace.h"
 
 GatewayFunction *gateway_function_find(const Gateway *g, const char *name)
 {
@@ -254,8 +255,11 @@ void function_queue(Invocation *inv)
 
         inv->deadline = now_usec(CLOCK_MONOTONIC) + inv->gateway->config.queue_timeout_usec;
         for (Lease *l = f->leases; l; l = l->next)
-                if (!l->busy && l->idle_since != UINT64_MAX)
+                if (!l->busy && l->idle_since != UINT64_MAX) {
+                        if (trace_on() && inv->client)
+                                inv->client->trace.flags |= TRACE_LEASE_KEPT;
                         return lease_take(l, inv);
+                }
 
         if (f->waiting_tail)
                 f->waiting_tail->wnext = inv;

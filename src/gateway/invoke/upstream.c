@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "trace.h"
 #include "upstream.h"
 #include "util.h"
 
@@ -45,6 +46,7 @@ struct Upstream {
         bool paused;
         bool reached; /* a byte of the request was written on a connection that was up */
         bool reused;  /* the request went on a connection kept from an earlier one */
+        uint64_t trace_sent, trace_first_byte; /* trace.h's stamps of the request (tracing only) */
         const char *head, *body;
         size_t head_len, body_len, written;
         bool body_more; /* more of the body is to come (upstream_body()) */
@@ -113,6 +115,7 @@ static bool upstream_retry_fresh(Upstream *u)
                 return false;
         u->reused = false;
         u->written = 0;
+        u->trace_sent = u->trace_first_byte = 0;
         u->reached = false;
         if (upstream_connect(u) < 0)
                 upstream_finish(u, -ECONNREFUSED);
@@ -167,6 +170,8 @@ static void upstream_read(Upstream *u)
                                 r = -ECONNRESET;
                         return upstream_finish(u, r > 0 ? 0 : r);
                 }
+                if (trace_on() && u->trace_first_byte == 0)
+                        u->trace_first_byte = trace_now();
                 r = upstream_parser_feed(&u->parser, u->rbuf, (size_t) n);
                 if (r != 0)
                         return upstream_finish(u, r > 0 ? 0 : r);
@@ -175,6 +180,13 @@ static void upstream_read(Upstream *u)
 
 static void upstream_write(Upstream *u)
 {
+        if (u->written == 0 && u->body_len == 0 && u->body_more) {
+                /* No byte of the body yet: the head waits for the first ones, to go in the same
+                 * write (a small body that came with its head goes whole, in one). An early answer
+                 * or close is still noticed. */
+                u->state = UPSTREAM_WRITING;
+                return upstream_watch(u, EPOLLIN);
+        }
         while (u->written < u->head_len + u->body_len) {
                 struct iovec iov[2];
                 int k = 0;
@@ -188,8 +200,11 @@ static void upstream_write(Upstream *u)
 
                         iov[k++] = (struct iovec){ (void *) (u->body + off), u->body_len - off };
                 }
+                /* While the body is still coming the instance cannot start: what there is waits in
+                 * the socket (MSG_MORE) and goes with the last bytes, in one segment when it is small,
+                 * rather than waking the instance for a part. */
                 n = sendmsg(u->fd, &(struct msghdr){ .msg_iov = iov, .msg_iovlen = (size_t) k },
-                            MSG_NOSIGNAL);
+                            MSG_NOSIGNAL | (u->body_more ? MSG_MORE : 0));
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && errno == EAGAIN) {
@@ -209,6 +224,8 @@ static void upstream_write(Upstream *u)
                 u->state = UPSTREAM_WRITING;
                 return upstream_watch(u, EPOLLIN);
         }
+        if (trace_on())
+                u->trace_sent = trace_now();
         u->state = UPSTREAM_READING;
         upstream_watch(u, u->paused ? 0 : EPOLLIN);
 }
@@ -368,6 +385,7 @@ int upstream_request(Upstream *u, const char *head, size_t head_len, const char 
         u->body_len = body_len;
         u->body_more = body_more;
         u->written = 0;
+        u->trace_sent = u->trace_first_byte = 0;
         u->reached = false;
         u->paused = false;
         u->ops = ops;
@@ -447,4 +465,12 @@ void upstream_pause(Upstream *u, bool pause)
 unsigned upstream_connects(const Upstream *u)
 {
         return u->connects;
+}
+
+void upstream_trace(const Upstream *u, TraceRecord *r)
+{
+        r->t[TRACE_SENT] = u->trace_sent;
+        r->t[TRACE_FIRST_BYTE] = u->trace_first_byte;
+        if (!u->reused)
+                r->flags |= TRACE_UPSTREAM_NEW;
 }

@@ -16,6 +16,7 @@
 #include <systemd/sd-event.h>
 
 #include "macro.h"
+#include "trace.h"
 #include "upstream-parser.h"
 
 typedef struct Upstream Upstream;
@@ -66,3 +67,7 @@ void upstream_pause(Upstream *u, bool pause);
 
 /* How many connections were made (the first, and again after the instance closed one). */
 unsigned upstream_connects(const Upstream *u);
+
+/* The request's TRACE_SENT and TRACE_FIRST_BYTE stamps (trace.h; 0 when not traced), and whether its
+ * connection was opened for it (TRACE_UPSTREAM_NEW), into r. */
+void upstream_trace(const Upstream *u, TraceRecord *r);
