@@ -182,8 +182,6 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 return 0;
         c->function_call = NULL;
         fc->client = NULL;
-        if (e && function_versions_publish_again(c, fc, e))
-                return 0;
         if (e) {
                 reply_manager_error(c, fc, e);
                 return 0;
@@ -198,7 +196,7 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 log_info("%s %s%s%s by %s.", route_operation(fc->type), fc->name,
                          fc->qualifier[0] ? ":" : "", fc->qualifier, fc->principal);
         if (fc->publish) {
-                function_versions_publish(c, fc, 0);
+                function_versions_publish(c, fc);
                 return 0;
         }
         if (fc->type == ROUTE_DELETE_FUNCTION || fc->type == ROUTE_DELETE_ALIAS ||
@@ -458,6 +456,9 @@ static const char *manager_method(const FunctionCall *fc)
                 return "UpdateFunction";
         case ROUTE_LIST_VERSIONS_BY_FUNCTION:
                 return "ListVersions";
+        case ROUTE_PUBLISH_VERSION:
+                /* Publish: true of a change waits for its code; a PublishVersion of its own does not. */
+                return fc->published_from != ROUTE_INVOKE ? "PublishVersionWhenReady" : "PublishVersion";
         case ROUTE_GET_FUNCTION:
         case ROUTE_GET_FUNCTION_CONFIGURATION:
         case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
