@@ -480,9 +480,14 @@ void functions_call_manager(ClientConn *c, FunctionCall *fc, const void *request
                                            LAMBDAD_MANAGER_INTERFACE, manager_method(fc));
         if (r >= 0)
                 r = append_call(m, fc, request, zip_fd);
-        /* An upload is unpacked and checked before the manager answers: the bound of a cold start. */
+        /* An upload is unpacked and checked before the manager answers: the bound of a cold start;
+         * PublishVersionWhenReady answers within its own bound. */
         if (r >= 0)
-                r = sd_bus_call_async(g->bus, &slot, m, on_answer, fc, g->config.acquire_timeout_usec);
+                r = sd_bus_call_async(g->bus, &slot, m, on_answer, fc,
+                                      strcmp(manager_method(fc), "PublishVersionWhenReady") == 0
+                                              ? MAX(g->config.acquire_timeout_usec,
+                                                    LAMBDAD_PUBLISH_WAIT_USEC + 10 * USEC_PER_SEC)
+                                              : g->config.acquire_timeout_usec);
         if (r < 0) {
                 free(fc);
                 g->metrics.manager_errors++;

@@ -126,7 +126,7 @@ static int reply_version(Manager *m, sd_bus_message *message, const char *versio
 }
 
 /* A PublishVersionWhenReady call waiting for its function's code to load: answered when it has (or
- * PUBLISH_WAIT_USEC has passed, or its caller left the bus, or the manager stops). */
+ * LAMBDAD_PUBLISH_WAIT_USEC has passed, or its caller left the bus, or the manager stops). */
 struct PublishWait {
         Manager *manager;
         sd_bus_message *message;
@@ -201,11 +201,11 @@ static int on_publish_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         PublishWait *w = userdata;
 
         log_warning("The code of function '%s' did not load in %u s: PublishVersionWhenReady fails.",
-                    w->name, (unsigned) (PUBLISH_WAIT_USEC / USEC_PER_SEC));
+                    w->name, (unsigned) (LAMBDAD_PUBLISH_WAIT_USEC / USEC_PER_SEC));
         (void) sd_bus_reply_method_errorf(
                 w->message, LAMBDAD_ERROR_RESOURCE_CONFLICT,
                 "The code of function '%s' is still being loaded after %u s: no version was published.",
-                w->name, (unsigned) (PUBLISH_WAIT_USEC / USEC_PER_SEC));
+                w->name, (unsigned) (LAMBDAD_PUBLISH_WAIT_USEC / USEC_PER_SEC));
         publish_wait_free(w);
         return 0;
 }
@@ -239,8 +239,8 @@ static int publish_wait(Manager *m, sd_bus_message *message, const char *name)
         if (r >= 0)
                 r = sd_event_source_set_enabled(w->ready, SD_EVENT_OFF);
         if (r >= 0)
-                r = sd_event_add_time_relative(m->event, &w->timeout, CLOCK_MONOTONIC, PUBLISH_WAIT_USEC, 0,
-                                               on_publish_timeout, w);
+                r = sd_event_add_time_relative(m->event, &w->timeout, CLOCK_MONOTONIC,
+                                               LAMBDAD_PUBLISH_WAIT_USEC, 0, on_publish_timeout, w);
         /* On a bus (not a direct connection): a caller that leaves is not waited for. */
         if (r >= 0 && sd_bus_message_get_sender(message)) {
                 r = sd_bus_track_new(sd_bus_message_get_bus(message), &w->caller, on_caller_gone, w);

@@ -21,10 +21,6 @@
  * cannot be read). -ENOMEM, or the store's -errno listing them. */
 int api_versions_load(ApiStore *store, Registry *reg, const char *name);
 
-/* How long PublishVersionWhenReady waits for its function's code to load (the gateway's call to the
- * manager allows longer: --acquire-timeout, 40 s by default). */
-#define PUBLISH_WAIT_USEC (30 * USEC_PER_SEC)
-
 int api_method_publish_version(sd_bus_message *message, void *userdata, sd_bus_error *error);
 /* PublishVersion that, while the function's code (its last change's) is being loaded, answers once it
  * is (CreateFunction's and UpdateFunctionCode's Publish: true). */
