@@ -190,23 +190,18 @@ cp "$TEST_TMP/code/app.py" "$TEST_TMP/big/app.py"
 head -c $((16 * 1024 * 1024)) /dev/urandom >"$TEST_TMP/big/data.bin"
 (cd "$TEST_TMP/big" && zip -q -0 "$TEST_TMP/big.zip" app.py data.bin)
 big_sha=$(openssl dgst -sha256 -binary "$TEST_TMP/big.zip" | base64)
-check "CreateFunction of a 16 MB zip function" is ok \
-        "$("$BUS_CODE" create pubfn '{"runtime": "python3.12", "handler": "app.handler"}' "$TEST_TMP/big.zip")"
-call PublishVersion ssss pubfn '' '' '' >"$TEST_TMP/publish-direct.out" &
-direct=$!
-out=$(call PublishVersionWhenReady ssss pubfn "$big_sha" '' 'when ready')
-wait "$direct"
-check "PublishVersionWhenReady at once: version 1, the zip's code" has "$out" \
-        '"CodeSha256":{"type":"s","data":"'"$big_sha"'"}'
-check "... version 1" has "$out" '"Version":{"type":"s","data":"1"}'
-direct_answer=$(cat "$TEST_TMP/publish-direct.out")
-case $direct_answer in
-*"An update is in progress for function 'pubfn'"*) direct_verdict=refused ;;
-*'"Version":{"type":"s","data":"1"}'*) direct_verdict=same ;;
-*) direct_verdict="unexpected: $direct_answer" ;;
+out=$("$BUS_CODE" create-publish pubfn '{"runtime": "python3.12", "handler": "app.handler"}' "$TEST_TMP/big.zip")
+check "CreateFunction of a 16 MB zip function" has "$out" ok
+check "PublishVersionWhenReady at once after it: version 1" has "$out" "PublishVersionWhenReady: 1"
+check "... the zip's code" is "$big_sha" "$(config pubfn:1 CodeSha256)"
+case $out in
+*"PublishVersion: org.lambdad.Error.ResourceConflict"*) direct_verdict=refused ;;
+*"PublishVersion: 1"*) direct_verdict=same ;;
+*) direct_verdict="unexpected: $out" ;;
 esac
-echo "# PublishVersion beside it: $direct_verdict (refused: it came while the code loaded)"
-check "PublishVersion beside it: in progress (ResourceConflict) or the same version 1" \
+echo "# PublishVersion between them: $direct_verdict (refused: it came while the code loaded; same: after);" \
+        "PublishVersionWhenReady calls that waited: $(grep -c 'waiting for its code to load' "$LOG")"
+check "PublishVersion between them: in progress (ResourceConflict) or the same version 1" \
         bash -c '[[ $1 == refused || $1 == same ]]' _ "$direct_verdict"
 rev=$(config pubfn RevisionId)
 check "UpdateFunction to v2's code" is ok "$("$BUS_CODE" update pubfn "$rev" '{}' "$TEST_TMP/v2.zip")"
