@@ -523,6 +523,11 @@ static const sd_bus_vtable manager_vtable[] = {
                 SD_BUS_ARGS("s", function_name, "s", code_sha256, "s", revision_id, "s", description),
                 SD_BUS_RESULT("a{sv}", configuration), api_method_publish_version,
                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS(
+                "PublishVersionWhenReady",
+                SD_BUS_ARGS("s", function_name, "s", code_sha256, "s", revision_id, "s", description),
+                SD_BUS_RESULT("a{sv}", configuration), api_method_publish_version_when_ready,
+                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListVersions", SD_BUS_ARGS("s", function_name),
                                 SD_BUS_RESULT("aa{sv}", configurations), api_method_list_versions,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

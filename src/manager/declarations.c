@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "api-functions.h"
+#include "api-versions.h"
 #include "declarations.h"
 #include "function-code.h"
 #include "instance.h"
@@ -215,5 +216,6 @@ int declarations_load(Manager *m)
         function_gc_later(m);
         function_code_collect(m);
         manager_update_timers(m);
+        api_versions_loaded(m);
         return 0;
 }

@@ -76,6 +76,7 @@ typedef struct OwnNetwork {
         uint64_t retry_usec;
 } OwnNetwork;
 typedef struct ApiFunctions ApiFunctions;
+typedef struct PublishWait PublishWait;
 
 struct Manager {
         ManagerConfig config;
@@ -146,6 +147,8 @@ struct Manager {
         FunctionCode *code;      /* zip functions' code; NULL until the first is declared */
         PendingCall *requeued;   /* calls whose function was replaced, for its successor */
         ApiFunctions *api;       /* the control-plane API's functions and changes in flight */
+        /* PublishVersionWhenReady calls waiting for their function's code to load */
+        PublishWait *publish_waits;
         bool loaded; /* the declarations were loaded once: later loads prepare code off the loop */
         /* Calls that need the pools, held while the adoption settles what is in them. */
         sd_bus_message **deferred;

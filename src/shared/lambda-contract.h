@@ -19,6 +19,10 @@
 #define LAMBDAD_MANAGER_OBJECT    "/org/lambdad/Manager1"
 #define LAMBDAD_MANAGER_INTERFACE "org.lambdad.Manager1"
 
+/* How long PublishVersionWhenReady waits for the function's code to load before it answers
+ * ResourceConflict; the gateway's call to it allows longer. */
+#define LAMBDAD_PUBLISH_WAIT_USEC ((uint64_t) 30 * 1000000)
+
 /* lambda-rie's invoke endpoint where the environment says (the manager, for an instance with "network":
  * "none"): "unix:/PATH" or "HOST:PORT"; --listen wins. An address with port 0 in Acquire's answer means
  * that host is the absolute path of the instance's unix socket. */

@@ -24,7 +24,8 @@
 #   and frozen (paused) once READY, the first invocation of the version served by one of them (no
 #   container started); an alias's configuration on its version; the list paged; kept across a
 #   restart of both daemons; deleted, the instances stop; not above the reserved concurrency;
-# - create-function and update-function-code --publish answer the version they published;
+# - create-function and update-function-code --publish answer the version they published, each in one
+#   call to the manager (busctl monitor: PublishVersionWhenReady, answered once the code is loaded);
 # - delete-function → invoke 404 ResourceNotFoundException, no container left;
 # - boto3 and the JS SDK v3 (their waiters included) through the same walk.
 # Time: about three and a half minutes here once the images are built (the CLI starts for each call).
@@ -434,6 +435,26 @@ check "... and is gone (ProvisionedConcurrencyConfigNotFoundException)" expect_e
 
 # ---- Publish: true (a function of its own: api-zip's versions keep their numbers)
 
+# The manager's bus traffic meanwhile: each Publish: true is one PublishVersionWhenReady, never a
+# PublishVersion asked again while the change's code loads.
+# (The private bus's strict policy lets root monitor only with this.)
+cat >"$TEST_TMP/dbus-policy/monitor.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <policy user="root">
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+</busconfig>
+EOF
+dbus_reload
+start_bg publish-monitor busctl monitor --json=short org.lambdad.Manager1
+PUBLISH_MONITOR_PID=$BG_PID
+monitor_sees() {
+        busctl call org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListFunctions >/dev/null &&
+                grep -q '"member":"ListFunctions"' "$TEST_TMP/publish-monitor.log"
+}
+check "busctl monitor watches the manager" wait_until --timeout=10 "the monitor" monitor_sees
 check "create-function --publish: answers version 1's configuration" json_ok \
         "$(aws lambda create-function --function-name api-pub --runtime python3.12 --handler app.lambda_handler \
                 --role "$ROLE" --zip-file "fileb://$ZIPS/v1.zip" --publish 2>&1)" \
@@ -449,6 +470,31 @@ check "list-versions-by-function: \$LATEST, 1 and 2" json_ok \
 check "... version 1 runs v1's code, version 2 v2's" assert_eq "v1 v2" \
         "$(invoke api-pub:1 '{}' | grep -q 'version 2' && echo v2 || echo v1) $(invoke api-pub:2 '{}' | grep -q 'version 2' && echo v2 || echo v1)" "runs"
 check "delete-function (api-pub)" aws lambda delete-function --function-name api-pub
+# publish_calls: the PublishVersionWhenReady and PublishVersion calls seen, and the answers to the first;
+# the delays of those answers on stderr (a fact for the log: nothing asserts a time).
+publish_calls() {
+        python3 -c 'import json, sys
+calls, sent, answered = {"PublishVersionWhenReady": 0, "PublishVersion": 0}, {}, 0
+for line in open(sys.argv[1]):
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("type") == "method_call" and m.get("member") in calls:
+        calls[m["member"]] += 1
+        if m["member"] == "PublishVersionWhenReady":
+            sent[(m.get("sender"), m.get("cookie"))] = m.get("timestamp-realtime", 0)
+    elif m.get("type") in ("method_return", "error"):
+        t = sent.pop((m.get("destination"), m.get("reply_cookie")), None)
+        if t is not None:
+            answered += 1
+            print("PublishVersionWhenReady answered in %.1f ms" % ((m.get("timestamp-realtime", 0) - t) / 1000), file=sys.stderr)
+print(calls["PublishVersionWhenReady"], calls["PublishVersion"], answered)' "$TEST_TMP/publish-monitor.log"
+}
+both_answered() { [[ $(publish_calls 2>/dev/null) == *" 2" ]]; }
+check "busctl monitor saw both answers" wait_until --timeout=10 "the answers" both_answered
+check "each --publish was one PublishVersionWhenReady, no PublishVersion" assert_eq "2 0 2" "$(publish_calls)" "calls"
+_lib_kill_tree "$PUBLISH_MONITOR_PID"
 
 # ---- an image function, and a large zip
 

@@ -5,9 +5,10 @@
 # policy, a real engine and the stand-in of AWS's Python base image: CreateFunction of an image and of
 # a zip function (the zip as a file descriptor), their configuration (Source, RevisionId, State,
 # LastUpdateStatus, Declaration), UpdateFunction with and without the right RevisionId, a bad zip that
-# changes nothing, the operator's declarations left alone, a restart that loses nothing, and
-# DeleteFunction removing the function, its files and its upload. Time bound: about a minute (the
-# first build of the Python stand-in: seconds).
+# changes nothing, the operator's declarations left alone, PublishVersionWhenReady right after a change
+# (the version of its code once loaded; CodeSha256 and RevisionId checked then), a restart that loses
+# nothing, and DeleteFunction removing the function, its files and its upload. Time bound: about a
+# minute (the first build of the Python stand-in: seconds).
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lambdad.sh"
@@ -180,6 +181,41 @@ check "DeleteAlias, then DeleteFunction of version 1: that version alone" is " "
         "$(call DeleteAlias ss zipfn live) $(call DeleteFunction s zipfn:1)"
 check "... gone" has "$(call GetFunctionConfiguration s zipfn:1)" "not declared"
 check "... version 2 is not" is 2 "$(config zipfn:2 Version)"
+
+# ---- PublishVersionWhenReady: right after a change, the version of its code, once that is loaded (a
+# 16 MB zip, stored: a moment to copy and hash); PublishVersion then is refused as Lambda refuses it
+# while LastUpdateStatus is InProgress, or (the code loaded already) answers the same version.
+mkdir -p "$TEST_TMP/big"
+cp "$TEST_TMP/code/app.py" "$TEST_TMP/big/app.py"
+head -c $((16 * 1024 * 1024)) /dev/urandom >"$TEST_TMP/big/data.bin"
+(cd "$TEST_TMP/big" && zip -q -0 "$TEST_TMP/big.zip" app.py data.bin)
+big_sha=$(openssl dgst -sha256 -binary "$TEST_TMP/big.zip" | base64)
+out=$("$BUS_CODE" create-publish pubfn '{"runtime": "python3.12", "handler": "app.handler"}' "$TEST_TMP/big.zip")
+check "CreateFunction of a 16 MB zip function" has "$out" ok
+check "PublishVersionWhenReady at once after it: version 1" has "$out" "PublishVersionWhenReady: 1"
+check "... the zip's code" is "$big_sha" "$(config pubfn:1 CodeSha256)"
+case $out in
+*"PublishVersion: org.lambdad.Error.ResourceConflict"*) direct_verdict=refused ;;
+*"PublishVersion: 1"*) direct_verdict=same ;;
+*) direct_verdict="unexpected: $out" ;;
+esac
+echo "# PublishVersion between them: $direct_verdict (refused: it came while the code loaded; same: after);" \
+        "PublishVersionWhenReady calls that waited: $(grep -c 'waiting for its code to load' "$LOG")"
+check "PublishVersion between them: in progress (ResourceConflict) or the same version 1" \
+        bash -c '[[ $1 == refused || $1 == same ]]' _ "$direct_verdict"
+rev=$(config pubfn RevisionId)
+check "UpdateFunction to v2's code" is ok "$("$BUS_CODE" update pubfn "$rev" '{}' "$TEST_TMP/v2.zip")"
+check "PublishVersionWhenReady with the old CodeSha256: refused once loaded" \
+        has "$(call PublishVersionWhenReady ssss pubfn "$big_sha" '' '')" "is different from the current CodeSha256"
+check "... with a stale RevisionId: PreconditionFailed" \
+        has "$(call PublishVersionWhenReady ssss pubfn '' "$rev" '')" "does not match the latest Revision Id"
+check "... with neither: version 2" has "$(call PublishVersionWhenReady ssss pubfn '' '' '')" \
+        '"Version":{"type":"s","data":"2"}'
+check "PublishVersionWhenReady of the operator's function: ResourceConflict" \
+        has "$(call PublishVersionWhenReady ssss operators '' '' '')" "does not change it"
+check "... of no function: FunctionNotFound" has "$(call PublishVersionWhenReady ssss nosuch '' '' '')" \
+        "Function not found: nosuch"
+check "DeleteFunction pubfn" is "" "$(call DeleteFunction s pubfn)"
 
 # ---- delete
 check "DeleteFunction" is "" "$(call DeleteFunction s zipfn)"

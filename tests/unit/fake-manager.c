@@ -379,17 +379,19 @@ static int read_alias_settings(FakeManager *m, sd_bus_message *msg)
         return r;
 }
 
-/* PublishVersion (version 1 again: the fake's one) and the aliases' methods; "live" is the alias
- * there is (version 1, 0.25 to version 2). */
+/* PublishVersion and PublishVersionWhenReady (version 1 again: the fake's one) and the aliases' methods;
+ * "live" is the alias there is (version 1, 0.25 to version 2). */
 static int method_versions(sd_bus_message *msg, FakeManager *m, const char *method)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *name, *alias = "", *revision = "", *sha = "", *description = "", *version;
+        bool publish =
+                strcmp(method, "PublishVersion") == 0 || strcmp(method, "PublishVersionWhenReady") == 0;
         const FakeFunction *f;
         int r;
 
         r = sd_bus_message_read(msg, "s", &name);
-        if (r >= 0 && strcmp(method, "PublishVersion") == 0)
+        if (r >= 0 && publish)
                 r = sd_bus_message_read(msg, "sss", &sha, &revision, &description);
         else if (r >= 0 && strcmp(method, "ListAliases") != 0)
                 r = sd_bus_message_read(msg, "s", &alias);
@@ -421,7 +423,7 @@ static int method_versions(sd_bus_message *msg, FakeManager *m, const char *meth
         if (strcmp(method, "DeleteAlias") == 0)
                 return sd_bus_reply_method_return(msg, NULL);
         r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0 && strcmp(method, "PublishVersion") == 0)
+        if (r >= 0 && publish)
                 r = append_configuration(reply, f, "1");
         else if (r >= 0 && strcmp(method, "ListAliases") == 0)
                 r = sd_bus_message_open_container(reply, 'a', "a{sv}") >= 0 &&
@@ -545,6 +547,7 @@ static int on_manager_call(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 r = method_configuration(msg, userdata, true);
         else if (!((FakeManager *) userdata)->api_absent &&
                  (sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "PublishVersion") ||
+                  sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "PublishVersionWhenReady") ||
                   sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "CreateAlias") ||
                   sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "GetAlias") ||
                   sd_bus_message_is_method_call(msg, LAMBDAD_MANAGER_INTERFACE, "UpdateAlias") ||

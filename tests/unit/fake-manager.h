@@ -5,8 +5,8 @@
  * fake-manager.h: a real D-Bus for the gateway's tests (a private dbus-daemon, which the gateway
  * reaches as its system bus through DBUS_SYSTEM_BUS_ADDRESS) and a fake org.lambdad.Manager1 on it:
  * Acquire, Release, Reclaim, ListFunctions, GetFunctionConfiguration and the control plane's
- * CreateFunction, UpdateFunction, DeleteFunction, PublishVersion, ListVersions and the aliases'
- * methods answer as each test sets them. The fake's connection
+ * CreateFunction, UpdateFunction, DeleteFunction, PublishVersion[WhenReady], ListVersions and the
+ * aliases' methods answer as each test sets them. The fake's connection
  * runs in the gateway's own event loop, so everything between the two is event-driven and in order.
  */
 

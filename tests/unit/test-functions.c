@@ -185,8 +185,9 @@ static void test_create_zip(void **state)
         json_object_put(o);
 }
 
-/* Publish: true: once the function is made or its code changed, PublishVersion, whose version is the
- * answer (with the status of the call that asked). */
+/* Publish: true: once the function is made or its code changed, PublishVersionWhenReady (one call: the
+ * manager answers once the change's code is loaded), whose version is the answer (with the status of
+ * the call that asked). */
 static void test_publish(void **state)
 {
         json_object *o;
@@ -197,7 +198,7 @@ static void test_publish(void **state)
                 "\"Publish\":true}",
                 201);
         assert_int_equal(fake.n_api, 2);
-        assert_string_equal(fake.api_method, "PublishVersion");
+        assert_string_equal(fake.api_method, "PublishVersionWhenReady");
         assert_string_equal(fake.api_function, "hello");
         assert_member(o, "Version", "1");
         assert_member(o, "FunctionArn", "arn:aws:lambda:us-east-1:000000000000:function:hello:1");
@@ -206,7 +207,7 @@ static void test_publish(void **state)
         o = expect_ok("PUT", "/2015-03-31/functions/hello/code", NULL,
                       "{\"ImageUri\":\"x:2\",\"Publish\":true}", 200);
         assert_int_equal(fake.n_api, 4);
-        assert_string_equal(fake.api_method, "PublishVersion");
+        assert_string_equal(fake.api_method, "PublishVersionWhenReady");
         assert_member(o, "Version", "1");
         json_object_put(o);
 

@@ -2,7 +2,8 @@
 
 /* The versions a control-plane call reaches other than by its own name: an alias qualifier resolved
  * (GetAlias) to the version it points to, or to one of its two by their weights for an Invoke; and
- * Publish: true of CreateFunction and UpdateFunctionCode, a PublishVersion once the change is made. */
+ * Publish: true of CreateFunction and UpdateFunctionCode, a PublishVersionWhenReady once the change is
+ * made. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,11 +16,6 @@
 #include "invocation.h"
 #include "lambda-contract.h"
 #include "manager-answer.h"
-
-/* Publish: true after a change: how often, and how long, the manager is asked again while it loads the
- * change's code (a zip's, prepared already when the change was stored: a moment). */
-#define PUBLISH_RETRY_USEC (50 * USEC_PER_MSEC)
-#define PUBLISH_TRIES_MAX  600U
 
 static bool is_alias_route(RouteType type)
 {
@@ -63,57 +59,21 @@ void function_versions_alias_resolved(ClientConn *c, FunctionCall *fc, sd_bus_me
         invocation_handle(c, &fc->invoke, target);
 }
 
-static int on_publish_retry(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        FunctionCall *fc = userdata;
-        ClientConn *c = fc->client;
-
-        fc->retry = sd_event_source_disable_unref(fc->retry);
-        if (!c) {
-                free(fc); /* the client left */
-                return 0;
-        }
-        c->function_call = NULL;
-        functions_call_manager(c, fc, NULL, -EBADF);
-        return 0;
-}
-
-/* CreateFunction or UpdateFunctionCode with Publish: true, done: the version published now
- * (PublishVersion), whose configuration is the answer, as Lambda's is. The manager has stored the
- * change but may still be loading its code, and refuses to publish until it is: asked again after
- * PUBLISH_RETRY_USEC, tries times so far. */
-void function_versions_publish(ClientConn *c, const FunctionCall *fc, unsigned tries)
+/* CreateFunction or UpdateFunctionCode with Publish: true, done: the version published now, whose
+ * configuration is the answer, as Lambda's is. The manager has stored the change but may still be
+ * loading its code: PublishVersionWhenReady answers once it has (within the call's timeout). */
+void function_versions_publish(ClientConn *c, const FunctionCall *fc)
 {
         FunctionCall *next = calloc(1, sizeof(FunctionCall));
-        int r;
 
         if (!next)
                 return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
         *next = (FunctionCall){ .client = c,
                                 .type = ROUTE_PUBLISH_VERSION,
                                 .principal = fc->principal,
-                                .published_from = tries > 0 ? fc->published_from : fc->type,
-                                .publish_tries = tries };
+                                .published_from = fc->type };
         memcpy(next->name, fc->name, sizeof(next->name));
-        if (tries == 0)
-                return functions_call_manager(c, next, NULL, -EBADF);
-        r = sd_event_add_time_relative(c->gateway->event, &next->retry, CLOCK_MONOTONIC, PUBLISH_RETRY_USEC,
-                                       0, on_publish_retry, next);
-        if (r < 0) {
-                free(next);
-                return client_reply_error(c, NULL, NULL, 500, "ServiceException", "Out of memory.", NULL);
-        }
-        c->function_call = next;
-}
-
-bool function_versions_publish_again(ClientConn *c, const FunctionCall *fc, const sd_bus_error *e)
-{
-        if (fc->type != ROUTE_PUBLISH_VERSION || fc->published_from == ROUTE_INVOKE ||
-            !sd_bus_error_has_name(e, LAMBDAD_ERROR_RESOURCE_CONFLICT) ||
-            fc->publish_tries >= PUBLISH_TRIES_MAX)
-                return false;
-        function_versions_publish(c, fc, fc->publish_tries + 1);
-        return true;
+        functions_call_manager(c, next, NULL, -EBADF);
 }
 
 /* GetFunction's or GetFunctionConfiguration's answer through an alias: its FunctionArn is the alias's,

@@ -23,12 +23,9 @@ int function_versions_route_qualifier(ClientConn *c, const Route *route, Functio
  * its versions by their weights). */
 void function_versions_alias_resolved(ClientConn *c, FunctionCall *fc, sd_bus_message *m);
 
-/* fc's change is made and it asked Publish: true: PublishVersion is called now (tries 0), or again
- * later while the manager still loads the change's code (tries so far). */
-void function_versions_publish(ClientConn *c, const FunctionCall *fc, unsigned tries);
-/* Whether error e of fc is a Publish: true's PublishVersion refused while the code loads, and so asked
- * again (a bounded number of times): then e is not the answer. */
-bool function_versions_publish_again(ClientConn *c, const FunctionCall *fc, const sd_bus_error *e);
+/* fc's change is made and it asked Publish: true: the version is published (PublishVersionWhenReady),
+ * its configuration the answer. */
+void function_versions_publish(ClientConn *c, const FunctionCall *fc);
 
 /* GetFunction[Configuration]'s answer o through an alias: its FunctionArn is the alias's. */
 int function_versions_arn_of_alias(json_object *o, const char *function_arn, const char *alias);

@@ -182,8 +182,6 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 return 0;
         c->function_call = NULL;
         fc->client = NULL;
-        if (e && function_versions_publish_again(c, fc, e))
-                return 0;
         if (e) {
                 reply_manager_error(c, fc, e);
                 return 0;
@@ -198,7 +196,7 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 log_info("%s %s%s%s by %s.", route_operation(fc->type), fc->name,
                          fc->qualifier[0] ? ":" : "", fc->qualifier, fc->principal);
         if (fc->publish) {
-                function_versions_publish(c, fc, 0);
+                function_versions_publish(c, fc);
                 return 0;
         }
         if (fc->type == ROUTE_DELETE_FUNCTION || fc->type == ROUTE_DELETE_ALIAS ||
@@ -458,6 +456,9 @@ static const char *manager_method(const FunctionCall *fc)
                 return "UpdateFunction";
         case ROUTE_LIST_VERSIONS_BY_FUNCTION:
                 return "ListVersions";
+        case ROUTE_PUBLISH_VERSION:
+                /* Publish: true of a change waits for its code; a PublishVersion of its own does not. */
+                return fc->published_from != ROUTE_INVOKE ? "PublishVersionWhenReady" : "PublishVersion";
         case ROUTE_GET_FUNCTION:
         case ROUTE_GET_FUNCTION_CONFIGURATION:
         case ROUTE_GET_FUNCTION_CODE_SIGNING_CONFIG:
@@ -479,9 +480,14 @@ void functions_call_manager(ClientConn *c, FunctionCall *fc, const void *request
                                            LAMBDAD_MANAGER_INTERFACE, manager_method(fc));
         if (r >= 0)
                 r = append_call(m, fc, request, zip_fd);
-        /* An upload is unpacked and checked before the manager answers: the bound of a cold start. */
+        /* An upload is unpacked and checked before the manager answers: the bound of a cold start;
+         * PublishVersionWhenReady answers within its own bound. */
         if (r >= 0)
-                r = sd_bus_call_async(g->bus, &slot, m, on_answer, fc, g->config.acquire_timeout_usec);
+                r = sd_bus_call_async(g->bus, &slot, m, on_answer, fc,
+                                      strcmp(manager_method(fc), "PublishVersionWhenReady") == 0
+                                              ? MAX(g->config.acquire_timeout_usec,
+                                                    LAMBDAD_PUBLISH_WAIT_USEC + 10 * USEC_PER_SEC)
+                                              : g->config.acquire_timeout_usec);
         if (r < 0) {
                 free(fc);
                 g->metrics.manager_errors++;

@@ -43,8 +43,6 @@ struct FunctionCall {
         const char *principal; /* who asked, for the log (the caller's entry outlives the call) */
         bool publish;          /* CreateFunction, UpdateFunctionCode: Publish: true, then PublishVersion */
         RouteType published_from; /* PublishVersion of such a call: its route (else ROUTE_INVOKE) */
-        unsigned publish_tries;   /* ... asked again while the change's code is loaded */
-        sd_event_source *retry;   /* ... the next time it is asked */
         char via_alias[ROUTE_QUALIFIER_MAX + 1]; /* GetFunction[Configuration] of the alias resolved */
         char marker[ROUTE_MARKER_MAX + 1];       /* the List routes' page */
         unsigned max_items;

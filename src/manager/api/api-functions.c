@@ -67,6 +67,7 @@ void api_functions_free(Manager *m)
 {
         ApiFunctions *a = m->api;
 
+        api_versions_waits_free(m);
         if (!a)
                 return;
         while (a->changes) {

@@ -13,6 +13,7 @@
 #include "bus-service.h"
 #include "declarations.h"
 #include "lambda-contract.h"
+#include "list.h"
 #include "log.h"
 #include "managed-function.h"
 #include "registry.h"
@@ -124,15 +125,145 @@ static int reply_version(Manager *m, sd_bus_message *message, const char *versio
         return bus_reply_function_configuration(m, message, f);
 }
 
-int api_method_publish_version(sd_bus_message *message, void *userdata, sd_bus_error *error)
+/* A PublishVersionWhenReady call waiting for its function's code to load: answered when it has (or
+ * LAMBDAD_PUBLISH_WAIT_USEC has passed, or its caller left the bus, or the manager stops). */
+struct PublishWait {
+        Manager *manager;
+        sd_bus_message *message;
+        char *name;
+        sd_event_source *ready; /* a defer source, on once a load happened: is the code there now? */
+        sd_event_source *timeout;
+        sd_bus_track *caller; /* the caller's bus name: when it leaves, no answer is waited for */
+        PublishWait *prev, *next;
+};
+
+static PublishWait *publish_wait_free(PublishWait *w)
 {
-        Manager *m = userdata;
+        if (!w)
+                return NULL;
+        LIST_REMOVE(w->manager->publish_waits, w);
+        sd_event_source_disable_unref(w->ready);
+        sd_event_source_disable_unref(w->timeout);
+        sd_bus_track_unref(w->caller);
+        sd_bus_message_unref(w->message);
+        free(w->name);
+        free(w);
+        return NULL;
+}
+
+void api_versions_waits_free(Manager *m)
+{
+        while (m->publish_waits) {
+                (void) sd_bus_reply_method_errorf(m->publish_waits->message,
+                                                  LAMBDAD_ERROR_BACKEND_UNAVAILABLE,
+                                                  "lambda-manager is stopping.");
+                publish_wait_free(m->publish_waits);
+        }
+}
+
+void api_versions_loaded(Manager *m)
+{
+        for (PublishWait *w = m->publish_waits; w; w = w->next)
+                (void) sd_event_source_set_enabled(w->ready, SD_EVENT_ONESHOT);
+}
+
+/* Whether function name's stored code is still being loaded (its last change's, or its first). */
+static bool code_loading(Manager *m, const char *name)
+{
+        ManagedFunction *f = function_find(m, name);
+
+        return f && !f->removed && (f->code_pending || f->pending_config);
+}
+
+static int publish(Manager *m, sd_bus_message *message, bool wait, sd_bus_error *error);
+
+static int on_publish_ready(sd_event_source *s, void *userdata)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        PublishWait *w = userdata;
+        int r;
+
+        if (code_loading(w->manager, w->name))
+                return 0;
+        r = sd_bus_message_rewind(w->message, true);
+        if (r >= 0)
+                r = publish(w->manager, w->message, false, &error);
+        if (r < 0 && sd_bus_error_is_set(&error))
+                (void) sd_bus_reply_method_error(w->message, &error);
+        else if (r < 0)
+                (void) sd_bus_reply_method_errnof(w->message, r, "Failed to publish '%s': %m", w->name);
+        publish_wait_free(w);
+        return 0;
+}
+
+static int on_publish_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        PublishWait *w = userdata;
+
+        log_warning("The code of function '%s' did not load in %u s: PublishVersionWhenReady fails.",
+                    w->name, (unsigned) (LAMBDAD_PUBLISH_WAIT_USEC / USEC_PER_SEC));
+        (void) sd_bus_reply_method_errorf(
+                w->message, LAMBDAD_ERROR_RESOURCE_CONFLICT,
+                "The code of function '%s' is still being loaded after %u s: no version was published.",
+                w->name, (unsigned) (LAMBDAD_PUBLISH_WAIT_USEC / USEC_PER_SEC));
+        publish_wait_free(w);
+        return 0;
+}
+
+static int on_caller_gone(sd_bus_track *track, void *userdata)
+{
+        PublishWait *w = userdata;
+
+        log_debug("The caller of PublishVersionWhenReady '%s' left: no answer.", w->name);
+        publish_wait_free(w);
+        return 0;
+}
+
+/* Holds message (PublishVersionWhenReady of name) until name's code is loaded. */
+static int publish_wait(Manager *m, sd_bus_message *message, const char *name)
+{
+        PublishWait *w = calloc(1, sizeof(PublishWait));
+        int r;
+
+        if (!w)
+                return -ENOMEM;
+        w->manager = m;
+        w->message = sd_bus_message_ref(message);
+        LIST_PREPEND(m->publish_waits, w);
+        w->name = strdup(name);
+        if (!w->name) {
+                publish_wait_free(w);
+                return -ENOMEM;
+        }
+        r = sd_event_add_defer(m->event, &w->ready, on_publish_ready, w);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(w->ready, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time_relative(m->event, &w->timeout, CLOCK_MONOTONIC,
+                                               LAMBDAD_PUBLISH_WAIT_USEC, 0, on_publish_timeout, w);
+        /* On a bus (not a direct connection): a caller that leaves is not waited for. */
+        if (r >= 0 && sd_bus_message_get_sender(message)) {
+                r = sd_bus_track_new(sd_bus_message_get_bus(message), &w->caller, on_caller_gone, w);
+                if (r >= 0)
+                        r = sd_bus_track_add_sender(w->caller, message);
+        }
+        if (r < 0) {
+                publish_wait_free(w);
+                return r;
+        }
+        log_debug("PublishVersionWhenReady '%s': waiting for its code to load.", name);
+        return 1;
+}
+
+/* PublishVersion's work. While the function's code is being loaded: ResourceConflict, as Lambda
+ * answers while an update is in progress; or, when wait (PublishVersionWhenReady), later. */
+static int publish(Manager *m, sd_bus_message *message, bool wait, sd_bus_error *error)
+{
         _cleanup_free_ char *stored = NULL, *declaration = NULL;
         _cleanup_free_ unsigned *versions = NULL;
         const char *name, *sha256, *revision, *description;
         char version[LAMBDA_FUNCTION_REF_MAX + 1];
         const FunctionConfig *c;
-        ManagedFunction *f;
         unsigned next;
         size_t n = 0;
         ApiMeta meta;
@@ -144,13 +275,14 @@ int api_method_publish_version(sd_bus_message *message, void *userdata, sd_bus_e
         r = api_check_changeable(m, name, error);
         if (r < 0)
                 return r;
-        f = function_find(m, name);
-        if (f->code_pending || f->pending_config)
+        if (code_loading(m, name) && wait)
+                return publish_wait(m, message, name);
+        if (code_loading(m, name))
                 return sd_bus_error_setf(error, LAMBDAD_ERROR_RESOURCE_CONFLICT,
                                          "The operation cannot be performed at this time. An update is in "
                                          "progress for function '%s'.",
                                          name);
-        c = f->config;
+        c = function_find(m, name)->config;
         if (sha256[0] && (!c->code || strcmp(sha256, c->code->code_sha256) != 0))
                 return sd_bus_error_setf(
                         error, SD_BUS_ERROR_INVALID_ARGS,
@@ -190,6 +322,16 @@ int api_method_publish_version(sd_bus_message *message, void *userdata, sd_bus_e
         log_info("Function '%s' published as version %u.", name, next);
         (void) declarations_load(m);
         return reply_version(m, message, version);
+}
+
+int api_method_publish_version(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return publish(userdata, message, false, error);
+}
+
+int api_method_publish_version_when_ready(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return publish(userdata, message, true, error);
 }
 
 int api_method_list_versions(sd_bus_message *message, void *userdata, sd_bus_error *error)

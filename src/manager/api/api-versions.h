@@ -22,4 +22,11 @@
 int api_versions_load(ApiStore *store, Registry *reg, const char *name);
 
 int api_method_publish_version(sd_bus_message *message, void *userdata, sd_bus_error *error);
+/* PublishVersion that, while the function's code (its last change's) is being loaded, answers once it
+ * is (CreateFunction's and UpdateFunctionCode's Publish: true). */
+int api_method_publish_version_when_ready(sd_bus_message *message, void *userdata, sd_bus_error *error);
+/* A load of the declarations happened: the waiting PublishVersionWhenReady calls look again. */
+void api_versions_loaded(Manager *m);
+/* Answers the waiting calls (the manager stops) and frees them. */
+void api_versions_waits_free(Manager *m);
 int api_method_list_versions(sd_bus_message *message, void *userdata, sd_bus_error *error);
