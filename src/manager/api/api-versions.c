@@ -126,7 +126,8 @@ static int reply_version(Manager *m, sd_bus_message *message, const char *versio
 }
 
 /* A PublishVersionWhenReady call waiting for its function's code to load: answered when it has (or
- * LAMBDAD_PUBLISH_WAIT_USEC has passed, or its caller left the bus, or the manager stops). */
+ * LAMBDAD_PUBLISH_WAIT_USEC has passed, or its caller left the bus, or the manager stops). It counts
+ * as a pending call: the manager does not exit idle while one waits. */
 struct PublishWait {
         Manager *manager;
         sd_bus_message *message;
@@ -142,6 +143,7 @@ static PublishWait *publish_wait_free(PublishWait *w)
         if (!w)
                 return NULL;
         LIST_REMOVE(w->manager->publish_waits, w);
+        w->manager->n_pending--;
         sd_event_source_disable_unref(w->ready);
         sd_event_source_disable_unref(w->timeout);
         sd_bus_track_unref(w->caller);
@@ -149,6 +151,15 @@ static PublishWait *publish_wait_free(PublishWait *w)
         free(w->name);
         free(w);
         return NULL;
+}
+
+/* w answered (or its caller gone): freed, and the manager may be idle now. */
+static void publish_wait_done(PublishWait *w)
+{
+        Manager *m = w->manager;
+
+        publish_wait_free(w);
+        manager_update_timers(m);
 }
 
 void api_versions_waits_free(Manager *m)
@@ -192,7 +203,7 @@ static int on_publish_ready(sd_event_source *s, void *userdata)
                 (void) sd_bus_reply_method_error(w->message, &error);
         else if (r < 0)
                 (void) sd_bus_reply_method_errnof(w->message, r, "Failed to publish '%s': %m", w->name);
-        publish_wait_free(w);
+        publish_wait_done(w);
         return 0;
 }
 
@@ -206,7 +217,7 @@ static int on_publish_timeout(sd_event_source *s, uint64_t usec, void *userdata)
                 w->message, LAMBDAD_ERROR_RESOURCE_CONFLICT,
                 "The code of function '%s' is still being loaded after %u s: no version was published.",
                 w->name, (unsigned) (LAMBDAD_PUBLISH_WAIT_USEC / USEC_PER_SEC));
-        publish_wait_free(w);
+        publish_wait_done(w);
         return 0;
 }
 
@@ -215,7 +226,7 @@ static int on_caller_gone(sd_bus_track *track, void *userdata)
         PublishWait *w = userdata;
 
         log_debug("The caller of PublishVersionWhenReady '%s' left: no answer.", w->name);
-        publish_wait_free(w);
+        publish_wait_done(w);
         return 0;
 }
 
@@ -230,9 +241,11 @@ static int publish_wait(Manager *m, sd_bus_message *message, const char *name)
         w->manager = m;
         w->message = sd_bus_message_ref(message);
         LIST_PREPEND(m->publish_waits, w);
+        m->n_pending++;
+        manager_update_timers(m);
         w->name = strdup(name);
         if (!w->name) {
-                publish_wait_free(w);
+                publish_wait_done(w);
                 return -ENOMEM;
         }
         r = sd_event_add_defer(m->event, &w->ready, on_publish_ready, w);
@@ -248,7 +261,7 @@ static int publish_wait(Manager *m, sd_bus_message *message, const char *name)
                         r = sd_bus_track_add_sender(w->caller, message);
         }
         if (r < 0) {
-                publish_wait_free(w);
+                publish_wait_done(w);
                 return r;
         }
         log_debug("PublishVersionWhenReady '%s': waiting for its code to load.", name);
