@@ -25,8 +25,7 @@ static ManagedFunction *version_base(Manager *m, const char *name)
         return base && base->config ? base : NULL;
 }
 
-/* Whether f is name or one of its published versions name:N. */
-static bool in_family(const ManagedFunction *f, const char *name)
+bool function_in_family(const ManagedFunction *f, const char *name)
 {
         size_t n = strlen(name);
 
@@ -227,7 +226,7 @@ static bool function_throttled(ManagedFunction *f, unsigned *ret_cap)
 
         *ret_cap = f->config ? reserved_of(f->manager, f->config) : f->pool.limits.max_instances;
         for (ManagedFunction *g = f->manager->functions; g; g = g->next)
-                if (g != f && !g->removed && in_family(g, name))
+                if (g != f && !g->removed && function_in_family(g, name))
                         others += pool_in_use(&g->pool);
         return pool_shared_refuses(*ret_cap, pool_in_use(&f->pool), others);
 }

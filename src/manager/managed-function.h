@@ -56,6 +56,8 @@ void function_versions_follow(Manager *m);
 int function_new(Manager *m, const char *name, FunctionConfig *config, ManagedFunction **ret);
 ManagedFunction *function_free(ManagedFunction *f);
 ManagedFunction *function_find(Manager *m, const char *name);
+/* Whether f is function name or one of its published versions name:N. */
+bool function_in_family(const ManagedFunction *f, const char *name);
 
 /* An implicit function that an earlier lifetime ran, from its image (adoption): -ENOENT unless the image
  * carries our label for name. */

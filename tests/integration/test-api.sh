@@ -23,7 +23,8 @@
 # - provisioned concurrency: $LATEST refused as Lambda refuses it; 2 instances of version 2 started
 #   and frozen (paused) once READY, the first invocation of the version served by one of them (no
 #   container started); an alias's configuration on its version; the list paged; kept across a
-#   restart of both daemons; deleted, the instances stop; not above the reserved concurrency;
+#   restart of both daemons; deleted, the instances stop; not above the reserved concurrency, all
+#   versions' together;
 # - reserved concurrency 1 put after version 1 was published: while an invocation of version 1 runs,
 #   $LATEST is throttled (429, Reason ReservedFunctionConcurrentInvocationLimitExceeded), then answers;
 # - create-function and update-function-code --publish answer the version they published;
@@ -417,6 +418,13 @@ provisioned_ids=$(version_containers 2)
 check "the first invoke of version 2: ExecutedVersion 2, v2's code" assert_eq "2 v2" "$(invoke_version 2)" "run"
 check "... served by one of its provisioned instances, thawed (no container started)" assert_eq "$provisioned_ids" \
         "$(version_containers 2)" "containers"
+# Reserved concurrency 2, all of it provisioned on version 2: none is left for version 3's.
+check "put-function-concurrency 2" aws lambda put-function-concurrency --function-name api-zip --reserved-concurrent-executions 2
+check "provisioned concurrency of version 3 beyond what version 2's leaves of it: InvalidParameterValueException" \
+        error_says InvalidParameterValueException \
+        "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function" \
+        aws lambda put-provisioned-concurrency-config --function-name api-zip --qualifier beta --provisioned-concurrent-executions 1
+check "delete-function-concurrency" aws lambda delete-function-concurrency --function-name api-zip
 check "put-provisioned-concurrency-config on alias beta: version 3, 1 instance" json_ok \
         "$(aws lambda put-provisioned-concurrency-config --function-name api-zip --qualifier beta --provisioned-concurrent-executions 1 2>&1)" \
         'd["RequestedProvisionedConcurrentExecutions"] == 1'

@@ -110,6 +110,17 @@ static int reserved_concurrency(Manager *m, const char *name, unsigned *ret)
         return 0;
 }
 
+/* The provisioned concurrency of name's published versions other than version, now. */
+static unsigned provisioned_elsewhere(Manager *m, const char *name, const char *version)
+{
+        unsigned n = 0;
+
+        for (ManagedFunction *f = m->functions; f; f = f->next)
+                if (!f->removed && f->config && strcmp(f->name, version) != 0 && function_in_family(f, name))
+                        n += f->config->provisioned;
+        return n;
+}
+
 /* The version's pool keeps requested instances (0: none beyond its declaration's), at once. */
 static void apply(Manager *m, const char *version, unsigned requested)
 {
@@ -195,7 +206,8 @@ int api_method_put_provisioned(sd_bus_message *message, void *userdata, sd_bus_e
         r = reserved_concurrency(m, name, &reserved);
         if (r == -ENOMEM)
                 return r;
-        if (r >= 0 && requested > reserved)
+        /* All its versions' provisioned concurrency within the reserved one, as on Lambda. */
+        if (r >= 0 && requested + provisioned_elsewhere(m, name, version) > reserved)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Requested Provisioned Concurrency should not be greater than the "
                                          "reservedConcurrentExecution for function");
