@@ -234,7 +234,6 @@ static bool function_throttled(ManagedFunction *f, unsigned *ret_cap)
 bool function_refuses(ManagedFunction *f, PendingCall *pc)
 {
         const CodeConfig *code = f->config ? f->config->code : NULL;
-
         unsigned cap;
 
         if (function_throttled(f, &cap)) {
