@@ -218,7 +218,7 @@ static int method_list_functions(sd_bus_message *message, void *userdata, sd_bus
                         continue;
                 r = sd_bus_message_append(
                         reply, "(ssbuuuu)", f->name, f->config->image, f->config->implicit,
-                        f->config->min_instances, f->config->max_instances, f->pool.n_instances,
+                        f->config->min_instances, f->pool.limits.max_instances, f->pool.n_instances,
                         pool_count(&f->pool, INSTANCE_IDLE) + pool_count(&f->pool, INSTANCE_FROZEN));
                 if (r < 0)
                         return r;
@@ -418,10 +418,10 @@ static int method_prewarm(sd_bus_message *message, void *userdata, sd_bus_error 
                         error, LAMBDAD_ERROR_FUNCTION_NOT_FOUND,
                         "ManagedFunction '%s' is not declared (implicit functions prewarm on first use).",
                         name);
-        if (count > f->config->max_instances)
+        if (count > f->pool.limits.max_instances)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "ManagedFunction '%s' allows at most %u instances.", name,
-                                         f->config->max_instances);
+                                         f->pool.limits.max_instances);
 
         r = pool_prewarm(&f->pool, count, &a);
         if (r < 0)

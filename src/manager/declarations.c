@@ -212,6 +212,7 @@ int declarations_load(Manager *m)
         for (size_t k = 0; k < pending->n_functions; k++)
                 if (declarations_await_code(m, TAKE_PTR(pending->functions[k])) < 0)
                         return -ENOMEM;
+        function_versions_follow(m);
         pending_requeued(m);
         function_gc_later(m);
         function_code_collect(m);

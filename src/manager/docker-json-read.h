@@ -4,8 +4,8 @@
 /*
  * docker-json-read.h: the strict primitives lambda-manager reads the engine's JSON with (one document
  * of bounded size, bounded UTF-8 strings without NULs, id-shaped ids, our labels), shared by the
- * answer parsers (docker-answer.c) and the request builder (docker-request.c). Internal to the
- * docker-json.h module: docker-json.h is the interface the rest of the manager uses.
+ * answer parsers (docker-answer.c, docker-inspect.c) and the request builder (docker-request.c).
+ * Internal to the docker-json.h module: docker-json.h is the interface the rest of the manager uses.
  */
 
 #include <stdbool.h>

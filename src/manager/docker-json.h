@@ -5,8 +5,9 @@
  * docker-json.h: the JSON bodies and URL pieces lambda-manager sends to the Docker Engine API v1.41, and
  * strict parsers for what the engine answers. Pure functions over buffers: every byte from the engine is
  * treated as untrusted, so types, lengths and id formats are checked and nothing is asserted on input.
- * Built in docker-request.c (what we send), docker-answer.c (what the engine answers) and docker-json.c
- * (the strict reading primitives both share, docker-json-read.h).
+ * Built in docker-request.c (what we send), docker-answer.c and docker-inspect.c (what the engine
+ * answers; a container's inspect in the latter) and docker-json.c (the strict reading primitives they
+ * share, docker-json-read.h).
  */
 
 #include <stdbool.h>

@@ -71,12 +71,21 @@ void instance_probe(Instance *i);
 int instance_probe_url(Manager *m, const char *host, uint16_t port, docker_callback_t callback,
                        void *userdata, DockerCall **ret);
 
-/* LABEL_SPEC of the instances of c from image on this manager: a container whose label differs was
- * made from another declaration, image or manager configuration. What differs between two instances
- * (name, lifetime, secret) is not part of it. -ENOPKG when the image needs lambda-rie lent and the
+/* instance-body.c: the create body of an instance of c from image on this manager, labelled with
+ * lifetime and spec (NULL: none), with secret in its environment (NULL: none), and socket_dir bound for
+ * its invoke socket (NULL: none). -ENOPKG when the image needs lambda-rie lent and the manager has none. */
+int instance_body(Manager *m, const FunctionConfig *c, const DockerImage *image, const char *lifetime,
+                  const char *spec, const char *secret, const char *network_mode, const char *socket_dir,
+                  char **ret);
+/* instance-body.c: LABEL_SPEC of the instances of c from image on this manager: a container whose label
+ * differs was made from another declaration, image or manager configuration. What differs between two
+ * instances (name, lifetime, secret) is not part of it. -ENOPKG when the image needs lambda-rie lent and the
  * manager has none; -ENOMEM. */
 int instance_spec(Manager *m, const FunctionConfig *c, const DockerImage *image,
                   char ret[static INSTANCE_SPEC_SIZE]);
+/* ... of an instance attached as network_mode says (the network it really goes on). */
+int instance_spec_on(Manager *m, const FunctionConfig *c, const DockerImage *image, const char *network_mode,
+                     char ret[static INSTANCE_SPEC_SIZE]);
 Instance *instance_free(Instance *i);
 Instance *instance_find(Manager *m, const char *id);
 

@@ -12,18 +12,69 @@
 #include "managed-function.h"
 #include "util.h"
 
+/* The function NAME of a published version NAME:N, when it is there with its config; NULL otherwise
+ * (and for NAME itself). */
+static ManagedFunction *version_base(Manager *m, const char *name)
+{
+        const char *colon = strchr(name, ':');
+        ManagedFunction *base;
+
+        if (!colon)
+                return NULL;
+        base = function_find(m, strndupa(name, (size_t) (colon - name)));
+        return base && base->config ? base : NULL;
+}
+
+bool function_in_family(const ManagedFunction *f, const char *name)
+{
+        size_t n = strlen(name);
+
+        return strncmp(f->name, name, n) == 0 && (f->name[n] == '\0' || f->name[n] == ':');
+}
+
+/* The reserved concurrency that c's calls count against: for a published version its function's
+ * current one (a version keeps none of its own, as on Lambda), else its own max_instances. */
+static unsigned reserved_of(Manager *m, const FunctionConfig *c)
+{
+        ManagedFunction *base = version_base(m, c->name);
+
+        return base ? base->config->max_instances : c->max_instances;
+}
+
 PoolLimits function_limits(Manager *m, const FunctionConfig *c)
 {
+        unsigned max = reserved_of(m, c);
+
         return (PoolLimits){
-                .min_instances = MAX(c->min_instances, MIN(c->provisioned, c->max_instances)),
+                .min_instances = MAX(c->min_instances, MIN(c->provisioned, max)),
                 .spare_instances = c->spare_instances,
-                .max_instances = c->max_instances,
+                .max_instances = max,
                 .idle_timeout_usec = c->idle_timeout_usec,
                 .freeze_after_usec = c->freeze_after_usec,
                 .memory_bytes = (uint64_t) c->memory_mb << 20,
                 .wait_timeout_usec = m->config.wait_timeout_usec,
                 .max_waiters = MAX_WAITERS,
         };
+}
+
+void function_limits_update(ManagedFunction *f, const char *stop_reason)
+{
+        PoolActions a = {};
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        f->pool.limits = function_limits(f->manager, f->config);
+        if (pool_trim(&f->pool, &a) < 0 || pool_tick(&f->pool, now, &a) < 0)
+                log_oom();
+        manager_apply(f->manager, f, &a, stop_reason);
+        pool_actions_done(&a);
+}
+
+void function_versions_follow(Manager *m)
+{
+        for (ManagedFunction *f = m->functions; f; f = f->next)
+                if (!f->removed && f->config && strchr(f->name, ':') &&
+                    f->pool.limits.max_instances != reserved_of(m, f->config))
+                        function_limits_update(f, "beyond its function's reserved concurrency");
 }
 
 ManagedFunction *function_free(ManagedFunction *f)
@@ -164,30 +215,31 @@ void function_acquire(ManagedFunction *f, PendingCall *pc)
         pool_actions_done(&a);
 }
 
-/* Whether f, or for a published version (NAME:N) its function NAME, has max_instances 0: reserved
- * concurrency is the function's, shared by its versions, as on Lambda. */
-static bool function_throttled(ManagedFunction *f)
+/* Whether the reserved concurrency of f's function (NAME, shared by NAME and its versions NAME:N, as on
+ * Lambda) refuses one more execution of f now (pool_shared_refuses()). Functions that went (a changed
+ * declaration's old instances) do not count. */
+static bool function_throttled(ManagedFunction *f, unsigned *ret_cap)
 {
-        const char *colon = strchr(f->name, ':');
-        ManagedFunction *base = f;
+        ManagedFunction *base = version_base(f->manager, f->name);
+        const char *name = base ? base->name : f->name;
+        unsigned others = 0;
 
-        if (colon) {
-                base = function_find(f->manager, strndupa(f->name, (size_t) (colon - f->name)));
-                if (!base || !base->config)
-                        base = f;
-        }
-        return (f->config && f->config->max_instances == 0) ||
-               (base->config && base->config->max_instances == 0);
+        *ret_cap = f->config ? reserved_of(f->manager, f->config) : f->pool.limits.max_instances;
+        for (ManagedFunction *g = f->manager->functions; g; g = g->next)
+                if (g != f && !g->removed && function_in_family(g, name))
+                        others += pool_in_use(&g->pool);
+        return pool_shared_refuses(*ret_cap, pool_in_use(&f->pool), others);
 }
 
 bool function_refuses(ManagedFunction *f, PendingCall *pc)
 {
         const CodeConfig *code = f->config ? f->config->code : NULL;
+        unsigned cap;
 
-        if (function_throttled(f)) {
+        if (function_throttled(f, &cap)) {
                 pending_reply_error(pc, LAMBDAD_ERROR_THROTTLED,
-                                    "Rate Exceeded: '%s' has max_instances 0 (reserved concurrency 0).",
-                                    f->name);
+                                    "Rate Exceeded: '%s' is at its function's reserved concurrency (%u).",
+                                    f->name, cap);
                 return true;
         }
         if (!code || !code->error)

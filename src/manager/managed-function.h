@@ -43,12 +43,21 @@ struct ManagedFunction {
         ManagedFunction *prev, *next;
 };
 
+/* The pool limits of config c. A published version NAME:N has the max_instances of its function NAME
+ * now (its reserved concurrency), not the one it was published with. */
 PoolLimits function_limits(Manager *m, const FunctionConfig *c);
+/* f's config changed in place (its limits, its provisioned instances): its pool follows at once, the
+ * instances no longer kept stopping for stop_reason. */
+void function_limits_update(ManagedFunction *f, const char *stop_reason);
+/* After NAME's declaration changed: its published versions take its reserved concurrency. */
+void function_versions_follow(Manager *m);
 
 /* Takes config (NULL: an implicit function whose image is still to be checked). */
 int function_new(Manager *m, const char *name, FunctionConfig *config, ManagedFunction **ret);
 ManagedFunction *function_free(ManagedFunction *f);
 ManagedFunction *function_find(Manager *m, const char *name);
+/* Whether f is function name or one of its published versions name:N. */
+bool function_in_family(const ManagedFunction *f, const char *name);
 
 /* An implicit function that an earlier lifetime ran, from its image (adoption): -ENOENT unless the image
  * carries our label for name. */

@@ -99,6 +99,16 @@ unsigned pool_count(const Pool *p, InstanceState state)
         return n;
 }
 
+unsigned pool_in_use(const Pool *p)
+{
+        return pool_count(p, INSTANCE_LEASED) + p->n_waiters;
+}
+
+bool pool_shared_refuses(unsigned cap, unsigned own, unsigned others)
+{
+        return cap == 0 || (others > 0 && own + others >= cap);
+}
+
 static PoolInstance *slot_new(Pool *p)
 {
         PoolInstance *i = calloc(1, sizeof(PoolInstance));

@@ -179,4 +179,13 @@ uint64_t pool_next_deadline(const Pool *p);
 
 unsigned pool_count(const Pool *p, InstanceState state);
 
+/* The concurrent executions of p as a reserved concurrency counts them: leases held and Acquires queued. */
+unsigned pool_in_use(const Pool *p);
+
+/* Whether an Acquire of a pool that shares a reserved concurrency of cap with other pools (a function
+ * and its published versions) is refused at once: cap 0 refuses every one; otherwise when the executions
+ * in use (pool_in_use()), own of this pool and others of the rest, reach cap and some are the others'.
+ * A pool alone at cap queues its caller as at its own max_instances (which is cap). */
+bool pool_shared_refuses(unsigned cap, unsigned own, unsigned others);
+
 const char *instance_state_to_string(InstanceState s);

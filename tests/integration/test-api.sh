@@ -23,7 +23,10 @@
 # - provisioned concurrency: $LATEST refused as Lambda refuses it; 2 instances of version 2 started
 #   and frozen (paused) once READY, the first invocation of the version served by one of them (no
 #   container started); an alias's configuration on its version; the list paged; kept across a
-#   restart of both daemons; deleted, the instances stop; not above the reserved concurrency;
+#   restart of both daemons; deleted, the instances stop; not above the reserved concurrency, all
+#   versions' together;
+# - reserved concurrency 1 put after version 1 was published: while an invocation of version 1 runs,
+#   $LATEST is throttled (429, Reason ReservedFunctionConcurrentInvocationLimitExceeded), then answers;
 # - create-function and update-function-code --publish answer the version they published, each in one
 #   call to the manager (busctl monitor: PublishVersionWhenReady, answered once the code is loaded);
 # - delete-function → invoke 404 ResourceNotFoundException, no container left;
@@ -416,6 +419,13 @@ provisioned_ids=$(version_containers 2)
 check "the first invoke of version 2: ExecutedVersion 2, v2's code" assert_eq "2 v2" "$(invoke_version 2)" "run"
 check "... served by one of its provisioned instances, thawed (no container started)" assert_eq "$provisioned_ids" \
         "$(version_containers 2)" "containers"
+# Reserved concurrency 2, all of it provisioned on version 2: none is left for version 3's.
+check "put-function-concurrency 2" aws lambda put-function-concurrency --function-name api-zip --reserved-concurrent-executions 2
+check "provisioned concurrency of version 3 beyond what version 2's leaves of it: InvalidParameterValueException" \
+        error_says InvalidParameterValueException \
+        "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function" \
+        aws lambda put-provisioned-concurrency-config --function-name api-zip --qualifier beta --provisioned-concurrent-executions 1
+check "delete-function-concurrency" aws lambda delete-function-concurrency --function-name api-zip
 check "put-provisioned-concurrency-config on alias beta: version 3, 1 instance" json_ok \
         "$(aws lambda put-provisioned-concurrency-config --function-name api-zip --qualifier beta --provisioned-concurrent-executions 1 2>&1)" \
         'd["RequestedProvisionedConcurrentExecutions"] == 1'
@@ -495,6 +505,39 @@ both_answered() { [[ $(publish_calls 2>/dev/null) == *" 2" ]]; }
 check "busctl monitor saw both answers" wait_until --timeout=10 "the answers" both_answered
 check "each --publish was one PublishVersionWhenReady, no PublishVersion" assert_eq "2 0 2" "$(publish_calls)" "calls"
 _lib_kill_tree "$PUBLISH_MONITOR_PID"
+
+# ---- reserved concurrency is the whole function's: $LATEST, its versions and aliases together
+mkdir -p "$ZIPS/slow"
+printf '%s\n' 'import time' '' '' 'def lambda_handler(event, context):' \
+        '    time.sleep(event.get("sleep", 0))' '    return {"slept": event.get("sleep", 0)}' >"$ZIPS/slow/app.py"
+(cd "$ZIPS/slow" && zip -q -r "$ZIPS/slow.zip" .)
+check "create-function api-slow --publish: version 1" json_ok \
+        "$(aws lambda create-function --function-name api-slow --runtime python3.12 --handler app.lambda_handler \
+                --role "$ROLE" --zip-file "fileb://$ZIPS/slow.zip" --timeout 60 --publish 2>&1)" 'd["Version"] == "1"'
+check "aws lambda wait function-active-v2 (api-slow)" aws lambda wait function-active-v2 --function-name api-slow
+# Version 1 was published with the default max_instances (4); the reserved concurrency put after applies to it.
+check "put-function-concurrency 1 (after the version was published)" json_ok \
+        "$(aws lambda put-function-concurrency --function-name api-slow --reserved-concurrent-executions 1 2>&1)" \
+        'd == {"ReservedConcurrentExecutions": 1}'
+curl -s --max-time 90 -H "Authorization: Bearer $KEY" -d '{"sleep": 15}' \
+        "$URL/2015-03-31/functions/api-slow/invocations?Qualifier=1" >"$TEST_TMP/slow.json" &
+slow_pid=$!
+slow_leased() {
+        busctl call --timeout=30 org.lambdad.Manager1 /org/lambdad/Manager1 org.lambdad.Manager1 ListInstances |
+                grep -q '"api-slow:1" "leased"'
+}
+check "an invocation of version 1 holds its instance (15 s)" wait_until --timeout=60 "version 1's lease" slow_leased
+check "meanwhile \$LATEST is throttled: 429 TooManyRequestsException with Lambda's Reason" assert_contains \
+        "$(curl -s --max-time 60 -H "Authorization: Bearer $KEY" -d '{}' "$URL/2015-03-31/functions/api-slow/invocations")" \
+        '"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded"' "answer"
+check "... through the AWS CLI too" expect_error TooManyRequestsException \
+        aws lambda invoke --function-name api-slow --cli-binary-format raw-in-base64-out --payload '{}' "$TEST_TMP/t.json"
+wait "$slow_pid" || true
+check "version 1's invocation ran to its end" json_ok "$(cat "$TEST_TMP/slow.json")" 'd == {"slept": 15}'
+slow_latest_answers() { invoke api-slow '{}' | grep -q '"slept": 0'; }
+check "once it is over (and the gateway's idle lease given back), \$LATEST answers" \
+        wait_until --timeout=30 "\$LATEST's answer" slow_latest_answers
+check "delete-function (api-slow)" aws lambda delete-function --function-name api-slow
 
 # ---- an image function, and a large zip
 

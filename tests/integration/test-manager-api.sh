@@ -153,8 +153,8 @@ check "PutProvisionedConcurrencyConfig on \$LATEST: refused as Lambda refuses it
         has "$(call PutProvisionedConcurrencyConfig ssu zipfn '$LATEST' 1)" "cannot be applied to unpublished function versions"
 check "... on the operator's function: ResourceConflict" \
         has "$(call PutProvisionedConcurrencyConfig ssu operators 1 1)" "does not change it"
-check "... above the version's max_instances: refused" \
-        has "$(call PutProvisionedConcurrencyConfig ssu zipfn 2 5)" "exceeds the max_instances of version 2"
+check "... above the function's max_instances: refused" \
+        has "$(call PutProvisionedConcurrencyConfig ssu zipfn 2 5)" "exceeds the max_instances of function zipfn"
 check "PutProvisionedConcurrencyConfig zipfn 2: 1 instance" \
         has "$(call PutProvisionedConcurrencyConfig ssu zipfn 2 1)" '"Requested":{"type":"u","data":1}'
 check "... READY once it is up" wait_until --timeout=30 "version 2's instance" provisioned_ready

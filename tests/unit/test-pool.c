@@ -884,6 +884,43 @@ static void test_budget_spares_wait(void **state)
         pool_done(&p);
 }
 
+/* Reserved concurrency shared by a function and its versions: leases held and callers queued count,
+ * idle, frozen and starting instances do not; the cap refuses at once only what another pool holds. */
+static void test_shared_reserved(void **state)
+{
+        PoolActions a = {};
+        Pool latest, v1;
+        PoolInstance *s;
+
+        pool_init(&latest, &limits);
+        pool_init(&v1, &limits);
+        assert_int_equal(pool_in_use(&v1), 0);
+        /* A caller of version 1 waits for its start: it counts already. */
+        assert_int_equal(pool_acquire(&v1, ":1.1", &callers[0], 0, &a), 0);
+        s = started(&a, 0);
+        assert_non_null(s);
+        assert_int_equal(pool_in_use(&v1), 1);
+        assert_true(pool_shared_refuses(1, pool_in_use(&latest), pool_in_use(&v1)));
+        assert_false(pool_shared_refuses(2, pool_in_use(&latest), pool_in_use(&v1)));
+        /* Granted: the lease counts instead. */
+        assert_int_equal(pool_instance_ready(&v1, s, 1, &a), 0);
+        assert_int_equal(pool_count(&v1, INSTANCE_LEASED), 1);
+        assert_int_equal(pool_in_use(&v1), 1);
+        assert_true(pool_shared_refuses(1, pool_in_use(&latest), pool_in_use(&v1)));
+        /* Released: idle, it holds no execution. */
+        assert_int_equal(pool_release(&v1, s, true, 2, &a), 0);
+        assert_int_equal(pool_in_use(&v1), 0);
+        assert_false(pool_shared_refuses(1, pool_in_use(&latest), pool_in_use(&v1)));
+        /* A pool alone at its cap queues (its max_instances is the cap); 0 refuses everything. */
+        assert_false(pool_shared_refuses(1, 1, 0));
+        assert_true(pool_shared_refuses(3, 2, 1));
+        assert_false(pool_shared_refuses(3, 1, 1));
+        assert_true(pool_shared_refuses(0, 0, 0));
+        pool_actions_done(&a);
+        pool_done(&v1);
+        pool_done(&latest);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -909,6 +946,7 @@ int main(void)
                 cmocka_unit_test(test_spares_within_limit),
                 cmocka_unit_test(test_budget),
                 cmocka_unit_test(test_budget_spares_wait),
+                cmocka_unit_test(test_shared_reserved),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

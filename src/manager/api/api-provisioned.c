@@ -110,21 +110,27 @@ static int reserved_concurrency(Manager *m, const char *name, unsigned *ret)
         return 0;
 }
 
+/* The provisioned concurrency of name's published versions other than version, now. */
+static unsigned provisioned_elsewhere(Manager *m, const char *name, const char *version)
+{
+        unsigned n = 0;
+
+        for (ManagedFunction *f = m->functions; f; f = f->next)
+                if (!f->removed && f->config && strcmp(f->name, version) != 0 && function_in_family(f, name))
+                        n += f->config->provisioned;
+        return n;
+}
+
 /* The version's pool keeps requested instances (0: none beyond its declaration's), at once. */
 static void apply(Manager *m, const char *version, unsigned requested)
 {
         ManagedFunction *f = function_find(m, version);
-        PoolActions a = {};
 
         if (!f || !f->config)
                 return;
         f->config->provisioned = requested;
-        f->pool.limits = function_limits(m, f->config);
         f->provisioned_usec = now_usec(CLOCK_MONOTONIC);
-        if (pool_trim(&f->pool, &a) < 0 || pool_tick(&f->pool, now_usec(CLOCK_MONOTONIC), &a) < 0)
-                log_oom();
-        manager_apply(m, f, &a, "no longer provisioned");
-        pool_actions_done(&a);
+        function_limits_update(f, "no longer provisioned");
         manager_update_timers(m);
 }
 
@@ -200,17 +206,19 @@ int api_method_put_provisioned(sd_bus_message *message, void *userdata, sd_bus_e
         r = reserved_concurrency(m, name, &reserved);
         if (r == -ENOMEM)
                 return r;
-        if (r >= 0 && requested > reserved)
+        /* All its versions' provisioned concurrency within the reserved one, as on Lambda. */
+        if (r >= 0 && requested + provisioned_elsewhere(m, name, version) > reserved)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Requested Provisioned Concurrency should not be greater than the "
                                          "reservedConcurrentExecution for function");
-        c = api_declared(m, version);
+        /* The version's instances are within its function's max_instances (function_limits()). */
+        c = api_declared(m, name) ?: api_declared(m, version);
         if (requested > c->max_instances)
                 return sd_bus_error_setf(
                         error, SD_BUS_ERROR_INVALID_ARGS,
                         "Requested Provisioned Concurrency (%u) exceeds the max_instances of "
-                        "version %s (%u).",
-                        requested, strchr(version, ':') + 1, c->max_instances);
+                        "function %s (%u).",
+                        requested, name, c->max_instances);
         /* One configuration per version: another qualifier's is a conflict, as in Lambda. */
         r = api_store_read_provisioned(api_functions_store(m), version, &p);
         if (r == -ENOMEM)
