@@ -129,6 +129,12 @@ static int on_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
                 int status;
                 const char *type = manager_error_status(e, &status);
 
+                /* Reserved concurrency counts the leases we keep idle on the function's other versions
+                 * too: given back (the manager reads the Release before the next Acquire), ask again. */
+                if (throttled && leases_release_idle_of(g, f->name) > 0) {
+                        manager_pump(f);
+                        return 0;
+                }
                 if (status == 503) {
                         g->manager_known = false;
                         g->metrics.manager_errors++;

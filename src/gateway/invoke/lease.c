@@ -212,6 +212,32 @@ void leases_release_idle(Gateway *g)
                 (void) sd_bus_flush(g->bus);
 }
 
+/* Whether function names a and b are one function's ($LATEST NAME, its versions NAME:N). */
+static bool same_function(const char *a, const char *b)
+{
+        size_t na = strcspn(a, ":"), nb = strcspn(b, ":");
+
+        return na == nb && memcmp(a, b, na) == 0;
+}
+
+unsigned leases_release_idle_of(Gateway *g, const char *name)
+{
+        unsigned n = 0;
+
+        for (GatewayFunction *f = g->functions; f; f = f->next) {
+                if (!same_function(f->name, name))
+                        continue;
+                for (Lease *l = f->leases, *next; l; l = next) {
+                        next = l->next;
+                        if (!l->busy && !lease_forgotten(l)) {
+                                lease_release(l, true);
+                                n++;
+                        }
+                }
+        }
+        return n;
+}
+
 static void lease_take(Lease *l, Invocation *inv)
 {
         l->busy = true;

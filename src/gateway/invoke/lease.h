@@ -76,6 +76,9 @@ void leases_keep_only(Gateway *g, char *const *kept);
 int leases_ids(const Gateway *g, char ***ret);
 /* How many leases are held (not counting forgotten ones still in use). */
 unsigned leases_count(const Gateway *g);
+/* Gives back the leases not in use of name's function, its $LATEST and versions alike: the manager
+ * counts them against the function's reserved concurrency. How many went back. */
+unsigned leases_release_idle_of(Gateway *g, const char *name);
 /* Gives back every lease not in use (exit). */
 void leases_release_idle(Gateway *g);
 
