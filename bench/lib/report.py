@@ -765,11 +765,17 @@ md.append("%s, %s cores (%s), %s MiB, kernel %s, %s; Docker %s, nginx %s, wrk %s
               m.get("docker"), m.get("nginx"), m.get("wrk"), m.get("git_commit"),
               " (with local changes)" if m.get("git_dirty") else "", m.get("seconds"),
               m.get("load_average_start") or 0, m.get("load_average_end") or 0))
+publish = config.get("publish", "loopback")
 md.append("Everything on loopback, each figure against its baseline measured in the same run. The gateway runs "
           "with `--no-auth` (no API key or SigV4 check) and `--lease-idle=1`; the function is `bench/echo-c`, "
           "a C runtime that echoes its event (a few µs of work), in a `FROM scratch` image with lambda-rie. "
-          "Produced by `bench/run%s%s`.\n" % (" --quick" if m.get("quick") else "",
-                                                " --sections " + ",".join(config["sections"]) if config.get("sections") else ""))
+          "Instances are reached %s (the manager's `--publish=%s`), by the gateway and the direct calls alike. "
+          "Produced by `bench/run%s%s%s`.\n"
+          % ("at their port published on 127.0.0.1, through the engine's docker-proxy" if publish == "loopback"
+             else "at their address on the bridge", publish,
+             " --quick" if m.get("quick") else "",
+             " --sections " + ",".join(config["sections"]) if config.get("sections") else "",
+             " --publish " + publish if publish != "loopback" else ""))
 
 md.append("## Headline\n")
 md.append("| figure | value | goal | met |")
