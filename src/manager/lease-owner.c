@@ -31,18 +31,29 @@ static int on_owner_gone(sd_bus_track *track, void *userdata)
         OwnerTrack *t = userdata;
         Manager *m = t->manager;
         _cleanup_free_ char *owner = TAKE_PTR(t->owner);
+        unsigned n_ended = 0;
 
         lease_owner_free(t);
-        log_debug("Lease holder %s disconnected, ending its leases.", owner);
         for (ManagedFunction *f = m->functions, *next; f; f = next) {
                 PoolActions a = {};
+                int r;
 
                 next = f->next;
-                if (pool_owner_gone(&f->pool, owner, now_usec(CLOCK_MONOTONIC), &a) < 0)
+                r = pool_owner_gone(&f->pool, owner, now_usec(CLOCK_MONOTONIC), &a);
+                if (r < 0)
                         log_oom();
+                else
+                        n_ended += (unsigned) r;
                 manager_apply(m, f, &a, "lease holder disconnected");
                 pool_actions_done(&a);
         }
+        /* A holder that gave its leases back first (a gateway that drains) ends none: nothing to say. */
+        if (n_ended > 0)
+                log_info("Lease holder %s left the bus holding %u lease(s): their instances are removed "
+                         "(an invocation may have been running in them).",
+                         owner, n_ended);
+        else
+                log_debug("Lease holder %s disconnected holding no lease.", owner);
         handover_holder_left(m);
         return 0;
 }

@@ -336,13 +336,16 @@ int pool_instance_gone(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out)
 int pool_owner_gone(Pool *p, const char *owner, uint64_t now, PoolActions *out)
 {
         PoolWaiter *prev = NULL;
+        int n = 0;
 
         if (reserve(out, p->n_instances + p->n_waiters) < 0)
                 return -ENOMEM;
 
         for (PoolInstance *i = p->instances; i; i = i->next)
-                if (i->state == INSTANCE_LEASED && i->owner && strcmp(i->owner, owner) == 0)
+                if (i->state == INSTANCE_LEASED && i->owner && strcmp(i->owner, owner) == 0) {
                         stop(p, i, out);
+                        n++;
+                }
 
         for (PoolWaiter *w = p->waiters, *next; w; w = next) {
                 next = w->next;
@@ -352,7 +355,7 @@ int pool_owner_gone(Pool *p, const char *owner, uint64_t now, PoolActions *out)
                 } else
                         prev = w;
         }
-        return 0;
+        return n;
 }
 
 static unsigned live_instances(const Pool *p)

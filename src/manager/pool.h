@@ -134,7 +134,7 @@ int pool_release(Pool *p, PoolInstance *i, bool healthy, uint64_t now, PoolActio
 int pool_instance_gone(Pool *p, PoolInstance *i, uint64_t now, PoolActions *out);
 
 /* A bus name vanished: its leases end as unhealthy (an invocation may still run in them), its
- * waiting calls are dropped without an answer. */
+ * waiting calls are dropped without an answer. Returns how many leases ended, or -ENOMEM. */
 int pool_owner_gone(Pool *p, const char *owner, uint64_t now, PoolActions *out);
 
 /* Time passes: waiters past their deadline fail (-EBUSY), except the oldest ones that the starts and

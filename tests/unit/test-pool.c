@@ -281,7 +281,7 @@ static void test_owner_gone(void **state)
 
         /* :1.1 disconnects: its lease ends unhealthy, its waiting call is dropped, :1.2 keeps waiting. */
         a.n = 0;
-        assert_int_equal(pool_owner_gone(&p, ":1.1", 1, &a), 0);
+        assert_int_equal(pool_owner_gone(&p, ":1.1", 1, &a), 1);
         assert_int_equal(count(&a, POOL_ACTION_STOP), 1);
         assert_int_equal(count(&a, POOL_ACTION_FAIL), 1);
         assert_ptr_equal(a.a[1].waiter, &callers[2]);
@@ -838,7 +838,7 @@ static void test_adopt(void **state)
         a.n = 0;
 
         /* Only the holder's owner gone ends the adopted lease. */
-        assert_int_equal(pool_owner_gone(&p, ":1.7", 2 * SEC, &a), 0);
+        assert_int_equal(pool_owner_gone(&p, ":1.7", 2 * SEC, &a), 1);
         assert_int_equal(count(&a, POOL_ACTION_STOP), 1);
         assert_ptr_equal(a.a[0].instance, leased);
         pool_actions_done(&a);
