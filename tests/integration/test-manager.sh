@@ -145,6 +145,7 @@ check "ListInstances shows the leases" bash -c "[[ \$(busctl call org.lambdad.Ma
 # ---- leases end with their holder
 wait "$holder"
 check "leases end when the holder disconnects (instances removed)" wait_until "capped containers gone" none_of capped
+check "... which the manager logs, with how many" grep -q 'Lease holder :[0-9.]* left the bus holding 3 lease(s): their instances are removed' "$TEST_TMP/dbus.log"
 
 # ---- Release gives the instance back warm; it is reused
 "$BUS_ACQUIRE" capped 1 0 --release >"$TEST_TMP/first.out"

@@ -289,6 +289,13 @@ static void test_owner_gone(void **state)
         assert_int_equal(p.n_waiters, 1);
         assert_string_equal(p.waiters->owner, ":1.2");
 
+        /* :1.2 only waited: it ends no lease, and its call is dropped. */
+        a.n = 0;
+        assert_int_equal(pool_owner_gone(&p, ":1.2", 2, &a), 0);
+        assert_int_equal(count(&a, POOL_ACTION_STOP), 0);
+        assert_int_equal(count(&a, POOL_ACTION_FAIL), 1);
+        assert_int_equal(p.n_waiters, 0);
+
         pool_actions_done(&a);
         pool_done(&p);
 }

@@ -385,6 +385,8 @@ static PathMethods path_methods(PathKind kind)
         case PATH_INVOKE_SIMPLE:
                 return (PathMethods){ "POST", msg_post_only };
         case PATH_FUNCTIONS:
+        case PATH_FUNCTION_VERSIONS:
+        case PATH_FUNCTION_ALIASES:
                 return (PathMethods){ "GET, POST", msg_get_post };
         case PATH_FUNCTION:
                 return (PathMethods){ "GET, DELETE", msg_get_delete };
@@ -392,23 +394,19 @@ static PathMethods path_methods(PathKind kind)
                 return (PathMethods){ "GET, PUT", msg_get_put };
         case PATH_FUNCTION_CODE:
                 return (PathMethods){ "PUT", msg_put_only };
-        case PATH_FUNCTION_VERSIONS:
-        case PATH_FUNCTION_ALIASES:
-                return (PathMethods){ "GET, POST", msg_get_post };
         case PATH_FUNCTION_ALIAS:
         case PATH_FUNCTION_PROVISIONED:
                 return (PathMethods){ "GET, PUT, DELETE", msg_get_put_delete };
         case PATH_FUNCTION_CODE_SIGNING:
         case PATH_FUNCTION_CONCURRENCY_GET:
         case PATH_FUNCTION_EVENT_INVOKE_CONFIGS:
+        case PATH_HEALTHZ:
+        case PATH_METRICS:
                 return (PathMethods){ "GET", msg_get_only };
         case PATH_FUNCTION_CONCURRENCY:
                 return (PathMethods){ "PUT, DELETE", msg_put_delete };
         case PATH_FUNCTION_EVENT_INVOKE_CONFIG:
                 return (PathMethods){ "GET, PUT, POST, DELETE", msg_event_invoke_config };
-        case PATH_HEALTHZ:
-        case PATH_METRICS:
-                return (PathMethods){ "GET", msg_get_only };
         case PATH_UNKNOWN:
                 break;
         }
