@@ -206,10 +206,11 @@ for r in range(1, config.get("rounds2", 0) + 1):
     row = {}
     for v in ("direct", "nginx", "gateway"):
         runs = [load(os.path.basename(p)) for p in glob.glob(os.path.join(RAW, "noop-%d-%s-*.json" % (r, v)))]
-        if largest and len([x for x in runs if x]) == int(largest):
-            row[v + "_rps"] = sum(rps(x) for x in runs)
-            row[v + "_errors"] = errors(runs)
-    if len(row) == 6:
+        if not largest or len([x for x in runs if x]) != int(largest):
+            break
+        row[v + "_rps"] = sum(rps(x) for x in runs)
+        row[v + "_errors"] = errors(runs)
+    else:
         noop_rounds.append(row)
 
 
